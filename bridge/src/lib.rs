@@ -1,0 +1,2 @@
+//! myna-bridge (being written).
+#![forbid(unsafe_code)]

@@ -1,0 +1,2 @@
+//! myna-bridge command line (being written).
+fn main() {}

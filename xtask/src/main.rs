@@ -1,0 +1,5 @@
+//! `cargo xtask` — the project's commands. See the README.
+
+fn main() -> anyhow::Result<()> {
+    Ok(())
+}
