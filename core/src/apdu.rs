@@ -288,7 +288,13 @@ impl Command {
         let mut out = Zeroizing::new(Vec::with_capacity(9 + self.data.len()));
         out.extend_from_slice(&[self.cla, self.ins, self.p1, self.p2]);
         let le_short = |le: u32| if le == 256 { 0 } else { le as u8 };
-        let le_ext = |le: u32| if le == 65536 { [0, 0] } else { (le as u16).to_be_bytes() };
+        let le_ext = |le: u32| {
+            if le == 65536 {
+                [0, 0]
+            } else {
+                (le as u16).to_be_bytes()
+            }
+        };
         if self.extended {
             out.push(0x00);
             if !self.data.is_empty() {
@@ -425,16 +431,30 @@ mod tests {
             *Command::select_ef(MY_NUMBER_CARD.auth_certificate).encode(),
             hex("00 A4 02 0C 02 00 0A")
         );
-        assert_eq!(*Command::read_binary(0, 4).unwrap().encode(), hex("00 B0 00 00 04"));
-        assert_eq!(*Command::read_binary(0x104, 256).unwrap().encode(), hex("00 B0 01 04 00"));
+        assert_eq!(
+            *Command::read_binary(0, 4).unwrap().encode(),
+            hex("00 B0 00 00 04")
+        );
+        assert_eq!(
+            *Command::read_binary(0x104, 256).unwrap().encode(),
+            hex("00 B0 01 04 00")
+        );
         assert_eq!(
             *Command::read_binary(4, 1500).unwrap().encode(),
             hex("00 B0 00 04 00 05 DC")
         );
-        assert_eq!(*Command::verify(0x80, b"1234").encode(), hex("00 20 00 80 04 31 32 33 34"));
+        assert_eq!(
+            *Command::verify(0x80, b"1234").encode(),
+            hex("00 20 00 80 04 31 32 33 34")
+        );
         assert_eq!(*Command::verify_status(0x80).encode(), hex("00 20 00 80"));
-        assert_eq!(*Command::get_response(256).unwrap().encode(), hex("00 C0 00 00 00"));
-        let sig = Command::compute_digital_signature(&[0xAA; 51]).unwrap().encode();
+        assert_eq!(
+            *Command::get_response(256).unwrap().encode(),
+            hex("00 C0 00 00 00")
+        );
+        let sig = Command::compute_digital_signature(&[0xAA; 51])
+            .unwrap()
+            .encode();
         assert_eq!(&sig[..5], &hex("80 2A 00 80 33")[..]);
         assert_eq!(sig.len(), 5 + 51 + 1);
         assert_eq!(sig[sig.len() - 1], 0x00);
@@ -478,7 +498,10 @@ mod tests {
             "00 A4 02 0C 00 00 02 00 0A 00", // extended case 4 missing a Le byte
         ] {
             assert!(
-                matches!(Command::decode(&hex(bad)), Err(ApduError::LengthMismatch { .. })),
+                matches!(
+                    Command::decode(&hex(bad)),
+                    Err(ApduError::LengthMismatch { .. })
+                ),
                 "{bad}"
             );
         }
@@ -490,7 +513,10 @@ mod tests {
             Command::read_binary(0x8000, 4),
             Err(ApduError::OffsetTooLarge { offset: 0x8000 })
         );
-        assert_eq!(Command::case2(0, 0xB0, 0, 0, 0), Err(ApduError::LeOutOfRange { le: 0 }));
+        assert_eq!(
+            Command::case2(0, 0xB0, 0, 0, 0),
+            Err(ApduError::LeOutOfRange { le: 0 })
+        );
         assert_eq!(
             Command::case2(0, 0xB0, 0, 0, 65537),
             Err(ApduError::LeOutOfRange { le: 65537 })
@@ -499,10 +525,18 @@ mod tests {
             Command::case3(0, 0xD6, 0, 0, vec![0; 65536]),
             Err(ApduError::DataTooLong { len: 65536 })
         );
-        assert_eq!(Command::get_response(257), Err(ApduError::LeOutOfRange { le: 257 }));
+        assert_eq!(
+            Command::get_response(257),
+            Err(ApduError::LeOutOfRange { le: 257 })
+        );
         let resent = Command::read_binary(0, 256).unwrap().with_le(0x20).unwrap();
         assert_eq!(*resent.encode(), hex("00 B0 00 00 20"));
-        assert!(Command::read_binary(0, 4).unwrap().into_extended().is_extended());
+        assert!(
+            Command::read_binary(0, 4)
+                .unwrap()
+                .into_extended()
+                .is_extended()
+        );
     }
 
     #[test]
@@ -517,7 +551,13 @@ mod tests {
         assert_eq!(r.data, vec![1, 2]);
         assert_eq!(r.sw, StatusWord::OK);
         assert_eq!(r.encode(), hex("01 02 90 00"));
-        assert_eq!(Response::decode(&[0x90]), Err(ApduError::ResponseTooShort { len: 1 }));
-        assert_eq!(Response::status(StatusWord::FILE_NOT_FOUND).encode(), hex("6A 82"));
+        assert_eq!(
+            Response::decode(&[0x90]),
+            Err(ApduError::ResponseTooShort { len: 1 })
+        );
+        assert_eq!(
+            Response::status(StatusWord::FILE_NOT_FOUND).encode(),
+            hex("6A 82")
+        );
     }
 }

@@ -109,7 +109,8 @@ pub struct CardProfile {
 /// The JPKI-AP AID `D3 92 F0 00 26 01 00 00 00 01`.
 pub const JPKI_AID: &[u8] = &[0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
 /// The 券面事項入力補助AP AID `D3 92 10 00 31 00 01 01 04 08`.
-pub const CARD_INFO_INPUT_AID: &[u8] = &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08];
+pub const CARD_INFO_INPUT_AID: &[u8] =
+    &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08];
 /// The 券面AP AID `D3 92 10 00 31 00 01 01 04 02`.
 pub const CARD_SURFACE_AID: &[u8] = &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02];
 
@@ -218,10 +219,16 @@ mod tests {
     #[test]
     fn the_profile_names_the_files_eligibility_needs() {
         let p = MY_NUMBER_CARD;
-        assert_eq!(p.jpki.file(p.auth_certificate).unwrap().access, Access::Free);
+        assert_eq!(
+            p.jpki.file(p.auth_certificate).unwrap().access,
+            Access::Free
+        );
         assert_eq!(p.jpki.file(p.auth_key).unwrap().access, Access::AuthKey);
         assert_eq!(p.jpki.file(p.auth_pin).unwrap().access, Access::PinObject);
-        assert_eq!(p.jpki.file(Fid(0x0001)).unwrap().access, Access::SignPassword);
+        assert_eq!(
+            p.jpki.file(Fid(0x0001)).unwrap().access,
+            Access::SignPassword
+        );
         assert!(p.jpki.file(Fid(0x1234)).is_none());
         assert_eq!(Fid(0x000A).to_string(), "000A");
         assert_eq!(Fid(0x000A).to_bytes(), [0x00, 0x0A]);

@@ -124,7 +124,9 @@ impl StatusWord {
             Status::VerifyFailed { .. } => "verification failed; tries left in SW2",
             Status::EndOfFile => "end of file reached before Le bytes",
             Status::WrongLength => "wrong length",
-            Status::SecurityStatusNotSatisfied => "security status not satisfied (PIN not verified)",
+            Status::SecurityStatusNotSatisfied => {
+                "security status not satisfied (PIN not verified)"
+            }
             Status::AuthMethodBlocked => "authentication method blocked",
             Status::ReferenceDataNotUsable => "reference data not usable (PIN blocked)",
             Status::ConditionsNotSatisfied => "conditions of use not satisfied",
@@ -240,7 +242,10 @@ mod tests {
     #[test]
     fn constructors_round_trip() {
         assert_eq!(StatusWord::new(0x63, 0xC1), StatusWord::verify_failed(1));
-        assert_eq!(StatusWord::bytes_available(0).status(), Status::BytesAvailable(256));
+        assert_eq!(
+            StatusWord::bytes_available(0).status(),
+            Status::BytesAvailable(256)
+        );
         assert_eq!(StatusWord::wrong_le(5).to_bytes(), [0x6C, 0x05]);
         assert_eq!(StatusWord::OK.to_string(), "9000 (success)");
         assert!(StatusWord::OK.is_success());

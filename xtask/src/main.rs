@@ -1,5 +1,51 @@
 //! `cargo xtask` — the project's commands. See the README.
+//!
+//! - `test`: the one test command (installs what a fresh Debian machine lacks, starts pcscd).
+//! - `personas`: regenerates the persona fixtures (test CA, keys, certificates, CRL).
 
-fn main() -> anyhow::Result<()> {
+mod pcscd;
+mod system;
+mod test;
+
+use std::path::PathBuf;
+use std::process::Command;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask", about = "myna-web's project commands")]
+struct Cli {
+    #[command(subcommand)]
+    cmd: Cmd,
+}
+
+#[derive(Subcommand)]
+enum Cmd {
+    /// Run every check and test (what CI runs).
+    Test,
+}
+
+fn main() -> Result<()> {
+    match Cli::parse().cmd {
+        Cmd::Test => test::run_all(),
+    }
+}
+
+/// The repository root (xtask lives one level below it).
+pub fn workspace_root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("xtask is inside the workspace")
+        .to_path_buf()
+}
+
+/// Runs a command with inherited stdio; an error if it cannot start or exits non-zero.
+pub fn run(cmd: &mut Command) -> Result<()> {
+    let shown = format!("{cmd:?}");
+    let status = cmd.status().with_context(|| format!("starting {shown}"))?;
+    if !status.success() {
+        bail!("{shown} failed: {status}");
+    }
     Ok(())
 }

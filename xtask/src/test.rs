@@ -1,0 +1,75 @@
+//! `cargo xtask test` — the project's one test command (the README names it; CI runs it).
+//!
+//! From a fresh clone on Debian it installs what is missing (see [`crate::system`]), starts
+//! pcscd, then runs, failing on the first red step:
+//! formatting, clippy with warnings as errors, the core's wasm32 build, and every test of the
+//! workspace with `MYNA_REQUIRE_PCSC=1`, which turns "pcscd not reachable" from a skip into a
+//! failure in the tests that need the real PC/SC path.
+
+use std::process::Command;
+use std::time::Instant;
+
+use anyhow::Result;
+
+use crate::pcscd::Pcscd;
+use crate::{run, system, workspace_root};
+
+/// Runs the whole suite.
+pub fn run_all() -> Result<()> {
+    let started = Instant::now();
+    let root = workspace_root();
+    step("system packages", system::ensure_debian_packages)?;
+    step("rust toolchain", system::ensure_rust_toolchain)?;
+    step("wasm-bindgen-cli", || {
+        system::ensure_wasm_bindgen_cli(&root)
+    })?;
+    step("cargo fmt --check", || {
+        run(Command::new("cargo")
+            .args(["fmt", "--all", "--", "--check"])
+            .current_dir(&root))
+    })?;
+    step("cargo clippy -D warnings", || {
+        run(Command::new("cargo")
+            .args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ])
+            .current_dir(&root))
+    })?;
+    step("myna-core for wasm32-unknown-unknown", || {
+        run(Command::new("cargo")
+            .args([
+                "build",
+                "-p",
+                "myna-core",
+                "--target",
+                "wasm32-unknown-unknown",
+            ])
+            .current_dir(&root))
+    })?;
+    let pcscd = Pcscd::ensure_running()?;
+    step("cargo test --workspace (real pcscd + vpcd)", || {
+        run(Command::new("cargo")
+            .args(["test", "--workspace"])
+            .env("MYNA_REQUIRE_PCSC", "1")
+            .current_dir(&root))
+    })?;
+    drop(pcscd);
+    println!("xtask: all green in {:.0?}", started.elapsed());
+    Ok(())
+}
+
+fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
+    let t = Instant::now();
+    println!("\n=== xtask: {name}");
+    let result = f();
+    match &result {
+        Ok(()) => println!("=== xtask: {name}: ok ({:.1?})", t.elapsed()),
+        Err(e) => println!("=== xtask: {name}: FAILED: {e:#}"),
+    }
+    result
+}
