@@ -1,2 +1,4 @@
 //! myna-bridge (being written).
+#![allow(missing_docs)]
 #![forbid(unsafe_code)]
+pub mod policy;
