@@ -1,0 +1,444 @@
+//! Wire protocol v1: the JSON frames between a web page and the bridge.
+//!
+//! Client → bridge: `{"id":1,"method":"…","params":{…}}`. Bridge → client: `{"id":1,"result":{…}}`
+//! or `{"id":1,"error":{"code":"…","message":"…", …}}`, and events
+//! `{"event":"readers","data":{"readers":[…]}}`. The full description, with every method and
+//! error code, is `docs/bridge-protocol.md`; this module is its implementation.
+//!
+//! Parsing is strict: unknown methods answer `unknown-method`, unknown or missing parameters
+//! `bad-request`. The PIN travels in `authenticate`'s params; it is held in a zeroizing
+//! buffer from the moment it is parsed, and no `Debug` of a request shows it.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use zeroize::Zeroizing;
+
+/// The protocol version this bridge speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// Stable error codes, sent as kebab-case strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+#[non_exhaustive]
+pub enum ErrorCode {
+    /// The frame or its params are not what the method takes.
+    BadRequest,
+    /// No such method.
+    UnknownMethod,
+    /// No reader by that name (or no reader at all).
+    NoReader,
+    /// The reader holds no card.
+    NoCard,
+    /// The card was taken out (or reset) during or since `connect`.
+    CardRemoved,
+    /// Another program holds the card exclusively.
+    SharingViolation,
+    /// The APDU is outside the policy; it did not reach the card.
+    PolicyDenied,
+    /// The PIN was wrong; `remaining` tries are left.
+    PinIncorrect,
+    /// Only one try is left and the request did not carry `allowLastAttempt: true`.
+    LastAttemptNeedsConsent,
+    /// The PIN is blocked (or the card has none); only the municipal office can reset it.
+    PinBlocked,
+    /// The PC/SC service is not running.
+    NoService,
+    /// The card or reader did not answer in time.
+    Timeout,
+    /// The handle is unknown to this connection (never issued, or disconnected).
+    UnknownHandle,
+    /// The card is not a My Number Card (no JPKI-AP).
+    NotMyNumberCard,
+    /// The card answered with an unexpected status word.
+    CardError,
+    /// A `simulate` call to a bridge not started with `--simulate`, or an unknown persona.
+    NotSimulating,
+    /// A bug or an unexpected system failure; details are in the bridge's log.
+    Internal,
+}
+
+/// An error answer.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WireError {
+    /// The stable code.
+    pub code: ErrorCode,
+    /// A human-readable English explanation (never contains a PIN or card data).
+    pub message: String,
+    /// Tries left, where it applies.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub remaining: Option<u8>,
+}
+
+impl WireError {
+    /// An error with a message.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        WireError {
+            code,
+            message: message.into(),
+            remaining: None,
+        }
+    }
+
+    /// The same error carrying `remaining` tries.
+    pub fn with_remaining(mut self, remaining: u8) -> Self {
+        self.remaining = Some(remaining);
+        self
+    }
+}
+
+/// A reader's state as the wire shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReaderState {
+    /// No card.
+    Empty,
+    /// A card is present and free.
+    Present,
+    /// A card is present and another program uses it.
+    Inuse,
+    /// A card is present but does not answer.
+    Mute,
+    /// The reader cannot be used.
+    Unavailable,
+}
+
+/// One reader.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Reader {
+    /// The PC/SC reader name.
+    pub name: String,
+    /// Its state.
+    pub state: ReaderState,
+    /// The card's ATR (upper-case hex), when a card is present.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub atr: Option<String>,
+}
+
+/// A parsed request.
+#[derive(Debug)]
+pub struct Request {
+    /// The client's id, echoed in the answer (a number or a string).
+    pub id: Value,
+    /// The call.
+    pub call: Call,
+}
+
+/// The methods and their parameters.
+#[derive(Debug)]
+pub enum Call {
+    /// `hello`.
+    Hello,
+    /// `listReaders`.
+    ListReaders,
+    /// `connect {reader}`.
+    Connect(ConnectParams),
+    /// `transmit {handle, apdu}`.
+    Transmit(TransmitParams),
+    /// `pinStatus {handle}`.
+    PinStatus(HandleParams),
+    /// `authenticate {handle, nonce, pin, allowLastAttempt}`.
+    Authenticate(AuthenticateParams),
+    /// `disconnect {handle}`.
+    Disconnect(HandleParams),
+    /// `simulate {action, persona?}`.
+    Simulate(SimulateParams),
+}
+
+/// `connect` params.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConnectParams {
+    /// Reader name as listed.
+    pub reader: String,
+}
+
+/// Params that name a handle.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandleParams {
+    /// A handle from `connect`.
+    pub handle: u32,
+}
+
+/// `transmit` params.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TransmitParams {
+    /// A handle from `connect`.
+    pub handle: u32,
+    /// The command APDU in hex.
+    pub apdu: String,
+}
+
+/// `authenticate` params.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct AuthenticateParams {
+    /// A handle from `connect`.
+    pub handle: u32,
+    /// The service's nonce (43–128 base64url characters).
+    pub nonce: String,
+    /// The 4-digit PIN, zeroized on drop.
+    pub pin: Zeroizing<String>,
+    /// Consent to use the last try.
+    #[serde(default)]
+    pub allow_last_attempt: bool,
+}
+
+impl core::fmt::Debug for AuthenticateParams {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.debug_struct("AuthenticateParams")
+            .field("handle", &self.handle)
+            .field("nonce", &self.nonce)
+            .field("pin", &"<redacted>")
+            .field("allow_last_attempt", &self.allow_last_attempt)
+            .finish()
+    }
+}
+
+/// `simulate` params.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, tag = "action", rename_all = "lowercase")]
+pub enum SimulateParams {
+    /// Put the persona's card into the virtual reader (replacing any card there).
+    Insert {
+        /// Persona name.
+        persona: String,
+    },
+    /// Take the card out.
+    Remove,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawRequest {
+    id: Value,
+    method: String,
+    #[serde(default)]
+    params: Option<Value>,
+}
+
+/// Why a frame could not become a [`Request`]; answered with the id when one was readable.
+#[derive(Debug)]
+pub struct ParseFailure {
+    /// The id, if the frame had a usable one.
+    pub id: Value,
+    /// The error to send.
+    pub error: WireError,
+}
+
+fn params<T: serde::de::DeserializeOwned>(
+    id: &Value,
+    method: &str,
+    p: Value,
+) -> Result<T, ParseFailure> {
+    // serde's messages quote offending values ("invalid type: integer `1234`"): for the
+    // method that carries a PIN, say only what is expected.
+    serde_json::from_value(p).map_err(|e| {
+        let message = if method == "authenticate" {
+            "bad params for authenticate: expects {handle: number, nonce: string, pin: string, \
+             allowLastAttempt?: boolean}"
+                .to_string()
+        } else {
+            format!("bad params for {method}: {e}")
+        };
+        ParseFailure {
+            id: id.clone(),
+            error: WireError::new(ErrorCode::BadRequest, message),
+        }
+    })
+}
+
+impl Request {
+    /// Parses one text frame.
+    pub fn parse(text: &str) -> Result<Request, ParseFailure> {
+        let raw: RawRequest = serde_json::from_str(text).map_err(|e| ParseFailure {
+            id: Value::Null,
+            error: WireError::new(ErrorCode::BadRequest, format!("not a request frame: {e}")),
+        })?;
+        let id = raw.id;
+        if !(id.is_u64() || id.is_string()) {
+            return Err(ParseFailure {
+                id: Value::Null,
+                error: WireError::new(ErrorCode::BadRequest, "id must be a number or a string"),
+            });
+        }
+        let p = raw
+            .params
+            .unwrap_or_else(|| Value::Object(Default::default()));
+        let no_params = |p: &Value| match p {
+            Value::Object(m) if m.is_empty() => Ok(()),
+            _ => Err(ParseFailure {
+                id: id.clone(),
+                error: WireError::new(
+                    ErrorCode::BadRequest,
+                    format!("{} takes no params", raw.method),
+                ),
+            }),
+        };
+        let call = match raw.method.as_str() {
+            "hello" => no_params(&p).map(|()| Call::Hello)?,
+            "listReaders" => no_params(&p).map(|()| Call::ListReaders)?,
+            "connect" => Call::Connect(params(&id, "connect", p)?),
+            "transmit" => Call::Transmit(params(&id, "transmit", p)?),
+            "pinStatus" => Call::PinStatus(params(&id, "pinStatus", p)?),
+            "authenticate" => Call::Authenticate(params(&id, "authenticate", p)?),
+            "disconnect" => Call::Disconnect(params(&id, "disconnect", p)?),
+            "simulate" => Call::Simulate(params(&id, "simulate", p)?),
+            other => {
+                return Err(ParseFailure {
+                    id,
+                    error: WireError::new(ErrorCode::UnknownMethod, format!("no method {other:?}")),
+                });
+            }
+        };
+        Ok(Request { id, call })
+    }
+}
+
+/// The answer frame for a request.
+pub fn answer(id: &Value, outcome: Result<Value, WireError>) -> String {
+    let frame = match outcome {
+        Ok(result) => serde_json::json!({ "id": id, "result": result }),
+        Err(error) => serde_json::json!({ "id": id, "error": error }),
+    };
+    frame.to_string()
+}
+
+/// The `readers` event frame.
+pub fn readers_event(readers: &[Reader]) -> String {
+    serde_json::json!({ "event": "readers", "data": { "readers": readers } }).to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_every_method() {
+        let ok = [
+            r#"{"id":1,"method":"hello"}"#,
+            r#"{"id":"a","method":"listReaders","params":{}}"#,
+            r#"{"id":2,"method":"connect","params":{"reader":"Virtual PCD 00 00"}}"#,
+            r#"{"id":3,"method":"transmit","params":{"handle":1,"apdu":"00A4040C"}}"#,
+            r#"{"id":4,"method":"pinStatus","params":{"handle":1}}"#,
+            r#"{"id":5,"method":"authenticate","params":{"handle":1,"nonce":"n","pin":"1234"}}"#,
+            r#"{"id":6,"method":"authenticate","params":{"handle":1,"nonce":"n","pin":"1234","allowLastAttempt":true}}"#,
+            r#"{"id":7,"method":"disconnect","params":{"handle":1}}"#,
+            r#"{"id":8,"method":"simulate","params":{"action":"insert","persona":"default"}}"#,
+            r#"{"id":9,"method":"simulate","params":{"action":"remove"}}"#,
+        ];
+        for frame in ok {
+            Request::parse(frame).unwrap_or_else(|e| panic!("{frame}: {e:?}"));
+        }
+        let Call::Authenticate(a) = Request::parse(ok[6]).unwrap().call else {
+            panic!()
+        };
+        assert!(a.allow_last_attempt);
+        assert_eq!(a.pin.as_str(), "1234");
+    }
+
+    #[test]
+    fn refuses_malformed_frames_with_typed_codes() {
+        let cases = [
+            ("not json", ErrorCode::BadRequest, false),
+            ("[]", ErrorCode::BadRequest, false),
+            (r#"{"id":1}"#, ErrorCode::BadRequest, false),
+            (
+                r#"{"id":{},"method":"hello"}"#,
+                ErrorCode::BadRequest,
+                false,
+            ),
+            (
+                r#"{"id":-1,"method":"hello"}"#,
+                ErrorCode::BadRequest,
+                false,
+            ),
+            (
+                r#"{"id":1,"method":"hello","extra":1}"#,
+                ErrorCode::BadRequest,
+                false,
+            ),
+            (
+                r#"{"id":1,"method":"hello","params":{"x":1}}"#,
+                ErrorCode::BadRequest,
+                true,
+            ),
+            (
+                r#"{"id":1,"method":"sign"}"#,
+                ErrorCode::UnknownMethod,
+                true,
+            ),
+            (
+                r#"{"id":1,"method":"transmit","params":{"handle":1}}"#,
+                ErrorCode::BadRequest,
+                true,
+            ),
+            (
+                r#"{"id":1,"method":"transmit","params":{"handle":"1","apdu":""}}"#,
+                ErrorCode::BadRequest,
+                true,
+            ),
+            (
+                r#"{"id":1,"method":"connect","params":{"reader":"r","mode":"x"}}"#,
+                ErrorCode::BadRequest,
+                true,
+            ),
+            (
+                r#"{"id":1,"method":"simulate","params":{"action":"explode"}}"#,
+                ErrorCode::BadRequest,
+                true,
+            ),
+            (
+                r#"{"id":1,"method":"simulate","params":{"action":"insert"}}"#,
+                ErrorCode::BadRequest,
+                true,
+            ),
+        ];
+        for (frame, code, keeps_id) in cases {
+            let failure = Request::parse(frame).expect_err(frame);
+            assert_eq!(failure.error.code, code, "{frame}");
+            assert_eq!(!failure.id.is_null(), keeps_id, "{frame}");
+        }
+    }
+
+    #[test]
+    fn a_pin_never_shows_in_debug_or_errors() {
+        let frame =
+            r#"{"id":1,"method":"authenticate","params":{"handle":1,"nonce":"n","pin":"9876"}}"#;
+        let text = format!("{:?}", Request::parse(frame).unwrap());
+        assert!(!text.contains("9876"), "{text}");
+        let bad = r#"{"id":1,"method":"authenticate","params":{"handle":1,"pin":"9876"}}"#;
+        let text = format!("{:?}", Request::parse(bad).unwrap_err());
+        assert!(!text.contains("9876"), "{text}");
+        let typed =
+            r#"{"id":1,"method":"authenticate","params":{"handle":1,"nonce":"n","pin":9876}}"#;
+        let text = format!("{:?}", Request::parse(typed).unwrap_err());
+        assert!(
+            !text.contains("9876") && text.contains("BadRequest"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn frames_have_the_documented_shape() {
+        assert_eq!(
+            answer(&Value::from(3), Ok(serde_json::json!({"handle": 1}))),
+            r#"{"id":3,"result":{"handle":1}}"#
+        );
+        let err = WireError::new(ErrorCode::PinIncorrect, "wrong PIN").with_remaining(2);
+        assert_eq!(
+            answer(&Value::from(4), Err(err)),
+            r#"{"id":4,"error":{"code":"pin-incorrect","message":"wrong PIN","remaining":2}}"#
+        );
+        let r = Reader {
+            name: "R".into(),
+            state: ReaderState::Present,
+            atr: Some("3B".into()),
+        };
+        assert_eq!(
+            readers_event(&[r]),
+            r#"{"event":"readers","data":{"readers":[{"name":"R","state":"present","atr":"3B"}]}}"#
+        );
+    }
+}
