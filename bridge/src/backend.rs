@@ -1,0 +1,96 @@
+//! The seam between the bridge's sessions and where cards live: the real PC/SC stack
+//! ([`crate::pcsc_backend`]) or the in-process virtual reader of `--simulate`
+//! ([`crate::sim_backend`]).
+//!
+//! Both are blocking: a [`CardLink`] is owned by one reader worker thread
+//! ([`crate::cards`]), never by the async runtime. Reader state reaches the async side
+//! through a `tokio::sync::watch` channel that the backend's monitor keeps current.
+
+use tokio::sync::watch;
+
+use crate::protocol::{ErrorCode, Reader, WireError};
+
+/// What went wrong talking to a reader or card.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum LinkError {
+    /// The PC/SC service is not running.
+    #[error("the PC/SC service is not available")]
+    NoService,
+    /// No reader by that name.
+    #[error("no such reader")]
+    NoReader,
+    /// The reader is empty.
+    #[error("no card in the reader")]
+    NoCard,
+    /// The card was removed or reset.
+    #[error("the card was removed or reset")]
+    CardRemoved,
+    /// Another program holds the card exclusively.
+    #[error("the card is used exclusively by another program")]
+    SharingViolation,
+    /// The reader or card did not answer in time.
+    #[error("the reader or card did not answer in time")]
+    Timeout,
+    /// The card does not answer (mute, unpowered).
+    #[error("the card does not respond")]
+    Unresponsive,
+    /// Anything else, with the system's description.
+    #[error("reader failure: {0}")]
+    Other(String),
+}
+
+impl From<LinkError> for WireError {
+    fn from(e: LinkError) -> Self {
+        let code = match e {
+            LinkError::NoService => ErrorCode::NoService,
+            LinkError::NoReader => ErrorCode::NoReader,
+            LinkError::NoCard => ErrorCode::NoCard,
+            LinkError::CardRemoved => ErrorCode::CardRemoved,
+            LinkError::SharingViolation => ErrorCode::SharingViolation,
+            LinkError::Timeout => ErrorCode::Timeout,
+            LinkError::Unresponsive => ErrorCode::CardError,
+            LinkError::Other(_) => ErrorCode::Internal,
+        };
+        WireError::new(code, e.to_string())
+    }
+}
+
+/// One APDU exchange inside a transaction.
+pub trait Apdu {
+    /// Sends a command APDU, returns the raw response (data + SW1 SW2).
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, LinkError>;
+}
+
+/// A connection to the card in one reader, owned by that reader's worker thread.
+pub trait CardLink: Send {
+    /// Runs `body` inside one PC/SC transaction: no other program's APDU comes in between.
+    fn transaction(
+        &mut self,
+        body: &mut dyn FnMut(&mut dyn Apdu) -> Result<(), LinkError>,
+    ) -> Result<(), LinkError>;
+
+    /// Whether the reader passes extended-length APDUs.
+    fn supports_extended_length(&self) -> bool;
+}
+
+/// What the readers look like now.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Snapshot {
+    /// `false` while the PC/SC service is gone.
+    pub service: bool,
+    /// The readers and their states.
+    pub readers: Vec<Reader>,
+}
+
+/// A source of readers and cards.
+pub trait Backend: Send + Sync + 'static {
+    /// The current snapshot, updated by the backend's monitor.
+    fn watch(&self) -> watch::Receiver<Snapshot>;
+
+    /// Connects to the card in `reader`. Called on the reader's worker thread.
+    fn open(&self, reader: &str) -> Result<Box<dyn CardLink>, LinkError>;
+
+    /// Stops monitoring (graceful shutdown).
+    fn shutdown(&self);
+}
