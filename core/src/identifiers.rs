@@ -11,7 +11,10 @@
 //! ## Check digit (保険者番号 and 公費負担者番号)
 //! Take the body (every digit but the last); from its **rightmost** digit multiply by
 //! 2, 1, 2, 1, …; add the *digits* of each product (12 counts as 1 + 2); the check digit
-//! is `(10 − sum mod 10) mod 10`. See [`check_digit`].
+//! is `(10 − sum mod 10) mod 10`. See [`check_digit`]. Validation is structural (length
+//! and check digit): a 法別番号 or 都道府県 code outside the known tables is still valid,
+//! with no label. Leading zeros add nothing to the sum, so a 6-digit 国保 number padded
+//! with `00` to eight digits also passes, as an 8-digit number with 法別 `00`.
 //!
 //! ## 枝番 (branch number)
 //! The OQS schema defines 枝番 as exactly two digits. [`BranchNumber::parse`] is strict:

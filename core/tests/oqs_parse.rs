@@ -96,7 +96,7 @@ fn normal_utf8_result_is_fully_typed() {
     let ratio = r.insured_partial_contribution_ratio.as_ref().unwrap();
     assert_eq!(ratio.raw(), "030");
     assert_eq!(ratio.percent(), Some(30));
-    assert_eq!(ratio.label().as_deref(), Some("3割"));
+    assert_eq!(ratio.label(), Some("3割"));
     assert_eq!(r.reference_number.as_deref(), Some("0000000001"));
     assert_eq!(r.elderly_recipient_certificate_info, None);
     assert!(r.extra.is_empty());
@@ -276,8 +276,7 @@ fn multiple_results_with_nested_infos() {
             .elderly_recipient_contribution_ratio
             .as_ref()
             .unwrap()
-            .label()
-            .as_deref(),
+            .label(),
         Some("2割")
     );
 
@@ -443,6 +442,32 @@ fn parse_str_ignores_the_declared_encoding() {
         <XmlMsg><MessageHeader><ErrorMessage>髙</ErrorMessage></MessageHeader></XmlMsg>";
     let msg = parse_str(doc).unwrap();
     assert_eq!(msg.message_header.error_message.as_deref(), Some("髙"));
+}
+
+#[test]
+fn contribution_ratio_labels() {
+    use myna_core::oqs::{ContributionRatio, contribution_ratio_label, contribution_ratio_percent};
+    let table = [
+        ("000", Some("0割")),
+        ("010", Some("1割")),
+        ("020", Some("2割")),
+        ("030", Some("3割")),
+        ("100", Some("10割")),
+        (" 030 ", Some("3割")),
+        ("015", None),
+        ("101", None),
+        ("30", None),
+        ("0300", None),
+        ("０３０", None),
+        ("3割", None),
+        ("", None),
+    ];
+    for (raw, label) in table {
+        assert_eq!(contribution_ratio_label(raw), label, "{raw:?}");
+    }
+    assert_eq!(contribution_ratio_percent("015"), Some(15));
+    assert_eq!(ContributionRatio::from_percent(20).unwrap().raw(), "020");
+    assert_eq!(ContributionRatio::from_percent(101), None);
 }
 
 #[test]

@@ -141,6 +141,8 @@ fn hard_characters_survive_both_encodings() {
     // Encodable ones are plain CP932 bytes (～ is 81 60, ① is 87 40).
     assert!(sjis.windows(2).any(|w| w == [0x81, 0x60]));
     assert!(sjis.windows(2).any(|w| w == [0x87, 0x40]));
+    // 髙 is written in the IBM-extension form FB FC (as Windows does), not NEC-selected EE E0.
+    assert!(sjis.windows(2).any(|w| w == [0xFB, 0xFC]));
     // CR is escaped so end-of-line normalisation cannot eat it.
     assert!(text.contains("&#xD;\n"));
 }

@@ -280,8 +280,8 @@ impl ContributionRatio {
         contribution_ratio_percent(&self.raw)
     }
 
-    /// `3割`, `1割5分`, … (see [`contribution_ratio_label`]).
-    pub fn label(&self) -> Option<String> {
+    /// `1割`, `2割`, `3割`, … (see [`contribution_ratio_label`]).
+    pub fn label(&self) -> Option<&'static str> {
         contribution_ratio_label(&self.raw)
     }
 }
@@ -299,22 +299,21 @@ pub fn contribution_ratio_percent(raw: &str) -> Option<u8> {
     u8::try_from(n).ok().filter(|&p| p <= 100)
 }
 
-/// The label of a 3-digit ratio: `"010"` → `1割`, `"030"` → `3割`, `"015"` → `1割5分`,
-/// `"000"` → `0割`; `None` for anything else.
+/// The label of a 3-digit ratio in whole 割: `"010"` → `1割`, `"020"` → `2割`,
+/// `"030"` → `3割` (`"000"` → `0割`, `"100"` → `10割`); `None` for anything else, including
+/// percentages that are not a multiple of 10.
 ///
 /// ```
 /// use myna_core::oqs::contribution_ratio_label;
-/// assert_eq!(contribution_ratio_label("030").as_deref(), Some("3割"));
+/// assert_eq!(contribution_ratio_label("030"), Some("3割"));
 /// assert_eq!(contribution_ratio_label("3"), None);
 /// ```
-pub fn contribution_ratio_label(raw: &str) -> Option<String> {
+pub fn contribution_ratio_label(raw: &str) -> Option<&'static str> {
+    const LABELS: [&str; 11] = [
+        "0割", "1割", "2割", "3割", "4割", "5割", "6割", "7割", "8割", "9割", "10割",
+    ];
     let p = contribution_ratio_percent(raw)?;
-    let (wari, bu) = (p / 10, p % 10);
-    Some(if bu == 0 {
-        format!("{wari}割")
-    } else {
-        format!("{wari}割{bu}分")
-    })
+    (p % 10 == 0).then(|| LABELS[usize::from(p / 10)])
 }
 
 /// This project's `ErrorCode` table for `SegmentOfResult` 9 answers. One table, used by
