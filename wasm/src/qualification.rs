@@ -1,0 +1,103 @@
+//! The eligibility result in JavaScript: parsing (`parseQualificationXml`), 受診券照合
+//! (`compareVoucher`), the copy text, and reading a result object back for rendering.
+
+use js_sys::{ArrayBuffer, Uint8Array};
+use myna_core::identifiers::{VoucherComparison, VoucherFields};
+use myna_core::oqs::{self, XmlMsg};
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::error::{WebError, WebResult};
+use crate::js;
+use crate::view::{QualificationView, VoucherComparisonView, VoucherView};
+
+/// Parses an `XmlMsg`: a string as is, bytes as UTF-8 or Shift_JIS (CP932) by the core.
+pub fn parse_input(input: &JsValue) -> WebResult<XmlMsg> {
+    if let Some(text) = input.as_string() {
+        return Ok(oqs::parse_str(&text)?);
+    }
+    if let Some(bytes) = input.dyn_ref::<Uint8Array>() {
+        return Ok(oqs::parse(&bytes.to_vec())?);
+    }
+    if let Some(buffer) = input.dyn_ref::<ArrayBuffer>() {
+        return Ok(oqs::parse(&Uint8Array::new(buffer).to_vec())?);
+    }
+    Err(WebError::InvalidArgument(
+        "parseQualificationXml takes a string, a Uint8Array or an ArrayBuffer".into(),
+    ))
+}
+
+/// The JSON view of a message (what JavaScript gets).
+pub fn message_to_js(msg: &XmlMsg) -> JsValue {
+    js::to_js(msg)
+}
+
+/// The best comparison of a voucher with a list of results: the first that matches, else
+/// the first; `None` without results.
+pub fn best_comparison(
+    voucher: &VoucherFields,
+    results: impl Iterator<Item = VoucherFields>,
+) -> Option<VoucherComparison> {
+    let comparisons: Vec<VoucherComparison> = results
+        .map(|r| VoucherComparison::compare(voucher, &r))
+        .collect();
+    comparisons
+        .iter()
+        .find(|c| c.is_match())
+        .or(comparisons.first())
+        .cloned()
+}
+
+/// A voucher object from JS (`{insurerNumber, insuredCardSymbol, insuredIdentificationNumber,
+/// insuredBranchNumber}`); `None` when absent or empty.
+pub fn voucher_from_js(value: &JsValue) -> WebResult<Option<VoucherView>> {
+    if value.is_undefined() || value.is_null() {
+        return Ok(None);
+    }
+    if !value.is_object() {
+        return Err(WebError::InvalidArgument(
+            "`voucher` must be an object".into(),
+        ));
+    }
+    let voucher: VoucherView = serde_wasm_bindgen::from_value(value.clone())
+        .map_err(|e| WebError::InvalidArgument(format!("`voucher`: {e}")))?;
+    Ok((!voucher.is_empty()).then_some(voucher))
+}
+
+/// A result to show: either what `confirmQualification` resolved to
+/// (`{qualification, voucher?, …}`) or an `XmlMsg` tree from `parseQualificationXml`.
+/// Returns the tree's view and the voucher the result carries.
+pub fn view_from_js(result: &JsValue) -> WebResult<(QualificationView, Option<VoucherView>)> {
+    let wrapped = js::get(result, "qualification");
+    let (tree, voucher) = if wrapped.is_object() {
+        (wrapped, voucher_from_js(&js::get(result, "voucher"))?)
+    } else {
+        (result.clone(), None)
+    };
+    if js::get(&tree, "messageHeader").is_undefined()
+        && js::get(&tree, "messageBody").is_undefined()
+    {
+        return Err(WebError::InvalidArgument(
+            "expected the result of confirmQualification() or parseQualificationXml()".into(),
+        ));
+    }
+    let view: QualificationView = serde_wasm_bindgen::from_value(tree)
+        .map_err(|e| WebError::InvalidArgument(format!("not an XmlMsg tree: {e}")))?;
+    Ok((view, voucher))
+}
+
+/// `compareVoucher(voucher, result)`.
+pub fn compare_voucher_js(voucher: &JsValue, result: &JsValue) -> WebResult<JsValue> {
+    let voucher = voucher_from_js(voucher)?.unwrap_or_default();
+    let (view, _) = view_from_js(result)?;
+    let comparison = best_comparison(
+        &voucher.fields(),
+        view.message_body
+            .result_list
+            .iter()
+            .map(|r| r.voucher_fields()),
+    )
+    .ok_or_else(|| {
+        WebError::InvalidArgument("the result holds no qualification to compare with".into())
+    })?;
+    Ok(js::to_js(&VoucherComparisonView::new(&comparison)))
+}
