@@ -58,6 +58,10 @@ pub(crate) const REQUEST_TIMEOUT_MS: u32 = 45_000;
 /// Above the bridge's own 60 s for `authenticate`.
 pub(crate) const AUTHENTICATE_TIMEOUT_MS: u32 = 90_000;
 
+/// A failed first request that took longer than this, with the Local Network Access
+/// permission still at "prompt", was waiting on the browser's prompt.
+const PROMPT_THRESHOLD_MS: f64 = 1_500.0;
+
 /// Reconnection delays; the last repeats.
 const BACKOFF_MS: [u32; 6] = [500, 1_000, 2_000, 4_000, 8_000, 10_000];
 
@@ -194,6 +198,8 @@ enum Permission {
     Denied,
     /// The browser has no such permission (or no Permissions API).
     Unsupported,
+    /// The page is itself on loopback: Local Network Access does not apply.
+    NotApplicable,
 }
 
 impl Permission {
@@ -203,6 +209,7 @@ impl Permission {
             Permission::Prompt => "prompt",
             Permission::Denied => "denied",
             Permission::Unsupported => "unsupported",
+            Permission::NotApplicable => "not-applicable",
         }
     }
 }
@@ -228,7 +235,24 @@ async fn query_permission(name: &str) -> Option<Permission> {
     }
 }
 
+/// Whether the page itself is served from loopback (Local Network Access does not gate a
+/// loopback page reaching loopback).
+fn page_is_loopback() -> bool {
+    let host = js::get(&js::global("location"), "hostname")
+        .as_string()
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    host == "localhost"
+        || host.ends_with(".localhost")
+        || host == "[::1]"
+        || host == "::1"
+        || host.starts_with("127.")
+}
+
 async fn loopback_permission() -> Permission {
+    if page_is_loopback() {
+        return Permission::NotApplicable;
+    }
     for name in ["loopback-network", "local-network-access"] {
         if let Some(p) = query_permission(name).await {
             return p;
@@ -746,6 +770,7 @@ async fn probe_health(endpoints: &Endpoints) -> WebResult<()> {
         body: None,
         mode,
     };
+    let started = js_sys::Date::now();
     match fetch(get(RequestMode::Cors)).await {
         Ok(answer) if answer.status == 403 => Err(WebError::OriginRefused { origin }),
         Ok(answer) if (200..300).contains(&answer.status) => {
@@ -766,10 +791,16 @@ async fn probe_health(endpoints: &Endpoints) -> WebResult<()> {
             if fetch(get(RequestMode::NoCors)).await.is_ok() {
                 return Err(WebError::OriginRefused { origin });
             }
+            // Chrome asks for the permission once a connection to loopback is made; a refused
+            // connection fails at once and leaves it at "prompt". A failure that took a while
+            // while the permission is still "prompt" is a prompt the user closed unanswered.
+            let waited_ms = js_sys::Date::now() - started;
             match loopback_permission().await {
                 Permission::Denied => Err(WebError::PermissionDenied),
-                Permission::Prompt => Err(WebError::PermissionPending),
-                Permission::Granted | Permission::Unsupported => Err(WebError::BridgeNotRunning {
+                Permission::Prompt if waited_ms >= PROMPT_THRESHOLD_MS => {
+                    Err(WebError::PermissionPending)
+                }
+                _ => Err(WebError::BridgeNotRunning {
                     url: endpoints.websocket.clone(),
                 }),
             }

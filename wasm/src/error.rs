@@ -101,6 +101,10 @@ pub enum WebError {
     /// The `XmlMsg` could not be parsed (the core's `oqs-…` code).
     #[error("{0}")]
     Qualification(OqsError),
+    /// Bytes that are not valid in the document's encoding, found by the browser's decoder
+    /// (`oqs-invalid-bytes`; the core's own check gives the offset).
+    #[error("invalid {0} bytes")]
+    InvalidBytes(&'static str),
     /// Not a valid `yyyyMMdd` date, or outside the 和暦 eras (`invalid-date`).
     #[error("{0}")]
     InvalidDate(WarekiError),
@@ -170,6 +174,7 @@ impl WebError {
             WebError::SeveralCards(_) => "several-cards",
             WebError::InvalidCertificate(_) => "invalid-certificate",
             WebError::Qualification(e) => e.code(),
+            WebError::InvalidBytes(_) => "oqs-invalid-bytes",
             WebError::InvalidDate(_) => "invalid-date",
             WebError::ServiceUnreachable { .. } => "service-unreachable",
             WebError::Service { .. } => "service-error",

@@ -27,7 +27,7 @@ use crate::bridge::{BridgeInner, REQUEST_TIMEOUT_MS, Reader};
 use crate::error::{WebError, WebResult};
 use crate::http::{FetchFailure, HttpRequest, HttpResponse, fetch};
 use crate::js;
-use crate::qualification::{best_comparison, message_to_js, voucher_from_js};
+use crate::qualification::{best_comparison, decode_bytes, message_to_js, voucher_from_js};
 use crate::session::SessionInner;
 use crate::view::{VoucherComparisonView, VoucherView};
 
@@ -178,7 +178,7 @@ async fn post(options: &Options, path: &str, body: Option<String>) -> WebResult<
 
 /// The error an answer stands for: its `XmlMsg` error if it has one, else the status.
 fn service_failure(answer: &HttpResponse) -> WebError {
-    if let Ok(msg) = oqs::parse(&answer.body)
+    if let Ok(msg) = decode_bytes(&answer.body).and_then(|t| Ok(oqs::parse_str(&t)?))
         && msg.is_error()
     {
         return service_error(answer.status, &msg);
@@ -306,7 +306,7 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     if !is_success(answer.status) {
         return Err(service_failure(&answer));
     }
-    let (xml, _) = oqs::decode(&answer.body).map_err(|e| WebError::ServiceBadResponse {
+    let xml = decode_bytes(&answer.body).map_err(|e| WebError::ServiceBadResponse {
         status: answer.status,
         detail: e.to_string(),
     })?;

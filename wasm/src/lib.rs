@@ -57,9 +57,8 @@ fn throw<T>(result: WebResult<T>) -> Result<T, JsValue> {
 #[wasm_bindgen(js_name = connectBridge, unchecked_return_type = "Promise<Bridge>")]
 pub fn connect_bridge(
     url: String,
-    #[wasm_bindgen(unchecked_param_type = "ConnectBridgeOptions")] options: Option<js_sys::Object>,
+    #[wasm_bindgen(unchecked_optional_param_type = "ConnectBridgeOptions")] options: JsValue,
 ) -> Promise {
-    let options: JsValue = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
     wasm_bindgen_futures::future_to_promise(async move {
         bridge::connect_bridge(&url, &options)
             .await
@@ -93,9 +92,8 @@ pub fn confirm_qualification(
 pub fn render_qualification(
     element: &Element,
     #[wasm_bindgen(unchecked_param_type = "QualificationResult | XmlMsg")] result: JsValue,
-    #[wasm_bindgen(unchecked_param_type = "RenderOptions")] options: Option<js_sys::Object>,
+    #[wasm_bindgen(unchecked_optional_param_type = "RenderOptions")] options: JsValue,
 ) -> Result<web_sys::HtmlElement, JsValue> {
-    let options: JsValue = options.map(JsValue::from).unwrap_or(JsValue::UNDEFINED);
     throw(render::render(element, &result, &options)).map(JsCast::unchecked_into)
 }
 

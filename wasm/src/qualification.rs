@@ -3,27 +3,68 @@
 
 use js_sys::{ArrayBuffer, Uint8Array};
 use myna_core::identifiers::{VoucherComparison, VoucherFields};
-use myna_core::oqs::{self, XmlMsg};
+use myna_core::oqs::{self, Encoding, OqsError, ParseLimits, XmlMsg};
 use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{TextDecoder, TextDecoderOptions};
 
 use crate::error::{WebError, WebResult};
 use crate::js;
 use crate::view::{QualificationView, VoucherComparisonView, VoucherView};
 
-/// Parses an `XmlMsg`: a string as is, bytes as UTF-8 or Shift_JIS (CP932) by the core.
+/// Decodes an `XmlMsg` file to text.
+///
+/// The core decides the encoding (BOM, `encoding` declaration, UTF-8 by default; UTF-16 and
+/// other encodings refused) and checks UTF-8; Shift_JIS is decoded by the browser's own
+/// WHATWG `TextDecoder("shift_jis")` — the same Windows-31J (CP932) table the core's
+/// encoding_rs implements — which keeps encoding_rs's tables for every other encoding (it
+/// links them all) out of the `.wasm`.
+pub fn decode_bytes(bytes: &[u8]) -> WebResult<String> {
+    let limit = ParseLimits::DEFAULT.max_bytes;
+    if bytes.len() > limit {
+        return Err(OqsError::InputTooLarge {
+            size: bytes.len(),
+            limit,
+        }
+        .into());
+    }
+    match oqs::detect_encoding(bytes)? {
+        Encoding::ShiftJis => {
+            let options = TextDecoderOptions::new();
+            options.set_fatal(true);
+            let decoder = TextDecoder::new_with_label_and_options("shift_jis", &options)
+                .map_err(|_| WebError::Environment("TextDecoder(\"shift_jis\")".into()))?;
+            decoder
+                .decode_with_u8_array(bytes)
+                .map_err(|_| WebError::InvalidBytes("Shift_JIS"))
+        }
+        _ => {
+            let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
+            core::str::from_utf8(body).map(str::to_owned).map_err(|e| {
+                OqsError::InvalidBytes {
+                    encoding: Encoding::Utf8,
+                    offset: bytes.len() - body.len() + e.valid_up_to(),
+                }
+                .into()
+            })
+        }
+    }
+}
+
+/// Parses an `XmlMsg`: a string as is, bytes as UTF-8 or Shift_JIS (CP932).
 pub fn parse_input(input: &JsValue) -> WebResult<XmlMsg> {
     if let Some(text) = input.as_string() {
         return Ok(oqs::parse_str(&text)?);
     }
-    if let Some(bytes) = input.dyn_ref::<Uint8Array>() {
-        return Ok(oqs::parse(&bytes.to_vec())?);
-    }
-    if let Some(buffer) = input.dyn_ref::<ArrayBuffer>() {
-        return Ok(oqs::parse(&Uint8Array::new(buffer).to_vec())?);
-    }
-    Err(WebError::InvalidArgument(
-        "parseQualificationXml takes a string, a Uint8Array or an ArrayBuffer".into(),
-    ))
+    let bytes = if let Some(bytes) = input.dyn_ref::<Uint8Array>() {
+        bytes.to_vec()
+    } else if let Some(buffer) = input.dyn_ref::<ArrayBuffer>() {
+        Uint8Array::new(buffer).to_vec()
+    } else {
+        return Err(WebError::InvalidArgument(
+            "parseQualificationXml takes a string, a Uint8Array or an ArrayBuffer".into(),
+        ));
+    };
+    Ok(oqs::parse_str(&decode_bytes(&bytes)?)?)
 }
 
 /// The JSON view of a message (what JavaScript gets).

@@ -67,7 +67,7 @@ export type BridgeState = "connecting" | "connected" | "reconnecting" | "closed"
 export interface BridgeStateEvent {
   state: BridgeState;
   /** While connecting: the Local Network Access permission. */
-  permission?: "granted" | "prompt" | "denied" | "unsupported";
+  permission?: "granted" | "prompt" | "denied" | "unsupported" | "not-applicable";
   /** While reconnecting: the attempt (from 1) and the wait before it. */
   attempt?: number;
   delayMs?: number;

@@ -4,6 +4,7 @@
 //! - `personas`: regenerates the persona fixtures (test CA, keys, certificates, CRL).
 
 mod pcscd;
+mod pkg;
 mod system;
 mod test;
 
@@ -24,11 +25,14 @@ struct Cli {
 enum Cmd {
     /// Run every check and test (what CI runs).
     Test,
+    /// Build the npm package `myna-web` into pkg/ (prints the gzipped .wasm size).
+    Pkg,
 }
 
 fn main() -> Result<()> {
     match Cli::parse().cmd {
         Cmd::Test => test::run_all(),
+        Cmd::Pkg => pkg::run_pkg().map(|_| ()),
     }
 }
 
