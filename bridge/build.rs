@@ -13,7 +13,7 @@ fn collect(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io
         let path = entry?.path();
         if path.is_dir() {
             collect(&path, base, out)?;
-        } else if path.is_file() {
+        } else if path.is_file() && wanted(&path, base) {
             let relative = path
                 .strip_prefix(base)
                 .expect("walked from base")
@@ -25,6 +25,17 @@ fn collect(dir: &Path, base: &Path, out: &mut Vec<(String, PathBuf)>) -> std::io
         }
     }
     Ok(())
+}
+
+/// Everything the loader reads; not the CA's private keys (only `cargo xtask personas`
+/// signs with them) nor documentation.
+fn wanted(path: &Path, base: &Path) -> bool {
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let in_ca = path.parent().is_some_and(|p| p == base.join("ca"));
+    !(name.ends_with(".md") || (in_ca && name.contains(".key")))
 }
 
 fn main() {

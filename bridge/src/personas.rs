@@ -646,6 +646,175 @@ mod tests {
         assert!(!hex_eq(&[0xAB], "+b"));
     }
 
+    /// Loads the embedded files with some replaced.
+    fn load_with(replaced: &[(&str, Vec<u8>)]) -> Result<Personas, PersonaError> {
+        Personas::from_source(|path| {
+            if let Some((_, bytes)) = replaced.iter().find(|(name, _)| *name == path) {
+                return Ok(std::borrow::Cow::Owned(bytes.clone()));
+            }
+            embedded::FILES
+                .iter()
+                .find(|(name, _)| *name == path)
+                .map(|(_, bytes)| std::borrow::Cow::Borrowed(*bytes))
+                .ok_or_else(|| PersonaError::MissingFile {
+                    path: path.to_owned(),
+                })
+        })
+    }
+
+    fn definitions_with(edit: impl Fn(&str) -> String) -> Vec<u8> {
+        let text = std::str::from_utf8(embedded_file(PERSONAS_FILE)).unwrap();
+        edit(text).into_bytes()
+    }
+
+    fn embedded_file(name: &str) -> &'static [u8] {
+        embedded::FILES.iter().find(|(n, _)| *n == name).unwrap().1
+    }
+
+    #[test]
+    fn broken_definitions_are_typed_errors() {
+        let once = |from: &'static str, to: &'static str| {
+            definitions_with(move |t| {
+                assert!(t.contains(from), "{from}");
+                t.replacen(from, to, 1)
+            })
+        };
+        let err = load_with(&[("personas.toml", once("pin = \"1234\"", "pin = \"12345\""))]);
+        assert!(
+            matches!(err, Err(PersonaError::InvalidPin { length: 4, .. })),
+            "{err:?}"
+        );
+        let err = load_with(&[("personas.toml", once("pin = \"1234\"", "pin = \"12a4\""))]);
+        assert!(
+            matches!(err, Err(PersonaError::InvalidPin { .. })),
+            "{err:?}"
+        );
+        let err = load_with(&[(
+            "personas.toml",
+            once("pin_remaining = 3", "pin_remaining = 4"),
+        )]);
+        assert!(matches!(
+            err,
+            Err(PersonaError::TooManyTries {
+                remaining: 4,
+                max: 3,
+                ..
+            })
+        ));
+        let err = load_with(&[(
+            "personas.toml",
+            once("not_before = \"2025-04-01\"", "not_before = \"2025-04-31\""),
+        )]);
+        assert!(
+            matches!(
+                &err,
+                Err(PersonaError::InvalidDate {
+                    field: "not_before",
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+        let err = load_with(&[(
+            "personas.toml",
+            once("name = \"kokuho\"", "name = \"default\""),
+        )]);
+        assert!(
+            matches!(err, Err(PersonaError::DuplicateName { .. })),
+            "{err:?}"
+        );
+        let err = load_with(&[(
+            "personas.toml",
+            once("name = \"kokuho\"", "name = \"kokuho2\""),
+        )]);
+        assert!(
+            matches!(err, Err(PersonaError::MissingIndexEntry { .. })),
+            "{err:?}"
+        );
+        let err = load_with(&[(
+            "personas.toml",
+            once("certificate = \"valid\"", "certificate = \"ok\""),
+        )]);
+        assert!(
+            matches!(
+                err,
+                Err(PersonaError::Toml {
+                    file: "personas.toml",
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+        let err = load_with(&[("personas.toml", once("label =", "lable ="))]);
+        assert!(
+            matches!(err, Err(PersonaError::Toml { .. })),
+            "unknown fields are refused"
+        );
+        let err = load_with(&[("personas.toml", vec![0xFF, 0xFE])]);
+        assert!(matches!(
+            err,
+            Err(PersonaError::NotUtf8 {
+                file: "personas.toml"
+            })
+        ));
+    }
+
+    #[test]
+    fn broken_generated_files_are_typed_errors() {
+        let mut cert = embedded_file("default/auth.crt.der").to_vec();
+        cert[100] ^= 1;
+        let err = load_with(&[("default/auth.crt.der", cert)]);
+        assert!(
+            matches!(err, Err(PersonaError::ChecksumMismatch { .. })),
+            "{err:?}"
+        );
+        let err = load_with(&[(
+            "default/auth.key.pk8.der",
+            vec![0x30, 0x03, 0x02, 0x01, 0x00],
+        )]);
+        assert!(
+            matches!(err, Err(PersonaError::InvalidKey { .. })),
+            "{err:?}"
+        );
+        let err = load_with(&[(
+            "index.toml",
+            b"[ca]\nroot_certificate = \"ca/nothing.der\"\ncrl = \"ca/crl.der\"\n".to_vec(),
+        )]);
+        assert!(
+            matches!(&err, Err(PersonaError::MissingFile { path }) if path == "ca/nothing.der"),
+            "{err:?}"
+        );
+        let err = load_with(&[("index.toml", b"[ca]\n".to_vec())]);
+        assert!(
+            matches!(
+                err,
+                Err(PersonaError::Toml {
+                    file: "index.toml",
+                    ..
+                })
+            ),
+            "{err:?}"
+        );
+        let small = {
+            use rand_chacha::rand_core::SeedableRng;
+            use rsa::pkcs8::EncodePrivateKey;
+            let mut rng = rand_chacha::ChaCha20Rng::seed_from_u64(5);
+            let key = RsaPrivateKey::new(&mut rng, 1024).unwrap();
+            key.to_pkcs8_der().unwrap().as_bytes().to_vec()
+        };
+        let err = load_with(&[("default/auth.key.pk8.der", small)]);
+        assert!(
+            matches!(err, Err(PersonaError::WrongKeySize { bits: 1024, .. })),
+            "{err:?}"
+        );
+        // The CA's private keys are not embedded.
+        assert!(
+            embedded::FILES
+                .iter()
+                .all(|(name, _)| !name.starts_with("ca/") || !name.contains(".key"))
+        );
+    }
+
     #[test]
     fn the_persona_definitions_match_the_schema() {
         // personas.toml alone (the generated files may not exist in a fresh checkout).
