@@ -451,23 +451,23 @@ fn run(addr: SocketAddr, card: &SharedCard, control: &Control, options: VpcdOpti
         let result = serve(stream, card, options.max_frame);
         // Out of the reader: no power.
         card.lock().power_off();
-        {
-            let mut state = control.lock();
-            state.connected = false;
-            state.stream = None;
-            if let Err(e) = &result {
-                state.last_error = Some(e.to_string());
-            }
-            control.changed.notify_all();
+        let mut state = control.lock();
+        state.connected = false;
+        state.stream = None;
+        control.changed.notify_all();
+        if state.stop || !state.attached {
+            // We closed it ourselves (stop or detach); errors from that are expected.
+            tracing::info!(%addr, "virtual card removed from vpcd");
+            continue;
         }
         match result {
             Ok(()) => tracing::info!(%addr, "vpcd closed the connection; reconnecting"),
-            Err(e) => tracing::warn!(%addr, error = %e, "vpcd connection failed; reconnecting"),
+            Err(e) => {
+                tracing::warn!(%addr, error = %e, "vpcd connection failed; reconnecting");
+                state.last_error = Some(e.to_string());
+            }
         }
-        let state = control.lock();
-        if !state.stop && state.attached {
-            let _unused = control.wait_timeout(state, backoff);
-        }
+        let _unused = control.wait_timeout(state, backoff);
     }
 }
 
@@ -509,6 +509,11 @@ fn serve(mut stream: TcpStream, card: &SharedCard, max_frame: usize) -> Result<(
             Ok(ReaderMessage::Apdu(command)) => {
                 let response = match card.transmit(&command) {
                     Ok(exchange) => {
+                        if tracing::enabled!(tracing::Level::DEBUG)
+                            && let Some(entry) = card.log().last()
+                        {
+                            tracing::debug!(apdu = ?entry, "answered");
+                        }
                         if !exchange.delay.is_zero() {
                             std::thread::sleep(exchange.delay);
                         }

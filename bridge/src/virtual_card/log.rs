@@ -130,6 +130,11 @@ impl ApduLog {
         self.lock().clone()
     }
 
+    /// The newest entry.
+    pub fn last(&self) -> Option<LogEntry> {
+        self.lock().last().cloned()
+    }
+
     /// How many commands were logged.
     pub fn len(&self) -> usize {
         self.lock().len()

@@ -12,7 +12,9 @@
 //! - **Applications**: JPKI-AP, 券面事項入力補助AP and 券面AP, selected with
 //!   `00 A4 04 0C <AID>`. A *prefix* of an AID selects the first application it matches
 //!   (JICSAP allows selection by partial DF name; the order between applications is a
-//!   guess). Unknown AID → `6A82`. `P2` other than `0C` → `6A86`.
+//!   guess). Unknown AID → `6A82` (whatever `P2`: OpenSC's other drivers probe with
+//!   `P2 = 00`); a known one with `P2` other than `0C` → `6A86` (uncertain: whether real
+//!   cards return FCI for `P2 = 00` is not documented).
 //! - **EFs**: `00 A4 02 0C 02 <FID>` inside the current application (`6A82` unknown, or
 //!   when no application is selected). MF selection `00 A4 00 00` answers `6A86` right after
 //!   power-on and `9000` *without changing anything* while an application is current (what
@@ -618,16 +620,18 @@ impl VirtualCard {
     }
 
     fn select_application(&mut self, cmd: &Command) -> StatusWord {
-        if cmd.p2() != 0x0C {
-            return StatusWord::INCORRECT_P1_P2;
-        }
         let name = cmd.data();
         if name.is_empty() || name.len() > 16 {
             return StatusWord::WRONG_LENGTH;
         }
+        // An unknown AID is "not found" whatever P2 asks for (OpenSC's other drivers probe
+        // with P2 = 00); only the applications the card has are picky about P2.
         let Some(index) = self.apps.iter().position(|a| a.def.aid.starts_with(name)) else {
             return StatusWord::FILE_NOT_FOUND;
         };
+        if cmd.p2() != 0x0C {
+            return StatusWord::INCORRECT_P1_P2;
+        }
         if self.current_app != Some(index) {
             self.verified.clear();
         }

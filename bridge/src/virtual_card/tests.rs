@@ -161,6 +161,11 @@ fn applications_are_selected_by_aid_or_prefix() {
         sw(&mut c, "00 A4 04 00 0A D3 92 F0 00 26 01 00 00 00 01"),
         0x6A86
     );
+    assert_eq!(
+        sw(&mut c, "00 A4 04 00 06 A0 00 00 00 01 01"),
+        0x6A82,
+        "probe, P2 00"
+    );
     assert_eq!(sw(&mut c, "00 A4 04 0C"), 0x6700);
     let mut long = h("00 A4 04 0C 11");
     long.extend_from_slice(&[0xD3; 17]);
