@@ -68,7 +68,7 @@ fn virtual_card(args: VirtualCardArgs) -> Result<()> {
         TimingModel::instant()
     };
     let card = VirtualCard::with_options(
-        CardContents::for_persona(persona, personas.ca_cert_der()),
+        CardContents::for_persona(persona),
         CardOptions::default().with_timing(timing),
     )
     .with_context(|| format!("building the card of persona {:?}", persona.name))?;

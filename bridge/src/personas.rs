@@ -317,6 +317,9 @@ pub struct Persona {
     pub auth_cert_der: Vec<u8>,
     /// The auth private key.
     pub auth_key: RsaPrivateKey,
+    /// The CA certificate that issued [`Persona::auth_cert_der`] (the test root, DER): what
+    /// the card holds in JPKI-AP EF `000B`.
+    pub issuer_cert_der: Vec<u8>,
     /// The linked 資格情報; `None` for a card never linked to insurance.
     pub insurance: Option<InsuranceRecord>,
 }
@@ -544,6 +547,7 @@ impl Personas {
                 subject_cn: spec.subject_cn,
                 auth_cert_der,
                 auth_key,
+                issuer_cert_der: ca_cert_der.clone(),
                 insurance: spec.insurance,
             });
         }

@@ -24,7 +24,7 @@ impl Transmit for VirtualTransport {
 fn card_of(persona: &str) -> (Persona, Card<VirtualTransport>, SharedCard, ApduLog) {
     let personas = Personas::embedded();
     let persona = personas.get(persona).unwrap().clone();
-    let card = VirtualCard::from_persona(&persona, personas.ca_cert_der()).unwrap();
+    let card = VirtualCard::from_persona(&persona).unwrap();
     let shared = SharedCard::new(card);
     let log = shared.log();
     (

@@ -121,7 +121,7 @@ impl Inserted {
     fn new(persona: &str) -> Self {
         let personas = Personas::embedded();
         let persona = personas.get(persona).unwrap().clone();
-        let card = VirtualCard::from_persona(&persona, personas.ca_cert_der()).unwrap();
+        let card = VirtualCard::from_persona(&persona).unwrap();
         let card = SharedCard::new(card);
         let log = card.log();
         // A card left by an earlier test must be gone first.

@@ -120,8 +120,8 @@ fn the_definitions_come_through() {
 fn every_persona_makes_a_card() {
     let personas = Personas::embedded();
     for persona in personas.iter() {
-        let card = VirtualCard::from_persona(persona, personas.ca_cert_der())
-            .unwrap_or_else(|e| panic!("{}: {e}", persona.name));
+        let card =
+            VirtualCard::from_persona(persona).unwrap_or_else(|e| panic!("{}: {e}", persona.name));
         assert_eq!(
             card.auth_pin_remaining(),
             persona.pin_remaining,
@@ -132,6 +132,7 @@ fn every_persona_makes_a_card() {
             card.auth_public_key().unwrap(),
             persona.auth_key.to_public_key()
         );
+        assert_eq!(persona.issuer_cert_der, personas.ca_cert_der());
     }
 }
 

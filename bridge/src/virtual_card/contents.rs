@@ -108,14 +108,14 @@ impl CardContents {
         }
     }
 
-    /// The contents of the card that `persona` holds: its auth certificate and key, the
-    /// persona CA as EF `000B`, its PIN and tries left (the 券面事項入力補助AP PIN is the same
+    /// The contents of the card that `persona` holds: its auth certificate and key, its
+    /// issuer (the persona CA) as EF `000B`, its PIN and tries left (the 券面事項入力補助AP PIN is the same
     /// PIN with full tries), the insurance record's name/address/birth date/sex as 基本4情報,
     /// and [`FAKE_MY_NUMBER`].
-    pub fn for_persona(persona: &Persona, ca_certificate: &[u8]) -> Self {
+    pub fn for_persona(persona: &Persona) -> Self {
         let mut contents = CardContents::new(
             persona.auth_cert_der.clone(),
-            ca_certificate.to_vec(),
+            persona.issuer_cert_der.clone(),
             persona.auth_key.clone(),
             persona.pin.as_ref().map(|p| p.as_str()),
         );

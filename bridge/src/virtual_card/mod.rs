@@ -45,7 +45,11 @@
 //! - **Security state**: a verified PIN stays verified while its application stays
 //!   selected, *including* when the same application is selected again (`myna-card`
 //!   observed this); selecting another application, reset and power-off clear it. PIN
-//!   counters persist (they are EEPROM).
+//!   counters persist (they are EEPROM). `myna-card` also reports that a *warm reset* does
+//!   not clear it on real cards; this card clears it on reset (the conservative choice —
+//!   code must not rely on a reset to log out either way). Closing a PC/SC connection with
+//!   `SCARD_LEAVE_CARD` sends the card nothing, so the verified state survives it here as
+//!   on a real card: another process could then use the key without the PIN.
 //! - CLA other than `00`/`80` → `6E00`; unknown INS → `6D00`; lengths that match no
 //!   ISO case → `6700`; `GET RESPONSE` with nothing pending → `6985` (this card never
 //!   answers `61xx`).
@@ -368,10 +372,9 @@ fn status(sw: StatusWord) -> (Response, u32) {
 }
 
 impl VirtualCard {
-    /// The card `persona` holds, with the persona CA certificate `ca_certificate` in EF
-    /// `000B` (and `0002`). Powered on, default options.
-    pub fn from_persona(persona: &Persona, ca_certificate: &[u8]) -> Result<Self, CardBuildError> {
-        Self::new(CardContents::for_persona(persona, ca_certificate))
+    /// The card `persona` holds ([`CardContents::for_persona`]). Powered on, default options.
+    pub fn from_persona(persona: &Persona) -> Result<Self, CardBuildError> {
+        Self::new(CardContents::for_persona(persona))
     }
 
     /// A card with these contents and default options, powered on (as after insertion).
