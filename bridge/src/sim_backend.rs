@@ -91,7 +91,7 @@ impl Simulator for SimBackend {
             .personas
             .get(persona)
             .ok_or_else(|| WireError::new(ErrorCode::NotSimulating, format!("no persona {persona:?}")))?;
-        let mut card = VirtualCard::from_persona(p, self.personas.ca_cert_der())
+        let mut card = VirtualCard::from_persona(p)
             .map_err(|e| WireError::new(ErrorCode::Internal, e.to_string()))?;
         card.power_on();
         {
