@@ -491,6 +491,18 @@ impl PublicKey {
     }
 }
 
+impl AsRef<PublicKey> for PublicKey {
+    fn as_ref(&self) -> &PublicKey {
+        self
+    }
+}
+
+impl AsRef<PublicKey> for CertificateInfo {
+    fn as_ref(&self) -> &PublicKey {
+        &self.public_key
+    }
+}
+
 impl From<RsaPublicKey> for PublicKey {
     fn from(key: RsaPublicKey) -> Self {
         Self::Rsa(key)
@@ -1129,13 +1141,19 @@ fn verify_signed(
 
 /// Verifies an RS256 signature: RSASSA-PKCS1-v1_5 with SHA-256 over `message` (the form the
 /// card produces when given the DER DigestInfo of SHA-256(`message`)). The key must have at
-/// least [`MIN_RSA_BITS`] and the signature must be exactly as long as the modulus.
+/// least [`MIN_RSA_BITS`] and the signature must be exactly as long as the modulus. `key` is
+/// a [`PublicKey`] or a [`CertificateInfo`] (its subject key).
 pub fn verify_rs256(
-    key: &PublicKey,
+    key: &impl AsRef<PublicKey>,
     message: &[u8],
     signature: &[u8],
 ) -> Result<(), SignatureError> {
-    verify_signed(key, SignatureAlgorithm::RsaPkcs1Sha256, message, signature)
+    verify_signed(
+        key.as_ref(),
+        SignatureAlgorithm::RsaPkcs1Sha256,
+        message,
+        signature,
+    )
 }
 
 /// One entry of a CRL.
