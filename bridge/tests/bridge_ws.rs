@@ -786,3 +786,99 @@ async fn protocol_suite_on_the_real_pcscd_path() {
     card_removed_mid_operation(&rig).await;
     rig.remove().await;
 }
+
+/// Counts the card connections the bridge holds open.
+struct Counting {
+    inner: Arc<SimBackend>,
+    live: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+struct CountingLink {
+    inner: Box<dyn myna_bridge::backend::CardLink>,
+    live: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Drop for CountingLink {
+    fn drop(&mut self) {
+        self.live.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl myna_bridge::backend::CardLink for CountingLink {
+    fn transaction(
+        &mut self,
+        body: &mut dyn FnMut(
+            &mut dyn myna_bridge::backend::Apdu,
+        ) -> Result<(), myna_bridge::backend::LinkError>,
+    ) -> Result<(), myna_bridge::backend::LinkError> {
+        self.inner.transaction(body)
+    }
+    fn supports_extended_length(&self) -> bool {
+        self.inner.supports_extended_length()
+    }
+}
+
+impl Backend for Counting {
+    fn watch(&self) -> tokio::sync::watch::Receiver<myna_bridge::backend::Snapshot> {
+        self.inner.watch()
+    }
+    fn open(
+        &self,
+        reader: &str,
+    ) -> Result<Box<dyn myna_bridge::backend::CardLink>, myna_bridge::backend::LinkError> {
+        let inner = self.inner.open(reader)?;
+        self.live.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Box::new(CountingLink {
+            inner,
+            live: self.live.clone(),
+        }))
+    }
+    fn shutdown(&self) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vanished_client_releases_the_card() {
+    let sim = SimBackend::new(personas().clone(), Some("default"), false).unwrap();
+    let live = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counting = Arc::new(Counting {
+        inner: sim.clone(),
+        live: live.clone(),
+    });
+    let rig = Rig::start(
+        Place::Sim(sim.clone()),
+        counting,
+        Some(sim),
+        sim_backend::READER_NAME,
+    )
+    .await;
+    let count = || live.load(std::sync::atomic::Ordering::SeqCst);
+    let mut a = Client::connect(&rig).await;
+    let mut b = Client::connect(&rig).await;
+    a.open(&rig).await;
+    let hb = b.open(&rig).await;
+    assert_eq!(count(), 1, "one card connection for both sessions");
+    drop(a); // the page closes without a goodbye
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(count(), 1, "b still holds a session");
+    b.call("disconnect", json!({"handle": hb})).await.unwrap();
+    let e = b
+        .call("pinStatus", json!({"handle": hb}))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "unknown-handle");
+    assert_eq!(count(), 0, "the last session released the card");
+    let hb = b.open(&rig).await;
+    assert_eq!(count(), 1);
+    drop(b);
+    for _ in 0..100 {
+        if count() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        count(),
+        0,
+        "handle {hb} of a vanished client still holds the card"
+    );
+}
