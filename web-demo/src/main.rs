@@ -1,0 +1,2 @@
+//! `myna-demo` command line.
+fn main() {}
