@@ -6,3 +6,6 @@ pub mod gate;
 pub mod pcsc_backend;
 pub mod policy;
 pub mod protocol;
+pub mod cards;
+pub mod server;
+pub mod config;
