@@ -15,7 +15,7 @@ use crate::backend::{Apdu, Backend, CardLink, LinkError, Snapshot};
 use crate::personas::Personas;
 use crate::protocol::{ErrorCode, Reader, ReaderState, WireError};
 use crate::server::Simulator;
-use crate::virtual_card::{SharedCard, VirtualCard};
+use crate::virtual_card::{SharedCard, TimingModel, VirtualCard};
 
 /// The virtual reader's name.
 pub const READER_NAME: &str = "myna-web Virtual Reader";
@@ -91,8 +91,11 @@ impl Simulator for SimBackend {
             .personas
             .get(persona)
             .ok_or_else(|| WireError::new(ErrorCode::NotSimulating, format!("no persona {persona:?}")))?;
-        let mut card = VirtualCard::from_persona(p, self.personas.ca_cert_der())
+        let mut card = VirtualCard::from_persona(p)
             .map_err(|e| WireError::new(ErrorCode::Internal, e.to_string()))?;
+        if self.realistic_timing {
+            card.set_timing(TimingModel::realistic());
+        }
         card.power_on();
         {
             let mut slot = self.slot.lock().expect("slot lock");
@@ -130,7 +133,6 @@ impl Backend for SimBackend {
             slot: self.slot.clone(),
             card,
             insertion: slot.insertion,
-            realistic_timing: self.realistic_timing,
         }))
     }
 
@@ -141,7 +143,6 @@ struct SimLink {
     slot: Arc<Mutex<Slot>>,
     card: SharedCard,
     insertion: u64,
-    realistic_timing: bool,
 }
 
 impl SimLink {
@@ -158,7 +159,8 @@ impl Apdu for SimLink {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, LinkError> {
         self.still_inserted()?;
         let exchange = self.card.transmit(command).map_err(|_| LinkError::Unresponsive)?;
-        if self.realistic_timing && !exchange.delay.is_zero() {
+        // The card's timing model (instant unless --realistic-timing or a test sets one).
+        if !exchange.delay.is_zero() {
             std::thread::sleep(exchange.delay);
         }
         // Removed while the card was working: the response never arrives.

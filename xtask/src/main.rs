@@ -4,6 +4,7 @@
 //! - `personas`: regenerates the persona fixtures (test CA, keys, certificates, CRL).
 
 mod pcscd;
+mod personas;
 mod system;
 mod test;
 
@@ -24,11 +25,15 @@ struct Cli {
 enum Cmd {
     /// Run every check and test (what CI runs).
     Test,
+    /// (Re)generate the test CA, persona keys, certificates and CRL from
+    /// tests/fixtures/personas/personas.toml.
+    Personas(personas::Args),
 }
 
 fn main() -> Result<()> {
     match Cli::parse().cmd {
         Cmd::Test => test::run_all(),
+        Cmd::Personas(args) => personas::run(&args),
     }
 }
 
