@@ -1,6 +1,6 @@
 -- 0001: the initial schema of the eligibility service simulator.
--- Times are Unix seconds (UTC). Certificate serials are lowercase hex without leading zero
--- bytes. Secrets are stored only as SHA-256 digests.
+-- Times are Unix seconds (UTC). Certificate serials are upper-case hex without leading zero
+-- bytes (the form myna_core::x509 reports). Secrets are stored only as SHA-256 digests.
 
 CREATE TABLE facilities (
     code TEXT PRIMARY KEY CHECK (length(code) = 10 AND code NOT GLOB '*[^0-9]*'),

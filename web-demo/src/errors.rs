@@ -9,6 +9,13 @@
 //!
 //! Every failure is answered as an `XmlMsg` with `SegmentOfResult` 9, this `ErrorCode` and
 //! this `ErrorMessage` (see [`crate::http`]).
+//!
+//! HTTP statuses: 400 a malformed body; 401 the terminal or the card did not authenticate
+//! (token, certificate, signature — as `myna_core::oqs::ServiceErrorCode` has it; only the
+//! token failures carry `WWW-Authenticate: Bearer`); 403 a policy refusal (mode, origin,
+//! another terminal's nonce); 404/409/410 a nonce never issued / already used / expired;
+//! 409 the terminal limit; 422 a well-formed request missing what its mode needs or with
+//! invalid search values; 5xx the service.
 
 use axum::http::StatusCode;
 
@@ -58,13 +65,13 @@ error_codes! {
     OriginMismatch = "MW0005", 403, "要求元のオリジンが施設の登録と一致しません";
     /// The signature does not verify over the auth message for this origin and nonce with
     /// the certificate's key.
-    BadSignature = "MW0006", 422, "署名を検証できません";
+    BadSignature = "MW0006", 401, "署名を検証できません";
     /// The certificate does not chain to a configured trust anchor.
-    UntrustedCertificate = "MW0007", 422, "電子証明書が信頼できる発行元のものではありません";
+    UntrustedCertificate = "MW0007", 401, "電子証明書が信頼できる発行元のものではありません";
     /// The certificate's `notAfter` has passed.
-    CertificateExpired = "MW0008", 422, "電子証明書の有効期限が切れています";
+    CertificateExpired = "MW0008", 401, "電子証明書の有効期限が切れています";
     /// The certificate's serial is on the revocation list.
-    CertificateRevoked = "MW0009", 422, "電子証明書が失効しています";
+    CertificateRevoked = "MW0009", 401, "電子証明書が失効しています";
     /// The database is busy or unreachable; the request can be retried.
     Unavailable = "MW0010", 503, "一時的に混み合っています。しばらくしてから再度お試しください";
     /// The terminal's registration was revoked.
@@ -76,12 +83,12 @@ error_codes! {
     /// The nonce was issued to another terminal.
     ChallengeOtherTerminal = "MW0014", 403, "チャレンジは別の端末に発行されたものです";
     /// The certificate's `notBefore` is still to come.
-    CertificateNotYetValid = "MW0015", 422, "電子証明書の有効期間が始まっていません";
+    CertificateNotYetValid = "MW0015", 401, "電子証明書の有効期間が始まっていません";
     /// The certificate is not a user-authentication certificate (KeyUsage
     /// digitalSignature, EKU clientAuth, the JPKI auth policy).
-    CertificateProfile = "MW0016", 422, "利用者証明用電子証明書ではありません";
+    CertificateProfile = "MW0016", 401, "利用者証明用電子証明書ではありません";
     /// The certificate is not a DER X.509 certificate.
-    CertificateMalformed = "MW0017", 422, "電子証明書を読み取れません";
+    CertificateMalformed = "MW0017", 401, "電子証明書を読み取れません";
     /// PIN mode without a signature.
     SignatureMissing = "MW0018", 422, "暗証番号による本人確認の署名がありません";
     /// 目視 mode without an operator name.
@@ -131,6 +138,27 @@ mod tests {
             assert!(text.starts_with("MW") && text[2..].bytes().all(|b| b.is_ascii_digit()));
             assert!(code.status().is_client_error() || code.status().is_server_error());
             assert!(!code.message().is_empty());
+        }
+    }
+
+    #[test]
+    fn shared_codes_mean_what_the_core_table_says() {
+        use myna_core::oqs::ServiceErrorCode;
+        for shared in ServiceErrorCode::ALL {
+            let ours = ErrorCode::ALL
+                .iter()
+                .find(|c| c.code() == shared.code())
+                .unwrap_or_else(|| panic!("{} missing", shared.code()));
+            // MW0004 is refined here: "never issued" (404); used and expired have their own
+            // codes (MW0013 409, MW0012 410).
+            if shared.code() != "MW0004" {
+                assert_eq!(
+                    ours.status().as_u16(),
+                    shared.http_status(),
+                    "{}",
+                    shared.code()
+                );
+            }
         }
     }
 

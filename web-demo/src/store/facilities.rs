@@ -40,9 +40,10 @@ pub struct NewFacility {
     pub origins: Vec<String>,
 }
 
-/// Creates a facility with its origins.
+/// Creates a facility with its origins (run it inside a transaction to make the two
+/// inserts one unit, as [`crate::seed::seed_new_database`] does).
 pub fn insert(
-    conn: &mut Connection,
+    conn: &Connection,
     facility: &NewFacility,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
@@ -52,8 +53,7 @@ pub fn insert(
             facility.code
         )));
     }
-    let tx = conn.transaction()?;
-    tx.execute(
+    conn.execute(
         "INSERT INTO facilities (code, name, user_id, activation_code_sha256,
              pin_mode_enabled, visual_mode_enabled, created_at)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
@@ -68,12 +68,11 @@ pub fn insert(
         ],
     )?;
     for origin in &facility.origins {
-        tx.execute(
+        conn.execute(
             "INSERT OR IGNORE INTO facility_origins (facility_code, origin) VALUES (?1, ?2)",
             params![facility.code, origin],
         )?;
     }
-    tx.commit()?;
     Ok(())
 }
 

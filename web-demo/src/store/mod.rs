@@ -91,7 +91,8 @@ impl StoreError {
 }
 
 /// Normalises a certificate serial number given in hex (`0x` prefix, `:` separators and
-/// case are accepted) to the stored form: lowercase hex without leading zero bytes.
+/// case are accepted) to the stored form: upper-case hex without leading zero bytes, the
+/// form `myna_core::x509` reports serials in (`227B13`, not `00227b13`).
 pub fn normalize_serial(text: &str) -> Result<String, StoreError> {
     let trimmed = text.trim();
     let body = trimmed
@@ -109,20 +110,19 @@ pub fn normalize_serial(text: &str) -> Result<String, StoreError> {
     } else {
         digits
     };
-    let bytes = hex::decode(digits.to_ascii_lowercase())
-        .map_err(|e| StoreError::Invalid(format!("{text:?}: {e}")))?;
+    let bytes = hex::decode(digits).map_err(|e| StoreError::Invalid(format!("{text:?}: {e}")))?;
     Ok(serial_hex(&bytes))
 }
 
 /// The stored form of a serial given as big-endian bytes (as in DER, possibly with a
-/// leading zero byte): lowercase hex without leading zero bytes (`00` for zero).
+/// leading zero byte): upper-case hex without leading zero bytes (`00` for zero).
 pub fn serial_hex(bytes: &[u8]) -> String {
     let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
     let significant = &bytes[first..];
     if significant.is_empty() {
         "00".to_owned()
     } else {
-        hex::encode(significant)
+        hex::encode_upper(significant)
     }
 }
 
@@ -132,12 +132,13 @@ mod tests {
 
     #[test]
     fn serials_normalise() {
-        assert_eq!(normalize_serial("0x00AB:CD").unwrap(), "abcd");
-        assert_eq!(normalize_serial("abc").unwrap(), "0abc");
+        assert_eq!(normalize_serial("0x00AB:cd").unwrap(), "ABCD");
+        assert_eq!(normalize_serial("abc").unwrap(), "0ABC");
         assert_eq!(normalize_serial(" 01 ").unwrap(), "01");
         assert_eq!(normalize_serial("0000").unwrap(), "00");
         assert!(normalize_serial("xyz").is_err());
         assert!(normalize_serial("").is_err());
         assert_eq!(serial_hex(&[0x00, 0x80, 0x01]), "8001");
+        assert_eq!(serial_hex(&[0x22, 0x7b, 0x13]), "227B13");
     }
 }

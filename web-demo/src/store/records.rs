@@ -442,7 +442,7 @@ mod tests {
         let (db, _) = Db::open_in_memory().unwrap();
         db.call_blocking(|c| -> Result<(), ImportError> {
             assert_eq!(import_csv(c, CSV.as_bytes())?, 2);
-            let by_serial = find_by_serial(c, "0abc")?;
+            let by_serial = find_by_serial(c, "0ABC")?;
             assert_eq!(by_serial.len(), 1);
             assert_eq!(by_serial[0].insured_card_symbol, "12-34");
             assert_eq!(

@@ -62,8 +62,8 @@ mod tests {
             let t = datetime!(2026-04-01 0:00 UTC);
             assert!(revoke(c, "0x0A:BC", t, RevocationSource::Admin)?);
             assert!(!revoke(c, "abc", t, RevocationSource::Crl)?);
-            assert!(is_revoked(c, "0abc")?);
-            assert!(!is_revoked(c, "0abd")?);
+            assert!(is_revoked(c, "0ABC")?);
+            assert!(!is_revoked(c, "0ABD")?);
             Ok(())
         })
         .unwrap();
