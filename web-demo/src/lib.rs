@@ -42,6 +42,7 @@ pub mod clock;
 pub mod db;
 pub mod errors;
 pub mod http;
+pub mod personas;
 pub mod qualification;
 pub mod secrets;
 pub mod seed;

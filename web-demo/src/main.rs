@@ -100,8 +100,17 @@ fn main() -> anyhow::Result<()> {
             } else {
                 facility_origins
             };
-            let anchors = TrustAnchors::from_files(&trust_anchors)?;
-            let seed = myna_demo::seed::SeedData::default();
+            for origin in &origins {
+                myna_core::auth::validate_origin(origin)
+                    .with_context(|| format!("--facility-origin {origin:?}"))?;
+            }
+            let personas = myna_bridge::personas::Personas::embedded();
+            let anchors = if trust_anchors.is_empty() {
+                myna_demo::personas::trust_anchors(&personas)?
+            } else {
+                TrustAnchors::from_files(&trust_anchors)?
+            };
+            let seed = myna_demo::personas::seed_data(&personas)?;
             let path = db_path(db)?;
             let db = open_database(&path, &origins, &seed, clock.now())
                 .with_context(|| format!("opening {}", path.display()))?;

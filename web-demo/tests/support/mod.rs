@@ -15,10 +15,8 @@ use myna_core::oqs::XmlMsg;
 use myna_demo::clock::ManualClock;
 use myna_demo::db::Db;
 use myna_demo::seed::SeedData;
-use myna_demo::store::records::InsuredRecord;
 use myna_demo::{AppState, TrustAnchors, app, open_database};
 use rsa::RsaPrivateKey;
-use rsa::pkcs8::DecodePrivateKey as _;
 use rsa::signature::{SignatureEncoding as _, Signer as _};
 use serde_json::{Value, json};
 use time::OffsetDateTime;
@@ -47,10 +45,14 @@ pub struct Card {
 
 impl Card {
     pub fn load(name: &str) -> Self {
+        let personas = myna_bridge::personas::Personas::embedded();
+        let persona = personas
+            .get(name)
+            .unwrap_or_else(|| panic!("no persona {name}"));
         Card {
             name: name.to_owned(),
-            certificate: read(&format!("{name}/auth.crt.der")),
-            key: RsaPrivateKey::from_pkcs8_der(&read(&format!("{name}/auth.key.pk8.der"))).unwrap(),
+            certificate: persona.auth_cert_der.clone(),
+            key: persona.auth_key.clone(),
         }
     }
 
@@ -67,40 +69,9 @@ impl Card {
     }
 }
 
-/// The persona set's insured records and CRL, as the database is seeded with them.
+/// The persona set's insured records and CRL, as `myna-demo serve` seeds them.
 pub fn persona_seed() -> SeedData {
-    let personas: toml::Table =
-        toml::from_str(&String::from_utf8(read("personas.toml")).unwrap()).unwrap();
-    let mut records = Vec::new();
-    for persona in personas["persona"].as_array().unwrap() {
-        let name = persona["name"].as_str().unwrap();
-        let Some(insurance) = persona.get("insurance").and_then(|v| v.as_table()) else {
-            continue;
-        };
-        let cert = myna_core::x509::parse_certificate(&Card::load(name).certificate).unwrap();
-        let mut flat = serde_json::Map::new();
-        flat.insert("certificate_serial".into(), json!(cert.serial));
-        for (key, value) in insurance {
-            match value {
-                toml::Value::Table(section) => {
-                    let prefix = if key == "elderly" { "elderly" } else { "limit" };
-                    for (k, v) in section {
-                        flat.insert(format!("{prefix}_{k}"), json!(v.as_str().unwrap()));
-                    }
-                }
-                v => {
-                    flat.insert(key.clone(), json!(v.as_str().unwrap()));
-                }
-            }
-        }
-        let record: InsuredRecord = serde_json::from_value(Value::Object(flat)).unwrap();
-        records.push(record);
-    }
-    let crl = myna_core::x509::Crl::parse(&read("ca/crl.der")).unwrap();
-    SeedData {
-        records,
-        revoked_serials: crl.revoked.iter().map(|r| r.serial.clone()).collect(),
-    }
+    myna_demo::personas::seed_data(&myna_bridge::personas::Personas::embedded()).unwrap()
 }
 
 pub fn test_anchors() -> TrustAnchors {
