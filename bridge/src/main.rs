@@ -128,7 +128,8 @@ fn serve(args: ServeArgs) -> Result<()> {
             file.display()
         );
     }
-    let (backend, simulator): (Arc<dyn Backend>, Option<Arc<dyn Simulator>>) = match &args.simulate {
+    let (backend, simulator): (Arc<dyn Backend>, Option<Arc<dyn Simulator>>) = match &args.simulate
+    {
         Some(persona) => {
             let personas = Personas::try_embedded().context("loading the embedded personas")?;
             let sim = SimBackend::new(personas, Some(persona), args.realistic_timing)

@@ -88,19 +88,21 @@ fn forbidden(why: &dyn std::fmt::Display) -> Response {
 }
 
 /// The allowed origin of a CORS request, `Ok(None)` without `Origin`, `Err` for a refused one.
-fn cors_origin(state: &AppState, headers: &HeaderMap) -> Result<Option<HeaderValue>, Response> {
-    state.gate.check_host(headers).map_err(|e| forbidden(&e))?;
+fn cors_origin(state: &AppState, headers: &HeaderMap) -> Result<Option<HeaderValue>, String> {
+    state.gate.check_host(headers).map_err(|e| e.to_string())?;
     match headers.get(header::ORIGIN) {
         None => Ok(None),
-        Some(origin) if origin.to_str().is_ok_and(|o| state.gate.allows(o)) => Ok(Some(origin.clone())),
-        Some(origin) => Err(forbidden(&format!("health from origin {origin:?}"))),
+        Some(origin) if origin.to_str().is_ok_and(|o| state.gate.allows(o)) => {
+            Ok(Some(origin.clone()))
+        }
+        Some(origin) => Err(format!("health from origin {origin:?}")),
     }
 }
 
 async fn health(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let origin = match cors_origin(&state, &headers) {
         Ok(o) => o,
-        Err(refusal) => return refusal,
+        Err(refusal) => return forbidden(&refusal),
     };
     let readers = state.cards.backend().watch().borrow().readers.len();
     let body = json!({
@@ -125,8 +127,14 @@ async fn health_preflight(State(state): State<Arc<AppState>>, headers: HeaderMap
             let mut response = StatusCode::NO_CONTENT.into_response();
             let h = response.headers_mut();
             h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET"));
-            h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
             h.insert(header::VARY, HeaderValue::from_static("Origin"));
             // Private Network Access preflights (older Chrome) ask for this.
             h.insert(
@@ -136,7 +144,7 @@ async fn health_preflight(State(state): State<Arc<AppState>>, headers: HeaderMap
             response
         }
         Ok(None) => StatusCode::NO_CONTENT.into_response(),
-        Err(refusal) => refusal,
+        Err(refusal) => forbidden(&refusal),
     }
 }
 
@@ -233,10 +241,12 @@ async fn connection(socket: WebSocket, origin: String, state: Arc<AppState>) {
 }
 
 fn reader_of(handles: &Handles, handle: u32) -> Result<String, WireError> {
-    handles
-        .get(&handle)
-        .cloned()
-        .ok_or_else(|| WireError::new(ErrorCode::UnknownHandle, "no such handle on this connection"))
+    handles.get(&handle).cloned().ok_or_else(|| {
+        WireError::new(
+            ErrorCode::UnknownHandle,
+            "no such handle on this connection",
+        )
+    })
 }
 
 async fn dispatch(state: &AppState, origin: &str, handles: &mut Handles, text: &str) -> String {
@@ -251,7 +261,12 @@ async fn dispatch(state: &AppState, origin: &str, handles: &mut Handles, text: &
     protocol::answer(&request.id, outcome)
 }
 
-async fn call(state: &AppState, origin: &str, handles: &mut Handles, call: Call) -> Result<Value, WireError> {
+async fn call(
+    state: &AppState,
+    origin: &str,
+    handles: &mut Handles,
+    call: Call,
+) -> Result<Value, WireError> {
     let snapshot = || state.cards.backend().watch().borrow().clone();
     match call {
         Call::Hello => {
@@ -270,7 +285,10 @@ async fn call(state: &AppState, origin: &str, handles: &mut Handles, call: Call)
         Call::ListReaders => {
             let snapshot = snapshot();
             if !snapshot.service {
-                return Err(WireError::new(ErrorCode::NoService, "the PC/SC service is not running"));
+                return Err(WireError::new(
+                    ErrorCode::NoService,
+                    "the PC/SC service is not running",
+                ));
             }
             Ok(json!({ "readers": snapshot.readers }))
         }
@@ -295,7 +313,14 @@ async fn call(state: &AppState, origin: &str, handles: &mut Handles, call: Call)
             let reader = reader_of(handles, p.handle)?;
             let auth = state
                 .cards
-                .authenticate(&reader, p.handle, origin.to_string(), p.nonce, p.pin, p.allow_last_attempt)
+                .authenticate(
+                    &reader,
+                    p.handle,
+                    origin.to_string(),
+                    p.nonce,
+                    p.pin,
+                    p.allow_last_attempt,
+                )
                 .await?;
             Ok(auth.to_json())
         }
@@ -307,7 +332,10 @@ async fn call(state: &AppState, origin: &str, handles: &mut Handles, call: Call)
         }
         Call::Simulate(p) => {
             let sim = state.simulator.as_ref().ok_or_else(|| {
-                WireError::new(ErrorCode::NotSimulating, "the bridge was not started with --simulate")
+                WireError::new(
+                    ErrorCode::NotSimulating,
+                    "the bridge was not started with --simulate",
+                )
             })?;
             match p {
                 protocol::SimulateParams::Insert { persona } => sim.insert(&persona)?,
@@ -393,7 +421,10 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     let listener = TcpListener::bind(listen).await.map_err(|e| {
-        std::io::Error::new(e.kind(), format!("cannot listen on {listen}: {e} (is another bridge running?)"))
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot listen on {listen}: {e} (is another bridge running?)"),
+        )
     })?;
     let port = listener.local_addr()?.port();
     let state = Arc::new(AppState {

@@ -36,7 +36,11 @@ pub struct SimBackend {
 impl SimBackend {
     /// A virtual reader, empty or holding `persona`'s card; with `realistic_timing` every
     /// APDU takes as long as the card's timing model says (for demos and benchmarks).
-    pub fn new(personas: Personas, persona: Option<&str>, realistic_timing: bool) -> Result<Arc<Self>, WireError> {
+    pub fn new(
+        personas: Personas,
+        persona: Option<&str>,
+        realistic_timing: bool,
+    ) -> Result<Arc<Self>, WireError> {
         let (snapshot, _) = watch::channel(Snapshot::default());
         let sim = Arc::new(SimBackend {
             personas,
@@ -87,10 +91,9 @@ impl Simulator for SimBackend {
     }
 
     fn insert(&self, persona: &str) -> Result<(), WireError> {
-        let p = self
-            .personas
-            .get(persona)
-            .ok_or_else(|| WireError::new(ErrorCode::NotSimulating, format!("no persona {persona:?}")))?;
+        let p = self.personas.get(persona).ok_or_else(|| {
+            WireError::new(ErrorCode::NotSimulating, format!("no persona {persona:?}"))
+        })?;
         let mut card = VirtualCard::from_persona(p)
             .map_err(|e| WireError::new(ErrorCode::Internal, e.to_string()))?;
         if self.realistic_timing {
@@ -158,7 +161,10 @@ impl SimLink {
 impl Apdu for SimLink {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, LinkError> {
         self.still_inserted()?;
-        let exchange = self.card.transmit(command).map_err(|_| LinkError::Unresponsive)?;
+        let exchange = self
+            .card
+            .transmit(command)
+            .map_err(|_| LinkError::Unresponsive)?;
         // The card's timing model (instant unless --realistic-timing or a test sets one).
         if !exchange.delay.is_zero() {
             std::thread::sleep(exchange.delay);

@@ -68,6 +68,16 @@ pub struct Args {
     check: bool,
 }
 
+impl Args {
+    /// `--check` on the workspace's own fixtures (what `cargo xtask test` runs).
+    pub fn check() -> Self {
+        Args {
+            dir: None,
+            check: true,
+        }
+    }
+}
+
 /// Domain separation for every hash this generator derives something from.
 const SEED_DOMAIN: &str = "myna-web personas v1";
 /// RSA modulus size of every key (the card's size).
