@@ -36,7 +36,7 @@ pub mod cards;
 pub mod config;
 pub mod gate;
 pub mod pcsc_backend;
-pub mod personas;
+pub use myna_personas as personas;
 pub mod policy;
 pub mod protocol;
 pub mod server;

@@ -104,7 +104,7 @@ fn main() -> anyhow::Result<()> {
                 myna_core::auth::validate_origin(origin)
                     .with_context(|| format!("--facility-origin {origin:?}"))?;
             }
-            let personas = myna_bridge::personas::Personas::embedded();
+            let personas = myna_personas::Personas::embedded();
             let anchors = if trust_anchors.is_empty() {
                 myna_demo::personas::trust_anchors(&personas)?
             } else {

@@ -2,11 +2,10 @@
 //! certificate serial, the revoked serials of the test CA's CRL, and the test CA (both root
 //! generations) as the default trust anchors.
 //!
-//! The loader is `myna_bridge::personas` today; when it moves to its own small crate only
-//! the `use` below changes.
+//! The loader is the `myna-personas` crate, shared with the bridge's virtual card.
 
-use myna_bridge::personas::{InsuranceRecord, Personas};
 use myna_core::x509::{Crl, parse_certificate};
+use myna_personas::{InsuranceRecord, Personas};
 
 use crate::seed::SeedData;
 use crate::store::records::InsuredRecord;

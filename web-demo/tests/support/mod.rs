@@ -45,7 +45,7 @@ pub struct Card {
 
 impl Card {
     pub fn load(name: &str) -> Self {
-        let personas = myna_bridge::personas::Personas::embedded();
+        let personas = myna_personas::Personas::embedded();
         let persona = personas
             .get(name)
             .unwrap_or_else(|| panic!("no persona {name}"));
@@ -71,7 +71,7 @@ impl Card {
 
 /// The persona set's insured records and CRL, as `myna-demo serve` seeds them.
 pub fn persona_seed() -> SeedData {
-    myna_demo::personas::seed_data(&myna_bridge::personas::Personas::embedded()).unwrap()
+    myna_demo::personas::seed_data(&myna_personas::Personas::embedded()).unwrap()
 }
 
 pub fn test_anchors() -> TrustAnchors {

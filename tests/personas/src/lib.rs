@@ -9,6 +9,11 @@
 //! directory instead.
 //!
 //! **Test data only**: the keys are published and the CA says `O=JPKI-TEST`.
+//!
+//! A crate of its own so that the bridge (virtual card) and the eligibility service
+//! (seeding) share one loader without depending on each other.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
 
 use std::collections::BTreeMap;
 use std::path::Path;

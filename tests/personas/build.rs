@@ -40,7 +40,7 @@ fn wanted(path: &Path, base: &Path) -> bool {
 
 fn main() {
     let manifest = PathBuf::from(std::env::var_os("CARGO_MANIFEST_DIR").expect("set by cargo"));
-    let dir = manifest.join("../tests/fixtures/personas");
+    let dir = manifest.join("../fixtures/personas");
     println!("cargo:rerun-if-changed={}", dir.display());
     let mut files = Vec::new();
     if dir.is_dir() {

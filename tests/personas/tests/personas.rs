@@ -4,8 +4,7 @@
 use std::path::Path;
 
 use der::{Decode, Encode};
-use myna_bridge::personas::{CertificateKind, Personas};
-use myna_bridge::virtual_card::VirtualCard;
+use myna_personas::{CertificateKind, Personas};
 use rsa::RsaPublicKey;
 use rsa::pkcs8::DecodePublicKey;
 use x509_cert::Certificate;
@@ -51,7 +50,7 @@ fn the_embedded_personas_load() {
     // Same as embedded() and as reading the directory.
     let again = Personas::embedded();
     assert_eq!(again.len(), personas.len());
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/personas");
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/personas");
     let from_dir = Personas::load_dir(&dir).unwrap();
     assert_eq!(
         from_dir.get("default").unwrap().auth_cert_der,
@@ -114,26 +113,6 @@ fn the_definitions_come_through() {
     assert!(personas.get("nobody").is_none());
     // Debug never shows the PIN.
     assert!(!format!("{default:?}").contains("1234"));
-}
-
-#[test]
-fn every_persona_makes_a_card() {
-    let personas = Personas::embedded();
-    for persona in personas.iter() {
-        let card =
-            VirtualCard::from_persona(persona).unwrap_or_else(|e| panic!("{}: {e}", persona.name));
-        assert_eq!(
-            card.auth_pin_remaining(),
-            persona.pin_remaining,
-            "{}",
-            persona.name
-        );
-        assert_eq!(
-            card.auth_public_key().unwrap(),
-            persona.auth_key.to_public_key()
-        );
-        assert_eq!(persona.issuer_cert_der, personas.ca_cert_der());
-    }
 }
 
 #[test]
