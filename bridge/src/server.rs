@@ -64,8 +64,31 @@ pub trait Simulator: Send + Sync {
     fn remove(&self);
 }
 
+/// Timeouts of open WebSockets (the defaults are the constants above; tests shorten them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// How often the bridge pings.
+    pub ping: Duration,
+    /// Silence after which a connection is closed.
+    pub idle: Duration,
+    /// How long one outgoing frame may wait.
+    pub write: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            ping: PING_INTERVAL,
+            idle: IDLE_TIMEOUT,
+            write: WRITE_TIMEOUT,
+        }
+    }
+}
+
 /// Everything a connection needs.
 pub struct AppState {
+    /// WebSocket timeouts.
+    pub timeouts: Timeouts,
     /// The origin/Host checks.
     pub gate: Gate,
     /// Card sessions.
@@ -173,17 +196,18 @@ async fn websocket(
 type Handles = HashMap<u32, String>;
 
 async fn connection(socket: WebSocket, origin: String, state: Arc<AppState>) {
+    let Timeouts { ping, idle, write } = state.timeouts;
     let (mut sink, mut stream) = socket.split();
     let (out, mut out_rx) = mpsc::channel::<Message>(32);
     let writer = tokio::spawn(async move {
-        let mut ping = tokio::time::interval(PING_INTERVAL);
+        let mut ping = tokio::time::interval(ping);
         ping.tick().await;
         loop {
             let message = tokio::select! {
                 m = out_rx.recv() => match m { Some(m) => m, None => break },
                 _ = ping.tick() => Message::Ping(Default::default()),
             };
-            match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
+            match tokio::time::timeout(write, sink.send(message)).await {
                 Ok(Ok(())) => {}
                 Ok(Err(_)) => break,
                 Err(_) => {
@@ -192,7 +216,7 @@ async fn connection(socket: WebSocket, origin: String, state: Arc<AppState>) {
                 }
             }
         }
-        let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.close()).await;
+        let _ = tokio::time::timeout(write, sink.close()).await;
     });
 
     let mut readers = state.cards.backend().watch();
@@ -200,7 +224,7 @@ async fn connection(socket: WebSocket, origin: String, state: Arc<AppState>) {
     let mut handles = Handles::new();
     loop {
         tokio::select! {
-            incoming = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => {
+            incoming = tokio::time::timeout(idle, stream.next()) => {
                 let frame = match incoming {
                     Err(_) => { tracing::info!("closing an idle connection"); break }
                     Ok(None | Some(Err(_))) => break,
@@ -428,6 +452,7 @@ pub async fn run(
     })?;
     let port = listener.local_addr()?.port();
     let state = Arc::new(AppState {
+        timeouts: Timeouts::default(),
         gate: Gate::new(port, gate_origins),
         cards: Cards::new(backend.clone()),
         simulator,
