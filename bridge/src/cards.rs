@@ -126,15 +126,19 @@ fn link_error_of(e: &TransportError) -> Option<LinkError> {
 pub fn wire_error(e: JpkiError) -> WireError {
     match e {
         JpkiError::PinIncorrect { remaining: 0 } => {
-            WireError::new(ErrorCode::PinBlocked, "wrong PIN; the PIN is now blocked").with_remaining(0)
+            WireError::new(ErrorCode::PinBlocked, "wrong PIN; the PIN is now blocked")
+                .with_remaining(0)
         }
         JpkiError::PinIncorrect { remaining } => {
             WireError::new(ErrorCode::PinIncorrect, "wrong PIN").with_remaining(remaining)
         }
-        JpkiError::PinBlocked => WireError::new(ErrorCode::PinBlocked, "the PIN is blocked").with_remaining(0),
-        JpkiError::ApplicationNotFound => {
-            WireError::new(ErrorCode::NotMyNumberCard, "the card has no JPKI application")
+        JpkiError::PinBlocked => {
+            WireError::new(ErrorCode::PinBlocked, "the PIN is blocked").with_remaining(0)
         }
+        JpkiError::ApplicationNotFound => WireError::new(
+            ErrorCode::NotMyNumberCard,
+            "the card has no JPKI application",
+        ),
         JpkiError::Transport(t) => match link_error_of(&t) {
             Some(link) => link.into(),
             None => WireError::new(
@@ -213,7 +217,9 @@ impl Op<'_> {
         let certificate = block_on(jpki::read_auth_certificate(&mut t)).map_err(wire_error)?;
         let status = block_on(jpki::auth_pin_status(&mut t)).map_err(wire_error)?;
         if status.blocked {
-            return Err(WireError::new(ErrorCode::PinBlocked, "the PIN is blocked").with_remaining(0));
+            return Err(
+                WireError::new(ErrorCode::PinBlocked, "the PIN is blocked").with_remaining(0)
+            );
         }
         if status.is_last_attempt() && !allow_last_attempt {
             return Err(WireError::new(
@@ -223,7 +229,8 @@ impl Op<'_> {
             .with_remaining(1));
         }
         block_on(jpki::verify_auth_pin(&mut t, pin)).map_err(wire_error)?;
-        let signature = block_on(jpki::sign_with_auth_key(&mut t, &digest_info)).map_err(wire_error)?;
+        let signature =
+            block_on(jpki::sign_with_auth_key(&mut t, &digest_info)).map_err(wire_error)?;
         Ok(Authentication {
             certificate,
             signature,
@@ -274,7 +281,11 @@ impl WorkerState {
         }
     }
 
-    fn run<R>(&mut self, handle: u32, op: impl FnOnce(&mut Op<'_>) -> Result<R, WireError>) -> Result<R, WireError> {
+    fn run<R>(
+        &mut self,
+        handle: u32,
+        op: impl FnOnce(&mut Op<'_>) -> Result<R, WireError>,
+    ) -> Result<R, WireError> {
         let epoch = self.epoch;
         let session = self
             .sessions
@@ -294,11 +305,18 @@ impl WorkerState {
                 restore_selection(apdu, policy)?;
             }
             let f = op.take().expect("a transaction body runs once");
-            let mut ctx = Op { apdu, policy, extended };
+            let mut ctx = Op {
+                apdu,
+                policy,
+                extended,
+            };
             let result = f(&mut ctx);
             // Card-level failures end the transaction as failures so the link is dropped.
             if let Err(e) = &result {
-                if matches!(e.code, ErrorCode::CardRemoved | ErrorCode::NoService | ErrorCode::NoCard) {
+                if matches!(
+                    e.code,
+                    ErrorCode::CardRemoved | ErrorCode::NoService | ErrorCode::NoCard
+                ) {
                     outcome = Some(result);
                     return Err(LinkError::CardRemoved);
                 }
@@ -312,7 +330,10 @@ impl WorkerState {
                 outcome.expect("the body ran")
             }
             Err(e) => {
-                if matches!(e, LinkError::CardRemoved | LinkError::NoCard | LinkError::NoService) {
+                if matches!(
+                    e,
+                    LinkError::CardRemoved | LinkError::NoCard | LinkError::NoService
+                ) {
                     self.drop_link();
                 }
                 match outcome {
@@ -407,7 +428,10 @@ impl Cards {
         match tokio::time::timeout(timeout, rx).await {
             Ok(Ok(result)) => result,
             Ok(Err(_)) => Err(WireError::new(ErrorCode::Internal, "card worker failed")),
-            Err(_) => Err(WireError::new(ErrorCode::Timeout, "the reader did not answer in time")),
+            Err(_) => Err(WireError::new(
+                ErrorCode::Timeout,
+                "the reader did not answer in time",
+            )),
         }
     }
 
@@ -418,7 +442,10 @@ impl Cards {
             return Err(LinkError::NoService.into());
         }
         if !snapshot.readers.iter().any(|r| r.name == reader) {
-            return Err(WireError::new(ErrorCode::NoReader, format!("no reader named {reader:?}")));
+            return Err(WireError::new(
+                ErrorCode::NoReader,
+                format!("no reader named {reader:?}"),
+            ));
         }
         let handle = self.next_handle.fetch_add(1, Ordering::Relaxed);
         self.job(reader, OPERATION_TIMEOUT, move |state| {
@@ -439,15 +466,24 @@ impl Cards {
     }
 
     /// `transmit` under the handle's policy.
-    pub async fn transmit(&self, reader: &str, handle: u32, apdu: Vec<u8>) -> Result<Vec<u8>, WireError> {
-        self.job(reader, OPERATION_TIMEOUT, move |state| state.run(handle, |op| op.transmit(&apdu)))
-            .await
+    pub async fn transmit(
+        &self,
+        reader: &str,
+        handle: u32,
+        apdu: Vec<u8>,
+    ) -> Result<Vec<u8>, WireError> {
+        self.job(reader, OPERATION_TIMEOUT, move |state| {
+            state.run(handle, |op| op.transmit(&apdu))
+        })
+        .await
     }
 
     /// `pinStatus`.
     pub async fn pin_status(&self, reader: &str, handle: u32) -> Result<PinStatus, WireError> {
-        self.job(reader, OPERATION_TIMEOUT, move |state| state.run(handle, |op| op.pin_status()))
-            .await
+        self.job(reader, OPERATION_TIMEOUT, move |state| {
+            state.run(handle, |op| op.pin_status())
+        })
+        .await
     }
 
     /// `authenticate`. The PIN is parsed (and its string zeroized) before anything is sent.
@@ -462,9 +498,12 @@ impl Cards {
     ) -> Result<Authentication, WireError> {
         myna_core::auth::validate_nonce(&nonce)
             .map_err(|e| WireError::new(ErrorCode::BadRequest, e.to_string()))?;
-        let pin = Pin::auth(&pin).map_err(|e| WireError::new(ErrorCode::BadRequest, e.to_string()))?;
+        let pin =
+            Pin::auth(&pin).map_err(|e| WireError::new(ErrorCode::BadRequest, e.to_string()))?;
         self.job(reader, AUTHENTICATE_TIMEOUT, move |state| {
-            state.run(handle, |op| op.authenticate(&origin, &nonce, &pin, allow_last_attempt))
+            state.run(handle, |op| {
+                op.authenticate(&origin, &nonce, &pin, allow_last_attempt)
+            })
         })
         .await
     }

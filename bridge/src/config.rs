@@ -81,7 +81,9 @@ pub fn load_file(path: &Path, required: bool) -> Result<FileConfig, ConfigError>
             path: path.to_path_buf(),
             source,
         }),
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => Ok(FileConfig::default()),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+            Ok(FileConfig::default())
+        }
         Err(source) => Err(ConfigError::Read {
             path: path.to_path_buf(),
             source,
@@ -138,9 +140,13 @@ mod tests {
             Config::resolve(Some(ok.parse().unwrap()), &[], FileConfig::default()).unwrap();
         }
         for bad in ["0.0.0.0:27450", "192.168.1.10:27450", "[::]:27450"] {
-            let e = Config::resolve(Some(bad.parse().unwrap()), &[], FileConfig::default()).unwrap_err();
+            let e = Config::resolve(Some(bad.parse().unwrap()), &[], FileConfig::default())
+                .unwrap_err();
             assert!(matches!(e, ConfigError::NotLoopback(_)), "{bad}");
-            assert!(e.to_string().contains("only be reachable from this computer"));
+            assert!(
+                e.to_string()
+                    .contains("only be reachable from this computer")
+            );
         }
         let file = FileConfig {
             listen: Some("10.0.0.1:1".parse().unwrap()),
@@ -156,9 +162,18 @@ mod tests {
         )
         .unwrap();
         let c = Config::resolve(None, &["https://clinic.example.jp".into()], file).unwrap();
-        assert_eq!(c.allowed_origins, ["https://clinic.example.jp", "http://localhost:8080"]);
+        assert_eq!(
+            c.allowed_origins,
+            ["https://clinic.example.jp", "http://localhost:8080"]
+        );
         assert_eq!(c.listen, SocketAddr::from(([127, 0, 0, 1], DEFAULT_PORT)));
-        for bad in ["https://clinic.example.jp/", "clinic.example.jp", "https://a.example/path", "null", ""] {
+        for bad in [
+            "https://clinic.example.jp/",
+            "clinic.example.jp",
+            "https://a.example/path",
+            "null",
+            "",
+        ] {
             let e = Config::resolve(None, &[bad.to_string()], FileConfig::default()).unwrap_err();
             assert!(matches!(e, ConfigError::BadOrigin { .. }), "{bad}");
         }
@@ -170,10 +185,16 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("bridge.toml");
         std::fs::write(&path, "allow_origin = [\"https://typo.example\"]\n").unwrap();
-        assert!(matches!(load_file(&path, true), Err(ConfigError::Parse { .. })));
+        assert!(matches!(
+            load_file(&path, true),
+            Err(ConfigError::Parse { .. })
+        ));
         std::fs::remove_file(&path).unwrap();
         assert!(load_file(&path, false).unwrap().allow_origins.is_empty());
-        assert!(matches!(load_file(&path, true), Err(ConfigError::Read { .. })));
+        assert!(matches!(
+            load_file(&path, true),
+            Err(ConfigError::Read { .. })
+        ));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }

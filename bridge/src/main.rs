@@ -1,2 +1,196 @@
-//! myna-bridge command line (being written).
-fn main() {}
+//! `myna-bridge` command line: parses flags and wires the library's parts together.
+//!
+//! - `myna-bridge [--listen 127.0.0.1:PORT] [--allow-origin ORIGIN]… [--config FILE]
+//!   [--simulate[=PERSONA]] [--realistic-timing]`: the bridge.
+//! - `myna-bridge virtual-card --vpcd 127.0.0.1:35963 --persona NAME`: a virtual card in a
+//!   vpcd reader of pcscd.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::{Context, Result, bail};
+use clap::{Parser, Subcommand};
+use myna_bridge::backend::Backend;
+use myna_bridge::config;
+use myna_bridge::pcsc_backend::PcscBackend;
+use myna_bridge::personas::Personas;
+use myna_bridge::server::{self, Simulator};
+use myna_bridge::sim_backend::SimBackend;
+use myna_bridge::virtual_card::{CardContents, CardOptions, SharedCard, TimingModel, VirtualCard};
+use myna_bridge::vpcd;
+
+const ABOUT: &str = "myna-web's local card bridge: lets allowed web pages check health-insurance \
+eligibility with a My Number Card in this computer's card reader";
+
+const LONG_ABOUT: &str = "\
+myna-web's local card bridge.
+
+It lets the web pages you allow (your reception system) reach this computer's card reader
+for オンライン資格確認 (資格確認限定型), and nothing else:
+  * it listens on this computer only (127.0.0.1), at ws://127.0.0.1:PORT/v1;
+  * only pages whose origin you allow can connect (everything else gets 403);
+  * pages can read the card's authentication certificate and ask for one PIN check and
+    signature; they can never read the 個人番号, use the signing key, or send PIN tries
+    of their own, and the last PIN try needs explicit consent.
+
+Allowed origins: --allow-origin (repeatable) and/or `allow_origins = [\"https://...\"]` in the
+config file (default: bridge.toml in your config directory, e.g. ~/.config/myna-bridge/ on
+Linux; see --config). An origin is scheme://host[:port] exactly as the browser shows it,
+e.g. https://reception.clinic.example.jp — no path, no trailing slash.
+
+Port: 27450 by default (--listen 127.0.0.1:PORT). Only loopback addresses are accepted.
+
+--simulate puts a virtual reader with a test card in place of PC/SC, for developing a web
+page without a card reader; pages then can swap test cards (personas).";
+
+#[derive(Debug, Parser)]
+#[command(name = "myna-bridge", version, about = ABOUT, long_about = LONG_ABOUT)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    serve: ServeArgs,
+}
+
+#[derive(Debug, clap::Args)]
+struct ServeArgs {
+    /// Where to listen: a loopback address and port [default: 127.0.0.1:27450].
+    #[arg(long, value_name = "ADDR:PORT")]
+    listen: Option<SocketAddr>,
+    /// A web origin allowed to connect, e.g. https://reception.clinic.example.jp (repeatable).
+    #[arg(long = "allow-origin", value_name = "ORIGIN")]
+    allow_origins: Vec<String>,
+    /// The config file [default: bridge.toml in the platform's config directory].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
+    /// Use a virtual reader holding a test card (PERSONA, default `default`) instead of PC/SC.
+    #[arg(long, value_name = "PERSONA", num_args = 0..=1, default_missing_value = "default")]
+    simulate: Option<String>,
+    /// With --simulate: answer with a real card's latency (demos, benchmarks).
+    #[arg(long)]
+    realistic_timing: bool,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Insert a virtual My Number Card of a test persona into a vpcd reader of pcscd.
+    VirtualCard(VirtualCardArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct VirtualCardArgs {
+    /// The vpcd to connect to (`Virtual PCD 00 00` is 35963, `… 00 01` is 35964).
+    #[arg(long, default_value = "127.0.0.1:35963")]
+    vpcd: SocketAddr,
+    /// The persona whose card to insert (see tests/fixtures/personas/personas.toml).
+    #[arg(long, default_value = "default")]
+    persona: String,
+    /// Answer with the latency of a real contact card instead of at once.
+    #[arg(long)]
+    realistic_timing: bool,
+}
+
+fn main() -> Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
+        )
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
+        .init();
+    let cli = Cli::parse();
+    match cli.command {
+        Some(Command::VirtualCard(args)) => virtual_card(args),
+        None => serve(cli.serve),
+    }
+}
+
+fn serve(args: ServeArgs) -> Result<()> {
+    let (file, required) = match &args.config {
+        Some(path) => (path.clone(), true),
+        None => match config::default_config_path() {
+            Some(path) => (path, false),
+            None => (PathBuf::new(), false),
+        },
+    };
+    let file_config = if file.as_os_str().is_empty() {
+        config::FileConfig::default()
+    } else {
+        config::load_file(&file, required)?
+    };
+    let config = config::Config::resolve(args.listen, &args.allow_origins, file_config)?;
+    if config.allowed_origins.is_empty() {
+        tracing::warn!(
+            "no allowed origins: every page will be refused (use --allow-origin or {})",
+            file.display()
+        );
+    }
+    let (backend, simulator): (Arc<dyn Backend>, Option<Arc<dyn Simulator>>) = match &args.simulate
+    {
+        Some(persona) => {
+            let personas = Personas::try_embedded().context("loading the embedded personas")?;
+            let sim = SimBackend::new(personas, Some(persona), args.realistic_timing)
+                .map_err(|e| anyhow::anyhow!("--simulate={persona}: {}", e.message))?;
+            tracing::info!(persona, "simulating a virtual reader");
+            (sim.clone(), Some(sim))
+        }
+        None => (PcscBackend::start(), None),
+    };
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .context("starting the async runtime")?;
+    runtime.block_on(server::run(
+        config.listen,
+        config.allowed_origins,
+        backend,
+        simulator,
+        server::shutdown_signal(),
+    ))?;
+    Ok(())
+}
+
+fn virtual_card(args: VirtualCardArgs) -> Result<()> {
+    let personas = Personas::try_embedded().context("loading the embedded personas")?;
+    let Some(persona) = personas.get(&args.persona) else {
+        let names: Vec<&str> = personas.names().collect();
+        bail!(
+            "unknown persona {:?}; known: {}",
+            args.persona,
+            names.join(", ")
+        );
+    };
+    let timing = if args.realistic_timing {
+        TimingModel::realistic()
+    } else {
+        TimingModel::instant()
+    };
+    let card = VirtualCard::with_options(
+        CardContents::for_persona(persona),
+        CardOptions::default().with_timing(timing),
+    )
+    .with_context(|| format!("building the card of persona {:?}", persona.name))?;
+    let handle =
+        vpcd::spawn_vpcd(args.vpcd, SharedCard::new(card)).context("starting the vpcd adapter")?;
+    let stopper = handle.stopper();
+    ctrlc::set_handler(move || stopper.stop()).context("installing the Ctrl-C handler")?;
+    tracing::info!(
+        persona = %persona.name,
+        vpcd = %args.vpcd,
+        "virtual card running; Ctrl-C to remove it"
+    );
+    if !handle.wait_connected(Duration::from_secs(5)) {
+        tracing::warn!(
+            vpcd = %args.vpcd,
+            error = handle.last_error().as_deref().unwrap_or("none"),
+            "vpcd not reachable yet (is pcscd running with vsmartcard-vpcd?); still trying"
+        );
+    }
+    handle.join();
+    tracing::info!("virtual card removed");
+    Ok(())
+}

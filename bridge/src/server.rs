@@ -64,8 +64,31 @@ pub trait Simulator: Send + Sync {
     fn remove(&self);
 }
 
+/// Timeouts of open WebSockets (the defaults are the constants above; tests shorten them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// How often the bridge pings.
+    pub ping: Duration,
+    /// Silence after which a connection is closed.
+    pub idle: Duration,
+    /// How long one outgoing frame may wait.
+    pub write: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            ping: PING_INTERVAL,
+            idle: IDLE_TIMEOUT,
+            write: WRITE_TIMEOUT,
+        }
+    }
+}
+
 /// Everything a connection needs.
 pub struct AppState {
+    /// WebSocket timeouts.
+    pub timeouts: Timeouts,
     /// The origin/Host checks.
     pub gate: Gate,
     /// Card sessions.
@@ -88,19 +111,21 @@ fn forbidden(why: &dyn std::fmt::Display) -> Response {
 }
 
 /// The allowed origin of a CORS request, `Ok(None)` without `Origin`, `Err` for a refused one.
-fn cors_origin(state: &AppState, headers: &HeaderMap) -> Result<Option<HeaderValue>, Response> {
-    state.gate.check_host(headers).map_err(|e| forbidden(&e))?;
+fn cors_origin(state: &AppState, headers: &HeaderMap) -> Result<Option<HeaderValue>, String> {
+    state.gate.check_host(headers).map_err(|e| e.to_string())?;
     match headers.get(header::ORIGIN) {
         None => Ok(None),
-        Some(origin) if origin.to_str().is_ok_and(|o| state.gate.allows(o)) => Ok(Some(origin.clone())),
-        Some(origin) => Err(forbidden(&format!("health from origin {origin:?}"))),
+        Some(origin) if origin.to_str().is_ok_and(|o| state.gate.allows(o)) => {
+            Ok(Some(origin.clone()))
+        }
+        Some(origin) => Err(format!("health from origin {origin:?}")),
     }
 }
 
 async fn health(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Response {
     let origin = match cors_origin(&state, &headers) {
         Ok(o) => o,
-        Err(refusal) => return refusal,
+        Err(refusal) => return forbidden(&refusal),
     };
     let readers = state.cards.backend().watch().borrow().readers.len();
     let body = json!({
@@ -125,8 +150,14 @@ async fn health_preflight(State(state): State<Arc<AppState>>, headers: HeaderMap
             let mut response = StatusCode::NO_CONTENT.into_response();
             let h = response.headers_mut();
             h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
-            h.insert(header::ACCESS_CONTROL_ALLOW_METHODS, HeaderValue::from_static("GET"));
-            h.insert(header::ACCESS_CONTROL_MAX_AGE, HeaderValue::from_static("600"));
+            h.insert(
+                header::ACCESS_CONTROL_ALLOW_METHODS,
+                HeaderValue::from_static("GET"),
+            );
+            h.insert(
+                header::ACCESS_CONTROL_MAX_AGE,
+                HeaderValue::from_static("600"),
+            );
             h.insert(header::VARY, HeaderValue::from_static("Origin"));
             // Private Network Access preflights (older Chrome) ask for this.
             h.insert(
@@ -136,7 +167,7 @@ async fn health_preflight(State(state): State<Arc<AppState>>, headers: HeaderMap
             response
         }
         Ok(None) => StatusCode::NO_CONTENT.into_response(),
-        Err(refusal) => refusal,
+        Err(refusal) => forbidden(&refusal),
     }
 }
 
@@ -165,17 +196,18 @@ async fn websocket(
 type Handles = HashMap<u32, String>;
 
 async fn connection(socket: WebSocket, origin: String, state: Arc<AppState>) {
+    let Timeouts { ping, idle, write } = state.timeouts;
     let (mut sink, mut stream) = socket.split();
     let (out, mut out_rx) = mpsc::channel::<Message>(32);
     let writer = tokio::spawn(async move {
-        let mut ping = tokio::time::interval(PING_INTERVAL);
+        let mut ping = tokio::time::interval(ping);
         ping.tick().await;
         loop {
             let message = tokio::select! {
                 m = out_rx.recv() => match m { Some(m) => m, None => break },
                 _ = ping.tick() => Message::Ping(Default::default()),
             };
-            match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
+            match tokio::time::timeout(write, sink.send(message)).await {
                 Ok(Ok(())) => {}
                 Ok(Err(_)) => break,
                 Err(_) => {
@@ -184,7 +216,7 @@ async fn connection(socket: WebSocket, origin: String, state: Arc<AppState>) {
                 }
             }
         }
-        let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.close()).await;
+        let _ = tokio::time::timeout(write, sink.close()).await;
     });
 
     let mut readers = state.cards.backend().watch();
@@ -192,7 +224,7 @@ async fn connection(socket: WebSocket, origin: String, state: Arc<AppState>) {
     let mut handles = Handles::new();
     loop {
         tokio::select! {
-            incoming = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => {
+            incoming = tokio::time::timeout(idle, stream.next()) => {
                 let frame = match incoming {
                     Err(_) => { tracing::info!("closing an idle connection"); break }
                     Ok(None | Some(Err(_))) => break,
@@ -233,10 +265,12 @@ async fn connection(socket: WebSocket, origin: String, state: Arc<AppState>) {
 }
 
 fn reader_of(handles: &Handles, handle: u32) -> Result<String, WireError> {
-    handles
-        .get(&handle)
-        .cloned()
-        .ok_or_else(|| WireError::new(ErrorCode::UnknownHandle, "no such handle on this connection"))
+    handles.get(&handle).cloned().ok_or_else(|| {
+        WireError::new(
+            ErrorCode::UnknownHandle,
+            "no such handle on this connection",
+        )
+    })
 }
 
 async fn dispatch(state: &AppState, origin: &str, handles: &mut Handles, text: &str) -> String {
@@ -251,7 +285,12 @@ async fn dispatch(state: &AppState, origin: &str, handles: &mut Handles, text: &
     protocol::answer(&request.id, outcome)
 }
 
-async fn call(state: &AppState, origin: &str, handles: &mut Handles, call: Call) -> Result<Value, WireError> {
+async fn call(
+    state: &AppState,
+    origin: &str,
+    handles: &mut Handles,
+    call: Call,
+) -> Result<Value, WireError> {
     let snapshot = || state.cards.backend().watch().borrow().clone();
     match call {
         Call::Hello => {
@@ -270,7 +309,10 @@ async fn call(state: &AppState, origin: &str, handles: &mut Handles, call: Call)
         Call::ListReaders => {
             let snapshot = snapshot();
             if !snapshot.service {
-                return Err(WireError::new(ErrorCode::NoService, "the PC/SC service is not running"));
+                return Err(WireError::new(
+                    ErrorCode::NoService,
+                    "the PC/SC service is not running",
+                ));
             }
             Ok(json!({ "readers": snapshot.readers }))
         }
@@ -295,7 +337,14 @@ async fn call(state: &AppState, origin: &str, handles: &mut Handles, call: Call)
             let reader = reader_of(handles, p.handle)?;
             let auth = state
                 .cards
-                .authenticate(&reader, p.handle, origin.to_string(), p.nonce, p.pin, p.allow_last_attempt)
+                .authenticate(
+                    &reader,
+                    p.handle,
+                    origin.to_string(),
+                    p.nonce,
+                    p.pin,
+                    p.allow_last_attempt,
+                )
                 .await?;
             Ok(auth.to_json())
         }
@@ -307,7 +356,10 @@ async fn call(state: &AppState, origin: &str, handles: &mut Handles, call: Call)
         }
         Call::Simulate(p) => {
             let sim = state.simulator.as_ref().ok_or_else(|| {
-                WireError::new(ErrorCode::NotSimulating, "the bridge was not started with --simulate")
+                WireError::new(
+                    ErrorCode::NotSimulating,
+                    "the bridge was not started with --simulate",
+                )
             })?;
             match p {
                 protocol::SimulateParams::Insert { persona } => sim.insert(&persona)?,
@@ -393,10 +445,14 @@ pub async fn run(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     let listener = TcpListener::bind(listen).await.map_err(|e| {
-        std::io::Error::new(e.kind(), format!("cannot listen on {listen}: {e} (is another bridge running?)"))
+        std::io::Error::new(
+            e.kind(),
+            format!("cannot listen on {listen}: {e} (is another bridge running?)"),
+        )
     })?;
     let port = listener.local_addr()?.port();
     let state = Arc::new(AppState {
+        timeouts: Timeouts::default(),
         gate: Gate::new(port, gate_origins),
         cards: Cards::new(backend.clone()),
         simulator,

@@ -15,7 +15,7 @@ use crate::backend::{Apdu, Backend, CardLink, LinkError, Snapshot};
 use crate::personas::Personas;
 use crate::protocol::{ErrorCode, Reader, ReaderState, WireError};
 use crate::server::Simulator;
-use crate::virtual_card::{SharedCard, VirtualCard};
+use crate::virtual_card::{SharedCard, TimingModel, VirtualCard};
 
 /// The virtual reader's name.
 pub const READER_NAME: &str = "myna-web Virtual Reader";
@@ -36,7 +36,11 @@ pub struct SimBackend {
 impl SimBackend {
     /// A virtual reader, empty or holding `persona`'s card; with `realistic_timing` every
     /// APDU takes as long as the card's timing model says (for demos and benchmarks).
-    pub fn new(personas: Personas, persona: Option<&str>, realistic_timing: bool) -> Result<Arc<Self>, WireError> {
+    pub fn new(
+        personas: Personas,
+        persona: Option<&str>,
+        realistic_timing: bool,
+    ) -> Result<Arc<Self>, WireError> {
         let (snapshot, _) = watch::channel(Snapshot::default());
         let sim = Arc::new(SimBackend {
             personas,
@@ -87,12 +91,14 @@ impl Simulator for SimBackend {
     }
 
     fn insert(&self, persona: &str) -> Result<(), WireError> {
-        let p = self
-            .personas
-            .get(persona)
-            .ok_or_else(|| WireError::new(ErrorCode::NotSimulating, format!("no persona {persona:?}")))?;
-        let mut card = VirtualCard::from_persona(p, self.personas.ca_cert_der())
+        let p = self.personas.get(persona).ok_or_else(|| {
+            WireError::new(ErrorCode::NotSimulating, format!("no persona {persona:?}"))
+        })?;
+        let mut card = VirtualCard::from_persona(p)
             .map_err(|e| WireError::new(ErrorCode::Internal, e.to_string()))?;
+        if self.realistic_timing {
+            card.set_timing(TimingModel::realistic());
+        }
         card.power_on();
         {
             let mut slot = self.slot.lock().expect("slot lock");
@@ -130,7 +136,6 @@ impl Backend for SimBackend {
             slot: self.slot.clone(),
             card,
             insertion: slot.insertion,
-            realistic_timing: self.realistic_timing,
         }))
     }
 
@@ -141,7 +146,6 @@ struct SimLink {
     slot: Arc<Mutex<Slot>>,
     card: SharedCard,
     insertion: u64,
-    realistic_timing: bool,
 }
 
 impl SimLink {
@@ -157,8 +161,12 @@ impl SimLink {
 impl Apdu for SimLink {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, LinkError> {
         self.still_inserted()?;
-        let exchange = self.card.transmit(command).map_err(|_| LinkError::Unresponsive)?;
-        if self.realistic_timing && !exchange.delay.is_zero() {
+        let exchange = self
+            .card
+            .transmit(command)
+            .map_err(|_| LinkError::Unresponsive)?;
+        // The card's timing model (instant unless --realistic-timing or a test sets one).
+        if !exchange.delay.is_zero() {
             std::thread::sleep(exchange.delay);
         }
         // Removed while the card was working: the response never arrives.

@@ -4,6 +4,7 @@
 //! - `personas`: regenerates the persona fixtures (test CA, keys, certificates, CRL).
 
 mod pcscd;
+mod personas;
 mod pkg;
 mod system;
 mod test;
@@ -25,6 +26,9 @@ struct Cli {
 enum Cmd {
     /// Run every check and test (what CI runs).
     Test,
+    /// (Re)generate the test CA, persona keys, certificates and CRL from
+    /// tests/fixtures/personas/personas.toml.
+    Personas(personas::Args),
     /// Build the npm package `myna-web` into pkg/ (prints the gzipped .wasm size).
     Pkg,
 }
@@ -32,6 +36,7 @@ enum Cmd {
 fn main() -> Result<()> {
     match Cli::parse().cmd {
         Cmd::Test => test::run_all(),
+        Cmd::Personas(args) => personas::run(&args),
         Cmd::Pkg => pkg::run_pkg().map(|_| ()),
     }
 }

@@ -51,6 +51,9 @@ pub fn run_all() -> Result<()> {
             ])
             .current_dir(&root))
     })?;
+    step("persona fixtures reproduce byte for byte", || {
+        crate::personas::run(&crate::personas::Args::check())
+    })?;
     let pcscd = Pcscd::ensure_running()?;
     step("cargo test --workspace (real pcscd + vpcd)", || {
         run(Command::new("cargo")

@@ -1,0 +1,937 @@
+//! The bridge over a real socket: the handshake matrix, the policy matrix, the PIN paths,
+//! the signature binding, concurrency and card removal.
+//!
+//! The protocol suite runs twice: against `--simulate` (the in-process virtual reader) and on
+//! the real PC/SC path, where the same virtual card sits in pcscd's `Virtual PCD 00 00`
+//! reader through vpcd. Both runs assert on the virtual card's own APDU log, so "never
+//! reaches the card" is checked where the card is, not where the bridge thinks it is.
+//!
+//! The PC/SC run needs pcscd with vsmartcard-vpcd; without it the test says why and passes,
+//! unless `MYNA_REQUIRE_PCSC=1` (set by `cargo xtask test`), in which case it fails.
+
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use futures_util::{SinkExt, StreamExt};
+use myna_bridge::backend::Backend;
+use myna_bridge::cards::Cards;
+use myna_bridge::gate::Gate;
+use myna_bridge::pcsc_backend::PcscBackend;
+use myna_bridge::personas::Personas;
+use myna_bridge::server::{self, AppState, Simulator};
+use myna_bridge::sim_backend::{self, SimBackend};
+use myna_bridge::virtual_card::{SharedCard, TimingModel, VirtualCard};
+use myna_bridge::vpcd::{VpcdHandle, spawn_vpcd};
+use myna_core::transport::{Transport, TransportError, TransportErrorKind};
+use rsa::Pkcs1v15Sign;
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const ORIGIN: &str = "https://reception.clinic.example.jp";
+const NONCE: &str = "q2VpYmFzZTY0dXJsLW5vbmNlLWZvci10aGUtdGVzdHMtMDEyMzQ1Njc4OQ";
+const PCSC_READER: &str = "Virtual PCD 00 00";
+const VPCD: &str = "127.0.0.1:35963";
+
+/// Where the card is: the simulator, or pcscd + vpcd.
+enum Place {
+    Sim(Arc<SimBackend>),
+    Pcsc {
+        vpcd: Mutex<Option<VpcdHandle>>,
+        card: Mutex<Option<SharedCard>>,
+    },
+}
+
+struct Rig {
+    addr: SocketAddr,
+    reader: String,
+    place: Place,
+    timing: TimingModel,
+}
+
+fn personas() -> &'static Personas {
+    static P: std::sync::OnceLock<Personas> = std::sync::OnceLock::new();
+    P.get_or_init(Personas::embedded)
+}
+
+impl Rig {
+    async fn start(
+        place: Place,
+        backend: Arc<dyn Backend>,
+        simulator: Option<Arc<dyn Simulator>>,
+        reader: &str,
+    ) -> Rig {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let addr = listener.local_addr().unwrap();
+        let state = Arc::new(AppState {
+            timeouts: Default::default(),
+            gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
+            cards: Cards::new(backend),
+            simulator,
+        });
+        tokio::spawn(server::serve(listener, state, std::future::pending()));
+        Rig {
+            addr,
+            reader: reader.to_string(),
+            place,
+            timing: TimingModel::instant(),
+        }
+    }
+
+    async fn sim(persona: &str) -> Rig {
+        let sim = SimBackend::new(personas().clone(), Some(persona), false).unwrap();
+        Rig::start(
+            Place::Sim(sim.clone()),
+            sim.clone(),
+            Some(sim),
+            sim_backend::READER_NAME,
+        )
+        .await
+    }
+
+    async fn pcsc(persona: &str) -> Rig {
+        let rig = Rig::start(
+            Place::Pcsc {
+                vpcd: Mutex::new(None),
+                card: Mutex::new(None),
+            },
+            PcscBackend::start(),
+            None,
+            PCSC_READER,
+        )
+        .await;
+        rig.insert(persona).await;
+        rig
+    }
+
+    fn card(&self) -> SharedCard {
+        match &self.place {
+            Place::Sim(sim) => sim.card().expect("a card is inserted"),
+            Place::Pcsc { card, .. } => card.lock().unwrap().clone().expect("a card is inserted"),
+        }
+    }
+
+    async fn insert(&self, persona: &str) {
+        match &self.place {
+            Place::Sim(sim) => sim.insert(persona).unwrap(),
+            Place::Pcsc { vpcd, card } => {
+                self.remove().await;
+                let mut vc = VirtualCard::from_persona(personas().get(persona).unwrap()).unwrap();
+                vc.set_timing(self.timing);
+                let shared = SharedCard::new(vc);
+                let handle = spawn_vpcd(VPCD.parse().unwrap(), shared.clone()).unwrap();
+                assert!(
+                    handle.wait_connected(Duration::from_secs(10)),
+                    "vpcd did not take the card"
+                );
+                *card.lock().unwrap() = Some(shared);
+                *vpcd.lock().unwrap() = Some(handle);
+                self.wait_reader_state("present").await;
+            }
+        }
+    }
+
+    async fn remove(&self) {
+        match &self.place {
+            Place::Sim(sim) => sim.remove(),
+            Place::Pcsc { vpcd, card } => {
+                let handle = vpcd.lock().unwrap().take();
+                if let Some(handle) = handle {
+                    handle.shutdown();
+                    self.wait_reader_state("empty").await;
+                }
+                *card.lock().unwrap() = None;
+            }
+        }
+    }
+
+    /// Waits until the bridge reports the reader in `state`.
+    async fn wait_reader_state(&self, state: &str) {
+        let mut c = Client::connect(self).await;
+        let mut last = None;
+        for _ in 0..200 {
+            let readers = c.call("listReaders", json!({})).await;
+            last = Some(readers.clone());
+            if let Ok(r) = readers {
+                let present = |s: &Value| {
+                    if state == "present" {
+                        s == "present" || s == "inuse"
+                    } else {
+                        s == state
+                    }
+                };
+                if r["readers"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .any(|x| x["name"] == self.reader.as_str() && present(&x["state"]))
+                {
+                    return;
+                }
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("reader never became {state}; last listReaders: {last:?}");
+    }
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+struct Client {
+    ws: Ws,
+    next: u64,
+    events: Vec<Value>,
+}
+
+impl Client {
+    async fn connect(rig: &Rig) -> Client {
+        let mut request = format!("ws://{}/v1", rig.addr)
+            .into_client_request()
+            .unwrap();
+        request
+            .headers_mut()
+            .insert("Origin", ORIGIN.parse().unwrap());
+        let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+        Client {
+            ws,
+            next: 1,
+            events: Vec::new(),
+        }
+    }
+
+    async fn frame(&mut self, text: String) -> Value {
+        self.ws.send(Message::Text(text.into())).await.unwrap();
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(30), self.ws.next())
+                .await
+                .expect("an answer")
+                .expect("open")
+                .unwrap();
+            let Message::Text(t) = msg else { continue };
+            let v: Value = serde_json::from_str(&t).unwrap();
+            if v.get("event").is_some() {
+                self.events.push(v);
+                continue;
+            }
+            return v;
+        }
+    }
+
+    async fn call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
+        let id = self.next;
+        self.next += 1;
+        let v = self
+            .frame(json!({"id": id, "method": method, "params": params}).to_string())
+            .await;
+        assert_eq!(v["id"], id);
+        match v.get("result") {
+            Some(r) => Ok(r.clone()),
+            None => Err(v["error"].clone()),
+        }
+    }
+
+    async fn open(&mut self, rig: &Rig) -> u64 {
+        self.call("connect", json!({"reader": rig.reader}))
+            .await
+            .unwrap()["handle"]
+            .as_u64()
+            .unwrap()
+    }
+}
+
+/// core's JPKI client over the bridge's `transmit` — what the browser module does.
+struct Via<'a> {
+    client: &'a mut Client,
+    handle: u64,
+}
+
+impl Transport for Via<'_> {
+    async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        match self
+            .client
+            .call(
+                "transmit",
+                json!({"handle": self.handle, "apdu": hex::encode(command)}),
+            )
+            .await
+        {
+            Ok(r) => Ok(hex::decode(r["response"].as_str().unwrap()).unwrap()),
+            Err(e) => Err(TransportError::new(
+                TransportErrorKind::from_code(e["code"].as_str().unwrap()),
+                e["message"].as_str().unwrap_or(""),
+            )),
+        }
+    }
+}
+
+fn code(e: &Value) -> &str {
+    e["code"].as_str().unwrap()
+}
+
+fn verifies(persona: &str, origin: &str, nonce: &str, signature: &[u8]) -> bool {
+    let key = personas().get(persona).unwrap().auth_key.to_public_key();
+    let digest = Sha256::digest(myna_core::auth::auth_message(origin, nonce));
+    key.verify(Pkcs1v15Sign::new::<Sha256>(), &digest, signature)
+        .is_ok()
+}
+
+async fn raw_status(addr: SocketAddr, request: &str) -> String {
+    let mut s = TcpStream::connect(addr).await.unwrap();
+    s.write_all(request.as_bytes()).await.unwrap();
+    let mut buf = vec![0; 4096];
+    let n = tokio::time::timeout(Duration::from_secs(5), s.read(&mut buf))
+        .await
+        .unwrap()
+        .unwrap();
+    String::from_utf8_lossy(&buf[..n]).into_owned()
+}
+
+fn upgrade_request(host: &str, origin: Option<&str>) -> String {
+    let origin = origin
+        .map(|o| format!("Origin: {o}\r\n"))
+        .unwrap_or_default();
+    format!(
+        "GET /v1 HTTP/1.1\r\nHost: {host}\r\n{origin}Upgrade: websocket\r\nConnection: Upgrade\r\n\
+         Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 13\r\n\r\n"
+    )
+}
+
+#[tokio::test]
+async fn handshake_matrix_over_a_socket() {
+    let rig = Rig::sim("default").await;
+    let port = rig.addr.port();
+    let host = format!("127.0.0.1:{port}");
+    let ok = raw_status(rig.addr, &upgrade_request(&host, Some(ORIGIN))).await;
+    assert!(ok.starts_with("HTTP/1.1 101"), "{ok}");
+    for (host, origin) in [
+        (host.clone(), None),
+        (host.clone(), Some("null")),
+        (host.clone(), Some("https://evil.example")),
+        (
+            host.clone(),
+            Some("https://reception.clinic.example.jp.evil.example"),
+        ),
+        (host.clone(), Some("http://reception.clinic.example.jp")),
+        (format!("evil.example:{port}"), Some(ORIGIN)),
+        (format!("127.0.0.1:{}", port + 1), Some(ORIGIN)),
+    ] {
+        let answer = raw_status(rig.addr, &upgrade_request(&host, origin)).await;
+        assert!(
+            answer.starts_with("HTTP/1.1 403"),
+            "{host} {origin:?}: {answer}"
+        );
+        assert!(!answer.contains("Sec-WebSocket-Accept"));
+    }
+    // /health: CORS for the allowed origin only; foreign origins and hosts refused.
+    let health = |origin: Option<&str>, host: &str| {
+        let origin = origin
+            .map(|o| format!("Origin: {o}\r\n"))
+            .unwrap_or_default();
+        format!("GET /health HTTP/1.1\r\nHost: {host}\r\n{origin}Connection: close\r\n\r\n")
+    };
+    let allowed = raw_status(rig.addr, &health(Some(ORIGIN), &host)).await;
+    assert!(allowed.starts_with("HTTP/1.1 200"), "{allowed}");
+    assert!(
+        allowed
+            .to_ascii_lowercase()
+            .contains(&format!("access-control-allow-origin: {ORIGIN}"))
+    );
+    assert!(
+        allowed.contains(r#""protocol":1"#) && allowed.contains(r#""readers":1"#),
+        "{allowed}"
+    );
+    let plain = raw_status(rig.addr, &health(None, &format!("localhost:{port}"))).await;
+    assert!(
+        plain.starts_with("HTTP/1.1 200") && !plain.to_ascii_lowercase().contains("access-control"),
+        "{plain}"
+    );
+    assert!(
+        raw_status(rig.addr, &health(Some("https://evil.example"), &host))
+            .await
+            .starts_with("HTTP/1.1 403")
+    );
+    assert!(
+        raw_status(rig.addr, &health(None, &format!("rebind.example:{port}")))
+            .await
+            .starts_with("HTTP/1.1 403")
+    );
+}
+
+/// Reads the certificate through `transmit`, checks the tries, authenticates, and checks that
+/// the signature binds the origin the bridge saw.
+async fn read_and_authenticate(rig: &Rig) {
+    let mut c = Client::connect(rig).await;
+    let hello = c.call("hello", json!({})).await.unwrap();
+    assert_eq!(hello["protocol"], 1);
+    assert_eq!(hello["origin"], ORIGIN);
+    assert_eq!(hello["policy"], "eligibility");
+    let handle = c.open(rig).await;
+    let certificate = {
+        let mut via = Via {
+            client: &mut c,
+            handle,
+        };
+        myna_core::jpki::read_auth_certificate(&mut via)
+            .await
+            .unwrap()
+    };
+    assert_eq!(
+        certificate,
+        personas().get("default").unwrap().auth_cert_der
+    );
+    let status = c
+        .call("pinStatus", json!({"handle": handle}))
+        .await
+        .unwrap();
+    assert_eq!(status, json!({"remaining": 3, "blocked": false}));
+    let auth = c
+        .call(
+            "authenticate",
+            json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
+        )
+        .await
+        .unwrap();
+    assert_eq!(auth["algorithm"], "RS256");
+    assert_eq!(
+        BASE64
+            .decode(auth["certificate"].as_str().unwrap())
+            .unwrap(),
+        certificate
+    );
+    let signature = BASE64.decode(auth["signature"].as_str().unwrap()).unwrap();
+    assert!(verifies("default", ORIGIN, NONCE, &signature));
+    assert!(!verifies(
+        "default",
+        "https://evil.example",
+        NONCE,
+        &signature
+    ));
+    assert!(!verifies(
+        "default",
+        ORIGIN,
+        &NONCE.replace('q', "r"),
+        &signature
+    ));
+    // After authenticate the current EF is the key: reading "whatever is selected" is refused.
+    let e = c
+        .call("transmit", json!({"handle": handle, "apdu": "00B0000004"}))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "policy-denied");
+    // Bad nonce and bad PIN formats cost no try and send nothing.
+    let before = rig.card().log().len();
+    for (nonce, pin) in [
+        ("short", "1234"),
+        (NONCE, "12345"),
+        (NONCE, "12a4"),
+        (&"x".repeat(129)[..], "1234"),
+    ] {
+        let e = c
+            .call(
+                "authenticate",
+                json!({"handle": handle, "nonce": nonce, "pin": pin}),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), "bad-request", "{nonce} {pin}");
+    }
+    assert_eq!(rig.card().log().len(), before);
+}
+
+/// Every forbidden class answers policy-denied, and the card's log proves nothing reached it.
+async fn policy_matrix(rig: &Rig) {
+    let mut c = Client::connect(rig).await;
+    let handle = c.open(rig).await;
+    let send = |apdu: &str| json!({"handle": handle, "apdu": apdu});
+    c.call("transmit", send("00A4040C0AD392F000260100000001"))
+        .await
+        .unwrap();
+    let forbidden = [
+        "00A4040C0AD3921000310001010408", // 券面事項入力補助AP (個人番号)
+        "00A4040C0AD3921000310001010402", // 券面AP
+        "00A4040C09D392F0002601000000",   // JPKI AID prefix
+        "00A4040C05D392100031",           // a short prefix selecting another AP
+        "00A4020C020001",                 // signing certificate
+        "00A4020C020017",                 // auth key
+        "00A4020C020018",                 // auth PIN
+        "00A4020C02001A",                 // signing key
+        "00A4020C02001B",                 // signing password
+        "00A40000",                       // MF
+        "00B0810000",                     // READ BINARY by short EF id (EF 0001)
+        "00B08A0000",                     // … even of an allowed file
+        "0020008004",                     // malformed VERIFY
+        "002000800431323334",             // VERIFY
+        "00200080",                       // VERIFY status
+        "0020009804",                     // VERIFY by short EF id
+        "802A00803330313030",             // JPKI sign
+        "802A00970433303130",             // sign by short EF id
+        "002A9E9A0433303130",             // ISO PSO CDS
+        "0088000004AABBCCDD00",           // INTERNAL AUTHENTICATE
+        "00D6000001FF",                   // UPDATE BINARY
+        "0084000008",                     // GET CHALLENGE
+        "0CB0000004",                     // secure messaging
+        "01A4040C0AD3921000310001010408", // logical channel 1
+        "zz",                             // not hex
+    ];
+    let log = rig.card().log();
+    let before = log.len();
+    for apdu in forbidden {
+        let e = c.call("transmit", send(apdu)).await.unwrap_err();
+        let expected = if apdu == "zz" {
+            "bad-request"
+        } else {
+            "policy-denied"
+        };
+        assert_eq!(code(&e), expected, "{apdu}: {e}");
+    }
+    assert_eq!(log.len(), before, "a forbidden APDU reached the card");
+    assert!(!log.touched_application(myna_core::profile::CARD_INFO_INPUT_AID));
+    // The allowed ones still pass afterwards.
+    for apdu in [
+        "00A4020C02000A",
+        "00B0000004",
+        "00A4020C02000B",
+        "00A4020C020006",
+        "00B0000020",
+    ] {
+        let r = c.call("transmit", send(apdu)).await.unwrap();
+        assert!(r["response"].as_str().unwrap().ends_with("9000"), "{apdu}");
+    }
+}
+
+/// wrong, wrong, consent needed (nothing sent), correct with consent; then a blocked card.
+async fn pin_paths(rig: &Rig) {
+    let mut c = Client::connect(rig).await;
+    let handle = c.open(rig).await;
+    let auth = |pin: &str, consent: bool| json!({"handle": handle, "nonce": NONCE, "pin": pin, "allowLastAttempt": consent});
+    let e = c
+        .call("authenticate", auth("0000", false))
+        .await
+        .unwrap_err();
+    assert_eq!((code(&e), &e["remaining"]), ("pin-incorrect", &json!(2)));
+    let e = c
+        .call("authenticate", auth("0000", false))
+        .await
+        .unwrap_err();
+    assert_eq!((code(&e), &e["remaining"]), ("pin-incorrect", &json!(1)));
+    let verifies_sent = |rig: &Rig| {
+        rig.card()
+            .log()
+            .entries()
+            .iter()
+            .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some_and(|n| n > 0))
+            .count()
+    };
+    let sent = verifies_sent(rig);
+    let e = c
+        .call("authenticate", auth("1234", false))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (code(&e), &e["remaining"]),
+        ("last-attempt-needs-consent", &json!(1))
+    );
+    assert_eq!(verifies_sent(rig), sent, "the PIN was sent without consent");
+    assert_eq!(rig.card().lock().auth_pin_remaining(), 1);
+    let ok = c.call("authenticate", auth("1234", true)).await.unwrap();
+    assert!(verifies(
+        "default",
+        ORIGIN,
+        NONCE,
+        &BASE64.decode(ok["signature"].as_str().unwrap()).unwrap()
+    ));
+    assert_eq!(
+        c.call("pinStatus", json!({"handle": handle}))
+            .await
+            .unwrap(),
+        json!({"remaining": 3, "blocked": false})
+    );
+
+    rig.insert("blocked").await;
+    let mut c = Client::connect(rig).await;
+    let e = c
+        .call("pinStatus", json!({"handle": handle}))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        code(&e),
+        "unknown-handle",
+        "handles belong to their connection"
+    );
+    let handle = c.open(rig).await;
+    assert_eq!(
+        c.call("pinStatus", json!({"handle": handle}))
+            .await
+            .unwrap(),
+        json!({"remaining": 0, "blocked": true})
+    );
+    let sent = verifies_sent(rig);
+    let e = c
+        .call(
+            "authenticate",
+            json!({"handle": handle, "nonce": NONCE, "pin": "5555", "allowLastAttempt": true}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!((code(&e), &e["remaining"]), ("pin-blocked", &json!(0)));
+    assert_eq!(
+        verifies_sent(rig),
+        sent,
+        "a VERIFY was sent to a blocked card"
+    );
+    rig.insert("default").await;
+}
+
+/// Two clients hammer one card at once: no interleaving shows up as a wrong certificate.
+async fn concurrent_clients(rig: &Rig) {
+    let expected = personas().get("default").unwrap().auth_cert_der.clone();
+    let mut tasks = Vec::new();
+    for i in 0..2 {
+        let mut c = Client::connect(rig).await;
+        let handle = c.open(rig).await;
+        let expected = expected.clone();
+        tasks.push(tokio::spawn(async move {
+            for round in 0..8 {
+                let cert = {
+                    let mut via = Via {
+                        client: &mut c,
+                        handle,
+                    };
+                    myna_core::jpki::read_auth_certificate(&mut via)
+                        .await
+                        .unwrap()
+                };
+                assert_eq!(cert, expected, "client {i} round {round}");
+                if i == 1 && round % 3 == 0 {
+                    let a = c
+                        .call(
+                            "authenticate",
+                            json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
+                        )
+                        .await
+                        .unwrap();
+                    assert!(a["signature"].is_string());
+                }
+            }
+        }));
+    }
+    for t in tasks {
+        t.await.unwrap();
+    }
+}
+
+/// The card pulled out while a slow operation runs: `card-removed`, then `no-card`.
+async fn card_removed_mid_operation(rig: &Rig) {
+    let mut c = Client::connect(rig).await;
+    let handle = c.open(rig).await;
+    rig.card().lock().set_timing(TimingModel {
+        per_apdu: Duration::from_millis(150),
+        ..TimingModel::instant()
+    });
+    let call = tokio::spawn(async move {
+        let r = c
+            .call(
+                "authenticate",
+                json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
+            )
+            .await;
+        (c, r)
+    });
+    tokio::time::sleep(Duration::from_millis(400)).await;
+    rig.remove().await;
+    let (mut c, r) = tokio::time::timeout(Duration::from_secs(20), call)
+        .await
+        .expect("no hang")
+        .unwrap();
+    let e = r.unwrap_err();
+    assert!(matches!(code(&e), "card-removed" | "card-error"), "{e}");
+    let e = c
+        .call("pinStatus", json!({"handle": handle}))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "card-removed");
+    let e = c
+        .call("connect", json!({"reader": rig.reader}))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "no-card");
+    rig.insert("default").await;
+    let handle = c.open(rig).await;
+    assert_eq!(
+        c.call("pinStatus", json!({"handle": handle}))
+            .await
+            .unwrap()["remaining"],
+        3
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protocol_suite_with_the_simulated_reader() {
+    let rig = Rig::sim("default").await;
+    read_and_authenticate(&rig).await;
+    policy_matrix(&rig).await;
+    pin_paths(&rig).await;
+    concurrent_clients(&rig).await;
+    card_removed_mid_operation(&rig).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn simulate_swaps_cards_and_fires_reader_events() {
+    let rig = Rig::sim("default").await;
+    let mut c = Client::connect(&rig).await;
+    let hello = c.call("hello", json!({})).await.unwrap();
+    let names: Vec<&str> = hello["simulate"]["personas"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_str().unwrap())
+        .collect();
+    assert!(names.contains(&"default") && names.contains(&"blocked") && names.contains(&"no-pin"));
+    c.call("simulate", json!({"action": "remove"}))
+        .await
+        .unwrap();
+    c.call("simulate", json!({"action": "insert", "persona": "kokuho"}))
+        .await
+        .unwrap();
+    let e = c
+        .call("simulate", json!({"action": "insert", "persona": "nobody"}))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "not-simulating");
+    c.call("hello", json!({})).await.unwrap();
+    let states: Vec<&str> = c
+        .events
+        .iter()
+        .map(|e| e["data"]["readers"][0]["state"].as_str().unwrap())
+        .collect();
+    assert!(
+        states.windows(2).any(|w| w == ["empty", "present"]),
+        "{states:?}"
+    );
+    let handle = c.open(&rig).await;
+    let cert = myna_core::jpki::read_auth_certificate(&mut Via {
+        client: &mut c,
+        handle,
+    })
+    .await
+    .unwrap();
+    assert_eq!(cert, personas().get("kokuho").unwrap().auth_cert_der);
+}
+
+#[tokio::test]
+async fn bad_frames_get_typed_errors_and_oversized_ones_close_the_connection() {
+    let rig = Rig::sim("default").await;
+    let mut c = Client::connect(&rig).await;
+    let v = c.frame("{not json".to_string()).await;
+    assert_eq!(
+        (v["id"].clone(), code(&v["error"])),
+        (Value::Null, "bad-request")
+    );
+    let v = c.frame(r#"{"id":7,"method":"format"}"#.to_string()).await;
+    assert_eq!(
+        (v["id"].clone(), code(&v["error"])),
+        (json!(7), "unknown-method")
+    );
+    let v = c
+        .frame(r#"{"id":8,"method":"transmit","params":{"handle":99,"apdu":"00"}}"#.to_string())
+        .await;
+    assert_eq!(code(&v["error"]), "unknown-handle");
+    c.ws.send(Message::Text("x".repeat(70 * 1024).into()))
+        .await
+        .unwrap();
+    let end = tokio::time::timeout(Duration::from_secs(5), c.ws.next())
+        .await
+        .expect("closed promptly");
+    assert!(
+        matches!(end, None | Some(Err(_)) | Some(Ok(Message::Close(_)))),
+        "{end:?}"
+    );
+}
+
+fn pcsc_available() -> Result<(), String> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User)
+        .map_err(|e| format!("pcscd not reachable: {e}"))?;
+    let readers = ctx
+        .list_readers_owned()
+        .map_err(|e| format!("no readers: {e}"))?;
+    if readers.iter().any(|r| r.to_string_lossy() == PCSC_READER) {
+        Ok(())
+    } else {
+        Err(format!(
+            "pcscd has no {PCSC_READER:?} (install vsmartcard-vpcd)"
+        ))
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protocol_suite_on_the_real_pcscd_path() {
+    if let Err(why) = pcsc_available() {
+        assert!(
+            std::env::var("MYNA_REQUIRE_PCSC").as_deref() != Ok("1"),
+            "MYNA_REQUIRE_PCSC=1 but {why}"
+        );
+        eprintln!("skipped: {why}");
+        return;
+    }
+    let rig = Rig::pcsc("default").await;
+    read_and_authenticate(&rig).await;
+    policy_matrix(&rig).await;
+    pin_paths(&rig).await;
+    concurrent_clients(&rig).await;
+    card_removed_mid_operation(&rig).await;
+    rig.remove().await;
+}
+
+/// Counts the card connections the bridge holds open.
+struct Counting {
+    inner: Arc<SimBackend>,
+    live: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+struct CountingLink {
+    inner: Box<dyn myna_bridge::backend::CardLink>,
+    live: Arc<std::sync::atomic::AtomicUsize>,
+}
+
+impl Drop for CountingLink {
+    fn drop(&mut self) {
+        self.live.fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+    }
+}
+
+impl myna_bridge::backend::CardLink for CountingLink {
+    fn transaction(
+        &mut self,
+        body: &mut dyn FnMut(
+            &mut dyn myna_bridge::backend::Apdu,
+        ) -> Result<(), myna_bridge::backend::LinkError>,
+    ) -> Result<(), myna_bridge::backend::LinkError> {
+        self.inner.transaction(body)
+    }
+    fn supports_extended_length(&self) -> bool {
+        self.inner.supports_extended_length()
+    }
+}
+
+impl Backend for Counting {
+    fn watch(&self) -> tokio::sync::watch::Receiver<myna_bridge::backend::Snapshot> {
+        self.inner.watch()
+    }
+    fn open(
+        &self,
+        reader: &str,
+    ) -> Result<Box<dyn myna_bridge::backend::CardLink>, myna_bridge::backend::LinkError> {
+        let inner = self.inner.open(reader)?;
+        self.live.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Ok(Box::new(CountingLink {
+            inner,
+            live: self.live.clone(),
+        }))
+    }
+    fn shutdown(&self) {}
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vanished_client_releases_the_card() {
+    let sim = SimBackend::new(personas().clone(), Some("default"), false).unwrap();
+    let live = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counting = Arc::new(Counting {
+        inner: sim.clone(),
+        live: live.clone(),
+    });
+    let rig = Rig::start(
+        Place::Sim(sim.clone()),
+        counting,
+        Some(sim),
+        sim_backend::READER_NAME,
+    )
+    .await;
+    let count = || live.load(std::sync::atomic::Ordering::SeqCst);
+    let mut a = Client::connect(&rig).await;
+    let mut b = Client::connect(&rig).await;
+    a.open(&rig).await;
+    let hb = b.open(&rig).await;
+    assert_eq!(count(), 1, "one card connection for both sessions");
+    drop(a); // the page closes without a goodbye
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(count(), 1, "b still holds a session");
+    b.call("disconnect", json!({"handle": hb})).await.unwrap();
+    let e = b
+        .call("pinStatus", json!({"handle": hb}))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "unknown-handle");
+    assert_eq!(count(), 0, "the last session released the card");
+    let hb = b.open(&rig).await;
+    assert_eq!(count(), 1);
+    drop(b);
+    for _ in 0..100 {
+        if count() == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        count(),
+        0,
+        "handle {hb} of a vanished client still holds the card"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_connection_is_closed_and_releases_its_card() {
+    let sim = SimBackend::new(personas().clone(), Some("default"), false).unwrap();
+    let live = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counting = Arc::new(Counting {
+        inner: sim.clone(),
+        live: live.clone(),
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = Arc::new(AppState {
+        timeouts: server::Timeouts {
+            ping: Duration::from_secs(60),
+            idle: Duration::from_millis(500),
+            write: Duration::from_secs(10),
+        },
+        gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
+        cards: Cards::new(counting),
+        simulator: None,
+    });
+    tokio::spawn(server::serve(listener, state, std::future::pending()));
+    let rig = Rig {
+        addr,
+        reader: sim_backend::READER_NAME.to_string(),
+        place: Place::Sim(sim),
+        timing: TimingModel::instant(),
+    };
+    let mut c = Client::connect(&rig).await;
+    c.open(&rig).await;
+    assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // Say nothing for longer than the idle timeout: the bridge closes the socket.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let end = tokio::time::timeout(Duration::from_secs(5), c.ws.next())
+        .await
+        .expect("closed, not hanging");
+    assert!(
+        matches!(end, None | Some(Err(_)) | Some(Ok(Message::Close(_)))),
+        "{end:?}"
+    );
+    for _ in 0..100 {
+        if live.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        live.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the idle client's card connection was kept"
+    );
+}

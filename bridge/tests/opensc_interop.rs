@@ -1,0 +1,476 @@
+//! Fidelity on the real PC/SC path: the virtual card goes into pcscd's `Virtual PCD 00 01`
+//! reader through vpcd (in-process, so the test holds the card's log and state), and
+//! OpenSC's own tools — `opensc-tool`, `pkcs15-tool`, `pkcs11-tool` with its JPKI driver —
+//! use it. The `pcsc` crate measures the round-trip latency of that path.
+//!
+//! Needs a running pcscd with vsmartcard-vpcd and OpenSC installed. Without them the tests
+//! print why and pass, unless `MYNA_REQUIRE_PCSC=1` (the project's test command sets it),
+//! in which case they fail.
+
+use std::io::Read;
+use std::net::SocketAddr;
+use std::process::{Command, Stdio};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use myna_bridge::personas::{Persona, Personas};
+use myna_bridge::virtual_card::{ApduLog, SharedCard, TimingModel, VirtualCard};
+use myna_bridge::vpcd::{VpcdHandle, spawn_vpcd};
+use myna_core::profile::{CARD_INFO_INPUT_AID, JPKI_AID};
+use rsa::Pkcs1v15Sign;
+use sha2::{Digest, Sha256};
+
+/// vpcd's second reader: `Virtual PCD 00 01` listens on 35964.
+const PORT: u16 = 35964;
+const READER: &str = "Virtual PCD 00 01";
+const PKCS11_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
+/// The token label OpenSC's JPKI emulation gives the auth-PIN slot.
+const AUTH_TOKEN_LABEL: &str = "JPKI (User Authentication PIN)";
+
+/// One card in the reader at a time.
+static READER_LOCK: Mutex<()> = Mutex::new(());
+
+fn required() -> bool {
+    std::env::var("MYNA_REQUIRE_PCSC").is_ok_and(|v| v == "1")
+}
+
+/// `Err(reason)` when the PC/SC path or OpenSC is not there.
+fn environment() -> Result<(), String> {
+    let ctx = pcsc::Context::establish(pcsc::Scope::User)
+        .map_err(|e| format!("pcscd is not reachable ({e}); start it with `pcscd -f &`"))?;
+    let readers = reader_names(&ctx);
+    if !readers.iter().any(|r| r.contains(READER)) {
+        return Err(format!(
+            "pcscd has no reader {READER:?} (readers: {readers:?}); install vsmartcard-vpcd"
+        ));
+    }
+    for tool in ["opensc-tool", "pkcs15-tool", "pkcs11-tool"] {
+        if Command::new(tool).arg("--help").output().is_err() {
+            return Err(format!("{tool} is not installed (apt-get install opensc)"));
+        }
+    }
+    if !std::path::Path::new(PKCS11_MODULE).exists() {
+        return Err(format!(
+            "{PKCS11_MODULE} is missing (apt-get install opensc-pkcs11)"
+        ));
+    }
+    Ok(())
+}
+
+/// Whether to go on: fails the test if the environment is required, skips otherwise.
+fn ready(test: &str) -> bool {
+    match environment() {
+        Ok(()) => true,
+        Err(reason) if required() => panic!("{test}: MYNA_REQUIRE_PCSC=1 but {reason}"),
+        Err(reason) => {
+            eprintln!("SKIPPED {test}: {reason} (set MYNA_REQUIRE_PCSC=1 to fail instead)");
+            false
+        }
+    }
+}
+
+fn reader_names(ctx: &pcsc::Context) -> Vec<String> {
+    let Ok(len) = ctx.list_readers_len() else {
+        return Vec::new();
+    };
+    let mut buf = vec![0; len];
+    match ctx.list_readers(&mut buf) {
+        Ok(names) => names.map(|n| n.to_string_lossy().into_owned()).collect(),
+        Err(_) => Vec::new(),
+    }
+}
+
+fn reader_cstring(ctx: &pcsc::Context) -> std::ffi::CString {
+    let name = reader_names(ctx)
+        .into_iter()
+        .find(|r| r.contains(READER))
+        .expect("the vpcd reader");
+    std::ffi::CString::new(name).unwrap()
+}
+
+/// Whether pcscd sees a card in the reader now.
+fn card_present() -> bool {
+    let Ok(ctx) = pcsc::Context::establish(pcsc::Scope::User) else {
+        return false;
+    };
+    let reader = reader_cstring(&ctx);
+    let mut states = [pcsc::ReaderState::new(reader, pcsc::State::UNAWARE)];
+    ctx.get_status_change(Duration::from_millis(500), &mut states)
+        .is_ok()
+        && states[0].event_state().contains(pcsc::State::PRESENT)
+}
+
+fn wait_until(what: &str, timeout: Duration, done: impl Fn() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A persona's card in the reader; removed on drop.
+struct Inserted {
+    persona: Persona,
+    card: SharedCard,
+    log: ApduLog,
+    handle: Option<VpcdHandle>,
+}
+
+impl Inserted {
+    fn new(persona: &str) -> Self {
+        let personas = Personas::embedded();
+        let persona = personas.get(persona).unwrap().clone();
+        let card = VirtualCard::from_persona(&persona).unwrap();
+        let card = SharedCard::new(card);
+        let log = card.log();
+        // A card left by an earlier test must be gone first.
+        wait_until("an empty reader", Duration::from_secs(10), || {
+            !card_present()
+        });
+        let addr = SocketAddr::from(([127, 0, 0, 1], PORT));
+        let handle = spawn_vpcd(addr, card.clone()).unwrap();
+        assert!(
+            handle.wait_connected(Duration::from_secs(10)),
+            "vpcd on {addr}: {:?}",
+            handle.last_error()
+        );
+        wait_until(
+            "pcscd to see the card",
+            Duration::from_secs(10),
+            card_present,
+        );
+        Inserted {
+            persona,
+            card,
+            log,
+            handle: Some(handle),
+        }
+    }
+}
+
+impl Drop for Inserted {
+    fn drop(&mut self) {
+        if let Some(handle) = self.handle.take() {
+            handle.shutdown();
+        }
+        // Let pcscd notice, so the next test starts with an empty reader.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while card_present() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(50));
+        }
+    }
+}
+
+/// Runs a tool (killed after 60 s); returns (success, stdout, stderr).
+fn run(program: &str, args: &[&str]) -> (bool, String, String) {
+    let mut child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|e| panic!("starting {program}: {e}"));
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            panic!("{program} {args:?} did not finish in 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    child
+        .stdout
+        .take()
+        .unwrap()
+        .read_to_string(&mut stdout)
+        .unwrap();
+    child
+        .stderr
+        .take()
+        .unwrap()
+        .read_to_string(&mut stderr)
+        .unwrap();
+    (status.success(), stdout, stderr)
+}
+
+fn run_ok(program: &str, args: &[&str]) -> String {
+    let (ok, stdout, stderr) = run(program, args);
+    assert!(ok, "{program} {args:?} failed:\n{stdout}\n{stderr}");
+    stdout
+}
+
+/// OpenSC's index of the reader (`opensc-tool --list-readers`).
+fn opensc_reader_index() -> String {
+    let list = run_ok("opensc-tool", &["--list-readers"]);
+    list.lines()
+        .find(|line| line.contains(READER))
+        .and_then(|line| line.split_whitespace().next())
+        .unwrap_or_else(|| panic!("{READER} not in:\n{list}"))
+        .to_owned()
+}
+
+/// The PKCS#11 slot id of the auth-PIN token in the reader (`pkcs11-tool --list-slots`).
+fn auth_slot() -> String {
+    let list = run_ok("pkcs11-tool", &["--module", PKCS11_MODULE, "--list-slots"]);
+    let mut current: Option<String> = None;
+    for line in list.lines() {
+        if let Some(rest) = line.strip_prefix("Slot ") {
+            // "Slot 2 (0x4): Virtual PCD 00 01"
+            current = rest
+                .contains(READER)
+                .then(|| rest.split(['(', ')']).nth(1).map(str::to_owned))
+                .flatten();
+        } else if line.contains("token label") && line.contains(AUTH_TOKEN_LABEL) {
+            if let Some(slot) = &current {
+                return slot.clone();
+            }
+        }
+    }
+    panic!("no {AUTH_TOKEN_LABEL:?} slot on {READER}:\n{list}");
+}
+
+/// The DER inside a PEM certificate.
+fn pem_to_der(pem: &str) -> Vec<u8> {
+    let body: String = pem
+        .lines()
+        .skip_while(|l| !l.starts_with("-----BEGIN CERTIFICATE-----"))
+        .skip(1)
+        .take_while(|l| !l.starts_with("-----END"))
+        .collect();
+    base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .expect("PEM base64")
+}
+
+/// The "Tries left" OpenSC reports for the User Authentication PIN.
+fn auth_tries_left(reader: &str) -> u8 {
+    let pins = run_ok("pkcs15-tool", &["--reader", reader, "--list-pins"]);
+    let section = pins
+        .split("PIN [")
+        .find(|s| s.starts_with("User Authentication PIN"))
+        .unwrap_or_else(|| panic!("no auth PIN in:\n{pins}"));
+    section
+        .lines()
+        .find_map(|l| l.trim().strip_prefix("Tries left"))
+        .and_then(|l| l.trim_start_matches([' ', ':']).trim().parse().ok())
+        .unwrap_or_else(|| panic!("no tries left in:\n{section}"))
+}
+
+fn temp_path(name: &str) -> std::path::PathBuf {
+    std::env::temp_dir().join(format!("myna-opensc-{}-{name}", std::process::id()))
+}
+
+/// Signs `data` with pkcs11-tool and the auth key; `Ok(signature)` or `Err(output)`.
+fn pkcs11_sign(slot: &str, pin: &str, data: &[u8]) -> Result<Vec<u8>, String> {
+    let input = temp_path("data");
+    let output = temp_path("sig");
+    std::fs::write(&input, data).unwrap();
+    let _ = std::fs::remove_file(&output);
+    let (ok, stdout, stderr) = run(
+        "pkcs11-tool",
+        &[
+            "--module",
+            PKCS11_MODULE,
+            "--slot",
+            slot,
+            "--login",
+            "--pin",
+            pin,
+            "--sign",
+            "--mechanism",
+            "SHA256-RSA-PKCS",
+            "--id",
+            "01",
+            "-i",
+            input.to_str().unwrap(),
+            "-o",
+            output.to_str().unwrap(),
+        ],
+    );
+    let result = if ok {
+        Ok(std::fs::read(&output).unwrap())
+    } else {
+        Err(format!("{stdout}\n{stderr}"))
+    };
+    let _ = std::fs::remove_file(&input);
+    let _ = std::fs::remove_file(&output);
+    result
+}
+
+fn lock() -> std::sync::MutexGuard<'static, ()> {
+    READER_LOCK.lock().unwrap_or_else(|p| p.into_inner())
+}
+
+#[test]
+fn opensc_recognises_reads_and_signs() {
+    if !ready("opensc_recognises_reads_and_signs") {
+        return;
+    }
+    let _guard = lock();
+    let inserted = Inserted::new("default");
+    let reader = opensc_reader_index();
+
+    // Recognised as a JPKI card.
+    let name = run_ok("opensc-tool", &["--reader", &reader, "--name"]);
+    assert_eq!(name.trim(), "jpki");
+    let atr = run_ok("opensc-tool", &["--reader", &reader, "--atr"]);
+    assert_eq!(atr.trim(), "3b:e0:00:ff:81:31:fe:45:14");
+
+    // The PKCS#15 emulation lists the four certificates; ID 01 is the auth certificate.
+    let list = run_ok("pkcs15-tool", &["--reader", &reader, "--list-certificates"]);
+    for label in [
+        "X.509 Certificate [User Authentication Certificate]",
+        "X.509 Certificate [User Authentication Certificate CA]",
+    ] {
+        assert!(list.contains(label), "{label} not in:\n{list}");
+    }
+    let pem = run_ok(
+        "pkcs15-tool",
+        &["--reader", &reader, "--read-certificate", "01"],
+    );
+    assert_eq!(pem_to_der(&pem), inserted.persona.auth_cert_der);
+    let ca = run_ok(
+        "pkcs15-tool",
+        &["--reader", &reader, "--read-certificate", "03"],
+    );
+    assert_eq!(pem_to_der(&ca), Personas::embedded().ca_cert_der());
+
+    // Tries left come from VERIFY without data (63C3).
+    assert_eq!(auth_tries_left(&reader), 3);
+
+    // Sign through PKCS#11; the signature verifies with the certificate's key.
+    let slot = auth_slot();
+    let data = b"myna-web OpenSC interop";
+    let signature = pkcs11_sign(&slot, "1234", data).expect("pkcs11-tool signs");
+    assert_eq!(signature.len(), 256);
+    inserted
+        .persona
+        .auth_key
+        .to_public_key()
+        .verify(
+            Pkcs1v15Sign::new::<Sha256>(),
+            &Sha256::digest(data),
+            &signature,
+        )
+        .expect("the signature verifies");
+
+    // What the card saw.
+    let entries = inserted.log.entries();
+    assert!(!entries.is_empty());
+    assert!(
+        !inserted.log.touched_application(CARD_INFO_INPUT_AID),
+        "OpenSC touched the 券面事項入力補助AP"
+    );
+    let select_ef = |fid: [u8; 2]| {
+        entries.iter().any(|e| {
+            e.command.starts_with(&[0x00, 0xA4, 0x02, 0x0C, 0x02]) && e.command[5..] == fid
+        })
+    };
+    // The certificate came from the card (no cache), read in READ BINARY chunks.
+    assert!(select_ef([0x00, 0x0A]));
+    assert!(entries.iter().any(|e| e.command.starts_with(&[0x00, 0xB0])
+        && e.application == Some(JPKI_AID)
+        && e.sw.is_success()));
+    // One VERIFY with data, redacted; one signature with the auth key selected.
+    let verifies: Vec<_> = entries
+        .iter()
+        .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some())
+        .collect();
+    assert_eq!(verifies.len(), 1, "{entries:#?}");
+    assert_eq!(verifies[0].redacted_len, Some(5));
+    assert!(
+        entries
+            .iter()
+            .any(|e| e.command.starts_with(&[0x80, 0x2A, 0x00, 0x80]) && e.sw.is_success())
+    );
+    // The signing key was never used.
+    assert!(!select_ef([0x00, 0x1A]));
+    assert_eq!(inserted.card.lock().auth_pin_remaining(), 3);
+}
+
+#[test]
+fn opensc_sees_wrong_pins_and_the_block() {
+    if !ready("opensc_sees_wrong_pins_and_the_block") {
+        return;
+    }
+    let _guard = lock();
+    let inserted = Inserted::new("last-try");
+    let reader = opensc_reader_index();
+    assert_eq!(auth_tries_left(&reader), 1);
+    let slot = auth_slot();
+    let err = pkcs11_sign(&slot, "0000", b"x").expect_err("a wrong PIN");
+    assert!(
+        err.contains("CKR_PIN_INCORRECT") || err.contains("CKR_PIN_LOCKED"),
+        "{err}"
+    );
+    assert_eq!(inserted.card.lock().auth_pin_remaining(), 0);
+    assert_eq!(auth_tries_left(&reader), 0);
+    // Blocked: the right PIN no longer helps. The card answers 6984, which OpenSC's PKCS#11
+    // layer reports as CKR_GENERAL_ERROR (it has no mapping for "reference data not usable").
+    let err = pkcs11_sign(&slot, "6666", b"x").expect_err("blocked");
+    assert!(err.contains("C_Login failed"), "{err}");
+    assert!(inserted.log.entries().iter().any(|e| e.sw.0 == 0x6984));
+    assert!(!inserted.log.touched_application(CARD_INFO_INPUT_AID));
+}
+
+#[test]
+fn pcsc_round_trip_latency() {
+    if !ready("pcsc_round_trip_latency") {
+        return;
+    }
+    let _guard = lock();
+    let inserted = Inserted::new("default");
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
+    let reader = reader_cstring(&ctx);
+    let card = ctx
+        .connect(&reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+        .unwrap();
+    let mut buf = [0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
+    let mut send = |apdu: &[u8]| -> Vec<u8> { card.transmit(apdu, &mut buf).unwrap().to_vec() };
+    assert_eq!(
+        send(&hex::decode("00A4040C0AD392F000260100000001").unwrap()),
+        [0x90, 0x00]
+    );
+    assert_eq!(send(&hex::decode("00A4020C02000A").unwrap()), [0x90, 0x00]);
+    let read = hex::decode("00B0000004").unwrap();
+    for _ in 0..20 {
+        send(&read); // warm-up
+    }
+    let mut times: Vec<Duration> = (0..500)
+        .map(|_| {
+            let t = Instant::now();
+            let response = send(&read);
+            let elapsed = t.elapsed();
+            assert_eq!(response.len(), 6);
+            elapsed
+        })
+        .collect();
+    times.sort();
+    let p50 = times[times.len() / 2];
+    let p95 = times[times.len() * 95 / 100];
+    let mean = times.iter().sum::<Duration>() / times.len() as u32;
+    eprintln!(
+        "pcscd+vpcd READ BINARY round trip over 500 APDUs: p50 {p50:?}, p95 {p95:?}, mean {mean:?}, max {:?}",
+        times[times.len() - 1]
+    );
+    // With default TCP settings every APDU waits ~40 ms for a delayed ACK.
+    assert!(
+        p50 < Duration::from_millis(10),
+        "p50 {p50:?}: TCP_NODELAY/TCP_QUICKACK not effective?"
+    );
+
+    // The realistic timing model is honoured end to end.
+    inserted.card.lock().set_timing(TimingModel::realistic());
+    let read_256 = hex::decode("00B0000000").unwrap();
+    let t = Instant::now();
+    assert_eq!(send(&read_256).len(), 258);
+    let expected = TimingModel::realistic().delay(5, 258, 0);
+    assert!(t.elapsed() >= expected, "{:?} < {expected:?}", t.elapsed());
+}

@@ -1,0 +1,278 @@
+//! The HTTP API: routes, CORS, bearer authentication and JSON bodies.
+//!
+//! | method & path | auth | answer |
+//! |---|---|---|
+//! | `POST /api/v1/terminals/activate` | facility credentials in the body | 201 JSON `{terminalId, token, …}` |
+//! | `DELETE /api/v1/terminals/{id}` | Bearer (a terminal of the same facility) | 200 JSON |
+//! | `POST /api/v1/challenges` | Bearer | 201 JSON `{nonce, expiresAt}` |
+//! | `POST /api/v1/confirmations` | Bearer | `application/xml` `XmlMsg` |
+//! | `POST /api/v1/searches` | Bearer | `application/xml` `XmlMsg` |
+//! | `GET /api/v1/audit` | Bearer | JSON |
+//! | `GET /api/v1/openapi.yaml` | none | the OpenAPI description |
+//! | `GET /health` | none | JSON |
+//!
+//! Every failure is an `XmlMsg` error (see [`crate::errors`]).
+
+mod audit;
+mod challenges;
+mod confirmations;
+pub mod reply;
+mod searches;
+mod terminals;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::rejection::BytesRejection;
+use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ORIGIN};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{delete, get, post};
+use serde::de::DeserializeOwned;
+use tower_http::cors::{AllowOrigin, CorsLayer};
+
+use crate::AppState;
+use crate::errors::ErrorCode;
+use crate::store::audit::{self as audit_store, AuditEntry};
+use crate::store::terminals::{self as terminal_store, AuthenticatedTerminal};
+use myna_core::oqs::XmlMsg;
+use reply::{Charset, XmlReplier};
+
+/// The largest request body accepted (a certificate and a signature fit many times over).
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The OpenAPI description served at `/api/v1/openapi.yaml`.
+pub const OPENAPI_YAML: &str = include_str!("../../openapi.yaml");
+
+/// The service's router. Everything it needs is in `state`; tests drive it with
+/// `tower::ServiceExt::oneshot`, `main` serves it on a socket.
+pub fn app(state: AppState) -> Router {
+    let origins: Vec<HeaderValue> = state
+        .cors_origins()
+        .iter()
+        .filter_map(|o| HeaderValue::from_str(o).ok())
+        .collect();
+    let cors = CorsLayer::new()
+        .allow_origin(AllowOrigin::list(origins))
+        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_headers([AUTHORIZATION, CONTENT_TYPE])
+        .max_age(std::time::Duration::from_secs(600));
+    Router::new()
+        .route("/api/v1/terminals/activate", post(terminals::activate))
+        .route("/api/v1/terminals/{id}", delete(terminals::revoke))
+        .route("/api/v1/challenges", post(challenges::issue))
+        .route("/api/v1/confirmations", post(confirmations::confirm))
+        .route("/api/v1/searches", post(searches::search))
+        .route("/api/v1/audit", get(audit::list))
+        .route("/api/v1/openapi.yaml", get(openapi))
+        .route("/health", get(health))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::extract::DefaultBodyLimit::max(MAX_BODY_BYTES))
+        .layer(cors)
+        .with_state(state)
+}
+
+async fn openapi() -> Response {
+    (
+        [(
+            CONTENT_TYPE,
+            HeaderValue::from_static("application/yaml; charset=utf-8"),
+        )],
+        OPENAPI_YAML,
+    )
+        .into_response()
+}
+
+async fn health() -> Response {
+    reply::json(
+        StatusCode::OK,
+        &serde_json::json!({"name": "myna-demo", "version": env!("CARGO_PKG_VERSION")}),
+    )
+}
+
+async fn not_found(state: axum::extract::State<AppState>) -> Response {
+    XmlReplier::new(state.now(), Charset::UTF8).error(ErrorCode::NotFound)
+}
+
+async fn method_not_allowed(state: axum::extract::State<AppState>) -> Response {
+    XmlReplier::new(state.now(), Charset::UTF8).error(ErrorCode::MethodNotAllowed)
+}
+
+/// The bearer token of a request, if it has a well-formed one.
+fn bearer_token(headers: &HeaderMap) -> Option<&str> {
+    let value = headers.get(AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, token) = value.split_once(' ')?;
+    let token = token.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !token.is_empty() && token.len() <= 256)
+        .then_some(token)
+}
+
+/// Authenticates the request's terminal and, for a browser request, checks that its
+/// `Origin` header is one of the facility's origins.
+async fn authenticate(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<AuthenticatedTerminal, ErrorCode> {
+    let token = bearer_token(headers)
+        .ok_or(ErrorCode::Unauthorized)?
+        .to_owned();
+    let terminal = state
+        .db()
+        .call(move |conn| terminal_store::authenticate(conn, &token))
+        .await
+        .map_err(|e| log_store_error(&e))?;
+    check_origin_header(headers, &terminal.facility.origins)?;
+    Ok(terminal)
+}
+
+/// A browser's `Origin` header, when present, must be a registered origin of the facility.
+fn check_origin_header(headers: &HeaderMap, origins: &[String]) -> Result<(), ErrorCode> {
+    match headers.get(ORIGIN) {
+        None => Ok(()),
+        Some(origin) if origins.iter().any(|o| o.as_bytes() == origin.as_bytes()) => Ok(()),
+        Some(_) => Err(ErrorCode::OriginMismatch),
+    }
+}
+
+/// Parses a JSON body into `T`.
+fn json_body<T: DeserializeOwned>(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Result<T, ErrorCode> {
+    let body = body.map_err(|rejection| {
+        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ErrorCode::PayloadTooLarge
+        } else {
+            ErrorCode::BadRequest
+        }
+    })?;
+    let is_json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.split(';').next())
+        .map(|mime| {
+            let mime = mime.trim().to_ascii_lowercase();
+            mime == "application/json"
+                || (mime.starts_with("application/") && mime.ends_with("+json"))
+        })
+        .unwrap_or(false);
+    if !is_json {
+        return Err(ErrorCode::UnsupportedMediaType);
+    }
+    serde_json::from_slice(&body).map_err(|err| {
+        tracing::debug!(%err, "malformed JSON body");
+        ErrorCode::BadRequest
+    })
+}
+
+/// Commits the audit row for a confirmation or search, then answers. If the row cannot be
+/// committed the result is withheld: an answer without its audit row never leaves.
+async fn audit_then_answer(
+    state: &AppState,
+    replier: &XmlReplier,
+    mut entry: AuditEntry,
+    outcome: Result<XmlMsg, ErrorCode>,
+) -> Response {
+    let (status, validity, code) = match &outcome {
+        Ok(msg) => (
+            StatusCode::OK,
+            msg.message_body
+                .qualification_validity
+                .as_ref()
+                .map(|v| v.raw().to_owned()),
+            None,
+        ),
+        Err(code) => (code.status(), None, Some(*code)),
+    };
+    entry.http_status = status.as_u16();
+    entry.qualification_validity = validity;
+    entry.error_code = code.map(|c| c.code().to_owned());
+    match state
+        .db()
+        .call(move |conn| audit_store::insert(conn, &entry))
+        .await
+    {
+        Ok(_) => match outcome {
+            Ok(msg) => replier.xml(status, &msg),
+            Err(code) => replier.error(code),
+        },
+        Err(err) => replier.error(log_store_error(&err)),
+    }
+}
+
+/// Logs an infrastructure failure (never a refusal) and returns its code.
+fn log_store_error(err: &crate::store::StoreError) -> ErrorCode {
+    let code = err.code();
+    if matches!(code, ErrorCode::Internal | ErrorCode::Unavailable) {
+        tracing::error!(%err, "database failure");
+    }
+    code
+}
+
+/// A refusal decided inside a database call: a store error, or a code decided by the
+/// handler's own checks run under the same lock.
+#[derive(Debug)]
+enum Refusal {
+    Store(crate::store::StoreError),
+    Code(ErrorCode),
+}
+
+impl From<crate::store::StoreError> for Refusal {
+    fn from(err: crate::store::StoreError) -> Self {
+        Refusal::Store(err)
+    }
+}
+
+impl From<crate::db::DbError> for Refusal {
+    fn from(err: crate::db::DbError) -> Self {
+        Refusal::Store(err.into())
+    }
+}
+
+impl Refusal {
+    fn into_code(self) -> ErrorCode {
+        match self {
+            Refusal::Store(err) => log_store_error(&err),
+            Refusal::Code(code) => code,
+        }
+    }
+}
+
+/// A free-text field (device name, operator): trimmed, 1–64 characters, no control
+/// characters.
+fn short_text(value: &str) -> Result<String, ErrorCode> {
+    let value = value.trim();
+    let count = value.chars().count();
+    if count == 0 || count > 64 || value.chars().any(char::is_control) {
+        return Err(ErrorCode::BadRequest);
+    }
+    Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_tokens_are_parsed_strictly() {
+        let mut h = HeaderMap::new();
+        assert_eq!(bearer_token(&h), None);
+        h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer abc"));
+        assert_eq!(bearer_token(&h), Some("abc"));
+        h.insert(AUTHORIZATION, HeaderValue::from_static("bearer  abc "));
+        assert_eq!(bearer_token(&h), Some("abc"));
+        h.insert(AUTHORIZATION, HeaderValue::from_static("Basic abc"));
+        assert_eq!(bearer_token(&h), None);
+        h.insert(AUTHORIZATION, HeaderValue::from_static("Bearer "));
+        assert_eq!(bearer_token(&h), None);
+    }
+
+    #[test]
+    fn short_texts_are_bounded() {
+        assert_eq!(short_text(" 受付1 "), Ok("受付1".to_owned()));
+        assert!(short_text("").is_err());
+        assert!(short_text("a\nb").is_err());
+        assert!(short_text(&"あ".repeat(65)).is_err());
+        assert!(short_text(&"あ".repeat(64)).is_ok());
+    }
+}

@@ -1,0 +1,113 @@
+//! `POST /api/v1/searches`: 資格照会 by insurer number, symbol, number, branch number and
+//! birth date (`ReferenceClassification` 2).
+
+use axum::body::Bytes;
+use axum::extract::State;
+use axum::extract::rejection::BytesRejection;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use myna_core::oqs::{ReferenceClassification, XmlMsg};
+use serde::Deserialize;
+
+use super::reply::{Charset, XmlReplier};
+use super::{authenticate, json_body, log_store_error, short_text};
+use crate::AppState;
+use crate::errors::ErrorCode;
+use crate::qualification::{answer, search_info};
+use crate::store::audit::{AuditEntry, AuditKind, AuditMode};
+use crate::store::records::{self, parse_yyyymmdd};
+
+#[derive(Debug, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct SearchRequest {
+    insurer_number: String,
+    insured_card_symbol: String,
+    insured_identification_number: String,
+    insured_branch_number: String,
+    birthdate: String,
+    operator: Option<String>,
+    arbitrary_file_identifier: Option<String>,
+}
+
+pub(super) async fn search(
+    State(state): State<AppState>,
+    charset: Charset,
+    headers: HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+) -> Response {
+    let now = state.now();
+    let mut replier =
+        XmlReplier::new(now, charset).reference(ReferenceClassification::InsuranceNumbers);
+    let mut entry = AuditEntry {
+        occurred_at: now,
+        facility_code: None,
+        terminal_id: None,
+        operator: None,
+        kind: AuditKind::Search,
+        mode: Some(AuditMode::Numbers),
+        qualification_validity: None,
+        error_code: None,
+        http_status: 0,
+    };
+    let outcome = run(&state, &headers, body, &mut replier, &mut entry).await;
+    super::audit_then_answer(&state, &replier, entry, outcome).await
+}
+
+async fn run(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    replier: &mut XmlReplier,
+    entry: &mut AuditEntry,
+) -> Result<XmlMsg, ErrorCode> {
+    let terminal = authenticate(state, headers).await?;
+    replier.facility(&terminal.facility.code);
+    entry.facility_code = Some(terminal.facility.code.clone());
+    entry.terminal_id = Some(terminal.terminal_id.clone());
+
+    let request: SearchRequest = json_body(headers, body)?;
+    entry.operator = request.operator.as_deref().map(short_text).transpose()?;
+    replier.arbitrary_file_identifier(
+        request
+            .arbitrary_file_identifier
+            .as_deref()
+            .map(short_text)
+            .transpose()?,
+    );
+    let insurer_number = crate::verify::check_insurer_number(&request.insurer_number)?;
+    if parse_yyyymmdd(&request.birthdate).is_none() {
+        return Err(ErrorCode::InvalidDate);
+    }
+    let branch = &request.insured_branch_number;
+    if branch.len() != 2 || !branch.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(ErrorCode::BadRequest);
+    }
+    let number = request.insured_identification_number.trim();
+    if number.is_empty()
+        || number.chars().count() > 40
+        || request.insured_card_symbol.chars().count() > 40
+    {
+        return Err(ErrorCode::BadRequest);
+    }
+    let info = search_info(
+        &request.insurer_number,
+        &request.insured_card_symbol,
+        number,
+        branch,
+        &request.birthdate,
+    );
+    let (symbol, number, branch, birthdate) = (
+        request.insured_card_symbol.clone(),
+        number.to_owned(),
+        branch.clone(),
+        request.birthdate.clone(),
+    );
+    let found = state
+        .db()
+        .call(move |conn| {
+            records::find_by_numbers(conn, &insurer_number, &symbol, &number, &branch, &birthdate)
+        })
+        .await
+        .map_err(|e| log_store_error(&e))?;
+    Ok(answer(&replier.context(), &found).with_search_info(info))
+}

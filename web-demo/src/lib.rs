@@ -1,0 +1,174 @@
+//! # myna-demo — the eligibility service simulator
+//!
+//! A faithful stand-in for the national eligibility service (オンライン資格確認・資格確認限定型)
+//! for vendors, tests and the demo: the same data model receipt systems parse (OQS
+//! `XmlMsg`), the same failure modes, real cryptographic verification, real storage.
+//!
+//! ## What it does
+//! - **Terminals** ([`store::terminals`]): a facility's code, user ID and activation code
+//!   register a device (at most 20 active per application) and yield a bearer token, of
+//!   which only the SHA-256 is stored.
+//! - **Challenges** ([`store::challenges`]): single-use 256-bit nonces, five minutes,
+//!   bound to the terminal.
+//! - **Confirmations** ([`http`], [`verify`]): PIN mode verifies the card's signature over
+//!   `myna_core::auth`'s message for one of the facility's registered origins; both modes
+//!   verify the user-authentication certificate (chain to the trust anchors at the current
+//!   time, JPKI profile, revocation). The insured records linked to the certificate's
+//!   serial become an `XmlMsg` ([`qualification`]).
+//! - **Searches**: 資格照会 by insurer number, symbol, number, branch and birth date.
+//! - **Audit** ([`store::audit`]): one row per confirmation and search, committed before the
+//!   answer is sent; never a PIN, a certificate, or insurance numbers.
+//! - Every failure is an `XmlMsg` with `SegmentOfResult` 9 and a code from the one table in
+//!   [`errors`].
+//!
+//! ## What it does not do
+//! It never sees a PIN (the card checks it; the service sees a signature), never handles a
+//! 個人番号, returns 資格情報 only (no medical, drug or checkup data), and does not talk to
+//! the national system. No rate limiting of activation attempts (a deployment in front of
+//! it should add one).
+//!
+//! ## Flow and threading
+//! `main` parses flags, opens the database ([`open_database`]: migrations, seeding), builds
+//! an [`AppState`] and serves [`app`]. Handlers run on tokio; every database call goes to
+//! the blocking pool through [`db::Db::call`], which serialises them on one connection (see
+//! [`db`] for why). Certificate and signature checks run on the blocking pool too, outside
+//! the database lock. Time comes only from the [`clock::Clock`] in the state, so tests move
+//! it.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod clock;
+pub mod db;
+pub mod errors;
+pub mod http;
+pub mod personas;
+pub mod qualification;
+pub mod secrets;
+pub mod seed;
+pub mod store;
+pub mod verify;
+
+use std::path::Path;
+use std::sync::Arc;
+
+use time::OffsetDateTime;
+
+pub use http::app;
+pub use verify::TrustAnchors;
+
+use clock::Clock;
+use db::{Db, DbError, Opened};
+use seed::SeedData;
+use store::StoreError;
+
+/// Everything a request handler needs; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: Db,
+    clock: Arc<dyn Clock>,
+    anchors: TrustAnchors,
+    cors_origins: Vec<String>,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState")
+            .field("db", &self.inner.db)
+            .field("cors_origins", &self.inner.cors_origins)
+            .finish_non_exhaustive()
+    }
+}
+
+impl AppState {
+    /// A state over `db`, reading time from `clock` and verifying certificates against
+    /// `anchors`. The facilities' registered origins are read now, for CORS (a restart
+    /// picks up new ones).
+    pub async fn new(
+        db: Db,
+        clock: Arc<dyn Clock>,
+        anchors: TrustAnchors,
+    ) -> Result<Self, StoreError> {
+        let cors_origins = db.call(|conn| store::facilities::all_origins(conn)).await?;
+        Ok(Self {
+            inner: Arc::new(Inner {
+                db,
+                clock,
+                anchors,
+                cors_origins,
+            }),
+        })
+    }
+
+    /// The database.
+    pub fn db(&self) -> &Db {
+        &self.inner.db
+    }
+
+    /// The current instant, from the state's clock.
+    pub fn now(&self) -> OffsetDateTime {
+        self.inner.clock.now()
+    }
+
+    /// The trust anchors.
+    pub fn trust_anchors(&self) -> &TrustAnchors {
+        &self.inner.anchors
+    }
+
+    /// Every registered origin (the CORS allow-list).
+    pub fn cors_origins(&self) -> &[String] {
+        &self.inner.cors_origins
+    }
+}
+
+/// Why [`open_database`] failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum OpenError {
+    /// The database could not be opened or migrated.
+    #[error(transparent)]
+    Db(#[from] DbError),
+    /// Seeding or updating the demo facility failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+/// Opens the database at `path`. A new one is seeded with the demo facility (its web
+/// origins `origins`) and `data`; an existing one gets `origins` added to its demo
+/// facility (if it still has one), so a restart on another port keeps working.
+pub fn open_database(
+    path: &Path,
+    origins: &[String],
+    data: &SeedData,
+    now: OffsetDateTime,
+) -> Result<Db, OpenError> {
+    let (db, opened) = Db::open(path)?;
+    prepare(&db, opened, origins, data, now)?;
+    Ok(db)
+}
+
+/// [`open_database`] for a database already opened (e.g. in memory).
+pub fn prepare(
+    db: &Db,
+    opened: Opened,
+    origins: &[String],
+    data: &SeedData,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    db.call_blocking(|conn| match opened {
+        Opened::Created => {
+            tracing::info!(records = data.records.len(), "seeding a new database");
+            seed::seed_new_database(conn, origins.to_vec(), data, now)
+        }
+        Opened::Existing => {
+            match store::facilities::add_origins(conn, seed::DEMO_FACILITY_CODE, origins) {
+                Err(StoreError::FacilityNotFound(_)) => Ok(()),
+                other => other,
+            }
+        }
+    })
+}

@@ -1,0 +1,237 @@
+//! `myna-demo`: the eligibility service simulator's command line. Parses flags and wires
+//! the library's parts; the work is in the `myna_demo` library.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use anyhow::{Context as _, bail};
+use clap::{Parser, Subcommand};
+use myna_demo::clock::{Clock, SystemClock};
+use myna_demo::db::Db;
+use myna_demo::store::{records, revocations, terminals};
+use myna_demo::{AppState, TrustAnchors, app, open_database};
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "myna-demo",
+    version,
+    about = "myna-web's eligibility service simulator"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Serve the eligibility API. A new database is created and seeded with the demo
+    /// facility (1399999999 / W0000001 / DEMO0001, PIN and 目視 enabled) and the personas.
+    Serve {
+        /// Address to listen on.
+        #[arg(long, default_value = "127.0.0.1:8787")]
+        listen: SocketAddr,
+        /// The SQLite database (created if missing).
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// A web origin of the demo facility (repeatable; default: this server's own
+        /// origin, http://LISTEN). Added to an existing database's demo facility too.
+        #[arg(long = "facility-origin", value_name = "ORIGIN")]
+        facility_origins: Vec<String>,
+        /// A trust anchor certificate (DER or PEM), e.g. a J-LIS root (repeatable;
+        /// default: the personas' test CA).
+        #[arg(long = "trust-anchor", value_name = "FILE")]
+        trust_anchors: Vec<PathBuf>,
+    },
+    /// Import insured records from a CSV file (see the README for the columns).
+    ImportCsv {
+        /// The SQLite database.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The CSV file (UTF-8, header row).
+        file: PathBuf,
+    },
+    /// Revoke a certificate serial number (hex).
+    Revoke {
+        /// The SQLite database.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The serial number in hex (`0x`, `:` separators and case are accepted).
+        serial: String,
+    },
+    /// Revoke a terminal registration.
+    RevokeTerminal {
+        /// The SQLite database.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The terminal ID (`t_…`).
+        terminal_id: String,
+    },
+    /// List a facility's terminals.
+    Terminals {
+        /// The SQLite database.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The facility code.
+        #[arg(long, default_value = myna_demo::seed::DEMO_FACILITY_CODE)]
+        facility: String,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "myna_demo=info,tower_http=info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let clock = SystemClock;
+    match cli.command {
+        Command::Serve {
+            listen,
+            db,
+            facility_origins,
+            trust_anchors,
+        } => {
+            let origins = if facility_origins.is_empty() {
+                vec![format!("http://{listen}")]
+            } else {
+                facility_origins
+            };
+            for origin in &origins {
+                myna_core::auth::validate_origin(origin)
+                    .with_context(|| format!("--facility-origin {origin:?}"))?;
+            }
+            let personas = myna_personas::Personas::embedded();
+            let anchors = if trust_anchors.is_empty() {
+                myna_demo::personas::trust_anchors(&personas)?
+            } else {
+                TrustAnchors::from_files(&trust_anchors)?
+            };
+            let seed = myna_demo::personas::seed_data(&personas)?;
+            let path = db_path(db)?;
+            let db = open_database(&path, &origins, &seed, clock.now())
+                .with_context(|| format!("opening {}", path.display()))?;
+            let runtime = tokio::runtime::Builder::new_multi_thread()
+                .enable_all()
+                .build()?;
+            runtime.block_on(serve(listen, db, anchors))
+        }
+        Command::ImportCsv { db, file } => {
+            let db = open_existing(db)?;
+            let input = std::fs::File::open(&file)
+                .with_context(|| format!("opening {}", file.display()))?;
+            let count = db.call_blocking(|conn| records::import_csv(conn, input))?;
+            println!("imported {count} insured records from {}", file.display());
+            Ok(())
+        }
+        Command::Revoke { db, serial } => {
+            let db = open_existing(db)?;
+            let now = clock.now();
+            let added = db.call_blocking(|conn| {
+                revocations::revoke(conn, &serial, now, revocations::RevocationSource::Admin)
+            })?;
+            println!(
+                "{serial}: {}",
+                if added {
+                    "revoked"
+                } else {
+                    "was already revoked"
+                }
+            );
+            Ok(())
+        }
+        Command::RevokeTerminal { db, terminal_id } => {
+            let db = open_existing(db)?;
+            let now = clock.now();
+            let info = db.call_blocking(|conn| terminals::revoke(conn, None, &terminal_id, now))?;
+            println!("{} ({}) revoked", info.terminal_id, info.device_name);
+            Ok(())
+        }
+        Command::Terminals { db, facility } => {
+            let db = open_existing(db)?;
+            for t in db.call_blocking(|conn| terminals::list(conn, &facility))? {
+                let state = match t.revoked_at {
+                    Some(at) => format!("revoked {}", myna_demo::store::audit::rfc3339(at)),
+                    None => "active".to_owned(),
+                };
+                println!(
+                    "{}\t{}\t{}\t{state}",
+                    t.terminal_id,
+                    myna_demo::store::audit::rfc3339(t.created_at),
+                    t.device_name
+                );
+            }
+            Ok(())
+        }
+    }
+}
+
+async fn serve(listen: SocketAddr, db: Db, anchors: TrustAnchors) -> anyhow::Result<()> {
+    let state = AppState::new(db, Arc::new(SystemClock), anchors).await?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
+    tracing::info!(address = %listener.local_addr()?, "myna-demo serving the eligibility API");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown_signal())
+        .await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Resolves on Ctrl-C or SIGTERM; in-flight requests finish (their audit rows are already
+/// committed before any answer leaves).
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if let Err(err) = tokio::signal::ctrl_c().await {
+            tracing::error!(%err, "cannot listen for Ctrl-C");
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(err) => {
+                tracing::error!(%err, "cannot listen for SIGTERM");
+                std::future::pending::<()>().await;
+            }
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        () = ctrl_c => {}
+        () = terminate => {}
+    }
+    tracing::info!("shutting down");
+}
+
+fn db_path(given: Option<PathBuf>) -> anyhow::Result<PathBuf> {
+    if let Some(path) = given {
+        return Ok(path);
+    }
+    let dirs = directories::ProjectDirs::from("", "myna-web", "myna-demo")
+        .context("no home directory to hold the default database; pass --db PATH")?;
+    Ok(dirs.data_dir().join("myna-demo.sqlite3"))
+}
+
+/// Opens a database the admin commands work on; refuses to create one (a typo in the path
+/// would otherwise silently create an empty database).
+fn open_existing(given: Option<PathBuf>) -> anyhow::Result<Db> {
+    let path = db_path(given)?;
+    if !Path::new(&path).exists() {
+        bail!(
+            "{} does not exist; `myna-demo serve --db {}` creates and seeds it",
+            path.display(),
+            path.display()
+        );
+    }
+    let (db, _) = Db::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    Ok(db)
+}

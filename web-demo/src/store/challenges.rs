@@ -1,0 +1,192 @@
+//! Challenges: single-use nonces bound to a terminal, valid for five minutes.
+
+use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
+use time::{Duration, OffsetDateTime};
+
+use super::StoreError;
+use crate::secrets::random_base64url;
+
+/// How long a nonce may be used after it is issued.
+pub const CHALLENGE_LIFETIME: Duration = Duration::minutes(5);
+
+/// How long after expiry a challenge row is kept (so a late replay is still recognised as
+/// such) before it is pruned.
+pub const CHALLENGE_RETENTION: Duration = Duration::days(1);
+
+/// An issued challenge.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Challenge {
+    /// The nonce: 256 random bits, base64url (43 characters).
+    pub nonce: String,
+    /// When it stops being accepted.
+    pub expires_at: OffsetDateTime,
+}
+
+/// Issues a fresh nonce to `terminal_id` (and prunes long-expired ones).
+pub fn issue(
+    conn: &mut Connection,
+    terminal_id: &str,
+    now: OffsetDateTime,
+) -> Result<Challenge, StoreError> {
+    let challenge = Challenge {
+        nonce: random_base64url(),
+        expires_at: now + CHALLENGE_LIFETIME,
+    };
+    let tx = conn.transaction()?;
+    tx.execute(
+        "DELETE FROM challenges WHERE expires_at < ?1",
+        [(now - CHALLENGE_RETENTION).unix_timestamp()],
+    )?;
+    tx.execute(
+        "INSERT INTO challenges (nonce, terminal_id, created_at, expires_at)
+         VALUES (?1, ?2, ?3, ?4)",
+        params![
+            challenge.nonce,
+            terminal_id,
+            now.unix_timestamp(),
+            challenge.expires_at.unix_timestamp()
+        ],
+    )?;
+    tx.commit()?;
+    Ok(challenge)
+}
+
+/// Consumes `nonce` for `terminal_id`: it must exist, belong to that terminal, be unused
+/// and unexpired. A nonce of this terminal is marked used as soon as it is looked up,
+/// whatever the outcome, in the same transaction: it can never be tried twice. A nonce of
+/// another terminal is left alone (its owner may still use it).
+pub fn consume(
+    conn: &mut Connection,
+    terminal_id: &str,
+    nonce: &str,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let row: Option<(String, i64, Option<i64>)> = tx
+        .query_row(
+            "SELECT terminal_id, expires_at, used_at FROM challenges WHERE nonce = ?1",
+            [nonce],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )
+        .optional()?;
+    let Some((owner, expires_at, used_at)) = row else {
+        return Err(StoreError::ChallengeUnknown);
+    };
+    if owner != terminal_id {
+        return Err(StoreError::ChallengeOtherTerminal);
+    }
+    if used_at.is_some() {
+        return Err(StoreError::ChallengeUsed);
+    }
+    tx.execute(
+        "UPDATE challenges SET used_at = ?2 WHERE nonce = ?1",
+        params![nonce, now.unix_timestamp()],
+    )?;
+    tx.commit()?;
+    if now.unix_timestamp() >= expires_at {
+        return Err(StoreError::ChallengeExpired);
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+    use crate::store::facilities::{NewFacility, insert};
+    use crate::store::terminals::activate;
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-04-01 09:00 UTC);
+
+    fn setup() -> (Db, String, String) {
+        let (db, _) = Db::open_in_memory().unwrap();
+        let f = NewFacility {
+            code: "1399999999".into(),
+            name: "x".into(),
+            user_id: "U".into(),
+            activation_code: "A".into(),
+            pin_mode: true,
+            visual_mode: true,
+            origins: vec![],
+        };
+        let (a, b) = db
+            .call_blocking(|c| -> Result<_, StoreError> {
+                insert(c, &f, NOW)?;
+                let a = activate(c, "1399999999", "U", "A", "a", NOW)?;
+                let b = activate(c, "1399999999", "U", "A", "b", NOW)?;
+                Ok((a.terminal_id, b.terminal_id))
+            })
+            .unwrap();
+        (db, a, b)
+    }
+
+    #[test]
+    fn a_nonce_is_single_use() {
+        let (db, a, _) = setup();
+        db.call_blocking(|c| -> Result<(), StoreError> {
+            let ch = issue(c, &a, NOW)?;
+            assert_eq!(ch.nonce.len(), 43);
+            assert_eq!(ch.expires_at, NOW + Duration::minutes(5));
+            consume(c, &a, &ch.nonce, NOW + Duration::seconds(10))?;
+            assert!(matches!(
+                consume(c, &a, &ch.nonce, NOW + Duration::seconds(11)),
+                Err(StoreError::ChallengeUsed)
+            ));
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn an_expired_nonce_is_refused_and_burnt() {
+        let (db, a, _) = setup();
+        db.call_blocking(|c| -> Result<(), StoreError> {
+            let ch = issue(c, &a, NOW)?;
+            assert!(matches!(
+                consume(c, &a, &ch.nonce, NOW + Duration::minutes(5)),
+                Err(StoreError::ChallengeExpired)
+            ));
+            assert!(matches!(
+                consume(c, &a, &ch.nonce, NOW),
+                Err(StoreError::ChallengeUsed)
+            ));
+            let ch = issue(c, &a, NOW)?;
+            consume(c, &a, &ch.nonce, NOW + Duration::seconds(299))?;
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_nonce_is_bound_to_its_terminal() {
+        let (db, a, b) = setup();
+        db.call_blocking(|c| -> Result<(), StoreError> {
+            let ch = issue(c, &a, NOW)?;
+            assert!(matches!(
+                consume(c, &b, &ch.nonce, NOW),
+                Err(StoreError::ChallengeOtherTerminal)
+            ));
+            consume(c, &a, &ch.nonce, NOW)?;
+            assert!(matches!(
+                consume(c, &a, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NOW),
+                Err(StoreError::ChallengeUnknown)
+            ));
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn long_expired_challenges_are_pruned() {
+        let (db, a, _) = setup();
+        db.call_blocking(|c| -> Result<(), StoreError> {
+            issue(c, &a, NOW)?;
+            issue(c, &a, NOW + Duration::days(2))?;
+            let n: i64 = c.query_row("SELECT count(*) FROM challenges", [], |r| r.get(0))?;
+            assert_eq!(n, 1);
+            Ok(())
+        })
+        .unwrap();
+    }
+}

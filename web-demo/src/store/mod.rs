@@ -1,0 +1,144 @@
+//! The service's data, one module per table family. Every function takes a connection
+//! (from [`crate::db::Db::call`]) and does its work in one transaction where it reads
+//! before it writes.
+
+pub mod audit;
+pub mod challenges;
+pub mod facilities;
+pub mod records;
+pub mod revocations;
+pub mod terminals;
+
+use crate::db::DbError;
+use crate::errors::ErrorCode;
+
+/// Why a data operation was refused or failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// Facility code, user ID and activation code do not match a facility.
+    #[error("facility code, user ID or activation code is wrong")]
+    ActivationRejected,
+    /// The facility's application already has its maximum of active terminals.
+    #[error("the facility already has {limit} active terminals")]
+    TerminalLimitReached {
+        /// The limit.
+        limit: u32,
+    },
+    /// No terminal holds this token.
+    #[error("unknown terminal token")]
+    UnknownToken,
+    /// The terminal holding this token was revoked.
+    #[error("the terminal was revoked")]
+    TerminalRevoked,
+    /// No such terminal in the facility.
+    #[error("no terminal {0} in this facility")]
+    TerminalNotFound(String),
+    /// The nonce was never issued (or was pruned long after it expired).
+    #[error("unknown nonce")]
+    ChallengeUnknown,
+    /// The nonce expired.
+    #[error("the nonce expired")]
+    ChallengeExpired,
+    /// The nonce was already used.
+    #[error("the nonce was already used")]
+    ChallengeUsed,
+    /// The nonce belongs to another terminal.
+    #[error("the nonce was issued to another terminal")]
+    ChallengeOtherTerminal,
+    /// No facility with this code.
+    #[error("no facility {0}")]
+    FacilityNotFound(String),
+    /// A value that cannot be stored (e.g. a serial that is not hex).
+    #[error("invalid value: {0}")]
+    Invalid(String),
+    /// The database failed.
+    #[error(transparent)]
+    Db(#[from] DbError),
+}
+
+impl From<rusqlite::Error> for StoreError {
+    fn from(err: rusqlite::Error) -> Self {
+        StoreError::Db(DbError::Sqlite(err))
+    }
+}
+
+impl StoreError {
+    /// The `ErrorCode` the service answers with.
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            StoreError::ActivationRejected => ErrorCode::ActivationRejected,
+            StoreError::TerminalLimitReached { .. } => ErrorCode::TerminalLimitReached,
+            StoreError::UnknownToken => ErrorCode::Unauthorized,
+            StoreError::TerminalRevoked => ErrorCode::TerminalRevoked,
+            StoreError::TerminalNotFound(_) => ErrorCode::TerminalNotFound,
+            StoreError::ChallengeUnknown => ErrorCode::ChallengeUnknown,
+            StoreError::ChallengeExpired => ErrorCode::ChallengeExpired,
+            StoreError::ChallengeUsed => ErrorCode::ChallengeUsed,
+            StoreError::ChallengeOtherTerminal => ErrorCode::ChallengeOtherTerminal,
+            StoreError::FacilityNotFound(_) | StoreError::Invalid(_) => ErrorCode::Internal,
+            StoreError::Db(DbError::Sqlite(rusqlite::Error::SqliteFailure(e, _)))
+                if matches!(
+                    e.code,
+                    rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+                ) =>
+            {
+                ErrorCode::Unavailable
+            }
+            StoreError::Db(_) => ErrorCode::Internal,
+        }
+    }
+}
+
+/// Normalises a certificate serial number given in hex (`0x` prefix, `:` separators and
+/// case are accepted) to the stored form: upper-case hex without leading zero bytes, the
+/// form `myna_core::x509` reports serials in (`227B13`, not `00227b13`).
+pub fn normalize_serial(text: &str) -> Result<String, StoreError> {
+    let trimmed = text.trim();
+    let body = trimmed
+        .strip_prefix("0x")
+        .or_else(|| trimmed.strip_prefix("0X"))
+        .unwrap_or(trimmed);
+    let digits: String = body.chars().filter(|c| *c != ':').collect();
+    if digits.is_empty() || !digits.chars().all(|c| c.is_ascii_hexdigit()) {
+        return Err(StoreError::Invalid(format!(
+            "{text:?} is not a hexadecimal serial number"
+        )));
+    }
+    let digits = if digits.len() % 2 == 1 {
+        format!("0{digits}")
+    } else {
+        digits
+    };
+    let bytes = hex::decode(digits).map_err(|e| StoreError::Invalid(format!("{text:?}: {e}")))?;
+    Ok(serial_hex(&bytes))
+}
+
+/// The stored form of a serial given as big-endian bytes (as in DER, possibly with a
+/// leading zero byte): upper-case hex without leading zero bytes (`00` for zero).
+pub fn serial_hex(bytes: &[u8]) -> String {
+    let first = bytes.iter().position(|b| *b != 0).unwrap_or(bytes.len());
+    let significant = &bytes[first..];
+    if significant.is_empty() {
+        "00".to_owned()
+    } else {
+        hex::encode_upper(significant)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn serials_normalise() {
+        assert_eq!(normalize_serial("0x00AB:cd").unwrap(), "ABCD");
+        assert_eq!(normalize_serial("abc").unwrap(), "0ABC");
+        assert_eq!(normalize_serial(" 01 ").unwrap(), "01");
+        assert_eq!(normalize_serial("0000").unwrap(), "00");
+        assert!(normalize_serial("xyz").is_err());
+        assert!(normalize_serial("").is_err());
+        assert_eq!(serial_hex(&[0x00, 0x80, 0x01]), "8001");
+        assert_eq!(serial_hex(&[0x22, 0x7b, 0x13]), "227B13");
+    }
+}

@@ -1,0 +1,542 @@
+//! Insured records (資格情報), linked to the serial of the holder's user-authentication
+//! certificate — the simulator's stand-in for the national system's link between a card and
+//! an insurance record. Never linked to, nor holding, a 個人番号.
+//!
+//! Records come from the persona set (a new database) and from CSV files
+//! (`myna-demo import-csv`, columns documented on [`InsuredRecord`] and in the README).
+
+use std::io::Read;
+
+use rusqlite::{Connection, params};
+use serde::Deserialize;
+
+use super::{StoreError, normalize_serial};
+
+macro_rules! insured_record {
+    (
+        required { $( $(#[$rdoc:meta])* $req:ident, )+ }
+        optional { $( $(#[$odoc:meta])* $opt:ident, )+ }
+    ) => {
+        /// One insured record. Field names are the OQS `XmlMsg` element names in snake_case
+        /// (`elderly_*` are `ElderlyRecipient…`, `limit_*` are
+        /// `LimitApplicationCertificate…`); they are also the CSV column names. Codes are the
+        /// OQS codes; dates are `yyyyMMdd`.
+        #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
+        #[serde(deny_unknown_fields)]
+        pub struct InsuredRecord {
+            /// The linked certificate's serial (hex); empty = reachable by number search only.
+            #[serde(default)]
+            pub certificate_serial: Option<String>,
+            $( $(#[$rdoc])* pub $req: String, )+
+            $( $(#[$odoc])* #[serde(default)] pub $opt: Option<String>, )+
+        }
+
+        /// The column names, in table order.
+        const COLUMNS: &[&str] = &[
+            "certificate_serial",
+            $( stringify!($req), )+
+            $( stringify!($opt), )+
+        ];
+
+        impl InsuredRecord {
+            fn bind(&self) -> Vec<&dyn rusqlite::ToSql> {
+                let mut values: Vec<&dyn rusqlite::ToSql> = vec![&self.certificate_serial];
+                $( values.push(&self.$req); )+
+                $( values.push(&self.$opt); )+
+                values
+            }
+
+            fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
+                let mut i = 0usize;
+                let mut next = || { i += 1; i - 1 };
+                Ok(Self {
+                    certificate_serial: row.get(next())?,
+                    $( $req: row.get(next())?, )+
+                    $( $opt: row.get(next())?, )+
+                })
+            }
+        }
+    };
+}
+
+insured_record! {
+    required {
+        /// `QualificationValidity` (1–6) of this record.
+        qualification_validity,
+        /// `InsuredCardClassification` (01–07, A1).
+        insured_card_classification,
+        /// `InsurerNumber` (8 digits, or 6 for 国保).
+        insurer_number,
+        /// `InsurerName`.
+        insurer_name,
+        /// `InsuredCardSymbol` (may be empty).
+        insured_card_symbol,
+        /// `InsuredIdentificationNumber`.
+        insured_identification_number,
+        /// `InsuredBranchNumber` (2 digits).
+        insured_branch_number,
+        /// `PersonalFamilyClassification` (1 本人, 2 家族).
+        personal_family_classification,
+        /// `Name`.
+        name,
+        /// `Sex1` (1 男, 2 女, 3 未設定).
+        sex1,
+        /// `Birthdate`.
+        birthdate,
+    }
+    optional {
+        /// `InsuredName` (the insured head of household).
+        insured_name,
+        /// `NameOfOther`.
+        name_of_other,
+        /// `NameKana` (half-width kana).
+        name_kana,
+        /// `NameOfOtherKana`.
+        name_of_other_kana,
+        /// `Sex2`.
+        sex2,
+        /// `Address`.
+        address,
+        /// `PostNumber` (`123-4567`).
+        post_number,
+        /// `QualificationDate`.
+        qualification_date,
+        /// `DisqualificationDate`.
+        disqualification_date,
+        /// `InsuredCertificateIssuanceDate`.
+        insured_certificate_issuance_date,
+        /// `InsuredCardValidDate`.
+        insured_card_valid_date,
+        /// `InsuredCardExpirationDate`.
+        insured_card_expiration_date,
+        /// `InsuredPartialContributionRatio` (`010`, `020`, `030`).
+        insured_partial_contribution_ratio,
+        /// `PreschoolClassification` (1 未就学).
+        preschool_classification,
+        /// `ReasonOfLoss` (01, 02, 03, 99).
+        reason_of_loss,
+        /// `ElderlyRecipientCertificateDate`.
+        elderly_certificate_date,
+        /// `ElderlyRecipientValidStartDate`.
+        elderly_valid_start_date,
+        /// `ElderlyRecipientValidEndDate`.
+        elderly_valid_end_date,
+        /// `ElderlyRecipientContributionRatio`.
+        elderly_contribution_ratio,
+        /// `LimitApplicationCertificateRelatedConsFlg`.
+        limit_cons_flg,
+        /// `LimitApplicationCertificateRelatedConsTime` (`yyyyMMddHHmmss`).
+        limit_cons_time,
+        /// `LimitApplicationCertificateClassification` (01–03).
+        limit_classification,
+        /// `LimitApplicationCertificateClassificationFlag` (A01–A06, B01–B10).
+        limit_classification_flag,
+        /// `LimitApplicationCertificateDate`.
+        limit_certificate_date,
+        /// `LimitApplicationCertificateValidStartDate`.
+        limit_valid_start_date,
+        /// `LimitApplicationCertificateValidEndDate`.
+        limit_valid_end_date,
+        /// `LimitApplicationCertificateLongTermDate`.
+        limit_long_term_date,
+    }
+}
+
+/// The CSV columns [`import_csv`] reads (a header row naming them is required; optional
+/// columns may be left out).
+pub fn csv_columns() -> &'static [&'static str] {
+    COLUMNS
+}
+
+/// Why a record was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum RecordError {
+    /// A field's value is not valid for it.
+    #[error("{field}: {reason} (found {value:?})")]
+    Field {
+        /// The column.
+        field: &'static str,
+        /// The value found.
+        value: String,
+        /// What is wrong.
+        reason: &'static str,
+    },
+}
+
+/// Why a CSV import failed. Nothing is imported unless every row is valid.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum ImportError {
+    /// The CSV itself (syntax, an unknown or missing column).
+    #[error("CSV: {0}")]
+    Csv(#[from] csv::Error),
+    /// A row (1-based line number in the file) with an invalid value.
+    #[error("line {line}: {source}")]
+    Row {
+        /// The line.
+        line: u64,
+        /// What is wrong.
+        source: RecordError,
+    },
+    /// The database failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+}
+
+impl InsuredRecord {
+    /// Checks the record's shape: digits, dates and codes where the OQS model expects them,
+    /// and normalises the certificate serial.
+    pub fn validate(mut self) -> Result<Self, RecordError> {
+        if let Some(serial) = self
+            .certificate_serial
+            .take()
+            .filter(|s| !s.trim().is_empty())
+        {
+            self.certificate_serial =
+                Some(normalize_serial(&serial).map_err(|_| RecordError::Field {
+                    field: "certificate_serial",
+                    value: serial.clone(),
+                    reason: "not a hexadecimal serial number",
+                })?);
+        }
+        one_of(
+            "qualification_validity",
+            &self.qualification_validity,
+            &["1", "2", "3", "4", "5", "6"],
+        )?;
+        one_of(
+            "insured_card_classification",
+            &self.insured_card_classification,
+            &["01", "02", "03", "04", "05", "06", "07", "A1"],
+        )?;
+        let insurer = self.insurer_number.trim();
+        if !(insurer.len() == 6 || insurer.len() == 8)
+            || !insurer.bytes().all(|b| b.is_ascii_digit())
+        {
+            return Err(field_error("insurer_number", insurer, "not 6 or 8 digits"));
+        }
+        self.insurer_number = insurer.to_owned();
+        digits("insured_branch_number", &self.insured_branch_number, 2)?;
+        one_of(
+            "personal_family_classification",
+            &self.personal_family_classification,
+            &["1", "2"],
+        )?;
+        one_of("sex1", &self.sex1, &["1", "2", "3"])?;
+        if let Some(sex2) = &self.sex2 {
+            one_of("sex2", sex2, &["1", "2", "3"])?;
+        }
+        if self.name.trim().is_empty() {
+            return Err(field_error("name", &self.name, "empty"));
+        }
+        date("birthdate", &self.birthdate)?;
+        for (field, value) in [
+            ("qualification_date", &self.qualification_date),
+            ("disqualification_date", &self.disqualification_date),
+            (
+                "insured_certificate_issuance_date",
+                &self.insured_certificate_issuance_date,
+            ),
+            ("insured_card_valid_date", &self.insured_card_valid_date),
+            (
+                "insured_card_expiration_date",
+                &self.insured_card_expiration_date,
+            ),
+            ("elderly_certificate_date", &self.elderly_certificate_date),
+            ("elderly_valid_start_date", &self.elderly_valid_start_date),
+            ("elderly_valid_end_date", &self.elderly_valid_end_date),
+            ("limit_certificate_date", &self.limit_certificate_date),
+            ("limit_valid_start_date", &self.limit_valid_start_date),
+            ("limit_valid_end_date", &self.limit_valid_end_date),
+            ("limit_long_term_date", &self.limit_long_term_date),
+        ] {
+            if let Some(value) = value {
+                date(field, value)?;
+            }
+        }
+        for (field, value) in [
+            (
+                "insured_partial_contribution_ratio",
+                &self.insured_partial_contribution_ratio,
+            ),
+            (
+                "elderly_contribution_ratio",
+                &self.elderly_contribution_ratio,
+            ),
+        ] {
+            if let Some(value) = value {
+                digits(field, value, 3)?;
+            }
+        }
+        if let Some(v) = &self.preschool_classification {
+            one_of("preschool_classification", v, &["1"])?;
+        }
+        if let Some(v) = &self.reason_of_loss {
+            one_of("reason_of_loss", v, &["01", "02", "03", "99"])?;
+        }
+        if let Some(v) = &self.limit_classification {
+            one_of("limit_classification", v, &["01", "02", "03"])?;
+        }
+        if let Some(v) = &self.limit_classification_flag {
+            let ok = v.len() == 3
+                && matches!(
+                    (&v[..1], v[1..].parse::<u8>()),
+                    ("A", Ok(1..=6)) | ("B", Ok(1..=10))
+                );
+            if !ok {
+                return Err(field_error(
+                    "limit_classification_flag",
+                    v,
+                    "not A01–A06 or B01–B10",
+                ));
+            }
+        }
+        if let Some(v) = &self.limit_cons_time {
+            digits("limit_cons_time", v, 14)?;
+            date("limit_cons_time", &v[..8])?;
+        }
+        Ok(self)
+    }
+}
+
+fn field_error(field: &'static str, value: &str, reason: &'static str) -> RecordError {
+    RecordError::Field {
+        field,
+        value: value.to_owned(),
+        reason,
+    }
+}
+
+fn one_of(field: &'static str, value: &str, allowed: &[&str]) -> Result<(), RecordError> {
+    if allowed.contains(&value) {
+        Ok(())
+    } else {
+        Err(field_error(
+            field,
+            value,
+            "not a value of its OQS code table",
+        ))
+    }
+}
+
+fn digits(field: &'static str, value: &str, len: usize) -> Result<(), RecordError> {
+    if value.len() == len && value.bytes().all(|b| b.is_ascii_digit()) {
+        Ok(())
+    } else {
+        Err(field_error(field, value, "wrong number of digits"))
+    }
+}
+
+/// Parses a Gregorian `yyyyMMdd` date.
+pub fn parse_yyyymmdd(value: &str) -> Option<time::Date> {
+    if value.len() != 8 || !value.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let year: i32 = value[..4].parse().ok()?;
+    let month: u8 = value[4..6].parse().ok()?;
+    let day: u8 = value[6..].parse().ok()?;
+    time::Date::from_calendar_date(year, time::Month::try_from(month).ok()?, day).ok()
+}
+
+fn date(field: &'static str, value: &str) -> Result<(), RecordError> {
+    parse_yyyymmdd(value)
+        .map(|_| ())
+        .ok_or_else(|| field_error(field, value, "not a yyyyMMdd date"))
+}
+
+/// Stores a (validated) record; returns its row id.
+pub fn insert(conn: &Connection, record: &InsuredRecord) -> Result<i64, StoreError> {
+    let placeholders: Vec<String> = (1..=COLUMNS.len()).map(|i| format!("?{i}")).collect();
+    let sql = format!(
+        "INSERT INTO insured_records ({}) VALUES ({})",
+        COLUMNS.join(", "),
+        placeholders.join(", ")
+    );
+    conn.prepare_cached(&sql)?
+        .execute(record.bind().as_slice())?;
+    Ok(conn.last_insert_rowid())
+}
+
+/// The records linked to a certificate serial (stored form).
+pub fn find_by_serial(conn: &Connection, serial: &str) -> Result<Vec<InsuredRecord>, StoreError> {
+    select(conn, "certificate_serial = ?1 ORDER BY id", params![serial])
+}
+
+/// The records matching a number-based search: insurer number (surrounding spaces
+/// ignored, as 国保 numbers come space-padded), symbol, number, branch and birth date.
+pub fn find_by_numbers(
+    conn: &Connection,
+    insurer_number: &str,
+    insured_card_symbol: &str,
+    insured_identification_number: &str,
+    insured_branch_number: &str,
+    birthdate: &str,
+) -> Result<Vec<InsuredRecord>, StoreError> {
+    select(
+        conn,
+        "insurer_number = ?1 AND insured_card_symbol = ?2 AND insured_identification_number = ?3
+         AND insured_branch_number = ?4 AND birthdate = ?5 ORDER BY id",
+        params![
+            insurer_number.trim(),
+            insured_card_symbol,
+            insured_identification_number,
+            insured_branch_number,
+            birthdate
+        ],
+    )
+}
+
+fn select(
+    conn: &Connection,
+    condition: &str,
+    params: &[&dyn rusqlite::ToSql],
+) -> Result<Vec<InsuredRecord>, StoreError> {
+    let sql = format!(
+        "SELECT {} FROM insured_records WHERE {condition}",
+        COLUMNS.join(", ")
+    );
+    let mut stmt = conn.prepare_cached(&sql)?;
+    let rows = stmt.query_map(params, InsuredRecord::from_row)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// Imports records from CSV (UTF-8, a header row of [`csv_columns`] names; optional
+/// columns may be omitted; an empty cell is an absent value). All rows are validated
+/// first and stored in one transaction: a file with a bad row imports nothing.
+/// Returns the number of records stored.
+pub fn import_csv(conn: &mut Connection, input: impl Read) -> Result<usize, ImportError> {
+    let mut reader = csv::ReaderBuilder::new()
+        .trim(csv::Trim::None)
+        .from_reader(input);
+    let mut records = Vec::new();
+    for row in reader.deserialize::<InsuredRecord>() {
+        let record = row?;
+        // Rows are counted from the header (line 1).
+        let line = records.len() as u64 + 2;
+        records.push(
+            record
+                .validate()
+                .map_err(|source| ImportError::Row { line, source })?,
+        );
+    }
+    let tx = conn.transaction().map_err(StoreError::from)?;
+    for record in &records {
+        insert(&tx, record)?;
+    }
+    tx.commit().map_err(StoreError::from)?;
+    Ok(records.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+
+    const CSV: &str = "certificate_serial,qualification_validity,insured_card_classification,insurer_number,insurer_name,insured_card_symbol,insured_identification_number,insured_branch_number,personal_family_classification,name,sex1,birthdate,insured_partial_contribution_ratio\n\
+        0A:BC,1,01,01130012,全国健康保険協会東京支部,12-34,1001,00,1,山田　太郎,1,19800415,030\n\
+        ,3,01,  138057,世田谷区,世１２,34567,01,1,佐藤　花子,2,19750903,\n";
+
+    #[test]
+    fn csv_rows_round_trip_through_the_table() {
+        let (db, _) = Db::open_in_memory().unwrap();
+        db.call_blocking(|c| -> Result<(), ImportError> {
+            assert_eq!(import_csv(c, CSV.as_bytes())?, 2);
+            let by_serial = find_by_serial(c, "0ABC")?;
+            assert_eq!(by_serial.len(), 1);
+            assert_eq!(by_serial[0].insured_card_symbol, "12-34");
+            assert_eq!(
+                by_serial[0].insured_partial_contribution_ratio.as_deref(),
+                Some("030")
+            );
+            assert_eq!(by_serial[0].address, None);
+            let by_numbers = find_by_numbers(c, "  138057", "世１２", "34567", "01", "19750903")?;
+            assert_eq!(by_numbers.len(), 1);
+            assert_eq!(by_numbers[0].certificate_serial, None);
+            assert_eq!(by_numbers[0].insured_partial_contribution_ratio, None);
+            assert!(find_by_numbers(c, "138057", "世１２", "34567", "02", "19750903")?.is_empty());
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_bad_row_imports_nothing_and_names_its_line() {
+        let bad = format!("{CSV}0D,1,01,01130012,x,s,n,0,1,名前,1,19800415,030\n");
+        let (db, _) = Db::open_in_memory().unwrap();
+        let err = db
+            .call_blocking(|c| import_csv(c, bad.as_bytes()))
+            .unwrap_err();
+        match err {
+            ImportError::Row {
+                line,
+                source: RecordError::Field { field, .. },
+            } => {
+                assert_eq!((line, field), (4, "insured_branch_number"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let n: i64 = db
+            .call_blocking(|c| {
+                c.query_row("SELECT count(*) FROM insured_records", [], |r| r.get(0))
+            })
+            .unwrap();
+        assert_eq!(n, 0);
+    }
+
+    #[test]
+    fn an_unknown_column_is_refused() {
+        let (db, _) = Db::open_in_memory().unwrap();
+        let err = db
+            .call_blocking(|c| import_csv(c, "kojin_bango\n123456789012\n".as_bytes()))
+            .unwrap_err();
+        assert!(matches!(err, ImportError::Csv(_)), "{err:?}");
+    }
+
+    #[test]
+    fn validation_catches_each_kind_of_bad_value() {
+        let good = InsuredRecord {
+            qualification_validity: "1".into(),
+            insured_card_classification: "01".into(),
+            insurer_number: "01130012".into(),
+            insurer_name: "x".into(),
+            insured_branch_number: "00".into(),
+            personal_family_classification: "1".into(),
+            name: "x".into(),
+            sex1: "1".into(),
+            birthdate: "19800415".into(),
+            ..Default::default()
+        };
+        assert!(good.clone().validate().is_ok());
+        type Mutation = Box<dyn Fn(&mut InsuredRecord)>;
+        let cases: Vec<(&str, Mutation)> = vec![
+            (
+                "qualification_validity",
+                Box::new(|r| r.qualification_validity = "7".into()),
+            ),
+            (
+                "insurer_number",
+                Box::new(|r| r.insurer_number = "0113001".into()),
+            ),
+            ("birthdate", Box::new(|r| r.birthdate = "19800231".into())),
+            ("sex1", Box::new(|r| r.sex1 = "0".into())),
+            (
+                "limit_classification_flag",
+                Box::new(|r| r.limit_classification_flag = Some("A07".into())),
+            ),
+            (
+                "certificate_serial",
+                Box::new(|r| r.certificate_serial = Some("zz".into())),
+            ),
+            ("name", Box::new(|r| r.name = " ".into())),
+        ];
+        for (field, mutate) in cases {
+            let mut bad = good.clone();
+            mutate(&mut bad);
+            match bad.validate() {
+                Err(RecordError::Field { field: f, .. }) => assert_eq!(f, field),
+                other => panic!("{field}: {other:?}"),
+            }
+        }
+    }
+}

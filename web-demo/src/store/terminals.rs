@@ -1,0 +1,280 @@
+//! Terminals: activation (at most 20 active per facility application), bearer-token
+//! authentication, revocation. Tokens are stored only as SHA-256 digests.
+
+use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
+use time::OffsetDateTime;
+
+use super::StoreError;
+use super::facilities::{self, Facility};
+use crate::secrets::{random_base64url, sha256, terminal_id};
+
+/// Active terminals one usage application may register (1度の申請における上限台数).
+pub const MAX_TERMINALS_PER_APPLICATION: u32 = 20;
+
+/// The answer to an activation: shown to the terminal once, never stored in clear.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Activation {
+    /// The terminal's public identifier.
+    pub terminal_id: String,
+    /// The bearer token (256 random bits, base64url).
+    pub token: String,
+}
+
+/// A terminal that presented a valid token.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuthenticatedTerminal {
+    /// The terminal's identifier.
+    pub terminal_id: String,
+    /// The device name given at activation.
+    pub device_name: String,
+    /// The terminal's facility.
+    pub facility: Facility,
+}
+
+/// A terminal as listed for administration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TerminalInfo {
+    /// Identifier.
+    pub terminal_id: String,
+    /// Facility code.
+    pub facility_code: String,
+    /// Device name.
+    pub device_name: String,
+    /// Activation time (Unix seconds).
+    pub created_at: i64,
+    /// Revocation time (Unix seconds), if revoked.
+    pub revoked_at: Option<i64>,
+}
+
+/// Registers a terminal for the facility whose credentials these are.
+///
+/// The count of active terminals and the insert happen in one `IMMEDIATE` transaction, so
+/// concurrent activations cannot together exceed [`MAX_TERMINALS_PER_APPLICATION`].
+pub fn activate(
+    conn: &mut Connection,
+    facility_code: &str,
+    user_id: &str,
+    activation_code: &str,
+    device_name: &str,
+    now: OffsetDateTime,
+) -> Result<Activation, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let facility = facilities::check_credentials(&tx, facility_code, user_id, activation_code)?;
+    let active: u32 = tx.query_row(
+        "SELECT count(*) FROM terminals WHERE facility_code = ?1 AND revoked_at IS NULL",
+        [&facility.code],
+        |r| r.get(0),
+    )?;
+    if active >= MAX_TERMINALS_PER_APPLICATION {
+        return Err(StoreError::TerminalLimitReached {
+            limit: MAX_TERMINALS_PER_APPLICATION,
+        });
+    }
+    let activation = Activation {
+        terminal_id: terminal_id(),
+        token: random_base64url(),
+    };
+    tx.execute(
+        "INSERT INTO terminals (id, facility_code, device_name, token_sha256, created_at)
+         VALUES (?1, ?2, ?3, ?4, ?5)",
+        params![
+            activation.terminal_id,
+            facility.code,
+            device_name,
+            sha256(activation.token.as_bytes()).as_slice(),
+            now.unix_timestamp(),
+        ],
+    )?;
+    tx.commit()?;
+    Ok(activation)
+}
+
+/// The terminal holding `token`, with its facility.
+pub fn authenticate(conn: &Connection, token: &str) -> Result<AuthenticatedTerminal, StoreError> {
+    let row: Option<(String, String, String, Option<i64>)> = conn
+        .query_row(
+            "SELECT id, facility_code, device_name, revoked_at FROM terminals
+             WHERE token_sha256 = ?1",
+            [sha256(token.as_bytes()).as_slice()],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )
+        .optional()?;
+    let Some((terminal_id, facility_code, device_name, revoked_at)) = row else {
+        return Err(StoreError::UnknownToken);
+    };
+    if revoked_at.is_some() {
+        return Err(StoreError::TerminalRevoked);
+    }
+    let facility = facilities::get(conn, &facility_code)?
+        .ok_or(StoreError::FacilityNotFound(facility_code))?;
+    Ok(AuthenticatedTerminal {
+        terminal_id,
+        device_name,
+        facility,
+    })
+}
+
+/// Revokes a terminal. With `facility_code`, only a terminal of that facility (the API:
+/// a terminal may revoke itself or a sibling); without, any (the admin command).
+/// Revoking a revoked terminal succeeds and keeps the first revocation time.
+pub fn revoke(
+    conn: &mut Connection,
+    facility_code: Option<&str>,
+    terminal_id: &str,
+    now: OffsetDateTime,
+) -> Result<TerminalInfo, StoreError> {
+    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+    let found: Option<String> = tx
+        .query_row(
+            "SELECT facility_code FROM terminals WHERE id = ?1",
+            [terminal_id],
+            |r| r.get(0),
+        )
+        .optional()?;
+    match (found, facility_code) {
+        (None, _) => return Err(StoreError::TerminalNotFound(terminal_id.to_owned())),
+        (Some(owner), Some(wanted)) if owner != wanted => {
+            return Err(StoreError::TerminalNotFound(terminal_id.to_owned()));
+        }
+        _ => {}
+    }
+    tx.execute(
+        "UPDATE terminals SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+        params![terminal_id, now.unix_timestamp()],
+    )?;
+    let info = get(&tx, terminal_id)?.ok_or(StoreError::TerminalNotFound(terminal_id.into()))?;
+    tx.commit()?;
+    Ok(info)
+}
+
+/// One terminal.
+pub fn get(conn: &Connection, terminal_id: &str) -> Result<Option<TerminalInfo>, StoreError> {
+    Ok(conn
+        .query_row(
+            "SELECT id, facility_code, device_name, created_at, revoked_at FROM terminals
+             WHERE id = ?1",
+            [terminal_id],
+            row_to_info,
+        )
+        .optional()?)
+}
+
+/// The facility's terminals, active and revoked, oldest first.
+pub fn list(conn: &Connection, facility_code: &str) -> Result<Vec<TerminalInfo>, StoreError> {
+    let mut stmt = conn.prepare(
+        "SELECT id, facility_code, device_name, created_at, revoked_at FROM terminals
+         WHERE facility_code = ?1 ORDER BY created_at, rowid",
+    )?;
+    let rows = stmt.query_map([facility_code], row_to_info)?;
+    Ok(rows.collect::<Result<_, _>>()?)
+}
+
+fn row_to_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<TerminalInfo> {
+    Ok(TerminalInfo {
+        terminal_id: r.get(0)?,
+        facility_code: r.get(1)?,
+        device_name: r.get(2)?,
+        created_at: r.get(3)?,
+        revoked_at: r.get(4)?,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::db::Db;
+    use crate::store::facilities::{NewFacility, insert};
+    use time::macros::datetime;
+
+    const NOW: OffsetDateTime = datetime!(2026-04-01 09:00 UTC);
+
+    fn db_with(code: &str) -> Db {
+        let (db, _) = Db::open_in_memory().unwrap();
+        let f = NewFacility {
+            code: code.into(),
+            name: "x".into(),
+            user_id: "W0000001".into(),
+            activation_code: "DEMO0001".into(),
+            pin_mode: true,
+            visual_mode: true,
+            origins: vec![],
+        };
+        db.call_blocking(|c| insert(c, &f, NOW)).unwrap();
+        db
+    }
+
+    #[test]
+    fn tokens_authenticate_and_are_stored_hashed() {
+        let db = db_with("1399999999");
+        db.call_blocking(|conn| -> Result<(), StoreError> {
+            let a = activate(conn, "1399999999", "W0000001", "DEMO0001", "受付1", NOW)?;
+            let t = authenticate(conn, &a.token)?;
+            assert_eq!(t.terminal_id, a.terminal_id);
+            assert_eq!(t.device_name, "受付1");
+            assert_eq!(t.facility.code, "1399999999");
+            let stored: Vec<u8> =
+                conn.query_row("SELECT token_sha256 FROM terminals", [], |r| r.get(0))?;
+            assert_eq!(stored, sha256(a.token.as_bytes()).to_vec());
+            assert!(matches!(
+                authenticate(conn, "not-a-token"),
+                Err(StoreError::UnknownToken)
+            ));
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn the_21st_terminal_is_refused_until_one_is_revoked() {
+        let db = db_with("1399999999");
+        db.call_blocking(|conn| -> Result<(), StoreError> {
+            let mut ids = Vec::new();
+            for i in 0..MAX_TERMINALS_PER_APPLICATION {
+                let a = activate(
+                    conn,
+                    "1399999999",
+                    "W0000001",
+                    "DEMO0001",
+                    &format!("端末{i}"),
+                    NOW,
+                )?;
+                ids.push(a);
+            }
+            let err =
+                activate(conn, "1399999999", "W0000001", "DEMO0001", "端末21", NOW).unwrap_err();
+            assert!(matches!(
+                err,
+                StoreError::TerminalLimitReached { limit: 20 }
+            ));
+            let info = revoke(conn, Some("1399999999"), &ids[3].terminal_id, NOW)?;
+            assert_eq!(info.revoked_at, Some(NOW.unix_timestamp()));
+            assert!(matches!(
+                authenticate(conn, &ids[3].token),
+                Err(StoreError::TerminalRevoked)
+            ));
+            activate(conn, "1399999999", "W0000001", "DEMO0001", "端末21", NOW)?;
+            assert_eq!(list(conn, "1399999999")?.len(), 21);
+            Ok(())
+        })
+        .unwrap();
+    }
+
+    #[test]
+    fn a_facility_cannot_revoke_another_facilitys_terminal() {
+        let db = db_with("1399999999");
+        db.call_blocking(|conn| -> Result<(), StoreError> {
+            let a = activate(conn, "1399999999", "W0000001", "DEMO0001", "x", NOW)?;
+            assert!(matches!(
+                revoke(conn, Some("1300000000"), &a.terminal_id, NOW),
+                Err(StoreError::TerminalNotFound(_))
+            ));
+            assert!(matches!(
+                revoke(conn, None, "t_nope", NOW),
+                Err(StoreError::TerminalNotFound(_))
+            ));
+            revoke(conn, None, &a.terminal_id, NOW)?;
+            Ok(())
+        })
+        .unwrap();
+    }
+}

@@ -1,0 +1,288 @@
+//! Shared test harness: a seeded database in a temp dir, a manual clock, the router driven
+//! with `oneshot`, and the personas' certificates and keys to sign with (what the card does).
+#![allow(dead_code)]
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::http::{HeaderMap, Method, Request, StatusCode};
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD;
+use http_body_util::BodyExt as _;
+use myna_core::oqs::XmlMsg;
+use myna_demo::clock::ManualClock;
+use myna_demo::db::Db;
+use myna_demo::seed::SeedData;
+use myna_demo::{AppState, TrustAnchors, app, open_database};
+use rsa::RsaPrivateKey;
+use rsa::signature::{SignatureEncoding as _, Signer as _};
+use serde_json::{Value, json};
+use time::OffsetDateTime;
+use time::macros::datetime;
+use tower::ServiceExt as _;
+
+/// The demo facility's registered origin in these tests.
+pub const ORIGIN: &str = "https://reception.example";
+/// A time when every persona certificate except `expired-cert` is valid.
+pub const START: OffsetDateTime = datetime!(2026-06-01 00:00 UTC);
+
+pub fn fixtures() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/personas")
+}
+
+fn read(rel: &str) -> Vec<u8> {
+    std::fs::read(fixtures().join(rel)).unwrap_or_else(|e| panic!("{rel}: {e}"))
+}
+
+/// A persona's card: its auth certificate and key.
+pub struct Card {
+    pub name: String,
+    pub certificate: Vec<u8>,
+    pub key: RsaPrivateKey,
+}
+
+impl Card {
+    pub fn load(name: &str) -> Self {
+        let personas = myna_personas::Personas::embedded();
+        let persona = personas
+            .get(name)
+            .unwrap_or_else(|| panic!("no persona {name}"));
+        Card {
+            name: name.to_owned(),
+            certificate: persona.auth_cert_der.clone(),
+            key: persona.auth_key.clone(),
+        }
+    }
+
+    /// What the card returns for `authenticate`: RSASSA-PKCS1-v1_5 SHA-256 over core's
+    /// auth message.
+    pub fn sign(&self, origin: &str, nonce: &str) -> String {
+        let message = myna_core::auth::auth_message(origin, nonce);
+        let key = rsa::pkcs1v15::SigningKey::<sha2::Sha256>::new(self.key.clone());
+        STANDARD.encode(key.sign(&message).to_bytes())
+    }
+
+    pub fn certificate_b64(&self) -> String {
+        STANDARD.encode(&self.certificate)
+    }
+}
+
+/// The persona set's insured records and CRL, as `myna-demo serve` seeds them.
+pub fn persona_seed() -> SeedData {
+    myna_demo::personas::seed_data(&myna_personas::Personas::embedded()).unwrap()
+}
+
+pub fn test_anchors() -> TrustAnchors {
+    let root = read("ca/root.crt.der");
+    TrustAnchors::from_der([root.as_slice()]).unwrap()
+}
+
+pub fn old_root_only() -> TrustAnchors {
+    let old = read("ca/root-old.crt.der");
+    TrustAnchors::from_der([old.as_slice()]).unwrap()
+}
+
+pub struct Harness {
+    pub dir: tempfile::TempDir,
+    pub db_path: PathBuf,
+    pub db: Db,
+    pub clock: Arc<ManualClock>,
+    pub state: AppState,
+    pub router: Router,
+}
+
+pub struct Reply {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: Vec<u8>,
+}
+
+impl Reply {
+    pub fn json(&self) -> Value {
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn xml(&self) -> XmlMsg {
+        myna_core::oqs::parse(&self.body)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&self.body)))
+    }
+
+    pub fn content_type(&self) -> &str {
+        self.headers
+            .get("content-type")
+            .map(|v| v.to_str().unwrap())
+            .unwrap_or("")
+    }
+
+    /// Asserts an `XmlMsg` error answer with `code` and `status`.
+    #[track_caller]
+    pub fn assert_error(&self, status: u16, code: &str) -> XmlMsg {
+        assert_eq!(
+            self.status.as_u16(),
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        assert!(
+            self.content_type().starts_with("application/xml"),
+            "{}",
+            self.content_type()
+        );
+        let msg = self.xml();
+        let h = &msg.message_header;
+        assert_eq!(h.segment_of_result.as_ref().map(|c| c.raw()), Some("9"));
+        assert_eq!(h.error_code.as_deref(), Some(code));
+        assert!(h.error_message.as_deref().is_some_and(|m| !m.is_empty()));
+        msg
+    }
+}
+
+impl Harness {
+    pub async fn new() -> Self {
+        Self::with(test_anchors(), &[ORIGIN]).await
+    }
+
+    pub async fn with(anchors: TrustAnchors, origins: &[&str]) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let db_path = dir.path().join("demo.sqlite3");
+        let origins: Vec<String> = origins.iter().map(|o| o.to_string()).collect();
+        let db = open_database(&db_path, &origins, &persona_seed(), START).unwrap();
+        Self::over(dir, db_path, db, anchors).await
+    }
+
+    pub async fn over(
+        dir: tempfile::TempDir,
+        db_path: PathBuf,
+        db: Db,
+        anchors: TrustAnchors,
+    ) -> Self {
+        let clock = Arc::new(ManualClock::new(START));
+        let state = AppState::new(db.clone(), clock.clone(), anchors)
+            .await
+            .unwrap();
+        let router = app(state.clone());
+        Harness {
+            dir,
+            db_path,
+            db,
+            clock,
+            state,
+            router,
+        }
+    }
+
+    pub async fn send(&self, request: Request<Body>) -> Reply {
+        let response = self.router.clone().oneshot(request).await.unwrap();
+        let status = response.status();
+        let headers = response.headers().clone();
+        let body = response
+            .into_body()
+            .collect()
+            .await
+            .unwrap()
+            .to_bytes()
+            .to_vec();
+        Reply {
+            status,
+            headers,
+            body,
+        }
+    }
+
+    pub async fn call(
+        &self,
+        method: Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<Value>,
+    ) -> Reply {
+        let mut builder = Request::builder().method(method).uri(path);
+        if let Some(token) = token {
+            builder = builder.header("authorization", format!("Bearer {token}"));
+        }
+        let body = match body {
+            Some(v) => {
+                builder = builder.header("content-type", "application/json");
+                Body::from(v.to_string())
+            }
+            None => Body::empty(),
+        };
+        self.send(builder.body(body).unwrap()).await
+    }
+
+    pub async fn activate(&self, device: &str) -> (String, String) {
+        let r = self
+            .call(
+                Method::POST,
+                "/api/v1/terminals/activate",
+                None,
+                Some(json!({"facilityCode": "1399999999", "userId": "W0000001",
+                            "activationCode": "DEMO0001", "deviceName": device})),
+            )
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
+        let v = r.json();
+        (
+            v["terminalId"].as_str().unwrap().to_owned(),
+            v["token"].as_str().unwrap().to_owned(),
+        )
+    }
+
+    pub async fn nonce(&self, token: &str) -> String {
+        let r = self
+            .call(Method::POST, "/api/v1/challenges", Some(token), None)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::CREATED,
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
+        r.json()["nonce"].as_str().unwrap().to_owned()
+    }
+
+    /// A PIN-mode confirmation with a fresh nonce, signed by `card` for `ORIGIN`.
+    pub async fn confirm_pin(&self, token: &str, card: &Card) -> Reply {
+        let nonce = self.nonce(token).await;
+        let body = json!({"mode": "pin", "certificate": card.certificate_b64(),
+                          "signature": card.sign(ORIGIN, &nonce), "nonce": nonce, "origin": ORIGIN});
+        self.call(
+            Method::POST,
+            "/api/v1/confirmations",
+            Some(token),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn confirm(&self, token: &str, body: Value) -> Reply {
+        self.call(
+            Method::POST,
+            "/api/v1/confirmations",
+            Some(token),
+            Some(body),
+        )
+        .await
+    }
+
+    pub async fn audit(&self, token: &str) -> Vec<Value> {
+        let r = self
+            .call(Method::GET, "/api/v1/audit?limit=1000", Some(token), None)
+            .await;
+        assert_eq!(
+            r.status,
+            StatusCode::OK,
+            "{}",
+            String::from_utf8_lossy(&r.body)
+        );
+        r.json()["records"].as_array().unwrap().clone()
+    }
+}
