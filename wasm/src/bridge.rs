@@ -37,7 +37,7 @@ use futures_channel::oneshot;
 use futures_util::future::{Either, select};
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Function, Object};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, RequestMode, WebSocket};
 use zeroize::Zeroizing;
@@ -115,9 +115,10 @@ pub fn endpoints(url: &str) -> WebResult<Endpoints> {
 pub fn check_protocol(announced: &JsValue) -> WebResult<()> {
     match announced.as_f64() {
         Some(v) if v == f64::from(PROTOCOL_VERSION) => Ok(()),
-        Some(v) => Err(WebError::ProtocolMismatch {
+        Some(_) => Err(WebError::ProtocolMismatch {
             expected: PROTOCOL_VERSION,
-            found: v.to_string(),
+            // JS formats the number (no float formatting code in the module).
+            found: js::number_text(announced),
         }),
         None => Err(WebError::ProtocolMismatch {
             expected: PROTOCOL_VERSION,
@@ -127,15 +128,35 @@ pub fn check_protocol(announced: &JsValue) -> WebResult<()> {
 }
 
 /// One card reader as the bridge reports it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Reader {
     /// The PC/SC reader name.
     pub name: String,
     /// `empty`, `present`, `inuse`, `mute` or `unavailable`.
     pub state: String,
     /// The card's ATR (hex) when a card is in.
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     pub atr: Option<String>,
+}
+
+/// A `readers` array from the bridge.
+pub fn readers_from_js(value: &JsValue) -> WebResult<Vec<Reader>> {
+    if !js_sys::Array::is_array(value) {
+        return Err(WebError::BadFrame("`readers` is not an array".into()));
+    }
+    js_sys::Array::from(value)
+        .iter()
+        .map(|r| {
+            let reader = || {
+                Some(Reader {
+                    name: js::get(&r, "name").as_string()?,
+                    state: js::get(&r, "state").as_string()?,
+                    atr: js::get(&r, "atr").as_string(),
+                })
+            };
+            reader().ok_or_else(|| WebError::BadFrame("a reader lacks its name or state".into()))
+        })
+        .collect()
 }
 
 impl Reader {
@@ -145,30 +166,72 @@ impl Reader {
     }
 }
 
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 struct BridgeId {
     name: String,
     version: String,
 }
 
-#[derive(Debug, Clone, Default, Deserialize, Serialize)]
+#[derive(Debug, Clone, Default, Serialize)]
 struct Simulation {
-    #[serde(default)]
     personas: Vec<String>,
 }
 
 /// What `hello` told.
-#[derive(Debug, Clone, Deserialize, Serialize)]
+#[derive(Debug, Clone, Serialize)]
 #[serde(rename_all = "camelCase")]
 struct Hello {
     bridge: BridgeId,
     protocol: u32,
     origin: String,
     policy: String,
-    #[serde(default)]
     readers: Vec<Reader>,
-    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[serde(skip_serializing_if = "Option::is_none")]
     simulate: Option<Simulation>,
+}
+
+impl Hello {
+    /// Reads a `hello` result whose protocol was already checked.
+    fn from_js(value: &JsValue) -> WebResult<Hello> {
+        let text = |v: &JsValue, key: &str| {
+            js::get(v, key)
+                .as_string()
+                .ok_or_else(|| WebError::BadFrame(format!("hello: no {key}")))
+        };
+        let bridge = js::get(value, "bridge");
+        let simulate = js::get(value, "simulate");
+        let simulate = if simulate.is_object() {
+            let personas = js::get(&simulate, "personas");
+            Some(Simulation {
+                personas: if js_sys::Array::is_array(&personas) {
+                    js_sys::Array::from(&personas)
+                        .iter()
+                        .filter_map(|p| p.as_string())
+                        .collect()
+                } else {
+                    Vec::new()
+                },
+            })
+        } else {
+            None
+        };
+        let readers = js::get(value, "readers");
+        Ok(Hello {
+            bridge: BridgeId {
+                name: text(&bridge, "name")?,
+                version: text(&bridge, "version")?,
+            },
+            protocol: PROTOCOL_VERSION,
+            origin: text(value, "origin")?,
+            policy: text(value, "policy")?,
+            readers: if readers.is_undefined() {
+                Vec::new()
+            } else {
+                readers_from_js(&readers)?
+            },
+            simulate,
+        })
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -492,9 +555,7 @@ impl BridgeInner {
         if let Some(name) = js::get(frame, "event").as_string() {
             if name == "readers" {
                 let data = js::get(frame, "data");
-                if let Ok(readers) =
-                    serde_wasm_bindgen::from_value::<Vec<Reader>>(js::get(&data, "readers"))
-                {
+                if let Ok(readers) = readers_from_js(&js::get(&data, "readers")) {
                     let service = js::get(&data, "service").as_bool().unwrap_or(true);
                     self.set_readers(readers, service);
                 }
@@ -647,10 +708,9 @@ impl BridgeInner {
             self.drop_link(generation, &e);
             return Err(e);
         }
-        let hello: Hello = match serde_wasm_bindgen::from_value(hello) {
+        let hello = match Hello::from_js(&hello) {
             Ok(h) => h,
             Err(e) => {
-                let e = WebError::BadFrame(format!("hello: {e}"));
                 self.drop_link(generation, &e);
                 return Err(e);
             }
@@ -975,8 +1035,7 @@ impl Bridge {
             let result = inner
                 .request("listReaders", None, REQUEST_TIMEOUT_MS)
                 .await?;
-            let readers: Vec<Reader> = serde_wasm_bindgen::from_value(js::get(&result, "readers"))
-                .map_err(|e| WebError::BadFrame(format!("listReaders: {e}")))?;
+            let readers = readers_from_js(&js::get(&result, "readers"))?;
             *inner.readers.borrow_mut() = readers.clone();
             Ok(js::to_js(&readers))
         })

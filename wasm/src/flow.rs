@@ -23,7 +23,7 @@ use myna_core::oqs::{self, XmlMsg};
 use wasm_bindgen::JsValue;
 use web_sys::RequestMode;
 
-use crate::bridge::{BridgeInner, REQUEST_TIMEOUT_MS, Reader};
+use crate::bridge::{BridgeInner, REQUEST_TIMEOUT_MS, Reader, readers_from_js};
 use crate::error::{WebError, WebResult};
 use crate::http::{FetchFailure, HttpRequest, HttpResponse, fetch};
 use crate::js;
@@ -277,8 +277,7 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
         .bridge
         .request("listReaders", None, REQUEST_TIMEOUT_MS)
         .await?;
-    let readers: Vec<Reader> = serde_wasm_bindgen::from_value(js::get(&result, "readers"))
-        .map_err(|e| WebError::BadFrame(format!("listReaders: {e}")))?;
+    let readers = readers_from_js(&js::get(&result, "readers"))?;
     let reader = choose_reader(&readers, options.reader.as_deref())?;
     let session = SessionInner::open(options.bridge.clone(), reader.clone()).await?;
     let proof = card_step(&options, &session, &nonce).await;

@@ -101,3 +101,11 @@ pub fn page_origin() -> Option<String> {
         .as_string()
         .filter(|o| o != "null")
 }
+
+/// A JS number as JS prints it (so the module carries no float formatting code).
+pub fn number_text(value: &JsValue) -> String {
+    js_sys::Number::from(value.clone())
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}

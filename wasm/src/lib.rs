@@ -32,7 +32,7 @@
 #![forbid(unsafe_code)]
 
 pub mod bridge;
-// pub mod certificate; (lands with core x509)
+pub mod certificate;
 pub mod error;
 pub mod flow;
 mod http;
@@ -65,6 +65,12 @@ pub fn connect_bridge(
             .map(JsValue::from)
             .map_err(JsValue::from)
     })
+}
+
+/// `parseCertificate(der)` → the certificate's facts; throws `invalid-certificate`.
+#[wasm_bindgen(js_name = parseCertificate, unchecked_return_type = "CertificateInfo")]
+pub fn parse_certificate(der: &[u8]) -> Result<JsValue, JsValue> {
+    throw(certificate::parse(der))
 }
 
 /// `parseQualificationXml(input)` → the `XmlMsg` tree.

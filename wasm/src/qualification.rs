@@ -9,7 +9,7 @@ use web_sys::{TextDecoder, TextDecoderOptions};
 
 use crate::error::{WebError, WebResult};
 use crate::js;
-use crate::view::{QualificationView, VoucherComparisonView, VoucherView};
+use crate::view::{FromJs, QualificationView, VoucherComparisonView, VoucherView};
 
 /// Decodes an `XmlMsg` file to text.
 ///
@@ -99,8 +99,7 @@ pub fn voucher_from_js(value: &JsValue) -> WebResult<Option<VoucherView>> {
             "`voucher` must be an object".into(),
         ));
     }
-    let voucher: VoucherView = serde_wasm_bindgen::from_value(value.clone())
-        .map_err(|e| WebError::InvalidArgument(format!("`voucher`: {e}")))?;
+    let voucher = VoucherView::from_js(value);
     Ok((!voucher.is_empty()).then_some(voucher))
 }
 
@@ -121,8 +120,7 @@ pub fn view_from_js(result: &JsValue) -> WebResult<(QualificationView, Option<Vo
             "expected the result of confirmQualification() or parseQualificationXml()".into(),
         ));
     }
-    let view: QualificationView = serde_wasm_bindgen::from_value(tree)
-        .map_err(|e| WebError::InvalidArgument(format!("not an XmlMsg tree: {e}")))?;
+    let view = QualificationView::from_js(&tree);
     Ok((view, voucher))
 }
 

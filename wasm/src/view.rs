@@ -21,8 +21,10 @@ use myna_core::oqs::{
     QualificationValidity, ReasonOfLoss, SegmentOfResult, Sex,
 };
 use myna_core::wareki;
-use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+
+use crate::js;
 
 /// A text field of the JSON view: a string (numbers and booleans are accepted as text);
 /// absent, `null`, objects and arrays count as absent. Trimmed; blank is absent.
@@ -43,163 +45,187 @@ impl From<&str> for Text {
     }
 }
 
-impl<'de> Deserialize<'de> for Text {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Text;
-            fn expecting(&self, f: &mut core::fmt::Formatter) -> core::fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text, E> {
-                Ok(Text::from(v))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
-            }
-            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
-            }
-            fn visit_bool<E: de::Error>(self, v: bool) -> Result<Text, E> {
-                Ok(Text(Some(v.to_string())))
-            }
-            fn visit_unit<E: de::Error>(self) -> Result<Text, E> {
-                Ok(Text(None))
-            }
-            fn visit_none<E: de::Error>(self) -> Result<Text, E> {
-                Ok(Text(None))
-            }
-            fn visit_some<D2: Deserializer<'de>>(self, d: D2) -> Result<Text, D2::Error> {
-                Text::deserialize(d)
-            }
-            fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Text, A::Error> {
-                while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
-                Ok(Text(None))
-            }
-            fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Text, A::Error> {
-                while seq.next_element::<IgnoredAny>()?.is_some() {}
-                Ok(Text(None))
-            }
+/// Reading a view from a JS value without failing: what does not fit is absent. (Read by hand
+/// rather than through serde, which keeps serde's deserializers out of the `.wasm`.)
+pub trait FromJs: Sized {
+    /// The view of `value`.
+    fn from_js(value: &JsValue) -> Self;
+}
+
+impl FromJs for Text {
+    fn from_js(value: &JsValue) -> Self {
+        if let Some(s) = value.as_string() {
+            return Text::from(s.as_str());
         }
-        d.deserialize_any(V)
+        if value.as_f64().is_some() {
+            // JS formats the number (no float formatting code in the module).
+            return Text::from(js::number_text(value).as_str());
+        }
+        match value.as_bool() {
+            Some(b) => Text(Some(b.to_string())),
+            None => Text(None),
+        }
     }
 }
 
-/// `XmlMsg` (JSON view), the fields the panel shows.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct QualificationView {
+impl<T: FromJs> FromJs for Option<T> {
+    fn from_js(value: &JsValue) -> Self {
+        value.is_object().then(|| T::from_js(value))
+    }
+}
+
+impl<T: FromJs> FromJs for Vec<T> {
+    /// An array of objects; a single object counts as a one-element list.
+    fn from_js(value: &JsValue) -> Self {
+        if js_sys::Array::is_array(value) {
+            js_sys::Array::from(value)
+                .iter()
+                .filter(JsValue::is_object)
+                .map(|v| T::from_js(&v))
+                .collect()
+        } else if value.is_object() {
+            vec![T::from_js(value)]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+macro_rules! js_view {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$fmeta:meta])* pub $field:ident: $ty:ty = $key:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default)]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl FromJs for $name {
+            fn from_js(value: &JsValue) -> Self {
+                $name {
+                    $( $field: FromJs::from_js(&js::get(value, $key)), )*
+                }
+            }
+        }
+    };
+}
+
+js_view! {
+    /// `XmlMsg` (JSON view), the fields the panel shows.
+    pub struct QualificationView {
+        /// `messageHeader`.
+        pub message_header: HeaderView = "messageHeader",
+        /// `messageBody`.
+        pub message_body: BodyView = "messageBody",
+    }
+}
+
+js_view! {
     /// `messageHeader`.
-    pub message_header: HeaderView,
+    pub struct HeaderView {
+        /// `yyyyMMddHHmmss`.
+        pub process_execution_time: Text = "processExecutionTime",
+        /// `yyyyMMdd`.
+        pub qualification_confirmation_date: Text = "qualificationConfirmationDate",
+        /// 1 normal, 2 processing, 9 abnormal end.
+        pub segment_of_result: Text = "segmentOfResult",
+        /// The service's error code.
+        pub error_code: Text = "errorCode",
+        /// The service's error message.
+        pub error_message: Text = "errorMessage",
+    }
+}
+
+js_view! {
     /// `messageBody`.
-    pub message_body: BodyView,
+    pub struct BodyView {
+        /// 1 normal, 2 error.
+        pub processing_result_status: Text = "processingResultStatus",
+        /// 処理結果コード.
+        pub processing_result_code: Text = "processingResultCode",
+        /// Notices.
+        pub processing_result_message: Text = "processingResultMessage",
+        /// 資格有効性.
+        pub qualification_validity: Text = "qualificationValidity",
+        /// The results.
+        pub result_list: Vec<ResultView> = "resultList",
+    }
 }
 
-/// `messageHeader`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct HeaderView {
-    /// `yyyyMMddHHmmss`.
-    pub process_execution_time: Text,
-    /// `yyyyMMdd`.
-    pub qualification_confirmation_date: Text,
-    /// 1 normal, 2 processing, 9 abnormal end.
-    pub segment_of_result: Text,
-    /// The service's error code.
-    pub error_code: Text,
-    /// The service's error message.
-    pub error_message: Text,
+js_view! {
+    /// One `ResultOfQualificationConfirmation`.
+    #[allow(missing_docs)]
+    pub struct ResultView {
+        pub insured_card_classification: Text = "insuredCardClassification",
+        pub insurer_number: Text = "insurerNumber",
+        pub insurer_name: Text = "insurerName",
+        pub insured_card_symbol: Text = "insuredCardSymbol",
+        pub insured_identification_number: Text = "insuredIdentificationNumber",
+        pub insured_branch_number: Text = "insuredBranchNumber",
+        pub personal_family_classification: Text = "personalFamilyClassification",
+        pub insured_name: Text = "insuredName",
+        pub name: Text = "name",
+        pub name_of_other: Text = "nameOfOther",
+        pub name_kana: Text = "nameKana",
+        pub name_of_other_kana: Text = "nameOfOtherKana",
+        pub sex1: Text = "sex1",
+        pub sex2: Text = "sex2",
+        pub birthdate: Text = "birthdate",
+        pub address: Text = "address",
+        pub post_number: Text = "postNumber",
+        pub qualification_date: Text = "qualificationDate",
+        pub disqualification_date: Text = "disqualificationDate",
+        pub insured_certificate_issuance_date: Text = "insuredCertificateIssuanceDate",
+        pub insured_card_valid_date: Text = "insuredCardValidDate",
+        pub insured_card_expiration_date: Text = "insuredCardExpirationDate",
+        pub insured_partial_contribution_ratio: Text = "insuredPartialContributionRatio",
+        pub preschool_classification: Text = "preschoolClassification",
+        pub reason_of_loss: Text = "reasonOfLoss",
+        pub elderly_recipient_certificate_info: Option<ElderlyView> = "elderlyRecipientCertificateInfo",
+        pub limit_application_certificate_related_info: Option<LimitView> = "limitApplicationCertificateRelatedInfo",
+    }
 }
 
-/// `messageBody`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct BodyView {
-    /// 1 normal, 2 error.
-    pub processing_result_status: Text,
-    /// 処理結果コード.
-    pub processing_result_code: Text,
-    /// Notices.
-    pub processing_result_message: Text,
-    /// 資格有効性.
-    pub qualification_validity: Text,
-    /// The results.
-    pub result_list: Vec<ResultView>,
+js_view! {
+    /// 高齢受給者証.
+    #[allow(missing_docs)]
+    pub struct ElderlyView {
+        pub elderly_recipient_certificate_date: Text = "elderlyRecipientCertificateDate",
+        pub elderly_recipient_valid_start_date: Text = "elderlyRecipientValidStartDate",
+        pub elderly_recipient_valid_end_date: Text = "elderlyRecipientValidEndDate",
+        pub elderly_recipient_contribution_ratio: Text = "elderlyRecipientContributionRatio",
+    }
 }
 
-/// One `ResultOfQualificationConfirmation`.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-#[allow(missing_docs)]
-pub struct ResultView {
-    pub insured_card_classification: Text,
-    pub insurer_number: Text,
-    pub insurer_name: Text,
-    pub insured_card_symbol: Text,
-    pub insured_identification_number: Text,
-    pub insured_branch_number: Text,
-    pub personal_family_classification: Text,
-    pub insured_name: Text,
-    pub name: Text,
-    pub name_of_other: Text,
-    pub name_kana: Text,
-    pub name_of_other_kana: Text,
-    pub sex1: Text,
-    pub sex2: Text,
-    pub birthdate: Text,
-    pub address: Text,
-    pub post_number: Text,
-    pub qualification_date: Text,
-    pub disqualification_date: Text,
-    pub insured_certificate_issuance_date: Text,
-    pub insured_card_valid_date: Text,
-    pub insured_card_expiration_date: Text,
-    pub insured_partial_contribution_ratio: Text,
-    pub preschool_classification: Text,
-    pub reason_of_loss: Text,
-    pub elderly_recipient_certificate_info: Option<ElderlyView>,
-    pub limit_application_certificate_related_info: Option<LimitView>,
+js_view! {
+    /// 限度額適用認定証.
+    #[allow(missing_docs)]
+    pub struct LimitView {
+        pub limit_application_certificate_classification: Text = "limitApplicationCertificateClassification",
+        pub limit_application_certificate_classification_flag: Text = "limitApplicationCertificateClassificationFlag",
+        pub limit_application_certificate_date: Text = "limitApplicationCertificateDate",
+        pub limit_application_certificate_valid_start_date: Text = "limitApplicationCertificateValidStartDate",
+        pub limit_application_certificate_valid_end_date: Text = "limitApplicationCertificateValidEndDate",
+        pub limit_application_certificate_long_term_date: Text = "limitApplicationCertificateLongTermDate",
+    }
 }
 
-/// 高齢受給者証.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-#[allow(missing_docs)]
-pub struct ElderlyView {
-    pub elderly_recipient_certificate_date: Text,
-    pub elderly_recipient_valid_start_date: Text,
-    pub elderly_recipient_valid_end_date: Text,
-    pub elderly_recipient_contribution_ratio: Text,
-}
-
-/// 限度額適用認定証.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-#[allow(missing_docs)]
-pub struct LimitView {
-    pub limit_application_certificate_classification: Text,
-    pub limit_application_certificate_classification_flag: Text,
-    pub limit_application_certificate_date: Text,
-    pub limit_application_certificate_valid_start_date: Text,
-    pub limit_application_certificate_valid_end_date: Text,
-    pub limit_application_certificate_long_term_date: Text,
-}
-
-/// A 受診券's identifying fields, as a page passes them.
-#[derive(Debug, Clone, Default, Deserialize)]
-#[serde(rename_all = "camelCase", default)]
-pub struct VoucherView {
-    /// 保険者番号.
-    pub insurer_number: Text,
-    /// 記号.
-    pub insured_card_symbol: Text,
-    /// 番号.
-    pub insured_identification_number: Text,
-    /// 枝番.
-    pub insured_branch_number: Text,
+js_view! {
+    /// A 受診券's identifying fields, as a page passes them.
+    pub struct VoucherView {
+        /// 保険者番号.
+        pub insurer_number: Text = "insurerNumber",
+        /// 記号.
+        pub insured_card_symbol: Text = "insuredCardSymbol",
+        /// 番号.
+        pub insured_identification_number: Text = "insuredIdentificationNumber",
+        /// 枝番.
+        pub insured_branch_number: Text = "insuredBranchNumber",
+    }
 }
 
 impl VoucherView {

@@ -627,3 +627,52 @@ async fn errors_are_real_errors() {
     assert!(error.is_instance_of::<js_sys::Error>());
     assert!(get(&error, "message").as_string().unwrap().contains("nope"));
 }
+
+// ---- certificates --------------------------------------------------------------------------
+
+const TEST_CARD_LEAF: &[u8] = include_bytes!("../../tests/fixtures/jlis/test/auth-leaf-2025.der");
+const PERSONA_DEFAULT: &[u8] = include_bytes!("../../tests/fixtures/personas/default/auth.crt.der");
+const JLIS_ROOT_3: &[u8] = include_bytes!("../../tests/fixtures/jlis/authca03.cer");
+
+#[wasm_bindgen_test]
+fn a_real_test_card_certificate_is_read() {
+    let c = myna_web::parse_certificate(TEST_CARD_LEAF).expect("parses");
+    assert_eq!(string(&c, "serialNumber"), "227B13");
+    assert_eq!(string(&c, "subject"), "C=JP, CN=997794E9AGCIEG13221003A");
+    assert_eq!(
+        string(&c, "issuer"),
+        "C=JP, O=JPKI-TEST, OU=JPKI for user authentication, OU=Japan Agency for Local Authority Information Systems"
+    );
+    assert_eq!(string(&c, "notBefore"), "2025-10-27T01:35:42Z");
+    assert_eq!(string(&c, "notAfter"), "2030-02-17T14:59:59Z");
+    assert_eq!(string(&c, "keyAlgorithm"), "RSA");
+    assert_eq!(get(&c, "keyBits").as_f64(), Some(2048.0));
+    assert_eq!(string(&c, "signatureAlgorithm"), "sha256WithRSAEncryption");
+    assert_eq!(get(&c, "isJpkiAuth"), JsValue::TRUE);
+    assert!(strings(&get(&c, "policies")).contains(&"1.2.392.200149.8.5.1.0.30".to_string()));
+    assert!(strings(&get(&c, "keyUsage")).contains(&"digitalSignature".to_string()));
+    assert_eq!(string(&c, "subjectAttributes.1.type"), "CN");
+}
+
+#[wasm_bindgen_test]
+fn persona_and_root_certificates() {
+    let c = myna_web::parse_certificate(PERSONA_DEFAULT).unwrap();
+    assert_eq!(string(&c, "serialNumber"), "4E3188B0CE2A7078");
+    assert_eq!(get(&c, "isJpkiAuth"), JsValue::TRUE);
+    assert_eq!(string(&c, "notBefore"), "2025-04-01T00:00:00Z");
+    let root = myna_web::parse_certificate(JLIS_ROOT_3).unwrap();
+    assert_eq!(get(&root, "isJpkiAuth"), JsValue::FALSE);
+    assert_eq!(get(&root, "isCa"), JsValue::TRUE);
+    assert!(get(&root, "jpkiProfileError").is_string());
+}
+
+#[wasm_bindgen_test]
+fn bad_der_is_invalid_certificate() {
+    let mut trailing = PERSONA_DEFAULT.to_vec();
+    trailing.push(0);
+    let truncated = &PERSONA_DEFAULT[..PERSONA_DEFAULT.len() - 1];
+    for bad in [&[][..], b"not a certificate", truncated, &trailing] {
+        let e = myna_web::parse_certificate(bad).unwrap_err();
+        assert_eq!(code(&e), "invalid-certificate");
+    }
+}
