@@ -8,6 +8,7 @@ mod personas;
 mod pkg;
 mod system;
 mod test;
+mod wasm_test;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -31,6 +32,8 @@ enum Cmd {
     Personas(personas::Args),
     /// Build the npm package `myna-web` into pkg/ (prints the gzipped .wasm size).
     Pkg,
+    /// Run the browser module's tests in headless Chromium against a real bridge and service.
+    WasmTests,
 }
 
 fn main() -> Result<()> {
@@ -38,6 +41,7 @@ fn main() -> Result<()> {
         Cmd::Test => test::run_all(),
         Cmd::Personas(args) => personas::run(&args),
         Cmd::Pkg => pkg::run_pkg().map(|_| ()),
+        Cmd::WasmTests => wasm_test::run_wasm_tests(),
     }
 }
 

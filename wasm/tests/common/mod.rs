@@ -120,3 +120,87 @@ pub fn object(pairs: &[(&str, JsValue)]) -> JsValue {
     }
     o.into()
 }
+
+/// `object.method(...args)` through JS (the generated bindings, as a page calls them).
+pub fn invoke(object: &JsValue, method: &str, args: &[JsValue]) -> JsValue {
+    let f: js_sys::Function = get(object, method)
+        .dyn_into()
+        .unwrap_or_else(|_| panic!("no method {method}"));
+    let args: Array = args.iter().collect();
+    f.apply(object, &args)
+        .unwrap_or_else(|e| panic!("{method} threw {e:?}"))
+}
+
+/// Awaits `object.method(...args)`, which must return a Promise.
+pub async fn call(object: &JsValue, method: &str, args: &[JsValue]) -> Result<JsValue, JsValue> {
+    let promise: js_sys::Promise = invoke(object, method, args)
+        .dyn_into()
+        .unwrap_or_else(|_| panic!("{method} returned no Promise"));
+    JsFuture::from(promise).await
+}
+
+/// Awaits `object.method(...args)`, panicking on a rejection.
+pub async fn ok(object: &JsValue, method: &str, args: &[JsValue]) -> JsValue {
+    call(object, method, args)
+        .await
+        .unwrap_or_else(|e| panic!("{method} rejected: {e:?} ({:?})", get(&e, "code")))
+}
+
+/// Awaits `object.method(...args)`, expecting a rejection; returns its code and the error.
+pub async fn fails(object: &JsValue, method: &str, args: &[JsValue]) -> (String, JsValue) {
+    match call(object, method, args).await {
+        Ok(v) => panic!("{method} resolved to {v:?}, expected a rejection"),
+        Err(e) => (code(&e), e),
+    }
+}
+
+/// Collects what a listener receives.
+pub struct Recorder {
+    pub events: Array,
+    pub callback: wasm_bindgen::closure::Closure<dyn FnMut(JsValue)>,
+}
+
+impl Recorder {
+    pub fn new() -> Recorder {
+        let events = Array::new();
+        let sink = events.clone();
+        let callback =
+            wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |e: JsValue| {
+                sink.push(&e);
+            });
+        Recorder { events, callback }
+    }
+
+    pub fn function(&self) -> JsValue {
+        self.callback.as_ref().clone()
+    }
+
+    /// The values of `key` of every event so far.
+    pub fn field(&self, key: &str) -> Vec<String> {
+        self.events
+            .iter()
+            .map(|e| get(&e, key).as_string().unwrap_or_default())
+            .collect()
+    }
+
+    /// Waits until `pred` holds for the events, up to `ms`.
+    pub async fn wait_for(&self, ms: u32, pred: impl Fn(&Recorder) -> bool) -> bool {
+        let mut waited = 0;
+        while waited < ms {
+            if pred(self) {
+                return true;
+            }
+            sleep(25).await;
+            waited += 25;
+        }
+        pred(self)
+    }
+}
+
+/// A 43-character base64url nonce (the shortest the bridge accepts).
+pub const NONCE: &str = "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA";
+
+/// The page's origin.
+pub fn page_origin() -> String {
+    web_sys::window().unwrap().location().origin().unwrap()
+}
