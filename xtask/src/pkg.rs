@@ -2,16 +2,15 @@
 //!
 //! 1. `cargo build -p myna-web --target wasm32-unknown-unknown --profile wasm-release`
 //!    (opt-level "z", fat LTO, one codegen unit; see the root `Cargo.toml`).
-//! 2. Drops the `target_features` custom section, so that wasm-bindgen emits no
-//!    reference-types instructions (`table.fill`) that Debian's binaryen (wasm-opt 108)
-//!    cannot read; the module then needs only MVP + bulk-memory, sign-ext, multivalue,
-//!    mutable-globals and non-trapping float-to-int, which every browser that runs the rest
-//!    of the package has.
-//! 3. `wasm-bindgen --target web` (the CLI at the `Cargo.lock` version) → `myna-web.js`
+//! 2. `wasm-bindgen --target web` (the CLI at the `Cargo.lock` version) → `myna-web.js`
 //!    (ES module, default export `init`), `myna-web.d.ts`, `myna-web_bg.wasm`.
-//! 4. `wasm-opt -Oz` when it is installed; its output is kept only when it is smaller
-//!    gzipped (old binaryen's `-Oz` can grow the compressed size).
-//! 5. Copies `wasm/npm/{package.json, README.md, myna-web.css}` (the version from the
+//! 3. `wasm-opt -Oz` (Debian's `binaryen`) when it is installed, keeping its output only when
+//!    it is sound and smaller: it must read the module (binaryen 108, Debian 12's, cannot:
+//!    wasm-bindgen's externref table uses `table.fill`), its exported tables must keep their
+//!    types (108 also re-points the `__wbindgen_externrefs` export at the funcref table when
+//!    the module has two tables — the page then fails in `init()`), and the gzipped size must
+//!    shrink.
+//! 4. Copies `wasm/npm/{package.json, README.md, myna-web.css}` (the version from the
 //!    workspace) and prints the gzipped `.wasm` size, failing above [`MAX_GZIP_BYTES`].
 
 use std::fs;
@@ -28,8 +27,9 @@ pub const MAX_GZIP_BYTES: u64 = 200 * 1024;
 /// The package's output name (files `myna-web.js`, `myna-web_bg.wasm`, …).
 const OUT_NAME: &str = "myna-web";
 
-/// The wasm features the module uses once `target_features` is gone (see the module docs).
+/// The wasm features the module uses (what rustc enables for wasm32-unknown-unknown).
 const WASM_OPT_FEATURES: &[&str] = &[
+    "--enable-reference-types",
     "--enable-bulk-memory",
     "--enable-sign-ext",
     "--enable-multivalue",
@@ -44,7 +44,7 @@ pub fn run_pkg() -> Result<u64> {
     system::ensure_wasm_bindgen_cli(&root)?;
     let raw = build_wasm(&root)?;
     let out = root.join("pkg");
-    bindgen(&root, &raw, &out)?;
+    bindgen(&raw, &out)?;
     let wasm = out.join(format!("{OUT_NAME}_bg.wasm"));
     optimize(&wasm)?;
     copy_package_files(&root, &out)?;
@@ -84,14 +84,8 @@ fn build_wasm(root: &Path) -> Result<PathBuf> {
     Ok(path)
 }
 
-/// Runs wasm-bindgen on a copy of `raw` without its `target_features` section.
-fn bindgen(root: &Path, raw: &Path, out: &Path) -> Result<()> {
-    let bytes = fs::read(raw).with_context(|| format!("reading {}", raw.display()))?;
-    let stripped = without_custom_section(&bytes, "target_features")?;
-    let staging = root.join("target/myna-web-pkg");
-    fs::create_dir_all(&staging)?;
-    let input = staging.join("myna_web.wasm");
-    fs::write(&input, stripped)?;
+/// Runs wasm-bindgen on `raw`.
+fn bindgen(raw: &Path, out: &Path) -> Result<()> {
     if out.exists() {
         fs::remove_dir_all(out).with_context(|| format!("cleaning {}", out.display()))?;
     }
@@ -100,7 +94,7 @@ fn bindgen(root: &Path, raw: &Path, out: &Path) -> Result<()> {
         .args(["--remove-name-section", "--remove-producers-section"])
         .arg("--out-dir")
         .arg(out)
-        .arg(&input))
+        .arg(raw))
 }
 
 /// `wasm-opt -Oz` in place, when it is installed and its output compresses smaller.
@@ -114,9 +108,9 @@ fn optimize(wasm: &Path) -> Result<()> {
         return Ok(());
     }
     let optimized = wasm.with_extension("opt.wasm");
-    let status = Command::new("wasm-opt")
+    let output = Command::new("wasm-opt")
         .arg("-Oz")
-        // Inlining single-caller functions grows the gzipped size with binaryen 108.
+        // Inlining single-caller functions grows the gzipped size.
         .args([
             "--one-caller-inline-max-function-size=0",
             "--flexible-inline-max-function-size=0",
@@ -125,10 +119,27 @@ fn optimize(wasm: &Path) -> Result<()> {
         .arg(wasm)
         .arg("-o")
         .arg(&optimized)
-        .status()
+        .output()
         .context("running wasm-opt")?;
-    if !status.success() {
-        bail!("wasm-opt failed: {status}");
+    if !output.status.success() {
+        let why = String::from_utf8_lossy(&output.stderr);
+        println!(
+            "xtask pkg: this wasm-opt cannot read the module ({}); kept the wasm-bindgen output",
+            why.lines().last().unwrap_or("no message").trim()
+        );
+        let _ = fs::remove_file(&optimized);
+        return Ok(());
+    }
+    let (tables_before, tables_after) = (
+        exported_tables(&fs::read(wasm)?)?,
+        exported_tables(&fs::read(&optimized)?)?,
+    );
+    if tables_before != tables_after {
+        fs::remove_file(&optimized)?;
+        println!(
+            "xtask pkg: wasm-opt changed the exported tables ({tables_before:?} → {tables_after:?}); kept the wasm-bindgen output"
+        );
+        return Ok(());
     }
     let (before, after) = (gzip_size(wasm)?, gzip_size(&optimized)?);
     if after < before {
@@ -187,66 +198,168 @@ fn read_leb_u32(bytes: &[u8], at: &mut usize) -> Result<u32> {
     bail!("LEB128 longer than 5 bytes")
 }
 
-/// A copy of a wasm module without the custom section(s) named `name`.
-pub fn without_custom_section(module: &[u8], name: &str) -> Result<Vec<u8>> {
+/// A table's element type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RefType {
+    /// `funcref` (0x70).
+    Func,
+    /// `externref` (0x6F).
+    Extern,
+    /// Anything else, by its byte.
+    Other(u8),
+}
+
+impl RefType {
+    fn from_byte(b: u8) -> Self {
+        match b {
+            0x70 => RefType::Func,
+            0x6F => RefType::Extern,
+            other => RefType::Other(other),
+        }
+    }
+}
+
+fn skip_limits(bytes: &[u8], at: &mut usize) -> Result<()> {
+    let flags = read_leb_u32(bytes, at)?;
+    read_leb_u32(bytes, at)?;
+    if flags & 1 != 0 {
+        read_leb_u32(bytes, at)?;
+    }
+    Ok(())
+}
+
+fn read_name<'a>(bytes: &'a [u8], at: &mut usize) -> Result<&'a [u8]> {
+    let len = read_leb_u32(bytes, at)? as usize;
+    let name = bytes
+        .get(*at..*at + len)
+        .context("name runs past the end")?;
+    *at += len;
+    Ok(name)
+}
+
+/// The exported tables of a module: export name and element type, in export order.
+pub fn exported_tables(module: &[u8]) -> Result<Vec<(String, RefType)>> {
     const HEADER: usize = 8;
     if module.len() < HEADER || &module[..4] != b"\0asm" {
         bail!("not a wasm module");
     }
-    let mut out = module[..HEADER].to_vec();
+    let mut tables: Vec<RefType> = Vec::new();
+    let mut exports = Vec::new();
     let mut at = HEADER;
     while at < module.len() {
-        let start = at;
         let id = module[at];
         at += 1;
         let size = read_leb_u32(module, &mut at)? as usize;
-        let body = at;
-        let end = body.checked_add(size).filter(|&e| e <= module.len());
-        let end = end.context("section runs past the end of the module")?;
-        let drop = id == 0 && {
-            let mut p = body;
-            let len = read_leb_u32(module, &mut p)? as usize;
-            module.get(p..p + len) == Some(name.as_bytes())
-        };
-        if !drop {
-            out.extend_from_slice(&module[start..end]);
+        let end = at
+            .checked_add(size)
+            .filter(|&e| e <= module.len())
+            .context("section runs past the end of the module")?;
+        let section = &module[..end];
+        let mut p = at;
+        match id {
+            // Imports: tables imported come first in the table index space.
+            2 => {
+                for _ in 0..read_leb_u32(section, &mut p)? {
+                    read_name(section, &mut p)?;
+                    read_name(section, &mut p)?;
+                    let kind = *section.get(p).context("truncated import")?;
+                    p += 1;
+                    match kind {
+                        0 => {
+                            read_leb_u32(section, &mut p)?;
+                        }
+                        1 => {
+                            let t = *section.get(p).context("truncated import")?;
+                            p += 1;
+                            tables.push(RefType::from_byte(t));
+                            skip_limits(section, &mut p)?;
+                        }
+                        2 => skip_limits(section, &mut p)?,
+                        3 => p += 2,
+                        4 => {
+                            p += 1;
+                            read_leb_u32(section, &mut p)?;
+                        }
+                        other => bail!("unknown import kind {other}"),
+                    }
+                }
+            }
+            4 => {
+                for _ in 0..read_leb_u32(section, &mut p)? {
+                    let t = *section.get(p).context("truncated table")?;
+                    p += 1;
+                    tables.push(RefType::from_byte(t));
+                    skip_limits(section, &mut p)?;
+                }
+            }
+            7 => {
+                for _ in 0..read_leb_u32(section, &mut p)? {
+                    let name = String::from_utf8_lossy(read_name(section, &mut p)?).into_owned();
+                    let kind = *section.get(p).context("truncated export")?;
+                    p += 1;
+                    let index = read_leb_u32(section, &mut p)? as usize;
+                    if kind == 1 {
+                        let t = *tables.get(index).context("export of a missing table")?;
+                        exports.push((name, t));
+                    }
+                }
+            }
+            _ => {}
         }
         at = end;
     }
-    Ok(out)
+    Ok(exports)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    fn custom(name: &str, payload: &[u8]) -> Vec<u8> {
-        let mut body = vec![name.len() as u8];
-        body.extend_from_slice(name.as_bytes());
-        body.extend_from_slice(payload);
-        let mut s = vec![0, body.len() as u8];
-        s.extend(body);
+    fn section(id: u8, body: &[u8]) -> Vec<u8> {
+        let mut s = vec![id, body.len() as u8];
+        s.extend_from_slice(body);
         s
     }
 
-    #[test]
-    fn drops_only_the_named_custom_section() {
-        let mut module = b"\0asm\x01\0\0\0".to_vec();
-        module.extend([1, 1, 0]); // an empty type section
-        module.extend(custom("target_features", b"\x01+\x0breference-types"));
-        module.extend(custom("producers", b"\0"));
-        let out = without_custom_section(&module, "target_features").unwrap();
-        let mut expected = b"\0asm\x01\0\0\0".to_vec();
-        expected.extend([1, 1, 0]);
-        expected.extend(custom("producers", b"\0"));
-        assert_eq!(out, expected);
+    fn module(tables: &[u8], exports: &[(&str, u8)]) -> Vec<u8> {
+        let mut m = b"\0asm\x01\0\0\0".to_vec();
+        let mut t = vec![tables.len() as u8];
+        for ty in tables {
+            t.extend([*ty, 0, 1]); // no max, min 1
+        }
+        m.extend(section(4, &t));
+        let mut e = vec![exports.len() as u8];
+        for (name, index) in exports {
+            e.push(name.len() as u8);
+            e.extend(name.as_bytes());
+            e.extend([1, *index]);
+        }
+        m.extend(section(7, &e));
+        m
     }
 
     #[test]
-    fn refuses_what_is_not_wasm() {
-        assert!(without_custom_section(b"hello", "x").is_err());
+    fn exported_tables_are_read_with_their_types() {
+        let m = module(&[0x70, 0x6F], &[("__wbindgen_externrefs", 1)]);
+        assert_eq!(
+            exported_tables(&m).unwrap(),
+            [("__wbindgen_externrefs".to_string(), RefType::Extern)]
+        );
+        // What binaryen 108 produced: the same export pointing at the funcref table.
+        let broken = module(&[0x70, 0x6F], &[("__wbindgen_externrefs", 0)]);
+        assert_ne!(
+            exported_tables(&broken).unwrap(),
+            exported_tables(&m).unwrap()
+        );
+    }
+
+    #[test]
+    fn malformed_modules_are_errors() {
+        assert!(exported_tables(b"hello").is_err());
         let mut truncated = b"\0asm\x01\0\0\0".to_vec();
-        truncated.extend([0, 50, 1]);
-        assert!(without_custom_section(&truncated, "x").is_err());
+        truncated.extend([7, 50, 1]);
+        assert!(exported_tables(&truncated).is_err());
+        let missing = module(&[0x70], &[("t", 3)]);
+        assert!(exported_tables(&missing).is_err());
     }
 }

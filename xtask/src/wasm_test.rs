@@ -9,7 +9,10 @@
 //!    - a second bridge that allows only another origin (the page must see `origin-refused`);
 //!    - `myna-demo serve --listen 127.0.0.1:D --db <fresh> --facility-origin <page origin>`;
 //!    - two tiny HTTP stand-ins: one answering 403 without CORS headers, one announcing
-//!      protocol 2 on `/health` (`origin-refused` / `protocol-mismatch` without a bridge).
+//!      protocol 2 on `/health` (`origin-refused` / `protocol-mismatch` without a bridge);
+//!    - a static server for `pkg/` and `wasm/examples/` on its own origin (allowed by the
+//!      bridge and registered with the service too): a test loads the example page in an
+//!      iframe and has it run a PIN-mode and a visual-mode confirmation.
 //! 3. Runs `cargo test -p myna-web --target wasm32-unknown-unknown` with
 //!    `wasm-bindgen-test-runner` as the runner (Debian's `chromium` + `chromium-driver`, headless,
 //!    no sandbox, no background networking), passing the addresses as compile-time
@@ -139,6 +142,79 @@ impl Drop for StandIn {
     }
 }
 
+/// Serves `pkg/` and `wasm/examples/` of the repository over HTTP (the example page and the
+/// package it imports), on a thread; stops when dropped.
+struct StaticFiles {
+    stop: Arc<AtomicBool>,
+    port: u16,
+}
+
+impl StaticFiles {
+    const ROOTS: [&'static str; 2] = ["pkg/", "wasm/examples/"];
+
+    fn serve(root: PathBuf) -> Result<StaticFiles> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let root = root.clone();
+                        thread::spawn(move || Self::answer(&root, stream));
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Ok(StaticFiles { stop, port })
+    }
+
+    fn answer(root: &Path, mut stream: TcpStream) {
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut line = String::new();
+        if BufReader::new(&mut stream).read_line(&mut line).is_err() {
+            return;
+        }
+        let target = line.split_whitespace().nth(1).unwrap_or("/");
+        let path = target
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("/")
+            .trim_start_matches('/');
+        let allowed = Self::ROOTS.iter().any(|r| path.starts_with(r)) && !path.contains("..");
+        let file = allowed.then(|| root.join(path)).filter(|f| f.is_file());
+        let Some(file) = file else {
+            let _ = stream.write_all(http_answer("404 Not Found", &[], "not found\n").as_bytes());
+            return;
+        };
+        let content_type = match file.extension().and_then(|e| e.to_str()) {
+            Some("html") => "text/html; charset=utf-8",
+            Some("js") => "text/javascript; charset=utf-8",
+            Some("css") => "text/css; charset=utf-8",
+            Some("wasm") => "application/wasm",
+            Some("json") => "application/json",
+            _ => "application/octet-stream",
+        };
+        let Ok(body) = fs::read(&file) else { return };
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(&body);
+    }
+}
+
+impl Drop for StaticFiles {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
 /// An HTTP/1.1 answer that closes the connection.
 fn http_answer(status: &str, headers: &[&str], body: &str) -> String {
     let mut answer = format!("HTTP/1.1 {status}\r\n");
@@ -196,6 +272,8 @@ pub fn run_wasm_tests() -> Result<()> {
 
     let page_port = free_port()?;
     let origin = format!("http://127.0.0.1:{page_port}");
+    let examples = StaticFiles::serve(root.clone())?;
+    let example_origin = format!("http://127.0.0.1:{}", examples.port);
     let bridge_port = free_port()?;
     let foreign_port = free_port()?;
     let demo_port = free_port()?;
@@ -209,6 +287,8 @@ pub fn run_wasm_tests() -> Result<()> {
             format!("127.0.0.1:{bridge_port}"),
             "--allow-origin".into(),
             origin.clone(),
+            "--allow-origin".into(),
+            example_origin.clone(),
             "--simulate".into(),
         ],
         &work.join("bridge.log"),
@@ -242,6 +322,8 @@ pub fn run_wasm_tests() -> Result<()> {
             db.display().to_string(),
             "--facility-origin".into(),
             origin.clone(),
+            "--facility-origin".into(),
+            example_origin.clone(),
         ],
         &work.join("demo.log"),
     )?;
@@ -307,8 +389,12 @@ pub fn run_wasm_tests() -> Result<()> {
             format!("ws://127.0.0.1:{}/v1", refusing.port),
         )
         .env("MYNA_TEST_V2_URL", format!("ws://127.0.0.1:{}/v1", v2.port))
+        .env(
+            "MYNA_TEST_EXAMPLE_URL",
+            format!("{example_origin}/wasm/examples/index.html"),
+        )
         .current_dir(&root));
-    drop((refusing, v2, demo, foreign, bridge));
+    drop((examples, refusing, v2, demo, foreign, bridge));
     if result.is_err() {
         println!(
             "xtask wasm-tests: process logs are in {} (bridge.log, bridge-foreign.log, demo.log)",
