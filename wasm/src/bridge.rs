@@ -6,13 +6,18 @@
 //! 2. Local Network Access: `navigator.permissions.query({name: "loopback-network"})` (falling
 //!    back to the older `local-network-access`; browsers that do not know the name — they
 //!    throw or reject — count as "no such permission"). `denied` → `permission-denied` at once.
+//!    A page served from loopback itself is not subject to it (the permission is ignored).
 //! 3. `GET /health` in `cors` mode. It tells whether the bridge runs and lets the browser ask
 //!    for the permission. A refused origin gets a 403 **without** CORS headers, which `fetch`
 //!    reports exactly like a refused connection, so on failure a second `no-cors` request
-//!    tells them apart: an opaque answer means something is listening → `origin-refused`;
-//!    another failure → `permission-denied` / `permission-pending` if the permission says so,
-//!    else `bridge-not-running`. (A WebSocket refused with 403 is indistinguishable from a
-//!    dead port in the browser, hence this detour.)
+//!    tells them apart: an opaque answer means something is listening → `origin-refused`
+//!    (a WebSocket refused with 403 is indistinguishable from a dead port in the browser,
+//!    hence this detour). Another failure → `permission-denied` if the permission is denied;
+//!    `permission-pending` if it is still "prompt" and the attempt took over 1.5 s (the
+//!    browser asks only once a connection to loopback is made, so a refused connection fails
+//!    at once, while a prompt closed unanswered took the user's time); else
+//!    `bridge-not-running`. On a page with COEP `require-corp` the `no-cors` probe is blocked
+//!    too, so a refused origin shows as `bridge-not-running` there.
 //! 4. The WebSocket (`binaryType = "arraybuffer"`), then `hello`: `protocol` must be 1, else
 //!    `protocol-mismatch`.
 //!
