@@ -408,10 +408,6 @@ impl BridgeInner {
         self.generation.get()
     }
 
-    pub(crate) fn readers(&self) -> Vec<Reader> {
-        self.readers.borrow().clone()
-    }
-
     fn add_listener(&self, list: &Listeners, f: Function) -> u32 {
         let id = self.next_listener.get();
         self.next_listener.set(id + 1);
@@ -809,10 +805,9 @@ async fn reconnect_loop(weak: Weak<BridgeInner>, first_error: WebError) {
                 return;
             }
             Ok(()) => {
+                // `open_link` already passed hello's readers to the listeners.
                 inner.reconnecting.set(false);
                 inner.set_state(LinkState::Connected);
-                let readers = inner.readers();
-                inner.set_readers(readers, inner.service.get());
                 return;
             }
             Err(e @ WebError::ProtocolMismatch { .. }) => {
@@ -1119,7 +1114,7 @@ impl Bridge {
     /// Test hook: closes the WebSocket as if the bridge went away, so the reconnection path
     /// runs. Not part of the API.
     #[doc(hidden)]
-    #[wasm_bindgen(js_name = __dropConnection)]
+    #[wasm_bindgen(js_name = __dropConnection, skip_typescript)]
     pub fn drop_connection(&self) {
         if let Some(link) = self.inner.link.borrow().as_ref() {
             let _ = link.socket.close_with_code(4000);
