@@ -105,9 +105,16 @@ pub fn app(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// Lets pages with cross-origin isolation (COEP `require-corp`) see our answers at all, so a
+/// refused origin is told apart from a bridge that is not running. Carries no data.
+const CORP: (header::HeaderName, HeaderValue) = (
+    header::HeaderName::from_static("cross-origin-resource-policy"),
+    HeaderValue::from_static("cross-origin"),
+);
+
 fn forbidden(why: &dyn std::fmt::Display) -> Response {
     tracing::info!("refused: {why}");
-    (StatusCode::FORBIDDEN, "forbidden\n").into_response()
+    (StatusCode::FORBIDDEN, [CORP], "forbidden\n").into_response()
 }
 
 /// The allowed origin of a CORS request, `Ok(None)` without `Origin`, `Err` for a refused one.
@@ -138,6 +145,7 @@ async fn health(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Respo
     let h = response.headers_mut();
     h.insert(header::VARY, HeaderValue::from_static("Origin"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(CORP.0, CORP.1);
     if let Some(origin) = origin {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     }

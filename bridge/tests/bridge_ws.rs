@@ -327,6 +327,13 @@ async fn handshake_matrix_over_a_socket() {
             "{host} {origin:?}: {answer}"
         );
         assert!(!answer.contains("Sec-WebSocket-Accept"));
+        // Readable by cross-origin-isolated pages, so they can tell "refused" from "not running".
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains("cross-origin-resource-policy: cross-origin"),
+            "{answer}"
+        );
     }
     // /health: CORS for the allowed origin only; foreign origins and hosts refused.
     let health = |origin: Option<&str>, host: &str| {
