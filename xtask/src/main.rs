@@ -3,6 +3,7 @@
 //! - `test`: the one test command (installs what a fresh Debian machine lacks, starts pcscd).
 //! - `personas`: regenerates the persona fixtures (test CA, keys, certificates, CRL).
 
+mod fuzz;
 mod pcscd;
 mod personas;
 mod system;
@@ -28,12 +29,15 @@ enum Cmd {
     /// (Re)generate the test CA, persona keys, certificates and CRL from
     /// tests/fixtures/personas/personas.toml.
     Personas(personas::Args),
+    /// Run the cargo-fuzz targets of fuzz/, bounded (see fuzz/README.md).
+    Fuzz(fuzz::Args),
 }
 
 fn main() -> Result<()> {
     match Cli::parse().cmd {
         Cmd::Test => test::run_all(),
         Cmd::Personas(args) => personas::run(&args),
+        Cmd::Fuzz(args) => fuzz::run_with(&args),
     }
 }
 
