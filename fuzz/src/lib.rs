@@ -26,8 +26,6 @@ pub const PERSONA_LEAF: &[u8] =
 
 /// At most this many steps per `policy` input (a bound on one run's time).
 pub const MAX_STEPS: usize = 64;
-/// At most this many `authenticate` steps per input: each one signs (RSA-2048, slow).
-pub const MAX_AUTHENTICATES: usize = 2;
 
 fn byte(u: &mut Unstructured<'_>) -> u8 {
     u8::arbitrary(u).unwrap_or(0)
@@ -350,16 +348,8 @@ fn step(u: &mut Unstructured<'_>) -> Step {
 impl<'a> Arbitrary<'a> for PolicySteps {
     fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
         let mut steps = Vec::new();
-        let mut authenticates = 0;
         while !u.is_empty() && steps.len() < MAX_STEPS {
-            let step = step(u);
-            if matches!(step, Step::Authenticate { .. }) {
-                authenticates += 1;
-                if authenticates > MAX_AUTHENTICATES {
-                    continue;
-                }
-            }
-            steps.push(step);
+            steps.push(step(u));
         }
         Ok(PolicySteps(steps))
     }
