@@ -34,6 +34,8 @@
 pub mod backend;
 pub mod cards;
 pub mod config;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod gate;
 pub mod pcsc_backend;
 pub use myna_personas as personas;

@@ -29,6 +29,8 @@
 
 pub mod apdu;
 pub mod auth;
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod identifiers;
 pub mod jpki;
 pub mod oqs;

@@ -3,6 +3,7 @@
 //! - `test`: the one test command (installs what a fresh Debian machine lacks, starts pcscd).
 //! - `personas`: regenerates the persona fixtures (test CA, keys, certificates, CRL).
 
+mod fuzz;
 mod pcscd;
 mod personas;
 mod pkg;
@@ -34,6 +35,8 @@ enum Cmd {
     Pkg,
     /// Run the browser module's tests in headless Chromium against a real bridge and service.
     WasmTests,
+    /// Run the cargo-fuzz targets of fuzz/, bounded (see fuzz/README.md).
+    Fuzz(fuzz::Args),
 }
 
 fn main() -> Result<()> {
@@ -42,6 +45,7 @@ fn main() -> Result<()> {
         Cmd::Personas(args) => personas::run(&args),
         Cmd::Pkg => pkg::run_pkg().map(|_| ()),
         Cmd::WasmTests => wasm_test::run_wasm_tests(),
+        Cmd::Fuzz(args) => fuzz::run_with(&args),
     }
 }
 

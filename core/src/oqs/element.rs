@@ -18,10 +18,11 @@ pub struct UnknownElement {
 
 impl UnknownElement {
     /// A leaf element `<name>text</name>`. The name must be an XML name (letters, digits,
-    /// `_`, `-`, `.`, `:`; not starting with a digit, `-` or `.`).
+    /// `_`, `-`, `.`, `:`; not starting with a digit, `-` or `.`) that Shift_JIS (CP932) can
+    /// carry, so the element can be written in both encodings.
     pub fn new(name: impl Into<String>, text: impl Into<String>) -> Result<Self, OqsError> {
         let name = name.into();
-        if !is_xml_name(&name) {
+        if !is_writable_name(&name) {
             return Err(OqsError::InvalidElementName { name });
         }
         Ok(Self {
@@ -84,6 +85,12 @@ impl UnknownElement {
 /// `prefix:Local` → `Local`.
 pub(crate) fn local_name(name: &str) -> &str {
     name.rsplit_once(':').map_or(name, |(_, local)| local)
+}
+
+/// An XML name that [`super::to_xml`] can write in UTF-8 and in Shift_JIS alike: in a name,
+/// unlike in text, a character CP932 lacks cannot be written as a character reference.
+pub(crate) fn is_writable_name(name: &str) -> bool {
+    is_xml_name(name) && name.chars().all(super::write::cp932_carries)
 }
 
 fn is_xml_name(name: &str) -> bool {

@@ -227,8 +227,10 @@ pub enum OqsError {
         /// The element.
         element: &'static str,
     },
-    /// [`UnknownElement::new`] was given a string that is not an XML name.
-    #[error("{name:?} is not an XML element name")]
+    /// A document's element, or [`UnknownElement::new`], has a name that is not an XML name
+    /// or holds a character Shift_JIS (CP932) cannot carry (the element could not be
+    /// written back in both encodings).
+    #[error("{name:?} is not an XML element name writable in UTF-8 and Shift_JIS")]
     InvalidElementName {
         /// The name given.
         name: String,

@@ -18,7 +18,7 @@
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
-use super::element::{UnknownElement, local_name};
+use super::element::{UnknownElement, is_writable_name, local_name};
 use super::model::XmlMsg;
 use super::{Encoding, OqsError, Position};
 
@@ -268,6 +268,11 @@ fn parse_tree(text: &str, limits: &ParseLimits) -> Result<UnknownElement, OqsErr
                 let name = e.name().as_ref().to_owned();
                 if stack.is_empty() && local_name(&name) != XmlMsg::ELEMENT {
                     return Err(OqsError::WrongRoot { found: name });
+                }
+                // quick-xml takes anything up to a space as the name (`<a"b>`, `<x😀>`):
+                // such an element could not be written back (found by `fuzz/` target `oqs`).
+                if !is_writable_name(&name) {
+                    return Err(OqsError::InvalidElementName { name });
                 }
                 elements += 1;
                 if elements > limits.max_elements {

@@ -1,0 +1,471 @@
+//! The committed seed corpus (`fuzz/seeds/<target>/`): small, real-shaped inputs the fuzzer
+//! starts from, made here from the project's fixtures and from a real virtual-card session.
+//!
+//! `MYNA_WRITE_SEEDS=1 cargo test --test seeds` (in `fuzz/`) rewrites them; without it the
+//! test fails if a committed seed differs from what this file makes, so they cannot drift
+//! from the fixtures or from the byte formats of `myna_fuzz`.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::pin;
+use std::task::{Context, Poll, Waker};
+
+use arbitrary::{Arbitrary, Unstructured};
+use myna_bridge::fuzzing::{Frame, PinFrame, PinValue, Step};
+use myna_bridge::personas::Personas;
+use myna_bridge::virtual_card::{CardContents, VirtualCard};
+use myna_core::apdu::Command;
+use myna_core::jpki;
+use myna_core::profile::{CARD_INFO_INPUT_AID, Fid, JPKI_AID, MY_NUMBER_CARD};
+use myna_core::transport::{Transport, TransportError};
+use myna_fuzz::{FrameInput, PolicySteps, encode_frame, encode_steps};
+
+fn root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn read(path: &str) -> Vec<u8> {
+    std::fs::read(root().join(path)).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn hex(s: &str) -> Vec<u8> {
+    let s: String = s.split_whitespace().collect();
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).expect("hex"))
+        .collect()
+}
+
+/// Polls a future that never waits.
+fn now<F: Future>(future: F) -> F::Output {
+    match pin!(future)
+        .as_mut()
+        .poll(&mut Context::from_waker(Waker::noop()))
+    {
+        Poll::Ready(output) => output,
+        Poll::Pending => panic!("the virtual card never waits"),
+    }
+}
+
+/// The virtual card, recording every answer in the `apdu` target's script format
+/// (big-endian u16 length, then the answer).
+struct Recorder {
+    card: VirtualCard,
+    script: Vec<u8>,
+}
+
+impl Transport for Recorder {
+    fn transmit(
+        &mut self,
+        command: &[u8],
+    ) -> impl Future<Output = Result<Vec<u8>, TransportError>> {
+        let response = self.card.transmit(command).expect("powered").response;
+        let len = u16::try_from(response.len()).expect("short answers");
+        self.script.extend_from_slice(&len.to_be_bytes());
+        self.script.extend_from_slice(&response);
+        std::future::ready(Ok(response))
+    }
+}
+
+fn default_card() -> VirtualCard {
+    let personas = Personas::embedded();
+    let persona = personas.get("default").expect("default persona");
+    VirtualCard::new(CardContents::for_persona(persona)).expect("card")
+}
+
+fn apdu_seeds() -> Vec<(String, Vec<u8>)> {
+    let mut seeds: Vec<(String, Vec<u8>)> = vec![
+        (
+            "select-jpki".into(),
+            Command::select_application(JPKI_AID).encode().to_vec(),
+        ),
+        (
+            "select-000a".into(),
+            Command::select_ef(Fid(0x000A)).encode().to_vec(),
+        ),
+        ("read-binary-short".into(), hex("00 B0 00 00 00")),
+        ("read-binary-extended".into(), hex("00 B0 01 00 00 03 7B")),
+        ("verify-status".into(), hex("00 20 00 80")),
+        ("verify-1234".into(), hex("00 20 00 80 04 31 32 33 34")),
+        ("get-response".into(), hex("00 C0 00 00 00")),
+        (
+            "case4-extended".into(),
+            hex("80 2A 00 80 00 00 03 01 02 03 00 00"),
+        ),
+        ("response-ok".into(), hex("90 00")),
+        ("response-tries".into(), hex("63 C3")),
+        ("response-more".into(), hex("61 10")),
+        (
+            "certificate-head".into(),
+            hex("30 82 04 77 30 82 03 5F A0 03 02 01 02"),
+        ),
+        ("certificate-head-long".into(), hex("30 84 00 00 10 00")),
+    ];
+    // Whole sessions with the default persona's card: the `apdu` target replays their
+    // answers to the JPKI client.
+    let mut r = Recorder {
+        card: default_card(),
+        script: Vec::new(),
+    };
+    now(jpki::read_auth_certificate(&mut r)).expect("reads");
+    seeds.push(("session-read-certificate".into(), r.script));
+    let mut r = Recorder {
+        card: default_card(),
+        script: Vec::new(),
+    };
+    now(jpki::read_token_info(&mut r)).expect("reads");
+    now(jpki::auth_pin_status(&mut r)).expect("status");
+    seeds.push(("session-token-and-pin-status".into(), r.script));
+    seeds
+}
+
+fn x509_seeds() -> Vec<(String, Vec<u8>)> {
+    let mut seeds = vec![
+        (
+            "root".to_string(),
+            read("tests/fixtures/personas/ca/root.crt.der"),
+        ),
+        (
+            "root-old".into(),
+            read("tests/fixtures/personas/ca/root-old.crt.der"),
+        ),
+        ("crl".into(), read("tests/fixtures/personas/ca/crl.der")),
+    ];
+    for persona in ["default", "expired-cert", "revoked-cert", "child"] {
+        let path = format!("tests/fixtures/personas/{persona}/auth.crt.der");
+        seeds.push((persona.to_string(), read(&path)));
+    }
+    seeds
+}
+
+fn oqs_seeds() -> Vec<(String, Vec<u8>)> {
+    let mut seeds = Vec::new();
+    for dir in ["core/tests/data/oqs", "core/tests/data/oqs/malformed"] {
+        let mut names: Vec<_> = std::fs::read_dir(root().join(dir))
+            .expect("oqs fixtures")
+            .map(|e| e.expect("entry").path())
+            .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+            .collect();
+        names.sort();
+        for path in names {
+            let stem = path
+                .file_stem()
+                .expect("name")
+                .to_string_lossy()
+                .into_owned();
+            let prefix = if dir.ends_with("malformed") {
+                "malformed-"
+            } else {
+                ""
+            };
+            seeds.push((
+                format!("{prefix}{stem}"),
+                std::fs::read(&path).expect("read"),
+            ));
+        }
+    }
+    seeds
+}
+
+const NONCE: &str = "\"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA\"";
+
+fn frames() -> Vec<(String, Frame)> {
+    let raw = |s: &str| Frame::Raw(s.to_owned());
+    let pin_frame = |method: &str, params: &[(&str, &str)], pin: PinValue| {
+        Frame::Pin(PinFrame {
+            id: "1".into(),
+            method: method.into(),
+            params: params
+                .iter()
+                .map(|(n, t)| ((*n).to_owned(), (*t).to_owned()))
+                .collect(),
+            pin_at: 1,
+            pin,
+            trailer: String::new(),
+        })
+    };
+    vec![
+        ("hello".into(), raw(r#"{"id":1,"method":"hello"}"#)),
+        (
+            "list-readers".into(),
+            raw(r#"{"id":"a","method":"listReaders","params":{}}"#),
+        ),
+        (
+            "connect".into(),
+            raw(r#"{"id":2,"method":"connect","params":{"reader":"Virtual PCD 00 00"}}"#),
+        ),
+        (
+            "transmit".into(),
+            raw(
+                r#"{"id":3,"method":"transmit","params":{"handle":1,"apdu":"00A4040C0AD392F000260100000001"}}"#,
+            ),
+        ),
+        (
+            "pin-status".into(),
+            raw(r#"{"id":4,"method":"pinStatus","params":{"handle":1}}"#),
+        ),
+        (
+            "authenticate-raw".into(),
+            raw(
+                r#"{"id":5,"method":"authenticate","params":{"handle":1,"nonce":"AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA","pin":"1234","allowLastAttempt":true}}"#,
+            ),
+        ),
+        (
+            "disconnect".into(),
+            raw(r#"{"id":7,"method":"disconnect","params":{"handle":1}}"#),
+        ),
+        (
+            "simulate".into(),
+            raw(r#"{"id":8,"method":"simulate","params":{"action":"insert","persona":"default"}}"#),
+        ),
+        ("not-json".into(), raw(r#"{"id":1,"method":"hello""#)),
+        (
+            "authenticate".into(),
+            pin_frame(
+                "authenticate",
+                &[
+                    ("handle", "1"),
+                    ("nonce", NONCE),
+                    ("allowLastAttempt", "true"),
+                ],
+                PinValue::Text("1234".into()),
+            ),
+        ),
+        (
+            "authenticate-pin-number".into(),
+            pin_frame(
+                "authenticate",
+                &[("handle", "1"), ("nonce", NONCE)],
+                PinValue::Number("1234".into()),
+            ),
+        ),
+        (
+            "authenticate-bad-handle".into(),
+            pin_frame(
+                "authenticate",
+                &[("handle", "\"x\""), ("nonce", NONCE)],
+                PinValue::Text("9876".into()),
+            ),
+        ),
+        (
+            "transmit-with-pin".into(),
+            pin_frame(
+                "transmit",
+                &[("handle", "1"), ("apdu", "\"00200080\"")],
+                PinValue::Text("1234".into()),
+            ),
+        ),
+    ]
+}
+
+fn bridge_frame_seeds() -> Vec<(String, Vec<u8>)> {
+    frames()
+        .into_iter()
+        .map(|(name, frame)| (name, encode_frame(&frame)))
+        .collect()
+}
+
+fn transmit(s: &str) -> Step {
+    Step::Transmit(hex(s))
+}
+
+const SELECT_JPKI: &str = "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
+
+fn step_lists() -> Vec<(String, Vec<Step>)> {
+    let reads = |ef: &str| {
+        vec![
+            transmit(&format!("00 A4 02 0C 02 {ef}")),
+            transmit("00 B0 00 00 00"),
+            transmit("00 B0 01 00 00"),
+            transmit("00 B0 02 00 00"),
+            transmit("00 B0 03 00 00"),
+            transmit("00 B0 04 00 00"),
+        ]
+    };
+    let mut eligibility = vec![transmit(SELECT_JPKI)];
+    for ef in ["00 0A", "00 0B", "00 06"] {
+        eligibility.extend(reads(ef));
+    }
+    let mut my_number = vec![transmit(SELECT_JPKI)];
+    let mut select_card_info = Command::select_application(CARD_INFO_INPUT_AID)
+        .encode()
+        .to_vec();
+    my_number.push(Step::Transmit(select_card_info.clone()));
+    select_card_info[3] = 0x00;
+    my_number.extend([
+        Step::Transmit(select_card_info),
+        transmit("00 A4 04 0C 03 D3 92 10"),
+        transmit("00 A4 02 0C 02 00 11"),
+        transmit("00 20 00 80 04 31 32 33 34"),
+        transmit("00 A4 02 0C 02 00 01"),
+        transmit("00 B0 00 00 00"),
+        transmit("00 B0 81 00 00"),
+    ]);
+    let after_authenticate = vec![
+        transmit(SELECT_JPKI),
+        transmit("00 A4 02 0C 02 00 0A"),
+        Step::PinStatus,
+        transmit("00 B0 00 00 00"),
+        Step::Authenticate {
+            correct_pin: true,
+            allow_last_attempt: false,
+        },
+        transmit("00 B0 00 00 00"),
+        transmit("00 A4 02 0C 02 00 17"),
+        transmit("80 2A 00 80 03 01 02 03 00"),
+        transmit("80 2A 00 97 03 01 02 03 00"),
+        transmit("00 B0 97 00 00"),
+    ];
+    let pin_guessing = vec![
+        transmit(SELECT_JPKI),
+        transmit("00 A4 02 0C 02 00 18"),
+        transmit("00 20 00 80 04 30 30 30 30"),
+        transmit("00 20 00 98 04 30 30 30 30"),
+        Step::Authenticate {
+            correct_pin: false,
+            allow_last_attempt: false,
+        },
+        Step::Authenticate {
+            correct_pin: false,
+            allow_last_attempt: true,
+        },
+    ];
+    let mut resets = vec![transmit(SELECT_JPKI), transmit("00 A4 02 0C 02 00 0A")];
+    resets.extend([
+        Step::Reset { noticed: false },
+        transmit("00 B0 00 00 00"),
+        transmit("00 A4 02 0C 02 00 0B"),
+        transmit("00 B0 00 00 00"),
+        Step::Reset { noticed: true },
+        transmit("00 B0 00 00 00"),
+        transmit("00 C0 00 00 00"),
+    ]);
+    let other_classes = vec![
+        transmit("0C A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"),
+        transmit("80 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08"),
+        transmit("00 A4 04 0C 00 00 0A D3 92 F0 00 26 01 00 00 00 01"),
+        transmit("00 A4 00 00"),
+        transmit("00 A4 00 0C 02 3F 00"),
+        transmit("00 D6 00 00 01 00"),
+    ];
+    vec![
+        ("eligibility-reads".into(), eligibility),
+        ("my-number-attempts".into(), my_number),
+        ("after-authenticate".into(), after_authenticate),
+        ("pin-guessing".into(), pin_guessing),
+        ("resets".into(), resets),
+        ("other-classes-and-forms".into(), other_classes),
+    ]
+}
+
+fn policy_seeds() -> Vec<(String, Vec<u8>)> {
+    step_lists()
+        .into_iter()
+        .map(|(name, steps)| (name, encode_steps(&steps)))
+        .collect()
+}
+
+fn all_seeds() -> BTreeMap<&'static str, Vec<(String, Vec<u8>)>> {
+    BTreeMap::from([
+        ("apdu", apdu_seeds()),
+        ("x509", x509_seeds()),
+        ("oqs", oqs_seeds()),
+        ("bridge_frame", bridge_frame_seeds()),
+        ("policy", policy_seeds()),
+    ])
+}
+
+#[test]
+fn frame_seeds_decode_to_the_frames_they_encode() {
+    for (name, frame) in frames() {
+        let bytes = encode_frame(&frame);
+        let decoded = FrameInput::arbitrary_take_rest(Unstructured::new(&bytes)).expect(&name);
+        assert_eq!(decoded.0, frame, "{name}");
+    }
+}
+
+#[test]
+fn policy_seeds_decode_to_the_steps_they_encode() {
+    for (name, steps) in step_lists() {
+        let bytes = encode_steps(&steps);
+        let decoded = PolicySteps::arbitrary_take_rest(Unstructured::new(&bytes)).expect(&name);
+        assert_eq!(decoded.0, steps, "{name}");
+    }
+}
+
+#[test]
+fn every_seed_passes_its_target() {
+    let root_der = read("tests/fixtures/personas/ca/root.crt.der");
+    let leaf_der = read("tests/fixtures/personas/default/auth.crt.der");
+    for (target, seeds) in all_seeds() {
+        for (name, bytes) in seeds {
+            eprintln!("{target}/{name}");
+            let mut u = Unstructured::new(&bytes);
+            match target {
+                "apdu" => myna_core::fuzzing::apdu(&bytes),
+                "x509" => myna_core::fuzzing::x509(&bytes, &root_der, &leaf_der),
+                "oqs" => myna_core::fuzzing::oqs(&bytes),
+                "bridge_frame" => myna_bridge::fuzzing::bridge_frame(
+                    &FrameInput::arbitrary(&mut u).expect("decodes").0,
+                ),
+                "policy" => myna_bridge::fuzzing::policy(
+                    &PolicySteps::arbitrary(&mut u).expect("decodes").0,
+                ),
+                other => panic!("unknown target {other}"),
+            }
+        }
+    }
+}
+
+#[test]
+fn the_committed_seeds_are_the_generated_ones() {
+    let write = std::env::var_os("MYNA_WRITE_SEEDS").is_some();
+    let seeds_dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("seeds");
+    for (target, seeds) in all_seeds() {
+        let dir = seeds_dir.join(target);
+        if write {
+            let _ = std::fs::remove_dir_all(&dir);
+            std::fs::create_dir_all(&dir).expect("create seeds dir");
+        }
+        let mut expected: Vec<String> = Vec::new();
+        for (name, bytes) in seeds {
+            let path = dir.join(&name);
+            if write {
+                std::fs::write(&path, &bytes).expect("write seed");
+            } else {
+                let committed = std::fs::read(&path).unwrap_or_else(|e| {
+                    panic!("{}: {e} (MYNA_WRITE_SEEDS=1 makes it)", path.display())
+                });
+                assert_eq!(
+                    committed,
+                    bytes,
+                    "{} differs from what tests/seeds.rs makes",
+                    path.display()
+                );
+            }
+            expected.push(name);
+        }
+        let mut present: Vec<String> = std::fs::read_dir(&dir)
+            .expect("seeds dir")
+            .map(|e| e.expect("entry").file_name().to_string_lossy().into_owned())
+            .collect();
+        present.sort();
+        expected.sort();
+        assert_eq!(present, expected, "unexpected files in {}", dir.display());
+    }
+}
+
+#[test]
+fn the_eligibility_script_replays_as_the_card_answered() {
+    // The recorded session is what the JPKI client reads again from the script.
+    let seeds = apdu_seeds();
+    let (_, script) = seeds
+        .iter()
+        .find(|(name, _)| name == "session-read-certificate")
+        .expect("the session seed");
+    let leaf = read("tests/fixtures/personas/default/auth.crt.der");
+    // 2 selects + 1 + ⌈(n − 256) / 256⌉ reads, each `len` + answer.
+    let reads = 1 + (leaf.len() - MY_NUMBER_CARD.max_short_read).div_ceil(256);
+    assert_eq!(script.len(), 2 * (2 + 2) + leaf.len() + reads * 4);
+}
