@@ -1,8 +1,10 @@
 //! `cargo xtask` — the project's commands. See the README.
 //!
 //! - `test`: the one test command (installs what a fresh Debian machine lacks, starts pcscd).
+//! - `bench`: every benchmark in one run (`target/bench/report.json`).
 //! - `personas`: regenerates the persona fixtures (test CA, keys, certificates, CRL).
 
+mod bench;
 mod pcscd;
 mod personas;
 mod system;
@@ -28,12 +30,16 @@ enum Cmd {
     /// (Re)generate the test CA, persona keys, certificates and CRL from
     /// tests/fixtures/personas/personas.toml.
     Personas(personas::Args),
+    /// Measure everything (APDUs, latency, throughput, idle cost, WASM) in one run; write
+    /// target/bench/report.json; fail if a target is missed.
+    Bench(bench::Args),
 }
 
 fn main() -> Result<()> {
     match Cli::parse().cmd {
         Cmd::Test => test::run_all(),
         Cmd::Personas(args) => personas::run(&args),
+        Cmd::Bench(args) => bench::run_bench(&args),
     }
 }
 
