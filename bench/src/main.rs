@@ -70,6 +70,9 @@ struct RunArgs {
     /// chromedriver (same major version as Chromium).
     #[arg(long, default_value = "/usr/bin/chromedriver")]
     chromedriver: PathBuf,
+    /// Phases to run (for working on one; a partial run fails its report).
+    #[arg(long, value_delimiter = ',', default_value = "card,wasm,service")]
+    phases: Vec<String>,
 }
 
 fn main() -> ExitCode {
@@ -85,6 +88,13 @@ fn main() -> ExitCode {
 
 fn real_main() -> Result<bool> {
     let Cmd::Run(args) = Cli::parse().command;
+    if let Some(unknown) = args
+        .phases
+        .iter()
+        .find(|p| !["card", "wasm", "service"].contains(&p.as_str()))
+    {
+        anyhow::bail!("unknown phase {unknown:?} (card, wasm, service)");
+    }
     let config = Config {
         bridge: args.bridge,
         demo: args.demo,
@@ -99,6 +109,7 @@ fn real_main() -> Result<bool> {
         service_concurrency: args.service_concurrency,
         chromium: args.chromium,
         chromedriver: args.chromedriver,
+        phases: args.phases,
     };
     let measurements = run::run(&config)?;
     let entries = report::evaluate(&measurements);

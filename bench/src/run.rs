@@ -94,6 +94,15 @@ pub struct Config {
     pub chromium: PathBuf,
     /// chromedriver.
     pub chromedriver: PathBuf,
+    /// The phases to run (`card`, `wasm`, `service`); the others' figures are reported as
+    /// skipped (and their targets as failed).
+    pub phases: Vec<String>,
+}
+
+impl Config {
+    fn runs(&self, phase: &str) -> bool {
+        self.phases.iter().any(|p| p == phase)
+    }
 }
 
 /// Measurements by name; turned into report order at the end.
@@ -175,11 +184,16 @@ pub fn run(config: &Config) -> Result<Vec<Measurement>> {
                 && !n.starts_with("machine_")
         })
         .collect();
-    if let Err(e) = runtime.block_on(card_phase(config, &mut rec)) {
+    let skipped = || anyhow::anyhow!("phase skipped (--phases)");
+    if !config.runs("card") {
+        rec.fail(&card_metrics, &skipped());
+    } else if let Err(e) = runtime.block_on(card_phase(config, &mut rec)) {
         rec.fail(&card_metrics, &e);
     }
     let wasm_metrics = ["wasm_gzip_bytes", "wasm_init_ms"];
-    if let Err(e) = runtime.block_on(wasm_phase(config, &mut rec)) {
+    if !config.runs("wasm") {
+        rec.fail(&wasm_metrics, &skipped());
+    } else if let Err(e) = runtime.block_on(wasm_phase(config, &mut rec)) {
         rec.fail(&wasm_metrics, &e);
     }
     let service_metrics = [
@@ -191,7 +205,9 @@ pub fn run(config: &Config) -> Result<Vec<Measurement>> {
         "disk_fsync_ms_p50",
         "service_pin_confirmations_per_s_tmpfs",
     ];
-    if let Err(e) = runtime.block_on(service_phase(config, &mut rec)) {
+    if !config.runs("service") {
+        rec.fail(&service_metrics, &skipped());
+    } else if let Err(e) = runtime.block_on(service_phase(config, &mut rec)) {
         rec.fail(&service_metrics, &e);
     }
     let load_at_end = load_average();

@@ -64,8 +64,31 @@ pub trait Simulator: Send + Sync {
     fn remove(&self);
 }
 
+/// Timeouts of open WebSockets (the defaults are the constants above; tests shorten them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Timeouts {
+    /// How often the bridge pings.
+    pub ping: Duration,
+    /// Silence after which a connection is closed.
+    pub idle: Duration,
+    /// How long one outgoing frame may wait.
+    pub write: Duration,
+}
+
+impl Default for Timeouts {
+    fn default() -> Self {
+        Timeouts {
+            ping: PING_INTERVAL,
+            idle: IDLE_TIMEOUT,
+            write: WRITE_TIMEOUT,
+        }
+    }
+}
+
 /// Everything a connection needs.
 pub struct AppState {
+    /// WebSocket timeouts.
+    pub timeouts: Timeouts,
     /// The origin/Host checks.
     pub gate: Gate,
     /// Card sessions.
@@ -82,9 +105,16 @@ pub fn app(state: Arc<AppState>) -> Router {
         .with_state(state)
 }
 
+/// Lets pages with cross-origin isolation (COEP `require-corp`) see our answers at all, so a
+/// refused origin is told apart from a bridge that is not running. Carries no data.
+const CORP: (header::HeaderName, HeaderValue) = (
+    header::HeaderName::from_static("cross-origin-resource-policy"),
+    HeaderValue::from_static("cross-origin"),
+);
+
 fn forbidden(why: &dyn std::fmt::Display) -> Response {
     tracing::info!("refused: {why}");
-    (StatusCode::FORBIDDEN, "forbidden\n").into_response()
+    (StatusCode::FORBIDDEN, [CORP], "forbidden\n").into_response()
 }
 
 /// The allowed origin of a CORS request, `Ok(None)` without `Origin`, `Err` for a refused one.
@@ -115,6 +145,7 @@ async fn health(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Respo
     let h = response.headers_mut();
     h.insert(header::VARY, HeaderValue::from_static("Origin"));
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    h.insert(CORP.0, CORP.1);
     if let Some(origin) = origin {
         h.insert(header::ACCESS_CONTROL_ALLOW_ORIGIN, origin);
     }
@@ -173,17 +204,18 @@ async fn websocket(
 type Handles = HashMap<u32, String>;
 
 async fn connection(socket: WebSocket, origin: String, state: Arc<AppState>) {
+    let Timeouts { ping, idle, write } = state.timeouts;
     let (mut sink, mut stream) = socket.split();
     let (out, mut out_rx) = mpsc::channel::<Message>(32);
     let writer = tokio::spawn(async move {
-        let mut ping = tokio::time::interval(PING_INTERVAL);
+        let mut ping = tokio::time::interval(ping);
         ping.tick().await;
         loop {
             let message = tokio::select! {
                 m = out_rx.recv() => match m { Some(m) => m, None => break },
                 _ = ping.tick() => Message::Ping(Default::default()),
             };
-            match tokio::time::timeout(WRITE_TIMEOUT, sink.send(message)).await {
+            match tokio::time::timeout(write, sink.send(message)).await {
                 Ok(Ok(())) => {}
                 Ok(Err(_)) => break,
                 Err(_) => {
@@ -192,7 +224,7 @@ async fn connection(socket: WebSocket, origin: String, state: Arc<AppState>) {
                 }
             }
         }
-        let _ = tokio::time::timeout(WRITE_TIMEOUT, sink.close()).await;
+        let _ = tokio::time::timeout(write, sink.close()).await;
     });
 
     let mut readers = state.cards.backend().watch();
@@ -200,7 +232,7 @@ async fn connection(socket: WebSocket, origin: String, state: Arc<AppState>) {
     let mut handles = Handles::new();
     loop {
         tokio::select! {
-            incoming = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => {
+            incoming = tokio::time::timeout(idle, stream.next()) => {
                 let frame = match incoming {
                     Err(_) => { tracing::info!("closing an idle connection"); break }
                     Ok(None | Some(Err(_))) => break,
@@ -428,6 +460,7 @@ pub async fn run(
     })?;
     let port = listener.local_addr()?.port();
     let state = Arc::new(AppState {
+        timeouts: Timeouts::default(),
         gate: Gate::new(port, gate_origins),
         cards: Cards::new(backend.clone()),
         simulator,

@@ -70,6 +70,7 @@ impl Rig {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let addr = listener.local_addr().unwrap();
         let state = Arc::new(AppState {
+            timeouts: Default::default(),
             gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
             cards: Cards::new(backend),
             simulator,
@@ -326,6 +327,13 @@ async fn handshake_matrix_over_a_socket() {
             "{host} {origin:?}: {answer}"
         );
         assert!(!answer.contains("Sec-WebSocket-Accept"));
+        // Readable by cross-origin-isolated pages, so they can tell "refused" from "not running".
+        assert!(
+            answer
+                .to_ascii_lowercase()
+                .contains("cross-origin-resource-policy: cross-origin"),
+            "{answer}"
+        );
     }
     // /health: CORS for the allowed origin only; foreign origins and hosts refused.
     let health = |origin: Option<&str>, host: &str| {
@@ -880,5 +888,57 @@ async fn a_vanished_client_releases_the_card() {
         count(),
         0,
         "handle {hb} of a vanished client still holds the card"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_connection_is_closed_and_releases_its_card() {
+    let sim = SimBackend::new(personas().clone(), Some("default"), false).unwrap();
+    let live = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counting = Arc::new(Counting {
+        inner: sim.clone(),
+        live: live.clone(),
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = Arc::new(AppState {
+        timeouts: server::Timeouts {
+            ping: Duration::from_secs(60),
+            idle: Duration::from_millis(500),
+            write: Duration::from_secs(10),
+        },
+        gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
+        cards: Cards::new(counting),
+        simulator: None,
+    });
+    tokio::spawn(server::serve(listener, state, std::future::pending()));
+    let rig = Rig {
+        addr,
+        reader: sim_backend::READER_NAME.to_string(),
+        place: Place::Sim(sim),
+        timing: TimingModel::instant(),
+    };
+    let mut c = Client::connect(&rig).await;
+    c.open(&rig).await;
+    assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 1);
+    // Say nothing for longer than the idle timeout: the bridge closes the socket.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let end = tokio::time::timeout(Duration::from_secs(5), c.ws.next())
+        .await
+        .expect("closed, not hanging");
+    assert!(
+        matches!(end, None | Some(Err(_)) | Some(Ok(Message::Close(_)))),
+        "{end:?}"
+    );
+    for _ in 0..100 {
+        if live.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        live.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the idle client's card connection was kept"
     );
 }

@@ -95,6 +95,7 @@ async fn the_bridge_survives_pcscd_going_away_and_coming_back() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = Arc::new(AppState {
+        timeouts: Default::default(),
         gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
         cards: Cards::new(PcscBackend::start()),
         simulator: None,

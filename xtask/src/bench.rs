@@ -81,8 +81,6 @@ fn build_package(root: &Path) -> Result<Option<PathBuf>> {
         return Ok(None);
     }
     println!("xtask: building the npm package (cargo xtask pkg)");
-    run(Command::new("cargo")
-        .args(["run", "--quiet", "--package", "xtask", "--", "pkg"])
-        .current_dir(root))?;
+    crate::pkg::run_pkg()?;
     Ok(Some(root.join("pkg")))
 }

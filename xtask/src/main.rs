@@ -7,8 +7,10 @@
 mod bench;
 mod pcscd;
 mod personas;
+mod pkg;
 mod system;
 mod test;
+mod wasm_test;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -30,6 +32,10 @@ enum Cmd {
     /// (Re)generate the test CA, persona keys, certificates and CRL from
     /// tests/fixtures/personas/personas.toml.
     Personas(personas::Args),
+    /// Build the npm package `myna-web` into pkg/ (prints the gzipped .wasm size).
+    Pkg,
+    /// Run the browser module's tests in headless Chromium against a real bridge and service.
+    WasmTests,
     /// Measure everything (APDUs, latency, throughput, idle cost, WASM) in one run; write
     /// target/bench/report.json; fail if a target is missed.
     Bench(bench::Args),
@@ -39,6 +45,8 @@ fn main() -> Result<()> {
     match Cli::parse().cmd {
         Cmd::Test => test::run_all(),
         Cmd::Personas(args) => personas::run(&args),
+        Cmd::Pkg => pkg::run_pkg().map(|_| ()),
+        Cmd::WasmTests => wasm_test::run_wasm_tests(),
         Cmd::Bench(args) => bench::run_bench(&args),
     }
 }

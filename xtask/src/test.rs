@@ -2,9 +2,11 @@
 //!
 //! From a fresh clone on Debian it installs what is missing (see [`crate::system`]), starts
 //! pcscd, then runs, failing on the first red step:
-//! formatting, clippy with warnings as errors, the core's wasm32 build, and every test of the
-//! workspace with `MYNA_REQUIRE_PCSC=1`, which turns "pcscd not reachable" from a skip into a
-//! failure in the tests that need the real PC/SC path.
+//! formatting, clippy with warnings as errors, the core's wasm32 build, the persona fixtures'
+//! reproducibility, every test of the workspace with `MYNA_REQUIRE_PCSC=1` (which turns
+//! "pcscd not reachable" from a skip into a failure in the tests that need the real PC/SC
+//! path), and the browser tests of the npm package in headless Chromium against a real bridge
+//! and eligibility service.
 
 use std::process::Command;
 use std::time::Instant;
@@ -61,6 +63,10 @@ pub fn run_all() -> Result<()> {
             .env("MYNA_REQUIRE_PCSC", "1")
             .current_dir(&root))
     })?;
+    step(
+        "browser tests (headless Chromium)",
+        crate::wasm_test::run_wasm_tests,
+    )?;
     drop(pcscd);
     println!("xtask: all green in {:.0?}", started.elapsed());
     Ok(())

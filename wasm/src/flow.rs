@@ -1,0 +1,384 @@
+//! `confirmQualification`: the whole eligibility check, once.
+//!
+//! ```text
+//! POST {serviceUrl}/api/v1/challenges (Bearer)      → {nonce, expiresAt}      step "challenge"
+//! bridge listReaders → the one card (or `reader`)                               step "card"
+//! visual: readAuthCertificate (core JPKI over transmit)                         step "certificate"
+//! pin:    authenticate {nonce, pin, allowLastAttempt} → certificate + signature step "authenticate"
+//! POST {serviceUrl}/api/v1/confirmations {mode, certificate, signature?, nonce,
+//!      origin: location.origin, operator?}           → XmlMsg (application/xml) step "confirmation"
+//! parse (core oqs), 受診券照合 when a voucher is given                          step "done"
+//! ```
+//!
+//! The PIN is sent at most once: a wrong PIN fails the call with `pin-incorrect` (and
+//! `remaining`), one try left without `allowLastAttempt` with `last-attempt-needs-consent`;
+//! asking the patient again is the page's decision. The card session is always released.
+
+use std::rc::Rc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use js_sys::{Function, Object};
+use myna_core::oqs::{self, XmlMsg};
+use wasm_bindgen::JsValue;
+use web_sys::RequestMode;
+
+use crate::bridge::{BridgeInner, REQUEST_TIMEOUT_MS, Reader, readers_from_js};
+use crate::error::{WebError, WebResult};
+use crate::http::{FetchFailure, HttpRequest, HttpResponse, fetch};
+use crate::js;
+use crate::qualification::{best_comparison, decode_bytes, message_to_js, voucher_from_js};
+use crate::session::SessionInner;
+use crate::view::{VoucherComparisonView, VoucherView};
+
+/// How the patient's identity is confirmed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Mode {
+    /// The patient's 4-digit PIN; the card signs the service's nonce.
+    Pin,
+    /// Staff compare the card's photo with the patient (目視); only the certificate is sent.
+    Visual,
+}
+
+impl Mode {
+    fn as_str(self) -> &'static str {
+        match self {
+            Mode::Pin => "pin",
+            Mode::Visual => "visual",
+        }
+    }
+}
+
+struct Options {
+    bridge: Rc<BridgeInner>,
+    service_url: String,
+    terminal_token: String,
+    mode: Mode,
+    pin: Option<zeroize::Zeroizing<String>>,
+    allow_last_attempt: bool,
+    operator: Option<String>,
+    voucher: Option<VoucherView>,
+    voucher_js: JsValue,
+    reader: Option<String>,
+    on_progress: Option<Function>,
+}
+
+impl Options {
+    fn from_js(options: &JsValue) -> WebResult<Self> {
+        if !options.is_object() {
+            return Err(WebError::InvalidArgument(
+                "confirmQualification takes an options object".into(),
+            ));
+        }
+        let bridge = BridgeInner::from_js(&js::get(options, "bridge"))?;
+        let service_url = js::req_string(options, "serviceUrl")?;
+        let service_url = service_url.trim().trim_end_matches('/').to_string();
+        if !(service_url.starts_with("https://") || service_url.starts_with("http://")) {
+            return Err(WebError::InvalidArgument(
+                "`serviceUrl` must be an http(s) URL".into(),
+            ));
+        }
+        let mode = match js::req_string(options, "mode")?.as_str() {
+            "pin" => Mode::Pin,
+            "visual" => Mode::Visual,
+            other => {
+                return Err(WebError::InvalidArgument(format!(
+                    "`mode` must be \"pin\" or \"visual\", not {other:?}"
+                )));
+            }
+        };
+        let pin = js::opt_string(options, "pin")?.map(zeroize::Zeroizing::new);
+        if mode == Mode::Pin && pin.is_none() {
+            return Err(WebError::InvalidArgument(
+                "`pin` is required in PIN mode".into(),
+            ));
+        }
+        let voucher_js = js::get(options, "voucher");
+        Ok(Options {
+            bridge,
+            service_url,
+            terminal_token: js::req_string(options, "terminalToken")?,
+            mode,
+            pin,
+            allow_last_attempt: js::opt_bool(options, "allowLastAttempt")?,
+            operator: js::opt_string(options, "operator")?,
+            voucher: voucher_from_js(&voucher_js)?,
+            voucher_js,
+            reader: js::opt_string(options, "reader")?,
+            on_progress: js::opt_function(options, "onProgress")?,
+        })
+    }
+
+    fn progress(&self, step: &str, extra: impl FnOnce(&Object)) {
+        if let Some(f) = &self.on_progress {
+            let event = Object::new();
+            js::set(&event, "step", step);
+            extra(&event);
+            js::notify(f, &event.into());
+        }
+    }
+}
+
+/// Picks the reader to use: the named one (which must hold a card) or the only one with a
+/// card.
+pub fn choose_reader(readers: &[Reader], wanted: Option<&str>) -> WebResult<String> {
+    if let Some(name) = wanted {
+        let reader = readers
+            .iter()
+            .find(|r| r.name == name)
+            .ok_or_else(|| WebError::NoReader(name.to_string()))?;
+        return if reader.has_card() {
+            Ok(reader.name.clone())
+        } else {
+            Err(WebError::NoCard(format!(
+                "the reader {name:?} holds no card"
+            )))
+        };
+    }
+    let with_card: Vec<&Reader> = readers.iter().filter(|r| r.has_card()).collect();
+    match with_card.as_slice() {
+        [] => Err(WebError::NoCard(if readers.is_empty() {
+            "no card reader is connected".into()
+        } else {
+            "no reader holds a card".into()
+        })),
+        [one] => Ok(one.name.clone()),
+        several => Err(WebError::SeveralCards(
+            several.iter().map(|r| r.name.clone()).collect(),
+        )),
+    }
+}
+
+/// A POST to the eligibility service.
+async fn post(options: &Options, path: &str, body: Option<String>) -> WebResult<HttpResponse> {
+    let url = format!("{}{path}", options.service_url);
+    let mut headers = vec![
+        (
+            "Authorization",
+            format!("Bearer {}", options.terminal_token),
+        ),
+        ("Accept", "application/json, application/xml".to_string()),
+    ];
+    if body.is_some() {
+        headers.push(("Content-Type", "application/json".to_string()));
+    }
+    fetch(HttpRequest {
+        url: &url,
+        method: "POST",
+        headers,
+        body,
+        mode: RequestMode::Cors,
+    })
+    .await
+    .map_err(|failure| match failure {
+        FetchFailure::Invalid(why) => WebError::InvalidArgument(format!("{url}: {why}")),
+        FetchFailure::Network(detail) => WebError::ServiceUnreachable { url, detail },
+    })
+}
+
+/// The error an answer stands for: its `XmlMsg` error if it has one, else the status.
+fn service_failure(answer: &HttpResponse) -> WebError {
+    if let Ok(msg) = decode_bytes(&answer.body).and_then(|t| Ok(oqs::parse_str(&t)?))
+        && msg.is_error()
+    {
+        return service_error(answer.status, &msg);
+    }
+    let text = String::from_utf8_lossy(&answer.body);
+    let text: String = text.trim().chars().take(200).collect();
+    WebError::Service {
+        status: answer.status,
+        error_code: None,
+        error_message: (!text.is_empty()).then_some(text),
+    }
+}
+
+fn service_error(status: u16, msg: &XmlMsg) -> WebError {
+    let header = &msg.message_header;
+    let body = &msg.message_body;
+    WebError::Service {
+        status,
+        error_code: header
+            .error_code
+            .clone()
+            .or_else(|| body.processing_result_code.clone()),
+        error_message: header
+            .error_message
+            .clone()
+            .or_else(|| body.processing_result_message.clone()),
+    }
+}
+
+fn is_success(status: u16) -> bool {
+    (200..300).contains(&status)
+}
+
+/// `POST /api/v1/challenges` → the nonce.
+async fn challenge(options: &Options) -> WebResult<String> {
+    let answer = post(options, "/api/v1/challenges", Some("{}".into())).await?;
+    if !is_success(answer.status) {
+        return Err(service_failure(&answer));
+    }
+    let text = String::from_utf8_lossy(&answer.body);
+    let nonce = js_sys::JSON::parse(&text)
+        .ok()
+        .and_then(|v| js::get(&v, "nonce").as_string())
+        .ok_or_else(|| WebError::ServiceBadResponse {
+            status: answer.status,
+            detail: "the challenge answer has no nonce".into(),
+        })?;
+    Ok(nonce)
+}
+
+/// What the card gave.
+struct Proof {
+    certificate: Vec<u8>,
+    signature: Option<Vec<u8>>,
+}
+
+async fn card_step(options: &Options, session: &SessionInner, nonce: &str) -> WebResult<Proof> {
+    match options.mode {
+        Mode::Visual => {
+            options.progress("certificate", |_| {});
+            Ok(Proof {
+                certificate: session.read_auth_certificate().await?,
+                signature: None,
+            })
+        }
+        Mode::Pin => {
+            options.progress("authenticate", |_| {});
+            let pin = options
+                .pin
+                .as_deref()
+                .map(String::as_str)
+                .unwrap_or_default();
+            let auth = session
+                .authenticate(nonce, pin, options.allow_last_attempt)
+                .await?;
+            Ok(Proof {
+                certificate: auth.certificate,
+                signature: Some(auth.signature),
+            })
+        }
+    }
+}
+
+/// Runs the flow; resolves to `{mode, reader, qualification, xml, voucher?,
+/// voucherComparison?}`.
+pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
+    let options = Options::from_js(options)?;
+    let origin = js::page_origin()
+        .ok_or_else(|| WebError::Environment("a page origin (location.origin)".into()))?;
+
+    options.progress("challenge", |_| {});
+    let nonce = challenge(&options).await?;
+
+    options.progress("card", |_| {});
+    let result = options
+        .bridge
+        .request("listReaders", None, REQUEST_TIMEOUT_MS)
+        .await?;
+    let readers = readers_from_js(&js::get(&result, "readers"))?;
+    let reader = choose_reader(&readers, options.reader.as_deref())?;
+    let session = SessionInner::open(options.bridge.clone(), reader.clone()).await?;
+    let proof = card_step(&options, &session, &nonce).await;
+    // Release the card whatever happened; a failure to release changes nothing for the
+    // caller.
+    let _ = session.disconnect().await;
+    let proof = proof?;
+
+    options.progress("confirmation", |_| {});
+    let body = Object::new();
+    js::set(&body, "mode", options.mode.as_str());
+    js::set(&body, "certificate", BASE64.encode(&proof.certificate));
+    if let Some(signature) = &proof.signature {
+        js::set(&body, "signature", BASE64.encode(signature));
+    }
+    js::set(&body, "nonce", nonce.as_str());
+    js::set(&body, "origin", origin.as_str());
+    if let Some(operator) = &options.operator {
+        js::set(&body, "operator", operator.as_str());
+    }
+    let body = js_sys::JSON::stringify(&body)
+        .map(String::from)
+        .map_err(|_| WebError::InvalidArgument("the confirmation is not serialisable".into()))?;
+    let answer = post(&options, "/api/v1/confirmations", Some(body)).await?;
+    if !is_success(answer.status) {
+        return Err(service_failure(&answer));
+    }
+    let xml = decode_bytes(&answer.body).map_err(|e| WebError::ServiceBadResponse {
+        status: answer.status,
+        detail: e.to_string(),
+    })?;
+    let msg = oqs::parse_str(&xml).map_err(|e| WebError::ServiceBadResponse {
+        status: answer.status,
+        detail: e.to_string(),
+    })?;
+    if msg.is_error() {
+        return Err(service_error(answer.status, &msg));
+    }
+
+    let out = Object::new();
+    js::set(&out, "mode", options.mode.as_str());
+    js::set(&out, "reader", reader.as_str());
+    js::set(&out, "qualification", message_to_js(&msg));
+    js::set(&out, "xml", xml);
+    if let Some(voucher) = &options.voucher {
+        js::set(&out, "voucher", options.voucher_js.clone());
+        let comparison = best_comparison(
+            &voucher.fields(),
+            msg.results().iter().map(|r| r.voucher_fields()),
+        );
+        if let Some(c) = comparison {
+            js::set(
+                &out,
+                "voucherComparison",
+                js::to_js(&VoucherComparisonView::new(&c)),
+            );
+        }
+    }
+    options.progress("done", |event| {
+        if let Some(v) = msg.message_body.qualification_validity.as_ref() {
+            js::set(event, "qualificationValidity", v.raw());
+        }
+    });
+    Ok(out.into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn reader(name: &str, state: &str) -> Reader {
+        Reader {
+            name: name.into(),
+            state: state.into(),
+            atr: None,
+        }
+    }
+
+    #[test]
+    fn the_only_card_is_chosen() {
+        let readers = [reader("A", "empty"), reader("B", "present")];
+        assert_eq!(choose_reader(&readers, None).unwrap(), "B");
+    }
+
+    #[test]
+    fn no_card_several_cards_and_unknown_readers_are_errors() {
+        assert_eq!(choose_reader(&[], None).unwrap_err().code(), "no-card");
+        let empty = [reader("A", "empty"), reader("B", "mute")];
+        assert_eq!(choose_reader(&empty, None).unwrap_err().code(), "no-card");
+        let two = [reader("A", "present"), reader("B", "inuse")];
+        let e = choose_reader(&two, None).unwrap_err();
+        assert_eq!(e.code(), "several-cards");
+        assert_eq!(e, WebError::SeveralCards(vec!["A".into(), "B".into()]));
+        assert_eq!(choose_reader(&two, Some("B")).unwrap(), "B");
+        assert_eq!(
+            choose_reader(&two, Some("C")).unwrap_err().code(),
+            "no-reader"
+        );
+        assert_eq!(
+            choose_reader(&empty, Some("A")).unwrap_err().code(),
+            "no-card"
+        );
+    }
+}

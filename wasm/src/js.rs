@@ -1,0 +1,111 @@
+//! Small glue between Rust values and plain JS objects.
+
+use js_sys::{Function, Object, Reflect, Uint8Array};
+use serde::Serialize;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::error::{WebError, WebResult};
+
+/// `value[key]`, `undefined` when `value` is not an object.
+pub fn get(value: &JsValue, key: &str) -> JsValue {
+    if !value.is_object() && !value.is_function() {
+        return JsValue::UNDEFINED;
+    }
+    Reflect::get(value, &JsValue::from_str(key)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// `object[key] = value` on an object this module created.
+pub fn set(object: &Object, key: &str, value: impl Into<JsValue>) {
+    // Defining a property on a plain object this module made cannot throw.
+    let _ = Reflect::set(object, &JsValue::from_str(key), &value.into());
+}
+
+/// `value[key]` as a string; `None` when absent (`undefined`/`null`), an error when present
+/// but not a string.
+pub fn opt_string(value: &JsValue, key: &str) -> WebResult<Option<String>> {
+    let v = get(value, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.as_string()
+        .map(Some)
+        .ok_or_else(|| WebError::InvalidArgument(format!("`{key}` must be a string")))
+}
+
+/// `value[key]` as a required string.
+pub fn req_string(value: &JsValue, key: &str) -> WebResult<String> {
+    opt_string(value, key)?.ok_or_else(|| WebError::InvalidArgument(format!("`{key}` is required")))
+}
+
+/// `value[key]` as a boolean (absent → `false`).
+pub fn opt_bool(value: &JsValue, key: &str) -> WebResult<bool> {
+    let v = get(value, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(false);
+    }
+    v.as_bool()
+        .ok_or_else(|| WebError::InvalidArgument(format!("`{key}` must be a boolean")))
+}
+
+/// `value[key]` as a function, if present.
+pub fn opt_function(value: &JsValue, key: &str) -> WebResult<Option<Function>> {
+    let v = get(value, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    v.dyn_into::<Function>()
+        .map(Some)
+        .map_err(|_| WebError::InvalidArgument(format!("`{key}` must be a function")))
+}
+
+/// `value[key]` as a non-negative number, if present.
+pub fn opt_u32(value: &JsValue, key: &str) -> WebResult<Option<u32>> {
+    let v = get(value, key);
+    if v.is_undefined() || v.is_null() {
+        return Ok(None);
+    }
+    match v.as_f64() {
+        Some(n) if n >= 0.0 && n <= f64::from(u32::MAX) && n.fract() == 0.0 => Ok(Some(n as u32)),
+        _ => Err(WebError::InvalidArgument(format!(
+            "`{key}` must be a non-negative integer"
+        ))),
+    }
+}
+
+/// A Rust value as a plain JS value: objects (not `Map`s), `null` for `None`.
+pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
+    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
+    // The values serialized here are trees of strings, numbers, booleans, options, vectors
+    // and string-keyed maps: the JSON-compatible serializer accepts all of them.
+    value.serialize(&serializer).unwrap_or(JsValue::NULL)
+}
+
+/// A copy of bytes as a `Uint8Array`.
+pub fn bytes(data: &[u8]) -> JsValue {
+    Uint8Array::from(data).into()
+}
+
+/// Calls a listener, ignoring what it throws (a page's bug must not break the module).
+pub fn notify(listener: &Function, arg: &JsValue) {
+    let _ = listener.call1(&JsValue::UNDEFINED, arg);
+}
+
+/// The global object's `key` (works in windows and workers).
+pub fn global(key: &str) -> JsValue {
+    get(&js_sys::global(), key)
+}
+
+/// The page's origin (`location.origin`), if there is one.
+pub fn page_origin() -> Option<String> {
+    get(&global("location"), "origin")
+        .as_string()
+        .filter(|o| o != "null")
+}
+
+/// A JS number as JS prints it (so the module carries no float formatting code).
+pub fn number_text(value: &JsValue) -> String {
+    js_sys::Number::from(value.clone())
+        .to_string_with_radix(10)
+        .map(String::from)
+        .unwrap_or_default()
+}

@@ -1,0 +1,134 @@
+//! # myna-web — the browser module (npm package `myna-web`)
+//!
+//! The thin JavaScript surface over `myna-core`: a client for the local `myna-bridge`
+//! (WebSocket, protocol v1), the eligibility flow against an eligibility service, the
+//! `XmlMsg` parser and 受診券照合 from the core, and the 資格情報 panel.
+//!
+//! ```text
+//! page ──connectBridge──▶ Bridge ──ws JSON frames──▶ myna-bridge ──PC/SC──▶ card
+//!        confirmQualification: challenge (service) → card (bridge) → confirmation (service)
+//!        → core oqs::parse → JSON view → renderQualification (DOM text nodes)
+//! ```
+//!
+//! ## What it does and does not do
+//! - Card reads run the core's JPKI-AP operations over a transport whose every APDU is a
+//!   bridge `transmit` frame; the bridge's policy decides what reaches the card. PIN checks
+//!   and signing run **inside the bridge** (`authenticate`): the page hands over the PIN once
+//!   and never retries it.
+//! - No protocol logic is written here: APDUs, status words, `XmlMsg`, code tables,
+//!   identifiers, 和暦 and X.509 come from `myna-core`. This crate converts between JS values
+//!   and core types, moves frames, and builds DOM nodes.
+//! - No storage, no logging of results or PINs, no network beyond the bridge URL and the
+//!   service URL the page gives.
+//!
+//! ## Errors
+//! Every rejection is a JS `Error` named `MynaWebError` with a stable `code`
+//! ([`error::WebError::code`]); bridge codes pass through unchanged.
+//!
+//! ## Threading
+//! Single-threaded (the page's event loop): shared state is `Rc`/`RefCell`, futures are
+//! `!Send` and run with `wasm_bindgen_futures`.
+
+#![forbid(unsafe_code)]
+
+pub mod bridge;
+pub mod certificate;
+pub mod error;
+pub mod flow;
+mod http;
+mod js;
+pub mod qualification;
+pub mod render;
+pub mod session;
+mod types;
+pub mod view;
+
+use js_sys::Promise;
+use wasm_bindgen::prelude::*;
+use web_sys::Element;
+
+use crate::error::{WebError, WebResult};
+
+fn throw<T>(result: WebResult<T>) -> Result<T, JsValue> {
+    result.map_err(JsValue::from)
+}
+
+/// `connectBridge(url, options?)` → `Promise<Bridge>`.
+#[wasm_bindgen(js_name = connectBridge, unchecked_return_type = "Promise<Bridge>")]
+pub fn connect_bridge(
+    url: String,
+    #[wasm_bindgen(unchecked_optional_param_type = "ConnectBridgeOptions")] options: JsValue,
+) -> Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        bridge::connect_bridge(&url, &options)
+            .await
+            .map(JsValue::from)
+            .map_err(JsValue::from)
+    })
+}
+
+/// `parseCertificate(der)` → the certificate's facts; throws `invalid-certificate`.
+#[wasm_bindgen(js_name = parseCertificate, unchecked_return_type = "CertificateInfo")]
+pub fn parse_certificate(der: &[u8]) -> Result<JsValue, JsValue> {
+    throw(certificate::parse(der))
+}
+
+/// `parseQualificationXml(input)` → the `XmlMsg` tree.
+#[wasm_bindgen(js_name = parseQualificationXml, unchecked_return_type = "XmlMsg")]
+pub fn parse_qualification_xml(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | ArrayBuffer")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    throw(qualification::parse_input(&input).map(|msg| qualification::message_to_js(&msg)))
+}
+
+/// `confirmQualification(options)` → `Promise<QualificationResult>`.
+#[wasm_bindgen(js_name = confirmQualification, unchecked_return_type = "Promise<QualificationResult>")]
+pub fn confirm_qualification(
+    #[wasm_bindgen(unchecked_param_type = "ConfirmQualificationOptions")] options: JsValue,
+) -> Promise {
+    wasm_bindgen_futures::future_to_promise(async move {
+        flow::confirm_qualification(&options)
+            .await
+            .map_err(JsValue::from)
+    })
+}
+
+/// `renderQualification(element, result, options?)` → the panel element.
+#[wasm_bindgen(js_name = renderQualification)]
+pub fn render_qualification(
+    element: &Element,
+    #[wasm_bindgen(unchecked_param_type = "QualificationResult | XmlMsg")] result: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "RenderOptions")] options: JsValue,
+) -> Result<web_sys::HtmlElement, JsValue> {
+    throw(render::render(element, &result, &options)).map(JsCast::unchecked_into)
+}
+
+/// `copyText(result)` → the tab-separated text the panel's copy button copies.
+#[wasm_bindgen(js_name = copyText)]
+pub fn copy_text(
+    #[wasm_bindgen(unchecked_param_type = "QualificationResult | XmlMsg")] result: JsValue,
+) -> Result<String, JsValue> {
+    throw(render::copy_text_js(&result))
+}
+
+/// `validateInsurerNumber(s)` → whether `s` is a valid 保険者番号 (8 digits, or 6 for 国保,
+/// with the right check digit).
+#[wasm_bindgen(js_name = validateInsurerNumber)]
+pub fn validate_insurer_number(s: &str) -> bool {
+    myna_core::identifiers::validate_insurer_number(s)
+}
+
+/// `toWareki("20190501")` → `"令和元年5月1日"`; throws `invalid-date`.
+#[wasm_bindgen(js_name = toWareki)]
+pub fn to_wareki(yyyymmdd: &str) -> Result<String, JsValue> {
+    throw(myna_core::wareki::to_wareki(yyyymmdd).map_err(WebError::from))
+}
+
+/// `compareVoucher(voucher, result)` → the 受診券照合 field by field.
+#[wasm_bindgen(js_name = compareVoucher, unchecked_return_type = "VoucherComparison")]
+pub fn compare_voucher(
+    #[wasm_bindgen(unchecked_param_type = "Voucher")] voucher: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "QualificationResult | XmlMsg")] result: JsValue,
+) -> Result<JsValue, JsValue> {
+    throw(qualification::compare_voucher_js(&voucher, &result))
+}

@@ -1,0 +1,399 @@
+//! `renderQualification`: the 資格情報 panel, built node by node.
+//!
+//! Every value goes into a text node (never markup), so a hostile name or message cannot
+//! inject anything. The panel is a `<section lang="ja">` with a heading, the validity in a
+//! `role="status"` paragraph, notices, the 受診券照合 when a voucher is known, one `<dl>` per
+//! section (資格情報 / 高齢受給者証 / 限度額適用認定証), and a copy button. Styling is by
+//! class names and the CSS variables of `myna-web.css`. No network, no storage.
+
+use std::cell::Cell;
+
+use js_sys::{Function, Promise, Reflect};
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{Document, Element, Event, HtmlElement};
+
+use crate::error::{WebError, WebResult};
+use crate::js;
+use crate::qualification::{best_comparison, view_from_js, voucher_from_js};
+use crate::view::{self, QualificationView, Section, Status, VoucherComparisonView};
+
+/// The expando property holding a copy button's text.
+const COPY_TEXT: &str = "__mynaCopyText";
+/// The expando property holding a copy button's status element.
+const COPY_STATUS: &str = "__mynaCopyStatus";
+
+thread_local! {
+    static NEXT_PANEL: Cell<u32> = const { Cell::new(1) };
+    /// One click handler for every copy button (so rendering leaks no closure).
+    static COPY_HANDLER: Closure<dyn FnMut(Event)> = Closure::new(on_copy_click);
+}
+
+struct RenderOptions {
+    copy_button: bool,
+    heading_level: u8,
+    title: String,
+    voucher: Option<view::VoucherView>,
+}
+
+impl RenderOptions {
+    fn from_js(options: &JsValue) -> WebResult<Self> {
+        if !(options.is_undefined() || options.is_null() || options.is_object()) {
+            return Err(WebError::InvalidArgument(
+                "options must be an object".into(),
+            ));
+        }
+        let copy_button = match js::get(options, "copyButton") {
+            v if v.is_undefined() || v.is_null() => true,
+            v => v.as_bool().ok_or_else(|| {
+                WebError::InvalidArgument("`copyButton` must be a boolean".into())
+            })?,
+        };
+        let heading_level = match js::opt_u32(options, "headingLevel")? {
+            None => 2,
+            Some(l @ 1..=5) => l as u8,
+            Some(_) => {
+                return Err(WebError::InvalidArgument(
+                    "`headingLevel` must be 1 to 5".into(),
+                ));
+            }
+        };
+        Ok(RenderOptions {
+            copy_button,
+            heading_level,
+            title: js::opt_string(options, "title")?.unwrap_or_else(|| "資格確認結果".into()),
+            voucher: voucher_from_js(&js::get(options, "voucher"))?,
+        })
+    }
+}
+
+/// Builds elements in one document.
+struct Builder {
+    doc: Document,
+    id: u32,
+    next: Cell<u32>,
+}
+
+impl Builder {
+    fn el(&self, tag: &str, class: &str) -> WebResult<Element> {
+        let e = self
+            .doc
+            .create_element(tag)
+            .map_err(|_| WebError::Environment(format!("document.createElement({tag})")))?;
+        if !class.is_empty() {
+            e.set_class_name(class);
+        }
+        Ok(e)
+    }
+
+    /// An element with a text child.
+    fn text_el(&self, tag: &str, class: &str, text: &str) -> WebResult<Element> {
+        let e = self.el(tag, class)?;
+        e.set_text_content(Some(text));
+        Ok(e)
+    }
+
+    fn append(&self, parent: &Element, child: &Element) -> WebResult<()> {
+        parent
+            .append_child(child)
+            .map(|_| ())
+            .map_err(|_| WebError::Environment("Node.appendChild".into()))
+    }
+
+    fn attr(&self, e: &Element, name: &str, value: &str) -> WebResult<()> {
+        e.set_attribute(name, value)
+            .map_err(|_| WebError::Environment("Element.setAttribute".into()))
+    }
+
+    /// A unique id inside this panel.
+    fn new_id(&self, what: &str) -> String {
+        let n = self.next.get();
+        self.next.set(n + 1);
+        format!("myna-{}-{what}-{n}", self.id)
+    }
+
+    fn heading(&self, level: u8, class: &str, text: &str) -> WebResult<(Element, String)> {
+        let h = self.text_el(&format!("h{}", level.min(6)), class, text)?;
+        let id = self.new_id("h");
+        self.attr(&h, "id", &id)?;
+        Ok((h, id))
+    }
+
+    /// `<dl>` of label/value pairs, each pair in a `<div>` (valid HTML, easy to lay out).
+    fn fields(&self, rows: &[(String, Option<String>, &str)]) -> WebResult<Element> {
+        let dl = self.el("dl", "myna-fields")?;
+        for (label, value, modifier) in rows {
+            let class = if modifier.is_empty() {
+                "myna-field".to_string()
+            } else {
+                format!("myna-field myna-field--{modifier}")
+            };
+            let item = self.el("div", &class)?;
+            self.append(&item, &self.text_el("dt", "myna-field__label", label)?)?;
+            let dd = match value {
+                Some(v) => self.text_el("dd", "myna-field__value", v)?,
+                None => self.text_el(
+                    "dd",
+                    "myna-field__value myna-field__value--missing",
+                    "記載なし",
+                )?,
+            };
+            self.append(&item, &dd)?;
+            self.append(&dl, &item)?;
+        }
+        Ok(dl)
+    }
+
+    fn section(&self, level: u8, section: &Section) -> WebResult<Element> {
+        let s = self.el(
+            "section",
+            &format!("myna-section myna-section--{}", section.kind.class()),
+        )?;
+        let (h, id) = self.heading(level, "myna-section__title", section.kind.title())?;
+        self.attr(&s, "aria-labelledby", &id)?;
+        self.append(&s, &h)?;
+        let rows: Vec<(String, Option<String>, &str)> = section
+            .rows
+            .iter()
+            .map(|r| {
+                let modifier = match r.label {
+                    "負担割合" => "ratio",
+                    "氏名" => "name",
+                    _ => "",
+                };
+                (r.label.to_string(), r.value.display(), modifier)
+            })
+            .collect();
+        self.append(&s, &self.fields(&rows)?)?;
+        Ok(s)
+    }
+
+    fn voucher(&self, level: u8, c: &VoucherComparisonView) -> WebResult<Element> {
+        let state = if c.has_mismatch {
+            "mismatch"
+        } else if c.is_match {
+            "match"
+        } else {
+            "incomplete"
+        };
+        let s = self.el("section", &format!("myna-voucher myna-voucher--{state}"))?;
+        let (h, id) = self.heading(level, "myna-section__title", "受診券照合")?;
+        self.attr(&s, "aria-labelledby", &id)?;
+        self.append(&s, &h)?;
+        let summary = match state {
+            "mismatch" => "受診券と一致しない項目があります",
+            "match" => "受診券の保険者番号・番号と一致しています",
+            _ => "照合に必要な項目（保険者番号・番号）がそろっていません",
+        };
+        let p = self.text_el("p", "myna-voucher__summary", summary)?;
+        self.append(&s, &p)?;
+        let rows = [
+            ("保険者番号", c.insurer_number, c.labels.insurer_number),
+            ("記号", c.insured_card_symbol, c.labels.insured_card_symbol),
+            (
+                "番号",
+                c.insured_identification_number,
+                c.labels.insured_identification_number,
+            ),
+            (
+                "枝番",
+                c.insured_branch_number,
+                c.labels.insured_branch_number,
+            ),
+        ];
+        let rows: Vec<(String, Option<String>, &str)> = rows
+            .iter()
+            .map(|(label, outcome, text)| (label.to_string(), Some(text.to_string()), *outcome))
+            .collect();
+        self.append(&s, &self.fields(&rows)?)?;
+        if let Some(error) = &c.voucher_insurer_number_error {
+            let p = self.text_el(
+                "p",
+                "myna-voucher__note",
+                &format!("受診券の保険者番号が正しくありません（{error}）"),
+            )?;
+            self.append(&s, &p)?;
+        }
+        Ok(s)
+    }
+}
+
+/// `renderQualification(element, result, options)`: replaces `element`'s content with the
+/// panel and returns the panel.
+pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResult<Element> {
+    let options = RenderOptions::from_js(options)?;
+    let (view, carried_voucher) = view_from_js(result)?;
+    let voucher = options.voucher.clone().or(carried_voucher);
+    let doc = element
+        .owner_document()
+        .ok_or_else(|| WebError::InvalidArgument("the element is not in a document".into()))?;
+    let id = NEXT_PANEL.with(|n| {
+        let id = n.get();
+        n.set(id + 1);
+        id
+    });
+    let b = Builder {
+        doc,
+        id,
+        next: Cell::new(1),
+    };
+    let level = options.heading_level;
+    let (status, status_label) = view.status();
+
+    let panel = b.el(
+        "section",
+        &format!("myna-panel myna-panel--{}", status.class()),
+    )?;
+    b.attr(&panel, "lang", "ja")?;
+    let (title, title_id) = b.heading(level, "myna-panel__title", &options.title)?;
+    b.attr(&panel, "aria-labelledby", &title_id)?;
+    b.append(&panel, &title)?;
+
+    let status_el = b.el("p", &format!("myna-status myna-status--{}", status.class()))?;
+    b.attr(&status_el, "role", "status")?;
+    b.append(
+        &status_el,
+        &b.text_el("span", "myna-status__label", "資格有効性")?,
+    )?;
+    b.append(
+        &status_el,
+        &b.text_el("strong", "myna-status__value", &status_label)?,
+    )?;
+    b.append(&panel, &status_el)?;
+
+    if let Some(date) = view.message_header.qualification_confirmation_date.get() {
+        let meta = b.text_el(
+            "p",
+            "myna-meta",
+            &format!("確認日 {}", view::display_date(date)),
+        )?;
+        b.append(&panel, &meta)?;
+    }
+
+    if status == Status::Error {
+        let header = &view.message_header;
+        let body = &view.message_body;
+        let code = header
+            .error_code
+            .get()
+            .or(body.processing_result_code.get());
+        let message = header
+            .error_message
+            .get()
+            .or(body.processing_result_message.get());
+        let text = match (code, message) {
+            (Some(c), Some(m)) => format!("{m}（{c}）"),
+            (Some(c), None) => format!("エラーコード {c}"),
+            (None, Some(m)) => m.to_string(),
+            (None, None) => "照会でエラーが発生しました".to_string(),
+        };
+        let p = b.text_el("p", "myna-error", &text)?;
+        b.attr(&p, "role", "alert")?;
+        b.append(&panel, &p)?;
+    } else if let Some(notice) = view.message_body.processing_result_message.get() {
+        let notices = b.el("div", "myna-notices")?;
+        b.attr(&notices, "role", "note")?;
+        b.append(&notices, &b.text_el("p", "myna-notice", notice)?)?;
+        b.append(&panel, &notices)?;
+    }
+
+    if let Some(voucher) = &voucher {
+        let comparison = best_comparison(
+            &voucher.fields(),
+            view.message_body
+                .result_list
+                .iter()
+                .map(|r| r.voucher_fields()),
+        );
+        if let Some(c) = comparison {
+            b.append(
+                &panel,
+                &b.voucher(level + 1, &VoucherComparisonView::new(&c))?,
+            )?;
+        }
+    }
+
+    let results = &view.message_body.result_list;
+    for (i, result) in results.iter().enumerate() {
+        let container = if results.len() > 1 {
+            let article = b.el("article", "myna-result")?;
+            b.attr(
+                &article,
+                "aria-label",
+                &format!("該当資格 {} / {}", i + 1, results.len()),
+            )?;
+            b.append(&panel, &article)?;
+            article
+        } else {
+            panel.clone()
+        };
+        for section in view::sections(result) {
+            b.append(&container, &b.section(level + 1, &section)?)?;
+        }
+    }
+
+    if options.copy_button {
+        b.append(&panel, &copy_controls(&b, &view)?)?;
+    }
+
+    element.set_text_content(None);
+    b.append(element, &panel)?;
+    Ok(panel)
+}
+
+fn copy_controls(b: &Builder, view: &QualificationView) -> WebResult<Element> {
+    let actions = b.el("div", "myna-actions")?;
+    let button = b.text_el("button", "myna-copy", "資格情報をコピー")?;
+    b.attr(&button, "type", "button")?;
+    let status = b.el("span", "myna-copy__status")?;
+    b.attr(&status, "role", "status")?;
+    b.attr(&status, "aria-live", "polite")?;
+    let set = |key: &str, value: &JsValue| {
+        Reflect::set(&button, &JsValue::from_str(key), value)
+            .map(|_| ())
+            .map_err(|_| WebError::Environment("expando property".into()))
+    };
+    set(COPY_TEXT, &JsValue::from_str(&view::copy_text(view)))?;
+    set(COPY_STATUS, &status)?;
+    COPY_HANDLER.with(|handler| {
+        button
+            .add_event_listener_with_callback("click", handler.as_ref().unchecked_ref())
+            .map_err(|_| WebError::Environment("addEventListener".into()))
+    })?;
+    b.append(&actions, &button)?;
+    b.append(&actions, &status)?;
+    Ok(actions)
+}
+
+fn on_copy_click(event: Event) {
+    let Some(button) = event.current_target() else {
+        return;
+    };
+    let button: JsValue = button.into();
+    let text = js::get(&button, COPY_TEXT);
+    let status = js::get(&button, COPY_STATUS).dyn_into::<HtmlElement>().ok();
+    let clipboard = js::get(&js::global("navigator"), "clipboard");
+    let write = js::get(&clipboard, "writeText").dyn_into::<Function>().ok();
+    let promise = write
+        .and_then(|w| w.call1(&clipboard, &text).ok())
+        .and_then(|p| p.dyn_into::<Promise>().ok());
+    wasm_bindgen_futures::spawn_local(async move {
+        let ok = match promise {
+            Some(p) => JsFuture::from(p).await.is_ok(),
+            None => false,
+        };
+        if let Some(status) = status {
+            status.set_text_content(Some(if ok {
+                "コピーしました"
+            } else {
+                "コピーできませんでした"
+            }));
+        }
+    });
+}
+
+/// `copyText(result)`: the text the copy button puts on the clipboard.
+pub fn copy_text_js(result: &JsValue) -> WebResult<String> {
+    let (view, _) = view_from_js(result)?;
+    Ok(view::copy_text(&view))
+}

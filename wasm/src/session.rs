@@ -1,0 +1,306 @@
+//! A card session over the bridge: raw `transmit`, the core's JPKI-AP reads over it, and the
+//! bridge's own `pinStatus` / `authenticate` (PIN and signing stay inside the bridge).
+
+use std::rc::Rc;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
+use js_sys::{Object, Uint8Array};
+use myna_core::jpki::{self, JpkiError, Pin};
+use myna_core::transport::{Transport, TransportError, TransportErrorKind};
+use wasm_bindgen::prelude::*;
+
+use crate::bridge::{AUTHENTICATE_TIMEOUT_MS, BridgeInner, REQUEST_TIMEOUT_MS};
+use crate::error::{WebError, WebResult};
+use crate::js;
+
+/// What `authenticate` returns.
+pub struct Authentication {
+    /// The auth certificate, DER.
+    pub certificate: Vec<u8>,
+    /// RSASSA-PKCS1-v1_5 over the bound message.
+    pub signature: Vec<u8>,
+    /// `RS256`.
+    pub algorithm: String,
+}
+
+/// The shared state of one card session.
+pub(crate) struct SessionInner {
+    bridge: Rc<BridgeInner>,
+    reader: String,
+    handle: u32,
+    generation: u32,
+}
+
+impl SessionInner {
+    /// Opens a session on the card in `reader`.
+    pub(crate) async fn open(bridge: Rc<BridgeInner>, reader: String) -> WebResult<Self> {
+        let generation = bridge.generation();
+        let params = Object::new();
+        js::set(&params, "reader", reader.as_str());
+        let result = bridge
+            .request("connect", Some(params.into()), REQUEST_TIMEOUT_MS)
+            .await?;
+        let handle = js::get(&result, "handle")
+            .as_f64()
+            .filter(|h| *h >= 0.0 && *h <= f64::from(u32::MAX))
+            .ok_or_else(|| WebError::BadFrame("connect: no handle".into()))?
+            as u32;
+        Ok(SessionInner {
+            bridge,
+            reader,
+            handle,
+            generation,
+        })
+    }
+
+    async fn call(&self, method: &str, params: Object, timeout_ms: u32) -> WebResult<JsValue> {
+        if self.bridge.generation() != self.generation {
+            return Err(WebError::ConnectionLost(
+                "this card session belongs to an earlier connection to the bridge; connect to \
+                 the card again"
+                    .into(),
+            ));
+        }
+        js::set(&params, "handle", self.handle);
+        self.bridge
+            .request(method, Some(params.into()), timeout_ms)
+            .await
+    }
+
+    /// One APDU through the bridge (its policy applies).
+    pub(crate) async fn transmit(&self, apdu: &[u8]) -> WebResult<Vec<u8>> {
+        let params = Object::new();
+        js::set(&params, "apdu", hex::encode_upper(apdu));
+        let result = self.call("transmit", params, REQUEST_TIMEOUT_MS).await?;
+        let response = js::get(&result, "response")
+            .as_string()
+            .ok_or_else(|| WebError::BadFrame("transmit: no response".into()))?;
+        hex::decode(response)
+            .map_err(|_| WebError::BadFrame("transmit: response is not hex".into()))
+    }
+
+    /// Runs a core JPKI-AP operation over this session.
+    async fn jpki<T, F>(&self, operation: F) -> WebResult<T>
+    where
+        F: AsyncFnOnce(&mut BridgeTransport<'_>) -> Result<T, JpkiError>,
+    {
+        let mut transport = BridgeTransport {
+            session: self,
+            failure: None,
+        };
+        match operation(&mut transport).await {
+            Ok(v) => Ok(v),
+            Err(JpkiError::Transport(e)) => Err(transport
+                .failure
+                .take()
+                .unwrap_or(WebError::Card(JpkiError::Transport(e)))),
+            Err(e) => Err(WebError::Card(e)),
+        }
+    }
+
+    /// The auth certificate (EF `000A`), by the core's JPKI-AP reads over `transmit`.
+    pub(crate) async fn read_auth_certificate(&self) -> WebResult<Vec<u8>> {
+        self.jpki(async |t| jpki::read_auth_certificate(t).await)
+            .await
+    }
+
+    /// The CA certificate of the auth certificate (EF `000B`).
+    pub(crate) async fn read_auth_ca_certificate(&self) -> WebResult<Vec<u8>> {
+        self.jpki(async |t| jpki::read_auth_ca_certificate(t).await)
+            .await
+    }
+
+    /// Tries left, without using one (the bridge's `pinStatus`).
+    pub(crate) async fn pin_status(&self) -> WebResult<(u8, bool)> {
+        let result = self
+            .call("pinStatus", Object::new(), REQUEST_TIMEOUT_MS)
+            .await?;
+        let remaining = js::get(&result, "remaining")
+            .as_f64()
+            .filter(|n| (0.0..=255.0).contains(n))
+            .ok_or_else(|| WebError::BadFrame("pinStatus: no remaining".into()))?;
+        let blocked = js::get(&result, "blocked")
+            .as_bool()
+            .unwrap_or(remaining == 0.0);
+        Ok((remaining as u8, blocked))
+    }
+
+    /// The bridge's `authenticate`: one PIN try at most, then the signature over the bound
+    /// message. The PIN format is checked here first, so a typo never reaches the card.
+    pub(crate) async fn authenticate(
+        &self,
+        nonce: &str,
+        pin: &str,
+        allow_last_attempt: bool,
+    ) -> WebResult<Authentication> {
+        Pin::auth(pin)?;
+        let params = Object::new();
+        js::set(&params, "nonce", nonce);
+        js::set(&params, "pin", pin);
+        js::set(&params, "allowLastAttempt", allow_last_attempt);
+        let result = self
+            .call("authenticate", params, AUTHENTICATE_TIMEOUT_MS)
+            .await?;
+        let field = |key: &str| -> WebResult<Vec<u8>> {
+            let text = js::get(&result, key)
+                .as_string()
+                .ok_or_else(|| WebError::BadFrame(format!("authenticate: no {key}")))?;
+            BASE64
+                .decode(text.as_bytes())
+                .map_err(|_| WebError::BadFrame(format!("authenticate: {key} is not base64")))
+        };
+        Ok(Authentication {
+            certificate: field("certificate")?,
+            signature: field("signature")?,
+            algorithm: js::get(&result, "algorithm")
+                .as_string()
+                .unwrap_or_else(|| "RS256".into()),
+        })
+    }
+
+    /// Releases the handle.
+    pub(crate) async fn disconnect(&self) -> WebResult<()> {
+        self.call("disconnect", Object::new(), REQUEST_TIMEOUT_MS)
+            .await
+            .map(|_| ())
+    }
+}
+
+/// The core's [`Transport`] over a session: each APDU becomes a `transmit` frame. The
+/// bridge's error is kept, so the caller sees its exact code (`card-removed`,
+/// `policy-denied`, `connection-lost`, …) rather than the transport kind.
+pub(crate) struct BridgeTransport<'a> {
+    session: &'a SessionInner,
+    failure: Option<WebError>,
+}
+
+impl Transport for BridgeTransport<'_> {
+    async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        match self.session.transmit(command).await {
+            Ok(response) => Ok(response),
+            Err(e) => {
+                let kind = TransportErrorKind::from_code(e.code());
+                let error = TransportError::new(kind, e.to_string());
+                self.failure = Some(e);
+                Err(error)
+            }
+        }
+    }
+}
+
+/// A session on one card, made by `bridge.connect(reader)`.
+#[wasm_bindgen]
+pub struct CardSession {
+    inner: Rc<SessionInner>,
+}
+
+fn promise<F>(future: F) -> js_sys::Promise
+where
+    F: Future<Output = WebResult<JsValue>> + 'static,
+{
+    wasm_bindgen_futures::future_to_promise(async move { future.await.map_err(JsValue::from) })
+}
+
+impl CardSession {
+    pub(crate) async fn open(bridge: Rc<BridgeInner>, reader: String) -> WebResult<CardSession> {
+        Ok(CardSession {
+            inner: Rc::new(SessionInner::open(bridge, reader).await?),
+        })
+    }
+}
+
+#[wasm_bindgen]
+impl CardSession {
+    /// The reader this session is on.
+    #[wasm_bindgen(getter)]
+    pub fn reader(&self) -> String {
+        self.inner.reader.clone()
+    }
+
+    /// The bridge's handle.
+    #[wasm_bindgen(getter)]
+    pub fn handle(&self) -> u32 {
+        self.inner.handle
+    }
+
+    /// Sends one command APDU; resolves to the response APDU (data + SW1SW2). The bridge's
+    /// policy refuses anything outside the eligibility profile (`policy-denied`).
+    #[wasm_bindgen(unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn transmit(&self, apdu: &[u8]) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        let apdu = apdu.to_vec();
+        promise(async move { Ok(js::bytes(&inner.transmit(&apdu).await?)) })
+    }
+
+    /// Reads the user-authentication certificate (利用者証明用電子証明書), DER.
+    #[wasm_bindgen(js_name = readAuthCertificate, unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn read_auth_certificate(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        promise(async move { Ok(js::bytes(&inner.read_auth_certificate().await?)) })
+    }
+
+    /// Reads the CA certificate that issued the auth certificate, DER.
+    #[wasm_bindgen(js_name = readAuthCaCertificate, unchecked_return_type = "Promise<Uint8Array>")]
+    pub fn read_auth_ca_certificate(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        promise(async move { Ok(js::bytes(&inner.read_auth_ca_certificate().await?)) })
+    }
+
+    /// The auth PIN's tries left, without using one: `{remaining, blocked}`.
+    #[wasm_bindgen(js_name = pinStatus, unchecked_return_type = "Promise<PinStatus>")]
+    pub fn pin_status(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let (remaining, blocked) = inner.pin_status().await?;
+            let status = Object::new();
+            js::set(&status, "remaining", remaining);
+            js::set(&status, "blocked", blocked);
+            Ok(status.into())
+        })
+    }
+
+    /// `authenticate({nonce, pin, allowLastAttempt})`: the bridge verifies the PIN once (never
+    /// a retry) and the card signs the nonce bound to this page's origin. Resolves to
+    /// `{certificate, signature, algorithm}`.
+    #[wasm_bindgen(unchecked_return_type = "Promise<Authentication>")]
+    pub fn authenticate(
+        &self,
+        #[wasm_bindgen(unchecked_param_type = "AuthenticateOptions")] options: JsValue,
+    ) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let nonce = js::req_string(&options, "nonce")?;
+            let pin = zeroize::Zeroizing::new(js::req_string(&options, "pin")?);
+            let allow = js::opt_bool(&options, "allowLastAttempt")?;
+            let auth = inner.authenticate(&nonce, &pin, allow).await?;
+            Ok(authentication_to_js(&auth))
+        })
+    }
+
+    /// Releases the session's handle.
+    #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
+    pub fn disconnect(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            inner.disconnect().await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+}
+
+fn authentication_to_js(auth: &Authentication) -> JsValue {
+    let out = Object::new();
+    js::set(
+        &out,
+        "certificate",
+        Uint8Array::from(auth.certificate.as_slice()),
+    );
+    js::set(
+        &out,
+        "signature",
+        Uint8Array::from(auth.signature.as_slice()),
+    );
+    js::set(&out, "algorithm", auth.algorithm.as_str());
+    out.into()
+}

@@ -1,0 +1,368 @@
+//! TypeScript declarations for the values that cross the boundary as plain objects
+//! (wasm-bindgen writes the classes and functions; these name their shapes).
+
+use wasm_bindgen::prelude::*;
+
+#[wasm_bindgen(typescript_custom_section)]
+const TYPES: &'static str = r#"
+/** Every error this module throws or rejects with. */
+export interface MynaWebError extends Error {
+  name: "MynaWebError";
+  code: ErrorCode;
+  /** PIN tries left (`pin-incorrect`, `last-attempt-needs-consent`, `pin-blocked`). */
+  remaining?: number;
+  /** HTTP status (`service-error`, `service-bad-response`). */
+  status?: number;
+  /** The eligibility service's `ErrorCode` (`service-error`). */
+  errorCode?: string;
+  /** The eligibility service's `ErrorMessage` (`service-error`). */
+  errorMessage?: string;
+  /** The readers holding a card (`several-cards`). */
+  readers?: string[];
+  /** The reader asked for (`no-reader`). */
+  reader?: string;
+  /** The address tried (`bridge-not-running`, `service-unreachable`). */
+  url?: string;
+  /** The page origin the bridge refused (`origin-refused`). */
+  origin?: string;
+  /** Protocol versions (`protocol-mismatch`). */
+  expected?: number;
+  found?: string;
+  /** Where a malformed XML document breaks (`oqs-*`). */
+  line?: number;
+  column?: number;
+  /** The card's status word, e.g. `"6A86"` (`card-error`). */
+  statusWord?: string;
+}
+
+export type ErrorCode =
+  // this module
+  | "invalid-argument" | "bridge-not-running" | "permission-denied" | "permission-pending"
+  | "origin-refused" | "protocol-mismatch" | "connection-lost" | "bridge-closed" | "timeout"
+  | "bad-frame" | "invalid-pin" | "no-card" | "no-reader" | "several-cards"
+  | "invalid-certificate" | "invalid-date" | "service-unreachable" | "service-error"
+  | "service-bad-response" | "unsupported-environment"
+  // the bridge (passed through)
+  | "bad-request" | "unknown-method" | "unknown-handle" | "card-removed" | "sharing-violation"
+  | "policy-denied" | "pin-incorrect" | "last-attempt-needs-consent" | "pin-blocked"
+  | "not-my-number-card" | "card-error" | "no-service" | "not-simulating" | "internal"
+  // the card, read through the core
+  | "security-status-not-satisfied"
+  // parsing an XmlMsg
+  | "oqs-too-large" | "oqs-unsupported-encoding" | "oqs-conflicting-encoding"
+  | "oqs-invalid-bytes" | "oqs-malformed" | "oqs-truncated" | "oqs-dtd" | "oqs-wrong-root"
+  | "oqs-missing-element" | "oqs-invalid-name"
+  | (string & {});
+
+/** A card reader as the bridge reports it. */
+export interface Reader {
+  name: string;
+  state: "empty" | "present" | "inuse" | "mute" | "unavailable";
+  /** The card's ATR in hex, when a card is in. */
+  atr?: string;
+}
+
+export type BridgeState = "connecting" | "connected" | "reconnecting" | "closed";
+
+export interface BridgeStateEvent {
+  state: BridgeState;
+  /** While connecting: the Local Network Access permission. */
+  permission?: "granted" | "prompt" | "denied" | "unsupported" | "not-applicable";
+  /** While reconnecting: the attempt (from 1) and the wait before it. */
+  attempt?: number;
+  delayMs?: number;
+  /** Why the connection was lost or closed. */
+  error?: MynaWebError;
+}
+
+export interface BridgeHello {
+  bridge: { name: string; version: string };
+  protocol: 1;
+  /** The origin the bridge saw for this page; it binds it into signatures. */
+  origin: string;
+  policy: string;
+  readers: Reader[];
+  /** Present when the bridge runs with `--simulate`. */
+  simulate?: { personas: string[] };
+}
+
+export interface ConnectBridgeOptions {
+  /** Reconnect after the connection is lost (default true). */
+  reconnect?: boolean;
+  /** Give up after this many reconnection attempts (default: never). */
+  maxReconnectAttempts?: number;
+  onStateChange?: (event: BridgeStateEvent) => void;
+  onReaders?: (readers: Reader[], service: boolean) => void;
+}
+
+export interface PinStatus {
+  remaining: number;
+  blocked: boolean;
+}
+
+export interface AuthenticateOptions {
+  /** The eligibility service's challenge nonce (43–128 base64url characters). */
+  nonce: string;
+  /** The patient's 4-digit PIN. Sent once; never retried. */
+  pin: string;
+  /** Consent to use the last try (required when one try is left). */
+  allowLastAttempt?: boolean;
+}
+
+export interface Authentication {
+  /** The user-authentication certificate, DER. */
+  certificate: Uint8Array;
+  /** RSASSA-PKCS1-v1_5 / SHA-256 over the origin- and nonce-bound message. */
+  signature: Uint8Array;
+  algorithm: "RS256";
+}
+
+/** The facts of an X.509 certificate. */
+export interface CertificateInfo {
+  /** Upper-case hex, no separators. */
+  serialNumber: string;
+  /** RFC 4514-style distinguished names, most significant first (e.g. "C=JP, O=JPKI, …"). */
+  subject: string;
+  issuer: string;
+  /** Their attributes in order. */
+  subjectAttributes: { type: string; value: string }[];
+  issuerAttributes: { type: string; value: string }[];
+  /** ISO 8601, UTC ("2025-01-01T00:00:00Z"). */
+  notBefore: string;
+  notAfter: string;
+  /** "RSA" or "EC". */
+  keyAlgorithm: string;
+  keyBits: number;
+  signatureAlgorithm: string;
+  /** A JPKI user-authentication certificate (利用者証明用電子証明書) by its profile. */
+  isJpkiAuth: boolean;
+  /** Why it is not, when it is not. */
+  jpkiProfileError?: string;
+  keyUsage: string[];
+  extendedKeyUsage: string[];
+  policies: string[];
+  isCa: boolean;
+}
+
+/** A 受診券's identifying fields (any may be omitted). */
+export interface Voucher {
+  insurerNumber?: string;
+  insuredCardSymbol?: string;
+  insuredIdentificationNumber?: string;
+  insuredBranchNumber?: string;
+}
+
+export type FieldMatch = "match" | "mismatch" | "not-given";
+
+/** 受診券照合: each field compared after normalising widths, hyphens and spaces. */
+export interface VoucherComparison {
+  insurerNumber: FieldMatch;
+  insuredCardSymbol: FieldMatch;
+  insuredIdentificationNumber: FieldMatch;
+  insuredBranchNumber: FieldMatch;
+  /** 一致 / 不一致 / 記載なし per field. */
+  labels: {
+    insurerNumber: string;
+    insuredCardSymbol: string;
+    insuredIdentificationNumber: string;
+    insuredBranchNumber: string;
+  };
+  /** The insurer number and number match and no given field differs. */
+  isMatch: boolean;
+  hasMismatch: boolean;
+  /** Why the voucher's insurer number is not a valid 保険者番号. */
+  voucherInsurerNumberError?: string;
+}
+
+export type ProgressStep =
+  | "challenge" | "card" | "certificate" | "authenticate" | "confirmation" | "done";
+
+export interface ProgressEvent {
+  step: ProgressStep;
+  /** With "done": the QualificationValidity code. */
+  qualificationValidity?: string;
+}
+
+export interface ConfirmQualificationOptions {
+  bridge: Bridge;
+  /** The eligibility service, e.g. "https://relay.example.jp" (no trailing path). */
+  serviceUrl: string;
+  /** The terminal's Bearer token (from activation). */
+  terminalToken: string;
+  /** "pin": the patient enters the PIN; "visual": staff compare the card photo (目視). */
+  mode: "pin" | "visual";
+  /** Required in PIN mode. Sent once; never retried. */
+  pin?: string;
+  /** Consent to use the PIN's last try. */
+  allowLastAttempt?: boolean;
+  /** The staff member, for the service's audit record. */
+  operator?: string;
+  /** Compare the result with this 受診券. */
+  voucher?: Voucher;
+  /** Use this reader (default: the only one holding a card). */
+  reader?: string;
+  onProgress?: (event: ProgressEvent) => void;
+}
+
+export interface QualificationResult {
+  mode: "pin" | "visual";
+  reader: string;
+  /** The eligibility service's XmlMsg, parsed. */
+  qualification: XmlMsg;
+  /** The XmlMsg as received (decoded text). */
+  xml: string;
+  voucher?: Voucher;
+  voucherComparison?: VoucherComparison;
+}
+
+export interface RenderOptions {
+  /** Show the copy button (default true). */
+  copyButton?: boolean;
+  /** The panel heading's level, 1–5 (default 2); sections use the next level. */
+  headingLevel?: number;
+  /** The panel heading (default "資格確認結果"). */
+  title?: string;
+  /** Compare with this 受診券 (default: the result's own voucher). */
+  voucher?: Voucher;
+}
+
+// ---- The XmlMsg tree (parseQualificationXml, QualificationResult.qualification) ----------
+// Element names in lowerCamelCase; absent elements are absent keys; texts trimmed. Each code
+// has a `…Label` (Japanese label, or null for a value outside the table). Unknown elements
+// appear under their own lowerCamelCase name (a string, or an object for elements with
+// children; an array when repeated).
+
+export interface XmlMsg {
+  messageHeader: MessageHeader;
+  messageBody: MessageBody;
+  [unknownElement: string]: unknown;
+}
+
+export interface MessageHeader {
+  /** yyyyMMddHHmmss */
+  processExecutionTime?: string;
+  /** yyyyMMdd */
+  qualificationConfirmationDate?: string;
+  medicalInstitutionCode?: string;
+  arbitraryFileIdentifier?: string;
+  referenceClassification?: string;
+  referenceClassificationLabel?: string | null;
+  /** 1 normal, 2 processing, 9 abnormal end */
+  segmentOfResult?: string;
+  segmentOfResultLabel?: string | null;
+  errorCode?: string;
+  errorMessage?: string;
+  characterCodeIdentifier?: string;
+  characterCodeIdentifierLabel?: string | null;
+  [unknownElement: string]: unknown;
+}
+
+export interface MessageBody {
+  processingResultStatus?: string;
+  processingResultStatusLabel?: string | null;
+  processingResultCode?: string;
+  /** Also notices, e.g. the card's certificate expiring soon. */
+  processingResultMessage?: string;
+  /** 1 有効, 2 無効, 3 無効（新しい資格あり）, 4 該当資格なし, 5 複数該当, 6 有効（未登録） */
+  qualificationValidity?: string;
+  qualificationValidityLabel?: string | null;
+  qualificationConfirmSearchInfo?: QualificationConfirmSearchInfo;
+  resultList?: ResultOfQualificationConfirmation[];
+  [unknownElement: string]: unknown;
+}
+
+export interface QualificationConfirmSearchInfo {
+  insurerNumber?: string;
+  insuredCardSymbol?: string;
+  insuredIdentificationNumber?: string;
+  insuredBranchNumber?: string;
+  birthdate?: string;
+  limitApplicationCertificateRelatedConsFlg?: string;
+  limitApplicationCertificateRelatedConsFlgLabel?: string | null;
+  [unknownElement: string]: unknown;
+}
+
+export interface ResultOfQualificationConfirmation {
+  insuredCardClassification?: string;
+  insuredCardClassificationLabel?: string | null;
+  insurerNumber?: string;
+  insurerName?: string;
+  insuredCardSymbol?: string;
+  insuredIdentificationNumber?: string;
+  /** 2 digits */
+  insuredBranchNumber?: string;
+  personalFamilyClassification?: string;
+  personalFamilyClassificationLabel?: string | null;
+  insuredName?: string;
+  name?: string;
+  nameOfOther?: string;
+  /** half-width kana */
+  nameKana?: string;
+  nameOfOtherKana?: string;
+  sex1?: string;
+  sex1Label?: string | null;
+  sex2?: string;
+  sex2Label?: string | null;
+  /** yyyyMMdd */
+  birthdate?: string;
+  address?: string;
+  postNumber?: string;
+  qualificationDate?: string;
+  disqualificationDate?: string;
+  insuredCertificateIssuanceDate?: string;
+  insuredCardValidDate?: string;
+  insuredCardExpirationDate?: string;
+  /** 3-digit percent: "030" */
+  insuredPartialContributionRatio?: string;
+  /** "3割" */
+  insuredPartialContributionRatioLabel?: string | null;
+  preschoolClassification?: string;
+  preschoolClassificationLabel?: string | null;
+  reasonOfLoss?: string;
+  reasonOfLossLabel?: string | null;
+  elderlyRecipientCertificateInfo?: ElderlyRecipientCertificateInfo;
+  limitApplicationCertificateRelatedConsFlg?: string;
+  limitApplicationCertificateRelatedConsFlgLabel?: string | null;
+  limitApplicationCertificateRelatedConsTime?: string;
+  limitApplicationCertificateRelatedInfo?: LimitApplicationCertificateRelatedInfo;
+  specificDiseasesCertificateRelatedConsFlg?: string;
+  specificDiseasesCertificateRelatedConsFlgLabel?: string | null;
+  specificDiseasesCertificateRelatedConsTime?: string;
+  specificDiseasesCertificateList?: {
+    specificDiseasesCertificateInfo?: SpecificDiseasesCertificateInfo[];
+    [unknownElement: string]: unknown;
+  };
+  referenceNumber?: string;
+  [unknownElement: string]: unknown;
+}
+
+export interface ElderlyRecipientCertificateInfo {
+  elderlyRecipientCertificateDate?: string;
+  elderlyRecipientValidStartDate?: string;
+  elderlyRecipientValidEndDate?: string;
+  elderlyRecipientContributionRatio?: string;
+  elderlyRecipientContributionRatioLabel?: string | null;
+  [unknownElement: string]: unknown;
+}
+
+export interface LimitApplicationCertificateRelatedInfo {
+  limitApplicationCertificateClassification?: string;
+  limitApplicationCertificateClassificationLabel?: string | null;
+  limitApplicationCertificateClassificationFlag?: string;
+  limitApplicationCertificateClassificationFlagLabel?: string | null;
+  limitApplicationCertificateDate?: string;
+  limitApplicationCertificateValidStartDate?: string;
+  limitApplicationCertificateValidEndDate?: string;
+  limitApplicationCertificateLongTermDate?: string;
+  [unknownElement: string]: unknown;
+}
+
+export interface SpecificDiseasesCertificateInfo {
+  specificDiseasesDiseaseCategory?: string;
+  specificDiseasesCertificateDate?: string;
+  specificDiseasesValidStartDate?: string;
+  specificDiseasesValidEndDate?: string;
+  specificDiseasesSelfPay?: string;
+  [unknownElement: string]: unknown;
+}
+"#;

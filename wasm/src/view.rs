@@ -1,0 +1,890 @@
+//! The 資格情報 as shown to staff: a read model over the `XmlMsg` JSON view, the panel's
+//! sections and rows, and the copy text.
+//!
+//! The renderer and `copyText` read the JSON view (what `parseQualificationXml` and
+//! `confirmQualification` return), not the XML, so a page may render a result it kept or got
+//! from its own server. Labels come from the core's code tables (never from the JSON's
+//! `…Label` fields), and dates go through the core's 和暦 conversion.
+//!
+//! ## The copy text (**uncertain** format, after the official app's copy)
+//! Sections `資格情報`, `高齢受給者証`, `限度額適用認定証` (the last two only when present),
+//! each a title line followed by `label<TAB>value` lines, sections separated by an empty line,
+//! lines ended by `\n`. Dates are 和暦 (`昭和60年4月1日`), ratios `3割`, codes their labels.
+//! Every 資格情報 line is present, with an empty value when the result lacks it, so a parser
+//! can rely on the labels; one 資格情報 section per result.
+
+use myna_core::identifiers::{FieldMatch, VoucherComparison, VoucherFields};
+use myna_core::oqs::{
+    Code, CodeTable, ContributionRatio, InsuredCardClassification,
+    LimitApplicationCertificateClassification, LimitApplicationCertificateClassificationFlag,
+    PersonalFamilyClassification, PreschoolClassification, ProcessingResultStatus,
+    QualificationValidity, ReasonOfLoss, SegmentOfResult, Sex,
+};
+use myna_core::wareki;
+use serde::Serialize;
+use wasm_bindgen::JsValue;
+
+use crate::js;
+
+/// A text field of the JSON view: a string (numbers and booleans are accepted as text);
+/// absent, `null`, objects and arrays count as absent. Trimmed; blank is absent.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Text(pub Option<String>);
+
+impl Text {
+    /// The text, if given.
+    pub fn get(&self) -> Option<&str> {
+        self.0.as_deref()
+    }
+}
+
+impl From<&str> for Text {
+    fn from(s: &str) -> Self {
+        let t = s.trim();
+        Text((!t.is_empty()).then(|| t.to_string()))
+    }
+}
+
+/// Reading a view from a JS value without failing: what does not fit is absent. (Read by hand
+/// rather than through serde, which keeps serde's deserializers out of the `.wasm`.)
+pub trait FromJs: Sized {
+    /// The view of `value`.
+    fn from_js(value: &JsValue) -> Self;
+}
+
+impl FromJs for Text {
+    fn from_js(value: &JsValue) -> Self {
+        if let Some(s) = value.as_string() {
+            return Text::from(s.as_str());
+        }
+        if value.as_f64().is_some() {
+            // JS formats the number (no float formatting code in the module).
+            return Text::from(js::number_text(value).as_str());
+        }
+        match value.as_bool() {
+            Some(b) => Text(Some(b.to_string())),
+            None => Text(None),
+        }
+    }
+}
+
+impl<T: FromJs> FromJs for Option<T> {
+    fn from_js(value: &JsValue) -> Self {
+        value.is_object().then(|| T::from_js(value))
+    }
+}
+
+impl<T: FromJs> FromJs for Vec<T> {
+    /// An array of objects; a single object counts as a one-element list.
+    fn from_js(value: &JsValue) -> Self {
+        if js_sys::Array::is_array(value) {
+            js_sys::Array::from(value)
+                .iter()
+                .filter(JsValue::is_object)
+                .map(|v| T::from_js(&v))
+                .collect()
+        } else if value.is_object() {
+            vec![T::from_js(value)]
+        } else {
+            Vec::new()
+        }
+    }
+}
+
+macro_rules! js_view {
+    (
+        $(#[$meta:meta])*
+        pub struct $name:ident {
+            $( $(#[$fmeta:meta])* pub $field:ident: $ty:ty = $key:literal, )*
+        }
+    ) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Default)]
+        pub struct $name {
+            $( $(#[$fmeta])* pub $field: $ty, )*
+        }
+
+        impl FromJs for $name {
+            fn from_js(value: &JsValue) -> Self {
+                $name {
+                    $( $field: FromJs::from_js(&js::get(value, $key)), )*
+                }
+            }
+        }
+    };
+}
+
+js_view! {
+    /// `XmlMsg` (JSON view), the fields the panel shows.
+    pub struct QualificationView {
+        /// `messageHeader`.
+        pub message_header: HeaderView = "messageHeader",
+        /// `messageBody`.
+        pub message_body: BodyView = "messageBody",
+    }
+}
+
+js_view! {
+    /// `messageHeader`.
+    pub struct HeaderView {
+        /// `yyyyMMddHHmmss`.
+        pub process_execution_time: Text = "processExecutionTime",
+        /// `yyyyMMdd`.
+        pub qualification_confirmation_date: Text = "qualificationConfirmationDate",
+        /// 1 normal, 2 processing, 9 abnormal end.
+        pub segment_of_result: Text = "segmentOfResult",
+        /// The service's error code.
+        pub error_code: Text = "errorCode",
+        /// The service's error message.
+        pub error_message: Text = "errorMessage",
+    }
+}
+
+js_view! {
+    /// `messageBody`.
+    pub struct BodyView {
+        /// 1 normal, 2 error.
+        pub processing_result_status: Text = "processingResultStatus",
+        /// 処理結果コード.
+        pub processing_result_code: Text = "processingResultCode",
+        /// Notices.
+        pub processing_result_message: Text = "processingResultMessage",
+        /// 資格有効性.
+        pub qualification_validity: Text = "qualificationValidity",
+        /// The results.
+        pub result_list: Vec<ResultView> = "resultList",
+    }
+}
+
+js_view! {
+    /// One `ResultOfQualificationConfirmation`.
+    #[allow(missing_docs)]
+    pub struct ResultView {
+        pub insured_card_classification: Text = "insuredCardClassification",
+        pub insurer_number: Text = "insurerNumber",
+        pub insurer_name: Text = "insurerName",
+        pub insured_card_symbol: Text = "insuredCardSymbol",
+        pub insured_identification_number: Text = "insuredIdentificationNumber",
+        pub insured_branch_number: Text = "insuredBranchNumber",
+        pub personal_family_classification: Text = "personalFamilyClassification",
+        pub insured_name: Text = "insuredName",
+        pub name: Text = "name",
+        pub name_of_other: Text = "nameOfOther",
+        pub name_kana: Text = "nameKana",
+        pub name_of_other_kana: Text = "nameOfOtherKana",
+        pub sex1: Text = "sex1",
+        pub sex2: Text = "sex2",
+        pub birthdate: Text = "birthdate",
+        pub address: Text = "address",
+        pub post_number: Text = "postNumber",
+        pub qualification_date: Text = "qualificationDate",
+        pub disqualification_date: Text = "disqualificationDate",
+        pub insured_certificate_issuance_date: Text = "insuredCertificateIssuanceDate",
+        pub insured_card_valid_date: Text = "insuredCardValidDate",
+        pub insured_card_expiration_date: Text = "insuredCardExpirationDate",
+        pub insured_partial_contribution_ratio: Text = "insuredPartialContributionRatio",
+        pub preschool_classification: Text = "preschoolClassification",
+        pub reason_of_loss: Text = "reasonOfLoss",
+        pub elderly_recipient_certificate_info: Option<ElderlyView> = "elderlyRecipientCertificateInfo",
+        pub limit_application_certificate_related_info: Option<LimitView> = "limitApplicationCertificateRelatedInfo",
+    }
+}
+
+js_view! {
+    /// 高齢受給者証.
+    #[allow(missing_docs)]
+    pub struct ElderlyView {
+        pub elderly_recipient_certificate_date: Text = "elderlyRecipientCertificateDate",
+        pub elderly_recipient_valid_start_date: Text = "elderlyRecipientValidStartDate",
+        pub elderly_recipient_valid_end_date: Text = "elderlyRecipientValidEndDate",
+        pub elderly_recipient_contribution_ratio: Text = "elderlyRecipientContributionRatio",
+    }
+}
+
+js_view! {
+    /// 限度額適用認定証.
+    #[allow(missing_docs)]
+    pub struct LimitView {
+        pub limit_application_certificate_classification: Text = "limitApplicationCertificateClassification",
+        pub limit_application_certificate_classification_flag: Text = "limitApplicationCertificateClassificationFlag",
+        pub limit_application_certificate_date: Text = "limitApplicationCertificateDate",
+        pub limit_application_certificate_valid_start_date: Text = "limitApplicationCertificateValidStartDate",
+        pub limit_application_certificate_valid_end_date: Text = "limitApplicationCertificateValidEndDate",
+        pub limit_application_certificate_long_term_date: Text = "limitApplicationCertificateLongTermDate",
+    }
+}
+
+js_view! {
+    /// A 受診券's identifying fields, as a page passes them.
+    pub struct VoucherView {
+        /// 保険者番号.
+        pub insurer_number: Text = "insurerNumber",
+        /// 記号.
+        pub insured_card_symbol: Text = "insuredCardSymbol",
+        /// 番号.
+        pub insured_identification_number: Text = "insuredIdentificationNumber",
+        /// 枝番.
+        pub insured_branch_number: Text = "insuredBranchNumber",
+    }
+}
+
+impl VoucherView {
+    /// True when no field is given.
+    pub fn is_empty(&self) -> bool {
+        self.fields() == VoucherFields::default()
+    }
+
+    /// As the core's comparison input.
+    pub fn fields(&self) -> VoucherFields {
+        VoucherFields {
+            insurer_number: self.insurer_number.0.clone(),
+            insured_card_symbol: self.insured_card_symbol.0.clone(),
+            insured_identification_number: self.insured_identification_number.0.clone(),
+            insured_branch_number: self.insured_branch_number.0.clone(),
+        }
+    }
+}
+
+impl ResultView {
+    /// The fields a 受診券 is compared on.
+    pub fn voucher_fields(&self) -> VoucherFields {
+        VoucherFields {
+            insurer_number: self.insurer_number.0.clone(),
+            insured_card_symbol: self.insured_card_symbol.0.clone(),
+            insured_identification_number: self.insured_identification_number.0.clone(),
+            insured_branch_number: self.insured_branch_number.0.clone(),
+        }
+    }
+}
+
+/// The label of a code in table `T`, or the raw code when it is outside the table.
+pub fn code_label<T: CodeTable>(raw: &Text) -> Option<String> {
+    let raw = raw.get()?;
+    Some(
+        Code::<T>::from_raw(raw)
+            .label()
+            .map_or_else(|| raw.to_string(), str::to_string),
+    )
+}
+
+/// `030` → `3割`; a value the core cannot read stays as given.
+pub fn ratio_label(raw: &Text) -> Option<String> {
+    let raw = raw.get()?;
+    Some(
+        ContributionRatio::from_raw(raw)
+            .label()
+            .map_or_else(|| raw.to_string(), str::to_string),
+    )
+}
+
+/// `19850401` → `昭和60年4月1日`; anything else stays as given.
+pub fn wareki_date(raw: &str) -> String {
+    wareki::to_wareki(raw).unwrap_or_else(|_| raw.to_string())
+}
+
+/// `19850401` → `昭和60年4月1日（1985/04/01）`; anything else stays as given.
+pub fn display_date(raw: &str) -> String {
+    match wareki::to_wareki(raw) {
+        Ok(w) => format!("{w}（{}/{}/{}）", &raw[..4], &raw[4..6], &raw[6..8]),
+        Err(_) => raw.to_string(),
+    }
+}
+
+/// How the validity is shown.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Status {
+    /// 有効 (1, 6).
+    Valid,
+    /// 無効 (2, 3).
+    Invalid,
+    /// 該当資格なし (4).
+    NotFound,
+    /// 複数該当 (5).
+    Multiple,
+    /// An error answer (SegmentOfResult 9 / ProcessingResultStatus 2).
+    Error,
+    /// No validity given.
+    Unknown,
+}
+
+impl Status {
+    /// CSS modifier.
+    pub fn class(self) -> &'static str {
+        match self {
+            Status::Valid => "valid",
+            Status::Invalid => "invalid",
+            Status::NotFound => "not-found",
+            Status::Multiple => "multiple",
+            Status::Error => "error",
+            Status::Unknown => "unknown",
+        }
+    }
+}
+
+impl QualificationView {
+    /// An error answer: `SegmentOfResult` 9 or `ProcessingResultStatus` 2.
+    pub fn is_error(&self) -> bool {
+        let segment = self
+            .message_header
+            .segment_of_result
+            .get()
+            .is_some_and(|s| Code::<SegmentOfResult>::from_raw(s).is(SegmentOfResult::Abnormal));
+        let status = self
+            .message_body
+            .processing_result_status
+            .get()
+            .is_some_and(|s| {
+                Code::<ProcessingResultStatus>::from_raw(s).is(ProcessingResultStatus::Error)
+            });
+        segment || status
+    }
+
+    /// The validity and its label.
+    pub fn status(&self) -> (Status, String) {
+        if self.is_error() {
+            return (Status::Error, "照会エラー".to_string());
+        }
+        let Some(raw) = self.message_body.qualification_validity.get() else {
+            return (Status::Unknown, "資格有効性不明".to_string());
+        };
+        let code = Code::<QualificationValidity>::from_raw(raw);
+        let status = match code.value() {
+            Some(QualificationValidity::Valid | QualificationValidity::ValidUnregistered) => {
+                Status::Valid
+            }
+            Some(
+                QualificationValidity::Invalid | QualificationValidity::InvalidWithNewQualification,
+            ) => Status::Invalid,
+            Some(QualificationValidity::NoQualification) => Status::NotFound,
+            Some(QualificationValidity::MultipleMatches) => Status::Multiple,
+            _ => Status::Unknown,
+        };
+        let label = code
+            .label()
+            .map_or_else(|| format!("資格有効性 {raw}"), str::to_string);
+        (status, label)
+    }
+}
+
+/// A value in a row.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Value {
+    /// Shown as is.
+    Text(String),
+    /// A `yyyyMMdd` date.
+    Date(String),
+    /// 有効期間: start and end dates (either may be absent).
+    Period(Option<String>, Option<String>),
+    /// Not in the result.
+    Missing,
+}
+
+impl Value {
+    fn text(t: Option<String>) -> Value {
+        t.map_or(Value::Missing, Value::Text)
+    }
+
+    fn date(t: &Text) -> Value {
+        t.get()
+            .map_or(Value::Missing, |d| Value::Date(d.to_string()))
+    }
+
+    /// As the panel shows it (和暦 with 西暦); `None` when missing.
+    pub fn display(&self) -> Option<String> {
+        match self {
+            Value::Text(t) => Some(t.clone()),
+            Value::Date(d) => Some(display_date(d)),
+            Value::Period(None, None) | Value::Missing => None,
+            Value::Period(start, end) => Some(format!(
+                "{} 〜 {}",
+                start.as_deref().map(display_date).unwrap_or_default(),
+                end.as_deref().map(display_date).unwrap_or_default()
+            )),
+        }
+    }
+}
+
+/// One labelled value.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// The Japanese label.
+    pub label: &'static str,
+    /// The value.
+    pub value: Value,
+    /// Shown (and copied) even when missing.
+    pub always: bool,
+}
+
+/// Which section.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SectionKind {
+    /// 資格情報.
+    Qualification,
+    /// 高齢受給者証.
+    Elderly,
+    /// 限度額適用認定証.
+    LimitApplication,
+}
+
+impl SectionKind {
+    /// The section title.
+    pub fn title(self) -> &'static str {
+        match self {
+            SectionKind::Qualification => "資格情報",
+            SectionKind::Elderly => "高齢受給者証",
+            SectionKind::LimitApplication => "限度額適用認定証",
+        }
+    }
+
+    /// CSS modifier.
+    pub fn class(self) -> &'static str {
+        match self {
+            SectionKind::Qualification => "qualification",
+            SectionKind::Elderly => "elderly",
+            SectionKind::LimitApplication => "limit",
+        }
+    }
+}
+
+/// A titled list of rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Section {
+    /// Which section.
+    pub kind: SectionKind,
+    /// The rows.
+    pub rows: Vec<Row>,
+}
+
+fn row(label: &'static str, value: Value) -> Row {
+    Row {
+        label,
+        value,
+        always: true,
+    }
+}
+
+fn optional(label: &'static str, value: Value) -> Row {
+    Row {
+        label,
+        value,
+        always: false,
+    }
+}
+
+/// The sections of one result.
+pub fn sections(result: &ResultView) -> Vec<Section> {
+    let t = |x: &Text| x.0.clone();
+    let mut qualification = vec![
+        row("保険者名", Value::text(t(&result.insurer_name))),
+        row("保険者番号", Value::text(t(&result.insurer_number))),
+        row("記号", Value::text(t(&result.insured_card_symbol))),
+        row(
+            "番号",
+            Value::text(t(&result.insured_identification_number)),
+        ),
+        row("枝番", Value::text(t(&result.insured_branch_number))),
+        row("氏名", Value::text(t(&result.name))),
+        optional("氏名（その他）", Value::text(t(&result.name_of_other))),
+        row("氏名カナ", Value::text(t(&result.name_kana))),
+        optional(
+            "氏名カナ（その他）",
+            Value::text(t(&result.name_of_other_kana)),
+        ),
+        row("生年月日", Value::date(&result.birthdate)),
+        row("性別", Value::text(code_label::<Sex>(&result.sex1))),
+        optional("性別2", Value::text(code_label::<Sex>(&result.sex2))),
+        row(
+            "本人・家族の別",
+            Value::text(code_label::<PersonalFamilyClassification>(
+                &result.personal_family_classification,
+            )),
+        ),
+        optional("被保険者氏名", Value::text(t(&result.insured_name))),
+        row(
+            "証区分",
+            Value::text(code_label::<InsuredCardClassification>(
+                &result.insured_card_classification,
+            )),
+        ),
+        row(
+            "負担割合",
+            Value::text(ratio_label(&result.insured_partial_contribution_ratio)),
+        ),
+        row(
+            "有効期間",
+            Value::Period(
+                t(&result.insured_card_valid_date),
+                t(&result.insured_card_expiration_date),
+            ),
+        ),
+        row("資格取得年月日", Value::date(&result.qualification_date)),
+        optional("資格喪失年月日", Value::date(&result.disqualification_date)),
+        optional(
+            "資格喪失事由",
+            Value::text(code_label::<ReasonOfLoss>(&result.reason_of_loss)),
+        ),
+        optional(
+            "未就学区分",
+            Value::text(code_label::<PreschoolClassification>(
+                &result.preschool_classification,
+            )),
+        ),
+        optional(
+            "交付年月日",
+            Value::date(&result.insured_certificate_issuance_date),
+        ),
+        optional("郵便番号", Value::text(t(&result.post_number))),
+        optional("住所", Value::text(t(&result.address))),
+    ];
+    qualification.retain(|r| r.always || r.value != Value::Missing);
+    let mut out = vec![Section {
+        kind: SectionKind::Qualification,
+        rows: qualification,
+    }];
+    if let Some(e) = &result.elderly_recipient_certificate_info {
+        out.push(Section {
+            kind: SectionKind::Elderly,
+            rows: vec![
+                row(
+                    "交付年月日",
+                    Value::date(&e.elderly_recipient_certificate_date),
+                ),
+                row(
+                    "有効期間",
+                    Value::Period(
+                        t(&e.elderly_recipient_valid_start_date),
+                        t(&e.elderly_recipient_valid_end_date),
+                    ),
+                ),
+                row(
+                    "負担割合",
+                    Value::text(ratio_label(&e.elderly_recipient_contribution_ratio)),
+                ),
+            ],
+        });
+    }
+    if let Some(l) = &result.limit_application_certificate_related_info {
+        let mut rows = vec![
+            row(
+                "認定証区分",
+                Value::text(code_label::<LimitApplicationCertificateClassification>(
+                    &l.limit_application_certificate_classification,
+                )),
+            ),
+            row(
+                "適用区分",
+                Value::text(code_label::<LimitApplicationCertificateClassificationFlag>(
+                    &l.limit_application_certificate_classification_flag,
+                )),
+            ),
+            row(
+                "交付年月日",
+                Value::date(&l.limit_application_certificate_date),
+            ),
+            row(
+                "有効期間",
+                Value::Period(
+                    t(&l.limit_application_certificate_valid_start_date),
+                    t(&l.limit_application_certificate_valid_end_date),
+                ),
+            ),
+            optional(
+                "長期入院該当年月日",
+                Value::date(&l.limit_application_certificate_long_term_date),
+            ),
+        ];
+        rows.retain(|r| r.always || r.value != Value::Missing);
+        out.push(Section {
+            kind: SectionKind::LimitApplication,
+            rows,
+        });
+    }
+    out
+}
+
+fn copy_date(d: &Option<String>) -> String {
+    d.as_deref().map(wareki_date).unwrap_or_default()
+}
+
+/// The tab-separated copy text (see the module docs for the format).
+pub fn copy_text(view: &QualificationView) -> String {
+    let mut blocks: Vec<String> = Vec::new();
+    let confirmed = view
+        .message_header
+        .qualification_confirmation_date
+        .get()
+        .map(wareki_date)
+        .unwrap_or_default();
+    for result in &view.message_body.result_list {
+        for section in sections(result) {
+            let mut lines = vec![section.kind.title().to_string()];
+            if section.kind == SectionKind::Qualification {
+                lines.push(format!("確認日\t{confirmed}"));
+                lines.push(format!("資格有効性\t{}", view.status().1));
+            }
+            for r in &section.rows {
+                match &r.value {
+                    Value::Period(start, end) => {
+                        lines.push(format!("有効開始日\t{}", copy_date(start)));
+                        lines.push(format!("有効終了日\t{}", copy_date(end)));
+                    }
+                    Value::Date(d) => lines.push(format!("{}\t{}", r.label, wareki_date(d))),
+                    Value::Text(v) => lines.push(format!("{}\t{}", r.label, one_line(v))),
+                    Value::Missing => lines.push(format!("{}\t", r.label)),
+                }
+            }
+            blocks.push(lines.join("\n"));
+        }
+    }
+    if blocks.is_empty() {
+        let (_, label) = view.status();
+        let mut lines = vec![
+            "資格情報".to_string(),
+            format!("確認日\t{confirmed}"),
+            format!("資格有効性\t{label}"),
+        ];
+        if let Some(code) = view.message_header.error_code.get() {
+            lines.push(format!("エラーコード\t{code}"));
+        }
+        if let Some(message) = view.message_header.error_message.get() {
+            lines.push(format!("エラーメッセージ\t{}", one_line(message)));
+        }
+        blocks.push(lines.join("\n"));
+    }
+    let mut text = blocks.join("\n\n");
+    text.push('\n');
+    text
+}
+
+/// Tabs and line breaks inside a value would break the format.
+fn one_line(v: &str) -> String {
+    v.replace(['\t', '\r', '\n'], " ")
+}
+
+/// The voucher comparison as JS sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct VoucherComparisonView {
+    /// `match`, `mismatch` or `not-given`, per field.
+    pub insurer_number: &'static str,
+    /// 記号.
+    pub insured_card_symbol: &'static str,
+    /// 番号.
+    pub insured_identification_number: &'static str,
+    /// 枝番.
+    pub insured_branch_number: &'static str,
+    /// 一致 / 不一致 / 記載なし per field.
+    pub labels: VoucherLabels,
+    /// The insurer and number match and nothing given differs.
+    pub is_match: bool,
+    /// Some field given on both sides differs.
+    pub has_mismatch: bool,
+    /// Why the voucher's 保険者番号 is not a valid one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub voucher_insurer_number_error: Option<String>,
+}
+
+/// Japanese labels of the four outcomes.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+#[allow(missing_docs)]
+pub struct VoucherLabels {
+    pub insurer_number: &'static str,
+    pub insured_card_symbol: &'static str,
+    pub insured_identification_number: &'static str,
+    pub insured_branch_number: &'static str,
+}
+
+fn outcome(m: FieldMatch) -> &'static str {
+    match m {
+        FieldMatch::Match => "match",
+        FieldMatch::Mismatch => "mismatch",
+        _ => "not-given",
+    }
+}
+
+impl VoucherComparisonView {
+    /// From the core's comparison.
+    pub fn new(c: &VoucherComparison) -> Self {
+        VoucherComparisonView {
+            insurer_number: outcome(c.insurer_number),
+            insured_card_symbol: outcome(c.insured_card_symbol),
+            insured_identification_number: outcome(c.insured_identification_number),
+            insured_branch_number: outcome(c.insured_branch_number),
+            labels: VoucherLabels {
+                insurer_number: c.insurer_number.label(),
+                insured_card_symbol: c.insured_card_symbol.label(),
+                insured_identification_number: c.insured_identification_number.label(),
+                insured_branch_number: c.insured_branch_number.label(),
+            },
+            is_match: c.is_match(),
+            has_mismatch: c.has_mismatch(),
+            voucher_insurer_number_error: c
+                .voucher_insurer_number_error
+                .as_ref()
+                .map(|e| e.to_string()),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn text(s: &str) -> Text {
+        Text::from(s)
+    }
+
+    fn sample() -> QualificationView {
+        QualificationView {
+            message_header: HeaderView {
+                qualification_confirmation_date: text("20250401"),
+                segment_of_result: text("1"),
+                ..Default::default()
+            },
+            message_body: BodyView {
+                processing_result_status: text("1"),
+                qualification_validity: text("1"),
+                result_list: vec![ResultView {
+                    insured_card_classification: text("01"),
+                    insurer_number: text("01130012"),
+                    insurer_name: text("全国健康保険協会東京支部"),
+                    insured_card_symbol: text("12-34"),
+                    insured_identification_number: text("567"),
+                    insured_branch_number: text("00"),
+                    personal_family_classification: text("1"),
+                    name: text("山田\u{3000}太郎"),
+                    name_kana: text("ﾔﾏﾀﾞ ﾀﾛｳ"),
+                    sex1: text("1"),
+                    birthdate: text("19850401"),
+                    qualification_date: text("20200401"),
+                    insured_card_valid_date: text("20200401"),
+                    insured_partial_contribution_ratio: text("030"),
+                    ..Default::default()
+                }],
+                ..Default::default()
+            },
+        }
+    }
+
+    #[test]
+    fn copy_text_has_every_label_in_order() {
+        let text = copy_text(&sample());
+        let expected = "資格情報\n確認日\t令和7年4月1日\n資格有効性\t有効\n保険者名\t全国健康保険協会東京支部\n\
+            保険者番号\t01130012\n記号\t12-34\n番号\t567\n枝番\t00\n氏名\t山田\u{3000}太郎\n\
+            氏名カナ\tﾔﾏﾀﾞ ﾀﾛｳ\n生年月日\t昭和60年4月1日\n性別\t男\n本人・家族の別\t本人\n証区分\t一般\n\
+            負担割合\t3割\n有効開始日\t令和2年4月1日\n有効終了日\t\n資格取得年月日\t令和2年4月1日\n";
+        assert_eq!(text, expected);
+    }
+
+    #[test]
+    fn copy_text_adds_the_elderly_and_limit_sections() {
+        let mut view = sample();
+        let r = &mut view.message_body.result_list[0];
+        r.elderly_recipient_certificate_info = Some(ElderlyView {
+            elderly_recipient_certificate_date: text("20240801"),
+            elderly_recipient_valid_start_date: text("20240801"),
+            elderly_recipient_valid_end_date: text("20250731"),
+            elderly_recipient_contribution_ratio: text("020"),
+        });
+        r.limit_application_certificate_related_info = Some(LimitView {
+            limit_application_certificate_classification: text("01"),
+            limit_application_certificate_classification_flag: text("A03"),
+            ..Default::default()
+        });
+        let text = copy_text(&view);
+        assert!(text.contains(
+            "\n\n高齢受給者証\n交付年月日\t令和6年8月1日\n有効開始日\t令和6年8月1日\n有効終了日\t令和7年7月31日\n負担割合\t2割\n"
+        ), "{text}");
+        assert!(
+            text.contains("\n\n限度額適用認定証\n認定証区分\t限度額適用\n適用区分\t区分ウ\n"),
+            "{text}"
+        );
+    }
+
+    #[test]
+    fn values_with_tabs_stay_on_one_line() {
+        let mut view = sample();
+        view.message_body.result_list[0].insurer_name = text("A\tB\nC");
+        assert!(copy_text(&view).contains("保険者名\tA B C\n"));
+    }
+
+    #[test]
+    fn error_answers_copy_their_code() {
+        let view = QualificationView {
+            message_header: HeaderView {
+                segment_of_result: text("9"),
+                error_code: text("MW0004"),
+                error_message: text("チャレンジが無効"),
+                ..Default::default()
+            },
+            ..Default::default()
+        };
+        assert_eq!(view.status().0, Status::Error);
+        assert_eq!(
+            copy_text(&view),
+            "資格情報\n確認日\t\n資格有効性\t照会エラー\nエラーコード\tMW0004\nエラーメッセージ\tチャレンジが無効\n"
+        );
+    }
+
+    #[test]
+    fn statuses_follow_the_code_table() {
+        let mut view = sample();
+        for (code, status, label) in [
+            ("1", Status::Valid, "有効"),
+            ("2", Status::Invalid, "無効"),
+            ("3", Status::Invalid, "無効（新しい資格あり）"),
+            ("4", Status::NotFound, "該当資格なし"),
+            ("5", Status::Multiple, "複数該当"),
+        ] {
+            view.message_body.qualification_validity = text(code);
+            let (s, l) = view.status();
+            assert_eq!(s, status, "{code}");
+            assert_eq!(l, label, "{code}");
+        }
+        view.message_body.qualification_validity = text("8");
+        assert_eq!(view.status(), (Status::Unknown, "資格有効性 8".into()));
+    }
+
+    #[test]
+    fn dates_show_both_calendars_and_bad_dates_stay() {
+        assert_eq!(display_date("20190501"), "令和元年5月1日（2019/05/01）");
+        assert_eq!(display_date("2019-05-01"), "2019-05-01");
+        assert_eq!(wareki_date("19890107"), "昭和64年1月7日");
+    }
+
+    #[test]
+    fn unknown_codes_show_raw() {
+        assert_eq!(code_label::<Sex>(&text("7")), Some("7".into()));
+        assert_eq!(ratio_label(&text("abc")), Some("abc".into()));
+        assert_eq!(ratio_label(&text("")), None);
+    }
+
+    #[test]
+    fn voucher_compares_with_the_matching_result() {
+        let mut view = sample();
+        let mut second = view.message_body.result_list[0].clone();
+        second.insurer_number = text("06270011");
+        view.message_body.result_list.insert(0, second);
+        let voucher = VoucherView {
+            insurer_number: text("０１１３００１２"),
+            insured_card_symbol: text("１２－３４"),
+            insured_identification_number: text("567"),
+            ..Default::default()
+        };
+        let c = crate::qualification::best_comparison(
+            &voucher.fields(),
+            view.message_body
+                .result_list
+                .iter()
+                .map(|r| r.voucher_fields()),
+        )
+        .unwrap();
+        assert!(c.is_match());
+        let v = VoucherComparisonView::new(&c);
+        assert_eq!(v.insurer_number, "match");
+        assert_eq!(v.insured_branch_number, "not-given");
+        assert_eq!(v.labels.insured_card_symbol, "一致");
+    }
+}

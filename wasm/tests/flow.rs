@@ -1,0 +1,363 @@
+//! `confirmQualification` end to end: a real `myna-bridge --simulate` and a real `myna-demo`
+//! eligibility service, started by `cargo xtask wasm-tests`. Without them every test here says
+//! it is skipped and passes.
+#![cfg(target_arch = "wasm32")]
+
+mod common;
+
+use common::*;
+use wasm_bindgen::JsValue;
+use wasm_bindgen_futures::JsFuture;
+use wasm_bindgen_test::*;
+
+wasm_bindgen_test_configure!(run_in_browser);
+
+const READER: &str = "myna-web Virtual Reader";
+
+struct Env {
+    bridge: JsValue,
+    service: &'static str,
+    token: String,
+}
+
+fn urls() -> Option<(&'static str, &'static str)> {
+    match (
+        option_env!("MYNA_TEST_BRIDGE_URL"),
+        option_env!("MYNA_TEST_SERVICE_URL"),
+    ) {
+        (Some(b), Some(s)) => Some((b, s)),
+        _ => {
+            console_log!(
+                "skipped: MYNA_TEST_BRIDGE_URL / MYNA_TEST_SERVICE_URL not set (run cargo xtask wasm-tests)"
+            );
+            None
+        }
+    }
+}
+
+/// Registers a terminal with the demo facility (as the demo page does) and returns its token.
+async fn activate(service: &str) -> String {
+    let init = web_sys::RequestInit::new();
+    init.set_method("POST");
+    let headers = web_sys::Headers::new().unwrap();
+    headers.set("Content-Type", "application/json").unwrap();
+    init.set_headers(&headers);
+    init.set_body(&JsValue::from_str(
+        r#"{"facilityCode":"1399999999","userId":"W0000001","activationCode":"DEMO0001","deviceName":"wasm-bindgen-test"}"#,
+    ));
+    let request = web_sys::Request::new_with_str_and_init(
+        &format!("{service}/api/v1/terminals/activate"),
+        &init,
+    )
+    .unwrap();
+    let window = web_sys::window().unwrap();
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_request(&request))
+        .await
+        .expect("activation request")
+        .into();
+    assert_eq!(response.status(), 201, "activation failed");
+    let body = JsFuture::from(response.json().unwrap()).await.unwrap();
+    string(&body, "token")
+}
+
+async fn env(persona: Option<&str>) -> Option<Env> {
+    let (bridge_url, service) = urls()?;
+    let bridge = JsFuture::from(myna_web::connect_bridge(
+        bridge_url.into(),
+        JsValue::UNDEFINED,
+    ))
+    .await
+    .expect("connectBridge");
+    match persona {
+        Some(p) => ok(&bridge, "simulateInsert", &[p.into()]).await,
+        None => ok(&bridge, "simulateRemove", &[]).await,
+    };
+    let token = activate(service).await;
+    Some(Env {
+        bridge,
+        service,
+        token,
+    })
+}
+
+fn options(env: &Env, extra: &[(&str, JsValue)]) -> JsValue {
+    let mut pairs = vec![
+        ("bridge", env.bridge.clone()),
+        ("serviceUrl", env.service.into()),
+        ("terminalToken", env.token.as_str().into()),
+    ];
+    pairs.extend(extra.iter().cloned());
+    object(&pairs)
+}
+
+async fn confirm(options: JsValue) -> Result<JsValue, JsValue> {
+    JsFuture::from(myna_web::confirm_qualification(options)).await
+}
+
+async fn confirm_err(options: JsValue) -> (String, JsValue) {
+    match confirm(options).await {
+        Ok(v) => panic!("expected a failure, got {v:?}"),
+        Err(e) => (code(&e), e),
+    }
+}
+
+#[wasm_bindgen_test(async)]
+async fn visual_mode_confirms_and_renders() {
+    let Some(env) = env(Some("default")).await else {
+        return;
+    };
+    let progress = Recorder::new();
+    let result = confirm(options(
+        &env,
+        &[
+            ("mode", "visual".into()),
+            ("operator", "受付 佐藤".into()),
+            (
+                "voucher",
+                object(&[
+                    ("insurerNumber", "０１１３００１２".into()),
+                    ("insuredIdentificationNumber", "1001".into()),
+                ]),
+            ),
+            ("onProgress", progress.function()),
+        ],
+    ))
+    .await
+    .expect("visual confirmation");
+    assert_eq!(string(&result, "mode"), "visual");
+    assert_eq!(string(&result, "reader"), READER);
+    let q = get(&result, "qualification");
+    assert_eq!(string(&q, "messageHeader.segmentOfResult"), "1");
+    assert_eq!(string(&q, "messageBody.qualificationValidity"), "1");
+    assert_eq!(
+        string(&q, "messageBody.resultList.0.insurerNumber"),
+        "01130012"
+    );
+    assert_eq!(
+        string(&q, "messageBody.resultList.0.name"),
+        "山田\u{3000}太郎"
+    );
+    assert!(string(&result, "xml").contains("<XmlMsg"));
+    assert_eq!(
+        get(&get(&result, "voucherComparison"), "isMatch"),
+        JsValue::TRUE
+    );
+    assert_eq!(
+        progress.field("step"),
+        ["challenge", "card", "certificate", "confirmation", "done"]
+    );
+    assert_eq!(
+        get(&progress.events.get(4), "qualificationValidity"),
+        JsValue::from_str("1")
+    );
+
+    let host = container();
+    myna_web::render_qualification(&host, result, JsValue::UNDEFINED).unwrap();
+    assert_eq!(text(&host, ".myna-status__value"), "有効");
+    assert!(
+        host.query_selector(".myna-voucher--match")
+            .unwrap()
+            .is_some()
+    );
+    assert_eq!(
+        field(&section(&host, "資格情報"), "保険者番号").unwrap(),
+        "01130012"
+    );
+}
+
+#[wasm_bindgen_test(async)]
+async fn pin_mode_confirms_with_the_bridge_signature() {
+    let Some(env) = env(Some("kokuho")).await else {
+        return;
+    };
+    let progress = Recorder::new();
+    let result = confirm(options(
+        &env,
+        &[
+            ("mode", "pin".into()),
+            ("pin", "2345".into()),
+            ("onProgress", progress.function()),
+        ],
+    ))
+    .await
+    .expect("PIN confirmation");
+    assert_eq!(string(&result, "mode"), "pin");
+    let q = get(&result, "qualification");
+    assert_eq!(
+        string(&q, "messageBody.resultList.0.insurerNumber"),
+        "138057"
+    );
+    assert_eq!(
+        progress.field("step"),
+        ["challenge", "card", "authenticate", "confirmation", "done"]
+    );
+    assert!(get(&result, "voucherComparison").is_undefined());
+}
+
+#[wasm_bindgen_test(async)]
+async fn a_wrong_pin_fails_once_and_is_never_retried() {
+    let Some(env) = env(Some("default")).await else {
+        return;
+    };
+    let (code, error) = confirm_err(options(
+        &env,
+        &[("mode", "pin".into()), ("pin", "9999".into())],
+    ))
+    .await;
+    assert_eq!(code, "pin-incorrect");
+    assert_eq!(get(&error, "remaining").as_f64(), Some(2.0));
+    let session = ok(&env.bridge, "connect", &[READER.into()]).await;
+    let status = ok(&session, "pinStatus", &[]).await;
+    assert_eq!(
+        get(&status, "remaining").as_f64(),
+        Some(2.0),
+        "one try only"
+    );
+}
+
+#[wasm_bindgen_test(async)]
+async fn the_last_try_needs_consent() {
+    let Some(env) = env(Some("last-try")).await else {
+        return;
+    };
+    let (code, error) = confirm_err(options(
+        &env,
+        &[("mode", "pin".into()), ("pin", "6666".into())],
+    ))
+    .await;
+    assert_eq!(code, "last-attempt-needs-consent");
+    assert_eq!(get(&error, "remaining").as_f64(), Some(1.0));
+    let result = confirm(options(
+        &env,
+        &[
+            ("mode", "pin".into()),
+            ("pin", "6666".into()),
+            ("allowLastAttempt", JsValue::TRUE),
+        ],
+    ))
+    .await
+    .expect("with consent");
+    assert_eq!(
+        string(&result, "qualification.messageBody.qualificationValidity"),
+        "1"
+    );
+}
+
+#[wasm_bindgen_test(async)]
+async fn card_and_reader_problems() {
+    let Some(env) = env(None).await else { return };
+    let (code, _) = confirm_err(options(
+        &env,
+        &[("mode", "visual".into()), ("operator", "x".into())],
+    ))
+    .await;
+    assert_eq!(code, "no-card");
+    ok(&env.bridge, "simulateInsert", &["default".into()]).await;
+    let (code, error) = confirm_err(options(
+        &env,
+        &[
+            ("mode", "visual".into()),
+            ("operator", "x".into()),
+            ("reader", "Another Reader".into()),
+        ],
+    ))
+    .await;
+    assert_eq!(code, "no-reader");
+    assert_eq!(get(&error, "reader").as_string().unwrap(), "Another Reader");
+    let (code, _) = confirm_err(options(
+        &env,
+        &[("mode", "pin".into()), ("pin", "12".into())],
+    ))
+    .await;
+    assert_eq!(code, "invalid-pin");
+    let (code, _) = confirm_err(options(&env, &[("mode", "face".into())])).await;
+    assert_eq!(code, "invalid-argument");
+}
+
+#[wasm_bindgen_test(async)]
+async fn service_errors_carry_the_service_code() {
+    let Some(mut env) = env(Some("default")).await else {
+        return;
+    };
+    env.token = "not-a-token".into();
+    let (code, error) = confirm_err(options(
+        &env,
+        &[("mode", "visual".into()), ("operator", "x".into())],
+    ))
+    .await;
+    assert_eq!(code, "service-error");
+    assert_eq!(get(&error, "errorCode").as_string().unwrap(), "MW0002");
+    assert_eq!(get(&error, "status").as_f64(), Some(401.0));
+    assert!(get(&error, "errorMessage").is_string());
+}
+
+#[wasm_bindgen_test(async)]
+async fn an_expired_certificate_is_refused_by_the_service() {
+    let Some(env) = env(Some("expired-cert")).await else {
+        return;
+    };
+    let (code, error) = confirm_err(options(
+        &env,
+        &[("mode", "pin".into()), ("pin", "3333".into())],
+    ))
+    .await;
+    assert_eq!(code, "service-error");
+    assert_eq!(get(&error, "errorCode").as_string().unwrap(), "MW0008");
+}
+
+#[wasm_bindgen_test(async)]
+async fn an_unlinked_card_is_a_normal_answer_without_qualification() {
+    let Some(env) = env(Some("unlinked")).await else {
+        return;
+    };
+    let result = confirm(options(
+        &env,
+        &[("mode", "pin".into()), ("pin", "2222".into())],
+    ))
+    .await
+    .expect("answer");
+    assert_eq!(
+        string(&result, "qualification.messageBody.qualificationValidity"),
+        "4"
+    );
+    let host = container();
+    myna_web::render_qualification(&host, result, JsValue::UNDEFINED).unwrap();
+    assert_eq!(text(&host, ".myna-status__value"), "該当資格なし");
+}
+
+#[wasm_bindgen_test(async)]
+async fn an_elderly_persona_shows_the_elderly_section() {
+    let Some(env) = env(Some("elderly-70")).await else {
+        return;
+    };
+    let result = confirm(options(
+        &env,
+        &[("mode", "pin".into()), ("pin", "4567".into())],
+    ))
+    .await
+    .expect("answer");
+    let host = container();
+    myna_web::render_qualification(&host, result, JsValue::UNDEFINED).unwrap();
+    let elderly = section(&host, "高齢受給者証");
+    assert!(field(&elderly, "負担割合").unwrap().ends_with('割'));
+}
+
+#[wasm_bindgen_test(async)]
+async fn an_unreachable_service_is_service_unreachable() {
+    let Some(mut env) = env(Some("default")).await else {
+        return;
+    };
+    env.service = option_env!("MYNA_TEST_CLOSED_SERVICE_URL").unwrap_or("http://127.0.0.1:1");
+    let (code, error) = confirm_err(options(
+        &env,
+        &[("mode", "visual".into()), ("operator", "x".into())],
+    ))
+    .await;
+    assert_eq!(code, "service-unreachable");
+    assert!(
+        get(&error, "url")
+            .as_string()
+            .unwrap()
+            .ends_with("/api/v1/challenges")
+    );
+}

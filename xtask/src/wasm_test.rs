@@ -1,0 +1,405 @@
+//! `cargo xtask wasm-tests` — the browser module's tests in headless Chromium, against real
+//! processes.
+//!
+//! 1. Builds `myna-bridge` and `myna-demo` (host) and the npm package (`pkg::run_pkg`, which
+//!    prints the gzipped `.wasm` size and enforces its budget).
+//! 2. Fixes the test page's address (`WASM_BINDGEN_TEST_ADDRESS=127.0.0.1:PORT`), so its origin
+//!    `http://127.0.0.1:PORT` is known before the browser starts, and starts:
+//!    - `myna-bridge --simulate --listen 127.0.0.1:B --allow-origin <page origin>`;
+//!    - a second bridge that allows only another origin (the page must see `origin-refused`);
+//!    - `myna-demo serve --listen 127.0.0.1:D --db <fresh> --facility-origin <page origin>`;
+//!    - two tiny HTTP stand-ins: one answering 403 without CORS headers, one announcing
+//!      protocol 2 on `/health` (`origin-refused` / `protocol-mismatch` without a bridge);
+//!    - a static server for `pkg/` and `wasm/examples/` on its own origin (allowed by the
+//!      bridge and registered with the service too): a test loads the example page in an
+//!      iframe and has it run a PIN-mode and a visual-mode confirmation.
+//! 3. Runs `cargo test -p myna-web --target wasm32-unknown-unknown` with
+//!    `wasm-bindgen-test-runner` as the runner (Debian's `chromium` + `chromium-driver`, headless,
+//!    no sandbox, no background networking), passing the addresses as compile-time
+//!    environment variables (`MYNA_TEST_*`, read with `option_env!`).
+//! 4. Stops every process it started (also on failure).
+//!
+//! The test page is served without cross-origin isolation
+//! (`WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION`): COEP would block the `no-cors` probe that tells a
+//! refused origin from a dead port, as it would on a real page that enabled COEP.
+
+use std::fs;
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+
+use crate::{pkg, run, system, workspace_root};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+
+/// A child process killed when dropped.
+struct Running {
+    name: &'static str,
+    child: Child,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        println!("xtask wasm-tests: stopped {}", self.name);
+    }
+}
+
+/// A free loopback port (bound, then released).
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+/// Waits until `GET /health` on `port` answers anything.
+fn wait_for_http(name: &str, port: u16, child: &mut Child) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if let Some(status) = child.try_wait()? {
+            bail!("{name} exited early: {status}");
+        }
+        if let Ok(mut stream) = TcpStream::connect((Ipv4Addr::LOCALHOST, port)) {
+            let request = format!(
+                "GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
+            );
+            if stream.write_all(request.as_bytes()).is_ok() {
+                let mut first = String::new();
+                let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                if BufReader::new(&mut stream).read_line(&mut first).is_ok()
+                    && first.starts_with("HTTP/1.1")
+                {
+                    return Ok(());
+                }
+            }
+        }
+        if Instant::now() > deadline {
+            bail!("{name} did not answer on port {port} within 30 s");
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+fn start(name: &'static str, program: &Path, args: &[String], log: &Path) -> Result<Running> {
+    let log_file = fs::File::create(log)?;
+    let child = Command::new(program)
+        .args(args)
+        .stdin(Stdio::null())
+        .stdout(log_file.try_clone()?)
+        .stderr(log_file)
+        .spawn()
+        .with_context(|| format!("starting {}", program.display()))?;
+    println!(
+        "xtask wasm-tests: started {name} ({} {})",
+        program.display(),
+        args.join(" ")
+    );
+    Ok(Running { name, child })
+}
+
+/// A minimal HTTP server on a thread answering every request with `response`.
+struct StandIn {
+    stop: Arc<AtomicBool>,
+    port: u16,
+}
+
+impl StandIn {
+    fn serve(response: String) -> Result<StandIn> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((mut stream, _)) => {
+                        let _ = stream.set_nonblocking(false);
+                        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
+                        let mut buf = [0u8; 4096];
+                        let _ = stream.read(&mut buf);
+                        let _ = stream.write_all(response.as_bytes());
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Ok(StandIn { stop, port })
+    }
+}
+
+impl Drop for StandIn {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// Serves `pkg/` and `wasm/examples/` of the repository over HTTP (the example page and the
+/// package it imports), on a thread; stops when dropped.
+struct StaticFiles {
+    stop: Arc<AtomicBool>,
+    port: u16,
+}
+
+impl StaticFiles {
+    const ROOTS: [&'static str; 2] = ["pkg/", "wasm/examples/"];
+
+    fn serve(root: PathBuf) -> Result<StaticFiles> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let root = root.clone();
+                        thread::spawn(move || Self::answer(&root, stream));
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Ok(StaticFiles { stop, port })
+    }
+
+    fn answer(root: &Path, mut stream: TcpStream) {
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+        let mut line = String::new();
+        if BufReader::new(&mut stream).read_line(&mut line).is_err() {
+            return;
+        }
+        let target = line.split_whitespace().nth(1).unwrap_or("/");
+        let path = target
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("/")
+            .trim_start_matches('/');
+        let allowed = Self::ROOTS.iter().any(|r| path.starts_with(r)) && !path.contains("..");
+        let file = allowed.then(|| root.join(path)).filter(|f| f.is_file());
+        let Some(file) = file else {
+            let _ = stream.write_all(http_answer("404 Not Found", &[], "not found\n").as_bytes());
+            return;
+        };
+        let content_type = match file.extension().and_then(|e| e.to_str()) {
+            Some("html") => "text/html; charset=utf-8",
+            Some("js") => "text/javascript; charset=utf-8",
+            Some("css") => "text/css; charset=utf-8",
+            Some("wasm") => "application/wasm",
+            Some("json") => "application/json",
+            _ => "application/octet-stream",
+        };
+        let Ok(body) = fs::read(&file) else { return };
+        let head = format!(
+            "HTTP/1.1 200 OK\r\ncontent-type: {content_type}\r\ncontent-length: {}\r\ncache-control: no-store\r\nconnection: close\r\n\r\n",
+            body.len()
+        );
+        let _ = stream.write_all(head.as_bytes());
+        let _ = stream.write_all(&body);
+    }
+}
+
+impl Drop for StaticFiles {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// An HTTP/1.1 answer that closes the connection.
+fn http_answer(status: &str, headers: &[&str], body: &str) -> String {
+    let mut answer = format!("HTTP/1.1 {status}\r\n");
+    for h in headers {
+        answer.push_str(h);
+        answer.push_str("\r\n");
+    }
+    answer.push_str(&format!(
+        "content-length: {}\r\nconnection: close\r\n\r\n{body}",
+        body.len()
+    ));
+    answer
+}
+
+fn webdriver_json(dir: &Path) -> Result<PathBuf> {
+    let path = dir.join("webdriver.json");
+    let args = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--disable-quic",
+        "--no-first-run",
+    ];
+    let args: Vec<String> = args.iter().map(|a| format!("\"{a}\"")).collect();
+    fs::write(
+        &path,
+        format!(
+            "{{\"goog:chromeOptions\": {{\"binary\": \"{CHROMIUM}\", \"args\": [{}]}}}}\n",
+            args.join(", ")
+        ),
+    )?;
+    Ok(path)
+}
+
+/// Builds what the tests need, starts the processes, runs the tests, stops the processes.
+pub fn run_wasm_tests() -> Result<()> {
+    let root = workspace_root();
+    system::ensure_wasm_bindgen_cli(&root)?;
+    for tool in [CHROMIUM, CHROMEDRIVER] {
+        if !Path::new(tool).exists() {
+            bail!("{tool} is missing: install Debian's chromium and chromium-driver");
+        }
+    }
+    pkg::run_pkg()?;
+    run(Command::new("cargo")
+        .args(["build", "-p", "myna-bridge", "-p", "myna-demo", "--bins"])
+        .current_dir(&root))?;
+    let bin = root.join("target/debug");
+    let work = root.join("target/wasm-tests");
+    fs::create_dir_all(&work)?;
+
+    let page_port = free_port()?;
+    let origin = format!("http://127.0.0.1:{page_port}");
+    let examples = StaticFiles::serve(root.clone())?;
+    let example_origin = format!("http://127.0.0.1:{}", examples.port);
+    let bridge_port = free_port()?;
+    let foreign_port = free_port()?;
+    let demo_port = free_port()?;
+    let closed_port = free_port()?;
+
+    let mut bridge = start(
+        "myna-bridge --simulate",
+        &bin.join("myna-bridge"),
+        &[
+            "--listen".into(),
+            format!("127.0.0.1:{bridge_port}"),
+            "--allow-origin".into(),
+            origin.clone(),
+            "--allow-origin".into(),
+            example_origin.clone(),
+            "--simulate".into(),
+        ],
+        &work.join("bridge.log"),
+    )?;
+    wait_for_http("myna-bridge", bridge_port, &mut bridge.child)?;
+    let mut foreign = start(
+        "myna-bridge (foreign origin only)",
+        &bin.join("myna-bridge"),
+        &[
+            "--listen".into(),
+            format!("127.0.0.1:{foreign_port}"),
+            "--allow-origin".into(),
+            "https://reception.example.jp".into(),
+            "--simulate".into(),
+        ],
+        &work.join("bridge-foreign.log"),
+    )?;
+    wait_for_http("myna-bridge (foreign)", foreign_port, &mut foreign.child)?;
+    let db = work.join(format!("demo-{}.sqlite3", std::process::id()));
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let mut demo = start(
+        "myna-demo serve",
+        &bin.join("myna-demo"),
+        &[
+            "serve".into(),
+            "--listen".into(),
+            format!("127.0.0.1:{demo_port}"),
+            "--db".into(),
+            db.display().to_string(),
+            "--facility-origin".into(),
+            origin.clone(),
+            "--facility-origin".into(),
+            example_origin.clone(),
+        ],
+        &work.join("demo.log"),
+    )?;
+    wait_for_http("myna-demo", demo_port, &mut demo.child)?;
+    // What the bridge answers a foreign origin: 403, no CORS headers.
+    let refusing = StandIn::serve(http_answer(
+        "403 Forbidden",
+        &["content-type: text/plain"],
+        "forbidden\n",
+    ))?;
+    // A future bridge that speaks only protocol 2.
+    let v2 = StandIn::serve(http_answer(
+        "200 OK",
+        &[
+            "content-type: application/json",
+            "access-control-allow-origin: *",
+        ],
+        r#"{"name":"myna-bridge","version":"9.0.0","protocol":2,"readers":0}"#,
+    ))?;
+
+    let webdriver = webdriver_json(&work)?;
+    let page: SocketAddr = (Ipv4Addr::LOCALHOST, page_port).into();
+    let result = run(Command::new("cargo")
+        .args([
+            "test",
+            "-p",
+            "myna-web",
+            "--target",
+            "wasm32-unknown-unknown",
+        ])
+        .env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        )
+        .env("CHROMEDRIVER", CHROMEDRIVER)
+        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &webdriver)
+        .env("WASM_BINDGEN_TEST_ADDRESS", page.to_string())
+        .env("WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION", "1")
+        .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
+        .env("MYNA_TEST_PAGE_ORIGIN", &origin)
+        .env(
+            "MYNA_TEST_BRIDGE_URL",
+            format!("ws://127.0.0.1:{bridge_port}/v1"),
+        )
+        .env(
+            "MYNA_TEST_FOREIGN_BRIDGE_URL",
+            format!("ws://127.0.0.1:{foreign_port}/v1"),
+        )
+        .env(
+            "MYNA_TEST_SERVICE_URL",
+            format!("http://127.0.0.1:{demo_port}"),
+        )
+        .env(
+            "MYNA_TEST_CLOSED_URL",
+            format!("ws://127.0.0.1:{closed_port}/v1"),
+        )
+        .env(
+            "MYNA_TEST_CLOSED_SERVICE_URL",
+            format!("http://127.0.0.1:{closed_port}"),
+        )
+        .env(
+            "MYNA_TEST_REFUSING_URL",
+            format!("ws://127.0.0.1:{}/v1", refusing.port),
+        )
+        .env("MYNA_TEST_V2_URL", format!("ws://127.0.0.1:{}/v1", v2.port))
+        .env(
+            "MYNA_TEST_EXAMPLE_URL",
+            format!("{example_origin}/wasm/examples/index.html"),
+        )
+        .current_dir(&root));
+    drop((examples, refusing, v2, demo, foreign, bridge));
+    if result.is_err() {
+        println!(
+            "xtask wasm-tests: process logs are in {} (bridge.log, bridge-foreign.log, demo.log)",
+            work.display()
+        );
+    }
+    result
+}
