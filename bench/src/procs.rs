@@ -203,6 +203,73 @@ pub fn sample(pid: u32) -> Result<ProcSample> {
     })
 }
 
+/// `fsync` and `fdatasync` on x86-64 Linux.
+#[cfg(target_arch = "x86_64")]
+pub const SYNC_SYSCALLS: &[i64] = &[74, 75];
+/// `fsync` and `fdatasync` on arm64 Linux.
+#[cfg(target_arch = "aarch64")]
+pub const SYNC_SYSCALLS: &[i64] = &[82, 83];
+/// Unknown numbering: nothing is recognised.
+#[cfg(not(any(target_arch = "x86_64", target_arch = "aarch64")))]
+pub const SYNC_SYSCALLS: &[i64] = &[];
+
+/// The system call a thread is blocked in, from `/proc/PID/task/TID/syscall` (`None` when it
+/// is running or not in a call).
+pub fn parse_syscall(text: &str) -> Option<i64> {
+    text.split_whitespace()
+        .next()?
+        .parse()
+        .ok()
+        .filter(|n: &i64| *n >= 0)
+}
+
+/// Whether any thread of `pid` is inside one of `calls` now.
+pub fn any_thread_in(pid: u32, calls: &[i64]) -> bool {
+    let Ok(tasks) = std::fs::read_dir(format!("/proc/{pid}/task")) else {
+        return false;
+    };
+    tasks.filter_map(Result::ok).any(|task| {
+        std::fs::read_to_string(task.path().join("syscall"))
+            .ok()
+            .and_then(|t| parse_syscall(&t))
+            .is_some_and(|n| calls.contains(&n))
+    })
+}
+
+/// Samples, on its own thread, how often some thread of a process is inside a sync call.
+pub struct SyncSampler {
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    thread: std::thread::JoinHandle<(u64, u64)>,
+}
+
+impl SyncSampler {
+    /// Starts sampling `pid` every `period`.
+    pub fn start(pid: u32, period: Duration) -> Self {
+        let stop = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = std::sync::Arc::clone(&stop);
+        let thread = std::thread::spawn(move || {
+            let (mut samples, mut hits) = (0u64, 0u64);
+            while !flag.load(std::sync::atomic::Ordering::Relaxed) {
+                samples += 1;
+                if any_thread_in(pid, SYNC_SYSCALLS) {
+                    hits += 1;
+                }
+                std::thread::sleep(period);
+            }
+            (samples, hits)
+        });
+        SyncSampler { stop, thread }
+    }
+
+    /// Stops; the share of samples (0–1) that found a thread in `fsync`/`fdatasync`, and
+    /// the number of samples.
+    pub fn finish(self) -> (f64, u64) {
+        self.stop.store(true, std::sync::atomic::Ordering::Relaxed);
+        let (samples, hits) = self.thread.join().unwrap_or((0, 0));
+        (hits as f64 / samples.max(1) as f64, samples)
+    }
+}
+
 /// Clock ticks per second (`getconf CLK_TCK`; 100 if that fails, the Linux default).
 pub fn clock_ticks_per_second() -> u64 {
     Command::new("getconf")
@@ -243,6 +310,17 @@ mod tests {
             Some(2)
         );
         assert_eq!(parse_status_field(status, "VmSwap"), None);
+    }
+
+    #[test]
+    fn parses_proc_syscall() {
+        assert_eq!(
+            parse_syscall("75 0x5 0x0 0x0 0x0 0x0 0x0 0x7ffd 0x7f12\n"),
+            Some(75)
+        );
+        assert_eq!(parse_syscall("running\n"), None);
+        assert_eq!(parse_syscall("-1 0x7ffd 0x7f12\n"), None);
+        assert_eq!(parse_syscall(""), None);
     }
 
     #[test]

@@ -22,7 +22,7 @@ use serde_json::{Value, json};
 use crate::apdus::{self, FlowCount};
 use crate::card::InsertedCard;
 use crate::http::HttpConn;
-use crate::procs::{Child, clock_ticks_per_second, free_port, sample};
+use crate::procs::{Child, SyncSampler, clock_ticks_per_second, free_port, sample};
 use crate::report::Measurement;
 use crate::stats::{median, ms, percentile};
 use crate::ws::BridgeClient;
@@ -57,6 +57,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ("service_pin_confirmation_ms_p99", "ms"),
     ("rsa2048_verify_per_s", "1/s"),
     ("service_cpu_ms_per_confirmation", "ms"),
+    ("service_fsync_share_percent", "%"),
     ("disk_fsync_ms_p50", "ms"),
     ("service_pin_confirmations_per_s_tmpfs", "1/s"),
     ("bridge_idle_rss_mib", "MiB"),
@@ -202,6 +203,7 @@ pub fn run(config: &Config) -> Result<Vec<Measurement>> {
         "service_pin_confirmation_ms_p99",
         "rsa2048_verify_per_s",
         "service_cpu_ms_per_confirmation",
+        "service_fsync_share_percent",
         "disk_fsync_ms_p50",
         "service_pin_confirmations_per_s_tmpfs",
     ];
@@ -622,6 +624,8 @@ async fn wasm_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
 struct ServiceRun {
     load: service::Load,
     cpu_ms_per_confirmation: f64,
+    /// Share of the load's wall time with a service thread inside fsync/fdatasync.
+    sync_share: f64,
 }
 
 /// One service instance on `db`: calibrate, prepare, load.
@@ -647,21 +651,26 @@ async fn service_run(
     let nonces = service::issue_challenges(addr, &token, count, c).await?;
     let bodies = service::presign(&nonces, personas, ORIGIN)?;
     let before = sample(child.pid())?;
-    let load = service::load(addr, &token, bodies, c).await?;
+    let sampler = SyncSampler::start(child.pid(), Duration::from_micros(500));
+    let load = service::load(addr, &token, bodies, c).await;
+    let (sync_share, _) = sampler.finish();
+    let load = load?;
     let after = sample(child.pid())?;
     child.check_running()?;
     let cpu_ms = after.cpu_ticks.saturating_sub(before.cpu_ticks) as f64 * 1e3
         / clock_ticks_per_second() as f64;
     progress(&format!(
-        "  {name}: {} confirmations in {:.2} s = {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, service CPU {:.2} ms each",
+        "  {name}: {} confirmations in {:.2} s = {:.0}/s, p50 {:.2} ms, p99 {:.2} ms, service CPU {:.2} ms each, a thread in fsync {:.0} % of the time",
         load.confirmations,
         load.elapsed.as_secs_f64(),
         load.rate(),
         load.latency(50.0).unwrap_or(f64::NAN),
         load.latency(99.0).unwrap_or(f64::NAN),
-        cpu_ms / load.confirmations as f64
+        cpu_ms / load.confirmations as f64,
+        sync_share * 100.0
     ));
     Ok(ServiceRun {
+        sync_share,
         cpu_ms_per_confirmation: cpu_ms / load.confirmations.max(1) as f64,
         load,
     })
@@ -672,10 +681,13 @@ async fn service_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
     let chosen = service::load_personas(&personas);
     let reference = personas.get(PERSONA).context("the default persona")?;
     let (key, signature, hash) = service::reference_signature(reference)?;
-    let mut rsa = Vec::new();
-    let measure_rsa = |rsa: &mut Vec<f64>| -> Result<()> {
-        let rate = service::rsa_verify_per_second(&key, &signature, &hash, Duration::from_secs(1))?;
-        progress(&format!("  RSA-2048 verify, one core: {rate:.0}/s"));
+    let mut rsa: Vec<service::RsaRate> = Vec::new();
+    let measure_rsa = |rsa: &mut Vec<service::RsaRate>| -> Result<()> {
+        let rate = service::rsa_verify_rate(&key, &signature, &hash, Duration::from_secs(1))?;
+        progress(&format!(
+            "  RSA-2048 verify, one thread: {:.0} per CPU second ({:.0} per wall second)",
+            rate.per_cpu_second, rate.per_wall_second
+        ));
         rsa.push(rate);
         Ok(())
     };
@@ -721,6 +733,11 @@ async fn service_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
                 run.cpu_ms_per_confirmation,
                 "the service process's user + system time over the load / confirmations",
             );
+            rec.set(
+                "service_fsync_share_percent",
+                run.sync_share * 100.0,
+                "share of the load's wall time in which a service thread was inside fsync/fdatasync (/proc/PID/task/*/syscall every 0.5 ms)",
+            );
         }
         Err(e) => rec.fail(
             &[
@@ -728,6 +745,7 @@ async fn service_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
                 "service_pin_confirmation_ms_p50",
                 "service_pin_confirmation_ms_p99",
                 "service_cpu_ms_per_confirmation",
+                "service_fsync_share_percent",
             ],
             &e,
         ),
@@ -754,11 +772,15 @@ async fn service_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
         }
         measure_rsa(&mut rsa)?;
     }
+    let per_cpu: Vec<f64> = rsa.iter().map(|r| r.per_cpu_second).collect();
+    let per_wall: Vec<f64> = rsa.iter().map(|r| r.per_wall_second).collect();
     rec.set(
         "rsa2048_verify_per_s",
-        median(&rsa).context("no RSA figure")?,
+        median(&per_cpu).context("no RSA figure")?,
         format!(
-            "rsa crate, PKCS#1 v1.5 SHA-256, one thread, median of {} one-second runs around the loads",
+            "rsa crate, PKCS#1 v1.5 SHA-256, one thread, per second of its CPU time (one core's capacity; \
+             per wall second {:.0}), median of {} runs of 1 CPU-second around the loads",
+            median(&per_wall).unwrap_or(f64::NAN),
             rsa.len()
         ),
     );

@@ -28,20 +28,41 @@ use sha2::{Digest as _, Sha256};
 use crate::http::{HttpConn, check_confirmation, pin_confirmation_body};
 use crate::stats::{ms, percentile};
 
-/// Single-thread RSA-2048 PKCS#1 v1.5 (SHA-256) verifications per second over `duration`:
-/// the DigestInfo hash is computed once, so this is the public-key operation and the padding
-/// check only.
-pub fn rsa_verify_per_second(
+/// Single-thread RSA-2048 PKCS#1 v1.5 (SHA-256) verification rates.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct RsaRate {
+    /// Verifications per second of the thread's own CPU time: what one core can do, whatever
+    /// else the machine runs.
+    pub per_cpu_second: f64,
+    /// Verifications per second of wall time (lower when other programs take the core).
+    pub per_wall_second: f64,
+}
+
+/// This thread's CPU time (user + system), from `/proc/thread-self/stat` (clock ticks).
+fn thread_cpu_time() -> Result<Duration> {
+    let stat = std::fs::read_to_string("/proc/thread-self/stat")
+        .context("reading /proc/thread-self/stat")?;
+    let ticks = crate::procs::parse_stat_cpu_ticks(&stat).context("parsing it")?;
+    Ok(Duration::from_secs_f64(
+        ticks as f64 / crate::procs::clock_ticks_per_second() as f64,
+    ))
+}
+
+/// Verifies on this thread until it has used `cpu` of CPU time (or ten times that of wall
+/// time): the DigestInfo hash is computed once, so this is the public-key operation and the
+/// padding check only.
+pub fn rsa_verify_rate(
     key: &RsaPublicKey,
     signature: &[u8],
     hash: &[u8],
-    duration: Duration,
-) -> Result<f64> {
+    cpu: Duration,
+) -> Result<RsaRate> {
     key.verify(Pkcs1v15Sign::new::<Sha256>(), hash, signature)
         .context("the reference signature does not verify")?;
+    let cpu_start = thread_cpu_time()?;
     let started = Instant::now();
     let mut count = 0u64;
-    while started.elapsed() < duration {
+    loop {
         for _ in 0..16 {
             let ok = key
                 .verify(
@@ -53,11 +74,22 @@ pub fn rsa_verify_per_second(
             std::hint::black_box(ok);
         }
         count += 16;
+        let used = thread_cpu_time()?.saturating_sub(cpu_start);
+        if used >= cpu || started.elapsed() >= cpu * 10 {
+            let wall = started.elapsed().as_secs_f64();
+            let used = used.as_secs_f64();
+            if used <= 0.0 {
+                bail!("no CPU time was accounted to the measuring thread");
+            }
+            return Ok(RsaRate {
+                per_cpu_second: count as f64 / used,
+                per_wall_second: count as f64 / wall,
+            });
+        }
     }
-    Ok(count as f64 / started.elapsed().as_secs_f64())
 }
 
-/// A reference signature for [`rsa_verify_per_second`]: `persona` signs SHA-256 of a message.
+/// A reference signature for [`rsa_verify_rate`]: `persona` signs SHA-256 of a message.
 pub fn reference_signature(persona: &Persona) -> Result<(RsaPublicKey, Vec<u8>, Vec<u8>)> {
     let hash = Sha256::digest(b"myna-bench rsa reference").to_vec();
     let signature = persona
@@ -271,13 +303,12 @@ mod tests {
         let personas = myna_personas::Personas::embedded();
         let persona = personas.get("default").unwrap();
         let (key, signature, hash) = reference_signature(persona).unwrap();
-        let rate =
-            rsa_verify_per_second(&key, &signature, &hash, Duration::from_millis(20)).unwrap();
-        assert!(rate > 0.0);
+        let rate = rsa_verify_rate(&key, &signature, &hash, Duration::from_millis(30)).unwrap();
+        assert!(rate.per_cpu_second > 0.0 && rate.per_wall_second > 0.0);
         // A wrong signature is refused before any timing.
         let mut bad = signature.clone();
         bad[10] ^= 1;
-        assert!(rsa_verify_per_second(&key, &bad, &hash, Duration::from_millis(1)).is_err());
+        assert!(rsa_verify_rate(&key, &bad, &hash, Duration::from_millis(1)).is_err());
     }
 
     #[test]
