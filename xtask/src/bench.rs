@@ -81,6 +81,18 @@ fn build_package(root: &Path) -> Result<Option<PathBuf>> {
         return Ok(None);
     }
     println!("xtask: building the npm package (cargo xtask pkg)");
-    crate::pkg::run_pkg()?;
-    Ok(Some(root.join("pkg")))
+    let pkg = root.join("pkg");
+    if let Err(e) = crate::pkg::run_pkg() {
+        // Over its size budget the package is still built: the report shows the miss.
+        let built = std::fs::read_dir(&pkg).is_ok_and(|entries| {
+            entries
+                .filter_map(Result::ok)
+                .any(|e| e.path().extension().is_some_and(|x| x == "wasm"))
+        });
+        if !built {
+            return Err(e.context("building the npm package"));
+        }
+        println!("xtask: cargo xtask pkg: {e:#}; measuring the package it left in pkg/");
+    }
+    Ok(Some(pkg))
 }
