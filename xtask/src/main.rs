@@ -1,8 +1,10 @@
 //! `cargo xtask` — the project's commands. See the README.
 //!
 //! - `test`: the one test command (installs what a fresh Debian machine lacks, starts pcscd).
+//! - `bench`: every benchmark in one run (`target/bench/report.json`).
 //! - `personas`: regenerates the persona fixtures (test CA, keys, certificates, CRL).
 
+mod bench;
 mod fuzz;
 mod pcscd;
 mod personas;
@@ -37,6 +39,9 @@ enum Cmd {
     WasmTests,
     /// Run the cargo-fuzz targets of fuzz/, bounded (see fuzz/README.md).
     Fuzz(fuzz::Args),
+    /// Measure everything (APDUs, latency, throughput, idle cost, WASM) in one run; write
+    /// target/bench/report.json; fail if a target is missed.
+    Bench(bench::Args),
 }
 
 fn main() -> Result<()> {
@@ -46,6 +51,7 @@ fn main() -> Result<()> {
         Cmd::Pkg => pkg::run_pkg().map(|_| ()),
         Cmd::WasmTests => wasm_test::run_wasm_tests(),
         Cmd::Fuzz(args) => fuzz::run_with(&args),
+        Cmd::Bench(args) => bench::run_bench(&args),
     }
 }
 

@@ -1,0 +1,454 @@
+//! Card round trips: what the product's flows send (counted in the virtual card's log), the
+//! fewest the card needs for the same operations, and what OpenSC sends for them.
+//!
+//! The minimum is worked out in `docs/benchmarks.md`; [`pin_flow_minimum`] is that argument
+//! as code, one [`Step`] per command with the reason it cannot be left out.
+
+use std::io::Read as _;
+use std::path::Path;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use anyhow::{Context as _, Result, bail};
+use base64::Engine as _;
+use myna_bridge::virtual_card::{ApduLog, LogEntry};
+use myna_core::profile::{CARD_INFO_INPUT_AID, JPKI_AID, MY_NUMBER_CARD};
+use rsa::{Pkcs1v15Sign, RsaPublicKey};
+use serde_json::json;
+use sha2::{Digest as _, Sha256};
+
+use crate::ws::{BridgeClient, WsTransport};
+
+/// The largest response of a short `READ BINARY` (`Le = 00`).
+pub const SHORT_READ: usize = MY_NUMBER_CARD.max_short_read;
+
+/// One command of a minimal flow.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Step {
+    /// The command.
+    pub command: &'static str,
+    /// How many of it.
+    pub count: usize,
+}
+
+/// `READ BINARY`s for a certificate of `len` bytes when its length is taken from the first
+/// read: short APDUs read 256 bytes at a time (the first 256 give the DER length, the rest
+/// follow), so ⌈len / 256⌉; with extended length the first read gives the length and one
+/// more takes the rest.
+pub fn certificate_reads(len: usize, extended: bool) -> usize {
+    if extended {
+        if len <= SHORT_READ { 1 } else { 2 }
+    } else {
+        len.div_ceil(SHORT_READ).max(1)
+    }
+}
+
+/// The fewest commands that read the auth certificate (`len` bytes) with EFs addressed by
+/// `SELECT`: the visual (目視) flow.
+pub fn visual_flow_minimum(len: usize, extended: bool) -> Vec<Step> {
+    vec![
+        Step {
+            command: "SELECT JPKI-AP",
+            count: 1,
+        },
+        Step {
+            command: "SELECT EF 000A",
+            count: 1,
+        },
+        Step {
+            command: "READ BINARY",
+            count: certificate_reads(len, extended),
+        },
+    ]
+}
+
+/// The fewest commands for the PIN flow with EFs addressed by `SELECT`: the certificate,
+/// the tries left (to ask consent before the last try without spending one), one `VERIFY`,
+/// one signature.
+pub fn pin_flow_minimum(len: usize, extended: bool) -> Vec<Step> {
+    let mut steps = visual_flow_minimum(len, extended);
+    steps.extend([
+        Step {
+            command: "SELECT EF 0018",
+            count: 1,
+        },
+        Step {
+            command: "VERIFY (no data: tries left)",
+            count: 1,
+        },
+        Step {
+            command: "VERIFY (PIN)",
+            count: 1,
+        },
+        Step {
+            command: "SELECT EF 0017",
+            count: 1,
+        },
+        Step {
+            command: "COMPUTE DIGITAL SIGNATURE",
+            count: 1,
+        },
+    ]);
+    steps
+}
+
+/// The same with every EF named by its short EF identifier in the command itself
+/// (`READ BINARY P1 = 8A`, `VERIFY P2 = 98`, `COMPUTE DIGITAL SIGNATURE P2 = 97`): no
+/// `SELECT` of an EF at all. A reference figure: see `docs/benchmarks.md` for which of these
+/// forms real cards are known to accept.
+pub fn pin_flow_minimum_sfi(len: usize, extended: bool) -> Vec<Step> {
+    vec![
+        Step {
+            command: "SELECT JPKI-AP",
+            count: 1,
+        },
+        Step {
+            command: "READ BINARY (first by SFI 0A)",
+            count: certificate_reads(len, extended),
+        },
+        Step {
+            command: "VERIFY by SFI 18 (no data: tries left)",
+            count: 1,
+        },
+        Step {
+            command: "VERIFY by SFI 18 (PIN)",
+            count: 1,
+        },
+        Step {
+            command: "COMPUTE DIGITAL SIGNATURE by SFI 17",
+            count: 1,
+        },
+    ]
+}
+
+/// The total of a flow's steps.
+pub fn total(steps: &[Step]) -> usize {
+    steps.iter().map(|s| s.count).sum()
+}
+
+/// A short name for a logged command (PIN data is never in the log).
+pub fn describe(entry: &LogEntry) -> String {
+    let c = &entry.command;
+    let name = match (c.first(), c.get(1), c.get(2)) {
+        (Some(0x00), Some(0xA4), Some(0x04)) => {
+            if entry.selects_application(JPKI_AID) {
+                "SELECT JPKI-AP".to_owned()
+            } else {
+                "SELECT application".to_owned()
+            }
+        }
+        (Some(0x00), Some(0xA4), Some(0x02)) if c.len() >= 7 => {
+            format!("SELECT EF {:02X}{:02X}", c[5], c[6])
+        }
+        (Some(0x00), Some(0xB0), Some(p1)) if p1 & 0x80 != 0 => {
+            format!("READ BINARY SFI {:02X}", p1 & 0x1F)
+        }
+        (Some(0x00), Some(0xB0), _) => {
+            if c.len() == 7 {
+                "READ BINARY (extended)".to_owned()
+            } else {
+                "READ BINARY".to_owned()
+            }
+        }
+        (Some(0x00), Some(0x20), _) if entry.redacted_len.is_some() => "VERIFY (PIN)".to_owned(),
+        (Some(0x00), Some(0x20), _) => "VERIFY (no data)".to_owned(),
+        (Some(0x80), Some(0x2A), _) => "COMPUTE DIGITAL SIGNATURE".to_owned(),
+        (Some(0x00), Some(0xC0), _) => "GET RESPONSE".to_owned(),
+        _ => hex::encode_upper(&c[..c.len().min(4)]),
+    };
+    format!("{name} -> {:04X}", entry.sw.0)
+}
+
+/// Whether any logged `READ BINARY` used the extended-length form (`00 B0 P1 P2 00 Le Le`).
+pub fn used_extended_reads(entries: &[LogEntry]) -> bool {
+    entries
+        .iter()
+        .any(|e| e.ins() == Some(0xB0) && e.command.len() == 7 && e.command[4] == 0)
+}
+
+/// What one flow sent to the card.
+#[derive(Debug, Clone)]
+pub struct FlowCount {
+    /// The commands, in order.
+    pub entries: Vec<LogEntry>,
+    /// The auth certificate's length (DER, bytes).
+    pub certificate_len: usize,
+}
+
+impl FlowCount {
+    /// How many commands.
+    pub fn apdus(&self) -> usize {
+        self.entries.len()
+    }
+
+    /// The commands as text, one per line.
+    pub fn listing(&self) -> String {
+        self.entries
+            .iter()
+            .map(describe)
+            .collect::<Vec<_>>()
+            .join("\n")
+    }
+}
+
+/// A base64url nonce of 43 characters (256 bits) from a counter: the bridge only checks the
+/// syntax, the service issues its own.
+pub fn bench_nonce(i: u64) -> String {
+    let digest = Sha256::digest(format!("myna-bench nonce {i}"));
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(digest)
+}
+
+/// Runs the bridge's `authenticate` on `handle` and counts what reached the card. Checks the
+/// signature against `key` for `origin` (what the bridge saw) and the nonce.
+pub async fn pin_flow(
+    client: &mut BridgeClient,
+    handle: u64,
+    log: &ApduLog,
+    origin: &str,
+    pin: &str,
+    key: &RsaPublicKey,
+) -> Result<FlowCount> {
+    let nonce = bench_nonce(0);
+    log.clear();
+    let result = client
+        .call_ok(
+            "authenticate",
+            json!({"handle": handle, "nonce": nonce, "pin": pin, "allowLastAttempt": false}),
+        )
+        .await
+        .context("authenticate")?;
+    let entries = log.entries();
+    let b64 = base64::engine::general_purpose::STANDARD;
+    let certificate = b64.decode(result["certificate"].as_str().unwrap_or_default())?;
+    let signature = b64.decode(result["signature"].as_str().unwrap_or_default())?;
+    let message = myna_core::auth::auth_message(origin, &nonce);
+    key.verify(
+        Pkcs1v15Sign::new::<Sha256>(),
+        &Sha256::digest(&message),
+        &signature,
+    )
+    .context("the card's signature does not verify for the bridge's origin and the nonce")?;
+    Ok(FlowCount {
+        entries,
+        certificate_len: certificate.len(),
+    })
+}
+
+/// Reads the auth certificate through `transmit` with `myna-core`'s
+/// `jpki::read_auth_certificate` (what the browser runs in visual mode) and counts.
+pub async fn visual_flow(
+    client: &mut BridgeClient,
+    handle: u64,
+    log: &ApduLog,
+    expected: &[u8],
+) -> Result<FlowCount> {
+    log.clear();
+    let mut transport = WsTransport { client, handle };
+    let certificate = myna_core::jpki::read_auth_certificate(&mut transport)
+        .await
+        .context("read_auth_certificate through transmit")?;
+    let entries = log.entries();
+    if certificate != expected {
+        bail!("the certificate read through transmit is not the persona's");
+    }
+    Ok(FlowCount {
+        entries,
+        certificate_len: certificate.len(),
+    })
+}
+
+/// OpenSC's PKCS#11 module as Debian installs it.
+pub const PKCS11_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
+/// The token label OpenSC's JPKI emulation gives the auth-PIN slot.
+const AUTH_TOKEN_LABEL: &str = "JPKI (User Authentication PIN)";
+
+/// Runs a tool with a fresh `HOME` (no OpenSC file cache from an earlier run); killed after
+/// 60 s. Stdout on success.
+fn run_tool(program: &str, args: &[&str], home: &Path) -> Result<String> {
+    let mut child = Command::new(program)
+        .args(args)
+        .env("HOME", home)
+        .env_remove("OPENSC_CONF")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("starting {program} (is OpenSC installed?)"))?;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    let status = loop {
+        if let Some(status) = child.try_wait()? {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            bail!("{program} {args:?} did not finish in 60 s");
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    };
+    let mut stdout = String::new();
+    let mut stderr = String::new();
+    if let Some(mut out) = child.stdout.take() {
+        out.read_to_string(&mut stdout)?;
+    }
+    if let Some(mut err) = child.stderr.take() {
+        err.read_to_string(&mut stderr)?;
+    }
+    if !status.success() {
+        bail!("{program} {args:?} failed ({status}):\n{stdout}\n{stderr}");
+    }
+    Ok(stdout)
+}
+
+/// The PKCS#11 slot id of the auth-PIN token in `reader`.
+fn auth_slot(reader: &str, home: &Path) -> Result<String> {
+    let list = run_tool(
+        "pkcs11-tool",
+        &["--module", PKCS11_MODULE, "--list-slots"],
+        home,
+    )?;
+    let mut current: Option<String> = None;
+    for line in list.lines() {
+        if let Some(rest) = line.strip_prefix("Slot ") {
+            // "Slot 2 (0x4): Virtual PCD 00 01"
+            current = rest
+                .contains(reader)
+                .then(|| rest.split(['(', ')']).nth(1).map(str::to_owned))
+                .flatten();
+        } else if line.contains("token label") && line.contains(AUTH_TOKEN_LABEL) {
+            if let Some(slot) = &current {
+                return Ok(slot.clone());
+            }
+        }
+    }
+    bail!("no {AUTH_TOKEN_LABEL:?} slot on {reader}:\n{list}")
+}
+
+/// What OpenSC sends for the same operations: one `pkcs11-tool` process — one PKCS#11
+/// session, as an application using OpenSC would open — that logs in with the PIN, signs
+/// with the auth key (`SHA256-RSA-PKCS`) and reads the auth certificate object. Slot
+/// discovery (a separate `--list-slots` run) is not counted; OpenSC's file cache is empty
+/// (a fresh `HOME`). Checks in the card's log that the PIN was verified once and the card
+/// signed, that the certificate read is the persona's, and that the 券面事項入力補助AP was
+/// never touched.
+pub fn opensc_flow(
+    reader: &str,
+    log: &ApduLog,
+    pin: &str,
+    expected_certificate: &[u8],
+    work: &Path,
+) -> Result<FlowCount> {
+    let fresh_home = |name: &str| -> Result<std::path::PathBuf> {
+        let home = work.join(name);
+        let _ = std::fs::remove_dir_all(&home);
+        std::fs::create_dir_all(&home)?;
+        Ok(home)
+    };
+    let slot = auth_slot(reader, &fresh_home("opensc-home-slots")?)?;
+    let input = work.join("opensc-data");
+    let output = work.join("opensc-output");
+    std::fs::write(
+        &input,
+        b"myna-web benchmark: same operations through OpenSC",
+    )?;
+    let _ = std::fs::remove_file(&output);
+    let home = fresh_home("opensc-home")?;
+    log.clear();
+    // pkcs11-tool runs --sign before --read-object; both write --output-file, so it ends up
+    // holding the certificate.
+    run_tool(
+        "pkcs11-tool",
+        &[
+            "--module",
+            PKCS11_MODULE,
+            "--slot",
+            &slot,
+            "--login",
+            "--pin",
+            pin,
+            "--sign",
+            "--mechanism",
+            "SHA256-RSA-PKCS",
+            "--id",
+            "01",
+            "--input-file",
+            path_str(&input)?,
+            "--read-object",
+            "--type",
+            "cert",
+            "--output-file",
+            path_str(&output)?,
+        ],
+        &home,
+    )?;
+    let entries = log.entries();
+    if log.touched_application(CARD_INFO_INPUT_AID) {
+        bail!("OpenSC touched the 券面事項入力補助AP");
+    }
+    let verified = entries
+        .iter()
+        .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some())
+        .collect::<Vec<_>>();
+    if verified.len() != 1 || !verified[0].sw.is_success() {
+        bail!("OpenSC did not verify the PIN exactly once: {verified:?}");
+    }
+    if !entries
+        .iter()
+        .any(|e| e.cla() == Some(0x80) && e.ins() == Some(0x2A) && e.sw.is_success())
+    {
+        bail!("the card did not sign for OpenSC");
+    }
+    let certificate = std::fs::read(&output)?;
+    if certificate != expected_certificate {
+        bail!("pkcs11-tool read a certificate other than the persona's");
+    }
+    Ok(FlowCount {
+        entries,
+        certificate_len: certificate.len(),
+    })
+}
+
+fn path_str(path: &Path) -> Result<&str> {
+    path.to_str().context("a non-UTF-8 path")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn certificate_reads_take_the_length_from_the_first_read() {
+        assert_eq!(certificate_reads(1, false), 1);
+        assert_eq!(certificate_reads(256, false), 1);
+        assert_eq!(certificate_reads(257, false), 2);
+        assert_eq!(certificate_reads(1_400, false), 6);
+        assert_eq!(certificate_reads(1_536, false), 6);
+        assert_eq!(certificate_reads(1_537, false), 7);
+        assert_eq!(certificate_reads(256, true), 1);
+        assert_eq!(certificate_reads(1_400, true), 2);
+    }
+
+    #[test]
+    fn the_minimal_flows() {
+        // A 1,400-byte certificate with short APDUs: 2 + 6 to read it, 5 for PIN + signature.
+        assert_eq!(total(&visual_flow_minimum(1_400, false)), 8);
+        assert_eq!(total(&pin_flow_minimum(1_400, false)), 13);
+        assert_eq!(total(&pin_flow_minimum(1_400, true)), 9);
+        assert_eq!(total(&pin_flow_minimum_sfi(1_400, false)), 10);
+        // The steps name every command once, in order.
+        let names: Vec<&str> = pin_flow_minimum(1_400, false)
+            .iter()
+            .map(|s| s.command)
+            .collect();
+        assert_eq!(names.first(), Some(&"SELECT JPKI-AP"));
+        assert_eq!(names.last(), Some(&"COMPUTE DIGITAL SIGNATURE"));
+    }
+
+    #[test]
+    fn nonces_are_valid_for_the_bridge() {
+        let nonce = bench_nonce(7);
+        assert_eq!(nonce.len(), 43);
+        myna_core::auth::validate_nonce(&nonce).unwrap();
+        assert_ne!(nonce, bench_nonce(8));
+    }
+}

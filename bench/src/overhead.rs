@@ -1,0 +1,191 @@
+//! What the bridge adds to one APDU: the same `READ BINARY` on the same virtual card in the
+//! same pcscd + vpcd reader, once through WebSocket + bridge (`transmit`) and once straight
+//! through PC/SC (the `pcsc` crate, a shared connection of this process).
+//!
+//! The two paths alternate in rounds (A-B, B-A, …) so drift on a shared machine hits both
+//! alike. Each bridge sample minus the median direct sample *of its own round* is one
+//! overhead sample; the figures are percentiles of those. (A difference of the two tails'
+//! percentiles would compare unrelated outliers and can even come out negative.)
+
+use std::ffi::CString;
+use std::time::Instant;
+
+use anyhow::{Context as _, Result, bail};
+
+use crate::stats::{median, ms, percentile};
+use crate::ws::BridgeClient;
+
+/// `SELECT` JPKI-AP.
+pub const SELECT_JPKI_AP: [u8; 15] = [
+    0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
+];
+/// `SELECT` EF `000A` (the auth certificate).
+pub const SELECT_AUTH_CERTIFICATE: [u8; 7] = [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x0A];
+/// `READ BINARY` of 256 bytes at offset 0: the commonest command of every flow.
+pub const READ_256: [u8; 5] = [0x00, 0xB0, 0x00, 0x00, 0x00];
+
+/// Per-APDU latencies of both paths in one round, in milliseconds.
+#[derive(Debug, Clone, Default)]
+pub struct Round {
+    /// Through the bridge.
+    pub bridge_ms: Vec<f64>,
+    /// Direct PC/SC.
+    pub direct_ms: Vec<f64>,
+}
+
+/// Every round.
+#[derive(Debug, Clone, Default)]
+pub struct Latencies {
+    /// The rounds, in order.
+    pub rounds: Vec<Round>,
+}
+
+impl Latencies {
+    /// Every bridge sample.
+    pub fn bridge_ms(&self) -> Vec<f64> {
+        self.rounds
+            .iter()
+            .flat_map(|r| r.bridge_ms.iter().copied())
+            .collect()
+    }
+
+    /// Every direct sample.
+    pub fn direct_ms(&self) -> Vec<f64> {
+        self.rounds
+            .iter()
+            .flat_map(|r| r.direct_ms.iter().copied())
+            .collect()
+    }
+
+    /// Each bridge sample minus the median direct sample of its round.
+    pub fn overhead_samples(&self) -> Vec<f64> {
+        self.rounds
+            .iter()
+            .filter_map(|r| {
+                let baseline = median(&r.direct_ms)?;
+                Some(r.bridge_ms.iter().map(move |b| b - baseline))
+            })
+            .flatten()
+            .collect()
+    }
+
+    /// A percentile of [`Self::overhead_samples`].
+    pub fn overhead(&self, p: f64) -> Option<f64> {
+        percentile(&self.overhead_samples(), p)
+    }
+}
+
+fn check_read(response: &[u8]) -> Result<()> {
+    if response.len() != 258 || !response.ends_with(&[0x90, 0x00]) {
+        bail!(
+            "READ BINARY answered {} bytes ending {:02X?}",
+            response.len(),
+            &response[response.len().saturating_sub(2)..]
+        );
+    }
+    Ok(())
+}
+
+/// Measures `rounds` × `per_round` `READ BINARY`s on each path (after `warmup` of each).
+/// `handle` is a bridge session on the card in `reader`.
+pub async fn measure(
+    client: &mut BridgeClient,
+    handle: u64,
+    reader: &str,
+    rounds: usize,
+    per_round: usize,
+    warmup: usize,
+) -> Result<Latencies> {
+    for apdu in [&SELECT_JPKI_AP[..], &SELECT_AUTH_CERTIFICATE[..]] {
+        let response = client.transmit(handle, apdu).await??;
+        if response != [0x90, 0x00] {
+            bail!("SELECT through the bridge answered {response:02X?}");
+        }
+    }
+    let ctx = pcsc::Context::establish(pcsc::Scope::User).context("pcscd")?;
+    let card = LeaveCard(Some(
+        ctx.connect(
+            &CString::new(reader)?,
+            pcsc::ShareMode::Shared,
+            pcsc::Protocols::ANY,
+        )
+        .context("connecting to the card directly")?,
+    ));
+    let card = card.0.as_ref().expect("just connected");
+    let mut buf = vec![0u8; pcsc::MAX_BUFFER_SIZE_EXTENDED];
+    // The direct connection shares the card state the bridge's SELECTs set up.
+    let direct = |buf: &mut [u8]| -> Result<f64> {
+        let t = Instant::now();
+        let response = card.transmit(&READ_256, buf).context("direct transmit")?;
+        let elapsed = ms(t.elapsed());
+        check_read(response)?;
+        Ok(elapsed)
+    };
+    for _ in 0..warmup {
+        direct(&mut buf)?;
+        check_read(&client.transmit(handle, &READ_256).await??)?;
+    }
+    let mut out = Latencies::default();
+    for round in 0..rounds {
+        let mut r = Round::default();
+        for path in if round % 2 == 0 { [0, 1] } else { [1, 0] } {
+            for _ in 0..per_round {
+                if path == 0 {
+                    let t = Instant::now();
+                    let response = client.transmit(handle, &READ_256).await??;
+                    r.bridge_ms.push(ms(t.elapsed()));
+                    check_read(&response)?;
+                } else {
+                    r.direct_ms.push(direct(&mut buf)?);
+                }
+            }
+        }
+        out.rounds.push(r);
+    }
+    Ok(out)
+}
+
+/// A direct connection that leaves the card as it is when closed. (`pcsc::Card`'s own drop
+/// resets the card, which would end the bridge's session on it.)
+struct LeaveCard(Option<pcsc::Card>);
+
+impl Drop for LeaveCard {
+    fn drop(&mut self) {
+        if let Some(card) = self.0.take() {
+            let _ = card.disconnect(pcsc::Disposition::LeaveCard);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn overhead_is_against_the_direct_median_of_the_same_round() {
+        let l = Latencies {
+            rounds: vec![
+                Round {
+                    bridge_ms: vec![0.5, 0.6, 0.7],
+                    direct_ms: vec![0.3, 0.2, 9.0],
+                },
+                // A slower round: drift cancels.
+                Round {
+                    bridge_ms: vec![1.5, 1.6, 3.0],
+                    direct_ms: vec![1.3, 1.2, 1.4],
+                },
+            ],
+        };
+        let samples = l.overhead_samples();
+        let expected = [0.2, 0.3, 0.4, 0.2, 0.3, 1.7];
+        assert_eq!(samples.len(), expected.len());
+        for (a, b) in samples.iter().zip(expected) {
+            assert!((a - b).abs() < 1e-9, "{samples:?}");
+        }
+        assert!((l.overhead(50.0).unwrap() - 0.3).abs() < 1e-9);
+        assert!((l.overhead(99.0).unwrap() - 1.7).abs() < 1e-9);
+        assert_eq!(l.bridge_ms().len(), 6);
+        assert_eq!(l.direct_ms().len(), 6);
+        assert_eq!(Latencies::default().overhead(50.0), None);
+    }
+}
