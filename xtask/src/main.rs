@@ -1,8 +1,11 @@
 //! `cargo xtask` — the project's commands. See the README.
 //!
 //! - `test`: the one test command (installs what a fresh Debian machine lacks, starts pcscd).
+//! - `demo`: the reception page on a simulated reader, one command.
 //! - `personas`: regenerates the persona fixtures (test CA, keys, certificates, CRL).
 
+mod demo;
+mod e2e;
 mod pcscd;
 mod personas;
 mod pkg;
@@ -34,6 +37,11 @@ enum Cmd {
     Pkg,
     /// Run the browser module's tests in headless Chromium against a real bridge and service.
     WasmTests,
+    /// Start the demo: a simulated card reader and the reception page at
+    /// http://127.0.0.1:8787/ (Ctrl-C stops it).
+    Demo,
+    /// Run the reception page's end-to-end tests in headless Chromium through pcscd + vpcd.
+    E2e,
 }
 
 fn main() -> Result<()> {
@@ -42,6 +50,8 @@ fn main() -> Result<()> {
         Cmd::Personas(args) => personas::run(&args),
         Cmd::Pkg => pkg::run_pkg().map(|_| ()),
         Cmd::WasmTests => wasm_test::run_wasm_tests(),
+        Cmd::Demo => demo::run_demo(),
+        Cmd::E2e => e2e::run_e2e(),
     }
 }
 
