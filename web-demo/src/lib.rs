@@ -21,6 +21,9 @@
 //! - Every failure is an `XmlMsg` with `SegmentOfResult` 9 and a code from the one table in
 //!   [`errors`].
 //!
+//! - **The reception page** ([`http`]'s `web` routes): the demo checkup-reception screen
+//!   at `/`, built on the `myna-web` npm package served from `--pkg-dir` at `/pkg/…`.
+//!
 //! ## What it does not do
 //! It never sees a PIN (the card checks it; the service sees a signature), never handles a
 //! 個人番号, returns 資格情報 only (no medical, drug or checkup data), and does not talk to
@@ -49,7 +52,7 @@ pub mod seed;
 pub mod store;
 pub mod verify;
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use time::OffsetDateTime;
@@ -68,11 +71,13 @@ pub struct AppState {
     inner: Arc<Inner>,
 }
 
+#[derive(Clone)]
 struct Inner {
     db: Db,
     clock: Arc<dyn Clock>,
     anchors: TrustAnchors,
     cors_origins: Vec<String>,
+    pkg_dir: Option<PathBuf>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -80,6 +85,7 @@ impl std::fmt::Debug for AppState {
         f.debug_struct("AppState")
             .field("db", &self.inner.db)
             .field("cors_origins", &self.inner.cors_origins)
+            .field("pkg_dir", &self.inner.pkg_dir)
             .finish_non_exhaustive()
     }
 }
@@ -100,8 +106,22 @@ impl AppState {
                 clock,
                 anchors,
                 cors_origins,
+                pkg_dir: None,
             }),
         })
+    }
+
+    /// The state serving the npm package (`cargo xtask pkg`'s `pkg/`) from `dir` at
+    /// `/pkg/…` for the reception page; without one, `/pkg/…` answers 404 and the page says
+    /// how to build it.
+    pub fn with_pkg_dir(mut self, dir: Option<PathBuf>) -> Self {
+        Arc::make_mut(&mut self.inner).pkg_dir = dir;
+        self
+    }
+
+    /// The directory of the npm package served at `/pkg/…`, if any.
+    pub fn pkg_dir(&self) -> Option<&Path> {
+        self.inner.pkg_dir.as_deref()
     }
 
     /// The database.

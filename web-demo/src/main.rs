@@ -42,6 +42,11 @@ enum Command {
         /// default: the personas' test CA).
         #[arg(long = "trust-anchor", value_name = "FILE")]
         trust_anchors: Vec<PathBuf>,
+        /// The `myna-web` npm package (`cargo xtask pkg`'s output) the reception page at `/`
+        /// loads, served at `/pkg/…` (default: the workspace's `pkg/` when it exists;
+        /// without it the page says how to build it).
+        #[arg(long = "pkg-dir", value_name = "DIR")]
+        pkg_dir: Option<PathBuf>,
     },
     /// Import insured records from a CSV file (see the README for the columns).
     ImportCsv {
@@ -94,6 +99,7 @@ fn main() -> anyhow::Result<()> {
             db,
             facility_origins,
             trust_anchors,
+            pkg_dir,
         } => {
             let origins = if facility_origins.is_empty() {
                 vec![format!("http://{listen}")]
@@ -117,7 +123,20 @@ fn main() -> anyhow::Result<()> {
             let runtime = tokio::runtime::Builder::new_multi_thread()
                 .enable_all()
                 .build()?;
-            runtime.block_on(serve(listen, db, anchors))
+            let pkg_dir = pkg_dir.or_else(default_pkg_dir);
+            match &pkg_dir {
+                Some(dir) if dir.join("myna-web.js").is_file() => {
+                    tracing::info!(dir = %dir.display(), "serving the npm package at /pkg/");
+                }
+                Some(dir) => tracing::warn!(
+                    dir = %dir.display(),
+                    "no myna-web.js in the package directory; run `cargo xtask pkg`"
+                ),
+                None => tracing::warn!(
+                    "no npm package (pkg/) to serve; the page at / will say how to build it"
+                ),
+            }
+            runtime.block_on(serve(listen, db, anchors, pkg_dir))
         }
         Command::ImportCsv { db, file } => {
             let db = open_existing(db)?;
@@ -169,12 +188,26 @@ fn main() -> anyhow::Result<()> {
     }
 }
 
-async fn serve(listen: SocketAddr, db: Db, anchors: TrustAnchors) -> anyhow::Result<()> {
-    let state = AppState::new(db, Arc::new(SystemClock), anchors).await?;
+/// The workspace's `pkg/` (where `cargo xtask pkg` writes), when it exists.
+fn default_pkg_dir() -> Option<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../pkg");
+    dir.is_dir().then_some(dir)
+}
+
+async fn serve(
+    listen: SocketAddr,
+    db: Db,
+    anchors: TrustAnchors,
+    pkg_dir: Option<PathBuf>,
+) -> anyhow::Result<()> {
+    let state = AppState::new(db, Arc::new(SystemClock), anchors)
+        .await?
+        .with_pkg_dir(pkg_dir);
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
-    tracing::info!(address = %listener.local_addr()?, "myna-demo serving the eligibility API");
+    let address = listener.local_addr()?;
+    tracing::info!(%address, "myna-demo serving the eligibility API; reception page at http://{address}/");
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown_signal())
         .await?;

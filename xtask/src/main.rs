@@ -2,9 +2,12 @@
 //!
 //! - `test`: the one test command (installs what a fresh Debian machine lacks, starts pcscd).
 //! - `bench`: every benchmark in one run (`target/bench/report.json`).
+//! - `demo`: the reception page on a simulated reader, one command.
 //! - `personas`: regenerates the persona fixtures (test CA, keys, certificates, CRL).
 
 mod bench;
+mod demo;
+mod e2e;
 mod fuzz;
 mod pcscd;
 mod personas;
@@ -42,6 +45,11 @@ enum Cmd {
     /// Measure everything (APDUs, latency, throughput, idle cost, WASM) in one run; write
     /// target/bench/report.json; fail if a target is missed.
     Bench(bench::Args),
+    /// Start the demo: a simulated card reader and the reception page at
+    /// http://127.0.0.1:8787/ (Ctrl-C stops it).
+    Demo,
+    /// Run the reception page's end-to-end tests in headless Chromium through pcscd + vpcd.
+    E2e,
 }
 
 fn main() -> Result<()> {
@@ -52,6 +60,8 @@ fn main() -> Result<()> {
         Cmd::WasmTests => wasm_test::run_wasm_tests(),
         Cmd::Fuzz(args) => fuzz::run_with(&args),
         Cmd::Bench(args) => bench::run_bench(&args),
+        Cmd::Demo => demo::run_demo(),
+        Cmd::E2e => e2e::run_e2e(),
     }
 }
 

@@ -8,6 +8,9 @@
 //! | `POST /api/v1/confirmations` | Bearer | `application/xml` `XmlMsg` |
 //! | `POST /api/v1/searches` | Bearer | `application/xml` `XmlMsg` |
 //! | `GET /api/v1/audit` | Bearer | JSON |
+//! | `POST /api/v1/fallbacks` | Bearer | 201 JSON `{id, occurredAt}` |
+//! | `GET /`, `/app.js`, `/app.css` | none | the reception page ([`web`]) |
+//! | `GET /pkg/{file}` | none | the `myna-web` npm package, from `--pkg-dir` |
 //! | `GET /api/v1/openapi.yaml` | none | the OpenAPI description |
 //! | `GET /health` | none | JSON |
 //!
@@ -16,9 +19,11 @@
 mod audit;
 mod challenges;
 mod confirmations;
+mod fallbacks;
 pub mod reply;
 mod searches;
 mod terminals;
+pub mod web;
 
 use axum::Router;
 use axum::body::Bytes;
@@ -63,6 +68,11 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/confirmations", post(confirmations::confirm))
         .route("/api/v1/searches", post(searches::search))
         .route("/api/v1/audit", get(audit::list))
+        .route("/api/v1/fallbacks", post(fallbacks::record))
+        .route("/", get(web::index))
+        .route("/app.js", get(web::app_js))
+        .route("/app.css", get(web::app_css))
+        .route("/pkg/{file}", get(web::pkg_file))
         .route("/api/v1/openapi.yaml", get(openapi))
         .route("/health", get(health))
         .fallback(not_found)

@@ -1,4 +1,5 @@
-//! The audit trail: one row per confirmation and search, committed before the answer.
+//! The audit trail: one row per confirmation, search and fallback check, committed before
+//! the answer.
 //!
 //! A row says who checked (facility, terminal, operator), how (PIN, 目視 or numbers), when,
 //! and with what outcome (`QualificationValidity` or `ErrorCode`). It never holds a PIN, a
@@ -20,6 +21,9 @@ pub enum AuditKind {
     Confirmation,
     /// A number-based search (`POST /api/v1/searches`).
     Search,
+    /// A check by a document when the online check could not be done
+    /// (`POST /api/v1/fallbacks`).
+    Fallback,
 }
 
 /// How the person was identified.
@@ -33,6 +37,12 @@ pub enum AuditMode {
     Visual,
     /// Insurance numbers and birth date (資格照会).
     Numbers,
+    /// Fallback: the patient's マイナポータル screen.
+    Portal,
+    /// Fallback: the 資格情報のお知らせ.
+    Notice,
+    /// Fallback: a 資格確認書.
+    Certificate,
 }
 
 /// A row to write.
@@ -91,11 +101,15 @@ pub fn insert(conn: &Connection, entry: &AuditEntry) -> Result<i64, StoreError> 
     let kind = match entry.kind {
         AuditKind::Confirmation => "confirmation",
         AuditKind::Search => "search",
+        AuditKind::Fallback => "fallback",
     };
     let mode = entry.mode.map(|m| match m {
         AuditMode::Pin => "pin",
         AuditMode::Visual => "visual",
         AuditMode::Numbers => "numbers",
+        AuditMode::Portal => "portal",
+        AuditMode::Notice => "notice",
+        AuditMode::Certificate => "certificate",
     });
     let result = if entry.error_code.is_some() {
         "error"

@@ -1,0 +1,952 @@
+//! End-to-end tests of the reception page in headless Chromium, through the real PC/SC stack.
+//!
+//! [`run_e2e`] builds the npm package and the binaries, then starts:
+//! - pcscd (if none answers; see [`crate::pcscd`]) with its vpcd reader;
+//! - `myna-bridge --listen 127.0.0.1:B --allow-origin http://127.0.0.1:D` **without**
+//!   `--simulate`: the bridge reads the vpcd reader through pcscd as it would a USB reader;
+//! - `myna-bridge virtual-card --vpcd 127.0.0.1:35963 --persona NAME` (restarted with another
+//!   persona to swap cards, killed to pull the card out);
+//! - `myna-demo serve --listen 127.0.0.1:D --db <fresh> --pkg-dir pkg` (the page and service);
+//! - `chromedriver` driving `/usr/bin/chromium` headless.
+//!
+//! and runs each scenario in one browser session as a receptionist would: click, type on the
+//! PIN pad, read what the page says. The page's `data-phase` / `data-outcome` attributes are
+//! only used to wait for a state; every check also reads the text staff see. Screenshots of
+//! the key states go to `target/e2e/screenshots/`, process logs to `target/e2e/`.
+//!
+//! The WebDriver client is a few HTTP/1.1 calls over `std::net` (chromedriver speaks JSON
+//! over plain HTTP on loopback), so no async runtime is needed.
+
+use std::fs;
+use std::io::{Read, Write};
+use std::net::{Ipv4Addr, TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::thread;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, anyhow, bail};
+use base64::Engine as _;
+use serde_json::{Value, json};
+
+use crate::pcscd::Pcscd;
+use crate::{pkg, run, workspace_root};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The vpcd reader pcscd offers (`Virtual PCD 00 00`).
+const VPCD: &str = "127.0.0.1:35963";
+
+/// A child process stopped (SIGTERM, then SIGKILL) and waited for on drop.
+struct Proc {
+    name: String,
+    child: Child,
+}
+
+impl Proc {
+    fn start(name: &str, program: &Path, args: &[String], log: &Path) -> Result<Proc> {
+        let log_file = fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(log)
+            .with_context(|| format!("opening {}", log.display()))?;
+        let child = Command::new(program)
+            .args(args)
+            .stdin(Stdio::null())
+            .stdout(log_file.try_clone()?)
+            .stderr(log_file)
+            .spawn()
+            .with_context(|| format!("starting {}", program.display()))?;
+        Ok(Proc {
+            name: name.to_owned(),
+            child,
+        })
+    }
+
+    fn exited(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(Some(_)))
+    }
+
+    /// SIGKILL, at once (a card pulled out of the reader).
+    fn kill_now(mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        self.name.clear();
+    }
+}
+
+impl Drop for Proc {
+    fn drop(&mut self) {
+        if !self.exited() {
+            let _ = Command::new("kill")
+                .arg(self.child.id().to_string())
+                .stderr(Stdio::null())
+                .status();
+            let deadline = Instant::now() + Duration::from_secs(5);
+            while Instant::now() < deadline && !self.exited() {
+                thread::sleep(Duration::from_millis(50));
+            }
+            let _ = self.child.kill();
+        }
+        let _ = self.child.wait();
+    }
+}
+
+fn free_port() -> Result<u16> {
+    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding a free port")?;
+    Ok(listener.local_addr()?.port())
+}
+
+fn wait_listening(proc_: &mut Proc, port: u16) -> Result<()> {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        if proc_.exited() {
+            bail!(
+                "{} exited at start (see its log in target/e2e/)",
+                proc_.name
+            );
+        }
+        if TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            bail!("{} did not listen on {port} within 30 s", proc_.name);
+        }
+        thread::sleep(Duration::from_millis(100));
+    }
+}
+
+// ---- a minimal WebDriver client ---------------------------------------------------------------
+
+/// One HTTP/1.1 request to chromedriver; the JSON `value` of its answer.
+fn webdriver_call(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
+    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
+        .with_context(|| format!("connecting to chromedriver on {port}"))?;
+    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
+    let body = body.map(Value::to_string).unwrap_or_default();
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes())?;
+    let mut raw = Vec::new();
+    stream.read_to_end(&mut raw)?;
+    let split = raw
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .context("chromedriver answered without a header end")?;
+    let head = String::from_utf8_lossy(&raw[..split]).to_string();
+    let mut payload = raw[split + 4..].to_vec();
+    if head
+        .to_ascii_lowercase()
+        .contains("transfer-encoding: chunked")
+    {
+        payload = dechunk(&payload)?;
+    }
+    let answer: Value = serde_json::from_slice(&payload)
+        .with_context(|| format!("chromedriver's answer to {method} {path}: {head}"))?;
+    let value = answer.get("value").cloned().unwrap_or(Value::Null);
+    if let Some(error) = value.get("error").and_then(Value::as_str) {
+        let message = value.get("message").and_then(Value::as_str).unwrap_or("");
+        bail!("WebDriver {method} {path}: {error}: {message}");
+    }
+    Ok(value)
+}
+
+fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
+    let mut out = Vec::new();
+    loop {
+        let line_end = data
+            .windows(2)
+            .position(|w| w == b"\r\n")
+            .context("bad chunk")?;
+        let size_text = String::from_utf8_lossy(&data[..line_end]);
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+            .context("bad chunk size")?;
+        data = &data[line_end + 2..];
+        if size == 0 {
+            return Ok(out);
+        }
+        out.extend_from_slice(data.get(..size).context("truncated chunk")?);
+        data = data.get(size + 2..).context("truncated chunk")?;
+    }
+}
+
+/// A browser session.
+struct Browser {
+    port: u16,
+    session: String,
+    shots: PathBuf,
+}
+
+impl Browser {
+    fn open(port: u16, shots: PathBuf) -> Result<Browser> {
+        let caps = json!({"capabilities": {"alwaysMatch": {
+            "browserName": "chrome",
+            "goog:chromeOptions": {
+                "binary": CHROMIUM,
+                "args": ["--headless", "--no-sandbox", "--disable-gpu",
+                         "--disable-background-networking", "--disable-component-update",
+                         "--no-first-run", "--window-size=1280,1000", "--lang=ja"],
+            },
+        }}});
+        let value = webdriver_call(port, "POST", "/session", Some(&caps))?;
+        let session = value
+            .get("sessionId")
+            .and_then(Value::as_str)
+            .context("no sessionId from chromedriver")?
+            .to_owned();
+        Ok(Browser {
+            port,
+            session,
+            shots,
+        })
+    }
+
+    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
+        webdriver_call(
+            self.port,
+            method,
+            &format!("/session/{}{path}", self.session),
+            body.as_ref(),
+        )
+    }
+
+    fn goto(&self, url: &str) -> Result<()> {
+        self.call("POST", "/url", Some(json!({"url": url})))
+            .map(|_| ())
+    }
+
+    fn js(&self, script: &str) -> Result<Value> {
+        self.call(
+            "POST",
+            "/execute/sync",
+            Some(json!({"script": script, "args": []})),
+        )
+    }
+
+    fn element(&self, css: &str) -> Result<String> {
+        let value = self
+            .call(
+                "POST",
+                "/element",
+                Some(json!({"using": "css selector", "value": css})),
+            )
+            .with_context(|| format!("finding {css}"))?;
+        value
+            .as_object()
+            .and_then(|o| o.values().next())
+            .and_then(Value::as_str)
+            .map(str::to_owned)
+            .with_context(|| format!("no element id for {css}"))
+    }
+
+    /// Clicks `css` as a user would (WebDriver's element click: scrolled into view, hit-tested).
+    fn click(&self, css: &str) -> Result<()> {
+        let id = self.element(css)?;
+        self.call("POST", &format!("/element/{id}/click"), Some(json!({})))
+            .with_context(|| format!("clicking {css}"))
+            .map(|_| ())
+    }
+
+    fn type_into(&self, css: &str, text: &str) -> Result<()> {
+        let id = self.element(css)?;
+        self.call("POST", &format!("/element/{id}/clear"), Some(json!({})))?;
+        self.call(
+            "POST",
+            &format!("/element/{id}/value"),
+            Some(json!({"text": text})),
+        )
+        .map(|_| ())
+    }
+
+    fn text(&self, css: &str) -> Result<String> {
+        let id = self.element(css)?;
+        Ok(self
+            .call("GET", &format!("/element/{id}/text"), None)?
+            .as_str()
+            .unwrap_or("")
+            .to_owned())
+    }
+
+    /// Waits until the JS expression `condition` is truthy.
+    fn wait(&self, what: &str, condition: &str, timeout: Duration) -> Result<()> {
+        let deadline = Instant::now() + timeout;
+        let script = format!("return Boolean({condition});");
+        loop {
+            if self.js(&script)?.as_bool() == Some(true) {
+                return Ok(());
+            }
+            if Instant::now() > deadline {
+                let state = self.js(
+                    "return `phase=${document.body.dataset.phase} outcome=${document.body.dataset.outcome} \
+                     error=${document.getElementById('error-text').textContent} \
+                     bridge=${document.getElementById('bridge-chip').textContent} \
+                     card=${document.getElementById('card-chip').textContent}`;",
+                )?;
+                let _ = self.screenshot(&format!("FAILED-{}", what.replace(' ', "-")));
+                bail!("timed out waiting for {what} ({condition}); page: {state}");
+            }
+            thread::sleep(Duration::from_millis(100));
+        }
+    }
+
+    fn screenshot(&self, name: &str) -> Result<PathBuf> {
+        let data = self.call("GET", "/screenshot", None)?;
+        let png = base64::engine::general_purpose::STANDARD
+            .decode(data.as_str().context("screenshot is not a string")?)
+            .context("decoding the screenshot")?;
+        let path = self.shots.join(format!("{name}.png"));
+        fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+        Ok(path)
+    }
+
+    fn outcome(&self) -> Result<String> {
+        Ok(self
+            .js("return document.body.dataset.outcome ?? '';")?
+            .as_str()
+            .unwrap_or("")
+            .to_owned())
+    }
+
+    fn quit(&self) {
+        let _ = webdriver_call(
+            self.port,
+            "DELETE",
+            &format!("/session/{}", self.session),
+            None,
+        );
+    }
+}
+
+// ---- the stack ----------------------------------------------------------------------------------
+
+struct Stack {
+    root: PathBuf,
+    work: PathBuf,
+    bin: PathBuf,
+    demo_port: u16,
+    db: PathBuf,
+    demo: Option<Proc>,
+    card: Option<Proc>,
+    _bridge: Proc,
+}
+
+impl Stack {
+    fn origin(&self) -> String {
+        format!("http://127.0.0.1:{}", self.demo_port)
+    }
+
+    fn start_demo(&mut self) -> Result<()> {
+        let mut demo = Proc::start(
+            "myna-demo",
+            &self.bin.join("myna-demo"),
+            &[
+                "serve".into(),
+                "--listen".into(),
+                format!("127.0.0.1:{}", self.demo_port),
+                "--db".into(),
+                self.db.display().to_string(),
+                "--pkg-dir".into(),
+                self.root.join("pkg").display().to_string(),
+            ],
+            &self.work.join("demo.log"),
+        )?;
+        wait_listening(&mut demo, self.demo_port)?;
+        self.demo = Some(demo);
+        Ok(())
+    }
+
+    fn stop_demo(&mut self) {
+        self.demo = None;
+    }
+
+    /// Puts `persona`'s card in the vpcd reader (replacing the one there).
+    fn insert(&mut self, persona: &str, realistic: bool) -> Result<()> {
+        self.remove();
+        let mut args = vec![
+            "virtual-card".into(),
+            "--vpcd".into(),
+            VPCD.into(),
+            "--persona".into(),
+            persona.into(),
+        ];
+        if realistic {
+            args.push("--realistic-timing".into());
+        }
+        let card = Proc::start(
+            "virtual card",
+            &self.bin.join("myna-bridge"),
+            &args,
+            &self.work.join("virtual-card.log"),
+        )?;
+        self.card = Some(card);
+        Ok(())
+    }
+
+    /// Pulls the card out (kills the virtual card at once).
+    fn remove(&mut self) {
+        if let Some(card) = self.card.take() {
+            card.kill_now();
+        }
+    }
+}
+
+// ---- scenarios -----------------------------------------------------------------------------
+
+const LONG: Duration = Duration::from_secs(60);
+const SHORT: Duration = Duration::from_secs(20);
+
+/// Waits until the page shows a card in the reader and (PIN mode) the tries left read from it.
+fn wait_card(b: &Browser, pin_mode: bool) -> Result<()> {
+    b.wait("the card", "document.body.dataset.card === 'present'", LONG)?;
+    b.wait(
+        "the start button",
+        "!document.getElementById('start').disabled",
+        SHORT,
+    )?;
+    if pin_mode {
+        b.wait(
+            "the PIN tries left",
+            "document.getElementById('pin-status').textContent !== ''",
+            SHORT,
+        )?;
+    }
+    Ok(())
+}
+
+fn wait_card_gone(b: &Browser) -> Result<()> {
+    b.wait(
+        "the card to go",
+        "document.body.dataset.card === 'absent'",
+        LONG,
+    )
+}
+
+fn swap(stack: &mut Stack, b: &Browser, persona: &str, realistic: bool) -> Result<()> {
+    stack.remove();
+    wait_card_gone(b)?;
+    b.click("#reset")?;
+    stack.insert(persona, realistic)?;
+    Ok(())
+}
+
+fn set_mode(b: &Browser, mode: &str) -> Result<()> {
+    b.click(&format!("#mode-{mode}"))?;
+    b.wait(
+        "the mode",
+        &format!("document.body.dataset.mode === '{mode}'"),
+        SHORT,
+    )
+}
+
+fn enter_pin(b: &Browser, pin: &str) -> Result<()> {
+    b.wait(
+        "the PIN pad",
+        "!document.getElementById('pinpad').hidden",
+        SHORT,
+    )?;
+    for digit in pin.chars() {
+        b.click(&format!(".keys button[data-key='{digit}']"))?;
+    }
+    b.click("#pin-ok")
+}
+
+fn wait_outcome(b: &Browser) -> Result<String> {
+    b.wait(
+        "the outcome",
+        "document.body.dataset.outcome !== undefined",
+        LONG,
+    )?;
+    b.outcome()
+}
+
+fn expect(condition: bool, what: impl FnOnce() -> String) -> Result<()> {
+    if condition {
+        Ok(())
+    } else {
+        Err(anyhow!(what()))
+    }
+}
+
+fn activation(_: &mut Stack, b: &Browser) -> Result<()> {
+    b.wait(
+        "the activation form",
+        "!document.getElementById('activation').hidden",
+        SHORT,
+    )?;
+    b.screenshot("01-activation")?;
+    b.type_into("#activation-form [name=facilityCode]", "1399999999")?;
+    b.type_into("#activation-form [name=userId]", "W0000001")?;
+    b.type_into("#activation-form [name=activationCode]", "WRONG")?;
+    b.type_into("#activation-form [name=deviceName]", "E2E 受付1")?;
+    b.click("#activation-form button[type=submit]")?;
+    b.wait(
+        "the activation refusal",
+        "document.getElementById('activation-error').textContent !== ''",
+        SHORT,
+    )?;
+    let refusal = b.text("#activation-error")?;
+    expect(refusal.contains("正しくありません"), || {
+        format!("wrong activation code: {refusal}")
+    })?;
+    b.type_into("#activation-form [name=activationCode]", "DEMO0001")?;
+    b.click("#activation-form button[type=submit]")?;
+    b.wait(
+        "the terminal",
+        "document.getElementById('activation').hidden",
+        SHORT,
+    )?;
+    let chip = b.text("#terminal-chip")?;
+    expect(chip.contains("E2E 受付1"), || {
+        format!("terminal chip: {chip}")
+    })?;
+    b.type_into("#operator", "受付 佐々木")?;
+    Ok(())
+}
+
+fn pin_mode(stack: &mut Stack, b: &Browser) -> Result<()> {
+    stack.insert("default", false)?;
+    set_mode(b, "pin")?;
+    wait_card(b, true)?;
+    let tries = b.text("#pin-status")?;
+    expect(tries.contains("残り回数: 3回"), || {
+        format!("tries: {tries}")
+    })?;
+    b.type_into("#v-insurer", "01130012")?;
+    b.type_into("#v-symbol", "12345678")?;
+    b.type_into("#v-number", "1001")?;
+    b.click("#start")?;
+    b.wait(
+        "the PIN pad",
+        "!document.getElementById('pinpad').hidden",
+        SHORT,
+    )?;
+    b.click(".keys button[data-key='1']")?;
+    b.click(".keys button[data-key='2']")?;
+    b.screenshot("02-pin-pad")?;
+    b.click(".keys button[data-key='3']")?;
+    b.click(".keys button[data-key='4']")?;
+    b.click("#pin-ok")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "ok pin 1", || format!("outcome {outcome}"))?;
+    let panel = b.text("#result")?;
+    expect(panel.contains("山田") && panel.contains("有効"), || {
+        format!("panel: {panel}")
+    })?;
+    let voucher = b.text("#voucher-summary")?;
+    expect(
+        voucher.contains("一致") && !voucher.contains("不一致"),
+        || format!("voucher: {voucher}"),
+    )?;
+    let progress = b.js(
+        "return [...document.querySelectorAll('#progress li')].every(li => li.dataset.state === 'done');",
+    )?;
+    expect(progress == Value::Bool(true), || {
+        "not every progress step is done".into()
+    })?;
+    b.screenshot("03-result-pin")?;
+    // A 受診券 that differs.
+    b.type_into("#v-number", "9999")?;
+    b.click("#compare")?;
+    let voucher = b.text("#voucher-summary")?;
+    expect(voucher.contains("不一致"), || {
+        format!("voucher: {voucher}")
+    })?;
+    b.screenshot("04-voucher-mismatch")?;
+    // The day's history, from the service.
+    b.wait(
+        "the history",
+        "document.querySelectorAll('#history-table tbody tr').length >= 1",
+        SHORT,
+    )?;
+    let history = b.text("#history-table")?;
+    expect(
+        history.contains("暗証番号") && history.contains("受付 佐々木"),
+        || format!("history: {history}"),
+    )?;
+    Ok(())
+}
+
+fn visual_mode(stack: &mut Stack, b: &Browser) -> Result<()> {
+    swap(stack, b, "kokuho", false)?;
+    set_mode(b, "visual")?;
+    b.wait("the card", "document.body.dataset.card === 'present'", LONG)?;
+    let disabled = b.js("return document.getElementById('start').disabled;")?;
+    expect(disabled == Value::Bool(true), || {
+        "start is enabled before the photo check".into()
+    })?;
+    b.click("#visual-ok")?;
+    wait_card(b, false)?;
+    b.click("#start")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "ok visual 1", || format!("outcome {outcome}"))?;
+    let panel = b.text("#result")?;
+    expect(panel.contains("佐藤"), || format!("panel: {panel}"))?;
+    b.screenshot("05-result-visual")?;
+    // The mode is remembered by this terminal.
+    b.call("POST", "/refresh", Some(json!({})))?;
+    b.wait(
+        "the remembered mode",
+        "document.body.dataset.mode === 'visual'",
+        SHORT,
+    )?;
+    Ok(())
+}
+
+fn wrong_then_right_pin(stack: &mut Stack, b: &Browser) -> Result<()> {
+    swap(stack, b, "kouki", false)?;
+    set_mode(b, "pin")?;
+    wait_card(b, true)?;
+    b.click("#start")?;
+    enter_pin(b, "9999")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "error pin-incorrect", || {
+        format!("outcome {outcome}")
+    })?;
+    let error = b.text("#error-text")?;
+    expect(error.contains("残り2回"), || format!("error: {error}"))?;
+    b.screenshot("06-pin-incorrect")?;
+    b.click("#error-actions button")?;
+    enter_pin(b, "3456")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "ok pin 1", || format!("outcome {outcome}"))?;
+    Ok(())
+}
+
+fn last_try_consent(stack: &mut Stack, b: &Browser) -> Result<()> {
+    swap(stack, b, "last-try", false)?;
+    wait_card(b, true)?;
+    let tries = b.text("#pin-status")?;
+    expect(tries.contains("1回"), || format!("tries: {tries}"))?;
+    // Declining sends nothing: the card still has its try.
+    b.click("#start")?;
+    enter_pin(b, "6666")?;
+    b.wait(
+        "the last-try dialog",
+        "document.getElementById('last-try').open",
+        SHORT,
+    )?;
+    b.screenshot("07-last-try-dialog")?;
+    b.click("#last-try-cancel")?;
+    b.wait(
+        "the page back to idle",
+        "document.body.dataset.phase === 'idle'",
+        SHORT,
+    )?;
+    expect(b.outcome()?.is_empty(), || "declining ran a check".into())?;
+    b.click("#start")?;
+    enter_pin(b, "6666")?;
+    b.wait(
+        "the last-try dialog",
+        "document.getElementById('last-try').open",
+        SHORT,
+    )?;
+    b.click("#last-try-ok")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "ok pin 1", || format!("outcome {outcome}"))?;
+    Ok(())
+}
+
+fn blocked_card(stack: &mut Stack, b: &Browser) -> Result<()> {
+    swap(stack, b, "blocked", false)?;
+    wait_card(b, true)?;
+    let status = b.text("#pin-status")?;
+    expect(status.contains("ロック"), || format!("status: {status}"))?;
+    b.click("#start")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "error pin-blocked", || {
+        format!("outcome {outcome}")
+    })?;
+    let error = b.text("#error-text")?;
+    expect(error.contains("市区町村"), || format!("error: {error}"))?;
+    b.screenshot("08-pin-blocked")?;
+    // The page offers 目視; it works with this card.
+    b.click("#error-actions button")?;
+    b.wait(
+        "visual mode",
+        "document.body.dataset.mode === 'visual'",
+        SHORT,
+    )?;
+    b.click("#visual-ok")?;
+    wait_card(b, false)?;
+    b.click("#start")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "ok visual 1", || format!("outcome {outcome}"))?;
+    set_mode(b, "pin")?;
+    Ok(())
+}
+
+fn card_removed(stack: &mut Stack, b: &Browser) -> Result<()> {
+    swap(stack, b, "default", true)?;
+    wait_card(b, true)?;
+    b.click("#start")?;
+    enter_pin(b, "1234")?;
+    b.wait(
+        "the card being read",
+        "['certificate', 'authenticate'].includes(document.querySelector('#progress li[data-state=current]')?.dataset.step)",
+        LONG,
+    )?;
+    stack.remove();
+    let outcome = wait_outcome(b)?;
+    expect(
+        ["error card-removed", "error no-card"].contains(&outcome.as_str()),
+        || format!("outcome {outcome}"),
+    )?;
+    let error = b.text("#error-text")?;
+    expect(error.contains("カード"), || format!("error: {error}"))?;
+    b.screenshot("09-card-removed")?;
+    Ok(())
+}
+
+fn unlinked(stack: &mut Stack, b: &Browser) -> Result<()> {
+    b.click("#reset")?;
+    stack.insert("unlinked", false)?;
+    wait_card(b, true)?;
+    b.click("#start")?;
+    enter_pin(b, "2222")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "ok pin 4", || format!("outcome {outcome}"))?;
+    let panel = b.text("#result")?;
+    expect(panel.contains("該当資格なし"), || {
+        format!("panel: {panel}")
+    })?;
+    b.screenshot("10-unlinked")?;
+    Ok(())
+}
+
+fn certificate_refused(
+    stack: &mut Stack,
+    b: &Browser,
+    persona: &str,
+    pin: &str,
+    code: &str,
+    words: &str,
+    shot: &str,
+) -> Result<()> {
+    swap(stack, b, persona, false)?;
+    wait_card(b, true)?;
+    b.click("#start")?;
+    enter_pin(b, pin)?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "error service-error", || {
+        format!("outcome {outcome}")
+    })?;
+    let error = b.text("#error-text")?;
+    expect(error.contains(code) && error.contains(words), || {
+        format!("error: {error}")
+    })?;
+    b.screenshot(shot)?;
+    Ok(())
+}
+
+fn expired(stack: &mut Stack, b: &Browser) -> Result<()> {
+    certificate_refused(
+        stack,
+        b,
+        "expired-cert",
+        "3333",
+        "MW0008",
+        "有効期限",
+        "11-certificate-expired",
+    )
+}
+
+fn revoked(stack: &mut Stack, b: &Browser) -> Result<()> {
+    certificate_refused(
+        stack,
+        b,
+        "revoked-cert",
+        "4444",
+        "MW0009",
+        "失効",
+        "12-certificate-revoked",
+    )
+}
+
+fn service_down(stack: &mut Stack, b: &Browser) -> Result<()> {
+    swap(stack, b, "default", false)?;
+    set_mode(b, "visual")?;
+    b.click("#visual-ok")?;
+    wait_card(b, false)?;
+    stack.stop_demo();
+    b.click("#start")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "error service-unreachable", || {
+        format!("outcome {outcome}")
+    })?;
+    let error = b.text("#error-text")?;
+    expect(
+        error.contains("資格確認サービスに接続できません"),
+        || format!("error: {error}"),
+    )?;
+    b.screenshot("13-service-down")?;
+    // The fallback cannot be recorded while the service is down …
+    b.click("#fallback-form input[value=notice]")?;
+    b.click("#fallback-form button[type=submit]")?;
+    b.wait(
+        "the fallback message",
+        "document.getElementById('fallback-message').textContent !== ''",
+        SHORT,
+    )?;
+    let message = b.text("#fallback-message")?;
+    expect(message.contains("紙の受付簿"), || {
+        format!("fallback: {message}")
+    })?;
+    // … and is once it is back; the day's history shows it.
+    stack.start_demo()?;
+    b.click("#fallback-form button[type=submit]")?;
+    b.wait(
+        "the fallback record",
+        "document.getElementById('fallback-message').textContent.startsWith('記録しました')",
+        SHORT,
+    )?;
+    b.wait(
+        "the fallback in the history",
+        "document.getElementById('history-table').textContent.includes('代替確認')",
+        SHORT,
+    )?;
+    b.screenshot("14-fallback-recorded")?;
+    Ok(())
+}
+
+fn bridge_missing(stack: &mut Stack, b: &Browser) -> Result<()> {
+    // A page whose bridge address has nothing listening: guidance on how to start it.
+    let dead = free_port()?;
+    b.goto(&format!(
+        "{}/?bridge=ws://127.0.0.1:{dead}/v1",
+        stack.origin()
+    ))?;
+    b.wait(
+        "the bridge guidance",
+        "!document.getElementById('bridge-help').hidden",
+        LONG,
+    )?;
+    let help = b.text("#bridge-help")?;
+    expect(help.contains("myna-bridge"), || format!("help: {help}"))?;
+    b.screenshot("15-bridge-not-running")?;
+    Ok(())
+}
+
+type Scenario = fn(&mut Stack, &Browser) -> Result<()>;
+
+const SCENARIOS: &[(&str, Scenario)] = &[
+    ("terminal activation", activation),
+    ("PIN mode with a 受診券", pin_mode),
+    ("visual mode (目視), remembered", visual_mode),
+    ("wrong PIN, then the right one", wrong_then_right_pin),
+    ("last-try consent", last_try_consent),
+    ("blocked card, then 目視", blocked_card),
+    ("card removed mid-flow", card_removed),
+    ("card not linked to insurance", unlinked),
+    ("expired certificate", expired),
+    ("revoked certificate", revoked),
+    ("service down, fallback recorded", service_down),
+    ("bridge not running", bridge_missing),
+];
+
+/// Builds, starts the stack, runs every scenario (stopping at the first failure, whose
+/// screenshot is saved), stops everything.
+pub fn run_e2e() -> Result<()> {
+    let started = Instant::now();
+    let root = workspace_root();
+    for tool in [CHROMIUM, CHROMEDRIVER] {
+        if !Path::new(tool).exists() {
+            bail!("{tool} is missing: install Debian's chromium and chromium-driver");
+        }
+    }
+    if !root.join("pkg/myna-web.js").exists() || std::env::var_os("MYNA_E2E_SKIP_PKG").is_none() {
+        pkg::run_pkg()?;
+    }
+    run(Command::new("cargo")
+        .args(["build", "-p", "myna-bridge", "-p", "myna-demo", "--bins"])
+        .current_dir(&root))?;
+    let work = root.join("target/e2e");
+    let shots = work.join("screenshots");
+    let _ = fs::remove_dir_all(&shots);
+    fs::create_dir_all(&shots)?;
+    for log in [
+        "bridge.log",
+        "demo.log",
+        "virtual-card.log",
+        "chromedriver.log",
+    ] {
+        let _ = fs::remove_file(work.join(log));
+    }
+    let db = work.join(format!("e2e-{}.sqlite3", std::process::id()));
+    let bin = root.join("target/debug");
+    let pcscd = Pcscd::ensure_running()?;
+
+    let bridge_port = free_port()?;
+    let demo_port = free_port()?;
+    let origin = format!("http://127.0.0.1:{demo_port}");
+    let mut bridge = Proc::start(
+        "myna-bridge",
+        &bin.join("myna-bridge"),
+        &[
+            "--listen".into(),
+            format!("127.0.0.1:{bridge_port}"),
+            "--allow-origin".into(),
+            origin.clone(),
+        ],
+        &work.join("bridge.log"),
+    )?;
+    wait_listening(&mut bridge, bridge_port)?;
+    let mut stack = Stack {
+        root: root.clone(),
+        work: work.clone(),
+        bin,
+        demo_port,
+        db: db.clone(),
+        demo: None,
+        card: None,
+        _bridge: bridge,
+    };
+    stack.start_demo()?;
+
+    let driver_port = free_port()?;
+    let mut driver = Proc::start(
+        "chromedriver",
+        Path::new(CHROMEDRIVER),
+        &[format!("--port={driver_port}")],
+        &work.join("chromedriver.log"),
+    )?;
+    wait_listening(&mut driver, driver_port)?;
+    let browser = Browser::open(driver_port, shots.clone())?;
+    let result = (|| -> Result<usize> {
+        browser.goto(&format!("{origin}/?bridge=ws://127.0.0.1:{bridge_port}/v1"))?;
+        let mut passed = 0;
+        for (name, scenario) in SCENARIOS {
+            let t = Instant::now();
+            scenario(&mut stack, &browser).with_context(|| format!("e2e scenario {name:?}"))?;
+            passed += 1;
+            println!("e2e: ok   {name} ({:.1?})", t.elapsed());
+        }
+        Ok(passed)
+    })();
+    if let Err(err) = &result {
+        println!("e2e: FAILED {err:#}");
+        let _ = browser.screenshot("FAILED");
+    }
+    browser.quit();
+    drop(driver);
+    drop(stack);
+    drop(pcscd);
+    for suffix in ["", "-wal", "-shm"] {
+        let _ = fs::remove_file(format!("{}{suffix}", db.display()));
+    }
+    let passed = result.with_context(|| {
+        format!(
+            "logs in {}, screenshots in {}",
+            work.display(),
+            shots.display()
+        )
+    })?;
+    println!(
+        "e2e: {passed} scenarios passed in {:.0?}; screenshots in {}",
+        started.elapsed(),
+        shots.display()
+    );
+    Ok(())
+}
