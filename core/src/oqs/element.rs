@@ -93,7 +93,7 @@ pub(crate) fn is_writable_name(name: &str) -> bool {
     is_xml_name(name) && name.chars().all(super::write::cp932_carries)
 }
 
-fn is_xml_name(name: &str) -> bool {
+pub(crate) fn is_xml_name(name: &str) -> bool {
     let mut chars = name.chars();
     let Some(first) = chars.next() else {
         return false;

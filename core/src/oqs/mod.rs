@@ -27,11 +27,11 @@
 //!   [`XmlMsg::service_error`] with [`ResponseContext`].
 
 mod codes;
-mod element;
+pub(crate) mod element;
 mod json;
 mod model;
 mod parse;
-mod write;
+pub(crate) mod write;
 
 pub use codes::{
     CharacterCodeIdentifier, Code, CodeTable, ConsentFlag, ContributionRatio,
