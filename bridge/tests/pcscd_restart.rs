@@ -30,11 +30,25 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 const ORIGIN: &str = "http://localhost:8080";
 const READER: &str = "Virtual PCD 00 00";
 
+/// Whether a live pcscd process exists. A killed pcscd whose parent has not reaped it yet
+/// (the test command starts pcscd as its child) is a zombie and does not count: `pgrep`
+/// would still list it.
 fn pcscd_running() -> bool {
-    Command::new("pgrep")
-        .args(["-x", "pcscd"])
-        .output()
-        .is_ok_and(|o| o.status.success())
+    let Ok(dir) = std::fs::read_dir("/proc") else {
+        return false;
+    };
+    dir.flatten().any(|entry| {
+        let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+            return false;
+        };
+        // "pid (comm) state ...": comm may hold spaces or parentheses, so split at the last ')'.
+        let Some((head, tail)) = stat.rsplit_once(')') else {
+            return false;
+        };
+        let comm = head.split_once('(').map(|(_, c)| c);
+        let state = tail.trim_start().chars().next();
+        comm == Some("pcscd") && !matches!(state, Some('Z' | 'X') | None)
+    })
 }
 
 fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
