@@ -241,8 +241,70 @@ struct TxApdu<'a> {
 
 impl Apdu for TxApdu<'_> {
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, LinkError> {
-        let response = self.card.transmit(command, &mut self.buf)?;
-        Ok(response.to_vec())
+        match self.card.transmit(command, &mut self.buf) {
+            // A response without its status word is no answer: vpcd, for one, reports
+            // success with zero bytes when the card goes away mid-exchange.
+            Ok(response) if response.len() < 2 => Err(classify_transmit_failure(
+                self.card,
+                TransmitFailure::ShortResponse(response.len()),
+            )),
+            Ok(response) => Ok(response.to_vec()),
+            Err(e) => Err(classify_transmit_failure(
+                self.card,
+                TransmitFailure::Pcsc(e),
+            )),
+        }
+    }
+}
+
+/// Why a transmit gave no usable answer.
+#[derive(Debug, thiserror::Error)]
+enum TransmitFailure {
+    #[error("{0}")]
+    Pcsc(pcsc::Error),
+    #[error("a response of {0} bytes (no status word)")]
+    ShortResponse(usize),
+}
+
+/// How long a failed transmit waits for the reader to report a removed card.
+const REMOVAL_SETTLE: Duration = Duration::from_millis(1500);
+
+/// What a failed `SCardTransmit` means for the page.
+///
+/// A card pulled out while a command is on its way does not always surface as
+/// `SCARD_W_REMOVED_CARD`: depending on where the reader driver was, pcsc-lite may report a
+/// communication or transaction failure first (vpcd: the socket closes mid-exchange). The
+/// card's own status says which it was: no card present means `card-removed`, whatever the
+/// transmit error said.
+fn classify_transmit_failure(card: &Card, failure: TransmitFailure) -> LinkError {
+    let direct = match failure {
+        TransmitFailure::Pcsc(e) => LinkError::from(e),
+        TransmitFailure::ShortResponse(_) => LinkError::Unresponsive,
+    };
+    if matches!(direct, LinkError::CardRemoved | LinkError::NoService) {
+        return direct;
+    }
+    // The reader driver notices an absent card on its next presence poll (pcsc-lite polls
+    // every few hundred milliseconds), so ask for a short while before trusting "present".
+    let deadline = std::time::Instant::now() + REMOVAL_SETTLE;
+    let removed = loop {
+        let removed = match card.status2_owned() {
+            Ok(status) => !status.status().contains(pcsc::Status::PRESENT),
+            Err(pcsc::Error::RemovedCard | pcsc::Error::ResetCard | pcsc::Error::NoSmartcard) => {
+                true
+            }
+            Err(_) => false,
+        };
+        if removed || std::time::Instant::now() >= deadline {
+            break removed;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    tracing::warn!(%failure, removed, "transmit failed");
+    if removed {
+        LinkError::CardRemoved
+    } else {
+        direct
     }
 }
 

@@ -14,11 +14,10 @@
 //! only used to wait for a state; every check also reads the text staff see. Screenshots of
 //! the key states go to `target/e2e/screenshots/`, process logs to `target/e2e/`.
 //!
-//! The WebDriver client is a few HTTP/1.1 calls over `std::net` (chromedriver speaks JSON
-//! over plain HTTP on loopback), so no async runtime is needed.
+//! The WebDriver client is a few blocking JSON calls (ureq, plain HTTP on loopback), so no
+//! async runtime is needed.
 
 use std::fs;
-use std::io::{Read, Write};
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -118,59 +117,40 @@ fn wait_listening(proc_: &mut Proc, port: u16) -> Result<()> {
 
 // ---- a minimal WebDriver client ---------------------------------------------------------------
 
-/// One HTTP/1.1 request to chromedriver; the JSON `value` of its answer.
+/// One WebDriver command to chromedriver; the JSON `value` of its answer.
+///
+/// chromedriver keeps connections alive whatever the request says, so the answer is read by
+/// its framing (ureq), never to end of stream.
 fn webdriver_call(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
-    let mut stream = TcpStream::connect((Ipv4Addr::LOCALHOST, port))
-        .with_context(|| format!("connecting to chromedriver on {port}"))?;
-    stream.set_read_timeout(Some(Duration::from_secs(120)))?;
-    let body = body.map(Value::to_string).unwrap_or_default();
-    let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\n\
-         Content-Length: {}\r\nConnection: close\r\n\r\n{body}",
-        body.len()
-    );
-    stream.write_all(request.as_bytes())?;
-    let mut raw = Vec::new();
-    stream.read_to_end(&mut raw)?;
-    let split = raw
-        .windows(4)
-        .position(|w| w == b"\r\n\r\n")
-        .context("chromedriver answered without a header end")?;
-    let head = String::from_utf8_lossy(&raw[..split]).to_string();
-    let mut payload = raw[split + 4..].to_vec();
-    if head
-        .to_ascii_lowercase()
-        .contains("transfer-encoding: chunked")
-    {
-        payload = dechunk(&payload)?;
-    }
-    let answer: Value = serde_json::from_slice(&payload)
-        .with_context(|| format!("chromedriver's answer to {method} {path}: {head}"))?;
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .timeout_global(Some(Duration::from_secs(120)))
+        // WebDriver errors come as 4xx/5xx with a JSON body that says what went wrong.
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let url = format!("http://127.0.0.1:{port}{path}");
+    let response = match method {
+        "GET" => agent.get(&url).call(),
+        "DELETE" => agent.delete(&url).call(),
+        "POST" => agent
+            .post(&url)
+            .send_json(body.cloned().unwrap_or(json!({}))),
+        other => bail!("unsupported WebDriver method {other}"),
+    };
+    let mut response = response.with_context(|| format!("WebDriver {method} {path}"))?;
+    let status = response.status();
+    let answer: Value = response
+        .body_mut()
+        .with_config()
+        .limit(64 * 1024 * 1024)
+        .read_json()
+        .with_context(|| format!("chromedriver's answer to {method} {path} ({status})"))?;
     let value = answer.get("value").cloned().unwrap_or(Value::Null);
     if let Some(error) = value.get("error").and_then(Value::as_str) {
         let message = value.get("message").and_then(Value::as_str).unwrap_or("");
         bail!("WebDriver {method} {path}: {error}: {message}");
     }
     Ok(value)
-}
-
-fn dechunk(mut data: &[u8]) -> Result<Vec<u8>> {
-    let mut out = Vec::new();
-    loop {
-        let line_end = data
-            .windows(2)
-            .position(|w| w == b"\r\n")
-            .context("bad chunk")?;
-        let size_text = String::from_utf8_lossy(&data[..line_end]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
-            .context("bad chunk size")?;
-        data = &data[line_end + 2..];
-        if size == 0 {
-            return Ok(out);
-        }
-        out.extend_from_slice(data.get(..size).context("truncated chunk")?);
-        data = data.get(size + 2..).context("truncated chunk")?;
-    }
 }
 
 /// A browser session.
@@ -503,6 +483,12 @@ fn activation(_: &mut Stack, b: &Browser) -> Result<()> {
         format!("terminal chip: {chip}")
     })?;
     b.type_into("#operator", "受付 佐々木")?;
+    // A real reader (pcscd), not the simulator: no test-card switcher on the page.
+    let switcher = b.js("const box = document.getElementById('persona-box'); \
+         return box.hidden && getComputedStyle(box).display === 'none';")?;
+    expect(switcher == Value::Bool(true), || {
+        "the simulator's card switcher shows on a real reader".into()
+    })?;
     Ok(())
 }
 
@@ -847,8 +833,9 @@ const SCENARIOS: &[(&str, Scenario)] = &[
 ];
 
 /// Builds, starts the stack, runs every scenario (stopping at the first failure, whose
-/// screenshot is saved), stops everything.
-pub fn run_e2e() -> Result<()> {
+/// screenshot is saved), stops everything. `pkg_is_fresh`: the npm package in `pkg/` was just
+/// built by this process (the test command's browser-test step), so it is not built again.
+pub fn run_e2e(pkg_is_fresh: bool) -> Result<()> {
     let started = Instant::now();
     let root = workspace_root();
     for tool in [CHROMIUM, CHROMEDRIVER] {
@@ -856,7 +843,7 @@ pub fn run_e2e() -> Result<()> {
             bail!("{tool} is missing: install Debian's chromium and chromium-driver");
         }
     }
-    if !root.join("pkg/myna-web.js").exists() || std::env::var_os("MYNA_E2E_SKIP_PKG").is_none() {
+    if !pkg_is_fresh || !root.join("pkg/myna-web.js").exists() {
         pkg::run_pkg()?;
     }
     run(Command::new("cargo")

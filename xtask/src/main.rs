@@ -61,7 +61,7 @@ fn main() -> Result<()> {
         Cmd::Fuzz(args) => fuzz::run_with(&args),
         Cmd::Bench(args) => bench::run_bench(&args),
         Cmd::Demo => demo::run_demo(),
-        Cmd::E2e => e2e::run_e2e(),
+        Cmd::E2e => e2e::run_e2e(false),
     }
 }
 

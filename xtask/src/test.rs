@@ -5,8 +5,9 @@
 //! formatting, clippy with warnings as errors, the core's wasm32 build, the persona fixtures'
 //! reproducibility, every test of the workspace with `MYNA_REQUIRE_PCSC=1` (which turns
 //! "pcscd not reachable" from a skip into a failure in the tests that need the real PC/SC
-//! path), and the browser tests of the npm package in headless Chromium against a real bridge
-//! and eligibility service.
+//! path), the browser tests of the npm package in headless Chromium against a real bridge
+//! and eligibility service, and the end-to-end scenarios of the reception page (headless
+//! Chromium, the bridge on the real pcscd + vpcd path; see [`crate::e2e`]).
 
 use std::process::Command;
 use std::time::Instant;
@@ -66,6 +67,10 @@ pub fn run_all() -> Result<()> {
     step(
         "browser tests (headless Chromium)",
         crate::wasm_test::run_wasm_tests,
+    )?;
+    step(
+        "end-to-end: the reception page in headless Chromium, real pcscd + vpcd",
+        || crate::e2e::run_e2e(true),
     )?;
     drop(pcscd);
     println!("xtask: all green in {:.0?}", started.elapsed());
