@@ -1,6 +1,7 @@
 //! `cargo xtask demo` — the whole product on this machine, with no card reader.
 //!
-//! 1. Builds the npm package into `pkg/` (`pkg::run_pkg`) and `myna-bridge` + `myna-demo`.
+//! 1. Installs the Debian packages the build needs if missing (as `cargo xtask test` does),
+//!    builds the npm package into `pkg/` (`pkg::run_pkg`) and `myna-bridge` + `myna-demo`.
 //! 2. Checks that ports 27450 (bridge) and 8787 (service and page) are free.
 //! 3. Starts `myna-bridge --simulate` (a simulated reader holding the `default` persona's
 //!    card, pages may swap personas) allowing the page's origin, and `myna-demo serve` on
@@ -20,7 +21,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::{pkg, run, workspace_root};
+use crate::{pkg, run, system, workspace_root};
 
 /// The bridge's address (the package's default `ws://127.0.0.1:27450/v1`).
 pub const BRIDGE_PORT: u16 = 27450;
@@ -109,6 +110,9 @@ pub fn run_demo() -> Result<()> {
     ensure_free(BRIDGE_PORT, "myna-bridge")?;
     ensure_free(DEMO_PORT, "myna-demo")?;
 
+    // From a fresh clone the demo may be the first command run: the bridge links
+    // libpcsclite even when it only simulates, and the package needs the wasm tools.
+    system::ensure_debian_packages()?;
     pkg::run_pkg()?;
     run(Command::new("cargo")
         .args(["build", "-p", "myna-bridge", "-p", "myna-demo", "--bins"])
