@@ -259,7 +259,10 @@ function showReaders(list) {
   }
   $("reader-state").textContent = readers.length
     ? readers.map((r) => `${r.name}: ${READER_STATES[r.state] ?? r.state}`).join(" ／ ")
-    : bridge ? "カードリーダーが見つかりません。接続を確認してください。" : "";
+    : !bridge ? ""
+    : bridge.state === "reconnecting" ? "カード読取ソフトとの接続が切れました。再接続しています…"
+    : bridge.state !== "connected" ? ""
+    : "カードリーダーが見つかりません。接続を確認してください。";
   document.body.dataset.card = withCard.length ? "present" : "absent";
   if (withCard.length === 1) {
     // Read the tries left once per card inserted (a read itself turns the reader "inuse"

@@ -310,7 +310,8 @@ struct Stack {
     db: PathBuf,
     demo: Option<Proc>,
     card: Option<Proc>,
-    _bridge: Proc,
+    bridge_port: u16,
+    bridge: Option<Proc>,
 }
 
 impl Stack {
@@ -340,6 +341,31 @@ impl Stack {
 
     fn stop_demo(&mut self) {
         self.demo = None;
+    }
+
+    /// The bridge on the real PC/SC path (no `--simulate`), allowing only the page's origin.
+    fn start_bridge(&mut self) -> Result<()> {
+        let mut bridge = Proc::start(
+            "myna-bridge",
+            &self.bin.join("myna-bridge"),
+            &[
+                "--listen".into(),
+                format!("127.0.0.1:{}", self.bridge_port),
+                "--allow-origin".into(),
+                self.origin(),
+            ],
+            &self.work.join("bridge.log"),
+        )?;
+        wait_listening(&mut bridge, self.bridge_port)?;
+        self.bridge = Some(bridge);
+        Ok(())
+    }
+
+    /// The bridge dies at once (SIGKILL: a crash, not a clean stop).
+    fn crash_bridge(&mut self) {
+        if let Some(bridge) = self.bridge.take() {
+            bridge.kill_now();
+        }
     }
 
     /// Puts `persona`'s card in the vpcd reader (replacing the one there).
@@ -751,6 +777,41 @@ fn revoked(stack: &mut Stack, b: &Browser) -> Result<()> {
     )
 }
 
+fn bridge_restarted(stack: &mut Stack, b: &Browser) -> Result<()> {
+    swap(stack, b, "kokuho", false)?;
+    set_mode(b, "visual")?;
+    b.wait("the card", "document.body.dataset.card === 'present'", LONG)?;
+    stack.crash_bridge();
+    b.wait(
+        "the page to notice",
+        "document.getElementById('bridge-chip').textContent.includes('再接続中')",
+        SHORT,
+    )?;
+    let card = b.js("return document.body.dataset.card;")?;
+    expect(card != Value::String("present".into()), || {
+        "the page still shows a card with the bridge gone".into()
+    })?;
+    let readers = b.text("#reader-state")?;
+    expect(readers.contains("再接続"), || {
+        format!("reader line: {readers}")
+    })?;
+    b.js("window.scrollTo(0, 0); return true;")?;
+    b.screenshot("13-bridge-reconnecting")?;
+    stack.start_bridge()?;
+    // The page reconnects by itself (backoff 0.5 s, 1 s, 2 s, …) and sees the card again.
+    b.wait(
+        "the page to reconnect",
+        "document.getElementById('bridge-chip').textContent.includes('接続済み')",
+        LONG,
+    )?;
+    b.click("#visual-ok")?;
+    wait_card(b, false)?;
+    b.click("#start")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "ok visual 1", || format!("outcome {outcome}"))?;
+    Ok(())
+}
+
 fn service_down(stack: &mut Stack, b: &Browser) -> Result<()> {
     swap(stack, b, "default", false)?;
     set_mode(b, "visual")?;
@@ -767,7 +828,7 @@ fn service_down(stack: &mut Stack, b: &Browser) -> Result<()> {
         error.contains("資格確認サービスに接続できません"),
         || format!("error: {error}"),
     )?;
-    b.screenshot("13-service-down")?;
+    b.screenshot("14-service-down")?;
     // The fallback cannot be recorded while the service is down …
     b.click("#fallback-form input[value=notice]")?;
     b.click("#fallback-form button[type=submit]")?;
@@ -793,7 +854,7 @@ fn service_down(stack: &mut Stack, b: &Browser) -> Result<()> {
         "document.getElementById('history-table').textContent.includes('代替確認')",
         SHORT,
     )?;
-    b.screenshot("14-fallback-recorded")?;
+    b.screenshot("15-fallback-recorded")?;
     Ok(())
 }
 
@@ -811,7 +872,7 @@ fn bridge_missing(stack: &mut Stack, b: &Browser) -> Result<()> {
     )?;
     let help = b.text("#bridge-help")?;
     expect(help.contains("myna-bridge"), || format!("help: {help}"))?;
-    b.screenshot("15-bridge-not-running")?;
+    b.screenshot("16-bridge-not-running")?;
     Ok(())
 }
 
@@ -828,6 +889,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("card not linked to insurance", unlinked),
     ("expired certificate", expired),
     ("revoked certificate", revoked),
+    (
+        "bridge restarted while the page is connected",
+        bridge_restarted,
+    ),
     ("service down, fallback recorded", service_down),
     ("bridge not running", bridge_missing),
 ];
@@ -868,18 +933,6 @@ pub fn run_e2e(pkg_is_fresh: bool) -> Result<()> {
     let bridge_port = free_port()?;
     let demo_port = free_port()?;
     let origin = format!("http://127.0.0.1:{demo_port}");
-    let mut bridge = Proc::start(
-        "myna-bridge",
-        &bin.join("myna-bridge"),
-        &[
-            "--listen".into(),
-            format!("127.0.0.1:{bridge_port}"),
-            "--allow-origin".into(),
-            origin.clone(),
-        ],
-        &work.join("bridge.log"),
-    )?;
-    wait_listening(&mut bridge, bridge_port)?;
     let mut stack = Stack {
         root: root.clone(),
         work: work.clone(),
@@ -888,8 +941,10 @@ pub fn run_e2e(pkg_is_fresh: bool) -> Result<()> {
         db: db.clone(),
         demo: None,
         card: None,
-        _bridge: bridge,
+        bridge_port,
+        bridge: None,
     };
+    stack.start_bridge()?;
     stack.start_demo()?;
 
     let driver_port = free_port()?;
