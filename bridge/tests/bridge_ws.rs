@@ -1029,3 +1029,82 @@ async fn a_silent_connection_is_closed_and_releases_its_card() {
         "the idle client's card connection was kept"
     );
 }
+
+/// A page that keeps sending but never reads its answers (a hung tab, a hostile script) fills
+/// the socket; the bridge drops it after the write timeout, releases its card, and keeps
+/// serving everybody else.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_client_that_does_not_read_is_dropped_and_releases_its_card() {
+    let sim = SimBackend::new(personas().clone(), Some("default"), false).unwrap();
+    let live = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counting = Arc::new(Counting {
+        inner: sim.clone(),
+        live: live.clone(),
+    });
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = Arc::new(AppState {
+        timeouts: server::Timeouts {
+            ping: Duration::from_secs(60),
+            idle: Duration::from_secs(60),
+            write: Duration::from_millis(500),
+        },
+        gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
+        cards: Cards::new(counting),
+        simulator: None,
+    });
+    tokio::spawn(server::serve(listener, state, std::future::pending()));
+    let rig = Rig {
+        addr,
+        reader: sim_backend::READER_NAME.to_string(),
+        place: Place::Sim(sim),
+        timing: TimingModel::instant(),
+    };
+    let mut c = Client::connect(&rig).await;
+    c.open(&rig).await;
+    assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 1);
+
+    // Requests go out, answers pile up unread until both sockets' buffers are full. The
+    // socket stays open throughout (both halves held): only the bridge can end it.
+    let (mut sink, stream) = c.ws.split();
+    let flood = tokio::spawn(async move {
+        let frame = json!({"id": 1, "method": "listReaders"}).to_string();
+        let mut sent = 0u64;
+        loop {
+            let send = sink.send(Message::Text(frame.clone().into()));
+            match tokio::time::timeout(Duration::from_secs(2), send).await {
+                Ok(Ok(())) => sent += 1,
+                // Refused (the bridge closed the connection) or blocked (full buffers).
+                Ok(Err(_)) | Err(_) => return (sent, sink),
+            }
+            if sent > 2_000_000 {
+                return (sent, sink);
+            }
+        }
+    });
+    let (sent, sink) = tokio::time::timeout(Duration::from_secs(60), flood)
+        .await
+        .expect("the flood never stopped")
+        .unwrap();
+    assert!(sent < 2_000_000, "the bridge never pushed back");
+    for _ in 0..250 {
+        if live.load(std::sync::atomic::Ordering::SeqCst) == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert_eq!(
+        live.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "the card connection of a client that does not read was kept ({sent} requests sent)"
+    );
+    drop((sink, stream));
+    // Others are still served.
+    let mut other = Client::connect(&rig).await;
+    let handle = other.open(&rig).await;
+    let status = other
+        .call("pinStatus", json!({"handle": handle}))
+        .await
+        .unwrap();
+    assert_eq!(status["remaining"], 3);
+}
