@@ -978,8 +978,8 @@ async fn a_vanished_client_releases_the_card() {
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_silent_connection_is_closed_and_releases_its_card() {
+/// A bridge on the simulated reader with `timeouts`, counting the card connections it holds.
+async fn counting_rig(timeouts: server::Timeouts) -> (Rig, Arc<std::sync::atomic::AtomicUsize>) {
     let sim = SimBackend::new(personas().clone(), Some("default"), false).unwrap();
     let live = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counting = Arc::new(Counting {
@@ -989,11 +989,7 @@ async fn a_silent_connection_is_closed_and_releases_its_card() {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let state = Arc::new(AppState {
-        timeouts: server::Timeouts {
-            ping: Duration::from_secs(60),
-            idle: Duration::from_millis(500),
-            write: Duration::from_secs(10),
-        },
+        timeouts,
         gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
         cards: Cards::new(counting),
         simulator: None,
@@ -1005,6 +1001,17 @@ async fn a_silent_connection_is_closed_and_releases_its_card() {
         place: Place::Sim(sim),
         timing: TimingModel::instant(),
     };
+    (rig, live)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_silent_connection_is_closed_and_releases_its_card() {
+    let (rig, live) = counting_rig(server::Timeouts {
+        ping: Duration::from_secs(60),
+        idle: Duration::from_millis(500),
+        write: Duration::from_secs(10),
+    })
+    .await;
     let mut c = Client::connect(&rig).await;
     c.open(&rig).await;
     assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 1);
@@ -1035,31 +1042,12 @@ async fn a_silent_connection_is_closed_and_releases_its_card() {
 /// serving everybody else.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_does_not_read_is_dropped_and_releases_its_card() {
-    let sim = SimBackend::new(personas().clone(), Some("default"), false).unwrap();
-    let live = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counting = Arc::new(Counting {
-        inner: sim.clone(),
-        live: live.clone(),
-    });
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let state = Arc::new(AppState {
-        timeouts: server::Timeouts {
-            ping: Duration::from_secs(60),
-            idle: Duration::from_secs(60),
-            write: Duration::from_millis(500),
-        },
-        gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
-        cards: Cards::new(counting),
-        simulator: None,
-    });
-    tokio::spawn(server::serve(listener, state, std::future::pending()));
-    let rig = Rig {
-        addr,
-        reader: sim_backend::READER_NAME.to_string(),
-        place: Place::Sim(sim),
-        timing: TimingModel::instant(),
-    };
+    let (rig, live) = counting_rig(server::Timeouts {
+        ping: Duration::from_secs(60),
+        idle: Duration::from_secs(60),
+        write: Duration::from_millis(500),
+    })
+    .await;
     let mut c = Client::connect(&rig).await;
     c.open(&rig).await;
     assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 1);

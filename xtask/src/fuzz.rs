@@ -45,8 +45,6 @@ pub struct Args {
 }
 
 impl Args {
-    // Used through `run_bounded`, which `cargo xtask test` calls (see there).
-    #[allow(dead_code)]
     fn bounded(seconds: u64) -> Self {
         Args {
             seconds,
@@ -59,8 +57,6 @@ impl Args {
 }
 
 /// What `cargo xtask test` runs: every target for `seconds` each.
-// Until `test.rs` calls it, nothing else does.
-#[allow(dead_code)]
 pub fn run_bounded(seconds: u64) -> Result<()> {
     run_with(&Args::bounded(seconds))
 }

@@ -7,7 +7,8 @@
 //! "pcscd not reachable" from a skip into a failure in the tests that need the real PC/SC
 //! path), the browser tests of the npm package in headless Chromium against a real bridge
 //! and eligibility service, and the end-to-end scenarios of the reception page (headless
-//! Chromium, the bridge on the real pcscd + vpcd path; see [`crate::e2e`]).
+//! Chromium, the bridge on the real pcscd + vpcd path; see [`crate::e2e`]), and a bounded run
+//! of every fuzz target (see [`crate::fuzz`]).
 
 use std::process::Command;
 use std::time::Instant;
@@ -16,6 +17,11 @@ use anyhow::Result;
 
 use crate::pcscd::Pcscd;
 use crate::{run, system, workspace_root};
+
+/// How long `cargo xtask test` fuzzes each target: a smoke run that replays the committed
+/// seeds and every regression input, then searches a little. Longer campaigns:
+/// `cargo xtask fuzz --seconds N` (fuzz/README.md).
+const FUZZ_SECONDS: u64 = 20;
 
 /// Runs the whole suite.
 pub fn run_all() -> Result<()> {
@@ -72,6 +78,9 @@ pub fn run_all() -> Result<()> {
         "end-to-end: the reception page in headless Chromium, real pcscd + vpcd",
         || crate::e2e::run_e2e(true),
     )?;
+    step(&format!("fuzz: every target for {FUZZ_SECONDS} s"), || {
+        crate::fuzz::run_bounded(FUZZ_SECONDS)
+    })?;
     drop(pcscd);
     println!("xtask: all green in {:.0?}", started.elapsed());
     Ok(())
