@@ -135,6 +135,11 @@ pub fn wire_error(e: JpkiError) -> WireError {
         JpkiError::PinBlocked => {
             WireError::new(ErrorCode::PinBlocked, "the PIN is blocked").with_remaining(0)
         }
+        JpkiError::LastAttemptNeedsConsent => WireError::new(
+            ErrorCode::LastAttemptNeedsConsent,
+            "one try left: ask the patient, then send allowLastAttempt: true",
+        )
+        .with_remaining(1),
         JpkiError::ApplicationNotFound => WireError::new(
             ErrorCode::NotMyNumberCard,
             "the card has no JPKI application",
@@ -215,20 +220,14 @@ impl Op<'_> {
         let mut t = self.transport();
         // The certificate first: if the card cannot even give it, no PIN try is at stake.
         let certificate = block_on(jpki::read_auth_certificate(&mut t)).map_err(wire_error)?;
-        let status = block_on(jpki::auth_pin_status(&mut t)).map_err(wire_error)?;
-        if status.blocked {
-            return Err(
-                WireError::new(ErrorCode::PinBlocked, "the PIN is blocked").with_remaining(0)
-            );
-        }
-        if status.is_last_attempt() && !allow_last_attempt {
-            return Err(WireError::new(
-                ErrorCode::LastAttemptNeedsConsent,
-                "one try left: ask the patient, then send allowLastAttempt: true",
-            )
-            .with_remaining(1));
-        }
-        block_on(jpki::verify_auth_pin(&mut t, pin)).map_err(wire_error)?;
+        // Tries left, then (blocked: nothing; one left without consent: nothing) exactly one
+        // VERIFY, under one SELECT.
+        block_on(jpki::verify_auth_pin_with_consent(
+            &mut t,
+            pin,
+            allow_last_attempt,
+        ))
+        .map_err(wire_error)?;
         let signature =
             block_on(jpki::sign_with_auth_key(&mut t, &digest_info)).map_err(wire_error)?;
         Ok(Authentication {

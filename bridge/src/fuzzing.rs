@@ -228,11 +228,7 @@ fn bridge_authenticate(card: &mut VirtualCard, policy: &mut Policy, pin: &Pin, a
     let mut t = CardTransport(card);
     let _ = pollster::block_on(async {
         jpki::read_auth_certificate(&mut t).await?;
-        let status = jpki::auth_pin_status(&mut t).await?;
-        if status.blocked || (status.is_last_attempt() && !allow_last) {
-            return Ok(());
-        }
-        jpki::verify_auth_pin(&mut t, pin).await?;
+        jpki::verify_auth_pin_with_consent(&mut t, pin, allow_last).await?;
         // `sign_with_auth_key` starts with this SELECT, then signs.
         jpki::select_ef(&mut t, MY_NUMBER_CARD.auth_key).await
     });

@@ -174,10 +174,21 @@ fn virtual_card(args: VirtualCardArgs) -> Result<()> {
         CardOptions::default().with_timing(timing),
     )
     .with_context(|| format!("building the card of persona {:?}", persona.name))?;
+    // The handler goes in before the card starts answering: a Ctrl-C that comes early must
+    // still remove the card cleanly, not kill the process mid-exchange.
+    let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
+    ctrlc::set_handler(move || {
+        let _ = stop_tx.send(());
+    })
+    .context("installing the Ctrl-C handler")?;
     let handle =
         vpcd::spawn_vpcd(args.vpcd, SharedCard::new(card)).context("starting the vpcd adapter")?;
     let stopper = handle.stopper();
-    ctrlc::set_handler(move || stopper.stop()).context("installing the Ctrl-C handler")?;
+    std::thread::spawn(move || {
+        if stop_rx.recv().is_ok() {
+            stopper.stop();
+        }
+    });
     tracing::info!(
         persona = %persona.name,
         vpcd = %args.vpcd,

@@ -22,8 +22,8 @@
 //! - [`read_auth_certificate`], [`read_auth_ca_certificate`] and [`read_token_info`] are whole
 //!   flows: they start with `SELECT` of the JPKI-AP (which also identifies the card:
 //!   `6A82` → [`JpkiError::ApplicationNotFound`]).
-//! - [`read_certificate`], [`auth_pin_status`], [`verify_auth_pin`] and
-//!   [`sign_with_auth_key`] work inside the current application and `SELECT` only the EF they
+//! - [`read_certificate`], [`auth_pin_status`], [`verify_auth_pin`],
+//!   [`verify_auth_pin_with_consent`] and [`sign_with_auth_key`] work inside the current application and `SELECT` only the EF they
 //!   need. Call [`select_jpki_ap`] first. They never re-select the AP, because selecting an
 //!   application may drop the verified state of the PIN between `VERIFY` and the signature.
 //!
@@ -38,6 +38,7 @@
 //! | [`read_auth_certificate`], [`read_auth_ca_certificate`] | 2 + ⌈n / 256⌉ (8) | 4 |
 //! | [`read_token_info`] | 3 | 3 |
 //! | [`auth_pin_status`], [`verify_auth_pin`], [`sign_with_auth_key`] | 2 | 2 |
+//! | [`verify_auth_pin_with_consent`] | 3 (2 if no PIN is sent) | 3 |
 //!
 //! The certificate read is the minimum for short APDUs: its first `READ BINARY` asks for a
 //! full 256 bytes (not the customary 4-byte header probe), takes the DER length from them, and
@@ -47,8 +48,9 @@
 //! answer; `6282`/`6B00` before the declared length is [`JpkiError::CertificateTruncated`].
 //!
 //! A complete PIN authentication (as the bridge's `authenticate` does it) is therefore
-//! `SELECT AP`, `SELECT 0018`, `VERIFY` (status), `SELECT 0018`, `VERIFY` (PIN),
-//! `SELECT 0017`, `COMPUTE DIGITAL SIGNATURE`: 7 APDUs.
+//! `SELECT AP`, `SELECT 0018`, `VERIFY` (status), `VERIFY` (PIN), `SELECT 0017`,
+//! `COMPUTE DIGITAL SIGNATURE`: 6 APDUs ([`verify_auth_pin_with_consent`] checks the tries
+//! left and the PIN under one `SELECT`).
 
 use zeroize::Zeroizing;
 
@@ -141,6 +143,10 @@ pub enum JpkiError {
     /// `6984`/`6983` on `VERIFY`: the PIN is blocked (only the municipal office can reset it).
     #[error("the PIN is blocked")]
     PinBlocked,
+    /// [`verify_auth_pin_with_consent`] found one try left and had no consent to use it: no
+    /// PIN was sent.
+    #[error("one PIN try left: the holder's consent is needed before it is used")]
+    LastAttemptNeedsConsent,
     /// `6982` on `COMPUTE DIGITAL SIGNATURE`: the PIN has not been verified.
     #[error("security status not satisfied: the PIN has not been verified")]
     SecurityStatusNotSatisfied,
@@ -540,6 +546,13 @@ pub async fn auth_pin_status<T: Transport + ?Sized>(
     transport: &mut T,
 ) -> Result<PinStatus, JpkiError> {
     select_ef(transport, MY_NUMBER_CARD.auth_pin).await?;
+    selected_pin_status(transport).await
+}
+
+/// `VERIFY` with no data on the current EF (the auth PIN's, selected by the caller).
+async fn selected_pin_status<T: Transport + ?Sized>(
+    transport: &mut T,
+) -> Result<PinStatus, JpkiError> {
     let command = Command::verify_status(MY_NUMBER_CARD.current_ef_reference);
     let response = exchange(transport, &command).await?;
     let blocked = PinStatus {
@@ -575,6 +588,38 @@ pub async fn verify_auth_pin<T: Transport + ?Sized>(
     pin: &Pin,
 ) -> Result<(), JpkiError> {
     select_ef(transport, MY_NUMBER_CARD.auth_pin).await?;
+    selected_verify(transport, pin).await
+}
+
+/// The PIN check an eligibility flow makes: `SELECT 0018`, `VERIFY` with no data (the tries
+/// left, none used), then — unless the PIN is blocked, or one try is left and
+/// `allow_last_attempt` is false — exactly one `VERIFY` with the PIN. 3 APDUs (2 when no PIN
+/// is sent), one fewer than [`auth_pin_status`] then [`verify_auth_pin`].
+///
+/// Errors: [`JpkiError::PinBlocked`] (nothing sent), [`JpkiError::LastAttemptNeedsConsent`]
+/// (nothing sent), [`JpkiError::PinIncorrect`] (the one try was used; never retried). A PIN
+/// already verified in this card session is verified again: each check is the holder's.
+pub async fn verify_auth_pin_with_consent<T: Transport + ?Sized>(
+    transport: &mut T,
+    pin: &Pin,
+    allow_last_attempt: bool,
+) -> Result<(), JpkiError> {
+    select_ef(transport, MY_NUMBER_CARD.auth_pin).await?;
+    let status = selected_pin_status(transport).await?;
+    if status.blocked {
+        return Err(JpkiError::PinBlocked);
+    }
+    if status.is_last_attempt() && !allow_last_attempt {
+        return Err(JpkiError::LastAttemptNeedsConsent);
+    }
+    selected_verify(transport, pin).await
+}
+
+/// `VERIFY` with the PIN on the current EF (the auth PIN's, selected by the caller).
+async fn selected_verify<T: Transport + ?Sized>(
+    transport: &mut T,
+    pin: &Pin,
+) -> Result<(), JpkiError> {
     let command = Command::verify(MY_NUMBER_CARD.current_ef_reference, pin.as_bytes());
     let response = exchange(transport, &command).await?;
     match response.sw.status() {
@@ -1251,6 +1296,60 @@ mod tests {
     }
 
     #[test]
+    fn the_consented_check_sends_the_pin_once_and_only_when_it_may() {
+        let pin = Pin::auth("1234").unwrap();
+        // (tries left answer, consent, the PIN's answer if it is sent, expected)
+        type Case = (
+            &'static str,
+            bool,
+            Option<&'static str>,
+            Result<(), JpkiError>,
+        );
+        let cases: [Case; 8] = [
+            ("63 C3", false, Some("90 00"), Ok(())),
+            (
+                "63 C2",
+                false,
+                Some("63 C1"),
+                Err(JpkiError::PinIncorrect { remaining: 1 }),
+            ),
+            (
+                "63 C1",
+                false,
+                None,
+                Err(JpkiError::LastAttemptNeedsConsent),
+            ),
+            ("63 C1", true, Some("90 00"), Ok(())),
+            (
+                "63 C1",
+                true,
+                Some("63 C0"),
+                Err(JpkiError::PinIncorrect { remaining: 0 }),
+            ),
+            ("63 C0", true, None, Err(JpkiError::PinBlocked)),
+            ("69 84", true, None, Err(JpkiError::PinBlocked)),
+            // Verified earlier in this card session: the holder still proves the PIN now.
+            ("90 00", false, Some("90 00"), Ok(())),
+        ];
+        for (status, consent, answer, expected) in cases {
+            let mut t = pin_status_card(status);
+            if let Some(answer) = answer {
+                t = t.expect_hex(VERIFY_1234, answer);
+            }
+            let result = block_on(verify_auth_pin_with_consent(&mut t, &pin, consent));
+            assert_eq!(result, expected, "{status} consent={consent}");
+            let with_pin = t
+                .sent()
+                .iter()
+                .filter(|c| c[1] == 0x20 && c.len() > 4)
+                .count();
+            assert_eq!(with_pin, usize::from(answer.is_some()), "{status}");
+            assert_eq!(t.sent().len(), 2 + usize::from(answer.is_some()));
+            t.assert_finished();
+        }
+    }
+
+    #[test]
     fn pins_are_exactly_four_ascii_digits() {
         assert!(Pin::auth("1234").is_ok());
         assert!(Pin::auth("0000").is_ok());
@@ -1384,26 +1483,23 @@ mod tests {
     // ---- a whole authentication -----------------------------------------------------------
 
     #[test]
-    fn pin_authentication_is_seven_apdus() {
+    fn pin_authentication_is_six_apdus() {
         let signature = vec![0x42; 256];
         let mut t = ScriptedTransport::new()
             .expect_hex(SELECT_AP, "90 00")
             .expect_hex(SELECT_0018, "90 00")
             .expect_hex(PIN_STATUS, "63 C3")
-            .expect_hex(SELECT_0018, "90 00")
             .expect_hex(VERIFY_1234, "90 00")
             .expect_hex(SELECT_0017, "90 00")
             .expect(&sign_command(), &with_sw(&signature, OK));
         let pin = Pin::auth("1234").unwrap();
         let result = block_on(async {
             select_jpki_ap(&mut t).await?;
-            let status = auth_pin_status(&mut t).await?;
-            assert_eq!(status.remaining, 3);
-            verify_auth_pin(&mut t, &pin).await?;
+            verify_auth_pin_with_consent(&mut t, &pin, false).await?;
             sign_with_auth_key(&mut t, &digest_info()).await
         });
         assert_eq!(result.unwrap(), signature);
-        assert_eq!(t.sent().len(), 7);
+        assert_eq!(t.sent().len(), 6);
         t.assert_finished();
     }
 }

@@ -148,6 +148,7 @@ pub fn card_error_code(error: &JpkiError) -> &'static str {
         JpkiError::PinIncorrect { remaining: 0 } | JpkiError::PinBlocked => "pin-blocked",
         JpkiError::PinIncorrect { .. } => "pin-incorrect",
         JpkiError::SecurityStatusNotSatisfied => "security-status-not-satisfied",
+        JpkiError::LastAttemptNeedsConsent => "last-attempt-needs-consent",
         _ => "card-error",
     }
 }
