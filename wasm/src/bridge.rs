@@ -829,6 +829,9 @@ async fn probe_health(endpoints: &Endpoints) -> WebResult<()> {
         headers: Vec::new(),
         body: None,
         mode,
+        // The browser may hold this request while it asks the user about Local Network
+        // Access; a time limit here would cut that prompt short.
+        timeout_ms: None,
     };
     let started = js_sys::Date::now();
     match fetch(get(RequestMode::Cors)).await {
@@ -845,7 +848,10 @@ async fn probe_health(endpoints: &Endpoints) -> WebResult<()> {
         }
         Ok(_) => Ok(()),
         Err(FetchFailure::Invalid(why)) => Err(WebError::InvalidArgument(why)),
-        Err(FetchFailure::Network(_)) => {
+        Err(FetchFailure::Unsupported(what)) => Err(WebError::Environment(what.into())),
+        // No time limit is set on this probe, so `TimedOut` cannot happen; were it to, it
+        // would mean nothing answered.
+        Err(FetchFailure::Network(_) | FetchFailure::TimedOut { .. }) => {
             // A 403 without CORS headers looks like a refused connection to `cors` fetch;
             // an opaque `no-cors` answer proves something is listening.
             if fetch(get(RequestMode::NoCors)).await.is_ok() {

@@ -2,9 +2,9 @@
 //!
 //! Every failure becomes a JS `Error` whose `name` is `"MynaWebError"`, whose `code` is a
 //! stable kebab-case string ([`WebError::code`]), and which carries the extra fields a caller
-//! acts on (`remaining`, `errorCode`, `errorMessage`, `status`, `readers`, …). Codes the bridge
-//! sends are passed through unchanged, so `pin-incorrect` from the bridge is `pin-incorrect`
-//! in the page.
+//! acts on (`remaining`, `errorCode`, `errorMessage`, `status`, `readers`, `timeoutMs`, …).
+//! Codes the bridge sends are passed through unchanged, so `pin-incorrect` from the bridge is
+//! `pin-incorrect` in the page.
 
 use js_sys::{Array, Reflect};
 use myna_core::jpki::{JpkiError, PinError};
@@ -116,6 +116,20 @@ pub enum WebError {
         /// What the browser said.
         detail: String,
     },
+    /// The eligibility service took the request but gave no complete answer in time
+    /// (`service-timeout`); the request was aborted.
+    ///
+    /// The service may or may not have acted on it. After a timeout at `confirmation` the
+    /// card has already signed that challenge's single-use nonce: the only way on is a new
+    /// attempt (a new `confirmQualification`, hence a new challenge), and whether to ask the
+    /// patient for the PIN again is the page's decision — the module never re-sends a PIN.
+    #[error("the eligibility service at {url} did not answer within {after_ms} ms")]
+    ServiceTimeout {
+        /// The address tried.
+        url: String,
+        /// The time limit that passed, in milliseconds.
+        after_ms: u32,
+    },
     /// The eligibility service answered an error (`service-error`), e.g. an `XmlMsg` with
     /// `SegmentOfResult` 9.
     #[error("the eligibility service answered an error{}: {}", .error_code.as_deref().map(|c| format!(" {c}")).unwrap_or_default(), .error_message.as_deref().unwrap_or("(no message)"))]
@@ -178,6 +192,7 @@ impl WebError {
             WebError::InvalidBytes(_) => "oqs-invalid-bytes",
             WebError::InvalidDate(_) => "invalid-date",
             WebError::ServiceUnreachable { .. } => "service-unreachable",
+            WebError::ServiceTimeout { .. } => "service-timeout",
             WebError::Service { .. } => "service-error",
             WebError::ServiceBadResponse { .. } => "service-bad-response",
             WebError::Environment(_) => "unsupported-environment",
@@ -223,6 +238,10 @@ impl WebError {
             WebError::ServiceBadResponse { status, .. } => set("status", JsValue::from(*status)),
             WebError::ServiceUnreachable { url, .. } | WebError::BridgeNotRunning { url } => {
                 set("url", JsValue::from_str(url));
+            }
+            WebError::ServiceTimeout { url, after_ms } => {
+                set("url", JsValue::from_str(url));
+                set("timeoutMs", JsValue::from(*after_ms));
             }
             WebError::SeveralCards(readers) => {
                 let list: Array = readers.iter().map(|r| JsValue::from_str(r)).collect();
@@ -309,5 +328,24 @@ mod tests {
             WebError::SeveralCards(vec!["a".into()]).code(),
             "several-cards"
         );
+    }
+
+    #[test]
+    fn a_service_timeout_is_not_an_unreachable_service() {
+        let timeout = WebError::ServiceTimeout {
+            url: "https://relay.example.jp/api/v1/confirmations".into(),
+            after_ms: 30_000,
+        };
+        assert_eq!(timeout.code(), "service-timeout");
+        assert_eq!(
+            timeout.to_string(),
+            "the eligibility service at https://relay.example.jp/api/v1/confirmations did not answer within 30000 ms"
+        );
+        let unreachable = WebError::ServiceUnreachable {
+            url: "https://relay.example.jp/api/v1/challenges".into(),
+            detail: "Failed to fetch".into(),
+        };
+        assert_eq!(unreachable.code(), "service-unreachable");
+        assert_eq!(timeout.remaining(), None);
     }
 }

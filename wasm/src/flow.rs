@@ -13,6 +13,14 @@
 //! The PIN is sent at most once: a wrong PIN fails the call with `pin-incorrect` (and
 //! `remaining`), one try left without `allowLastAttempt` with `last-attempt-needs-consent`;
 //! asking the patient again is the page's decision. The card session is always released.
+//!
+//! Each service request has a time limit ([`DEFAULT_SERVICE_TIMEOUT_MS`], or the option
+//! `serviceTimeoutMs`) covering the whole exchange, body included: a service that accepts the
+//! connection and never answers fails the call with `service-timeout` instead of holding the
+//! reception screen. A timeout at `challenge` happens before the card is touched (PIN tries
+//! unchanged). A timeout at `confirmation` comes after the card signed the nonce and the card
+//! session was released; the service may have spent that single-use nonce, so the only way on
+//! is a new call (a new challenge) — nothing is retried here, the PIN least of all.
 
 use std::rc::Rc;
 
@@ -30,6 +38,36 @@ use crate::js;
 use crate::qualification::{best_comparison, decode_bytes, message_to_js, voucher_from_js};
 use crate::session::SessionInner;
 use crate::view::{VoucherComparisonView, VoucherView};
+
+/// The default time limit of one eligibility-service request, in milliseconds.
+///
+/// The service's work per request is small — issuing a nonce; checking a certificate chain,
+/// its revocation and one signature, then looking up the qualification — and normally takes
+/// well under a few seconds even through a relay to the national system. The slow part of a
+/// confirmation, the card's RSA signature, runs in the bridge between the two requests and is
+/// not inside either. 30 s leaves a slow service ample room yet hands a stuck one back to the
+/// staff (with the fallback procedure) before the queue at reception grows; it is far inside
+/// a nonce's validity (minutes), so a confirmation that answers in time is never refused for
+/// an expired nonce because of the wait.
+pub const DEFAULT_SERVICE_TIMEOUT_MS: u32 = 30_000;
+
+/// The largest `serviceTimeoutMs` accepted (5 minutes).
+pub const MAX_SERVICE_TIMEOUT_MS: u32 = 300_000;
+
+/// Checks a `serviceTimeoutMs` value: `None` (not a number) and anything but an integer from
+/// 1 to [`MAX_SERVICE_TIMEOUT_MS`] is `invalid-argument`.
+pub fn service_timeout_ms(value: Option<f64>) -> WebResult<u32> {
+    match value {
+        Some(ms)
+            if ms.fract() == 0.0 && (1.0..=f64::from(MAX_SERVICE_TIMEOUT_MS)).contains(&ms) =>
+        {
+            Ok(ms as u32)
+        }
+        _ => Err(WebError::InvalidArgument(format!(
+            "`serviceTimeoutMs` must be an integer from 1 to {MAX_SERVICE_TIMEOUT_MS} (milliseconds)"
+        ))),
+    }
+}
 
 /// How the patient's identity is confirmed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -61,6 +99,7 @@ struct Options {
     voucher_js: JsValue,
     reader: Option<String>,
     on_progress: Option<Function>,
+    service_timeout_ms: u32,
 }
 
 impl Options {
@@ -94,6 +133,12 @@ impl Options {
             ));
         }
         let voucher_js = js::get(options, "voucher");
+        let timeout = js::get(options, "serviceTimeoutMs");
+        let service_timeout_ms = if timeout.is_undefined() || timeout.is_null() {
+            DEFAULT_SERVICE_TIMEOUT_MS
+        } else {
+            service_timeout_ms(timeout.as_f64())?
+        };
         Ok(Options {
             bridge,
             service_url,
@@ -106,6 +151,7 @@ impl Options {
             voucher_js,
             reader: js::opt_string(options, "reader")?,
             on_progress: js::opt_function(options, "onProgress")?,
+            service_timeout_ms,
         })
     }
 
@@ -149,7 +195,7 @@ pub fn choose_reader(readers: &[Reader], wanted: Option<&str>) -> WebResult<Stri
     }
 }
 
-/// A POST to the eligibility service.
+/// A POST to the eligibility service, within the call's time limit.
 async fn post(options: &Options, path: &str, body: Option<String>) -> WebResult<HttpResponse> {
     let url = format!("{}{path}", options.service_url);
     let mut headers = vec![
@@ -168,11 +214,14 @@ async fn post(options: &Options, path: &str, body: Option<String>) -> WebResult<
         headers,
         body,
         mode: RequestMode::Cors,
+        timeout_ms: Some(options.service_timeout_ms),
     })
     .await
     .map_err(|failure| match failure {
         FetchFailure::Invalid(why) => WebError::InvalidArgument(format!("{url}: {why}")),
         FetchFailure::Network(detail) => WebError::ServiceUnreachable { url, detail },
+        FetchFailure::TimedOut { after_ms } => WebError::ServiceTimeout { url, after_ms },
+        FetchFailure::Unsupported(what) => WebError::Environment(what.into()),
     })
 }
 
@@ -379,6 +428,38 @@ mod tests {
         assert_eq!(
             choose_reader(&empty, Some("A")).unwrap_err().code(),
             "no-card"
+        );
+    }
+
+    #[test]
+    fn the_service_timeout_is_a_bounded_positive_integer() {
+        assert_eq!(service_timeout_ms(Some(1.0)).unwrap(), 1);
+        assert_eq!(service_timeout_ms(Some(1000.0)).unwrap(), 1000);
+        assert_eq!(
+            service_timeout_ms(Some(f64::from(MAX_SERVICE_TIMEOUT_MS))).unwrap(),
+            300_000
+        );
+        for bad in [
+            Some(0.0),
+            Some(-0.0),
+            Some(-1000.0),
+            Some(0.5),
+            Some(1500.5),
+            Some(300_001.0),
+            Some(f64::from(u32::MAX) + 1.0),
+            Some(f64::NAN),
+            Some(f64::INFINITY),
+            None,
+        ] {
+            let e = service_timeout_ms(bad).unwrap_err();
+            assert_eq!(e.code(), "invalid-argument", "{bad:?}");
+            assert!(e.to_string().contains("serviceTimeoutMs"));
+        }
+        // The default is itself a value a page could pass.
+        let default = f64::from(DEFAULT_SERVICE_TIMEOUT_MS);
+        assert_eq!(
+            service_timeout_ms(Some(default)).unwrap(),
+            DEFAULT_SERVICE_TIMEOUT_MS
         );
     }
 }

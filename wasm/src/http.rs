@@ -1,11 +1,24 @@
 //! `fetch` with the few shapes this module needs.
 //!
 //! The global `fetch` is used (not `window.fetch`), so the module also works in a worker.
+//!
+//! A request may carry a time limit. It covers the whole exchange — connecting, the CORS
+//! preflight, waiting for the headers and reading the body — and when it passes the request
+//! is aborted with an `AbortController` (the browser drops the connection) and the caller
+//! gets [`FetchFailure::TimedOut`]. The limit is raced against the exchange in Rust too, so it
+//! holds even where a browser would not end a stalled body read on abort.
 
+use std::pin::pin;
+
+use futures_util::future::{Either, select};
+use gloo_timers::future::TimeoutFuture;
 use js_sys::{Promise, Uint8Array};
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{Headers, Request, RequestCache, RequestCredentials, RequestInit, RequestMode};
+use web_sys::{
+    AbortController, AbortSignal, Headers, Request, RequestCache, RequestCredentials, RequestInit,
+    RequestMode,
+};
 
 #[wasm_bindgen]
 extern "C" {
@@ -25,6 +38,9 @@ pub struct HttpRequest<'a> {
     pub body: Option<String>,
     /// `cors` (read the answer) or `no-cors` (only learn whether something answered).
     pub mode: RequestMode,
+    /// Give up after this many milliseconds (the whole exchange, body included); `None`
+    /// waits as long as the browser does.
+    pub timeout_ms: Option<u32>,
 }
 
 /// What came back.
@@ -42,6 +58,13 @@ pub enum FetchFailure {
     /// `fetch` rejected: network error, refused connection, CORS refusal, blocked by the
     /// browser. The browser does not say which.
     Network(String),
+    /// No complete answer within the request's `timeout_ms`; the request was aborted.
+    TimedOut {
+        /// The time limit that passed.
+        after_ms: u32,
+    },
+    /// The browser lacks something the request needs (e.g. `AbortController`).
+    Unsupported(&'static str),
 }
 
 fn describe(error: &JsValue) -> String {
@@ -52,8 +75,34 @@ fn describe(error: &JsValue) -> String {
         .unwrap_or_else(|| "unknown error".to_string())
 }
 
-/// Sends `request` and reads the whole answer.
+/// Sends `request` and reads the whole answer, within `request.timeout_ms` if given.
 pub async fn fetch(request: HttpRequest<'_>) -> Result<HttpResponse, FetchFailure> {
+    let Some(timeout_ms) = request.timeout_ms else {
+        return exchange(&request, None).await;
+    };
+    let controller =
+        AbortController::new().map_err(|_| FetchFailure::Unsupported("AbortController"))?;
+    let signal = controller.signal();
+    let answer = pin!(exchange(&request, Some(&signal)));
+    // Whichever finishes first drops the other: a finished exchange clears the timer, a
+    // passed limit stops waiting for the exchange.
+    match select(answer, pin!(TimeoutFuture::new(timeout_ms))).await {
+        Either::Left((result, _timer)) => result,
+        Either::Right(((), _answer)) => {
+            // Ends the fetch (or the body read) and closes its connection.
+            controller.abort();
+            Err(FetchFailure::TimedOut {
+                after_ms: timeout_ms,
+            })
+        }
+    }
+}
+
+/// One request and its whole body.
+async fn exchange(
+    request: &HttpRequest<'_>,
+    signal: Option<&AbortSignal>,
+) -> Result<HttpResponse, FetchFailure> {
     let init = RequestInit::new();
     init.set_method(request.method);
     init.set_mode(request.mode);
@@ -66,6 +115,9 @@ pub async fn fetch(request: HttpRequest<'_>) -> Result<HttpResponse, FetchFailur
             .map_err(|e| FetchFailure::Invalid(describe(&e)))?;
     }
     init.set_headers(&headers);
+    if let Some(signal) = signal {
+        init.set_signal(Some(signal));
+    }
     if let Some(body) = &request.body {
         init.set_body(&JsValue::from_str(body));
     }

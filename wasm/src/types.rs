@@ -21,8 +21,10 @@ export interface MynaWebError extends Error {
   readers?: string[];
   /** The reader asked for (`no-reader`). */
   reader?: string;
-  /** The address tried (`bridge-not-running`, `service-unreachable`). */
+  /** The address tried (`bridge-not-running`, `service-unreachable`, `service-timeout`). */
   url?: string;
+  /** The time limit that passed, in milliseconds (`service-timeout`). */
+  timeoutMs?: number;
   /** The page origin the bridge refused (`origin-refused`). */
   origin?: string;
   /** Protocol versions (`protocol-mismatch`). */
@@ -40,8 +42,8 @@ export type ErrorCode =
   | "invalid-argument" | "bridge-not-running" | "permission-denied" | "permission-pending"
   | "origin-refused" | "protocol-mismatch" | "connection-lost" | "bridge-closed" | "timeout"
   | "bad-frame" | "invalid-pin" | "no-card" | "no-reader" | "several-cards"
-  | "invalid-certificate" | "invalid-date" | "service-unreachable" | "service-error"
-  | "service-bad-response" | "unsupported-environment"
+  | "invalid-certificate" | "invalid-date" | "service-unreachable" | "service-timeout"
+  | "service-error" | "service-bad-response" | "unsupported-environment"
   // the bridge (passed through)
   | "bad-request" | "unknown-method" | "unknown-handle" | "card-removed" | "sharing-violation"
   | "policy-denied" | "pin-incorrect" | "last-attempt-needs-consent" | "pin-blocked"
@@ -201,6 +203,14 @@ export interface ConfirmQualificationOptions {
   voucher?: Voucher;
   /** Use this reader (default: the only one holding a card). */
   reader?: string;
+  /**
+   * Time limit of each eligibility-service request (challenge, confirmation), connection to
+   * last byte, in milliseconds: an integer from 1 to 300000 (default 30000). When it passes
+   * the call fails with `service-timeout`. After a timeout at the confirmation the card has
+   * already signed that challenge's nonce: start a new call (a new challenge); nothing is
+   * retried automatically, and never the PIN.
+   */
+  serviceTimeoutMs?: number;
   onProgress?: (event: ProgressEvent) => void;
 }
 

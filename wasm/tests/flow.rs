@@ -361,3 +361,248 @@ async fn an_unreachable_service_is_service_unreachable() {
             .ends_with("/api/v1/challenges")
     );
 }
+
+/// The stand-in service that never answers or stalls (see xtask's `SlowService`).
+fn slow_service() -> Option<&'static str> {
+    let url = option_env!("MYNA_TEST_SLOW_SERVICE_URL");
+    if url.is_none() {
+        console_log!("skipped: MYNA_TEST_SLOW_SERVICE_URL not set (run cargo xtask wasm-tests)");
+    }
+    url
+}
+
+fn now_ms() -> f64 {
+    web_sys::window().unwrap().performance().unwrap().now()
+}
+
+/// How many connections the slow service holds unanswered on `route`.
+async fn held(slow: &str, route: &str) -> f64 {
+    let window = web_sys::window().unwrap();
+    let response: web_sys::Response =
+        JsFuture::from(window.fetch_with_str(&format!("{slow}/held")))
+            .await
+            .expect("GET /held")
+            .into();
+    let body = JsFuture::from(response.json().unwrap()).await.unwrap();
+    get(&body, route).as_f64().expect("a count")
+}
+
+/// Waits up to 5 s for the browser to close the connections it held open on `route` (the
+/// aborted request); returns how many are still open.
+async fn held_after_abort(slow: &str, route: &str) -> f64 {
+    let mut open = held(slow, route).await;
+    for _ in 0..50 {
+        if open == 0.0 {
+            break;
+        }
+        sleep(100).await;
+        open = held(slow, route).await;
+    }
+    open
+}
+
+/// The PIN tries left on the card, read through a fresh card session.
+async fn tries_left(env: &Env) -> f64 {
+    let session = ok(&env.bridge, "connect", &[READER.into()]).await;
+    let status = ok(&session, "pinStatus", &[]).await;
+    ok(&session, "disconnect", &[]).await;
+    get(&status, "remaining").as_f64().expect("remaining")
+}
+
+#[wasm_bindgen_test(async)]
+async fn a_service_that_never_answers_times_out_at_the_challenge_before_the_card_is_touched() {
+    let Some(slow) = slow_service() else { return };
+    let Some(mut env) = env(Some("default")).await else {
+        return;
+    };
+    let real = env.service;
+    // "silent" leaves even the CORS preflight unanswered; "unanswered" answers the preflight
+    // and holds the POST itself.
+    for route in ["silent", "unanswered"] {
+        env.service = Box::leak(format!("{slow}/{route}").into_boxed_str());
+        let progress = Recorder::new();
+        let started = now_ms();
+        let (code, error) = confirm_err(options(
+            &env,
+            &[
+                ("mode", "pin".into()),
+                ("pin", "1234".into()),
+                ("serviceTimeoutMs", 1000.into()),
+                ("onProgress", progress.function()),
+            ],
+        ))
+        .await;
+        let elapsed = now_ms() - started;
+        assert_eq!(code, "service-timeout", "{route}");
+        assert_eq!(get(&error, "timeoutMs").as_f64(), Some(1000.0));
+        let url = get(&error, "url").as_string().unwrap();
+        assert!(
+            url.ends_with(&format!("/{route}/api/v1/challenges")),
+            "{url}"
+        );
+        console_log!(
+            "{route}: service-timeout at the challenge after {elapsed:.0} ms (limit 1000 ms)"
+        );
+        assert!(
+            (900.0..10_000.0).contains(&elapsed),
+            "{route}: gave up after {elapsed} ms"
+        );
+        assert_eq!(
+            progress.field("step"),
+            ["challenge"],
+            "the card was not used"
+        );
+    }
+    // The abort closes the request's connection. (A preflight left hanging is the browser's
+    // own request; whether it drops it on abort is not this module's to decide — logged only.)
+    assert_eq!(
+        held_after_abort(slow, "unanswered").await,
+        0.0,
+        "the aborted request's connection is closed"
+    );
+    console_log!(
+        "silent: {} connection(s) still held after the abort",
+        held(slow, "silent").await
+    );
+
+    // The bridge and the card are as before: tries untouched, and a confirmation with the
+    // real service (and the largest time limit) goes through.
+    assert_eq!(tries_left(&env).await, 3.0);
+    env.service = real;
+    let result = confirm(options(
+        &env,
+        &[
+            ("mode", "pin".into()),
+            ("pin", "1234".into()),
+            ("serviceTimeoutMs", 300_000.into()),
+        ],
+    ))
+    .await
+    .expect("a confirmation after the timeout");
+    assert_eq!(
+        string(&result, "qualification.messageBody.qualificationValidity"),
+        "1"
+    );
+}
+
+#[wasm_bindgen_test(async)]
+async fn a_stalled_confirmation_body_times_out_after_the_card_signed() {
+    let Some(slow) = slow_service() else { return };
+    let Some(mut env) = env(Some("default")).await else {
+        return;
+    };
+    let real = env.service;
+    let stalling = format!("{slow}/stalling");
+    env.service = Box::leak(stalling.into_boxed_str());
+    // When the confirmation request started.
+    let confirmation_at = std::rc::Rc::new(std::cell::Cell::new(0.0));
+    let mark = confirmation_at.clone();
+    let steps = js_sys::Array::new();
+    let sink = steps.clone();
+    let on_progress = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new(move |e| {
+        let step = get(&e, "step");
+        if step.as_string().as_deref() == Some("confirmation") {
+            mark.set(now_ms());
+        }
+        sink.push(&step);
+    });
+    let (code, error) = confirm_err(options(
+        &env,
+        &[
+            ("mode", "pin".into()),
+            ("pin", "1234".into()),
+            ("serviceTimeoutMs", 1000.into()),
+            ("onProgress", on_progress.as_ref().clone()),
+        ],
+    ))
+    .await;
+    let elapsed = now_ms() - confirmation_at.get();
+    assert_eq!(code, "service-timeout");
+    assert_eq!(get(&error, "timeoutMs").as_f64(), Some(1000.0));
+    assert!(
+        get(&error, "url")
+            .as_string()
+            .unwrap()
+            .ends_with("/stalling/api/v1/confirmations")
+    );
+    assert_eq!(
+        strings(&steps),
+        ["challenge", "card", "authenticate", "confirmation"]
+    );
+    console_log!(
+        "service-timeout in the confirmation's body after {elapsed:.0} ms (limit 1000 ms)"
+    );
+    assert!(
+        (900.0..10_000.0).contains(&elapsed),
+        "gave up {elapsed} ms after the confirmation started"
+    );
+    assert_eq!(
+        held_after_abort(slow, "stalling").await,
+        0.0,
+        "the aborted body read's connection is closed"
+    );
+
+    // The PIN was right and sent once: all tries are left, the card session was released,
+    // and a new attempt (a new challenge) with the real service goes through.
+    assert_eq!(tries_left(&env).await, 3.0);
+    env.service = real;
+    let result = confirm(options(
+        &env,
+        &[("mode", "pin".into()), ("pin", "1234".into())],
+    ))
+    .await
+    .expect("a new attempt after the timeout");
+    assert_eq!(
+        string(&result, "qualification.messageBody.qualificationValidity"),
+        "1"
+    );
+}
+
+#[wasm_bindgen_test(async)]
+async fn the_service_time_limit_is_validated_before_anything_is_sent() {
+    let Some(env) = env(Some("default")).await else {
+        return;
+    };
+    for bad in [
+        JsValue::from(0),
+        JsValue::from(-1000),
+        JsValue::from(1.5),
+        JsValue::from(300_001),
+        JsValue::from(f64::NAN),
+        JsValue::from(f64::INFINITY),
+        JsValue::from_str("1000"),
+        JsValue::TRUE,
+    ] {
+        let progress = Recorder::new();
+        let (code, error) = confirm_err(options(
+            &env,
+            &[
+                ("mode", "visual".into()),
+                ("operator", "x".into()),
+                ("serviceTimeoutMs", bad.clone()),
+                ("onProgress", progress.function()),
+            ],
+        ))
+        .await;
+        assert_eq!(code, "invalid-argument", "{bad:?}");
+        assert!(
+            get(&error, "message")
+                .as_string()
+                .unwrap()
+                .contains("serviceTimeoutMs")
+        );
+        assert!(progress.field("step").is_empty(), "nothing was sent");
+    }
+    // null is "not given": the default applies.
+    let result = confirm(options(
+        &env,
+        &[
+            ("mode", "visual".into()),
+            ("operator", "x".into()),
+            ("serviceTimeoutMs", JsValue::NULL),
+        ],
+    ))
+    .await
+    .expect("the default time limit");
+    assert_eq!(string(&result, "mode"), "visual");
+}

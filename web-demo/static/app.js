@@ -107,6 +107,8 @@ function describe(e) {
       return `カードの読み取りでエラーが発生しました${e.statusWord ? `（${e.statusWord}）` : ""}。カードを置き直してください。`;
     case "service-unreachable":
       return "資格確認サービスに接続できません（通信障害またはサーバ停止）。時間をおいて再試行するか、下の「オンライン資格確認ができない場合」で受付してください。";
+    case "service-timeout":
+      return `資格確認サービスの応答がありません（${Math.round((e.timeoutMs ?? 30000) / 1000)}秒）。時間をおいて再度お試しいただくか、代替の確認方法で受付してください。`;
     case "service-error":
       return `資格確認サービスがエラーを返しました: ${e.errorMessage ?? "不明なエラー"}（${e.errorCode ?? e.status}）`;
     case "service-bad-response":
@@ -618,6 +620,7 @@ function handleFailure(e) {
       actions.push(suggestFallback());
       break;
     case "service-unreachable":
+    case "service-timeout":
     case "not-my-number-card":
     case "card-error":
       actions.push(suggestFallback());

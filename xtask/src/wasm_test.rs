@@ -10,6 +10,8 @@
 //!    - `myna-demo serve --listen 127.0.0.1:D --db <fresh> --facility-origin <page origin>`;
 //!    - two tiny HTTP stand-ins: one answering 403 without CORS headers, one announcing
 //!      protocol 2 on `/health` (`origin-refused` / `protocol-mismatch` without a bridge);
+//!    - an eligibility service that takes requests and never answers them, or answers the
+//!      challenge and then stalls the confirmation's body ([`SlowService`]: `service-timeout`);
 //!    - a static server for `pkg/` and `wasm/examples/` on its own origin (allowed by the
 //!      bridge and registered with the service too): a test loads the example page in an
 //!      iframe and has it run a PIN-mode and a visual-mode confirmation.
@@ -29,7 +31,7 @@ use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
@@ -137,6 +139,161 @@ impl StandIn {
 }
 
 impl Drop for StandIn {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+    }
+}
+
+/// An eligibility service that is up but does not answer, on a thread; stops when dropped.
+///
+/// - `/silent/…`: takes every request (the CORS preflight included) and never answers.
+/// - `/unanswered/…`: answers the CORS preflight, then takes the request and never answers.
+/// - `/stalling/…`: answers the preflight and `POST …/api/v1/challenges` as the real service
+///   does (a nonce the bridge accepts, CORS headers), and `POST …/api/v1/confirmations` with
+///   the status line and headers and the first bytes of an `XmlMsg`, then nothing more.
+/// - `GET /held`: `{"silent": n, "unanswered": n, "stalling": n}`, how many connections it
+///   holds unanswered right now; a connection leaves the count when the browser closes it
+///   (an aborted request).
+struct SlowService {
+    stop: Arc<AtomicBool>,
+    port: u16,
+}
+
+/// Connections held unanswered, by route.
+#[derive(Default)]
+struct Held {
+    silent: AtomicUsize,
+    unanswered: AtomicUsize,
+    stalling: AtomicUsize,
+}
+
+impl SlowService {
+    const CORS: &'static str = "access-control-allow-origin: *";
+    const NONCE: &'static str = "c3RhbGxpbmctc2VydmljZS1ub25jZS0wMDAwMDAwMDAwMA";
+
+    fn serve() -> Result<SlowService> {
+        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
+        listener.set_nonblocking(true)?;
+        let port = listener.local_addr()?.port();
+        let stop = Arc::new(AtomicBool::new(false));
+        let held = Arc::new(Held::default());
+        let flag = stop.clone();
+        thread::spawn(move || {
+            while !flag.load(Ordering::Relaxed) {
+                match listener.accept() {
+                    Ok((stream, _)) => {
+                        let (flag, held) = (flag.clone(), held.clone());
+                        thread::spawn(move || Self::answer(stream, &flag, &held));
+                    }
+                    Err(_) => thread::sleep(Duration::from_millis(10)),
+                }
+            }
+        });
+        Ok(SlowService { stop, port })
+    }
+
+    /// Reads one request: its request line and, for a body announced by `content-length`,
+    /// the body (so closing the socket later does not reset it under the browser).
+    fn read_request(stream: &mut TcpStream) -> Option<(String, String)> {
+        let mut reader = BufReader::new(stream);
+        let mut line = String::new();
+        reader.read_line(&mut line).ok()?;
+        let mut parts = line.split_whitespace();
+        let (method, target) = (parts.next()?.to_string(), parts.next()?.to_string());
+        let mut length = 0usize;
+        loop {
+            let mut header = String::new();
+            reader.read_line(&mut header).ok()?;
+            let header = header.trim_end();
+            if header.is_empty() {
+                break;
+            }
+            if let Some((name, value)) = header.split_once(':')
+                && name.eq_ignore_ascii_case("content-length")
+            {
+                length = value.trim().parse().ok()?;
+            }
+        }
+        let mut body = vec![0u8; length];
+        reader.read_exact(&mut body).ok()?;
+        Some((method, target))
+    }
+
+    fn answer(mut stream: TcpStream, stop: &AtomicBool, held: &Held) {
+        let _ = stream.set_nonblocking(false);
+        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
+        let Some((method, target)) = Self::read_request(&mut stream) else {
+            return;
+        };
+        let preflight = "access-control-allow-methods: POST";
+        let allowed = "access-control-allow-headers: authorization, content-type";
+        match (method.as_str(), target.as_str()) {
+            (_, t) if t.starts_with("/silent/") => Self::hold(stream, stop, &held.silent),
+            ("OPTIONS", t) if t.starts_with("/stalling/") || t.starts_with("/unanswered/") => {
+                let answer = http_answer("204 No Content", &[Self::CORS, preflight, allowed], "");
+                let _ = stream.write_all(answer.as_bytes());
+            }
+            ("POST", t) if t.starts_with("/unanswered/") => {
+                Self::hold(stream, stop, &held.unanswered);
+            }
+            ("POST", "/stalling/api/v1/challenges") => {
+                let body = format!(
+                    r#"{{"nonce":"{}","expiresAt":"2099-01-01T00:00:00Z"}}"#,
+                    Self::NONCE
+                );
+                let headers = [Self::CORS, "content-type: application/json"];
+                let answer = http_answer("201 Created", &headers, &body);
+                let _ = stream.write_all(answer.as_bytes());
+            }
+            ("POST", "/stalling/api/v1/confirmations") => {
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\n{}\r\ncontent-type: application/xml; charset=utf-8\r\ncontent-length: 4096\r\n\r\n<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<XmlMsg>",
+                    Self::CORS
+                );
+                if stream.write_all(head.as_bytes()).is_ok() {
+                    Self::hold(stream, stop, &held.stalling);
+                }
+            }
+            ("GET", "/held") => {
+                let body = format!(
+                    r#"{{"silent":{},"unanswered":{},"stalling":{}}}"#,
+                    held.silent.load(Ordering::SeqCst),
+                    held.unanswered.load(Ordering::SeqCst),
+                    held.stalling.load(Ordering::SeqCst)
+                );
+                let headers = [Self::CORS, "content-type: application/json"];
+                let _ = stream.write_all(http_answer("200 OK", &headers, &body).as_bytes());
+            }
+            _ => {
+                let _ =
+                    stream.write_all(http_answer("404 Not Found", &[Self::CORS], "").as_bytes());
+            }
+        }
+    }
+
+    /// Keeps the connection open, answering nothing, until the peer closes it or the
+    /// stand-in stops; counted in `count` meanwhile.
+    fn hold(mut stream: TcpStream, stop: &AtomicBool, count: &AtomicUsize) {
+        count.fetch_add(1, Ordering::SeqCst);
+        let _ = stream.set_read_timeout(Some(Duration::from_millis(100)));
+        let mut buf = [0u8; 1024];
+        while !stop.load(Ordering::Relaxed) {
+            match stream.read(&mut buf) {
+                Ok(0) => break,
+                Ok(_) => {}
+                Err(e)
+                    if matches!(
+                        e.kind(),
+                        std::io::ErrorKind::WouldBlock | std::io::ErrorKind::TimedOut
+                    ) => {}
+                Err(_) => break,
+            }
+        }
+        count.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+impl Drop for SlowService {
     fn drop(&mut self) {
         self.stop.store(true, Ordering::Relaxed);
     }
@@ -343,6 +500,8 @@ pub fn run_wasm_tests() -> Result<()> {
         ],
         r#"{"name":"myna-bridge","version":"9.0.0","protocol":2,"readers":0}"#,
     ))?;
+    // An eligibility service that is up but never answers, or stalls its answer's body.
+    let slow = SlowService::serve()?;
 
     let webdriver = webdriver_json(&work)?;
     let page: SocketAddr = (Ipv4Addr::LOCALHOST, page_port).into();
@@ -390,11 +549,15 @@ pub fn run_wasm_tests() -> Result<()> {
         )
         .env("MYNA_TEST_V2_URL", format!("ws://127.0.0.1:{}/v1", v2.port))
         .env(
+            "MYNA_TEST_SLOW_SERVICE_URL",
+            format!("http://127.0.0.1:{}", slow.port),
+        )
+        .env(
             "MYNA_TEST_EXAMPLE_URL",
             format!("{example_origin}/wasm/examples/index.html"),
         )
         .current_dir(&root));
-    drop((examples, refusing, v2, demo, foreign, bridge));
+    drop((examples, refusing, v2, slow, demo, foreign, bridge));
     if result.is_err() {
         println!(
             "xtask wasm-tests: process logs are in {} (bridge.log, bridge-foreign.log, demo.log)",
