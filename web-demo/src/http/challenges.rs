@@ -25,9 +25,9 @@ pub(super) async fn issue(
     headers: HeaderMap,
 ) -> Response {
     let mut replier = XmlReplier::new(state.now(), charset);
-    let credentials = Credentials::of(&headers);
     let now = state.now();
     let result = async {
+        let credentials = Credentials::of(&headers)?;
         let Authenticated { terminal, outcome } = state
             .db()
             .write(move |conn| {

@@ -111,11 +111,11 @@ async fn run(
     replier: &mut XmlReplier,
     entry: &mut AuditEntry,
 ) -> Result<Result<XmlMsg, ErrorCode>, ErrorCode> {
+    let credentials = Credentials::of(headers)?;
     let mut said = Said::default();
     let read = read_body(headers, body, &mut said);
 
     // Step 1: authenticate, check the modes, burn the nonce; committed when this returns.
-    let credentials = Credentials::of(headers);
     let now = state.now();
     let Authenticated { terminal, outcome } = state
         .db()

@@ -135,7 +135,7 @@ async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<AuthenticatedTerminal, ErrorCode> {
-    let credentials = Credentials::of(headers);
+    let credentials = Credentials::of(headers)?;
     state
         .db()
         .read(move |conn| credentials.authenticate(conn))
@@ -146,26 +146,26 @@ async fn authenticate(
 /// What authenticates a request (its bearer token and `Origin` header), taken out of the
 /// headers so a database job can check it as its first step.
 struct Credentials {
-    token: Option<String>,
+    token: String,
     origin: Option<HeaderValue>,
 }
 
 impl Credentials {
-    fn of(headers: &HeaderMap) -> Self {
-        Self {
-            token: bearer_token(headers).map(str::to_owned),
+    /// The request's credentials; a request without a well-formed bearer token is refused
+    /// here, before any database work.
+    fn of(headers: &HeaderMap) -> Result<Self, ErrorCode> {
+        Ok(Self {
+            token: bearer_token(headers)
+                .ok_or(ErrorCode::Unauthorized)?
+                .to_owned(),
             origin: headers.get(ORIGIN).cloned(),
-        }
+        })
     }
 
     /// The terminal holding the token, when the `Origin` header (if any) is one of its
     /// facility's.
     fn authenticate(&self, conn: &Connection) -> Result<AuthenticatedTerminal, Refusal> {
-        let token = self
-            .token
-            .as_deref()
-            .ok_or(Refusal::Code(ErrorCode::Unauthorized))?;
-        let terminal = terminal_store::authenticate(conn, token)?;
+        let terminal = terminal_store::authenticate(conn, &self.token)?;
         check_origin_header(self.origin.as_ref(), &terminal.facility.origins)
             .map_err(Refusal::Code)?;
         Ok(terminal)

@@ -40,14 +40,6 @@ where
     }
 }
 
-impl StoreError {
-    /// Whether this is a refusal (the request's fault or the data's state), not a failure
-    /// of the database.
-    pub fn is_refusal(&self) -> bool {
-        !matches!(self, StoreError::Db(_))
-    }
-}
-
 /// Why a data operation was refused or failed.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
