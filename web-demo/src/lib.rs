@@ -32,11 +32,13 @@
 //!
 //! ## Flow and threading
 //! `main` parses flags, opens the database ([`open_database`]: migrations, seeding), builds
-//! an [`AppState`] and serves [`app`]. Handlers run on tokio; every database call goes to
-//! the blocking pool through [`db::Db::call`], which serialises them on one connection (see
-//! [`db`] for why). Certificate and signature checks run on the blocking pool too, outside
-//! the database lock. Time comes only from the [`clock::Clock`] in the state, so tests move
-//! it.
+//! an [`AppState`] and serves [`app`]. Handlers run on tokio. Their writes go as jobs to
+//! the database's writer thread, which commits the jobs of all requests in flight in one
+//! transaction and one fsync ([`db::Db::write`], group commit); reads that are not part of
+//! a write run on read-only connections on the blocking pool ([`db::Db::read`]). See [`db`]
+//! for why and what it guarantees. Certificate and signature checks run on the blocking
+//! pool, the CA's signature over a certificate remembered by [`verify`]'s chain cache. Time
+//! comes only from the [`clock::Clock`] in the state, so tests move it.
 
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
@@ -99,7 +101,7 @@ impl AppState {
         clock: Arc<dyn Clock>,
         anchors: TrustAnchors,
     ) -> Result<Self, StoreError> {
-        let cors_origins = db.call(|conn| store::facilities::all_origins(conn)).await?;
+        let cors_origins = db.read(store::facilities::all_origins).await?;
         Ok(Self {
             inner: Arc::new(Inner {
                 db,

@@ -47,6 +47,16 @@ enum Command {
         /// without it the page says how to build it).
         #[arg(long = "pkg-dir", value_name = "DIR")]
         pkg_dir: Option<PathBuf>,
+        /// How many verified certificate chains to remember (0: verify every
+        /// certificate's chain in full, e.g. to measure without the cache). Validity dates,
+        /// the JPKI profile and revocation are checked on every request either way.
+        #[arg(
+            long = "certificate-cache",
+            value_name = "N",
+            env = "MYNA_DEMO_CERTIFICATE_CACHE",
+            default_value_t = myna_demo::verify::DEFAULT_CHAIN_CACHE
+        )]
+        certificate_cache: usize,
     },
     /// Import insured records from a CSV file (see the README for the columns).
     ImportCsv {
@@ -100,6 +110,7 @@ fn main() -> anyhow::Result<()> {
             facility_origins,
             trust_anchors,
             pkg_dir,
+            certificate_cache,
         } => {
             let origins = if facility_origins.is_empty() {
                 vec![format!("http://{listen}")]
@@ -115,7 +126,11 @@ fn main() -> anyhow::Result<()> {
                 myna_demo::personas::trust_anchors(&personas)?
             } else {
                 TrustAnchors::from_files(&trust_anchors)?
-            };
+            }
+            .with_chain_cache(certificate_cache);
+            if certificate_cache == 0 {
+                tracing::info!("certificate chain cache off: every chain is verified in full");
+            }
             let seed = myna_demo::personas::seed_data(&personas)?;
             let path = db_path(db)?;
             let db = open_database(&path, &origins, &seed, clock.now())

@@ -4,10 +4,10 @@
 use rusqlite::Connection;
 use time::OffsetDateTime;
 
-use crate::store::StoreError;
 use crate::store::facilities::{self, NewFacility};
 use crate::store::records::{self, InsuredRecord};
 use crate::store::revocations::{self, RevocationSource};
+use crate::store::{StoreError, atomically};
 
 /// The demo facility's code (a 10-digit 医療機関等コード outside any real prefecture range).
 pub const DEMO_FACILITY_CODE: &str = "1399999999";
@@ -40,25 +40,25 @@ pub struct SeedData {
     pub revoked_serials: Vec<String>,
 }
 
-/// Seeds a freshly created database: the demo facility and `data`, in one transaction.
+/// Seeds a freshly created database: the demo facility and `data`, as one unit.
 pub fn seed_new_database(
     conn: &mut Connection,
     origins: Vec<String>,
     data: &SeedData,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
-    facilities::insert(&tx, &demo_facility(origins), now)?;
-    for record in &data.records {
-        let record = record
-            .clone()
-            .validate()
-            .map_err(|e| StoreError::Invalid(e.to_string()))?;
-        records::insert(&tx, &record)?;
-    }
-    for serial in &data.revoked_serials {
-        revocations::revoke(&tx, serial, now, RevocationSource::Crl)?;
-    }
-    tx.commit()?;
-    Ok(())
+    atomically(conn, |tx| {
+        facilities::insert(tx, &demo_facility(origins), now)?;
+        for record in &data.records {
+            let record = record
+                .clone()
+                .validate()
+                .map_err(|e| StoreError::Invalid(e.to_string()))?;
+            records::insert(tx, &record)?;
+        }
+        for serial in &data.revoked_serials {
+            revocations::revoke(tx, serial, now, RevocationSource::Crl)?;
+        }
+        Ok(())
+    })
 }

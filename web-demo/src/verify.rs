@@ -8,13 +8,38 @@
 //! verifies the card's RS256 signature over `auth_message(origin, nonce)`. Visual mode: the
 //! same certificate checks, no signature. Revocation is checked by the caller against the
 //! `revoked_serials` table (seeded from the CA's CRL, extended by the admin command).
+//!
+//! ## The chain cache
+//! Verifying the CA's signature over a certificate is an RSA operation, as costly as
+//! verifying the card's signature, and a facility sees the same cards again and again. So
+//! [`TrustAnchors`] remembers, for the last [`DEFAULT_CHAIN_CACHE`] certificates that
+//! chained (keyed by the SHA-256 of their DER, the bytes compared in full on a hit), the
+//! parsed leaf and which anchor it chained to. A hit skips parsing and the CA signature;
+//! nothing else:
+//! - the leaf's and the anchor's validity are checked against the request's time on every
+//!   hit, exactly as [`x509::verify_chain`] checks them; when either fails the full
+//!   verification runs and answers (so an expired certificate gets the same error as
+//!   without a cache);
+//! - the JPKI profile is checked on every request, and revocation is looked up in the
+//!   database on every request by the caller;
+//! - only successes are remembered (a failure is verified again next time).
+//!
+//! This is sound because everything else [`x509::verify_chain`] decides is a function of
+//! the certificate's bytes and the anchors alone, both fixed for a cache entry: the
+//! signature over identical bytes by the same key verifies identically forever, as do the
+//! names, the key sizes, the extensions and the CA constraints. The anchors of a
+//! [`TrustAnchors`] never change after it is built (a new set gets a new, empty cache).
+//! `--certificate-cache 0` (or `MYNA_DEMO_CERTIFICATE_CACHE=0`) turns it off, to measure
+//! without it.
 
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use myna_core::x509::{self, CertificateInfo, ChainError, TrustAnchor};
+use myna_core::x509::{self, CertificateInfo, ChainError, TrustAnchor, VerifiedPath};
+use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
 use crate::errors::ErrorCode;
@@ -44,10 +69,66 @@ pub enum TrustAnchorError {
     Empty,
 }
 
-/// The certificates a confirmation's certificate must chain to.
+/// How many verified chains [`TrustAnchors`] remembers unless told otherwise.
+pub const DEFAULT_CHAIN_CACHE: usize = 1024;
+
+/// The certificates a confirmation's certificate must chain to, with the cache of chains
+/// verified to them (see the [module documentation](self)). Clones share the cache.
 #[derive(Debug, Clone)]
 pub struct TrustAnchors {
     anchors: Arc<Vec<TrustAnchor>>,
+    chains: Option<Arc<ChainCache>>,
+}
+
+/// The chain cache's counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct ChainCacheStats {
+    /// Certificates served from the cache.
+    pub hits: u64,
+    /// Certificates verified in full (not cached, or no longer valid at the request's time).
+    pub misses: u64,
+    /// Chains remembered now.
+    pub entries: usize,
+    /// The most it remembers.
+    pub capacity: usize,
+}
+
+/// Verified chains by the SHA-256 of the leaf's DER, least recently used evicted first.
+struct ChainCache {
+    capacity: usize,
+    state: Mutex<CacheState>,
+}
+
+#[derive(Default)]
+struct CacheState {
+    entries: HashMap<[u8; 32], CachedChain>,
+    /// Advances on every use; an entry's `last_used` orders evictions.
+    tick: u64,
+    hits: u64,
+    misses: u64,
+}
+
+struct CachedChain {
+    leaf: Arc<CertificateInfo>,
+    anchor: usize,
+    last_used: u64,
+}
+
+impl std::fmt::Debug for ChainCache {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ChainCache")
+            .field("capacity", &self.capacity)
+            .finish_non_exhaustive()
+    }
+}
+
+impl ChainCache {
+    fn lock(&self) -> std::sync::MutexGuard<'_, CacheState> {
+        // Nothing in the state can be left half-updated by a panic.
+        self.state
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
 }
 
 impl TrustAnchors {
@@ -82,12 +163,90 @@ impl TrustAnchors {
         }
         Ok(Self {
             anchors: Arc::new(anchors),
+            chains: None,
+        }
+        .with_chain_cache(DEFAULT_CHAIN_CACHE))
+    }
+
+    /// The same anchors with a new, empty cache of at most `capacity` verified chains
+    /// (`0`: no cache, every certificate is verified in full).
+    pub fn with_chain_cache(mut self, capacity: usize) -> Self {
+        self.chains = (capacity > 0).then(|| {
+            Arc::new(ChainCache {
+                capacity,
+                state: Mutex::new(CacheState::default()),
+            })
+        });
+        self
+    }
+
+    /// The chain cache's counters (`None` without a cache).
+    pub fn chain_cache_stats(&self) -> Option<ChainCacheStats> {
+        let cache = self.chains.as_ref()?;
+        let state = cache.lock();
+        Some(ChainCacheStats {
+            hits: state.hits,
+            misses: state.misses,
+            entries: state.entries.len(),
+            capacity: cache.capacity,
         })
     }
 
     /// The anchors.
     pub fn as_slice(&self) -> &[TrustAnchor] {
         &self.anchors
+    }
+
+    /// The leaf of `der`'s chain verified earlier, when the leaf and the anchor it chained
+    /// to are both valid at `at` (what [`x509::verify_chain`] checks against the time).
+    fn remembered(&self, key: &[u8; 32], der: &[u8], at: i64) -> Option<Arc<CertificateInfo>> {
+        let cache = self.chains.as_ref()?;
+        let mut state = cache.lock();
+        state.tick += 1;
+        let tick = state.tick;
+        let found = state.entries.get_mut(key).and_then(|entry| {
+            let anchor = self.anchors.get(entry.anchor)?.certificate();
+            let usable =
+                entry.leaf.der() == der && entry.leaf.is_valid_at(at) && anchor.is_valid_at(at);
+            usable.then(|| {
+                entry.last_used = tick;
+                Arc::clone(&entry.leaf)
+            })
+        });
+        if found.is_some() {
+            state.hits += 1;
+        } else {
+            state.misses += 1;
+        }
+        found
+    }
+
+    /// Remembers that `leaf` (whose DER's SHA-256 is `key`) chained to anchor `anchor`.
+    fn remember(&self, key: [u8; 32], leaf: &Arc<CertificateInfo>, anchor: usize) {
+        let Some(cache) = self.chains.as_ref() else {
+            return;
+        };
+        let mut state = cache.lock();
+        if !state.entries.contains_key(&key) && state.entries.len() >= cache.capacity {
+            let oldest = state
+                .entries
+                .iter()
+                .min_by_key(|(_, entry)| entry.last_used)
+                .map(|(key, _)| *key);
+            if let Some(oldest) = oldest {
+                state.entries.remove(&oldest);
+            }
+        }
+        state.tick += 1;
+        let last_used = state.tick;
+        state.entries.insert(
+            key,
+            CachedChain {
+                leaf: Arc::clone(leaf),
+                anchor,
+                last_used,
+            },
+        );
     }
 }
 
@@ -118,7 +277,7 @@ fn load_file(path: &Path) -> Result<TrustAnchor, TrustAnchorError> {
 /// A certificate that passed [`check_certificate`].
 #[derive(Debug, Clone)]
 pub struct CheckedCertificate {
-    info: CertificateInfo,
+    info: Arc<CertificateInfo>,
 }
 
 impl CheckedCertificate {
@@ -140,15 +299,34 @@ impl CheckedCertificate {
 }
 
 /// Checks a card's user-authentication certificate at `now`: it parses, chains to one of
-/// `anchors` within its validity, and has the JPKI auth profile.
+/// `anchors` within its validity (from the chain cache when it verified before and the
+/// leaf and its anchor are still valid at `now`), and has the JPKI auth profile.
 pub fn check_certificate(
     anchors: &TrustAnchors,
     der: &[u8],
     now: OffsetDateTime,
 ) -> Result<CheckedCertificate, ErrorCode> {
-    let path = x509::verify_chain(der, &[], anchors.as_slice(), now.unix_timestamp())
-        .map_err(|err| chain_error_code(&err))?;
-    let info = path.leaf().clone();
+    let at = now.unix_timestamp();
+    let key: [u8; 32] = Sha256::digest(der).into();
+    let info = match anchors.remembered(&key, der, at) {
+        Some(leaf) => leaf,
+        None => {
+            let path = x509::verify_chain(der, &[], anchors.as_slice(), at)
+                .map_err(|err| chain_error_code(&err))?;
+            let VerifiedPath {
+                certificates,
+                anchor_index,
+                ..
+            } = path;
+            let leaf = certificates
+                .into_iter()
+                .next()
+                .map(Arc::new)
+                .ok_or(ErrorCode::Internal)?;
+            anchors.remember(key, &leaf, anchor_index);
+            leaf
+        }
+    };
     info.check_jpki_auth().map_err(|err| {
         tracing::info!(%err, "certificate profile refused");
         ErrorCode::CertificateProfile
@@ -178,7 +356,7 @@ pub fn check_signature(
     nonce: &str,
     signature: &[u8],
 ) -> Result<(), ErrorCode> {
-    myna_core::auth::verify_auth_signature(&certificate.info, origin, nonce, signature).map_err(
+    myna_core::auth::verify_auth_signature(&*certificate.info, origin, nonce, signature).map_err(
         |err| match err {
             myna_core::auth::AuthError::Signature(_) => ErrorCode::BadSignature,
             _ => ErrorCode::BadRequest,
@@ -220,6 +398,89 @@ pub fn decode_base64(text: &str, max: usize) -> Option<Vec<u8>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn persona_certificates() -> Vec<Vec<u8>> {
+        let personas = myna_personas::Personas::embedded();
+        let mut certificates: Vec<Vec<u8>> =
+            personas.iter().map(|p| p.auth_cert_der.clone()).collect();
+        // A CA certificate (chains, fails the profile) and a certificate with one bit
+        // flipped in its signature (fails the chain).
+        certificates.push(personas.ca_cert_der().to_vec());
+        let mut tampered = personas.iter().next().unwrap().auth_cert_der.clone();
+        let last = tampered.len() - 1;
+        tampered[last] ^= 1;
+        certificates.push(tampered);
+        certificates
+    }
+
+    fn outcome(anchors: &TrustAnchors, der: &[u8], at: i64) -> Result<String, ErrorCode> {
+        let now = OffsetDateTime::from_unix_timestamp(at).unwrap();
+        check_certificate(anchors, der, now).map(|c| c.serial().to_owned())
+    }
+
+    #[test]
+    fn the_cache_answers_as_a_full_verification_would() {
+        let personas = myna_personas::Personas::embedded();
+        let cached = crate::personas::trust_anchors(&personas).unwrap();
+        let uncached = cached.clone().with_chain_cache(0);
+        assert!(uncached.chain_cache_stats().is_none());
+        let certificates = persona_certificates();
+        // Every certificate's own bounds and just outside them, and dates around them.
+        let mut times: Vec<i64> = vec![
+            1_780_272_000, // 2026-06-01
+            1_735_689_600, // 2025-01-01
+            4_102_444_800, // 2100-01-01
+        ];
+        for der in &certificates {
+            if let Ok(info) = x509::parse_certificate(der) {
+                times.extend([
+                    info.not_before - 1,
+                    info.not_before,
+                    info.not_after,
+                    info.not_after + 1,
+                ]);
+            }
+        }
+        // Warm the cache at every time (whatever verified once is remembered), then ask
+        // again at every time: the answers never differ from a full verification.
+        for round in 0..2 {
+            for &at in &times {
+                for der in &certificates {
+                    assert_eq!(
+                        outcome(&cached, der, at),
+                        outcome(&uncached, der, at),
+                        "round {round}, at {at}"
+                    );
+                }
+            }
+        }
+        let stats = cached.chain_cache_stats().unwrap();
+        assert!(stats.hits > 0 && stats.misses > 0, "{stats:?}");
+        assert!(stats.entries <= certificates.len());
+    }
+
+    #[test]
+    fn the_least_recently_used_chain_is_forgotten_first() {
+        let personas = myna_personas::Personas::embedded();
+        let anchors = crate::personas::trust_anchors(&personas)
+            .unwrap()
+            .with_chain_cache(2);
+        let at = 1_780_272_000; // 2026-06-01, when these three are valid
+        let [a, b, c] = ["default", "kokuho", "kouki"]
+            .map(|name| personas.get(name).unwrap().auth_cert_der.clone());
+        let stats = || anchors.chain_cache_stats().unwrap();
+        outcome(&anchors, &a, at).unwrap();
+        outcome(&anchors, &b, at).unwrap();
+        outcome(&anchors, &a, at).unwrap(); // a is now the most recent
+        assert_eq!((stats().hits, stats().misses), (1, 2));
+        outcome(&anchors, &c, at).unwrap(); // forgets b
+        assert_eq!(stats().entries, 2);
+        outcome(&anchors, &a, at).unwrap();
+        assert_eq!((stats().hits, stats().misses), (2, 3));
+        outcome(&anchors, &b, at).unwrap();
+        assert_eq!((stats().hits, stats().misses), (2, 4));
+        assert_eq!(stats().capacity, 2);
+    }
 
     #[test]
     fn base64_is_bounded_and_lenient_about_padding() {

@@ -51,7 +51,7 @@ pub(super) async fn list(
         let facility = terminal.facility.code.clone();
         let records = state
             .db()
-            .call(move |conn| audit::list(conn, &facility, query.before, limit))
+            .read(move |conn| audit::list(conn, &facility, query.before, limit))
             .await
             .map_err(|e| log_store_error(&e))?;
         let next_before = (records.len() == limit as usize)

@@ -1,4 +1,5 @@
-//! `POST /api/v1/challenges`: a single-use nonce for the terminal.
+//! `POST /api/v1/challenges`: a single-use nonce for the terminal (the token checked and
+//! the nonce stored in one write job).
 
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
@@ -6,7 +7,7 @@ use axum::response::Response;
 use serde::Serialize;
 
 use super::reply::{self, Charset, XmlReplier};
-use super::{authenticate, log_store_error};
+use super::{Authenticated, Credentials, Refusal, log_store_error};
 use crate::AppState;
 use crate::store::audit::rfc3339;
 use crate::store::challenges;
@@ -24,15 +25,22 @@ pub(super) async fn issue(
     headers: HeaderMap,
 ) -> Response {
     let mut replier = XmlReplier::new(state.now(), charset);
+    let now = state.now();
     let result = async {
-        let terminal = authenticate(&state, &headers).await?;
-        replier.facility(&terminal.facility.code);
-        let now = state.now();
-        state
+        let credentials = Credentials::of(&headers)?;
+        let Authenticated { terminal, outcome } = state
             .db()
-            .call(move |conn| challenges::issue(conn, &terminal.terminal_id, now))
+            .write(move |conn| {
+                let terminal = credentials.authenticate(conn)?;
+                // `issue` is one savepoint: a failure leaves nothing behind.
+                let outcome = challenges::issue(conn, &terminal.terminal_id, now)
+                    .map_err(|e| log_store_error(&e));
+                Ok::<_, Refusal>(Authenticated { terminal, outcome })
+            })
             .await
-            .map_err(|e| log_store_error(&e))
+            .map_err(Refusal::into_code)?;
+        replier.facility(&terminal.facility.code);
+        outcome
     }
     .await;
     match result {

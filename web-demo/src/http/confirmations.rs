@@ -3,23 +3,39 @@
 //!
 //! Order of checks (the first failure answers): terminal token → body → the facility's
 //! modes → signature / operator present → nonce (consumed here, whatever follows) →
-//! origin → certificate (chain, validity, profile) → revocation → signature (PIN mode) →
+//! origin → certificate (chain, validity, profile) → signature (PIN mode) → revocation →
 //! the linked insured records. The audit row is committed before the answer leaves.
+//!
+//! The work, in three steps:
+//! 1. one write job: the token (and `Origin` header), the facility's modes, the nonce
+//!    burnt — committed before anything is verified with it (the body is read before, on
+//!    the runtime; what it says counts only once the terminal authenticated);
+//! 2. on the blocking pool: the certificate (its chain from the cache of [`verify`] when
+//!    it verified before) and the card's signature;
+//! 3. one write job: the revocation list, the linked records and the audit row of the
+//!    answer they make.
+//!
+//! A refusal before step 3 commits its audit row in a job of its own.
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use myna_core::oqs::{ReferenceClassification, XmlMsg};
+use rusqlite::Connection;
 use serde::Deserialize;
+use time::OffsetDateTime;
 
 use super::reply::{Charset, XmlReplier};
-use super::{Refusal, authenticate, json_body, log_store_error, short_text};
+use super::{
+    Authenticated, Credentials, Refusal, json_body, log_store_error, lookup_and_audit, short_text,
+};
 use crate::AppState;
 use crate::errors::ErrorCode;
 use crate::qualification::{answer, expiry_notice};
 use crate::store::audit::{AuditEntry, AuditKind, AuditMode};
+use crate::store::terminals::AuthenticatedTerminal;
 use crate::store::{challenges, records, revocations};
 use crate::verify::{self, decode_base64};
 
@@ -40,6 +56,26 @@ struct ConfirmationRequest {
     arbitrary_file_identifier: Option<String>,
 }
 
+/// What the body said, as far as it could be read. It goes into the audit row and the
+/// answer only once the terminal authenticated.
+#[derive(Debug, Default)]
+struct Said {
+    mode: Option<AuditMode>,
+    operator: Option<String>,
+    arbitrary_file_identifier: Option<String>,
+}
+
+/// What the card presented, well-formed.
+struct Evidence {
+    certificate: Vec<u8>,
+    signature: Option<Vec<u8>>,
+    nonce: String,
+    origin: String,
+}
+
+/// The body's checks that come after the facility's modes.
+type Presented = Result<Evidence, ErrorCode>;
+
 pub(super) async fn confirm(
     State(state): State<AppState>,
     charset: Charset,
@@ -59,83 +95,55 @@ pub(super) async fn confirm(
         error_code: None,
         http_status: 0,
     };
-    let outcome = run(&state, &headers, body, &mut replier, &mut entry).await;
-    super::audit_then_answer(&state, &replier, entry, outcome).await
+    match run(&state, &headers, body, &mut replier, &mut entry).await {
+        // Audited with the records' lookup.
+        Ok(Ok(msg)) => replier.xml(StatusCode::OK, &msg),
+        Ok(Err(code)) => replier.error(code),
+        Err(code) => super::audit_then_answer(&state, &replier, entry, Err(code)).await,
+    }
 }
 
+/// `Ok`: the answer, its audit row committed; `Err`: a refusal not yet audited.
 async fn run(
     state: &AppState,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     replier: &mut XmlReplier,
     entry: &mut AuditEntry,
-) -> Result<XmlMsg, ErrorCode> {
-    let terminal = authenticate(state, headers).await?;
+) -> Result<Result<XmlMsg, ErrorCode>, ErrorCode> {
+    let credentials = Credentials::of(headers)?;
+    let mut said = Said::default();
+    let read = read_body(headers, body, &mut said);
+
+    // Step 1: authenticate, check the modes, burn the nonce; committed when this returns.
+    let now = state.now();
+    let Authenticated { terminal, outcome } = state
+        .db()
+        .write(move |conn| {
+            let terminal = credentials.authenticate(conn)?;
+            let outcome = burn_nonce(conn, &terminal, read, now);
+            Ok::<_, Refusal>(Authenticated { terminal, outcome })
+        })
+        .await
+        .map_err(Refusal::into_code)?;
     replier.facility(&terminal.facility.code);
     entry.facility_code = Some(terminal.facility.code.clone());
     entry.terminal_id = Some(terminal.terminal_id.clone());
+    entry.mode = said.mode;
+    entry.operator = said.operator;
+    replier.arbitrary_file_identifier(said.arbitrary_file_identifier);
+    let evidence = outcome?;
 
-    let request: ConfirmationRequest = json_body(headers, body)?;
-    entry.mode = Some(match request.mode.as_str() {
-        "pin" => AuditMode::Pin,
-        "visual" => AuditMode::Visual,
-        _ => return Err(ErrorCode::BadRequest),
-    });
-    entry.operator = request.operator.as_deref().map(short_text).transpose()?;
-    replier.arbitrary_file_identifier(
-        request
-            .arbitrary_file_identifier
-            .as_deref()
-            .map(short_text)
-            .transpose()?,
-    );
-    let pin_mode = entry.mode == Some(AuditMode::Pin);
-    let enabled = if pin_mode {
-        terminal.facility.pin_mode
-    } else {
-        terminal.facility.visual_mode
-    };
-    if !enabled {
-        return Err(ErrorCode::ModeNotAllowed);
-    }
-    let signature = if pin_mode {
-        let signature = request
-            .signature
-            .as_deref()
-            .ok_or(ErrorCode::SignatureMissing)?;
-        Some(decode_base64(signature, MAX_SIGNATURE_BYTES).ok_or(ErrorCode::BadRequest)?)
-    } else {
-        if entry.operator.is_none() {
-            return Err(ErrorCode::OperatorMissing);
-        }
-        None
-    };
-    let certificate =
-        decode_base64(&request.certificate, MAX_CERTIFICATE_BYTES).ok_or(ErrorCode::BadRequest)?;
-    verify::check_nonce_syntax(&request.nonce)?;
-    verify::check_origin_syntax(&request.origin)?;
-
-    // The nonce is burnt from here on, whatever the outcome.
-    let now = state.now();
-    let terminal_id = terminal.terminal_id.clone();
-    let nonce = request.nonce.clone();
-    state
-        .db()
-        .call(move |conn| challenges::consume(conn, &terminal_id, &nonce, now))
-        .await
-        .map_err(|e| log_store_error(&e))?;
-
-    if !terminal.facility.origins.contains(&request.origin) {
+    if !terminal.facility.origins.contains(&evidence.origin) {
         return Err(ErrorCode::OriginMismatch);
     }
 
+    // Step 2: the certificate and the signature, off the runtime.
     let anchors = state.trust_anchors().clone();
-    let origin = request.origin.clone();
-    let nonce = request.nonce.clone();
     let checked = tokio::task::spawn_blocking(move || {
-        let checked = verify::check_certificate(&anchors, &certificate, now)?;
-        if let Some(signature) = signature {
-            verify::check_signature(&checked, &origin, &nonce, &signature)?;
+        let checked = verify::check_certificate(&anchors, &evidence.certificate, now)?;
+        if let Some(signature) = &evidence.signature {
+            verify::check_signature(&checked, &evidence.origin, &evidence.nonce, signature)?;
         }
         Ok::<_, ErrorCode>(checked)
     })
@@ -145,21 +153,98 @@ async fn run(
         ErrorCode::Internal
     })??;
 
+    // Step 3: revocation, records and the audit row, in one commit.
     let serial = checked.serial().to_owned();
-    let found = state
-        .db()
-        .call(move |conn| {
-            if revocations::is_revoked(conn, &serial)? {
-                return Err(Refusal::Code(ErrorCode::CertificateRevoked));
-            }
-            Ok(records::find_by_serial(conn, &serial)?)
-        })
-        .await
-        .map_err(Refusal::into_code)?;
+    let found = lookup_and_audit(state, entry.clone(), move |conn| {
+        if revocations::is_revoked(conn, &serial)? {
+            return Ok(Err(ErrorCode::CertificateRevoked));
+        }
+        Ok(Ok(records::find_by_serial(conn, &serial)?))
+    })
+    .await?;
+    Ok(found.map(|found| {
+        let msg = answer(&replier.context(), &found);
+        match expiry_notice(checked.not_after(), now) {
+            Some(notice) => msg.with_processing_result_message(notice),
+            None => msg,
+        }
+    }))
+}
 
-    let mut msg = answer(&replier.context(), &found);
-    if let Some(notice) = expiry_notice(checked.not_after(), now) {
-        msg = msg.with_processing_result_message(notice);
+/// Reads the body up to the facility's modes check, noting in `said` what it could read;
+/// the rest of the body's checks are [`Presented`].
+fn read_body(
+    headers: &HeaderMap,
+    body: Result<Bytes, BytesRejection>,
+    said: &mut Said,
+) -> Result<(AuditMode, Presented), ErrorCode> {
+    let request: ConfirmationRequest = json_body(headers, body)?;
+    let mode = match request.mode.as_str() {
+        "pin" => AuditMode::Pin,
+        "visual" => AuditMode::Visual,
+        _ => return Err(ErrorCode::BadRequest),
+    };
+    said.mode = Some(mode);
+    said.operator = request.operator.as_deref().map(short_text).transpose()?;
+    said.arbitrary_file_identifier = request
+        .arbitrary_file_identifier
+        .as_deref()
+        .map(short_text)
+        .transpose()?;
+    let presented = evidence(request, mode, said.operator.is_some());
+    Ok((mode, presented))
+}
+
+fn evidence(
+    request: ConfirmationRequest,
+    mode: AuditMode,
+    has_operator: bool,
+) -> Result<Evidence, ErrorCode> {
+    let signature = if mode == AuditMode::Pin {
+        let signature = request
+            .signature
+            .as_deref()
+            .ok_or(ErrorCode::SignatureMissing)?;
+        Some(decode_base64(signature, MAX_SIGNATURE_BYTES).ok_or(ErrorCode::BadRequest)?)
+    } else {
+        if !has_operator {
+            return Err(ErrorCode::OperatorMissing);
+        }
+        None
+    };
+    let certificate =
+        decode_base64(&request.certificate, MAX_CERTIFICATE_BYTES).ok_or(ErrorCode::BadRequest)?;
+    verify::check_nonce_syntax(&request.nonce)?;
+    verify::check_origin_syntax(&request.origin)?;
+    Ok(Evidence {
+        certificate,
+        signature,
+        nonce: request.nonce,
+        origin: request.origin,
+    })
+}
+
+/// Inside the first write job, once the terminal authenticated: the facility's modes, the
+/// rest of the body, then the nonce, burnt whatever follows. Every refusal here is an
+/// answer, not a failure of the job: an expired nonce's burn must be committed.
+fn burn_nonce(
+    conn: &mut Connection,
+    terminal: &AuthenticatedTerminal,
+    read: Result<(AuditMode, Presented), ErrorCode>,
+    now: OffsetDateTime,
+) -> Presented {
+    let (mode, presented) = read?;
+    let enabled = match mode {
+        AuditMode::Pin => terminal.facility.pin_mode,
+        _ => terminal.facility.visual_mode,
+    };
+    if !enabled {
+        return Err(ErrorCode::ModeNotAllowed);
     }
-    Ok(msg)
+    let evidence = presented?;
+    // `consume` makes its lookup and burn one savepoint: a database failure leaves
+    // nothing half-done behind.
+    challenges::consume(conn, &terminal.terminal_id, &evidence.nonce, now)
+        .map_err(|e| log_store_error(&e))?;
+    Ok(evidence)
 }

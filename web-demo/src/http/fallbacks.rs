@@ -70,7 +70,7 @@ pub(super) async fn record(
         };
         let id = state
             .db()
-            .call(move |conn| audit::insert(conn, &entry))
+            .write(move |conn| audit::insert(conn, &entry))
             .await
             .map_err(|e| log_store_error(&e))?;
         Ok(FallbackRecorded {

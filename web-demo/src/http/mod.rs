@@ -15,6 +15,14 @@
 //! | `GET /health` | none | JSON |
 //!
 //! Every failure is an `XmlMsg` error (see [`crate::errors`]).
+//!
+//! ## Database work per request
+//! A request's writes go to the writer ([`crate::db::Db::write`]) in as few jobs as its
+//! order of checks allows, each committed (with other requests' jobs) before the handler
+//! goes on; a request that only reads uses [`crate::db::Db::read`]. Where a write job
+//! needs the terminal, it authenticates the token itself ([`Credentials`]) rather than in
+//! a round trip of its own: a PIN confirmation is two jobs (token + nonce burn; revocation
+//! + records + audit row), a challenge one.
 
 mod audit;
 mod challenges;
@@ -32,14 +40,18 @@ use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ORIGIN};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
+use rusqlite::Connection;
 use serde::de::DeserializeOwned;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::AppState;
 use crate::errors::ErrorCode;
+use crate::qualification::overall_validity;
+use crate::store::StoreError;
 use crate::store::audit::{self as audit_store, AuditEntry};
+use crate::store::records::InsuredRecord;
 use crate::store::terminals::{self as terminal_store, AuthenticatedTerminal};
-use myna_core::oqs::XmlMsg;
+use myna_core::oqs::{CodeTable as _, XmlMsg};
 use reply::{Charset, XmlReplier};
 
 /// The largest request body accepted (a certificate and a signature fit many times over).
@@ -117,27 +129,59 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
         .then_some(token)
 }
 
-/// Authenticates the request's terminal and, for a browser request, checks that its
-/// `Origin` header is one of the facility's origins.
+/// Authenticates the request's terminal (on a read connection) and, for a browser
+/// request, checks that its `Origin` header is one of the facility's origins.
 async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<AuthenticatedTerminal, ErrorCode> {
-    let token = bearer_token(headers)
-        .ok_or(ErrorCode::Unauthorized)?
-        .to_owned();
-    let terminal = state
+    let credentials = Credentials::of(headers)?;
+    state
         .db()
-        .call(move |conn| terminal_store::authenticate(conn, &token))
+        .read(move |conn| credentials.authenticate(conn))
         .await
-        .map_err(|e| log_store_error(&e))?;
-    check_origin_header(headers, &terminal.facility.origins)?;
-    Ok(terminal)
+        .map_err(Refusal::into_code)
+}
+
+/// What authenticates a request (its bearer token and `Origin` header), taken out of the
+/// headers so a database job can check it as its first step.
+struct Credentials {
+    token: String,
+    origin: Option<HeaderValue>,
+}
+
+impl Credentials {
+    /// The request's credentials; a request without a well-formed bearer token is refused
+    /// here, before any database work.
+    fn of(headers: &HeaderMap) -> Result<Self, ErrorCode> {
+        Ok(Self {
+            token: bearer_token(headers)
+                .ok_or(ErrorCode::Unauthorized)?
+                .to_owned(),
+            origin: headers.get(ORIGIN).cloned(),
+        })
+    }
+
+    /// The terminal holding the token, when the `Origin` header (if any) is one of its
+    /// facility's.
+    fn authenticate(&self, conn: &Connection) -> Result<AuthenticatedTerminal, Refusal> {
+        let terminal = terminal_store::authenticate(conn, &self.token)?;
+        check_origin_header(self.origin.as_ref(), &terminal.facility.origins)
+            .map_err(Refusal::Code)?;
+        Ok(terminal)
+    }
+}
+
+/// What a write job that authenticated its terminal decided: the terminal (for the
+/// answer's header and the audit row) and the job's outcome.
+struct Authenticated<T> {
+    terminal: AuthenticatedTerminal,
+    outcome: Result<T, ErrorCode>,
 }
 
 /// A browser's `Origin` header, when present, must be a registered origin of the facility.
-fn check_origin_header(headers: &HeaderMap, origins: &[String]) -> Result<(), ErrorCode> {
-    match headers.get(ORIGIN) {
+fn check_origin_header(origin: Option<&HeaderValue>, origins: &[String]) -> Result<(), ErrorCode> {
+    match origin {
         None => Ok(()),
         Some(origin) if origins.iter().any(|o| o.as_bytes() == origin.as_bytes()) => Ok(()),
         Some(_) => Err(ErrorCode::OriginMismatch),
@@ -183,31 +227,76 @@ async fn audit_then_answer(
     mut entry: AuditEntry,
     outcome: Result<XmlMsg, ErrorCode>,
 ) -> Response {
-    let (status, validity, code) = match &outcome {
-        Ok(msg) => (
-            StatusCode::OK,
-            msg.message_body
+    set_outcome(
+        &mut entry,
+        match &outcome {
+            Ok(msg) => Ok(msg
+                .message_body
                 .qualification_validity
                 .as_ref()
-                .map(|v| v.raw().to_owned()),
-            None,
-        ),
-        Err(code) => (code.status(), None, Some(*code)),
-    };
-    entry.http_status = status.as_u16();
-    entry.qualification_validity = validity;
-    entry.error_code = code.map(|c| c.code().to_owned());
+                .map(|v| v.raw())),
+            Err(code) => Err(*code),
+        },
+    );
     match state
         .db()
-        .call(move |conn| audit_store::insert(conn, &entry))
+        .write(move |conn| audit_store::insert(conn, &entry))
         .await
     {
         Ok(_) => match outcome {
-            Ok(msg) => replier.xml(status, &msg),
+            Ok(msg) => replier.xml(StatusCode::OK, &msg),
             Err(code) => replier.error(code),
         },
         Err(err) => replier.error(log_store_error(&err)),
     }
+}
+
+/// Fills in an audit row's outcome: a normal answer (200) with its `QualificationValidity`,
+/// or an error answer.
+fn set_outcome(entry: &mut AuditEntry, outcome: Result<Option<&str>, ErrorCode>) {
+    match outcome {
+        Ok(validity) => {
+            entry.http_status = StatusCode::OK.as_u16();
+            entry.qualification_validity = validity.map(str::to_owned);
+            entry.error_code = None;
+        }
+        Err(code) => {
+            entry.http_status = code.status().as_u16();
+            entry.qualification_validity = None;
+            entry.error_code = Some(code.code().to_owned());
+        }
+    }
+}
+
+/// Looks up `lookup`'s records and commits the audit row of the answer they make, in one
+/// write job: an answer with its row, or (when the job fails) an error to audit on its own.
+/// `lookup` may refuse (e.g. a revoked certificate); the refusal is audited the same way.
+async fn lookup_and_audit<F>(
+    state: &AppState,
+    mut entry: AuditEntry,
+    lookup: F,
+) -> Result<Result<Vec<InsuredRecord>, ErrorCode>, ErrorCode>
+where
+    F: FnOnce(&Connection) -> Result<Result<Vec<InsuredRecord>, ErrorCode>, StoreError>
+        + Send
+        + 'static,
+{
+    state
+        .db()
+        .write(move |conn| {
+            let found = lookup(conn)?;
+            set_outcome(
+                &mut entry,
+                match &found {
+                    Ok(records) => Ok(Some(overall_validity(records).code())),
+                    Err(code) => Err(*code),
+                },
+            );
+            audit_store::insert(conn, &entry)?;
+            Ok(found)
+        })
+        .await
+        .map_err(|err: StoreError| log_store_error(&err))
 }
 
 /// Logs an infrastructure failure (never a refusal) and returns its code.
@@ -220,7 +309,7 @@ fn log_store_error(err: &crate::store::StoreError) -> ErrorCode {
 }
 
 /// A refusal decided inside a database call: a store error, or a code decided by the
-/// handler's own checks run under the same lock.
+/// handler's own checks run in the same job.
 #[derive(Debug)]
 enum Refusal {
     Store(crate::store::StoreError),

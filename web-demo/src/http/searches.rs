@@ -1,16 +1,19 @@
 //! `POST /api/v1/searches`: 資格照会 by insurer number, symbol, number, branch number and
 //! birth date (`ReferenceClassification` 2).
+//!
+//! The token is checked on a read connection; the lookup and the audit row of its answer
+//! are one write job.
 
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::extract::rejection::BytesRejection;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use myna_core::oqs::{ReferenceClassification, XmlMsg};
 use serde::Deserialize;
 
 use super::reply::{Charset, XmlReplier};
-use super::{authenticate, json_body, log_store_error, short_text};
+use super::{authenticate, json_body, lookup_and_audit, short_text};
 use crate::AppState;
 use crate::errors::ErrorCode;
 use crate::qualification::{answer, search_info};
@@ -49,17 +52,22 @@ pub(super) async fn search(
         error_code: None,
         http_status: 0,
     };
-    let outcome = run(&state, &headers, body, &mut replier, &mut entry).await;
-    super::audit_then_answer(&state, &replier, entry, outcome).await
+    match run(&state, &headers, body, &mut replier, &mut entry).await {
+        // Audited with the lookup.
+        Ok(Ok(msg)) => replier.xml(StatusCode::OK, &msg),
+        Ok(Err(code)) => replier.error(code),
+        Err(code) => super::audit_then_answer(&state, &replier, entry, Err(code)).await,
+    }
 }
 
+/// `Ok`: the answer, its audit row committed; `Err`: a refusal not yet audited.
 async fn run(
     state: &AppState,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
     replier: &mut XmlReplier,
     entry: &mut AuditEntry,
-) -> Result<XmlMsg, ErrorCode> {
+) -> Result<Result<XmlMsg, ErrorCode>, ErrorCode> {
     let terminal = authenticate(state, headers).await?;
     replier.facility(&terminal.facility.code);
     entry.facility_code = Some(terminal.facility.code.clone());
@@ -102,12 +110,16 @@ async fn run(
         branch.clone(),
         request.birthdate.clone(),
     );
-    let found = state
-        .db()
-        .call(move |conn| {
-            records::find_by_numbers(conn, &insurer_number, &symbol, &number, &branch, &birthdate)
-        })
-        .await
-        .map_err(|e| log_store_error(&e))?;
-    Ok(answer(&replier.context(), &found).with_search_info(info))
+    let found = lookup_and_audit(state, entry.clone(), move |conn| {
+        Ok(Ok(records::find_by_numbers(
+            conn,
+            &insurer_number,
+            &symbol,
+            &number,
+            &branch,
+            &birthdate,
+        )?))
+    })
+    .await?;
+    Ok(found.map(|found| answer(&replier.context(), &found).with_search_info(info)))
 }

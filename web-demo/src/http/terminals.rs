@@ -63,11 +63,11 @@ async fn activate_inner(
     let request: ActivateRequest = json_body(headers, body)?;
     let device_name = short_text(&request.device_name)?;
     let now = state.now();
-    let headers = headers.clone();
+    let origin = headers.get(axum::http::header::ORIGIN).cloned();
     let device = device_name.clone();
     let (activation, facility) = state
         .db()
-        .call(move |conn| {
+        .write(move |conn| {
             // Credentials first, then the browser's origin: a page on a foreign origin gets
             // no token and uses up no terminal slot.
             let facility = facilities::check_credentials(
@@ -76,7 +76,7 @@ async fn activate_inner(
                 &request.user_id,
                 &request.activation_code,
             )?;
-            check_origin_header(&headers, &facility.origins).map_err(Refusal::Code)?;
+            check_origin_header(origin.as_ref(), &facility.origins).map_err(Refusal::Code)?;
             let activation = terminals::activate(
                 conn,
                 &request.facility_code,
@@ -121,7 +121,7 @@ pub(super) async fn revoke(
         let facility = terminal.facility.code.clone();
         state
             .db()
-            .call(move |conn| terminals::revoke(conn, Some(&facility), &id, now))
+            .write(move |conn| terminals::revoke(conn, Some(&facility), &id, now))
             .await
             .map_err(|e| log_store_error(&e))
     }

@@ -96,7 +96,8 @@ pub struct AuditRecord {
     pub http_status: u16,
 }
 
-/// Appends a row (committed when this returns: the connection is in autocommit mode).
+/// Appends a row: committed when this returns on a connection in autocommit mode, with the
+/// batch when it runs in a write job ([`crate::db::Db::write`] answers after that commit).
 pub fn insert(conn: &Connection, entry: &AuditEntry) -> Result<i64, StoreError> {
     let kind = match entry.kind {
         AuditKind::Confirmation => "confirmation",
@@ -116,23 +117,23 @@ pub fn insert(conn: &Connection, entry: &AuditEntry) -> Result<i64, StoreError> 
     } else {
         "ok"
     };
-    conn.execute(
+    conn.prepare_cached(
         "INSERT INTO audit (occurred_at, facility_code, terminal_id, operator, kind, mode,
              result, qualification_validity, error_code, http_status)
          VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-        params![
-            entry.occurred_at.unix_timestamp(),
-            entry.facility_code,
-            entry.terminal_id,
-            entry.operator,
-            kind,
-            mode,
-            result,
-            entry.qualification_validity,
-            entry.error_code,
-            entry.http_status,
-        ],
-    )?;
+    )?
+    .execute(params![
+        entry.occurred_at.unix_timestamp(),
+        entry.facility_code,
+        entry.terminal_id,
+        entry.operator,
+        kind,
+        mode,
+        result,
+        entry.qualification_validity,
+        entry.error_code,
+        entry.http_status,
+    ])?;
     Ok(conn.last_insert_rowid())
 }
 

@@ -1,9 +1,9 @@
 //! Challenges: single-use nonces bound to a terminal, valid for five minutes.
 
-use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension as _, params};
 use time::{Duration, OffsetDateTime};
 
-use super::StoreError;
+use super::{StoreError, atomically};
 use crate::secrets::random_base64url;
 
 /// How long a nonce may be used after it is issued.
@@ -32,57 +32,58 @@ pub fn issue(
         nonce: random_base64url(),
         expires_at: now + CHALLENGE_LIFETIME,
     };
-    let tx = conn.transaction()?;
-    tx.execute(
-        "DELETE FROM challenges WHERE expires_at < ?1",
-        [(now - CHALLENGE_RETENTION).unix_timestamp()],
-    )?;
-    tx.execute(
-        "INSERT INTO challenges (nonce, terminal_id, created_at, expires_at)
-         VALUES (?1, ?2, ?3, ?4)",
-        params![
+    atomically(conn, |tx| {
+        tx.prepare_cached("DELETE FROM challenges WHERE expires_at < ?1")?
+            .execute([(now - CHALLENGE_RETENTION).unix_timestamp()])?;
+        tx.prepare_cached(
+            "INSERT INTO challenges (nonce, terminal_id, created_at, expires_at)
+             VALUES (?1, ?2, ?3, ?4)",
+        )?
+        .execute(params![
             challenge.nonce,
             terminal_id,
             now.unix_timestamp(),
             challenge.expires_at.unix_timestamp()
-        ],
-    )?;
-    tx.commit()?;
+        ])?;
+        Ok::<_, StoreError>(())
+    })?;
     Ok(challenge)
 }
 
 /// Consumes `nonce` for `terminal_id`: it must exist, belong to that terminal, be unused
 /// and unexpired. A nonce of this terminal is marked used as soon as it is looked up,
-/// whatever the outcome, in the same transaction: it can never be tried twice. A nonce of
-/// another terminal is left alone (its owner may still use it).
+/// whatever the outcome, in the same unit ([`atomically`]): it can never be tried twice. A
+/// nonce of another terminal is left alone (its owner may still use it).
+///
+/// [`StoreError::ChallengeExpired`] comes *after* the burn was written: a write job that
+/// gets it must still answer `Ok` (with the refusal inside), or its savepoint rolls the burn
+/// back.
 pub fn consume(
     conn: &mut Connection,
     terminal_id: &str,
     nonce: &str,
     now: OffsetDateTime,
 ) -> Result<(), StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let row: Option<(String, i64, Option<i64>)> = tx
-        .query_row(
-            "SELECT terminal_id, expires_at, used_at FROM challenges WHERE nonce = ?1",
-            [nonce],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
-        )
-        .optional()?;
-    let Some((owner, expires_at, used_at)) = row else {
-        return Err(StoreError::ChallengeUnknown);
-    };
-    if owner != terminal_id {
-        return Err(StoreError::ChallengeOtherTerminal);
-    }
-    if used_at.is_some() {
-        return Err(StoreError::ChallengeUsed);
-    }
-    tx.execute(
-        "UPDATE challenges SET used_at = ?2 WHERE nonce = ?1",
-        params![nonce, now.unix_timestamp()],
-    )?;
-    tx.commit()?;
+    let expires_at = atomically(conn, |tx| {
+        let row: Option<(String, i64, Option<i64>)> = tx
+            .prepare_cached(
+                "SELECT terminal_id, expires_at, used_at FROM challenges WHERE nonce = ?1",
+            )?
+            .query_row([nonce], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let Some((owner, expires_at, used_at)) = row else {
+            return Err(StoreError::ChallengeUnknown);
+        };
+        if owner != terminal_id {
+            return Err(StoreError::ChallengeOtherTerminal);
+        }
+        if used_at.is_some() {
+            return Err(StoreError::ChallengeUsed);
+        }
+        tx.prepare_cached("UPDATE challenges SET used_at = ?2 WHERE nonce = ?1")?
+            .execute(params![nonce, now.unix_timestamp()])?;
+        Ok(expires_at)
+    })?;
     if now.unix_timestamp() >= expires_at {
         return Err(StoreError::ChallengeExpired);
     }

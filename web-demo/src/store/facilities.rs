@@ -3,7 +3,7 @@
 use rusqlite::{Connection, OptionalExtension as _, params};
 use time::OffsetDateTime;
 
-use super::StoreError;
+use super::{StoreError, atomically};
 use crate::secrets::sha256;
 
 /// A facility as the service checks requests against it.
@@ -40,7 +40,7 @@ pub struct NewFacility {
     pub origins: Vec<String>,
 }
 
-/// Creates a facility with its origins (run it inside a transaction to make the two
+/// Creates a facility with its origins (run it inside [`atomically`] to make the two
 /// inserts one unit, as [`crate::seed::seed_new_database`] does).
 pub fn insert(
     conn: &Connection,
@@ -82,42 +82,41 @@ pub fn add_origins(
     facility_code: &str,
     origins: &[String],
 ) -> Result<(), StoreError> {
-    let tx = conn.transaction()?;
-    let exists: bool = tx.query_row(
-        "SELECT EXISTS (SELECT 1 FROM facilities WHERE code = ?1)",
-        [facility_code],
-        |r| r.get(0),
-    )?;
-    if !exists {
-        return Err(StoreError::FacilityNotFound(facility_code.to_owned()));
-    }
-    for origin in origins {
-        tx.execute(
-            "INSERT OR IGNORE INTO facility_origins (facility_code, origin) VALUES (?1, ?2)",
-            params![facility_code, origin],
+    atomically(conn, |tx| {
+        let exists: bool = tx.query_row(
+            "SELECT EXISTS (SELECT 1 FROM facilities WHERE code = ?1)",
+            [facility_code],
+            |r| r.get(0),
         )?;
-    }
-    tx.commit()?;
-    Ok(())
+        if !exists {
+            return Err(StoreError::FacilityNotFound(facility_code.to_owned()));
+        }
+        for origin in origins {
+            tx.execute(
+                "INSERT OR IGNORE INTO facility_origins (facility_code, origin) VALUES (?1, ?2)",
+                params![facility_code, origin],
+            )?;
+        }
+        Ok(())
+    })
 }
 
 /// The facility with this code, if any.
 pub fn get(conn: &Connection, code: &str) -> Result<Option<Facility>, StoreError> {
     let row = conn
-        .query_row(
+        .prepare_cached(
             "SELECT code, name, pin_mode_enabled, visual_mode_enabled FROM facilities
              WHERE code = ?1",
-            [code],
-            |r| {
-                Ok(Facility {
-                    code: r.get(0)?,
-                    name: r.get(1)?,
-                    pin_mode: r.get(2)?,
-                    visual_mode: r.get(3)?,
-                    origins: Vec::new(),
-                })
-            },
-        )
+        )?
+        .query_row([code], |r| {
+            Ok(Facility {
+                code: r.get(0)?,
+                name: r.get(1)?,
+                pin_mode: r.get(2)?,
+                visual_mode: r.get(3)?,
+                origins: Vec::new(),
+            })
+        })
         .optional()?;
     let Some(mut facility) = row else {
         return Ok(None);
@@ -165,8 +164,9 @@ pub fn all_origins(conn: &Connection) -> Result<Vec<String>, StoreError> {
 }
 
 fn origins_of(conn: &Connection, code: &str) -> Result<Vec<String>, StoreError> {
-    let mut stmt = conn
-        .prepare("SELECT origin FROM facility_origins WHERE facility_code = ?1 ORDER BY origin")?;
+    let mut stmt = conn.prepare_cached(
+        "SELECT origin FROM facility_origins WHERE facility_code = ?1 ORDER BY origin",
+    )?;
     let rows = stmt.query_map([code], |r| r.get(0))?;
     Ok(rows.collect::<Result<_, _>>()?)
 }

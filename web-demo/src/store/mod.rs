@@ -1,6 +1,7 @@
 //! The service's data, one module per table family. Every function takes a connection
-//! (from [`crate::db::Db::call`]) and does its work in one transaction where it reads
-//! before it writes.
+//! (a write job's from [`crate::db::Db::write`], a reader's from [`crate::db::Db::read`],
+//! or the command line's from [`crate::db::Db::call_blocking`]) and makes each
+//! read-then-write one unit with [`atomically`], which works in all of them.
 
 pub mod audit;
 pub mod challenges;
@@ -9,8 +10,35 @@ pub mod records;
 pub mod revocations;
 pub mod terminals;
 
+use rusqlite::{Connection, TransactionBehavior};
+
 use crate::db::DbError;
 use crate::errors::ErrorCode;
+
+/// Runs `f` as one unit: all its writes or none. Inside a write batch (a transaction is
+/// open) that is a savepoint, released when `f` answers `Ok` and rolled back when it answers
+/// `Err`; on a connection in autocommit mode it is an `IMMEDIATE` transaction, which takes
+/// the write lock before `f` reads, so a concurrent writer cannot slip between its read and
+/// its write.
+pub fn atomically<T, E>(
+    conn: &mut Connection,
+    f: impl FnOnce(&Connection) -> Result<T, E>,
+) -> Result<T, E>
+where
+    E: From<rusqlite::Error>,
+{
+    if conn.is_autocommit() {
+        let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
+        let value = f(&tx)?;
+        tx.commit()?;
+        Ok(value)
+    } else {
+        let savepoint = conn.savepoint()?;
+        let value = f(&savepoint)?;
+        savepoint.commit()?;
+        Ok(value)
+    }
+}
 
 /// Why a data operation was refused or failed.
 #[derive(Debug, thiserror::Error)]

@@ -403,7 +403,7 @@ fn select(
 
 /// Imports records from CSV (UTF-8, a header row of [`csv_columns`] names; optional
 /// columns may be omitted; an empty cell is an absent value). All rows are validated
-/// first and stored in one transaction: a file with a bad row imports nothing.
+/// first and stored as one unit: a file with a bad row imports nothing.
 /// Returns the number of records stored.
 pub fn import_csv(conn: &mut Connection, input: impl Read) -> Result<usize, ImportError> {
     let mut reader = csv::ReaderBuilder::new()
@@ -420,11 +420,12 @@ pub fn import_csv(conn: &mut Connection, input: impl Read) -> Result<usize, Impo
                 .map_err(|source| ImportError::Row { line, source })?,
         );
     }
-    let tx = conn.transaction().map_err(StoreError::from)?;
-    for record in &records {
-        insert(&tx, record)?;
-    }
-    tx.commit().map_err(StoreError::from)?;
+    super::atomically(conn, |tx| {
+        for record in &records {
+            insert(tx, record)?;
+        }
+        Ok::<_, StoreError>(())
+    })?;
     Ok(records.len())
 }
 

@@ -42,11 +42,9 @@ pub fn revoke(
 
 /// Whether the serial (stored form, see [`super::serial_hex`]) is revoked.
 pub fn is_revoked(conn: &Connection, serial: &str) -> Result<bool, StoreError> {
-    Ok(conn.query_row(
-        "SELECT EXISTS (SELECT 1 FROM revoked_serials WHERE serial = ?1)",
-        [serial],
-        |r| r.get(0),
-    )?)
+    Ok(conn
+        .prepare_cached("SELECT EXISTS (SELECT 1 FROM revoked_serials WHERE serial = ?1)")?
+        .query_row([serial], |r| r.get(0))?)
 }
 
 #[cfg(test)]

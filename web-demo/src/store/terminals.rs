@@ -1,11 +1,11 @@
 //! Terminals: activation (at most 20 active per facility application), bearer-token
 //! authentication, revocation. Tokens are stored only as SHA-256 digests.
 
-use rusqlite::{Connection, OptionalExtension as _, TransactionBehavior, params};
+use rusqlite::{Connection, OptionalExtension as _, params};
 use time::OffsetDateTime;
 
-use super::StoreError;
 use super::facilities::{self, Facility};
+use super::{StoreError, atomically};
 use crate::secrets::{random_base64url, sha256, terminal_id};
 
 /// Active terminals one usage application may register (1度の申請における上限台数).
@@ -48,8 +48,9 @@ pub struct TerminalInfo {
 
 /// Registers a terminal for the facility whose credentials these are.
 ///
-/// The count of active terminals and the insert happen in one `IMMEDIATE` transaction, so
-/// concurrent activations cannot together exceed [`MAX_TERMINALS_PER_APPLICATION`].
+/// The count of active terminals and the insert are one unit ([`atomically`]) under the
+/// write lock, so concurrent activations cannot together exceed
+/// [`MAX_TERMINALS_PER_APPLICATION`].
 pub fn activate(
     conn: &mut Connection,
     facility_code: &str,
@@ -58,46 +59,47 @@ pub fn activate(
     device_name: &str,
     now: OffsetDateTime,
 ) -> Result<Activation, StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let facility = facilities::check_credentials(&tx, facility_code, user_id, activation_code)?;
-    let active: u32 = tx.query_row(
-        "SELECT count(*) FROM terminals WHERE facility_code = ?1 AND revoked_at IS NULL",
-        [&facility.code],
-        |r| r.get(0),
-    )?;
-    if active >= MAX_TERMINALS_PER_APPLICATION {
-        return Err(StoreError::TerminalLimitReached {
-            limit: MAX_TERMINALS_PER_APPLICATION,
-        });
-    }
-    let activation = Activation {
-        terminal_id: terminal_id(),
-        token: random_base64url(),
-    };
-    tx.execute(
-        "INSERT INTO terminals (id, facility_code, device_name, token_sha256, created_at)
-         VALUES (?1, ?2, ?3, ?4, ?5)",
-        params![
-            activation.terminal_id,
-            facility.code,
-            device_name,
-            sha256(activation.token.as_bytes()).as_slice(),
-            now.unix_timestamp(),
-        ],
-    )?;
-    tx.commit()?;
-    Ok(activation)
+    atomically(conn, |tx| {
+        let facility = facilities::check_credentials(tx, facility_code, user_id, activation_code)?;
+        let active: u32 = tx.query_row(
+            "SELECT count(*) FROM terminals WHERE facility_code = ?1 AND revoked_at IS NULL",
+            [&facility.code],
+            |r| r.get(0),
+        )?;
+        if active >= MAX_TERMINALS_PER_APPLICATION {
+            return Err(StoreError::TerminalLimitReached {
+                limit: MAX_TERMINALS_PER_APPLICATION,
+            });
+        }
+        let activation = Activation {
+            terminal_id: terminal_id(),
+            token: random_base64url(),
+        };
+        tx.execute(
+            "INSERT INTO terminals (id, facility_code, device_name, token_sha256, created_at)
+             VALUES (?1, ?2, ?3, ?4, ?5)",
+            params![
+                activation.terminal_id,
+                facility.code,
+                device_name,
+                sha256(activation.token.as_bytes()).as_slice(),
+                now.unix_timestamp(),
+            ],
+        )?;
+        Ok(activation)
+    })
 }
 
 /// The terminal holding `token`, with its facility.
 pub fn authenticate(conn: &Connection, token: &str) -> Result<AuthenticatedTerminal, StoreError> {
     let row: Option<(String, String, String, Option<i64>)> = conn
-        .query_row(
+        .prepare_cached(
             "SELECT id, facility_code, device_name, revoked_at FROM terminals
              WHERE token_sha256 = ?1",
-            [sha256(token.as_bytes()).as_slice()],
-            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-        )
+        )?
+        .query_row([sha256(token.as_bytes()).as_slice()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?))
+        })
         .optional()?;
     let Some((terminal_id, facility_code, device_name, revoked_at)) = row else {
         return Err(StoreError::UnknownToken);
@@ -123,28 +125,27 @@ pub fn revoke(
     terminal_id: &str,
     now: OffsetDateTime,
 ) -> Result<TerminalInfo, StoreError> {
-    let tx = conn.transaction_with_behavior(TransactionBehavior::Immediate)?;
-    let found: Option<String> = tx
-        .query_row(
-            "SELECT facility_code FROM terminals WHERE id = ?1",
-            [terminal_id],
-            |r| r.get(0),
-        )
-        .optional()?;
-    match (found, facility_code) {
-        (None, _) => return Err(StoreError::TerminalNotFound(terminal_id.to_owned())),
-        (Some(owner), Some(wanted)) if owner != wanted => {
-            return Err(StoreError::TerminalNotFound(terminal_id.to_owned()));
+    atomically(conn, |tx| {
+        let found: Option<String> = tx
+            .query_row(
+                "SELECT facility_code FROM terminals WHERE id = ?1",
+                [terminal_id],
+                |r| r.get(0),
+            )
+            .optional()?;
+        match (found, facility_code) {
+            (None, _) => return Err(StoreError::TerminalNotFound(terminal_id.to_owned())),
+            (Some(owner), Some(wanted)) if owner != wanted => {
+                return Err(StoreError::TerminalNotFound(terminal_id.to_owned()));
+            }
+            _ => {}
         }
-        _ => {}
-    }
-    tx.execute(
-        "UPDATE terminals SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
-        params![terminal_id, now.unix_timestamp()],
-    )?;
-    let info = get(&tx, terminal_id)?.ok_or(StoreError::TerminalNotFound(terminal_id.into()))?;
-    tx.commit()?;
-    Ok(info)
+        tx.execute(
+            "UPDATE terminals SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL",
+            params![terminal_id, now.unix_timestamp()],
+        )?;
+        get(tx, terminal_id)?.ok_or(StoreError::TerminalNotFound(terminal_id.into()))
+    })
 }
 
 /// One terminal.
