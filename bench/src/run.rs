@@ -60,6 +60,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ("service_fsync_share_percent", "%"),
     ("disk_fsync_ms_p50", "ms"),
     ("service_pin_confirmations_per_s_tmpfs", "1/s"),
+    ("service_pin_confirmations_per_s_chain_cache", "1/s"),
     ("bridge_idle_rss_mib", "MiB"),
     ("bridge_idle_cpu_percent", "%"),
     ("bridge_idle_wakeups_per_s", "1/s"),
@@ -206,6 +207,7 @@ pub fn run(config: &Config) -> Result<Vec<Measurement>> {
         "service_fsync_share_percent",
         "disk_fsync_ms_p50",
         "service_pin_confirmations_per_s_tmpfs",
+        "service_pin_confirmations_per_s_chain_cache",
     ];
     if !config.runs("service") {
         rec.fail(&service_metrics, &skipped());
@@ -255,7 +257,17 @@ fn start_bridge(config: &Config) -> Result<(Child, u16)> {
 }
 
 /// Starts the release service on a fresh database at `db`; its address.
-fn start_service(config: &Config, name: &str, db: &Path) -> Result<(Child, SocketAddr)> {
+/// `chain_cache`: whether `myna-demo` may remember verified certificate chains. The load
+/// cycles through a dozen persona certificates, so with the cache nearly every request would
+/// skip the CA signature check; a real morning brings a new card per patient. The headline
+/// figures therefore run with the cache off (`--certificate-cache 0`): two RSA verifications
+/// per confirmation, as for a card the service has never seen.
+fn start_service(
+    config: &Config,
+    name: &str,
+    db: &Path,
+    chain_cache: bool,
+) -> Result<(Child, SocketAddr)> {
     for suffix in ["", "-wal", "-shm"] {
         let mut path = db.as_os_str().to_owned();
         path.push(suffix);
@@ -275,6 +287,10 @@ fn start_service(config: &Config, name: &str, db: &Path) -> Result<(Child, Socke
         "--facility-origin".into(),
         ORIGIN.into(),
     ];
+    let mut args = args;
+    if !chain_cache {
+        args.extend(["--certificate-cache".into(), "0".into()]);
+    }
     let mut child = Child::spawn(name, &config.demo, &args, &[], &config.work.join("logs"))?;
     child.wait_http_ok(addr, "/api/v1/openapi.yaml")?;
     Ok((child, addr))
@@ -518,7 +534,12 @@ async fn e2e_phase(
     pin: &str,
 ) -> Result<()> {
     progress("end to end: starting the release service, realistic card timing");
-    let (service, addr) = start_service(config, "myna-demo-e2e", &config.work.join("e2e.sqlite3"))?;
+    let (service, addr) = start_service(
+        config,
+        "myna-demo-e2e",
+        &config.work.join("e2e.sqlite3"),
+        false,
+    )?;
     let mut http = HttpConn::connect(addr).await?;
     let token = http.activate("bench e2e").await?;
     // Warm-up with an instant card (connections, caches), not counted.
@@ -634,8 +655,9 @@ async fn service_run(
     name: &str,
     db: &Path,
     personas: &[&myna_personas::Persona],
+    chain_cache: bool,
 ) -> Result<ServiceRun> {
-    let (mut child, addr) = start_service(config, name, db)?;
+    let (mut child, addr) = start_service(config, name, db, chain_cache)?;
     let mut http = HttpConn::connect(addr).await?;
     let token = http.activate("bench load").await?;
     let c = config.service_concurrency;
@@ -709,11 +731,12 @@ async fn service_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
         "myna-demo-load",
         &disk_dir.join("service.sqlite3"),
         &chosen,
+        false,
     )
     .await;
     measure_rsa(&mut rsa)?;
     let note = format!(
-        "release myna-demo, SQLite in {} (synchronous=FULL), {} keep-alive connections, pre-signed",
+        "release myna-demo, SQLite in {} (synchronous=FULL), {} keep-alive connections, pre-signed, certificate chain cache off (every confirmation verifies the CA signature and the card's: two RSA verifications)",
         disk_dir.display(),
         config.service_concurrency
     );
@@ -759,6 +782,7 @@ async fn service_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
             "myna-demo-load-tmpfs",
             &dir.join("service.sqlite3"),
             &chosen,
+            false,
         )
         .await;
         let _ = std::fs::remove_dir_all(&dir);
@@ -772,6 +796,25 @@ async fn service_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
         }
         measure_rsa(&mut rsa)?;
     }
+    // Diagnostic: the same disk load with the chain cache on (the shipped default). The
+    // load's dozen certificates repeat, so this shows the cache, not a morning of new cards.
+    match service_run(
+        config,
+        "myna-demo-load-cached",
+        &disk_dir.join("service-cached.sqlite3"),
+        &chosen,
+        true,
+    )
+    .await
+    {
+        Ok(run) => rec.set(
+            "service_pin_confirmations_per_s_chain_cache",
+            run.load.rate(),
+            "diagnostic: on disk with the certificate chain cache on; the load's certificates repeat, so nearly every request skips the CA signature check",
+        ),
+        Err(e) => rec.fail(&["service_pin_confirmations_per_s_chain_cache"], &e),
+    }
+    measure_rsa(&mut rsa)?;
     let per_cpu: Vec<f64> = rsa.iter().map(|r| r.per_cpu_second).collect();
     let per_wall: Vec<f64> = rsa.iter().map(|r| r.per_wall_second).collect();
     rec.set(

@@ -229,7 +229,12 @@ fn client_over_scripted_card(answers: &[u8]) {
         .iter()
         .filter(|c| c[1] == INS_GET_RESPONSE)
         .count();
-    assert!(rounds <= 2 * MAX_GET_RESPONSE_ROUNDS);
+    // Two exchanges (SELECT, then the signature), each at most MAX rounds of GET RESPONSE,
+    // each round resent at most once after a `6Cxx`.
+    assert!(
+        rounds <= 2 * 2 * MAX_GET_RESPONSE_ROUNDS,
+        "{rounds} GET RESPONSEs"
+    );
 }
 
 /// A time at which the persona certificates are valid (2026-01-01T00:00:00Z).

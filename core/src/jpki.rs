@@ -340,7 +340,9 @@ async fn transmit_fixing_le<T: Transport + ?Sized>(
 
 /// Sends one command and returns the card's final answer: follows `61xx` with
 /// `GET RESPONSE` (concatenating the data, at most [`MAX_GET_RESPONSE_ROUNDS`] rounds) and
-/// `6Cxx` by resending once with the corrected `Le` (only commands that carry an `Le`).
+/// `6Cxx` by resending once with the corrected `Le` (only commands that carry an `Le`; a
+/// `GET RESPONSE` does, so a round costs at most two: the chain is at most
+/// 2 × [`MAX_GET_RESPONSE_ROUNDS`] commands after the first).
 ///
 /// Any other status word is returned as is, for the caller to interpret.
 pub async fn exchange<T: Transport + ?Sized>(
@@ -741,6 +743,29 @@ mod tests {
                 rounds: MAX_GET_RESPONSE_ROUNDS
             })
         );
+        t.assert_finished();
+    }
+
+    /// Found by the `apdu` fuzz target: a card that answers every `GET RESPONSE` with
+    /// `6Cxx` first costs two `GET RESPONSE`s per round; the chain is still bounded, at
+    /// 2 × [`MAX_GET_RESPONSE_ROUNDS`] commands.
+    #[test]
+    fn a_6cxx_on_every_get_response_keeps_the_chain_bounded() {
+        let mut t = ScriptedTransport::new().expect_hex("00 B0 00 00 00", "61 02");
+        for _ in 0..MAX_GET_RESPONSE_ROUNDS {
+            t = t
+                .expect_hex("00 C0 00 00 02", "6C 01")
+                .expect_hex("00 C0 00 00 01", "AA 61 02");
+        }
+        let cmd = Command::read_binary(0, 256).unwrap();
+        assert_eq!(
+            block_on(exchange(&mut t, &cmd)),
+            Err(JpkiError::ResponseChainTooLong {
+                rounds: MAX_GET_RESPONSE_ROUNDS
+            })
+        );
+        let get_responses = t.sent().iter().filter(|c| c[1] == 0xC0).count();
+        assert_eq!(get_responses, 2 * MAX_GET_RESPONSE_ROUNDS);
         t.assert_finished();
     }
 

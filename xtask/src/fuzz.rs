@@ -2,9 +2,10 @@
 //!
 //! Installs `cargo-fuzz` at [`CARGO_FUZZ_VERSION`] if it is missing, builds every target once,
 //! then runs each (or only `TARGET`) for `N` seconds from its committed seeds
-//! (`fuzz/seeds/<target>/`) plus what earlier runs found (`fuzz/corpus/<target>/`, not
-//! committed), and prints executions per second and coverage. A crash, a timeout or an
-//! out-of-memory input fails the run; libFuzzer leaves it in `fuzz/artifacts/<target>/`.
+//! (`fuzz/seeds/<target>/`), the inputs of past findings (`fuzz/regressions/<target>/`,
+//! committed) and what earlier runs found (`fuzz/corpus/<target>/`, not committed), and
+//! prints executions per second and coverage. A crash, a timeout or an out-of-memory input
+//! fails the run; libFuzzer leaves it in `fuzz/artifacts/<target>/`.
 //!
 //! cargo-fuzz passes nightly-only flags to rustc; the machine has the stable toolchain only,
 //! so they are enabled with `RUSTC_BOOTSTRAP=1` for these builds (and nothing else). The
@@ -185,10 +186,18 @@ fn run_target(root: &Path, fuzz_dir: &Path, target: &str, args: &Args) -> Result
     );
 
     let started = Instant::now();
-    let mut child = cargo_fuzz(root)
+    let mut command = cargo_fuzz(root);
+    command
         .args(["run", "--fuzz-dir", "fuzz", "-s", &args.sanitizer, target])
         .arg(&corpus)
-        .arg(&seeds)
+        .arg(&seeds);
+    // Inputs that once failed a target (committed, `fuzz/regressions/<target>/`): replayed
+    // first on every run, so a fixed finding stays fixed.
+    let regressions = fuzz_dir.join("regressions").join(target);
+    if regressions.is_dir() {
+        command.arg(&regressions);
+    }
+    let mut child = command
         .arg("--")
         .arg(format!("-max_total_time={}", args.seconds))
         .arg(format!("-rss_limit_mb={}", args.rss_limit_mb))
