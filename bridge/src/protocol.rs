@@ -11,6 +11,7 @@
 
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
+use serde_json::value::RawValue;
 use zeroize::Zeroizing;
 
 /// The protocol version this bridge speaks.
@@ -209,13 +210,17 @@ pub enum SimulateParams {
     Remove,
 }
 
+/// A frame as read: `params` is kept as its JSON text and deserialized straight into the
+/// method's params type, so a key given twice (`"pin":"1111","pin":"2222"`) is a
+/// `bad-request` at every level, never "the last one wins" (a `Value` map would keep only
+/// the last).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 struct RawRequest {
     id: Value,
     method: String,
     #[serde(default)]
-    params: Option<Value>,
+    params: Option<Box<RawValue>>,
 }
 
 /// Why a frame could not become a [`Request`]; answered with the id when one was readable.
@@ -230,11 +235,11 @@ pub struct ParseFailure {
 fn params<T: serde::de::DeserializeOwned>(
     id: &Value,
     method: &str,
-    p: Value,
+    p: &str,
 ) -> Result<T, ParseFailure> {
     // serde's messages quote offending values ("invalid type: integer `1234`"): for the
     // method that carries a PIN, say only what is expected.
-    serde_json::from_value(p).map_err(|e| {
+    serde_json::from_str(p).map_err(|e| {
         let message = if method == "authenticate" {
             "bad params for authenticate: expects {handle: number, nonce: string, pin: string, \
              allowLastAttempt?: boolean}"
@@ -263,11 +268,9 @@ impl Request {
                 error: WireError::new(ErrorCode::BadRequest, "id must be a number or a string"),
             });
         }
-        let p = raw
-            .params
-            .unwrap_or_else(|| Value::Object(Default::default()));
-        let no_params = |p: &Value| match p {
-            Value::Object(m) if m.is_empty() => Ok(()),
+        let p = raw.params.as_deref().map_or("{}", RawValue::get);
+        let no_params = |p: &str| match serde_json::from_str::<Value>(p) {
+            Ok(Value::Object(m)) if m.is_empty() => Ok(()),
             _ => Err(ParseFailure {
                 id: id.clone(),
                 error: WireError::new(
@@ -277,8 +280,8 @@ impl Request {
             }),
         };
         let call = match raw.method.as_str() {
-            "hello" => no_params(&p).map(|()| Call::Hello)?,
-            "listReaders" => no_params(&p).map(|()| Call::ListReaders)?,
+            "hello" => no_params(p).map(|()| Call::Hello)?,
+            "listReaders" => no_params(p).map(|()| Call::ListReaders)?,
             "connect" => Call::Connect(params(&id, "connect", p)?),
             "transmit" => Call::Transmit(params(&id, "transmit", p)?),
             "pinStatus" => Call::PinStatus(params(&id, "pinStatus", p)?),
@@ -400,6 +403,50 @@ mod tests {
             assert_eq!(failure.error.code, code, "{frame}");
             assert_eq!(!failure.id.is_null(), keeps_id, "{frame}");
         }
+    }
+
+    /// A key given twice is refused, never "the last one wins": found by the `bridge_frame`
+    /// fuzz target (`fuzz/regressions/bridge_frame/pin-given-twice`), where the page's
+    /// first `pin` was silently replaced by a second one.
+    #[test]
+    fn a_key_given_twice_is_refused_at_every_level() {
+        let cases = [
+            (
+                r#"{"id":1,"method":"authenticate","params":{"pin":"","handle":1,"nonce":"nnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnnn","pin":"1234"}}"#,
+                true,
+            ),
+            (
+                r#"{"id":1,"method":"transmit","params":{"handle":1,"apdu":"00A4040C","apdu":"0020008104"}}"#,
+                true,
+            ),
+            (
+                r#"{"id":1,"method":"simulate","params":{"action":"insert","persona":"a","persona":"b"}}"#,
+                true,
+            ),
+            (r#"{"id":1,"method":"hello","method":"connect"}"#, false),
+            (r#"{"id":1,"id":2,"method":"hello"}"#, false),
+            (
+                r#"{"id":1,"method":"pinStatus","params":{"handle":1,"handle":1}}"#,
+                true,
+            ),
+            (
+                r#"{"id":1,"method":"disconnect","params":{"handle":1},"params":{"handle":2}}"#,
+                false,
+            ),
+        ];
+        for (frame, keeps_id) in cases {
+            let failure = Request::parse(frame).expect_err(frame);
+            assert_eq!(failure.error.code, ErrorCode::BadRequest, "{frame}");
+            assert_eq!(!failure.id.is_null(), keeps_id, "{frame}");
+            assert!(!format!("{failure:?}").contains("1234"), "{frame}");
+        }
+        // `params: null` still means "no params".
+        let Call::Hello = Request::parse(r#"{"id":1,"method":"hello","params":null}"#)
+            .expect("null params")
+            .call
+        else {
+            panic!("not hello")
+        };
     }
 
     #[test]

@@ -394,28 +394,59 @@ fn policy_seeds_decode_to_the_steps_they_encode() {
     }
 }
 
+/// Runs one input through its target, as the fuzz target binary would.
+fn run_target(target: &str, bytes: &[u8]) {
+    let mut u = Unstructured::new(bytes);
+    match target {
+        "apdu" => myna_core::fuzzing::apdu(bytes),
+        "x509" => myna_core::fuzzing::x509(bytes, myna_fuzz::PERSONA_ROOT, myna_fuzz::PERSONA_LEAF),
+        "oqs" => myna_core::fuzzing::oqs(bytes),
+        "bridge_frame" => {
+            myna_bridge::fuzzing::bridge_frame(&FrameInput::arbitrary(&mut u).expect("decodes").0)
+        }
+        "policy" => {
+            myna_bridge::fuzzing::policy(&PolicySteps::arbitrary(&mut u).expect("decodes").0)
+        }
+        other => panic!("unknown target {other}"),
+    }
+}
+
 #[test]
 fn every_seed_passes_its_target() {
-    let root_der = read("tests/fixtures/personas/ca/root.crt.der");
-    let leaf_der = read("tests/fixtures/personas/default/auth.crt.der");
     for (target, seeds) in all_seeds() {
         for (name, bytes) in seeds {
             eprintln!("{target}/{name}");
-            let mut u = Unstructured::new(&bytes);
-            match target {
-                "apdu" => myna_core::fuzzing::apdu(&bytes),
-                "x509" => myna_core::fuzzing::x509(&bytes, &root_der, &leaf_der),
-                "oqs" => myna_core::fuzzing::oqs(&bytes),
-                "bridge_frame" => myna_bridge::fuzzing::bridge_frame(
-                    &FrameInput::arbitrary(&mut u).expect("decodes").0,
-                ),
-                "policy" => myna_bridge::fuzzing::policy(
-                    &PolicySteps::arbitrary(&mut u).expect("decodes").0,
-                ),
-                other => panic!("unknown target {other}"),
-            }
+            run_target(target, &bytes);
         }
     }
+}
+
+/// Every input that once failed a target (`fuzz/regressions/<target>/`, fuzz/README.md
+/// "Findings") passes it now: the same replay `cargo xtask fuzz` starts with, here without
+/// libFuzzer, so it runs in `cargo xtask test` deterministically.
+#[test]
+fn every_past_finding_passes_its_target() {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("regressions");
+    let mut replayed = 0;
+    for entry in std::fs::read_dir(&dir).expect("fuzz/regressions") {
+        let entry = entry.expect("entry");
+        let target = entry.file_name().to_string_lossy().into_owned();
+        assert!(
+            all_seeds().contains_key(target.as_str()),
+            "no target {target}"
+        );
+        for input in std::fs::read_dir(entry.path()).expect("a target's findings") {
+            let path = input.expect("entry").path();
+            eprintln!("{}", path.display());
+            run_target(&target, &std::fs::read(&path).expect("a finding"));
+            replayed += 1;
+        }
+    }
+    assert!(
+        replayed >= 2,
+        "the committed findings were not found in {}",
+        dir.display()
+    );
 }
 
 #[test]

@@ -41,6 +41,14 @@ pub struct Args {
     /// `none` (default), `address`, … — passed to `cargo fuzz -s`.
     #[arg(long, default_value = "none")]
     pub sanitizer: String,
+    /// libFuzzer's random seed (default: a new one each run). With a seed and
+    /// `--fresh-corpus` a run is reproducible: the same inputs in the same order.
+    #[arg(long)]
+    pub seed: Option<u32>,
+    /// Start from the committed seeds and findings only, not from what earlier runs found
+    /// (`fuzz/corpus/`); new inputs go to a scratch directory, emptied first.
+    #[arg(long)]
+    pub fresh_corpus: bool,
     /// Only this target (default: every target of `fuzz/Cargo.toml`).
     pub target: Option<String>,
 }
@@ -52,12 +60,22 @@ impl Args {
             rss_limit_mb: 2048,
             timeout: 10,
             sanitizer: "none".to_owned(),
+            seed: Some(GATE_SEED),
+            fresh_corpus: true,
             target: None,
         }
     }
 }
 
-/// What `cargo xtask test` runs: every target for `seconds` each.
+/// The seed of the bounded run in `cargo xtask test`. The test command is a gate: the same
+/// commit must pass or fail the same way on every run, so it fuzzes the same way every time
+/// (fixed seed, committed inputs only); what the bounded run explores differs from one
+/// machine to another only in how far it gets in its time. Finding new bugs is the job of
+/// longer campaigns with fresh seeds (`cargo xtask fuzz`, fuzz/README.md), whose findings
+/// are committed to `fuzz/regressions/` and so join the gate.
+pub const GATE_SEED: u32 = 20_241_202;
+
+/// What `cargo xtask test` runs: every target for `seconds` each, reproducibly.
 pub fn run_bounded(seconds: u64) -> Result<()> {
     run_with(&Args::bounded(seconds))
 }
@@ -167,7 +185,16 @@ struct Report {
 }
 
 fn run_target(root: &Path, fuzz_dir: &Path, target: &str, args: &Args) -> Result<Report> {
-    let corpus = fuzz_dir.join("corpus").join(target);
+    let corpus = if args.fresh_corpus {
+        let scratch = fuzz_dir.join("target").join("fresh-corpus").join(target);
+        if scratch.exists() {
+            fs::remove_dir_all(&scratch)
+                .with_context(|| format!("emptying {}", scratch.display()))?;
+        }
+        scratch
+    } else {
+        fuzz_dir.join("corpus").join(target)
+    };
     let seeds = fuzz_dir.join("seeds").join(target);
     let artifacts = fuzz_dir.join("artifacts").join(target);
     fs::create_dir_all(&corpus).with_context(|| format!("creating {}", corpus.display()))?;
@@ -180,8 +207,10 @@ fn run_target(root: &Path, fuzz_dir: &Path, target: &str, args: &Args) -> Result
     }
     let log_path = artifacts.join("last-run.log");
     println!(
-        "\nxtask fuzz: {target} for {} s (log: {})",
+        "\nxtask fuzz: {target} for {} s, seed {} (log: {})",
         args.seconds,
+        args.seed
+            .map_or_else(|| "random".to_owned(), |s| s.to_string()),
         log_path.display()
     );
 
@@ -203,6 +232,7 @@ fn run_target(root: &Path, fuzz_dir: &Path, target: &str, args: &Args) -> Result
         .arg(format!("-rss_limit_mb={}", args.rss_limit_mb))
         .arg(format!("-timeout={}", args.timeout))
         .arg("-print_final_stats=1")
+        .args(args.seed.map(|s| format!("-seed={s}")))
         .stdout(Stdio::null())
         .stderr(Stdio::piped())
         .spawn()
@@ -231,9 +261,14 @@ fn run_target(root: &Path, fuzz_dir: &Path, target: &str, args: &Args) -> Result
         for line in tail.into_iter().rev() {
             println!("  | {line}");
         }
+        let seed = log
+            .lines()
+            .find_map(|l| l.strip_prefix("INFO: Seed: "))
+            .unwrap_or("unknown");
         bail!(
-            "fuzz target {target} failed ({status}); the input is in {} — reproduce with \
-             `RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz -s {} {target} <file>`",
+            "fuzz target {target} failed ({status}, libFuzzer seed {seed}); the input is in {} \
+             — reproduce with `RUSTC_BOOTSTRAP=1 cargo fuzz run --fuzz-dir fuzz -s {} {target} \
+             <file>`, then commit it to fuzz/regressions/{target}/ (fuzz/README.md)",
             artifacts.display(),
             args.sanitizer
         );

@@ -19,7 +19,8 @@ use crate::pcscd::Pcscd;
 use crate::{run, system, workspace_root};
 
 /// How long `cargo xtask test` fuzzes each target: a smoke run that replays the committed
-/// seeds and every regression input, then searches a little. Longer campaigns:
+/// seeds and every regression input, then searches a little from a fixed seed
+/// ([`crate::fuzz::GATE_SEED`]). Longer campaigns with fresh seeds:
 /// `cargo xtask fuzz --seconds N` (fuzz/README.md).
 const FUZZ_SECONDS: u64 = 20;
 
@@ -78,9 +79,21 @@ pub fn run_all() -> Result<()> {
         "end-to-end: the reception page in headless Chromium, real pcscd + vpcd",
         || crate::e2e::run_e2e(true),
     )?;
-    step(&format!("fuzz: every target for {FUZZ_SECONDS} s"), || {
-        crate::fuzz::run_bounded(FUZZ_SECONDS)
-    })?;
+    step(
+        "fuzz/: the committed seeds and every past finding (cargo test)",
+        || {
+            run(Command::new("cargo")
+                .arg("test")
+                .current_dir(root.join("fuzz")))
+        },
+    )?;
+    step(
+        &format!(
+            "fuzz: every target for {FUZZ_SECONDS} s, seed {}",
+            crate::fuzz::GATE_SEED
+        ),
+        || crate::fuzz::run_bounded(FUZZ_SECONDS),
+    )?;
     drop(pcscd);
     println!("xtask: all green in {:.0?}", started.elapsed());
     Ok(())
