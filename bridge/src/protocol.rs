@@ -210,17 +210,17 @@ pub enum SimulateParams {
     Remove,
 }
 
-/// A frame as read: `params` is kept as its JSON text and deserialized straight into the
-/// method's params type, so a key given twice (`"pin":"1111","pin":"2222"`) is a
+/// A frame as read: `params` stays a slice of the frame's text and is deserialized straight
+/// into the method's params type, so a key given twice (`"pin":"1111","pin":"2222"`) is a
 /// `bad-request` at every level, never "the last one wins" (a `Value` map would keep only
-/// the last).
+/// the last), and the PIN is copied once, into its zeroizing string, not into a map first.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawRequest {
+struct RawRequest<'a> {
     id: Value,
     method: String,
-    #[serde(default)]
-    params: Option<Box<RawValue>>,
+    #[serde(default, borrow)]
+    params: Option<&'a RawValue>,
 }
 
 /// Why a frame could not become a [`Request`]; answered with the id when one was readable.
@@ -268,7 +268,7 @@ impl Request {
                 error: WireError::new(ErrorCode::BadRequest, "id must be a number or a string"),
             });
         }
-        let p = raw.params.as_deref().map_or("{}", RawValue::get);
+        let p = raw.params.map_or("{}", RawValue::get);
         let no_params = |p: &str| match serde_json::from_str::<Value>(p) {
             Ok(Value::Object(m)) if m.is_empty() => Ok(()),
             _ => Err(ParseFailure {

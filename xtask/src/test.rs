@@ -7,8 +7,9 @@
 //! "pcscd not reachable" from a skip into a failure in the tests that need the real PC/SC
 //! path), the browser tests of the npm package in headless Chromium against a real bridge
 //! and eligibility service, and the end-to-end scenarios of the reception page (headless
-//! Chromium, the bridge on the real pcscd + vpcd path; see [`crate::e2e`]), and a bounded run
-//! of every fuzz target (see [`crate::fuzz`]).
+//! Chromium, the bridge on the real pcscd + vpcd path; see [`crate::e2e`]), the fuzz
+//! workspace's own tests (every committed seed and past finding replayed), and a bounded,
+//! fixed-seed run of every fuzz target (see [`crate::fuzz`]).
 
 use std::process::Command;
 use std::time::Instant;
