@@ -56,15 +56,23 @@ impl From<LinkError> for WireError {
     }
 }
 
-/// One APDU exchange inside a transaction.
+/// One transaction's access to the card: APDU exchanges, and how the transaction ends.
 pub trait Apdu {
     /// Sends a command APDU, returns the raw response (data + SW1 SW2).
     fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, LinkError>;
+
+    /// Ends this transaction with a warm reset of the card (PC/SC `SCARD_RESET_CARD`), still
+    /// holding the card, so that no other program's command can reach it in between. The
+    /// reset clears the card's security state (a verified PIN) and its selection. The link
+    /// stays usable: the backend re-attaches its own connection after the reset.
+    fn reset_at_end(&mut self);
 }
 
 /// A connection to the card in one reader, owned by that reader's worker thread.
 pub trait CardLink: Send {
     /// Runs `body` inside one PC/SC transaction: no other program's APDU comes in between.
+    /// The transaction ends leaving the card as it is, unless `body` asked for
+    /// [`Apdu::reset_at_end`].
     fn transaction(
         &mut self,
         body: &mut dyn FnMut(&mut dyn Apdu) -> Result<(), LinkError>,

@@ -11,6 +11,10 @@
 //! program) every handle issued before answers `card-removed`, and the page connects again.
 //! When the last handle of a reader is released the worker drops the card connection.
 //!
+//! An `authenticate` that may have verified the PIN ends its transaction with a warm reset of
+//! the card, so the verified state never outlives the request; every handle's selection is
+//! then restored before its next request, as after a switch of handles.
+//!
 //! The async side waits for a job's answer with a timeout, so a hung reader gives `timeout`,
 //! never a hang.
 
@@ -85,6 +89,8 @@ pub struct Op<'a> {
     apdu: &'a mut dyn Apdu,
     policy: &'a mut Policy,
     extended: bool,
+    /// The operation's transaction ends with a warm reset of the card.
+    reset: bool,
 }
 
 struct LinkTransport<'a, 'b> {
@@ -201,9 +207,14 @@ impl Op<'_> {
         allow_last_attempt: bool,
     ) -> Result<Authentication, WireError> {
         let result = self.authenticate_steps(origin, nonce, pin, allow_last_attempt);
-        // Whatever happened, the card's current EF is now one `transmit` may not read.
-        self.policy
-            .internal_selection(Some(myna_core::profile::MY_NUMBER_CARD.auth_key));
+        if self.reset {
+            // The card is reset when the transaction ends: nothing is selected then.
+            self.policy.internal_selection(None);
+        } else {
+            // The certificate read failed: the card's current EF may be anything.
+            self.policy
+                .internal_selection(Some(myna_core::profile::MY_NUMBER_CARD.auth_key));
+        }
         result
     }
 
@@ -217,9 +228,16 @@ impl Op<'_> {
         use pollster::block_on;
         let message = myna_core::auth::auth_message(origin, nonce);
         let digest_info = myna_core::auth::digest_info_sha256(&message);
-        let mut t = self.transport();
         // The certificate first: if the card cannot even give it, no PIN try is at stake.
-        let certificate = block_on(jpki::read_auth_certificate(&mut t)).map_err(wire_error)?;
+        let certificate =
+            block_on(jpki::read_auth_certificate(&mut self.transport())).map_err(wire_error)?;
+        // From here on the PIN may be verified on the card. However this ends — signed, wrong
+        // PIN, an error or a lost answer after the VERIFY — the transaction ends with a warm
+        // reset, so a verified PIN never outlives this request: no later command, ours or
+        // another program's, finds the auth key unlocked.
+        self.reset = true;
+        self.apdu.reset_at_end();
+        let mut t = self.transport();
         // Tries left, then (blocked: nothing; one left without consent: nothing) exactly one
         // VERIFY, under one SELECT.
         block_on(jpki::verify_auth_pin_with_consent(
@@ -297,6 +315,7 @@ impl WorkerState {
         let extended = link.supports_extended_length();
         let restore = self.last_handle != Some(handle);
         let mut outcome: Option<Result<R, WireError>> = None;
+        let mut reset = false;
         let mut op = Some(op);
         let policy = &mut session.policy;
         let tx = link.transaction(&mut |apdu| {
@@ -308,8 +327,11 @@ impl WorkerState {
                 apdu,
                 policy,
                 extended,
+                reset: false,
             };
             let result = f(&mut ctx);
+            // After a reset the card has nothing selected, for every handle.
+            reset |= ctx.reset;
             // Card-level failures end the transaction as failures so the link is dropped.
             if let Err(e) = &result {
                 if matches!(
@@ -325,10 +347,14 @@ impl WorkerState {
         });
         match tx {
             Ok(()) => {
-                self.last_handle = Some(handle);
+                // After a reset every handle's selection must be restored before its next
+                // request, this one's included.
+                self.last_handle = (!reset).then_some(handle);
                 outcome.expect("the body ran")
             }
             Err(e) => {
+                // The card may be left anywhere: every handle restores its selection next.
+                self.last_handle = None;
                 if matches!(
                     e,
                     LinkError::CardRemoved | LinkError::NoCard | LinkError::NoService

@@ -220,19 +220,24 @@ fn bridge_pin_status(card: &mut VirtualCard, policy: &mut Policy) {
     policy.internal_selection(Some(MY_NUMBER_CARD.auth_pin));
 }
 
-/// The bridge's `authenticate` as `cards::Op::authenticate` runs it, up to the signature:
-/// the card is left as after signing (JPKI-AP, key EF `0017` current, PIN verified) but the
-/// RSA operation itself is skipped — it changes nothing on the card and costs ~80 ms in an
-/// instrumented build, which would slow this target down a hundredfold.
+/// The bridge's `authenticate` as `cards::Op::authenticate` runs it: the certificate, the
+/// PIN, the signature, then (once the PIN may have reached the card) a warm reset at the end
+/// of the transaction. The RSA operation itself is skipped — it changes nothing on the card
+/// and costs ~80 ms in an instrumented build, which would slow this target down a
+/// hundredfold.
 fn bridge_authenticate(card: &mut VirtualCard, policy: &mut Policy, pin: &Pin, allow_last: bool) {
     let mut t = CardTransport(card);
+    if pollster::block_on(jpki::read_auth_certificate(&mut t)).is_err() {
+        policy.internal_selection(Some(MY_NUMBER_CARD.auth_key));
+        return;
+    }
     let _ = pollster::block_on(async {
-        jpki::read_auth_certificate(&mut t).await?;
         jpki::verify_auth_pin_with_consent(&mut t, pin, allow_last).await?;
         // `sign_with_auth_key` starts with this SELECT, then signs.
         jpki::select_ef(&mut t, MY_NUMBER_CARD.auth_key).await
     });
-    policy.internal_selection(Some(MY_NUMBER_CARD.auth_key));
+    card.reset();
+    policy.internal_selection(None);
 }
 
 /// What the card had selected just before a page's command reached it.

@@ -237,6 +237,7 @@ struct PcscLink {
 struct TxApdu<'a> {
     card: &'a Card,
     buf: Vec<u8>,
+    reset: bool,
 }
 
 impl Apdu for TxApdu<'_> {
@@ -254,6 +255,10 @@ impl Apdu for TxApdu<'_> {
                 TransmitFailure::Pcsc(e),
             )),
         }
+    }
+
+    fn reset_at_end(&mut self) {
+        self.reset = true;
     }
 }
 
@@ -318,12 +323,33 @@ impl CardLink for PcscLink {
         let mut apdu = TxApdu {
             card: &tx,
             buf: vec![0; pcsc::MAX_BUFFER_SIZE_EXTENDED],
+            reset: false,
         };
         let result = body(&mut apdu);
-        match tx.end(Disposition::LeaveCard) {
-            Ok(()) => result,
-            Err((_, e)) => result.and(Err(e.into())),
+        let reset = apdu.reset;
+        // With SCARD_RESET_CARD the reset happens before the transaction's lock is released:
+        // no other program's command finds the card as this transaction left it.
+        let disposition = if reset {
+            Disposition::ResetCard
+        } else {
+            Disposition::LeaveCard
+        };
+        if let Err((_, e)) = tx.end(disposition) {
+            return result.and(Err(e.into()));
         }
+        if reset {
+            // pcsc-lite answers SCARD_W_RESET_CARD to every later call on this handle too,
+            // until the handle reconnects (measured with pcscd + vpcd); reconnecting with
+            // LeaveCard acknowledges the reset without a second one.
+            if let Err(e) =
+                card.reconnect(ShareMode::Shared, Protocols::ANY, Disposition::LeaveCard)
+            {
+                // The operation's answer still stands; the next transaction on this link
+                // fails, and the worker opens a new one.
+                tracing::warn!("re-attaching after the card reset failed: {e}");
+            }
+        }
+        result
     }
 
     fn supports_extended_length(&self) -> bool {

@@ -136,6 +136,7 @@ impl Backend for SimBackend {
             slot: self.slot.clone(),
             card,
             insertion: slot.insertion,
+            reset: false,
         }))
     }
 
@@ -146,6 +147,8 @@ struct SimLink {
     slot: Arc<Mutex<Slot>>,
     card: SharedCard,
     insertion: u64,
+    /// The running transaction asked to end with a warm reset.
+    reset: bool,
 }
 
 impl SimLink {
@@ -173,6 +176,10 @@ impl Apdu for SimLink {
         self.still_inserted()?;
         Ok(exchange.response)
     }
+
+    fn reset_at_end(&mut self) {
+        self.reset = true;
+    }
 }
 
 impl CardLink for SimLink {
@@ -183,7 +190,12 @@ impl CardLink for SimLink {
         self.still_inserted()?;
         // One worker thread per reader already serialises this reader's sessions; the
         // shared card's own lock is taken per APDU.
-        body(self)
+        self.reset = false;
+        let result = body(self);
+        if std::mem::take(&mut self.reset) && self.still_inserted().is_ok() {
+            self.card.lock().reset();
+        }
+        result
     }
 
     fn supports_extended_length(&self) -> bool {

@@ -425,12 +425,40 @@ async fn read_and_authenticate(rig: &Rig) {
         &NONCE.replace('q', "r"),
         &signature
     ));
-    // After authenticate the current EF is the key: reading "whatever is selected" is refused.
+    // After authenticate nothing readable is selected: reading "whatever is selected" is
+    // refused.
     let e = c
         .call("transmit", json!({"handle": handle, "apdu": "00B0000004"}))
         .await
         .unwrap_err();
     assert_eq!(code(&e), "policy-denied");
+    // authenticate's transaction ended with a warm reset: the PIN verified for the signature
+    // does not outlive the request (on the pcscd path the reset went through pcscd and vpcd).
+    {
+        let card = rig.card();
+        let card = card.lock();
+        assert!(
+            !card.any_pin_verified(),
+            "a verified PIN outlived authenticate"
+        );
+        assert_eq!(card.current_application(), None, "the card was not reset");
+    }
+    // The handle survives the bridge's own reset.
+    let again = {
+        let mut via = Via {
+            client: &mut c,
+            handle,
+        };
+        myna_core::jpki::read_auth_certificate(&mut via)
+            .await
+            .unwrap()
+    };
+    assert_eq!(again, certificate);
+    let status = c
+        .call("pinStatus", json!({"handle": handle}))
+        .await
+        .unwrap();
+    assert_eq!(status, json!({"remaining": 3, "blocked": false}));
     // Bad nonce and bad PIN formats cost no try and send nothing.
     let before = rig.card().log().len();
     for (nonce, pin) in [

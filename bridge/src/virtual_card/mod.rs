@@ -551,6 +551,11 @@ impl VirtualCard {
         }
     }
 
+    /// Whether any PIN of any application is verified (security state not cleared).
+    pub fn any_pin_verified(&self) -> bool {
+        !self.verified.is_empty()
+    }
+
     /// Whether the auth PIN is verified in the current session.
     pub fn auth_pin_verified(&self) -> bool {
         self.current_application() == Some(self.profile.jpki.aid)
