@@ -344,8 +344,9 @@ impl CardLink for PcscLink {
             if let Err(e) =
                 card.reconnect(ShareMode::Shared, Protocols::ANY, Disposition::LeaveCard)
             {
-                // The operation's answer still stands; the next transaction on this link
-                // fails, and the worker opens a new one.
+                // The operation's answer still stands. The next request on this link fails
+                // with `card-removed` (pcsc-lite keeps reporting the reset), the worker drops
+                // the link, and the page's next `connect` opens a new one.
                 tracing::warn!("re-attaching after the card reset failed: {e}");
             }
         }
