@@ -251,6 +251,14 @@ struct Via<'a> {
     handle: u64,
 }
 
+/// The auth certificate, read by the core's JPKI client through the bridge's `transmit`.
+async fn read_certificate(client: &mut Client, handle: u64) -> Vec<u8> {
+    let mut via = Via { client, handle };
+    myna_core::jpki::read_auth_certificate(&mut via)
+        .await
+        .unwrap()
+}
+
 impl Transport for Via<'_> {
     async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
         match self
@@ -379,15 +387,7 @@ async fn read_and_authenticate(rig: &Rig) {
     assert_eq!(hello["origin"], ORIGIN);
     assert_eq!(hello["policy"], "eligibility");
     let handle = c.open(rig).await;
-    let certificate = {
-        let mut via = Via {
-            client: &mut c,
-            handle,
-        };
-        myna_core::jpki::read_auth_certificate(&mut via)
-            .await
-            .unwrap()
-    };
+    let certificate = read_certificate(&mut c, handle).await;
     assert_eq!(
         certificate,
         personas().get("default").unwrap().auth_cert_der
@@ -444,15 +444,7 @@ async fn read_and_authenticate(rig: &Rig) {
         assert_eq!(card.current_application(), None, "the card was not reset");
     }
     // The handle survives the bridge's own reset.
-    let again = {
-        let mut via = Via {
-            client: &mut c,
-            handle,
-        };
-        myna_core::jpki::read_auth_certificate(&mut via)
-            .await
-            .unwrap()
-    };
+    let again = read_certificate(&mut c, handle).await;
     assert_eq!(again, certificate);
     let status = c
         .call("pinStatus", json!({"handle": handle}))
@@ -633,15 +625,7 @@ async fn concurrent_clients(rig: &Rig) {
         let expected = expected.clone();
         tasks.push(tokio::spawn(async move {
             for round in 0..8 {
-                let cert = {
-                    let mut via = Via {
-                        client: &mut c,
-                        handle,
-                    };
-                    myna_core::jpki::read_auth_certificate(&mut via)
-                        .await
-                        .unwrap()
-                };
+                let cert = read_certificate(&mut c, handle).await;
                 assert_eq!(cert, expected, "client {i} round {round}");
                 if i == 1 && round % 3 == 0 {
                     let a = c
