@@ -305,6 +305,31 @@ pub async fn read_allowed_file<T: Transport + ?Sized>(
     Ok(data)
 }
 
+impl<'a> Op<'a> {
+    /// An operation on one transaction's `apdu` outside a worker: the fuzz model runs the
+    /// bridge's own operations this way (not API).
+    #[doc(hidden)]
+    pub fn for_fuzzing(
+        apdu: &'a mut dyn Apdu,
+        policy: &'a mut Policy,
+        last_try: &'a mut LastTry,
+    ) -> Self {
+        Op {
+            apdu,
+            policy,
+            extended: false,
+            reset: false,
+            last_try,
+        }
+    }
+
+    /// Whether the transaction is to end with a warm reset (a `VERIFY` with the PIN went out).
+    #[doc(hidden)]
+    pub fn resets(&self) -> bool {
+        self.reset
+    }
+}
+
 impl Op<'_> {
     /// `transmit`: see [`transmit_page_command`].
     pub fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, WireError> {
