@@ -27,14 +27,15 @@
 //! certificate read failed, the PIN is blocked, consent or a new presentation is missing)
 //! leaves the card as it is: other programs' sessions are not reset for nothing.
 //!
-//! The last try needs the card presented again (issue 11): the worker remembers, per reader,
-//! the card presentation ([`Apdu::insertion`]) in which it last saw exactly one try left
-//! (through `pinStatus`, or `authenticate` — its tries-left check, or the wrong PIN that left
-//! one). With one try left, `authenticate` sends the PIN only with `allowLastAttempt: true`
-//! *and* on a later presentation than that one; otherwise `last-attempt-needs-consent` (no
-//! consent) or `last-attempt-needs-representation`, and nothing more reaches the card. A page
-//! cannot take a card off the reader; a card that arrives with one try left is seen with one
-//! left on its first check, so it too needs one re-placement.
+//! The last try needs the card presented again (issue 11, [`crate::last_try`]): the worker
+//! remembers, per reader, the card presentation ([`Apdu::insertion`]) in which it first saw
+//! one try left on a card (through `pinStatus`, or `authenticate` — its tries-left check, or
+//! the wrong PIN that left one) and which card (its certificate's SHA-256). With one try left,
+//! `authenticate` sends the PIN only with `allowLastAttempt: true` *and* for that card on a
+//! later presentation; otherwise `last-attempt-needs-consent` (no consent) or
+//! `last-attempt-needs-representation`, and nothing more reaches the card. A page cannot take a
+//! card off the reader; a card that arrives with one try left is seen with one left on its
+//! first check, so it too needs one re-placement.
 //!
 //! The async side waits for a job's answer with a timeout, so a hung reader gives `timeout`,
 //! never a hang.
