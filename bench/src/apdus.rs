@@ -17,7 +17,7 @@ use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
 
-use crate::ws::{BridgeClient, WsTransport};
+use crate::ws::BridgeClient;
 
 /// The largest response of a short `READ BINARY` (`Le = 00`).
 pub const SHORT_READ: usize = MY_NUMBER_CARD.max_short_read;
@@ -234,8 +234,9 @@ pub async fn pin_flow(
     })
 }
 
-/// Reads the auth certificate through `transmit` with `myna-core`'s
-/// `jpki::read_auth_certificate` (what the browser runs in visual mode) and counts.
+/// Reads the auth certificate with the bridge's `readFile` (`SELECT` JPKI-AP, `SELECT 000A`,
+/// the `READ BINARY`s, in one PC/SC transaction) — what the browser module runs in 目視 mode
+/// — and counts.
 pub async fn visual_flow(
     client: &mut BridgeClient,
     handle: u64,
@@ -243,18 +244,44 @@ pub async fn visual_flow(
     expected: &[u8],
 ) -> Result<FlowCount> {
     log.clear();
-    let mut transport = WsTransport { client, handle };
-    let certificate = myna_core::jpki::read_auth_certificate(&mut transport)
+    let result = client
+        .call_ok("readFile", json!({"handle": handle, "file": "000A"}))
         .await
-        .context("read_auth_certificate through transmit")?;
+        .context("readFile 000A")?;
     let entries = log.entries();
+    let certificate = base64::engine::general_purpose::STANDARD
+        .decode(result["data"].as_str().unwrap_or_default())
+        .context("readFile: data is not base64")?;
     if certificate != expected {
-        bail!("the certificate read through transmit is not the persona's");
+        bail!("the certificate read with readFile is not the persona's");
     }
     Ok(FlowCount {
         entries,
         certificate_len: certificate.len(),
     })
+}
+
+/// What reading the auth certificate costs through `transmit`, one APDU per request
+/// (`myna_core::jpki::read_auth_certificate` over it): each request is its own transaction,
+/// so the bridge re-selects what the command relies on first (issue 11) — the EF `SELECT`
+/// costs one more (the JPKI-AP), every `READ BINARY` two more (the JPKI-AP and the EF).
+/// A reference for why the flows use `readFile`.
+pub fn visual_flow_via_transmit(len: usize, extended: bool) -> Vec<Step> {
+    let reads = certificate_reads(len, extended);
+    vec![
+        Step {
+            command: "SELECT JPKI-AP",
+            count: 1,
+        },
+        Step {
+            command: "SELECT JPKI-AP (re-selected), SELECT EF 000A",
+            count: 2,
+        },
+        Step {
+            command: "SELECT JPKI-AP, SELECT EF 000A (re-selected), READ BINARY",
+            count: 3 * reads,
+        },
+    ]
 }
 
 /// OpenSC's PKCS#11 module as Debian installs it.
@@ -435,6 +462,9 @@ mod tests {
         assert_eq!(total(&pin_flow_minimum(1_400, false)), 13);
         assert_eq!(total(&pin_flow_minimum(1_400, true)), 9);
         assert_eq!(total(&pin_flow_minimum_sfi(1_400, false)), 10);
+        // The same read through transmit: every request re-selects what it relies on.
+        assert_eq!(total(&visual_flow_via_transmit(1_147, false)), 18);
+        assert_eq!(total(&visual_flow_via_transmit(1_400, false)), 21);
         // The steps name every command once, in order.
         let names: Vec<&str> = pin_flow_minimum(1_400, false)
             .iter()

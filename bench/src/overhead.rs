@@ -1,6 +1,11 @@
-//! What the bridge adds to one APDU: the same `READ BINARY` on the same virtual card in the
-//! same pcscd + vpcd reader, once through WebSocket + bridge (`transmit`) and once straight
-//! through PC/SC (the `pcsc` crate, a shared connection of this process).
+//! What the bridge adds to one APDU: the same `SELECT` of the JPKI-AP on the same virtual card
+//! in the same pcscd + vpcd reader, once through WebSocket + bridge (`transmit`) and once
+//! straight through PC/SC (the `pcsc` crate, a shared connection of this process).
+//!
+//! The `SELECT` of the JPKI-AP by its AID is the one command a page's `transmit` sends to the
+//! card alone: a `READ BINARY` through `transmit` is preceded, in its own transaction, by the
+//! `SELECT`s it relies on (issue 11: the card's selection is never trusted across
+//! transactions), so it is three card commands — the flows read with `readFile` instead.
 //!
 //! The two paths alternate in rounds (A-B, B-A, …) so drift on a shared machine hits both
 //! alike. Each bridge sample minus the median direct sample *of its own round* is one
@@ -75,10 +80,13 @@ impl Latencies {
     }
 }
 
+/// The command measured on both paths.
+pub const MEASURED: [u8; 15] = SELECT_JPKI_AP;
+
 fn check_read(response: &[u8]) -> Result<()> {
-    if response.len() != 258 || !response.ends_with(&[0x90, 0x00]) {
+    if response != [0x90, 0x00] {
         bail!(
-            "READ BINARY answered {} bytes ending {:02X?}",
+            "SELECT JPKI-AP answered {} bytes ending {:02X?}",
             response.len(),
             &response[response.len().saturating_sub(2)..]
         );
@@ -86,7 +94,7 @@ fn check_read(response: &[u8]) -> Result<()> {
     Ok(())
 }
 
-/// Measures `rounds` × `per_round` `READ BINARY`s on each path (after `warmup` of each).
+/// Measures `rounds` × `per_round` [`MEASURED`] commands on each path (after `warmup` of each).
 /// `handle` is a bridge session on the card in `reader`.
 pub async fn measure(
     client: &mut BridgeClient,
@@ -116,14 +124,14 @@ pub async fn measure(
     // The direct connection shares the card state the bridge's SELECTs set up.
     let direct = |buf: &mut [u8]| -> Result<f64> {
         let t = Instant::now();
-        let response = card.transmit(&READ_256, buf).context("direct transmit")?;
+        let response = card.transmit(&MEASURED, buf).context("direct transmit")?;
         let elapsed = ms(t.elapsed());
         check_read(response)?;
         Ok(elapsed)
     };
     for _ in 0..warmup {
         direct(&mut buf)?;
-        check_read(&client.transmit(handle, &READ_256).await??)?;
+        check_read(&client.transmit(handle, &MEASURED).await??)?;
     }
     let mut out = Latencies::default();
     for round in 0..rounds {
@@ -132,7 +140,7 @@ pub async fn measure(
             for _ in 0..per_round {
                 if path == 0 {
                     let t = Instant::now();
-                    let response = client.transmit(handle, &READ_256).await??;
+                    let response = client.transmit(handle, &MEASURED).await??;
                     r.bridge_ms.push(ms(t.elapsed()));
                     check_read(&response)?;
                 } else {

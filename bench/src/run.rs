@@ -340,7 +340,7 @@ async fn card_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
         let pin_flow =
             apdus::pin_flow(&mut client, handle, &inserted.log, ORIGIN, &pin, &key).await?;
         progress(&format!("PIN flow:\n{}", indent(&pin_flow.listing())));
-        progress("counting the visual flow (read_auth_certificate through transmit)");
+        progress("counting the visual flow (bridge readFile)");
         let visual =
             apdus::visual_flow(&mut client, handle, &inserted.log, &persona.auth_cert_der).await?;
         progress(&format!("visual flow:\n{}", indent(&visual.listing())));
@@ -513,7 +513,7 @@ fn record_flows(rec: &mut Recorder, pin_flow: &FlowCount, visual: &FlowCount) {
     rec.set(
         "visual_flow_apdus",
         visual.apdus() as f64,
-        "jpki::read_auth_certificate through bridge transmit",
+        "bridge readFile 000A (one transaction), what the module runs in 目視 mode",
     );
     rec.set(
         "visual_flow_apdus_minimum",

@@ -66,6 +66,13 @@ pub trait Apdu {
     /// reset clears the card's security state (a verified PIN) and its selection. The link
     /// stays usable: the backend re-attaches its own connection after the reset.
     fn reset_at_end(&mut self);
+
+    /// Which presentation of a card the reader holds now: a value that changes every time a
+    /// card is taken off the reader and presented again (and never otherwise — not on a
+    /// reset, not when a connection is reopened). `None` when it cannot be told; callers then
+    /// treat the card as not presented again. Used for the last PIN try (issue 11): see
+    /// `cards.rs`.
+    fn insertion(&mut self) -> Option<u64>;
 }
 
 /// A connection to the card in one reader, owned by that reader's worker thread.

@@ -1,19 +1,41 @@
 //! Card sessions: one worker thread per reader, owning the card link.
 //!
-//! Every request — one `transmit`, a `pinStatus`, a whole `authenticate` — becomes one job
-//! on the reader's worker, run inside one PC/SC transaction. Jobs run in arrival order (a
-//! FIFO channel), so many clients on one card are served fairly and their APDUs never
-//! interleave. Each handle has its own [`Policy`] and thus its own idea of what is selected;
-//! when the worker switches from one handle to another it re-selects what the new handle had
-//! selected, so a session never reads a file another session chose.
+//! Every request — one `transmit`, a `readFile`, a `pinStatus`, a whole `authenticate` —
+//! becomes one job on the reader's worker, run inside one PC/SC transaction. Jobs run in
+//! arrival order (a FIFO channel), so many clients on one card are served fairly and their
+//! APDUs never interleave. Each handle has its own [`Policy`]: what *its page* selected.
 //!
-//! A handle belongs to one card insertion: once the card is removed (or reset by another
+//! ## Nothing is trusted across transactions (issue 11)
+//! Between two transactions the card is not ours: any other PC/SC program (shared mode) can
+//! select another application, verify its PIN, select the 個人番号 file and leave the card
+//! so. So a command whose meaning depends on the card's selection is only ever sent inside a
+//! transaction that itself (re)established that selection ([`transmit_page_command`]): a
+//! page's `SELECT` of an EF goes after a `SELECT` of the JPKI-AP, a page's `READ BINARY`
+//! after `SELECT` JPKI-AP and `SELECT` of the EF the page chose, all in the one transaction.
+//! That costs a `transmit` of `READ BINARY` two more APDUs; flows use `readFile` (and
+//! `authenticate`), which select, then read a whole file, in one transaction — the APDU
+//! minimum of `docs/benchmarks.md`. `pinStatus` and `authenticate` start with `SELECT` of
+//! the JPKI-AP themselves.
+//!
+//! A handle belongs to one card connection: once the card is removed (or reset by another
 //! program) every handle issued before answers `card-removed`, and the page connects again.
 //! When the last handle of a reader is released the worker drops the card connection.
 //!
-//! An `authenticate` that may have verified the PIN ends its transaction with a warm reset of
-//! the card, so the verified state never outlives the request; every handle's selection is
-//! then restored before its next request, as after a switch of handles.
+//! ## The PIN
+//! An `authenticate` that sent a `VERIFY` with the PIN ends its transaction with a warm reset
+//! of the card, so the verified state never outlives the request. One that sent no PIN (its
+//! certificate read failed, the PIN is blocked, consent or a new presentation is missing)
+//! leaves the card as it is: other programs' sessions are not reset for nothing.
+//!
+//! The last try needs the card presented again (issue 11, [`crate::last_try`]): the worker
+//! remembers, per reader, the card presentation ([`Apdu::insertion`]) in which it first saw
+//! one try left on a card (through `pinStatus`, or `authenticate` — its tries-left check, or
+//! the wrong PIN that left one) and which card (its certificate's SHA-256). With one try left,
+//! `authenticate` sends the PIN only with `allowLastAttempt: true` *and* for that card on a
+//! later presentation; otherwise `last-attempt-needs-consent` (no consent) or
+//! `last-attempt-needs-representation`, and nothing more reaches the card. A page cannot take a
+//! card off the reader; a card that arrives with one try left is seen with one left on its
+//! first check, so it too needs one re-placement.
 //!
 //! The async side waits for a job's answer with a timeout, so a hung reader gives `timeout`,
 //! never a hang.
@@ -25,13 +47,17 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use myna_core::apdu::Command;
 use myna_core::jpki::{self, JpkiError, Pin, PinStatus};
+use myna_core::profile::{Fid, MY_NUMBER_CARD};
 use myna_core::transport::{Transport, TransportError, TransportErrorKind};
+use sha2::{Digest as _, Sha256};
 use tokio::sync::oneshot;
 use zeroize::Zeroizing;
 
 use crate::backend::{Apdu, Backend, CardLink, LinkError};
-use crate::policy::{Policy, READABLE_FILES, Selection};
+use crate::last_try::{CardId, LastTry};
+use crate::policy::{Policy, READABLE_FILES, Reliance};
 use crate::protocol::{ErrorCode, WireError};
 
 /// How long a `transmit`, `connect` or `pinStatus` may take before the client gets `timeout`.
@@ -73,8 +99,8 @@ struct WorkerState {
     /// Bumped each time a new card connection is opened.
     epoch: u64,
     sessions: HashMap<u32, Session>,
-    /// The handle whose selection the card currently has.
-    last_handle: Option<u32>,
+    /// Where this reader last showed exactly one PIN try left ([`LastTry`]).
+    last_try: LastTry,
 }
 
 /// The card sessions of every reader.
@@ -89,17 +115,28 @@ pub struct Op<'a> {
     apdu: &'a mut dyn Apdu,
     policy: &'a mut Policy,
     extended: bool,
-    /// The operation's transaction ends with a warm reset of the card.
+    /// A `VERIFY` with the PIN went out: the transaction ends with a warm reset of the card.
     reset: bool,
+    last_try: &'a mut LastTry,
 }
 
+/// `myna-core`'s transport over one transaction. A `VERIFY` carrying data (the PIN) asks for
+/// the warm reset at the end of the transaction *before* it is sent, so even an answer lost
+/// after it leaves no verified PIN behind.
 struct LinkTransport<'a, 'b> {
     apdu: &'a mut (dyn Apdu + 'b),
     extended: bool,
+    pin_sent: &'a mut bool,
 }
+
+const INS_VERIFY: u8 = 0x20;
 
 impl Transport for LinkTransport<'_, '_> {
     async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
+        if command.get(1) == Some(&INS_VERIFY) && command.len() > 4 {
+            *self.pin_sent = true;
+            self.apdu.reset_at_end();
+        }
         self.apdu.transmit(command).map_err(|e| {
             let kind = match e {
                 LinkError::NoService => TransportErrorKind::ServiceUnavailable,
@@ -166,26 +203,162 @@ pub fn wire_error(e: JpkiError) -> WireError {
     }
 }
 
+/// The error a page gets when one try is left, consent was given, and the card has not been
+/// presented again since the bridge saw one try left.
+fn needs_representation() -> WireError {
+    WireError::new(
+        ErrorCode::LastAttemptNeedsRepresentation,
+        "one try left: the last try needs the card taken off the reader and presented again, \
+         then allowLastAttempt: true",
+    )
+    .with_remaining(1)
+}
+
+/// A page's `transmit` inside one transaction: the policy decides; what the command relies
+/// on is re-selected first, in this same transaction (never trusted from an earlier one);
+/// the card answers; a `61xx` is followed here with `GET RESPONSE` (bounded), so the page
+/// gets the whole answer; the policy records.
+///
+/// APDUs: the page's command, plus 1 for an EF `SELECT` (the JPKI-AP again), plus 2 for a
+/// `READ BINARY` (the JPKI-AP and the EF), plus one per `61xx` round.
+pub fn transmit_page_command(
+    apdu: &mut dyn Apdu,
+    policy: &mut Policy,
+    command: &[u8],
+) -> Result<Vec<u8>, WireError> {
+    let allowed = policy
+        .authorize(command)
+        .map_err(|denied| WireError::new(ErrorCode::PolicyDenied, denied.to_string()))?;
+    let select_ap = || Command::select_application(MY_NUMBER_CARD.jpki.aid);
+    let establish = match allowed.relies_on() {
+        Reliance::Nothing => vec![],
+        Reliance::JpkiAp => vec![select_ap()],
+        Reliance::JpkiFile(fid) => vec![select_ap(), Command::select_ef(fid)],
+    };
+    for select in establish {
+        let response = apdu.transmit(&select.encode())?;
+        if !response.ends_with(&[0x90, 0x00]) {
+            // The card refuses what the page selected earlier: nothing the page relies on
+            // holds any more, and its command is not sent.
+            policy.internal_selection(None);
+            let sw = &response[response.len().saturating_sub(2)..];
+            return Err(WireError::new(
+                ErrorCode::CardError,
+                format!(
+                    "re-selecting what this handle selected failed ({}); select again",
+                    hex::encode_upper(sw)
+                ),
+            ));
+        }
+    }
+    let mut response = apdu.transmit(command)?;
+    let mut data = Vec::new();
+    let mut rounds = 0;
+    while let [.., 0x61, available] = response[..] {
+        if rounds == jpki::MAX_GET_RESPONSE_ROUNDS {
+            break;
+        }
+        rounds += 1;
+        data.extend_from_slice(&response[..response.len() - 2]);
+        response = apdu.transmit(&[0x00, 0xC0, 0x00, 0x00, available])?;
+    }
+    if !data.is_empty() {
+        data.extend_from_slice(&response);
+        response = data;
+    }
+    policy.record(allowed, &response);
+    Ok(response)
+}
+
+/// Reads a whole file the policy lets a page read, in one transaction: `SELECT` JPKI-AP,
+/// `SELECT` the EF, `READ BINARY` until done. A certificate (`000A`, `000B`) is read to the
+/// length its DER header declares (2 + ⌈n/256⌉ APDUs with short APDUs, the minimum); another
+/// file (`0006`) 256 bytes at a time until the card says it ends or gives fewer bytes than
+/// asked (at most [`jpki::MAX_CERTIFICATE_LEN`] bytes).
+pub async fn read_allowed_file<T: Transport + ?Sized>(
+    transport: &mut T,
+    fid: Fid,
+) -> Result<Vec<u8>, JpkiError> {
+    jpki::select_jpki_ap(transport).await?;
+    if fid == MY_NUMBER_CARD.auth_certificate || fid == MY_NUMBER_CARD.auth_ca_certificate {
+        return jpki::read_certificate(transport, fid).await;
+    }
+    jpki::select_ef(transport, fid).await?;
+    let chunk = MY_NUMBER_CARD.max_short_read;
+    let mut data = Vec::new();
+    while data.len() < jpki::MAX_CERTIFICATE_LEN {
+        let command = Command::read_binary(data.len(), chunk as u32)?;
+        let response = jpki::exchange(transport, &command).await?;
+        let got = response.data.len();
+        data.extend_from_slice(&response.data);
+        match response.sw.0 {
+            0x9000 if got == chunk => continue,
+            // Fewer bytes than asked, `6282` (end of file), or `6B00` (offset past the end).
+            0x9000 | 0x6282 | 0x6B00 => break,
+            _ => {
+                return Err(JpkiError::UnexpectedStatus {
+                    sw: response.sw,
+                    during: jpki::Operation::ReadBinary,
+                });
+            }
+        }
+    }
+    Ok(data)
+}
+
+impl<'a> Op<'a> {
+    /// An operation on one transaction's `apdu` outside a worker: the fuzz model runs the
+    /// bridge's own operations this way (not API).
+    #[doc(hidden)]
+    pub fn for_fuzzing(
+        apdu: &'a mut dyn Apdu,
+        policy: &'a mut Policy,
+        last_try: &'a mut LastTry,
+    ) -> Self {
+        Op {
+            apdu,
+            policy,
+            extended: false,
+            reset: false,
+            last_try,
+        }
+    }
+
+    /// Whether the transaction is to end with a warm reset (a `VERIFY` with the PIN went out).
+    #[doc(hidden)]
+    pub fn resets(&self) -> bool {
+        self.reset
+    }
+}
+
 impl Op<'_> {
-    /// `transmit`: the policy decides, the card answers, the policy records.
+    /// `transmit`: see [`transmit_page_command`].
     pub fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, WireError> {
-        let allowed = self
-            .policy
-            .authorize(command)
-            .map_err(|denied| WireError::new(ErrorCode::PolicyDenied, denied.to_string()))?;
-        let response = self.apdu.transmit(command)?;
-        self.policy.record(allowed, &response);
-        Ok(response)
+        transmit_page_command(self.apdu, self.policy, command)
     }
 
     fn transport(&mut self) -> LinkTransport<'_, '_> {
         LinkTransport {
             apdu: &mut *self.apdu,
             extended: self.extended,
+            pin_sent: &mut self.reset,
         }
     }
 
-    /// `pinStatus`: tries left without using one.
+    /// `readFile`: one of the files the policy lets a page read, whole, in one transaction.
+    /// What the page selected through `transmit` is left as it was.
+    pub fn read_file(&mut self, fid: Fid) -> Result<Vec<u8>, WireError> {
+        if !READABLE_FILES.contains(&fid) {
+            return Err(WireError::new(
+                ErrorCode::PolicyDenied,
+                format!("readFile reads 000A, 000B or 0006 only, not {fid}"),
+            ));
+        }
+        pollster::block_on(read_allowed_file(&mut self.transport(), fid)).map_err(wire_error)
+    }
+
+    /// `pinStatus`: tries left without using one. One try left is remembered with this
+    /// presentation of the card.
     pub fn pin_status(&mut self) -> Result<PinStatus, WireError> {
         let mut t = self.transport();
         let result = pollster::block_on(async {
@@ -193,12 +366,21 @@ impl Op<'_> {
             jpki::auth_pin_status(&mut t).await
         });
         self.policy
-            .internal_selection(Some(myna_core::profile::MY_NUMBER_CARD.auth_pin));
+            .internal_selection(Some(MY_NUMBER_CARD.auth_pin));
+        if let Ok(status) = &result {
+            if status.is_last_attempt() {
+                let insertion = self.apdu.insertion();
+                self.last_try.one_left(insertion, None);
+            } else {
+                self.last_try.clear();
+            }
+        }
         result.map_err(wire_error)
     }
 
-    /// `authenticate`: tries-left check, consent for the last try, ONE verify, then the card
-    /// signs the auth message for `origin` (the one the gate saw) and `nonce`.
+    /// `authenticate`: tries-left check, consent and a new presentation for the last try,
+    /// ONE verify, then the card signs the auth message for `origin` (the one the gate saw)
+    /// and `nonce`.
     pub fn authenticate(
         &mut self,
         origin: &str,
@@ -211,9 +393,9 @@ impl Op<'_> {
             // The card is reset when the transaction ends: nothing is selected then.
             self.policy.internal_selection(None);
         } else {
-            // The certificate read failed: the card's current EF may be anything.
+            // The PIN or key EF may be current: reading "whatever is selected" stays closed.
             self.policy
-                .internal_selection(Some(myna_core::profile::MY_NUMBER_CARD.auth_key));
+                .internal_selection(Some(MY_NUMBER_CARD.auth_key));
         }
         result
     }
@@ -231,23 +413,49 @@ impl Op<'_> {
         // The certificate first: if the card cannot even give it, no PIN try is at stake.
         let certificate =
             block_on(jpki::read_auth_certificate(&mut self.transport())).map_err(wire_error)?;
-        // From here on the PIN may be verified on the card. However this ends — signed, wrong
-        // PIN, an error or a lost answer after the VERIFY — the transaction ends with a warm
-        // reset, so a verified PIN never outlives this request: no later command, ours or
-        // another program's, finds the auth key unlocked.
-        self.reset = true;
-        self.apdu.reset_at_end();
-        let mut t = self.transport();
-        // Tries left, then (blocked: nothing; one left without consent: nothing) exactly one
-        // VERIFY, under one SELECT.
-        block_on(jpki::verify_auth_pin_with_consent(
-            &mut t,
+        // The last try may be used only by this card (its certificate, just read), on a
+        // presentation after the one where it was seen with one try left (read before
+        // anything else is sent, inside this transaction).
+        let card: CardId = Sha256::digest(&certificate).into();
+        let insertion = self.apdu.insertion();
+        let may_use_last = allow_last_attempt && self.last_try.may_use_last(insertion, card);
+        // Tries left, then (blocked: nothing; one left without consent or a new
+        // presentation: nothing) exactly one VERIFY, under one SELECT. If that VERIFY goes
+        // out, the transport has already asked for the warm reset that ends the transaction
+        // (however this ends: signed, wrong PIN, an error or a lost answer), so a verified
+        // PIN never outlives this request.
+        let verified = block_on(jpki::verify_auth_pin_with_consent(
+            &mut self.transport(),
             pin,
-            allow_last_attempt,
+            may_use_last,
+        ));
+        match verified {
+            Ok(()) => self.last_try.clear(),
+            Err(JpkiError::LastAttemptNeedsConsent) => {
+                self.last_try.one_left(insertion, Some(card));
+                return Err(if allow_last_attempt {
+                    needs_representation()
+                } else {
+                    wire_error(JpkiError::LastAttemptNeedsConsent)
+                });
+            }
+            Err(e @ JpkiError::PinIncorrect { remaining: 1 }) => {
+                // The check before this try showed two: this presentation is the first with one.
+                self.last_try.clear();
+                self.last_try.one_left(insertion, Some(card));
+                return Err(wire_error(e));
+            }
+            Err(e @ (JpkiError::PinIncorrect { .. } | JpkiError::PinBlocked)) => {
+                self.last_try.clear();
+                return Err(wire_error(e));
+            }
+            Err(e) => return Err(wire_error(e)),
+        }
+        let signature = block_on(jpki::sign_with_auth_key(
+            &mut self.transport(),
+            &digest_info,
         ))
         .map_err(wire_error)?;
-        let signature =
-            block_on(jpki::sign_with_auth_key(&mut t, &digest_info)).map_err(wire_error)?;
         Ok(Authentication {
             certificate,
             signature,
@@ -260,14 +468,12 @@ impl WorkerState {
         if self.link.is_none() {
             self.link = Some(self.backend.open(&self.reader)?);
             self.epoch += 1;
-            self.last_handle = None;
         }
         Ok(())
     }
 
     fn drop_link(&mut self) {
         self.link = None;
-        self.last_handle = None;
     }
 
     fn connect(&mut self, handle: u32) -> Result<(), LinkError> {
@@ -290,9 +496,6 @@ impl WorkerState {
 
     fn disconnect(&mut self, handle: u32) {
         self.sessions.remove(&handle);
-        if self.last_handle == Some(handle) {
-            self.last_handle = None;
-        }
         if self.sessions.is_empty() {
             self.drop_link();
         }
@@ -313,25 +516,20 @@ impl WorkerState {
         }
         let link = self.link.as_mut().expect("checked above");
         let extended = link.supports_extended_length();
-        let restore = self.last_handle != Some(handle);
         let mut outcome: Option<Result<R, WireError>> = None;
-        let mut reset = false;
         let mut op = Some(op);
         let policy = &mut session.policy;
+        let last_try = &mut self.last_try;
         let tx = link.transaction(&mut |apdu| {
-            if restore {
-                restore_selection(apdu, policy)?;
-            }
             let f = op.take().expect("a transaction body runs once");
             let mut ctx = Op {
                 apdu,
                 policy,
                 extended,
                 reset: false,
+                last_try,
             };
             let result = f(&mut ctx);
-            // After a reset the card has nothing selected, for every handle.
-            reset |= ctx.reset;
             // Card-level failures end the transaction as failures so the link is dropped.
             if let Err(e) = &result {
                 if matches!(
@@ -346,15 +544,8 @@ impl WorkerState {
             Ok(())
         });
         match tx {
-            Ok(()) => {
-                // After a reset every handle's selection must be restored before its next
-                // request, this one's included.
-                self.last_handle = (!reset).then_some(handle);
-                outcome.expect("the body ran")
-            }
+            Ok(()) => outcome.expect("the body ran"),
             Err(e) => {
-                // The card may be left anywhere: every handle restores its selection next.
-                self.last_handle = None;
                 if matches!(
                     e,
                     LinkError::CardRemoved | LinkError::NoCard | LinkError::NoService
@@ -368,31 +559,6 @@ impl WorkerState {
             }
         }
     }
-}
-
-/// Puts the card back in the selection `policy` believes in (another handle may have moved it).
-fn restore_selection(apdu: &mut dyn Apdu, policy: &mut Policy) -> Result<(), LinkError> {
-    let Selection::Jpki(ef) = policy.selection() else {
-        return Ok(());
-    };
-    let ok = |r: Vec<u8>| r.ends_with(&[0x90, 0x00]);
-    let select_ap = myna_core::apdu::Command::select_application(myna_core::profile::JPKI_AID);
-    if !ok(apdu.transmit(&select_ap.encode())?) {
-        policy.internal_selection(None);
-        return Ok(());
-    }
-    match ef {
-        Some(fid) if READABLE_FILES.contains(&fid) => {
-            let select_ef = myna_core::apdu::Command::select_ef(fid);
-            if !ok(apdu.transmit(&select_ef.encode())?) {
-                policy.internal_selection(None);
-            }
-        }
-        // The bridge's own PIN/key selections are not readable: nothing worth restoring.
-        Some(_) => policy.internal_selection(None),
-        None => {}
-    }
-    Ok(())
 }
 
 impl Cards {
@@ -422,7 +588,7 @@ impl Cards {
                     link: None,
                     epoch: 0,
                     sessions: HashMap::new(),
-                    last_handle: None,
+                    last_try: LastTry::default(),
                 };
                 std::thread::Builder::new()
                     .name(format!("card {reader}"))
@@ -499,6 +665,19 @@ impl Cards {
     ) -> Result<Vec<u8>, WireError> {
         self.job(reader, OPERATION_TIMEOUT, move |state| {
             state.run(handle, |op| op.transmit(&apdu))
+        })
+        .await
+    }
+
+    /// `readFile`: a whole allowed file in one transaction.
+    pub async fn read_file(
+        &self,
+        reader: &str,
+        handle: u32,
+        fid: Fid,
+    ) -> Result<Vec<u8>, WireError> {
+        self.job(reader, OPERATION_TIMEOUT, move |state| {
+            state.run(handle, |op| op.read_file(fid))
         })
         .await
     }

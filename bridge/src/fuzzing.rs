@@ -10,12 +10,14 @@
 use std::sync::OnceLock;
 
 use myna_core::jpki::{self, Pin};
-use myna_core::profile::{CARD_INFO_INPUT_AID, CARD_SURFACE_AID, Fid, JPKI_AID, MY_NUMBER_CARD};
-use myna_core::transport::{Transport, TransportError, TransportErrorKind};
+use myna_core::profile::{CARD_INFO_INPUT_AID, CARD_SURFACE_AID, Fid, JPKI_AID};
 use serde_json::Value;
 
+use crate::backend::{Apdu, LinkError};
+use crate::cards::{self, Op};
+use crate::last_try::LastTry;
 use crate::personas::Personas;
-use crate::policy::{Policy, READABLE_FILES, Selection};
+use crate::policy::{Policy, READABLE_FILES};
 use crate::protocol::{Call, ParseFailure, Request, answer};
 use crate::virtual_card::{CardContents, VirtualCard};
 
@@ -180,6 +182,16 @@ pub enum Step {
         /// Whether the session learns of it.
         noticed: bool,
     },
+    /// Another program on the PC, between two of the bridge's transactions, selects the
+    /// 券面事項入力補助AP, verifies its PIN and selects EF `0001` (the 個人番号), and leaves the
+    /// card so (issue 11).
+    OtherProgram,
+    /// The card is taken off the reader and presented again (power off and on; its PIN
+    /// counters kept; a new presentation).
+    PresentAgain,
+    /// The bridge's own `readFile` of one of the readable files (by index into
+    /// [`READABLE_FILES`], modulo its length).
+    ReadFile(u8),
 }
 
 /// The `default` persona's card contents and PIN, built once.
@@ -193,54 +205,7 @@ fn default_card() -> &'static (CardContents, String) {
     })
 }
 
-/// The virtual card as a transport, for the bridge's own operations.
-struct CardTransport<'a>(&'a mut VirtualCard);
-
-impl Transport for CardTransport<'_> {
-    fn transmit(
-        &mut self,
-        command: &[u8],
-    ) -> impl Future<Output = Result<Vec<u8>, TransportError>> {
-        core::future::ready(
-            self.0
-                .transmit(command)
-                .map(|exchange| exchange.response)
-                .map_err(|e| TransportError::new(TransportErrorKind::CardRemoved, e.to_string())),
-        )
-    }
-}
-
-/// The bridge's `pinStatus` as `cards::Op::pin_status` runs it.
-fn bridge_pin_status(card: &mut VirtualCard, policy: &mut Policy) {
-    let mut t = CardTransport(card);
-    let _ = pollster::block_on(async {
-        jpki::select_jpki_ap(&mut t).await?;
-        jpki::auth_pin_status(&mut t).await
-    });
-    policy.internal_selection(Some(MY_NUMBER_CARD.auth_pin));
-}
-
-/// The bridge's `authenticate` as `cards::Op::authenticate` runs it: the certificate, the
-/// PIN, the signature, then (once the PIN may have reached the card) a warm reset at the end
-/// of the transaction. The RSA operation itself is skipped — it changes nothing on the card
-/// and costs ~80 ms in an instrumented build, which would slow this target down a
-/// hundredfold.
-fn bridge_authenticate(card: &mut VirtualCard, policy: &mut Policy, pin: &Pin, allow_last: bool) {
-    let mut t = CardTransport(card);
-    if pollster::block_on(jpki::read_auth_certificate(&mut t)).is_err() {
-        policy.internal_selection(Some(MY_NUMBER_CARD.auth_key));
-        return;
-    }
-    let _ = pollster::block_on(async {
-        jpki::verify_auth_pin_with_consent(&mut t, pin, allow_last).await?;
-        // `sign_with_auth_key` starts with this SELECT, then signs.
-        jpki::select_ef(&mut t, MY_NUMBER_CARD.auth_key).await
-    });
-    card.reset();
-    policy.internal_selection(None);
-}
-
-/// What the card had selected just before a page's command reached it.
+/// The card's state just before a command of the page's (or one the bridge sent for it).
 struct PageCommand {
     log_index: usize,
     application: Option<&'static [u8]>,
@@ -248,24 +213,107 @@ struct PageCommand {
     response: Vec<u8>,
 }
 
+/// One transaction of the bridge on the virtual card: the bridge's own code
+/// ([`crate::cards`]) runs over it. Every command of a page's `transmit` is recorded with the
+/// card's state before it; `COMPUTE DIGITAL SIGNATURE` is answered here (the card's auth PIN
+/// must be verified) without the RSA operation, which changes nothing on the card and costs
+/// ~80 ms in an instrumented build.
+struct FuzzTransaction<'a> {
+    card: &'a mut VirtualCard,
+    insertion: u64,
+    reset: bool,
+    page: Option<&'a mut Vec<PageCommand>>,
+}
+
+impl Apdu for FuzzTransaction<'_> {
+    fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, LinkError> {
+        if command.first() == Some(&0x80) && command.get(1) == Some(&INS_COMPUTE_DIGITAL_SIGNATURE)
+        {
+            let mut response = if self.card.auth_pin_verified() {
+                vec![0x5A; 256]
+            } else {
+                Vec::new()
+            };
+            response.extend_from_slice(if response.is_empty() {
+                &[0x69, 0x82]
+            } else {
+                &[0x90, 0x00]
+            });
+            return Ok(response);
+        }
+        let log_index = self.card.log().len();
+        let application = self.card.current_application();
+        let ef = self.card.current_ef();
+        let response = self
+            .card
+            .transmit(command)
+            .map_err(|_| LinkError::Unresponsive)?
+            .response;
+        if let Some(page) = &mut self.page {
+            page.push(PageCommand {
+                log_index,
+                application,
+                ef,
+                response: response.clone(),
+            });
+        }
+        Ok(response)
+    }
+
+    fn reset_at_end(&mut self) {
+        self.reset = true;
+    }
+
+    fn insertion(&mut self) -> Option<u64> {
+        Some(self.insertion)
+    }
+}
+
 const INS_SELECT: u8 = 0xA4;
 const INS_READ_BINARY: u8 = 0xB0;
-const INS_GET_RESPONSE: u8 = 0xC0;
 const INS_VERIFY: u8 = 0x20;
 const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
 const INS_COMPUTE_DIGITAL_SIGNATURE: u8 = 0x2A;
+
 /// ISO 7816-4 instructions that write or change files or objects.
 const WRITES: [u8; 12] = [
     0xD0, 0xD1, 0xD6, 0xD7, 0xDC, 0xDD, 0xE2, 0xE0, 0xE4, 0x0E, 0x0F, 0xDA,
 ];
 
+/// What the other program sends (its PIN is the persona's: the virtual card sets the
+/// 券面事項入力補助AP's PIN to the auth PIN).
+fn other_program(card: &mut VirtualCard, pin: &str) -> std::ops::Range<usize> {
+    let first = card.log().len();
+    let mut select_aid = vec![0x00, 0xA4, 0x04, 0x0C, CARD_INFO_INPUT_AID.len() as u8];
+    select_aid.extend_from_slice(CARD_INFO_INPUT_AID);
+    let mut verify = vec![0x00, 0x20, 0x00, 0x80, pin.len() as u8];
+    verify.extend_from_slice(pin.as_bytes());
+    for command in [
+        select_aid,
+        vec![0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x11],
+        verify,
+        vec![0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x01],
+    ] {
+        card.transmit(&command).expect("the card is powered");
+    }
+    first..card.log().len()
+}
+
 /// `policy` target: `steps` run against the `eligibility` policy in front of a virtual card
-/// of the `default` persona, the bridge's own operations interleaved. Asserted over the
-/// card's own APDU log: of the page's commands, only CLA `00` SELECT (of the JPKI-AP and of
-/// EF `000A`/`000B`/`0006` in it), READ BINARY of those EFs, and GET RESPONSE ever reached
-/// the card; no other application was ever selected, the 券面事項入力補助AP never touched,
-/// no PIN try used by a page. While the card was not reset behind the bridge's back, what
-/// the policy believes is selected is what the card has selected.
+/// of the `default` persona, through the bridge's own operations (`cards::Op`:
+/// `transmit_page_command`, `readFile`, `pinStatus`, `authenticate`), with resets, another
+/// program's visits to the 個人番号 file and re-presentations of the card in between.
+/// Asserted over the card's own APDU log:
+/// - of a page's `transmit`, only CLA `00` SELECT (of the JPKI-AP, of EF `000A`/`000B`/`0006`
+///   in it) and READ BINARY ever reached the card, and a READ BINARY that answered data did
+///   so with the JPKI-AP and one of those EFs current on the card — **whatever another
+///   program selected before** (issue 11);
+/// - apart from the other program's own commands, no other application was ever current and
+///   the 券面事項入力補助AP and 券面AP were never selected;
+/// - no PIN try used by a page; at most one `VERIFY` with the PIN per `authenticate`; the last
+///   try only with consent and after the card was presented again since its counter reached
+///   one; the card reset after an `authenticate` exactly when a `VERIFY` with the PIN went
+///   out, so no verified PIN outlives one.
 pub fn policy(steps: &[Step]) {
     let (contents, right_pin) = default_card();
     let mut card = VirtualCard::new(contents.clone()).expect("the default persona's card");
@@ -283,64 +331,94 @@ pub fn policy(steps: &[Step]) {
         .collect();
     let wrong = Pin::auth(&wrong_digits).expect("a 4-digit PIN");
     let mut policy = Policy::eligibility();
+    let mut last_try = LastTry::default();
+    let mut insertion = 1;
     let mut page = Vec::new();
-    // Whether the card was reset without the session knowing (its beliefs are then stale).
-    let mut stale = false;
+    let mut other = Vec::new();
+    // The model of the last try, kept apart from `LastTry`: whether the card was presented
+    // again since its counter last came down to one.
+    let mut presented_since_one_left = false;
 
     for step in steps {
+        let tries = card.auth_pin_remaining();
+        let mut tx = FuzzTransaction {
+            card: &mut card,
+            insertion,
+            reset: false,
+            page: None,
+        };
         match step {
             Step::Transmit(apdu) => {
-                let Ok(allowed) = policy.authorize(apdu) else {
-                    continue;
-                };
-                let tries = card.auth_pin_remaining();
-                let log_index = log.len();
-                let application = card.current_application();
-                let ef = card.current_ef();
-                let exchange = card.transmit(apdu).expect("the card is powered");
-                assert_eq!(log.len(), log_index + 1, "one command, one log entry");
+                let before = log.len();
+                tx.page = Some(&mut page);
+                let _ = cards::transmit_page_command(&mut tx, &mut policy, apdu);
                 assert_eq!(card.auth_pin_remaining(), tries, "a page used a PIN try");
-                if let Some(aid) = card.current_application() {
-                    assert_eq!(
-                        aid, JPKI_AID,
-                        "a page's command selected another application"
-                    );
-                }
-                policy.record(allowed, &exchange.response);
-                page.push(PageCommand {
-                    log_index,
-                    application,
-                    ef,
-                    response: exchange.response,
-                });
+                assert!(log.len() - before <= 3 + 2 * jpki::MAX_GET_RESPONSE_ROUNDS);
             }
-            Step::PinStatus => bridge_pin_status(&mut card, &mut policy),
+            Step::ReadFile(index) => {
+                let fid = READABLE_FILES[usize::from(*index) % READABLE_FILES.len()];
+                let mut op = Op::for_fuzzing(&mut tx, &mut policy, &mut last_try);
+                let _ = op.read_file(fid);
+                assert!(!op.resets());
+                assert_eq!(card.auth_pin_remaining(), tries, "readFile used a PIN try");
+            }
+            Step::PinStatus => {
+                let mut op = Op::for_fuzzing(&mut tx, &mut policy, &mut last_try);
+                let _ = op.pin_status();
+                assert!(!op.resets());
+                assert_eq!(card.auth_pin_remaining(), tries, "pinStatus used a PIN try");
+            }
             Step::Authenticate {
                 correct_pin,
                 allow_last_attempt,
             } => {
                 let pin = if *correct_pin { &right } else { &wrong };
-                bridge_authenticate(&mut card, &mut policy, pin, *allow_last_attempt);
+                let before = log.len();
+                let mut op = Op::for_fuzzing(&mut tx, &mut policy, &mut last_try);
+                let _ =
+                    op.authenticate("https://fuzz.example", FUZZ_NONCE, pin, *allow_last_attempt);
+                let reset = op.resets() || tx.reset;
+                let pins_sent = log.entries()[before..]
+                    .iter()
+                    .filter(|e| e.ins() == Some(INS_VERIFY) && e.redacted_len.is_some())
+                    .count();
+                assert!(pins_sent <= 1, "authenticate sent {pins_sent} PINs");
+                assert_eq!(
+                    reset,
+                    pins_sent == 1,
+                    "reset without a PIN, or a PIN without reset"
+                );
+                if pins_sent == 1 && tries == 1 {
+                    assert!(
+                        *allow_last_attempt && presented_since_one_left,
+                        "the last try went without consent or without a new presentation"
+                    );
+                }
+                if reset {
+                    card.reset();
+                }
+                assert!(
+                    !card.any_pin_verified(),
+                    "a verified PIN outlived authenticate"
+                );
+                let now = card.auth_pin_remaining();
+                if now == 1 && tries != 1 {
+                    presented_since_one_left = false;
+                }
             }
             Step::Reset { noticed } => {
                 card.reset();
                 if *noticed {
                     policy.internal_selection(None);
-                    stale = false;
-                } else {
-                    stale = true;
                 }
             }
-        }
-        if !stale
-            && let Selection::Jpki(Some(fid)) = policy.selection()
-            && READABLE_FILES.contains(&fid)
-        {
-            assert_eq!(
-                (card.current_application(), card.current_ef()),
-                (Some(JPKI_AID), Some(fid)),
-                "the policy believes {fid} is selected; the card has something else"
-            );
+            Step::OtherProgram => other.extend(other_program(&mut card, right_pin)),
+            Step::PresentAgain => {
+                card.power_off();
+                card.power_on();
+                insertion += 2;
+                presented_since_one_left = true;
+            }
         }
     }
 
@@ -372,7 +450,7 @@ pub fn policy(steps: &[Step]) {
             "a write reached the card: {entry:?}"
         );
         assert!(
-            [INS_SELECT, INS_READ_BINARY, INS_GET_RESPONSE].contains(&ins),
+            [INS_SELECT, INS_READ_BINARY, 0xC0].contains(&ins),
             "INS {ins:02X} reached the card: {entry:?}"
         );
         if ins == INS_READ_BINARY {
@@ -387,18 +465,83 @@ pub fn policy(steps: &[Step]) {
             );
         }
     }
-    for entry in &entries {
-        if let Some(aid) = entry.application {
+    for (i, entry) in entries.iter().enumerate() {
+        if other.contains(&i) {
+            continue;
+        }
+        if entry.ins() == Some(INS_SELECT) {
+            for (aid, name) in [
+                (CARD_INFO_INPUT_AID, "券面事項入力補助AP"),
+                (CARD_SURFACE_AID, "券面AP"),
+            ] {
+                assert!(
+                    !entry.selects_application(aid),
+                    "the {name} was selected: {entry:?}"
+                );
+            }
+        }
+        // After a command of the bridge's, only the JPKI-AP or nothing is current — unless
+        // the command failed and left the other program's application where it was.
+        if let Some(aid) = entry.application
+            && entry.sw.is_success()
+        {
             assert_eq!(aid, JPKI_AID, "another application was current: {entry:?}");
         }
     }
-    for (aid, name) in [
-        (CARD_INFO_INPUT_AID, "券面事項入力補助AP"),
-        (CARD_SURFACE_AID, "券面AP"),
-    ] {
-        assert!(
-            !log.touched_application(aid),
-            "the {name} was touched: {log:?}"
-        );
+}
+
+/// A nonce of the valid shape (the bridge checks it before anything is sent).
+const FUZZ_NONCE: &str = "ZnV6ei1ub25jZS1mb3ItdGhlLXBvbGljeS1tb2RlbC0wMTIzNDU2Nzg5";
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hex(s: &str) -> Vec<u8> {
+        hex::decode(s.replace(' ', "")).unwrap()
+    }
+
+    /// Issue 11: another program's selection between a page's requests, and a hostile page
+    /// that tries the last PIN try; the model holds through both.
+    #[test]
+    fn the_model_holds_with_another_program_and_a_hostile_page() {
+        let select_jpki = hex("00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01");
+        policy(&[
+            Step::Transmit(select_jpki),
+            Step::Transmit(hex("00 A4 02 0C 02 00 0A")),
+            Step::OtherProgram,
+            Step::Transmit(hex("00 B0 00 00 00")),
+            Step::OtherProgram,
+            Step::Transmit(hex("00 A4 02 0C 02 00 0B")),
+            Step::OtherProgram,
+            Step::Transmit(hex("00 C0 00 00 00")),
+            Step::ReadFile(0),
+            Step::OtherProgram,
+            Step::PinStatus,
+            Step::Authenticate {
+                correct_pin: false,
+                allow_last_attempt: true,
+            },
+            Step::Authenticate {
+                correct_pin: false,
+                allow_last_attempt: true,
+            },
+            Step::Authenticate {
+                correct_pin: false,
+                allow_last_attempt: true,
+            },
+            Step::Reset { noticed: false },
+            Step::Authenticate {
+                correct_pin: false,
+                allow_last_attempt: true,
+            },
+            Step::PresentAgain,
+            Step::Authenticate {
+                correct_pin: true,
+                allow_last_attempt: true,
+            },
+            Step::OtherProgram,
+            Step::Transmit(hex("00 B0 00 00 00")),
+        ]);
     }
 }

@@ -16,7 +16,8 @@
 //! - [`protocol`], [`gate`], [`server`], [`config`]: wire protocol v1 frames, the Origin/Host
 //!   checks before the WebSocket upgrade, the loopback HTTP/WebSocket server, configuration.
 //! - [`cards`]: one worker thread per reader owning the card link; sessions, transactions,
-//!   `pinStatus` and `authenticate` over `myna-core`'s JPKI client.
+//!   `readFile`, `pinStatus` and `authenticate` over `myna-core`'s JPKI client.
+//! - [`last_try`]: the last PIN try needs the card presented again.
 //! - [`backend`], [`pcsc_backend`], [`sim_backend`]: where cards live — the real PC/SC stack
 //!   or the in-process virtual reader of `--simulate`.
 //!
@@ -37,6 +38,7 @@ pub mod config;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gate;
+pub mod last_try;
 pub mod pcsc_backend;
 pub use myna_personas as personas;
 pub mod policy;

@@ -209,7 +209,8 @@ impl Backend for PcscBackend {
             })
             .is_some_and(|max| max > 261);
         Ok(Box::new(PcscLink {
-            _ctx: ctx,
+            ctx,
+            reader: name,
             card: Some(card),
             extended,
         }))
@@ -229,15 +230,34 @@ impl Backend for PcscBackend {
 }
 
 struct PcscLink {
-    _ctx: Context,
+    ctx: Context,
+    reader: CString,
     card: Option<Card>,
     extended: bool,
 }
 
 struct TxApdu<'a> {
     card: &'a Card,
+    ctx: &'a Context,
+    reader: &'a CString,
     buf: Vec<u8>,
     reset: bool,
+}
+
+/// The reader's card-event counter as the PC/SC service reports it in the upper 16 bits of
+/// `dwEventState` (pcsc-lite counts every card insertion and removal it detects; Windows
+/// documents the same high word), read with `SCardGetStatusChange` and an `UNAWARE` state,
+/// which answers at once. Measured on pcscd + vpcd (bridge_ws): a removal and a new
+/// presentation move it, the bridge's own warm reset and reopening a connection do not.
+/// `None` without a card, or when the service cannot tell.
+fn insertion_of(ctx: &Context, reader: &CString) -> Option<u64> {
+    let mut states = [ReaderState::new(reader.clone(), State::UNAWARE)];
+    ctx.get_status_change(Duration::ZERO, &mut states).ok()?;
+    let state = states[0].event_state();
+    if !state.contains(State::PRESENT) || state.contains(State::EMPTY) {
+        return None;
+    }
+    Some(u64::from(states[0].event_count()))
 }
 
 impl Apdu for TxApdu<'_> {
@@ -259,6 +279,10 @@ impl Apdu for TxApdu<'_> {
 
     fn reset_at_end(&mut self) {
         self.reset = true;
+    }
+
+    fn insertion(&mut self) -> Option<u64> {
+        insertion_of(self.ctx, self.reader)
     }
 }
 
@@ -322,6 +346,8 @@ impl CardLink for PcscLink {
         let tx = card.transaction()?;
         let mut apdu = TxApdu {
             card: &tx,
+            ctx: &self.ctx,
+            reader: &self.reader,
             buf: vec![0; pcsc::MAX_BUFFER_SIZE_EXTENDED],
             reset: false,
         };

@@ -12,20 +12,33 @@
 //! - inside it, `SELECT` of EF `000A` (auth certificate), `000B` (its CA), `0006` (token info)
 //!   (`00 A4 02 0C|00 02 <FID>`);
 //! - `READ BINARY` (`00 B0`, offset form, short or extended `Le`) of the EF selected by such
-//!   a SELECT;
-//! - `GET RESPONSE` (`00 C0 00 00`).
+//!   a SELECT.
 //!
 //! Everything else is refused before it reaches the card: other applications, other EFs
 //! (signing certificate `0001`, keys, PIN objects), the short-EF-identifier forms of READ
 //! BINARY (they select implicitly), `VERIFY`, `COMPUTE DIGITAL SIGNATURE`, writes, secure
 //! messaging or proprietary classes, and anything that does not decode as an ISO case.
 //!
-//! The policy tracks what is selected on the card *per session*. A SELECT changes the
-//! tracked state only once the card answered `9000` ([`Policy::record`]) — a failed SELECT
-//! leaves the card's selection where it was, and so does the tracked one. The bridge's own
-//! `pinStatus`/`authenticate` select the PIN and key EFs; they tell the policy through
-//! [`Policy::internal_selection`], so a following READ BINARY cannot read "whatever is
-//! current".
+//! The policy tracks what the *page* has selected, per session. A SELECT changes the tracked
+//! state only once the card answered `9000` ([`Policy::record`]) — a failed SELECT leaves
+//! the tracked selection where it was. The bridge's own `pinStatus`/`authenticate` select the
+//! PIN and key EFs; they tell the policy through [`Policy::internal_selection`], so a
+//! following READ BINARY is refused until the page selects an allowed EF again.
+//!
+//! ## The card's selection is not the bridge's alone (issue 11)
+//! Between two of the bridge's PC/SC transactions any other program on the PC (shared mode,
+//! as every card program uses) can select another application, verify its PIN and select
+//! its files — the 券面事項入力補助AP and its EF `0001` (the 個人番号) included — and leave the
+//! card so. The tracked selection is therefore only a statement of *what the page asked
+//! for*, never of what the card has now. So every allowed command says what it relies on
+//! ([`Allowed::relies_on`]): a `SELECT` of an EF relies on the JPKI-AP being current, a
+//! `READ BINARY` on the JPKI-AP and the EF. The bridge sends such a command only inside a
+//! transaction that first re-selects what it relies on (`cards::transmit_page_command`);
+//! inside one transaction no other program's command can come in between. A
+//! `GET RESPONSE` relies on the card's previous answer, which another program may have
+//! produced (a `61xx` after its own `READ BINARY` of `0001`); the page never needs one,
+//! because the bridge follows a `61xx` itself inside the transaction of the command that
+//! caused it, so a page's `GET RESPONSE` is refused ([`Denied::GetResponse`]).
 
 use myna_core::apdu::Command;
 use myna_core::profile::{CardProfile, Fid, MY_NUMBER_CARD};
@@ -66,9 +79,12 @@ pub enum Denied {
     /// READ BINARY in its short-EF-identifier form (an implicit select).
     #[error("READ BINARY with a short EF identifier is not allowed")]
     ShortEfIdentifier,
-    /// GET RESPONSE with parameters other than `00 00`.
-    #[error("GET RESPONSE must have P1 P2 = 00 00")]
-    GetResponseForm,
+    /// GET RESPONSE: the card's pending answer may be another program's; the bridge follows
+    /// `61xx` itself inside the transaction of the command that caused it.
+    #[error(
+        "GET RESPONSE is not sent for a page: the bridge fetches a 61xx answer itself, inside the transaction of the command that caused it"
+    )]
+    GetResponse,
     /// Any other instruction: VERIFY, signing, writes, …
     #[error("instruction {0:02X} is not allowed through transmit")]
     Instruction(u8),
@@ -84,10 +100,30 @@ pub enum Selection {
     Jpki(Option<Fid>),
 }
 
-/// An allowed command, with the selection it makes once the card accepts it.
+/// What the card must have selected for an allowed command to mean what the policy allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Reliance {
+    /// Nothing: a `SELECT` of the JPKI-AP by its AID.
+    Nothing,
+    /// The JPKI-AP must be current (a `SELECT` of an EF inside it).
+    JpkiAp,
+    /// The JPKI-AP with this EF current (a `READ BINARY`).
+    JpkiFile(Fid),
+}
+
+/// An allowed command, with the selection it relies on and the one it makes once the card
+/// accepts it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Allowed {
+    relies_on: Reliance,
     selects: Option<Selection>,
+}
+
+impl Allowed {
+    /// What must be (re)selected, in the same transaction, before the command is sent.
+    pub fn relies_on(&self) -> Reliance {
+        self.relies_on
+    }
 }
 
 /// The per-session policy state.
@@ -134,18 +170,14 @@ impl Policy {
                     return Err(Denied::ShortEfIdentifier);
                 }
                 match self.selection {
-                    Selection::Jpki(Some(fid)) if READABLE_FILES.contains(&fid) => {
-                        Ok(Allowed { selects: None })
-                    }
+                    Selection::Jpki(Some(fid)) if READABLE_FILES.contains(&fid) => Ok(Allowed {
+                        relies_on: Reliance::JpkiFile(fid),
+                        selects: None,
+                    }),
                     _ => Err(Denied::ReadWithoutAllowedFile),
                 }
             }
-            INS_GET_RESPONSE => {
-                if cmd.p1() != 0 || cmd.p2() != 0 || !cmd.data().is_empty() {
-                    return Err(Denied::GetResponseForm);
-                }
-                Ok(Allowed { selects: None })
-            }
+            INS_GET_RESPONSE => Err(Denied::GetResponse),
             other => Err(Denied::Instruction(other)),
         }
     }
@@ -160,6 +192,7 @@ impl Policy {
         }
         match cmd.p1() {
             0x04 if cmd.data() == self.profile.jpki.aid => Ok(Allowed {
+                relies_on: Reliance::Nothing,
                 selects: Some(Selection::Jpki(None)),
             }),
             0x04 => Err(Denied::Application),
@@ -173,6 +206,7 @@ impl Policy {
                 let fid = Fid(u16::from_be_bytes([*hi, *lo]));
                 match self.selection {
                     Selection::Jpki(_) if READABLE_FILES.contains(&fid) => Ok(Allowed {
+                        relies_on: Reliance::JpkiAp,
                         selects: Some(Selection::Jpki(Some(fid))),
                     }),
                     _ => Err(Denied::File(fid)),
@@ -227,7 +261,6 @@ mod tests {
             send(&mut p, "00 B0 00 04 00").unwrap();
             send(&mut p, "00 B0 01 00 00 05 DC").unwrap();
         }
-        send(&mut p, "00 C0 00 00 00").unwrap();
         send(&mut p, "00 A4 04 00 0A D3 92 F0 00 26 01 00 00 00 01").unwrap();
     }
 
@@ -310,6 +343,25 @@ mod tests {
         );
     }
 
+    /// Issue 11: every allowed command says what it relies on, so the bridge can re-select it
+    /// inside the command's own transaction instead of trusting what it selected earlier.
+    #[test]
+    fn every_allowed_command_names_the_selection_it_relies_on() {
+        let mut p = Policy::eligibility();
+        let relies = |p: &Policy, apdu: &str| p.authorize(&hex(apdu)).unwrap().relies_on();
+        assert_eq!(relies(&p, SELECT_JPKI), Reliance::Nothing);
+        send(&mut p, SELECT_JPKI).unwrap();
+        assert_eq!(relies(&p, "00 A4 02 0C 02 00 0A"), Reliance::JpkiAp);
+        for fid in [0x000A, 0x000B, 0x0006] {
+            send(&mut p, &format!("00 A4 02 0C 02 00 {fid:02X}")).unwrap();
+            assert_eq!(relies(&p, "00 B0 00 00 00"), Reliance::JpkiFile(Fid(fid)));
+            assert_eq!(
+                relies(&p, "00 B0 04 00 00 00 10"),
+                Reliance::JpkiFile(Fid(fid))
+            );
+        }
+    }
+
     #[test]
     fn a_failed_select_does_not_move_the_tracked_selection() {
         let mut p = Policy::eligibility();
@@ -368,7 +420,8 @@ mod tests {
             ("0C B0 00 00 04", Denied::Class(0x0C)),    // secure messaging
             ("10 B0 00 00 04", Denied::Class(0x10)),    // command chaining
             ("01 B0 00 00 04", Denied::Class(0x01)),    // logical channel 1
-            ("00 C0 01 00 00", Denied::GetResponseForm),
+            ("00 C0 01 00 00", Denied::GetResponse),
+            ("00 C0 00 00 00", Denied::GetResponse),
         ];
         for (apdu, why) in cases {
             assert_eq!(p.authorize(&hex(apdu)).as_ref(), Err(why), "{apdu}");

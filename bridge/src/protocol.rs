@@ -40,6 +40,9 @@ pub enum ErrorCode {
     PinIncorrect,
     /// Only one try is left and the request did not carry `allowLastAttempt: true`.
     LastAttemptNeedsConsent,
+    /// Only one try is left, consent was given, but the card has not been taken off the
+    /// reader and presented again since the bridge saw one try left; nothing was sent.
+    LastAttemptNeedsRepresentation,
     /// The PIN is blocked (or the card has none); only the municipal office can reset it.
     PinBlocked,
     /// The PC/SC service is not running.
@@ -135,13 +138,15 @@ pub enum Call {
     Connect(ConnectParams),
     /// `transmit {handle, apdu}`.
     Transmit(TransmitParams),
+    /// `readFile {handle, file}`.
+    ReadFile(ReadFileParams),
     /// `pinStatus {handle}`.
     PinStatus(HandleParams),
     /// `authenticate {handle, nonce, pin, allowLastAttempt}`.
     Authenticate(AuthenticateParams),
     /// `disconnect {handle}`.
     Disconnect(HandleParams),
-    /// `simulate {action, persona?}`.
+    /// `simulate {action: "insert" | "remove" | "reinsert", persona?}`.
     Simulate(SimulateParams),
 }
 
@@ -169,6 +174,30 @@ pub struct TransmitParams {
     pub handle: u32,
     /// The command APDU in hex.
     pub apdu: String,
+}
+
+/// `readFile` params.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadFileParams {
+    /// A handle from `connect`.
+    pub handle: u32,
+    /// The EF as four hex digits: `000A`, `000B` or `0006`.
+    pub file: String,
+}
+
+impl ReadFileParams {
+    /// The file ID, if `file` is four hex digits (which files may be read is the policy's
+    /// question, answered with `policy-denied`).
+    pub fn fid(&self) -> Option<myna_core::profile::Fid> {
+        let bytes = self.file.as_bytes();
+        if bytes.len() != 4 || !bytes.iter().all(u8::is_ascii_hexdigit) {
+            return None;
+        }
+        u16::from_str_radix(&self.file, 16)
+            .ok()
+            .map(myna_core::profile::Fid)
+    }
 }
 
 /// `authenticate` params.
@@ -208,6 +237,8 @@ pub enum SimulateParams {
     },
     /// Take the card out.
     Remove,
+    /// Take the card out and present the same card again.
+    Reinsert,
 }
 
 /// A frame as read: `params` stays a slice of the frame's text and is deserialized straight
@@ -284,6 +315,7 @@ impl Request {
             "listReaders" => no_params(p).map(|()| Call::ListReaders)?,
             "connect" => Call::Connect(params(&id, "connect", p)?),
             "transmit" => Call::Transmit(params(&id, "transmit", p)?),
+            "readFile" => Call::ReadFile(params(&id, "readFile", p)?),
             "pinStatus" => Call::PinStatus(params(&id, "pinStatus", p)?),
             "authenticate" => Call::Authenticate(params(&id, "authenticate", p)?),
             "disconnect" => Call::Disconnect(params(&id, "disconnect", p)?),
@@ -330,6 +362,8 @@ mod tests {
             r#"{"id":7,"method":"disconnect","params":{"handle":1}}"#,
             r#"{"id":8,"method":"simulate","params":{"action":"insert","persona":"default"}}"#,
             r#"{"id":9,"method":"simulate","params":{"action":"remove"}}"#,
+            r#"{"id":10,"method":"readFile","params":{"handle":1,"file":"000A"}}"#,
+            r#"{"id":11,"method":"simulate","params":{"action":"reinsert"}}"#,
         ];
         for frame in ok {
             Request::parse(frame).unwrap_or_else(|e| panic!("{frame}: {e:?}"));

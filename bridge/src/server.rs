@@ -62,6 +62,9 @@ pub trait Simulator: Send + Sync {
     fn insert(&self, persona: &str) -> Result<(), WireError>;
     /// Takes the card out.
     fn remove(&self);
+    /// Takes the card out and presents the same card again (`no-card` if the reader is
+    /// empty): what staff do before a patient's last PIN try.
+    fn reinsert(&self) -> Result<(), WireError>;
 }
 
 /// Timeouts of open WebSockets (the defaults are the constants above; tests shorten them).
@@ -336,6 +339,15 @@ async fn call(
             let response = state.cards.transmit(&reader, p.handle, apdu).await?;
             Ok(json!({ "response": hex::encode_upper(response) }))
         }
+        Call::ReadFile(p) => {
+            let reader = reader_of(handles, p.handle)?;
+            let fid = p.fid().ok_or_else(|| {
+                WireError::new(ErrorCode::BadRequest, "file must be four hex digits")
+            })?;
+            let data = state.cards.read_file(&reader, p.handle, fid).await?;
+            let data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, data);
+            Ok(json!({ "data": data }))
+        }
         Call::PinStatus(p) => {
             let reader = reader_of(handles, p.handle)?;
             let status = state.cards.pin_status(&reader, p.handle).await?;
@@ -372,6 +384,7 @@ async fn call(
             match p {
                 protocol::SimulateParams::Insert { persona } => sim.insert(&persona)?,
                 protocol::SimulateParams::Remove => sim.remove(),
+                protocol::SimulateParams::Reinsert => sim.reinsert()?,
             }
             Ok(json!({}))
         }

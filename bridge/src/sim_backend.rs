@@ -3,7 +3,8 @@
 //! For web developers without a reader (and for the bridge's own tests): the same sessions,
 //! policy and operations as with PC/SC, but the card is a [`VirtualCard`] built from a
 //! persona. `simulate {action:"insert", persona}` / `{action:"remove"}` swap cards and fire
-//! `readers` events. Each insertion has a number; a link opened on an earlier insertion
+//! `readers` events; `{action:"reinsert"}` takes the card out and presents the same card again
+//! (its PIN counters kept), as staff do before a patient's last PIN try. Each insertion has a number; a link opened on an earlier insertion
 //! answers `card-removed`, also in the middle of a transaction — exactly what a pulled card
 //! does on PC/SC.
 
@@ -110,6 +111,30 @@ impl Simulator for SimBackend {
         Ok(())
     }
 
+    fn reinsert(&self) -> Result<(), WireError> {
+        let card = {
+            let mut slot = self.slot.lock().expect("slot lock");
+            let card = slot.card.take().ok_or_else(|| {
+                WireError::new(ErrorCode::NoCard, "no card in the virtual reader")
+            })?;
+            slot.insertion += 1;
+            card
+        };
+        self.publish();
+        // Off the reader the card loses power: selection and verified state go, the PIN
+        // counters stay.
+        card.lock().power_off();
+        card.lock().power_on();
+        {
+            let mut slot = self.slot.lock().expect("slot lock");
+            slot.card = Some(card);
+            slot.insertion += 1;
+        }
+        tracing::info!("virtual card presented again");
+        self.publish();
+        Ok(())
+    }
+
     fn remove(&self) {
         {
             let mut slot = self.slot.lock().expect("slot lock");
@@ -179,6 +204,11 @@ impl Apdu for SimLink {
 
     fn reset_at_end(&mut self) {
         self.reset = true;
+    }
+
+    fn insertion(&mut self) -> Option<u64> {
+        // The slot's number moves on every `simulate` remove and insert.
+        self.still_inserted().ok().map(|()| self.insertion)
     }
 }
 

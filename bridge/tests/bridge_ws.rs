@@ -137,6 +137,51 @@ impl Rig {
         }
     }
 
+    /// Takes the card off the reader and presents the *same* card again (its PIN counters
+    /// kept): on pcscd, vpcd disconnects and reconnects the same virtual card.
+    async fn present_again(&self) {
+        match &self.place {
+            Place::Sim(sim) => sim.reinsert().unwrap(),
+            Place::Pcsc { vpcd, card } => {
+                let handle = vpcd.lock().unwrap().take().expect("a card is inserted");
+                handle.shutdown();
+                self.wait_reader_state("empty").await;
+                let shared = card.lock().unwrap().clone().expect("a card is inserted");
+                shared.lock().power_off();
+                let handle = spawn_vpcd(VPCD.parse().unwrap(), shared).unwrap();
+                assert!(
+                    handle.wait_connected(Duration::from_secs(10)),
+                    "vpcd did not take the card back"
+                );
+                *vpcd.lock().unwrap() = Some(handle);
+                self.wait_reader_state("present").await;
+            }
+        }
+    }
+
+    /// Another program on the PC, in shared mode: selects the 券面事項入力補助AP, verifies its
+    /// PIN, selects EF `0001` (the 個人番号) and leaves the card so. On pcscd it is a real
+    /// second PC/SC client (its own context and connection, disconnected with
+    /// `SCARD_LEAVE_CARD`); on the simulated reader it talks to the virtual card directly.
+    async fn another_program_selects_the_my_number_file(&self) {
+        let card = self.card();
+        let pcsc = matches!(self.place, Place::Pcsc { .. });
+        tokio::task::spawn_blocking(move || {
+            if pcsc {
+                let mut other = OtherProgram::connect();
+                other.select_my_number_file();
+                other.leave();
+            } else {
+                for (apdu, what) in MY_NUMBER_FILE_SEQUENCE {
+                    let response = card.transmit(&hex::decode(apdu).unwrap()).unwrap().response;
+                    assert_eq!(response, [0x90, 0x00], "the other program's {what}");
+                }
+            }
+        })
+        .await
+        .unwrap();
+    }
+
     async fn remove(&self) {
         match &self.place {
             Place::Sim(sim) => sim.remove(),
@@ -566,6 +611,23 @@ async fn pin_paths(rig: &Rig) {
     );
     assert_eq!(verifies_sent(rig), sent, "the PIN was sent without consent");
     assert_eq!(rig.card().lock().auth_pin_remaining(), 1);
+    // With consent, the last try still needs the card presented again (issue 11).
+    let e = c
+        .call("authenticate", auth("1234", true))
+        .await
+        .unwrap_err();
+    assert_eq!(
+        (code(&e), &e["remaining"]),
+        ("last-attempt-needs-representation", &json!(1))
+    );
+    assert_eq!(
+        verifies_sent(rig),
+        sent,
+        "the last try was sent without a new presentation"
+    );
+    rig.present_again().await;
+    let handle = c.open(rig).await;
+    let auth = |pin: &str, consent: bool| json!({"handle": handle, "nonce": NONCE, "pin": pin, "allowLastAttempt": consent});
     let ok = c.call("authenticate", auth("1234", true)).await.unwrap();
     assert!(verifies(
         "default",
@@ -784,6 +846,7 @@ async fn protocol_suite_with_the_simulated_reader() {
     concurrent_clients(&rig).await;
     fifty_clients_on_one_card(&rig).await;
     card_removed_mid_operation(&rig).await;
+    issue_11_card(&rig).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -891,6 +954,7 @@ async fn protocol_suite_on_the_real_pcscd_path() {
     concurrent_clients(&rig).await;
     fifty_clients_on_one_card(&rig).await;
     card_removed_mid_operation(&rig).await;
+    issue_11_card(&rig).await;
     rig.remove().await;
 }
 
@@ -1107,4 +1171,445 @@ async fn a_client_that_does_not_read_is_dropped_and_releases_its_card() {
         .await
         .unwrap();
     assert_eq!(status["remaining"], 3);
+}
+
+// ---- issue 11: other card software on the same PC, and a hostile page ---------------------
+
+/// What another program sends to reach the 個人番号 file: the 券面事項入力補助AP, its PIN (the
+/// persona `default`'s is its auth PIN, 1234), EF `0001`. Never read here.
+const MY_NUMBER_FILE_SEQUENCE: [(&str, &str); 4] = [
+    (
+        "00A4040C0AD3921000310001010408",
+        "SELECT 券面事項入力補助AP",
+    ),
+    ("00A4020C020011", "SELECT of its PIN EF"),
+    ("002000800431323334", "VERIFY of its PIN"),
+    ("00A4020C020001", "SELECT EF 0001"),
+];
+
+/// The first bytes of the 個人番号 file (`FF 10 0C` + twelve digits).
+const MY_NUMBER_FILE_START: &str = "FF100C";
+
+/// A second, real PC/SC client on its own context, as another card program on the PC.
+struct OtherProgram {
+    _ctx: pcsc::Context,
+    card: Option<pcsc::Card>,
+}
+
+impl OtherProgram {
+    fn connect() -> OtherProgram {
+        let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
+        let reader = std::ffi::CString::new(PCSC_READER).unwrap();
+        let card = ctx
+            .connect(&reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
+            .unwrap();
+        OtherProgram {
+            _ctx: ctx,
+            card: Some(card),
+        }
+    }
+
+    fn transmit(&self, apdu: &str) -> Result<Vec<u8>, pcsc::Error> {
+        let mut buf = [0; pcsc::MAX_BUFFER_SIZE];
+        self.card
+            .as_ref()
+            .unwrap()
+            .transmit(&hex::decode(apdu).unwrap(), &mut buf)
+            .map(<[u8]>::to_vec)
+    }
+
+    /// The whole sequence in one transaction of its own, as a careful program does (the
+    /// bridge's transactions cannot come in between, and it cannot come into theirs).
+    fn select_my_number_file(&mut self) {
+        let card = self.card.as_mut().unwrap();
+        let tx = card.transaction().unwrap();
+        let mut buf = [0; pcsc::MAX_BUFFER_SIZE];
+        for (apdu, what) in MY_NUMBER_FILE_SEQUENCE {
+            let response = tx.transmit(&hex::decode(apdu).unwrap(), &mut buf).unwrap();
+            assert_eq!(response, [0x90, 0x00], "the other program's {what}");
+        }
+        tx.end(pcsc::Disposition::LeaveCard)
+            .map_err(|(_, e)| e)
+            .unwrap();
+    }
+
+    /// Disconnects leaving the card as it is (`pcsc::Card`'s drop would reset it).
+    fn leave(mut self) {
+        if let Some(card) = self.card.take() {
+            let _ = card.disconnect(pcsc::Disposition::LeaveCard);
+        }
+    }
+}
+
+impl Drop for OtherProgram {
+    fn drop(&mut self) {
+        if let Some(card) = self.card.take() {
+            let _ = card.disconnect(pcsc::Disposition::LeaveCard);
+        }
+    }
+}
+
+fn transmit_frame(handle: u64, apdu: &str) -> Value {
+    json!({"handle": handle, "apdu": apdu})
+}
+
+/// What a page reads through its handle, checked never to be the 個人番号 file and always
+/// to be `expected` (the first bytes of the file it selected) + `9000`.
+fn assert_read(response: &Value, expected: &[u8], when: &str) {
+    let response = response["response"].as_str().unwrap();
+    assert!(
+        !response.starts_with(MY_NUMBER_FILE_START),
+        "{when}: the page read the 個人番号 file through its handle"
+    );
+    assert_eq!(
+        response,
+        format!("{}9000", hex::encode_upper(expected)),
+        "{when}: not the file the page selected"
+    );
+}
+
+/// Issue 11, item 1: a page selects the JPKI-AP and EF `000A`; between its requests another
+/// program selects the 券面事項入力補助AP, verifies its PIN, selects EF `0001` and leaves the
+/// card so. The page's next `READ BINARY` must still read `000A` (the bridge re-selects
+/// inside the request's own transaction), never the 個人番号 file — between requests, and
+/// with the other program running in a loop during them.
+async fn another_programs_selection_never_leaks_through_a_handle(rig: &Rig) {
+    let persona = personas().get("default").unwrap();
+    let (auth, ca) = (&persona.auth_cert_der, &persona.issuer_cert_der);
+    let mut c = Client::connect(rig).await;
+    let handle = c.open(rig).await;
+    for apdu in ["00A4040C0AD392F000260100000001", "00A4020C02000A"] {
+        c.call("transmit", transmit_frame(handle, apdu))
+            .await
+            .unwrap();
+    }
+    let first = c
+        .call("transmit", transmit_frame(handle, "00B0000000"))
+        .await
+        .unwrap();
+    assert_read(&first, &auth[..256], "before");
+
+    // Between two requests.
+    rig.another_program_selects_the_my_number_file().await;
+    let read = c
+        .call("transmit", transmit_frame(handle, "00B0000000"))
+        .await
+        .unwrap();
+    assert_read(&read, &auth[..256], "READ BINARY after the other program");
+    // A SELECT of an EF relies on the JPKI-AP being current: re-selected too.
+    rig.another_program_selects_the_my_number_file().await;
+    c.call("transmit", transmit_frame(handle, "00A4020C02000B"))
+        .await
+        .unwrap();
+    rig.another_program_selects_the_my_number_file().await;
+    let read = c
+        .call("transmit", transmit_frame(handle, "00B0010000"))
+        .await
+        .unwrap();
+    assert_read(&read, &ca[256..512], "SELECT 000B after the other program");
+    // GET RESPONSE would return whatever answer is pending on the card — maybe another
+    // program's: refused, and never sent.
+    let before = rig.card().log().len();
+    let e = c
+        .call("transmit", transmit_frame(handle, "00C0000000"))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "policy-denied");
+    assert_eq!(
+        rig.card().log().len(),
+        before,
+        "GET RESPONSE reached the card"
+    );
+    // readFile selects and reads in one transaction.
+    rig.another_program_selects_the_my_number_file().await;
+    let file = c
+        .call("readFile", json!({"handle": handle, "file": "000A"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        BASE64.decode(file["data"].as_str().unwrap()).unwrap(),
+        *auth
+    );
+
+    // During the page's requests: the other program loops until told to stop. Only on
+    // pcscd: on the simulated reader no other program can reach the in-process card.
+    if matches!(rig.place, Place::Pcsc { .. }) {
+        let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let rounds = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let started = Arc::new(tokio::sync::Notify::new());
+        let other = {
+            let (stop, rounds) = (stop.clone(), rounds.clone());
+            let started = started.clone();
+            std::thread::spawn(move || {
+                use std::sync::atomic::Ordering;
+                let mut program = OtherProgram::connect();
+                while !stop.load(Ordering::SeqCst) {
+                    program.select_my_number_file();
+                    if rounds.fetch_add(1, Ordering::SeqCst) == 0 {
+                        started.notify_one();
+                    }
+                    // Let the bridge's transactions in (pcsc-lite makes a waiting
+                    // SCardBeginTransaction poll, so a tight loop would starve them).
+                    std::thread::sleep(Duration::from_millis(1));
+                }
+                program.leave();
+            })
+        };
+        tokio::time::timeout(Duration::from_secs(10), started.notified())
+            .await
+            .expect("the other program started");
+        c.call("transmit", transmit_frame(handle, "00A4020C02000A"))
+            .await
+            .unwrap();
+        let mut during = 0;
+        let mut after_last = rounds.load(std::sync::atomic::Ordering::SeqCst);
+        for i in 0..40 {
+            let offset = (i % 4) * 256;
+            // The page's next request comes a little later, as a page's do.
+            tokio::time::sleep(Duration::from_millis(15)).await;
+            let before = rounds.load(std::sync::atomic::Ordering::SeqCst);
+            let read = c
+                .call(
+                    "transmit",
+                    transmit_frame(handle, &format!("00B0{offset:04X}00")),
+                )
+                .await
+                .unwrap();
+            let end = (offset + 256).min(auth.len());
+            assert_read(&read, &auth[offset..end], &format!("round {i}"));
+            // The other program selected the 個人番号 file since this handle's last read.
+            if before != after_last {
+                during += 1;
+            }
+            after_last = rounds.load(std::sync::atomic::Ordering::SeqCst);
+            if i % 8 == 0 {
+                let file = c
+                    .call("readFile", json!({"handle": handle, "file": "000B"}))
+                    .await
+                    .unwrap();
+                assert_eq!(BASE64.decode(file["data"].as_str().unwrap()).unwrap(), *ca);
+            }
+        }
+        stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        other.join().unwrap();
+        let rounds = rounds.load(std::sync::atomic::Ordering::SeqCst);
+        eprintln!(
+            "the other program selected the 個人番号 file {rounds} times during the page's 45 \
+             requests; {during} of the page's 40 reads came after one"
+        );
+        assert!(during > 0, "the other program never ran between the reads");
+    }
+    c.call("disconnect", json!({"handle": handle}))
+        .await
+        .unwrap();
+}
+
+/// `readFile` reads exactly the three files, whole, and refuses the rest without sending.
+async fn read_file_reads_the_allowed_files_only(rig: &Rig) {
+    let persona = personas().get("default").unwrap();
+    let mut c = Client::connect(rig).await;
+    let handle = c.open(rig).await;
+    let log = rig.card().log();
+    log.clear();
+    let file = c
+        .call("readFile", json!({"handle": handle, "file": "000A"}))
+        .await
+        .unwrap();
+    assert_eq!(
+        BASE64.decode(file["data"].as_str().unwrap()).unwrap(),
+        persona.auth_cert_der
+    );
+    // SELECT AP, SELECT EF, ⌈n/256⌉ READ BINARY: the visual flow's minimum.
+    let n = persona.auth_cert_der.len();
+    assert_eq!(log.len(), 2 + n.div_ceil(256), "{log:?}");
+    let token = c
+        .call("readFile", json!({"handle": handle, "file": "0006"}))
+        .await
+        .unwrap();
+    let token = BASE64.decode(token["data"].as_str().unwrap()).unwrap();
+    assert!(token.starts_with(b"JPKIAPICCTOKEN2 "), "{token:?}");
+    let before = log.len();
+    for (file, expected) in [
+        ("0001", "policy-denied"),
+        ("0017", "policy-denied"),
+        ("0018", "policy-denied"),
+        ("000a0", "bad-request"),
+        ("zz0A", "bad-request"),
+    ] {
+        let e = c
+            .call("readFile", json!({"handle": handle, "file": file}))
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), expected, "{file}");
+    }
+    assert_eq!(log.len(), before, "a refused readFile reached the card");
+    // readFile leaves what the page selected through transmit as it was: nothing yet.
+    let e = c
+        .call("transmit", transmit_frame(handle, "00B0000004"))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "policy-denied");
+}
+
+fn pin_verifies_sent(rig: &Rig) -> usize {
+    rig.card()
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some_and(|n| n > 0))
+        .count()
+}
+
+/// Issue 11, item 3: a page alone cannot use the last try. A card that arrives with one try
+/// left needs one re-placement too.
+async fn the_last_try_needs_the_card_presented_again(rig: &Rig) {
+    rig.insert("last-try").await;
+    let mut c = Client::connect(rig).await;
+    let mut handle = c.open(rig).await;
+    let auth = |handle: u64, consent: bool| json!({"handle": handle, "nonce": NONCE, "pin": "6666", "allowLastAttempt": consent});
+    let sent = pin_verifies_sent(rig);
+    // A hostile page sets the flag at once: nothing reaches the card.
+    for consent in [true, false, true] {
+        let e = c
+            .call("authenticate", auth(handle, consent))
+            .await
+            .unwrap_err();
+        let expected = if consent {
+            "last-attempt-needs-representation"
+        } else {
+            "last-attempt-needs-consent"
+        };
+        assert_eq!((code(&e), &e["remaining"]), (expected, &json!(1)));
+    }
+    // Reconnecting, pinStatus, a new connection: none of it is a new presentation.
+    let status = c
+        .call("pinStatus", json!({"handle": handle}))
+        .await
+        .unwrap();
+    assert_eq!(status["remaining"], 1);
+    let mut other = Client::connect(rig).await;
+    let h2 = other.open(rig).await;
+    let e = other
+        .call("authenticate", auth(h2, true))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "last-attempt-needs-representation");
+    assert_eq!(pin_verifies_sent(rig), sent, "the last try was sent");
+    assert_eq!(rig.card().lock().auth_pin_remaining(), 1);
+    drop(other);
+
+    // Staff take the card off the reader and put it back; the page reads the tries again.
+    rig.present_again().await;
+    let e = c
+        .call("pinStatus", json!({"handle": handle}))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "card-removed");
+    handle = c.open(rig).await;
+    let status = c
+        .call("pinStatus", json!({"handle": handle}))
+        .await
+        .unwrap();
+    assert_eq!(status["remaining"], 1);
+    // Consent is still asked first, then the last try goes.
+    let e = c
+        .call("authenticate", auth(handle, false))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "last-attempt-needs-consent");
+    let ok = c.call("authenticate", auth(handle, true)).await.unwrap();
+    assert!(verifies(
+        "last-try",
+        ORIGIN,
+        NONCE,
+        &BASE64.decode(ok["signature"].as_str().unwrap()).unwrap()
+    ));
+    assert_eq!(pin_verifies_sent(rig), sent + 1);
+    assert_eq!(rig.card().lock().auth_pin_remaining(), 3);
+    rig.insert("default").await;
+}
+
+/// Issue 11, item 8: a request that sends no PIN (consent missing, a new presentation
+/// missing, a blocked PIN) leaves the card as it is — no warm reset, so another program's
+/// session on the card goes on; one that sends a PIN still ends with the reset.
+async fn a_refused_authenticate_resets_nothing(rig: &Rig) {
+    let pcsc = matches!(rig.place, Place::Pcsc { .. });
+    // (a card to insert first, PIN, consent, the refusal); the second request is on the same
+    // presentation as the first (a new one would be the re-placement that allows the try).
+    for (insert, pin, consent, expected) in [
+        (
+            Some("last-try"),
+            "6666",
+            false,
+            "last-attempt-needs-consent",
+        ),
+        (None, "6666", true, "last-attempt-needs-representation"),
+        (Some("blocked"), "1234", true, "pin-blocked"),
+    ] {
+        if let Some(persona) = insert {
+            rig.insert(persona).await;
+        }
+        let mut c = Client::connect(rig).await;
+        let handle = c.open(rig).await;
+        // Another program has a session on the card, with the JPKI-AP selected.
+        let other = pcsc.then(OtherProgram::connect);
+        if let Some(o) = &other {
+            assert_eq!(
+                o.transmit("00A4040C0AD392F000260100000001").unwrap(),
+                [0x90, 0x00]
+            );
+        }
+        let e = c
+            .call(
+                "authenticate",
+                json!({"handle": handle, "nonce": NONCE, "pin": pin, "allowLastAttempt": consent}),
+            )
+            .await
+            .unwrap_err();
+        assert_eq!(code(&e), expected);
+        // Not reset: the card still has what authenticate selected…
+        assert_eq!(
+            rig.card().lock().current_application(),
+            Some(myna_core::profile::JPKI_AID),
+            "{expected}: the card was reset"
+        );
+        // …and the other program's next command goes through (after a reset pcsc-lite
+        // answers SCARD_W_RESET_CARD).
+        if let Some(o) = other {
+            assert_eq!(
+                o.transmit("00A4020C02000A"),
+                Ok(vec![0x90, 0x00]),
+                "{expected}: the other program's session was reset"
+            );
+            o.leave();
+        }
+    }
+    // A wrong PIN did reach the card: that request still ends with the reset.
+    rig.insert("default").await;
+    let mut c = Client::connect(rig).await;
+    let handle = c.open(rig).await;
+    let other = pcsc.then(OtherProgram::connect);
+    let e = c
+        .call(
+            "authenticate",
+            json!({"handle": handle, "nonce": NONCE, "pin": "0000"}),
+        )
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "pin-incorrect");
+    assert_eq!(rig.card().lock().current_application(), None, "no reset");
+    if let Some(o) = other {
+        assert_eq!(o.transmit("00A4020C02000A"), Err(pcsc::Error::ResetCard));
+        o.leave();
+    }
+    rig.insert("default").await;
+}
+
+/// Issue 11's card items, run by both protocol suites (one vpcd reader: the pcscd suite must
+/// stay one test).
+async fn issue_11_card(rig: &Rig) {
+    another_programs_selection_never_leaks_through_a_handle(rig).await;
+    read_file_reads_the_allowed_files_only(rig).await;
+    the_last_try_needs_the_card_presented_again(rig).await;
+    a_refused_authenticate_resets_nothing(rig).await;
 }

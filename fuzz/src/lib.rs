@@ -208,7 +208,10 @@ const ANY_HEADER: u8 = 7;
 const PIN_STATUS: u8 = 8;
 const AUTHENTICATE: u8 = 9;
 const RESET: u8 = 10;
-const KINDS: u8 = 11;
+const OTHER_PROGRAM: u8 = 11;
+const PRESENT_AGAIN: u8 = 12;
+const READ_FILE: u8 = 13;
+const KINDS: u8 = 14;
 
 /// AIDs worth trying: the card's three, prefixes of them, and a near miss.
 const AIDS: &[&[u8]] = &[
@@ -339,9 +342,12 @@ fn step(u: &mut Unstructured<'_>) -> Step {
             correct_pin: byte(u).is_multiple_of(2),
             allow_last_attempt: byte(u).is_multiple_of(2),
         },
-        _ => Step::Reset {
+        RESET => Step::Reset {
             noticed: byte(u).is_multiple_of(2),
         },
+        OTHER_PROGRAM => Step::OtherProgram,
+        PRESENT_AGAIN => Step::PresentAgain,
+        _ => Step::ReadFile(byte(u)),
     }
 }
 
@@ -376,6 +382,9 @@ pub fn encode_steps(steps: &[Step]) -> Vec<u8> {
                 u8::from(!allow_last_attempt),
             ]),
             Step::Reset { noticed } => out.extend([RESET, 1, u8::from(!noticed)]),
+            Step::OtherProgram => out.extend([OTHER_PROGRAM, 1]),
+            Step::PresentAgain => out.extend([PRESENT_AGAIN, 1]),
+            Step::ReadFile(index) => out.extend([READ_FILE, 1, *index]),
         }
     }
     out

@@ -349,8 +349,40 @@ fn step_lists() -> Vec<(String, Vec<Step>)> {
         transmit("00 A4 00 0C 02 3F 00"),
         transmit("00 D6 00 00 01 00"),
     ];
+    // Issue 11: another program selects the 個人番号 file between a page's requests; a
+    // hostile page tries to use the last PIN try; the card presented again.
+    let other_program = vec![
+        transmit(SELECT_JPKI),
+        transmit("00 A4 02 0C 02 00 0A"),
+        Step::OtherProgram,
+        transmit("00 B0 00 00 00"),
+        Step::OtherProgram,
+        transmit("00 A4 02 0C 02 00 0B"),
+        Step::ReadFile(2),
+        Step::OtherProgram,
+        transmit("00 C0 00 00 00"),
+        Step::Authenticate {
+            correct_pin: false,
+            allow_last_attempt: true,
+        },
+        Step::Authenticate {
+            correct_pin: false,
+            allow_last_attempt: true,
+        },
+        Step::Authenticate {
+            correct_pin: true,
+            allow_last_attempt: true,
+        },
+        Step::PresentAgain,
+        Step::PinStatus,
+        Step::Authenticate {
+            correct_pin: true,
+            allow_last_attempt: true,
+        },
+    ];
     vec![
         ("eligibility-reads".into(), eligibility),
+        ("other-program-and-last-try".into(), other_program),
         ("my-number-attempts".into(), my_number),
         ("after-authenticate".into(), after_authenticate),
         ("pin-guessing".into(), pin_guessing),

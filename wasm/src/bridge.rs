@@ -1111,6 +1111,21 @@ impl Bridge {
         })
     }
 
+    /// With a bridge started with `--simulate`: takes the virtual card out and presents the
+    /// same card again (its PIN counters kept), as staff do before a patient's last PIN try.
+    #[wasm_bindgen(js_name = simulateReinsert, unchecked_return_type = "Promise<void>")]
+    pub fn simulate_reinsert(&self) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let params = Object::new();
+            js::set(&params, "action", "reinsert");
+            inner
+                .request("simulate", Some(params.into()), REQUEST_TIMEOUT_MS)
+                .await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
+
     /// Closes the connection for good (no reconnection). Requests in flight fail with
     /// `bridge-closed`.
     pub fn close(&self) {

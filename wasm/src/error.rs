@@ -66,8 +66,8 @@ pub enum WebError {
         millis: u32,
     },
     /// The bridge answered an error; its code is passed through (`pin-incorrect`,
-    /// `last-attempt-needs-consent`, `pin-blocked`, `no-card`, `card-removed`, `policy-denied`,
-    /// …).
+    /// `last-attempt-needs-consent`, `last-attempt-needs-representation`, `pin-blocked`,
+    /// `no-card`, `card-removed`, `policy-denied`, …).
     #[error("{message}")]
     Bridge {
         /// The bridge's error code.

@@ -3,7 +3,7 @@
 //! ```text
 //! POST {serviceUrl}/api/v1/challenges (Bearer)      → {nonce, expiresAt}      step "challenge"
 //! bridge listReaders → the one card (or `reader`)                               step "card"
-//! visual: readAuthCertificate (core JPKI over transmit)                         step "certificate"
+//! visual: readFile 000A (select + reads in one bridge transaction)              step "certificate"
 //! pin:    authenticate {nonce, pin, allowLastAttempt} → certificate + signature step "authenticate"
 //! POST {serviceUrl}/api/v1/confirmations {mode, certificate, signature?, nonce,
 //!      origin: location.origin, operator?}           → XmlMsg (application/xml) step "confirmation"
@@ -11,8 +11,10 @@
 //! ```
 //!
 //! The PIN is sent at most once: a wrong PIN fails the call with `pin-incorrect` (and
-//! `remaining`), one try left without `allowLastAttempt` with `last-attempt-needs-consent`;
-//! asking the patient again is the page's decision. The card session is always released.
+//! `remaining`), one try left without `allowLastAttempt` with `last-attempt-needs-consent`,
+//! with it but without the card re-placed since the bridge saw one try left with
+//! `last-attempt-needs-representation`; asking the patient again is the page's decision. The
+//! card session is always released.
 //!
 //! Each service request has a time limit ([`DEFAULT_SERVICE_TIMEOUT_MS`], or the option
 //! `serviceTimeoutMs`) covering the whole exchange, body included: a service that accepts the

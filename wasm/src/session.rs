@@ -1,4 +1,4 @@
-//! A card session over the bridge: raw `transmit`, the core's JPKI-AP reads over it, and the
+//! A card session over the bridge: raw `transmit`, whole files with `readFile`, and the
 //! bridge's own `pinStatus` / `authenticate` (PIN and signing stay inside the bridge).
 
 use std::rc::Rc;
@@ -7,7 +7,6 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use js_sys::{Object, Uint8Array};
 use myna_core::jpki::{self, JpkiError, Pin};
-use myna_core::transport::{Transport, TransportError, TransportErrorKind};
 use wasm_bindgen::prelude::*;
 
 use crate::bridge::{AUTHENTICATE_TIMEOUT_MS, BridgeInner, REQUEST_TIMEOUT_MS};
@@ -80,35 +79,30 @@ impl SessionInner {
             .map_err(|_| WebError::BadFrame("transmit: response is not hex".into()))
     }
 
-    /// Runs a core JPKI-AP operation over this session.
-    async fn jpki<T, F>(&self, operation: F) -> WebResult<T>
-    where
-        F: AsyncFnOnce(&mut BridgeTransport<'_>) -> Result<T, JpkiError>,
-    {
-        let mut transport = BridgeTransport {
-            session: self,
-            failure: None,
-        };
-        match operation(&mut transport).await {
-            Ok(v) => Ok(v),
-            Err(JpkiError::Transport(e)) => Err(transport
-                .failure
-                .take()
-                .unwrap_or(WebError::Card(JpkiError::Transport(e)))),
-            Err(e) => Err(WebError::Card(e)),
-        }
+    /// A whole file the bridge lets a page read (`000A`, `000B`, `0006`), by the bridge's
+    /// `readFile`: `SELECT` JPKI-AP, `SELECT` EF and the `READ BINARY`s in one PC/SC
+    /// transaction, so no other program's command can come between the selection and the
+    /// reads (issue 11), with the fewest APDUs (2 + ⌈n/256⌉ for a certificate).
+    pub(crate) async fn read_file(&self, file: &str) -> WebResult<Vec<u8>> {
+        let params = Object::new();
+        js::set(&params, "file", file);
+        let result = self.call("readFile", params, REQUEST_TIMEOUT_MS).await?;
+        let data = js::get(&result, "data")
+            .as_string()
+            .ok_or_else(|| WebError::BadFrame("readFile: no data".into()))?;
+        BASE64
+            .decode(data.as_bytes())
+            .map_err(|_| WebError::BadFrame("readFile: data is not base64".into()))
     }
 
-    /// The auth certificate (EF `000A`), by the core's JPKI-AP reads over `transmit`.
+    /// The auth certificate (EF `000A`), DER, checked to be one certificate.
     pub(crate) async fn read_auth_certificate(&self) -> WebResult<Vec<u8>> {
-        self.jpki(async |t| jpki::read_auth_certificate(t).await)
-            .await
+        certificate(self.read_file("000A").await?)
     }
 
-    /// The CA certificate of the auth certificate (EF `000B`).
+    /// The CA certificate of the auth certificate (EF `000B`), DER.
     pub(crate) async fn read_auth_ca_certificate(&self) -> WebResult<Vec<u8>> {
-        self.jpki(async |t| jpki::read_auth_ca_certificate(t).await)
-            .await
+        certificate(self.read_file("000B").await?)
     }
 
     /// Tries left, without using one (the bridge's `pinStatus`).
@@ -167,25 +161,16 @@ impl SessionInner {
     }
 }
 
-/// The core's [`Transport`] over a session: each APDU becomes a `transmit` frame. The
-/// bridge's error is kept, so the caller sees its exact code (`card-removed`,
-/// `policy-denied`, `connection-lost`, …) rather than the transport kind.
-pub(crate) struct BridgeTransport<'a> {
-    session: &'a SessionInner,
-    failure: Option<WebError>,
-}
-
-impl Transport for BridgeTransport<'_> {
-    async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        match self.session.transmit(command).await {
-            Ok(response) => Ok(response),
-            Err(e) => {
-                let kind = TransportErrorKind::from_code(e.code());
-                let error = TransportError::new(kind, e.to_string());
-                self.failure = Some(e);
-                Err(error)
-            }
-        }
+/// The bridge reads a certificate to the length its DER header declares; anything else is a
+/// card (or bridge) fault, reported as the core reports it.
+fn certificate(der: Vec<u8>) -> WebResult<Vec<u8>> {
+    match jpki::certificate_length(&der) {
+        Ok(len) if len == der.len() => Ok(der),
+        Ok(len) => Err(WebError::Card(JpkiError::CertificateTruncated {
+            expected: len,
+            read: der.len(),
+        })),
+        Err(e) => Err(WebError::Card(e)),
     }
 }
 
@@ -233,7 +218,8 @@ impl CardSession {
         promise(async move { Ok(js::bytes(&inner.transmit(&apdu).await?)) })
     }
 
-    /// Reads the user-authentication certificate (利用者証明用電子証明書), DER.
+    /// Reads the user-authentication certificate (利用者証明用電子証明書), DER, with the bridge's
+    /// `readFile` (one transaction).
     #[wasm_bindgen(js_name = readAuthCertificate, unchecked_return_type = "Promise<Uint8Array>")]
     pub fn read_auth_certificate(&self) -> js_sys::Promise {
         let inner = self.inner.clone();

@@ -9,7 +9,8 @@ const TYPES: &'static str = r#"
 export interface MynaWebError extends Error {
   name: "MynaWebError";
   code: ErrorCode;
-  /** PIN tries left (`pin-incorrect`, `last-attempt-needs-consent`, `pin-blocked`). */
+  /** PIN tries left (`pin-incorrect`, `last-attempt-needs-consent`,
+   * `last-attempt-needs-representation`, `pin-blocked`). */
   remaining?: number;
   /** HTTP status (`service-error`, `service-bad-response`). */
   status?: number;
@@ -46,7 +47,11 @@ export type ErrorCode =
   | "service-error" | "service-bad-response" | "unsupported-environment"
   // the bridge (passed through)
   | "bad-request" | "unknown-method" | "unknown-handle" | "card-removed" | "sharing-violation"
-  | "policy-denied" | "pin-incorrect" | "last-attempt-needs-consent" | "pin-blocked"
+  | "policy-denied" | "pin-incorrect" | "last-attempt-needs-consent"
+  /** One try left and consent given, but the card has not been taken off the reader and
+   * presented again since the bridge saw one try left: nothing was sent. Ask staff to
+   * re-place the card, then retry with `allowLastAttempt: true`. */
+  | "last-attempt-needs-representation" | "pin-blocked"
   | "not-my-number-card" | "card-error" | "no-service" | "not-simulating" | "internal"
   // the card, read through the core
   | "security-status-not-satisfied"

@@ -204,7 +204,7 @@ async fn a_wrong_pin_uses_exactly_one_try_and_the_right_one_signs() {
 }
 
 #[wasm_bindgen_test(async)]
-async fn the_last_try_needs_consent_and_a_blocked_pin_says_so() {
+async fn the_last_try_needs_consent_and_a_new_presentation_and_a_blocked_pin_says_so() {
     let Some(url) = bridge_url() else { return };
     let (bridge, session) = session_with(url, "last-try").await;
     let (code, error) = fails(
@@ -216,6 +216,18 @@ async fn the_last_try_needs_consent_and_a_blocked_pin_says_so() {
     assert_eq!(code, "last-attempt-needs-consent");
     assert_eq!(get(&error, "remaining").as_f64(), Some(1.0));
     assert_eq!(remaining(&session).await, 1.0, "the PIN was not sent");
+    // Consent alone is not enough: the card must be presented again (issue 11).
+    let (code, error) = fails(
+        &session,
+        "authenticate",
+        &[authenticate_options("6666", true)],
+    )
+    .await;
+    assert_eq!(code, "last-attempt-needs-representation");
+    assert_eq!(get(&error, "remaining").as_f64(), Some(1.0));
+    assert_eq!(remaining(&session).await, 1.0, "the PIN was not sent");
+    ok(&bridge, "simulateReinsert", &[]).await;
+    let session = ok(&bridge, "connect", &[READER.into()]).await;
     let auth = ok(
         &session,
         "authenticate",

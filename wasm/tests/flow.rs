@@ -227,6 +227,21 @@ async fn the_last_try_needs_consent() {
     .await;
     assert_eq!(code, "last-attempt-needs-consent");
     assert_eq!(get(&error, "remaining").as_f64(), Some(1.0));
+    let with_consent = || {
+        options(
+            &env,
+            &[
+                ("mode", "pin".into()),
+                ("pin", "6666".into()),
+                ("allowLastAttempt", JsValue::TRUE),
+            ],
+        )
+    };
+    // Consent alone is not enough: the card must be taken off and presented again.
+    let (code, error) = confirm_err(with_consent()).await;
+    assert_eq!(code, "last-attempt-needs-representation");
+    assert_eq!(get(&error, "remaining").as_f64(), Some(1.0));
+    ok(&env.bridge, "simulateReinsert", &[]).await;
     let result = confirm(options(
         &env,
         &[

@@ -6,6 +6,8 @@
 // Query parameters: `bridge` (the bridge's WebSocket URL, default ws://127.0.0.1:27450/v1).
 // localStorage (per terminal): the terminal's token, the identity mode, the operator name.
 
+import { askRepresentation, REPRESENTATION_MESSAGE } from "/representation.js";
+
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const BRIDGE_URL = params.get("bridge") || "ws://127.0.0.1:27450/v1";
@@ -92,6 +94,8 @@ function describe(e) {
       return `暗証番号が違います（残り${e.remaining}回）。患者さんにもう一度入力していただいてください。`;
     case "last-attempt-needs-consent":
       return "暗証番号の入力は残り1回です。患者さんの同意を得てから続けてください。";
+    case "last-attempt-needs-representation":
+      return REPRESENTATION_MESSAGE;
     case "pin-blocked":
       return "暗証番号がロックされています（解除は市区町村窓口のみ）。「目視」に切り替えて確認するか、資格確認書等で受付してください。";
     case "invalid-pin":
@@ -573,6 +577,13 @@ async function start() {
       } catch (e) {
         // The PIN is never retried automatically: the last try needs explicit consent,
         // then the same typed PIN goes once more with allowLastAttempt.
+        // The last try also needs the card put back on the reader (bridge, issue 11).
+        if (e?.code === "last-attempt-needs-representation" && allowLastAttempt) {
+          const reader = readers.find((r) => r.state === "present" || r.state === "inuse")?.name;
+          if (await askRepresentation({ bridge, reader, setPhase })) { setPhase("running"); continue; }
+          setPhase("idle");
+          break;
+        }
         if (e?.code === "last-attempt-needs-consent" && !allowLastAttempt) {
           pinStatus = { remaining: 1, blocked: false };
           showPinStatus();

@@ -35,6 +35,14 @@ async fn the_page_its_script_and_style_are_served_with_a_strict_policy() {
     assert_eq!(js.status, StatusCode::OK);
     assert_eq!(js.content_type(), "text/javascript; charset=utf-8");
     assert!(String::from_utf8_lossy(&js.body).contains("confirmQualification"));
+    // The last-try guidance (issue 11), an ES module of its own that app.js imports.
+    assert!(String::from_utf8_lossy(&js.body).contains(r#"from "/representation.js""#));
+    let module = get(&h, "/representation.js").await;
+    assert_eq!(module.status, StatusCode::OK);
+    assert_eq!(module.content_type(), "text/javascript; charset=utf-8");
+    let module = String::from_utf8_lossy(&module.body).into_owned();
+    assert!(module.contains("export function askRepresentation"));
+    assert!(module.contains("カードをリーダーから外してください"));
     let css = get(&h, "/app.css").await;
     assert_eq!(css.status, StatusCode::OK);
     assert!(String::from_utf8_lossy(&css.body).contains("@media print"));

@@ -656,8 +656,97 @@ fn last_try_consent(stack: &mut Stack, b: &Browser) -> Result<()> {
         SHORT,
     )?;
     b.click("#last-try-ok")?;
+    // Consent is not enough (issue 11): the bridge wants the card put back on the reader,
+    // and the page says so in Japanese. Nothing reached the card.
+    b.wait(
+        "the put-the-card-back dialog",
+        "document.getElementById('represent')?.open && document.getElementById('represent').dataset.step === 'remove'",
+        LONG,
+    )?;
+    let status = b.text("#represent-status")?;
+    expect(
+        status.contains("カードをリーダーから外して"),
+        || format!("status: {status}"),
+    )?;
+    expect(
+        b.js("return document.getElementById('represent-ok').disabled;")?
+            .as_bool()
+            == Some(true),
+        || "the last try could go on before the card was put back".into(),
+    )?;
+    b.screenshot("07b-put-the-card-back")?;
+    stack.remove();
+    b.wait(
+        "the dialog to ask for the card again",
+        "document.getElementById('represent').dataset.step === 'put'",
+        LONG,
+    )?;
+    stack.insert("last-try", false)?;
+    b.wait(
+        "the card back on the reader",
+        "document.getElementById('represent').dataset.step === 'ready'",
+        LONG,
+    )?;
+    let status = b.text("#represent-status")?;
+    expect(status.contains("患者さんにもう一度確認"), || {
+        format!("status: {status}")
+    })?;
+    b.click("#represent-ok")?;
     let outcome = wait_outcome(b)?;
     expect(outcome == "ok pin 1", || format!("outcome {outcome}"))?;
+    Ok(())
+}
+
+/// A script on the allowed page (an XSS in the vendor's app) tries to lock the PIN: two wrong
+/// PINs, then the third with `allowLastAttempt: true`, through the page's own package. The
+/// bridge refuses the last try (the card was not presented again) and the card keeps it.
+fn hostile_page_cannot_lock_the_pin(stack: &mut Stack, b: &Browser) -> Result<()> {
+    swap(stack, b, "default", false)?;
+    wait_card(b, true)?;
+    let script = format!(
+        r#"window.__hostile = undefined;
+        (async () => {{
+          try {{
+            const m = await import("/pkg/myna-web.js");
+            await m.default();
+            const bridge = await m.connectBridge("ws://127.0.0.1:{port}/v1");
+            const reader = bridge.readers.find((r) => r.state === "present" || r.state === "inuse").name;
+            const nonce = "A".repeat(43);
+            const seen = [];
+            for (const allowLastAttempt of [false, false, true, true]) {{
+              const session = await bridge.connect(reader);
+              try {{
+                await session.authenticate({{ nonce, pin: "0000", allowLastAttempt }});
+                seen.push("ok");
+              }} catch (e) {{
+                seen.push(`${{e.code}}:${{e.remaining}}`);
+              }}
+              await session.disconnect();
+            }}
+            const session = await bridge.connect(reader);
+            seen.push(`remaining:${{(await session.pinStatus()).remaining}}`);
+            await session.disconnect();
+            bridge.close();
+            window.__hostile = seen.join(",");
+          }} catch (e) {{
+            window.__hostile = `error ${{e?.code ?? e?.message}}`;
+          }}
+        }})();
+        return true;"#,
+        port = stack.bridge_port
+    );
+    b.js(&script)?;
+    b.wait("the hostile script", "window.__hostile !== undefined", LONG)?;
+    let seen = b
+        .js("return window.__hostile;")?
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    expect(
+        seen == "pin-incorrect:2,pin-incorrect:1,last-attempt-needs-representation:1,\
+                 last-attempt-needs-representation:1,remaining:1",
+        || format!("the hostile page saw {seen}"),
+    )?;
     Ok(())
 }
 
@@ -883,7 +972,11 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("PIN mode with a 受診券", pin_mode),
     ("visual mode (目視), remembered", visual_mode),
     ("wrong PIN, then the right one", wrong_then_right_pin),
-    ("last-try consent", last_try_consent),
+    ("last-try consent, then the card put back", last_try_consent),
+    (
+        "a hostile page cannot lock the PIN",
+        hostile_page_cannot_lock_the_pin,
+    ),
     ("blocked card, then 目視", blocked_card),
     ("card removed mid-flow", card_removed),
     ("card not linked to insurance", unlinked),

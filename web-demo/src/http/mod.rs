@@ -83,6 +83,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/fallbacks", post(fallbacks::record))
         .route("/", get(web::index))
         .route("/app.js", get(web::app_js))
+        .route("/representation.js", get(web::representation_js))
         .route("/app.css", get(web::app_css))
         .route("/pkg/{file}", get(web::pkg_file))
         .route("/api/v1/openapi.yaml", get(openapi))

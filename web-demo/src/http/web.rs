@@ -1,5 +1,5 @@
-//! The reception page: `web-demo/static/` embedded in the binary at `/`, `/app.js` and
-//! `/app.css`, and the `myna-web` npm package (`cargo xtask pkg`'s `pkg/`) at `/pkg/{file}`
+//! The reception page: `web-demo/static/` embedded in the binary at `/`, `/app.js`,
+//! `/representation.js` and `/app.css`, and the `myna-web` npm package (`cargo xtask pkg`'s `pkg/`) at `/pkg/{file}`
 //! from the directory given to [`crate::AppState::with_pkg_dir`].
 //!
 //! Only the package's own file names are served from that directory (no path from the
@@ -20,6 +20,8 @@ pub const INDEX_HTML: &str = include_str!("../../static/index.html");
 pub const APP_JS: &str = include_str!("../../static/app.js");
 /// The page's style sheet (screen and print).
 pub const APP_CSS: &str = include_str!("../../static/app.css");
+/// The guidance for the last PIN try (put the card back on the reader), an ES module.
+pub const REPRESENTATION_JS: &str = include_str!("../../static/representation.js");
 
 /// The page's Content-Security-Policy: scripts only from this origin (and WebAssembly
 /// compilation for the package); connections to this origin and to the bridge, whose
@@ -67,6 +69,10 @@ pub(super) async fn index() -> Response {
 
 pub(super) async fn app_js() -> Response {
     with_headers("text/javascript; charset=utf-8", APP_JS)
+}
+
+pub(super) async fn representation_js() -> Response {
+    with_headers("text/javascript; charset=utf-8", REPRESENTATION_JS)
 }
 
 pub(super) async fn app_css() -> Response {
