@@ -12,6 +12,10 @@
 //!
 //! Every origin is validated at start (`scheme://host[:port]`, nothing else), and the listen
 //! address must be loopback: a bridge reachable from the network is refused, not warned about.
+//! An `http://` origin is accepted only for a loopback host (`localhost`, `127.0.0.0/8`,
+//! `[::1]`; [`myna_core::loopback`]): anyone on the network path to any other plain-http
+//! page can inject script into it, and that script would then be an allowed page
+//! (docs/security.md T20). The demo's `http://127.0.0.1:8787` stays allowed.
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -39,6 +43,13 @@ pub enum ConfigError {
         /// What is wrong with it.
         why: String,
     },
+    /// An `http://` origin whose host is not loopback.
+    #[error(
+        "refusing allowed origin {0:?}: plain http is accepted only for this computer \
+         (http://localhost, http://127.0.0.1, http://[::1]); anyone on the network path to \
+         another http page can inject script into it — serve the reception page over https"
+    )]
+    InsecureOrigin(String),
     /// The config file cannot be read.
     #[error("cannot read {path}: {source}")]
     Read {
@@ -119,6 +130,12 @@ impl Config {
                 origin: origin.clone(),
                 why: e.to_string(),
             })?;
+            if origin.starts_with("http://")
+                && !myna_core::loopback::host_of(origin)
+                    .is_some_and(myna_core::loopback::is_loopback_host)
+            {
+                return Err(ConfigError::InsecureOrigin(origin.clone()));
+            }
             if !allowed_origins.contains(origin) {
                 allowed_origins.push(origin.clone());
             }
@@ -176,6 +193,46 @@ mod tests {
         ] {
             let e = Config::resolve(None, &[bad.to_string()], FileConfig::default()).unwrap_err();
             assert!(matches!(e, ConfigError::BadOrigin { .. }), "{bad}");
+        }
+    }
+
+    /// Issue 11 item 5: `http://` origins of any host were accepted.
+    #[test]
+    fn issue_11_plain_http_origins_only_for_loopback_hosts() {
+        for ok in [
+            "http://127.0.0.1:8787",
+            "http://localhost:8080",
+            "http://[::1]:3000",
+            "http://127.0.0.2",
+            "https://clinic.example.jp",
+            "https://192.168.1.10:8443",
+        ] {
+            Config::resolve(None, &[ok.to_string()], FileConfig::default()).unwrap();
+        }
+        for bad in [
+            "http://clinic.example.jp",
+            "http://192.168.1.10:8080",
+            "http://localhost.example.jp",
+            "http://a.localhost",
+            "http://[::2]",
+            "http://10.0.0.1",
+        ] {
+            let e = Config::resolve(None, &[bad.to_string()], FileConfig::default()).unwrap_err();
+            assert!(
+                matches!(&e, ConfigError::InsecureOrigin(o) if o == bad),
+                "{bad}"
+            );
+            let text = e.to_string();
+            assert!(text.contains(bad) && text.contains("https"), "{text}");
+            // The same from the config file.
+            let file = FileConfig {
+                allow_origins: vec![bad.to_string()],
+                ..Default::default()
+            };
+            assert!(matches!(
+                Config::resolve(None, &[], file),
+                Err(ConfigError::InsecureOrigin(_))
+            ));
         }
     }
 

@@ -15,6 +15,8 @@
 //! - [`policy`]: what `transmit` may send to the card (profile `eligibility`).
 //! - [`protocol`], [`gate`], [`server`], [`config`]: wire protocol v1 frames, the Origin/Host
 //!   checks before the WebSocket upgrade, the loopback HTTP/WebSocket server, configuration.
+//! - [`logging`]: the log subscriber, with a cap `RUST_LOG` cannot lift on other crates'
+//!   targets (a WebSocket library logs frames, PINs included, at `trace`).
 //! - [`cards`]: one worker thread per reader owning the card link; sessions, transactions,
 //!   `readFile`, `pinStatus` and `authenticate` over `myna-core`'s JPKI client.
 //! - [`last_try`]: the last PIN try needs the card presented again.
@@ -39,6 +41,7 @@ pub mod config;
 pub mod fuzzing;
 pub mod gate;
 pub mod last_try;
+pub mod logging;
 pub mod pcsc_backend;
 pub use myna_personas as personas;
 pub mod policy;

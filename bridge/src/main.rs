@@ -41,6 +41,11 @@ Linux; see --config). An origin is scheme://host[:port] exactly as the browser s
 e.g. https://reception.clinic.example.jp — no path, no trailing slash.
 
 Port: 27450 by default (--listen 127.0.0.1:PORT). Only loopback addresses are accepted.
+If the port is taken (most likely by another bridge, perhaps another user's on a shared PC),
+the bridge says so and exits with status 3.
+
+Allowed http:// origins must be this computer (localhost, 127.x.x.x, [::1]); any other
+page must be https.
 
 --simulate puts a virtual reader with a test card in place of PC/SC, for developing a web
 page without a card reader; pages then can swap test cards (personas).";
@@ -93,19 +98,30 @@ struct VirtualCardArgs {
 }
 
 fn main() -> Result<()> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env()
-                .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new("info")),
-        )
-        .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()))
-        .init();
+    myna_bridge::logging::init();
     let cli = Cli::parse();
     match cli.command {
         Some(Command::VirtualCard(args)) => virtual_card(args),
         None => serve(cli.serve),
     }
+}
+
+/// The exit status when the port is taken (documented in `--help` and docs/install.md).
+const EXIT_PORT_IN_USE: i32 = 3;
+
+/// Says plainly that the port is taken and what most likely holds it, then exits with
+/// [`EXIT_PORT_IN_USE`].
+fn port_in_use(listen: SocketAddr) -> ! {
+    let port = listen.port();
+    eprintln!(
+        "error: port {port} is already in use on {ip}, so this bridge cannot start.\n\
+         Most likely another myna-bridge is already running — perhaps started by another user \
+         signed in to this computer (a shared reception PC), or as a service. Only one bridge \
+         can serve port {port}: use the one that runs, stop it, or start this one on another \
+         port with --listen {ip}:PORT (and point the reception page at that port).",
+        ip = listen.ip()
+    );
+    std::process::exit(EXIT_PORT_IN_USE)
 }
 
 fn serve(args: ServeArgs) -> Result<()> {
@@ -144,14 +160,17 @@ fn serve(args: ServeArgs) -> Result<()> {
         .enable_all()
         .build()
         .context("starting the async runtime")?;
-    runtime.block_on(server::run(
+    let served = runtime.block_on(server::run(
         config.listen,
         config.allowed_origins,
         backend,
         simulator,
         server::shutdown_signal(),
-    ))?;
-    Ok(())
+    ));
+    match served {
+        Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => port_in_use(config.listen),
+        other => Ok(other?),
+    }
 }
 
 fn virtual_card(args: VirtualCardArgs) -> Result<()> {

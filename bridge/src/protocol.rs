@@ -51,6 +51,9 @@ pub enum ErrorCode {
     Timeout,
     /// The handle is unknown to this connection (never issued, or disconnected).
     UnknownHandle,
+    /// This connection already holds [`crate::server::MAX_HANDLES_PER_CONNECTION`] handles;
+    /// `disconnect` one first.
+    TooManyHandles,
     /// The card is not a My Number Card (no JPKI-AP).
     NotMyNumberCard,
     /// The card answered with an unexpected status word.

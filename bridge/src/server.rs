@@ -9,8 +9,19 @@
 //! - Limits: frames and messages ≤ [`MAX_MESSAGE`]; the request head must arrive within
 //!   [`HEADER_TIMEOUT`]; a connection silent for [`IDLE_TIMEOUT`] (we ping every
 //!   [`PING_INTERVAL`], and browsers answer pings by themselves) is closed; a client that does
-//!   not take a frame within [`WRITE_TIMEOUT`] is dropped; at most [`MAX_CONNECTIONS`]
-//!   connections at once.
+//!   not take a frame within [`WRITE_TIMEOUT`] is dropped.
+//! - Caps (issue 11, docs/security.md T12): at most [`MAX_CONNECTIONS`] open WebSockets —
+//!   one more gets **503** (`Retry-After: 5`) before the upgrade, so a page sees a failed
+//!   handshake, not a socket that dies later; at most [`MAX_HANDLES_PER_CONNECTION`] handles
+//!   per WebSocket (`connect` beyond → `too-many-handles`); at most [`MAX_HTTP_CONNECTIONS`]
+//!   HTTP connections still before their upgrade (a request head takes at most
+//!   [`HEADER_TIMEOUT`]); one more is answered a bare 503 and closed. A WebSocket's slot is
+//!   held from the upgrade until its task ends, not only while hyper owns the connection
+//!   (hyper lets go of a connection at the upgrade: that is how 150 sockets once stayed open
+//!   under a cap of 64).
+//! - When `accept` fails (EMFILE: out of file descriptors, ENFILE, ENOBUFS…) the next try
+//!   would fail the same way at once; the accept loop waits [`ACCEPT_BACKOFF_MIN`], doubling
+//!   up to [`ACCEPT_BACKOFF_MAX`], instead of spinning on a core and flooding the log.
 //!
 //! Requests on one connection are answered in order; the `readers` event is pushed between
 //! answers whenever a reader or card comes or goes. When a connection ends, its handles are
@@ -48,8 +59,16 @@ pub const PING_INTERVAL: Duration = Duration::from_secs(20);
 pub const IDLE_TIMEOUT: Duration = Duration::from_secs(60);
 /// How long one outgoing frame may wait for a slow client.
 pub const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
-/// Most connections served at once.
+/// Most WebSockets open at once.
 pub const MAX_CONNECTIONS: usize = 64;
+/// Most handles one WebSocket may hold at once.
+pub const MAX_HANDLES_PER_CONNECTION: usize = 8;
+/// Most HTTP connections served at once before an upgrade (`/health`, handshakes in flight).
+pub const MAX_HTTP_CONNECTIONS: usize = 64;
+/// The first wait after a failed `accept`.
+pub const ACCEPT_BACKOFF_MIN: Duration = Duration::from_millis(10);
+/// The longest wait between failed `accept`s.
+pub const ACCEPT_BACKOFF_MAX: Duration = Duration::from_secs(1);
 
 /// The name reported by `hello` and `/health`.
 pub const NAME: &str = "myna-bridge";
@@ -88,6 +107,28 @@ impl Default for Timeouts {
     }
 }
 
+/// The slots of open WebSockets: [`MAX_CONNECTIONS`] unless a test asks for fewer.
+#[derive(Debug, Clone)]
+pub struct SocketSlots(Arc<Semaphore>);
+
+impl SocketSlots {
+    /// `n` slots.
+    pub fn new(n: usize) -> Self {
+        SocketSlots(Arc::new(Semaphore::new(n)))
+    }
+
+    /// Slots free now.
+    pub fn available(&self) -> usize {
+        self.0.available_permits()
+    }
+}
+
+impl Default for SocketSlots {
+    fn default() -> Self {
+        SocketSlots::new(MAX_CONNECTIONS)
+    }
+}
+
 /// Everything a connection needs.
 pub struct AppState {
     /// WebSocket timeouts.
@@ -98,6 +139,8 @@ pub struct AppState {
     pub cards: Arc<Cards>,
     /// Present with `--simulate`.
     pub simulator: Option<Arc<dyn Simulator>>,
+    /// Open WebSockets' slots.
+    pub sockets: SocketSlots,
 }
 
 /// The router (testable without a socket).
@@ -196,11 +239,25 @@ async fn websocket(
         Ok(u) => u,
         Err(rejection) => return rejection.into_response(),
     };
+    // The slot is taken before the upgrade and moves into the socket's task: it is free
+    // again only when the socket is gone.
+    let Ok(slot) = state.sockets.0.clone().try_acquire_owned() else {
+        tracing::warn!(%origin, "{MAX_CONNECTIONS} WebSockets open; refusing one more (503)");
+        return (
+            StatusCode::SERVICE_UNAVAILABLE,
+            [CORP, (header::RETRY_AFTER, HeaderValue::from_static("5"))],
+            "too many connections\n",
+        )
+            .into_response();
+    };
     tracing::info!(%origin, "WebSocket connected");
     upgrade
         .max_message_size(MAX_MESSAGE)
         .max_frame_size(MAX_MESSAGE)
-        .on_upgrade(move |socket| connection(socket, origin, state))
+        .on_upgrade(move |socket| async move {
+            connection(socket, origin, state).await;
+            drop(slot);
+        })
 }
 
 /// A connection's handles, each with its reader.
@@ -328,6 +385,15 @@ async fn call(
             Ok(json!({ "readers": snapshot.readers }))
         }
         Call::Connect(p) => {
+            if handles.len() >= MAX_HANDLES_PER_CONNECTION {
+                return Err(WireError::new(
+                    ErrorCode::TooManyHandles,
+                    format!(
+                        "a connection holds at most {MAX_HANDLES_PER_CONNECTION} handles; \
+                         disconnect one first"
+                    ),
+                ));
+            }
             let handle = state.cards.connect(&p.reader).await?;
             handles.insert(handle, p.reader);
             Ok(json!({ "handle": handle }))
@@ -399,19 +465,36 @@ pub async fn serve(
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
     let router = app(state);
-    let slots = Arc::new(Semaphore::new(MAX_CONNECTIONS));
+    let slots = Arc::new(Semaphore::new(MAX_HTTP_CONNECTIONS));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
     tokio::pin!(shutdown);
+    let mut backoff = ACCEPT_BACKOFF_MIN;
     loop {
         let (stream, peer): (_, SocketAddr) = tokio::select! {
             accepted = listener.accept() => match accepted {
-                Ok(a) => a,
-                Err(e) => { tracing::warn!("accept failed: {e}"); continue }
+                Ok(a) => {
+                    backoff = ACCEPT_BACKOFF_MIN;
+                    a
+                }
+                Err(e) => {
+                    tracing::warn!("accept failed: {e}; waiting {backoff:?} before the next try");
+                    tokio::select! {
+                        () = tokio::time::sleep(backoff) => {}
+                        () = &mut shutdown => break,
+                    }
+                    backoff = (backoff * 2).min(ACCEPT_BACKOFF_MAX);
+                    continue;
+                }
             },
             () = &mut shutdown => break,
         };
         let Ok(slot) = slots.clone().try_acquire_owned() else {
-            tracing::warn!("too many connections; refusing {peer}");
+            tracing::warn!("{MAX_HTTP_CONNECTIONS} HTTP connections in flight; refusing {peer}");
+            // Best effort and never blocking: a fresh socket's send buffer takes these bytes.
+            let _ = stream.try_write(
+                b"HTTP/1.1 503 Service Unavailable\r\nConnection: close\r\n\
+                  Retry-After: 5\r\nContent-Length: 0\r\n\r\n",
+            );
             continue;
         };
         let _ = stream.set_nodelay(true);
@@ -477,6 +560,7 @@ pub async fn run(
         gate: Gate::new(port, gate_origins),
         cards: Cards::new(backend.clone()),
         simulator,
+        sockets: SocketSlots::default(),
     });
     tracing::info!(
         "listening on ws://{}/v1 for {:?}",

@@ -74,6 +74,7 @@ impl Rig {
             gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
             cards: Cards::new(backend),
             simulator,
+            sockets: Default::default(),
         });
         tokio::spawn(server::serve(listener, state, std::future::pending()));
         Rig {
@@ -1069,6 +1070,7 @@ async fn counting_rig(timeouts: server::Timeouts) -> (Rig, Arc<std::sync::atomic
         gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
         cards: Cards::new(counting),
         simulator: None,
+        sockets: Default::default(),
     });
     tokio::spawn(server::serve(listener, state, std::future::pending()));
     let rig = Rig {

@@ -113,6 +113,7 @@ async fn the_bridge_survives_pcscd_going_away_and_coming_back() {
         gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
         cards: Cards::new(PcscBackend::start()),
         simulator: None,
+        sockets: Default::default(),
     });
     tokio::spawn(server::serve(listener, state, std::future::pending()));
     let mut request = format!("ws://{addr}/v1").into_client_request().unwrap();

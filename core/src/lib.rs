@@ -33,6 +33,7 @@ pub mod auth;
 pub mod fuzzing;
 pub mod identifiers;
 pub mod jpki;
+pub mod loopback;
 pub mod oqs;
 pub mod profile;
 pub mod sw;

@@ -2,7 +2,12 @@
 //! and reconnection.
 //!
 //! ## Connecting (`connectBridge`)
-//! 1. The URL is normalised (`ws://127.0.0.1:27450` → `…/v1`; `http`/`https` accepted).
+//! 1. The URL is normalised (`ws://127.0.0.1:27450` → `…/v1`; `http`/`https` accepted). Its
+//!    host must be loopback — `127.0.0.0/8`, `[::1]` or `localhost`
+//!    ([`myna_core::loopback`]) — unless the caller passed `allowNonLoopbackBridge: true`:
+//!    otherwise `bridge-not-loopback`, before anything touches the network. The page sends
+//!    the patient's PIN to this URL; a URL taken from a link (`?bridge=`) or any input an
+//!    attacker can shape would send it to the attacker's server (issue 11).
 //! 2. Local Network Access: `navigator.permissions.query({name: "loopback-network"})` (falling
 //!    back to the older `local-network-access`; browsers that do not know the name — they
 //!    throw or reject — count as "no such permission"). `denied` → `permission-denied` at once.
@@ -114,6 +119,20 @@ pub fn endpoints(url: &str) -> WebResult<Endpoints> {
         websocket: format!("{ws_scheme}://{authority}{path}"),
         health: format!("{http_scheme}://{authority}/health"),
     })
+}
+
+/// Refuses a bridge whose host is not loopback (`bridge-not-loopback`).
+pub fn check_loopback(endpoints: &Endpoints) -> WebResult<()> {
+    let host = myna_core::loopback::host_of(&endpoints.websocket)
+        .unwrap_or_default()
+        .to_ascii_lowercase();
+    if myna_core::loopback::is_loopback_host(&host) {
+        Ok(())
+    } else {
+        Err(WebError::BridgeNotLoopback {
+            url: endpoints.websocket.clone(),
+        })
+    }
 }
 
 /// Checks the `protocol` a bridge announced.
@@ -882,6 +901,10 @@ pub struct Bridge {
 
 /// Options of `connectBridge`.
 struct ConnectOptions {
+    /// `allowNonLoopbackBridge`: connect to a bridge that is not on this computer. The PIN
+    /// travels to that host; only for a bridge the page's own code chose (never a URL from
+    /// the page's address, storage or any input).
+    allow_non_loopback: bool,
     reconnect: bool,
     max_attempts: Option<u32>,
     on_state: Option<Function>,
@@ -901,7 +924,14 @@ impl ConnectOptions {
                 .as_bool()
                 .ok_or_else(|| WebError::InvalidArgument("`reconnect` must be a boolean".into()))?,
         };
+        let allow_non_loopback = match js::get(options, "allowNonLoopbackBridge") {
+            v if v.is_undefined() || v.is_null() => false,
+            v => v.as_bool().ok_or_else(|| {
+                WebError::InvalidArgument("`allowNonLoopbackBridge` must be a boolean".into())
+            })?,
+        };
         Ok(ConnectOptions {
+            allow_non_loopback,
             reconnect,
             max_attempts: js::opt_u32(options, "maxReconnectAttempts")?,
             on_state: js::opt_function(options, "onStateChange")?,
@@ -915,6 +945,9 @@ impl ConnectOptions {
 pub async fn connect_bridge(url: &str, options: &JsValue) -> WebResult<Bridge> {
     let endpoints = endpoints(url)?;
     let options = ConnectOptions::from_js(options)?;
+    if !options.allow_non_loopback {
+        check_loopback(&endpoints)?;
+    }
     let id = NEXT_BRIDGE_ID.with(|n| {
         let id = n.get();
         n.set(id.wrapping_add(1).max(1));
@@ -1171,6 +1204,32 @@ mod tests {
         ] {
             let e = endpoints(bad).unwrap_err();
             assert_eq!(e.code(), "invalid-argument", "{bad}");
+        }
+    }
+
+    /// Issue 11 item 6: the module connected to any ws/wss host a URL named.
+    #[test]
+    fn issue_11_only_loopback_bridges_without_the_option() {
+        for ok in [
+            "ws://127.0.0.1:27450/v1",
+            "ws://localhost:27450",
+            "ws://LOCALHOST:1/v1",
+            "wss://[::1]:9/v1",
+            "ws://127.8.9.10:1",
+        ] {
+            check_loopback(&endpoints(ok).unwrap()).unwrap_or_else(|e| panic!("{ok}: {e}"));
+        }
+        for bad in [
+            "ws://attacker.example:27450/v1",
+            "wss://bridge.clinic.example.jp/v1",
+            "ws://192.168.1.5:27450",
+            "ws://localhost.attacker.example:1",
+            "ws://127.0.0.1.nip.io:27450",
+            "ws://[::2]:1",
+            "ws://0.0.0.0:27450",
+        ] {
+            let e = check_loopback(&endpoints(bad).unwrap()).unwrap_err();
+            assert_eq!(e.code(), "bridge-not-loopback", "{bad}");
         }
     }
 

@@ -152,6 +152,15 @@ pub enum WebError {
     /// Something the browser should always provide is missing (`unsupported-environment`).
     #[error("this browser environment lacks {0}")]
     Environment(String),
+    /// `connectBridge` was given a bridge URL whose host is not this computer, without
+    /// `allowNonLoopbackBridge: true` (`bridge-not-loopback`); nothing was connected.
+    #[error(
+        "refusing to connect to {url}: the bridge must be on this computer (ws://127.0.0.1, ws://[::1], ws://localhost); pass allowNonLoopbackBridge: true only for a bridge your own code chose"
+    )]
+    BridgeNotLoopback {
+        /// The URL refused.
+        url: String,
+    },
 }
 
 /// The code for a JPKI-AP failure that is not a transport failure.
@@ -196,6 +205,7 @@ impl WebError {
             WebError::Service { .. } => "service-error",
             WebError::ServiceBadResponse { .. } => "service-bad-response",
             WebError::Environment(_) => "unsupported-environment",
+            WebError::BridgeNotLoopback { .. } => "bridge-not-loopback",
         }
     }
 
@@ -236,7 +246,9 @@ impl WebError {
                 }
             }
             WebError::ServiceBadResponse { status, .. } => set("status", JsValue::from(*status)),
-            WebError::ServiceUnreachable { url, .. } | WebError::BridgeNotRunning { url } => {
+            WebError::ServiceUnreachable { url, .. }
+            | WebError::BridgeNotRunning { url }
+            | WebError::BridgeNotLoopback { url } => {
                 set("url", JsValue::from_str(url));
             }
             WebError::ServiceTimeout { url, after_ms } => {

@@ -45,6 +45,7 @@ export type ErrorCode =
   | "bad-frame" | "invalid-pin" | "no-card" | "no-reader" | "several-cards"
   | "invalid-certificate" | "invalid-date" | "service-unreachable" | "service-timeout"
   | "service-error" | "service-bad-response" | "unsupported-environment"
+  | "bridge-not-loopback"
   // the bridge (passed through)
   | "bad-request" | "unknown-method" | "unknown-handle" | "card-removed" | "sharing-violation"
   | "policy-denied" | "pin-incorrect" | "last-attempt-needs-consent"
@@ -94,6 +95,14 @@ export interface BridgeHello {
 }
 
 export interface ConnectBridgeOptions {
+  /**
+   * Connect to a bridge that is not on this computer (default false: only `ws://127.0.0.1`,
+   * `ws://[::1]` and `ws://localhost`; any other host is refused with `bridge-not-loopback`
+   * before any connection). RISK: the patient's PIN is sent to that host. Set it only for a
+   * bridge URL your own code fixed, never for one taken from the page's address, storage,
+   * a message or any other input an attacker could shape.
+   */
+  allowNonLoopbackBridge?: boolean;
   /** Reconnect after the connection is lost (default true). */
   reconnect?: boolean;
   /** Give up after this many reconnection attempts (default: never). */

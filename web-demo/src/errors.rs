@@ -113,6 +113,14 @@ error_codes! {
     NotFound = "MW0028", 404, "要求されたAPIはありません";
     /// The endpoint exists but not with this HTTP method.
     MethodNotAllowed = "MW0029", 405, "要求の方法（HTTPメソッド）が不正です";
+    /// Too many wrong activation codes for this facility/user ID or from this client: every
+    /// activation (the right code too) is refused until the cooling period ends
+    /// (`Retry-After`).
+    ActivationLocked = "MW0030", 429, "アクティベーションコードの誤りが続いたため、登録を一時的に停止しています。しばらくしてから再度お試しください";
+    /// Revoking a terminal needs the facility administration's token, not a terminal's.
+    AdminRequired = "MW0031", 403, "端末の登録取消は施設の管理者のみが行えます";
+    /// The terminal's token lived its lifetime; the terminal is activated again.
+    TokenExpired = "MW0032", 401, "端末の認証情報の有効期限が切れています。端末を登録し直してください";
     /// Anything the caller cannot fix; details go to the server log only.
     Internal = "MW9999", 500, "システムエラーが発生しました";
 }

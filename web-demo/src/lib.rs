@@ -80,6 +80,7 @@ struct Inner {
     anchors: TrustAnchors,
     cors_origins: Vec<String>,
     pkg_dir: Option<PathBuf>,
+    bridge_url: String,
 }
 
 impl std::fmt::Debug for AppState {
@@ -109,6 +110,7 @@ impl AppState {
                 anchors,
                 cors_origins,
                 pkg_dir: None,
+                bridge_url: http::web::DEFAULT_BRIDGE_URL.to_owned(),
             }),
         })
     }
@@ -119,6 +121,19 @@ impl AppState {
     pub fn with_pkg_dir(mut self, dir: Option<PathBuf>) -> Self {
         Arc::make_mut(&mut self.inner).pkg_dir = dir;
         self
+    }
+
+    /// The state pointing the reception page at the bridge `url` (checked with
+    /// [`http::web::check_bridge_url`]; an unchecked one is refused and the default kept).
+    pub fn with_bridge_url(mut self, url: &str) -> Result<Self, String> {
+        let url = http::web::check_bridge_url(url)?;
+        Arc::make_mut(&mut self.inner).bridge_url = url;
+        Ok(self)
+    }
+
+    /// The bridge the reception page connects to.
+    pub fn bridge_url(&self) -> &str {
+        &self.inner.bridge_url
     }
 
     /// The directory of the npm package served at `/pkg/…`, if any.

@@ -47,6 +47,15 @@ enum Command {
         /// without it the page says how to build it).
         #[arg(long = "pkg-dir", value_name = "DIR")]
         pkg_dir: Option<PathBuf>,
+        /// The bridge the reception page connects to: ws://127.0.0.1:PORT/v1 (loopback only;
+        /// the page's own URL cannot change it).
+        #[arg(
+            long = "bridge-url",
+            value_name = "URL",
+            default_value = myna_demo::http::web::DEFAULT_BRIDGE_URL,
+            value_parser = myna_demo::http::web::check_bridge_url
+        )]
+        bridge_url: String,
         /// How many verified certificate chains to remember (0: verify every
         /// certificate's chain in full, e.g. to measure without the cache). Validity dates,
         /// the JPKI profile and revocation are checked on every request either way.
@@ -82,6 +91,32 @@ enum Command {
         /// The terminal ID (`t_…`).
         terminal_id: String,
     },
+    /// Issue a facility administration's token (printed once): it may revoke the facility's
+    /// terminals through the API (`DELETE /api/v1/terminals/{id}`).
+    AdminToken {
+        /// The SQLite database.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The facility code.
+        #[arg(long, default_value = myna_demo::seed::DEMO_FACILITY_CODE)]
+        facility: String,
+    },
+    /// Lift the lock on activations after too many wrong codes (for a facility/user ID, or
+    /// with --client for a client's IP address).
+    UnlockActivation {
+        /// The SQLite database.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// The facility code.
+        #[arg(long, default_value = myna_demo::seed::DEMO_FACILITY_CODE)]
+        facility: String,
+        /// The user ID.
+        #[arg(long, default_value = myna_demo::seed::DEMO_USER_ID)]
+        user_id: String,
+        /// A client IP address to unlock instead.
+        #[arg(long)]
+        client: Option<String>,
+    },
     /// List a facility's terminals.
     Terminals {
         /// The SQLite database.
@@ -111,6 +146,7 @@ fn main() -> anyhow::Result<()> {
             trust_anchors,
             pkg_dir,
             certificate_cache,
+            bridge_url,
         } => {
             let origins = if facility_origins.is_empty() {
                 vec![format!("http://{listen}")]
@@ -151,7 +187,7 @@ fn main() -> anyhow::Result<()> {
                     "no npm package (pkg/) to serve; the page at / will say how to build it"
                 ),
             }
-            runtime.block_on(serve(listen, db, anchors, pkg_dir))
+            runtime.block_on(serve(listen, db, anchors, pkg_dir, &bridge_url))
         }
         Command::ImportCsv { db, file } => {
             let db = open_existing(db)?;
@@ -184,6 +220,46 @@ fn main() -> anyhow::Result<()> {
             println!("{} ({}) revoked", info.terminal_id, info.device_name);
             Ok(())
         }
+        Command::AdminToken { db, facility } => {
+            let db = open_existing(db)?;
+            let now = clock.now();
+            let token = db.call_blocking(|conn| {
+                myna_demo::store::admin_tokens::issue(conn, &facility, now)
+            })?;
+            eprintln!(
+                "administrator token of facility {facility} (shown once; keep it like the \
+                 activation code):"
+            );
+            println!("{token}");
+            Ok(())
+        }
+        Command::UnlockActivation {
+            db,
+            facility,
+            user_id,
+            client,
+        } => {
+            use myna_demo::store::activation_limits::{Scope, clear};
+            let db = open_existing(db)?;
+            let scope = match client {
+                Some(ip) => Scope::Client(ip),
+                None => Scope::Facility {
+                    code: facility,
+                    user_id,
+                },
+            };
+            let scopes = [scope];
+            let cleared = db.call_blocking(|conn| clear(conn, &scopes))?;
+            println!(
+                "{}",
+                if cleared > 0 {
+                    "unlocked"
+                } else {
+                    "nothing was locked"
+                }
+            );
+            Ok(())
+        }
         Command::Terminals { db, facility } => {
             let db = open_existing(db)?;
             for t in db.call_blocking(|conn| terminals::list(conn, &facility))? {
@@ -214,18 +290,25 @@ async fn serve(
     db: Db,
     anchors: TrustAnchors,
     pkg_dir: Option<PathBuf>,
+    bridge_url: &str,
 ) -> anyhow::Result<()> {
     let state = AppState::new(db, Arc::new(SystemClock), anchors)
         .await?
-        .with_pkg_dir(pkg_dir);
+        .with_pkg_dir(pkg_dir)
+        .with_bridge_url(bridge_url)
+        .map_err(anyhow::Error::msg)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
     let address = listener.local_addr()?;
     tracing::info!(%address, "myna-demo serving the eligibility API; reception page at http://{address}/");
-    axum::serve(listener, app(state))
-        .with_graceful_shutdown(shutdown_signal())
-        .await?;
+    // The peer address: activation attempts are limited per client, too.
+    axum::serve(
+        listener,
+        app(state).into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await?;
     tracing::info!("stopped");
     Ok(())
 }

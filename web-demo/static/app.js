@@ -3,14 +3,14 @@
 // confirmQualification, renderQualification) and the eligibility service at this page's own
 // origin. Nothing here keeps a PIN beyond the one confirmation it is typed for.
 //
-// Query parameters: `bridge` (the bridge's WebSocket URL, default ws://127.0.0.1:27450/v1).
+// The bridge's URL comes from the server (`myna-demo serve --bridge-url`, loopback only), never
+// from this page's URL: a crafted link must not send the patient's PIN elsewhere (issue 11).
 // localStorage (per terminal): the terminal's token, the identity mode, the operator name.
 
 import { askRepresentation, REPRESENTATION_MESSAGE } from "/representation.js";
+import { BRIDGE_URL } from "./config.js";
 
 const $ = (id) => document.getElementById(id);
-const params = new URLSearchParams(location.search);
-const BRIDGE_URL = params.get("bridge") || "ws://127.0.0.1:27450/v1";
 const SERVICE_URL = location.origin;
 const STORE = {
   terminal: "myna-demo.terminal",
@@ -153,7 +153,7 @@ function bridgeGuidance(e) {
         steps: [
           "このPCで myna-bridge を起動します（サービスとして導入済みなら、サービスを開始します）。",
           "デモ環境ではリポジトリで cargo xtask demo を実行します。",
-          `接続先: ${BRIDGE_URL}（?bridge= で変更できます）`,
+          `接続先: ${BRIDGE_URL}（myna-demo serve --bridge-url で変更できます）`,
         ],
       };
   }

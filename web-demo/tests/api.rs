@@ -82,13 +82,18 @@ async fn the_21st_device_is_refused_until_one_is_revoked() {
     let msg = r.assert_error(409, "MW0021");
     assert!(msg.message_header.error_message.unwrap().contains("20台"));
 
-    // Terminal 1 revokes terminal 5; terminal 5's token stops working; a 21st fits now.
+    // The facility's administration revokes terminal 5; terminal 5's token stops working;
+    // a 21st fits now.
+    let admin = h
+        .db
+        .call_blocking(|c| myna_demo::store::admin_tokens::issue(c, "1399999999", support::START))
+        .unwrap();
     let (id5, token5) = &terminals[4];
     let r = h
         .call(
             Method::DELETE,
             &format!("/api/v1/terminals/{id5}"),
-            Some(&terminals[0].1),
+            Some(&admin),
             None,
         )
         .await;
@@ -104,7 +109,7 @@ async fn the_21st_device_is_refused_until_one_is_revoked() {
         .call(
             Method::DELETE,
             "/api/v1/terminals/t_nope",
-            Some(&terminals[0].1),
+            Some(&admin),
             None,
         )
         .await;
@@ -381,8 +386,9 @@ async fn a_ca_certificate_is_not_an_auth_certificate() {
 #[tokio::test]
 async fn the_expiry_notice_appears_within_three_months() {
     let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
     h.clock.set(datetime!(2029-12-01 00:00 UTC)); // kouki's certificate ends 2030-01-14
+    // Activated on that day: a terminal token lives a day (docs/security.md T25).
+    let (_, token) = h.activate("受付").await;
     let msg = h.confirm_pin(&token, &Card::load("kouki")).await.xml();
     let notice = msg.message_body.processing_result_message.clone().unwrap();
     assert!(notice.contains("2030年1月14日"), "{notice}");

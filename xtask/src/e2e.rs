@@ -331,6 +331,8 @@ impl Stack {
                 self.db.display().to_string(),
                 "--pkg-dir".into(),
                 self.root.join("pkg").display().to_string(),
+                "--bridge-url".into(),
+                format!("ws://127.0.0.1:{}/v1", self.bridge_port),
             ],
             &self.work.join("demo.log"),
         )?;
@@ -948,12 +950,10 @@ fn service_down(stack: &mut Stack, b: &Browser) -> Result<()> {
 }
 
 fn bridge_missing(stack: &mut Stack, b: &Browser) -> Result<()> {
-    // A page whose bridge address has nothing listening: guidance on how to start it.
-    let dead = free_port()?;
-    b.goto(&format!(
-        "{}/?bridge=ws://127.0.0.1:{dead}/v1",
-        stack.origin()
-    ))?;
+    // The bridge gone (the page's URL cannot point it elsewhere): guidance on how to start
+    // it. The last scenario, so the bridge stays down.
+    stack.crash_bridge();
+    b.goto(&stack.origin())?;
     b.wait(
         "the bridge guidance",
         "!document.getElementById('bridge-help').hidden",
@@ -1050,7 +1050,7 @@ pub fn run_e2e(pkg_is_fresh: bool) -> Result<()> {
     wait_listening(&mut driver, driver_port)?;
     let browser = Browser::open(driver_port, shots.clone())?;
     let result = (|| -> Result<usize> {
-        browser.goto(&format!("{origin}/?bridge=ws://127.0.0.1:{bridge_port}/v1"))?;
+        browser.goto(&origin)?;
         let mut passed = 0;
         for (name, scenario) in SCENARIOS {
             let t = Instant::now();

@@ -1,8 +1,15 @@
-//! The virtual card's APDU log: every command it answered, for tests to assert on.
+//! The virtual card's APDU log: the commands it answered, for tests to assert on.
+//!
+//! Bounded: the log keeps the newest [`ApduLog::CAPACITY`] entries (a ring) and counters over
+//! everything since the last [`ApduLog::clear`] — how many commands, and which applications
+//! were ever current. The demo's `--simulate` bridge runs for weeks; an unbounded log grew
+//! ~1.8 KiB per check (issue 11). Tests clear the log and then look at a few hundred commands
+//! at most, far inside the ring.
 //!
 //! PIN-bearing commands (`VERIFY`, `CHANGE REFERENCE DATA`) are stored as their header only,
 //! with the length of the data that was removed: the log never holds a PIN.
 
+use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
@@ -96,66 +103,104 @@ impl core::fmt::Debug for LogEntry {
     }
 }
 
-/// A shared, append-only list of [`LogEntry`]s. Clones share the same list.
+/// The newest [`LogEntry`]s and counters over all of them. Clones share the same log.
 #[derive(Clone, Default)]
 pub struct ApduLog {
-    entries: Arc<Mutex<Vec<LogEntry>>>,
+    inner: Arc<Mutex<Inner>>,
+}
+
+#[derive(Default)]
+struct Inner {
+    /// The newest entries, oldest first, at most [`ApduLog::CAPACITY`].
+    ring: VecDeque<LogEntry>,
+    /// Commands logged since the last clear (also those that left the ring).
+    total: usize,
+    /// Applications current after any command since the last clear. The card's AIDs are
+    /// `'static` entries of its own table, so this holds a handful at most.
+    current_ever: Vec<&'static [u8]>,
 }
 
 impl core::fmt::Debug for ApduLog {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        f.debug_list().entries(self.lock().iter()).finish()
+        f.debug_list().entries(self.lock().ring.iter()).finish()
     }
 }
 
 impl ApduLog {
+    /// How many of the newest entries are kept.
+    pub const CAPACITY: usize = 1024;
+
     /// An empty log.
     pub fn new() -> Self {
         Self::default()
     }
 
-    fn lock(&self) -> MutexGuard<'_, Vec<LogEntry>> {
-        // A panic while holding the lock cannot leave a Vec half-pushed; keep going.
-        self.entries
+    fn lock(&self) -> MutexGuard<'_, Inner> {
+        // A panic while holding the lock cannot leave the ring half-pushed; keep going.
+        self.inner
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn push(&self, entry: LogEntry) {
-        self.lock().push(entry);
+        let mut inner = self.lock();
+        if let Some(aid) = entry.application
+            && !inner.current_ever.contains(&aid)
+        {
+            inner.current_ever.push(aid);
+        }
+        if inner.ring.len() == Self::CAPACITY {
+            inner.ring.pop_front();
+        }
+        inner.ring.push_back(entry);
+        inner.total += 1;
     }
 
-    /// A copy of every entry so far, oldest first.
+    /// A copy of the kept entries (the newest [`Self::CAPACITY`]), oldest first.
     pub fn entries(&self) -> Vec<LogEntry> {
-        self.lock().clone()
+        self.lock().ring.iter().cloned().collect()
     }
 
     /// The newest entry.
     pub fn last(&self) -> Option<LogEntry> {
-        self.lock().last().cloned()
+        self.lock().ring.back().cloned()
     }
 
-    /// How many commands were logged.
+    /// How many commands were logged since the last clear (kept or not).
     pub fn len(&self) -> usize {
-        self.lock().len()
+        self.lock().total
+    }
+
+    /// How many logged commands are no longer kept.
+    pub fn dropped(&self) -> usize {
+        let inner = self.lock();
+        inner.total - inner.ring.len()
     }
 
     /// Whether nothing was logged.
     pub fn is_empty(&self) -> bool {
-        self.lock().is_empty()
+        self.lock().total == 0
     }
 
-    /// Forgets every entry.
+    /// Forgets every entry and resets the counters.
     pub fn clear(&self) {
-        self.lock().clear();
+        let mut inner = self.lock();
+        inner.ring.clear();
+        inner.total = 0;
+        inner.current_ever.clear();
     }
 
-    /// Whether any command selected the application `aid` (also by prefix) or was answered
-    /// while it was current.
+    /// Whether any command since the last clear was answered while the application `aid`
+    /// was current, or (among the kept entries) selected it, also by prefix. A SELECT that
+    /// the card refused and that left the ring is the one thing this forgets: it reached
+    /// nothing.
     pub fn touched_application(&self, aid: &[u8]) -> bool {
-        self.lock()
-            .iter()
-            .any(|e| e.selects_application(aid) || e.application == Some(aid))
+        let inner = self.lock();
+        inner.current_ever.contains(&aid)
+            || inner
+                .ring
+                .iter()
+                .any(|e| e.selects_application(aid) || e.application == Some(aid))
     }
 }
 
@@ -203,6 +248,38 @@ mod tests {
         assert_eq!(log.len(), 3);
         log.clear();
         assert!(log.is_empty());
+    }
+
+    /// Issue 11 item 7: the log kept every entry for ever.
+    #[test]
+    fn issue_11_the_log_keeps_a_bounded_ring_and_counts_everything() {
+        const AID: &[u8] = &[0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01];
+        let log = ApduLog::new();
+        log.push(LogEntry::new(
+            &[0x00, 0xA4, 0x04, 0x0C],
+            StatusWord::OK,
+            0,
+            Some(AID),
+            Duration::ZERO,
+        ));
+        let read = [0x00, 0xB0, 0x00, 0x00, 0x00];
+        for _ in 0..3 * ApduLog::CAPACITY {
+            log.push(LogEntry::new(
+                &read,
+                StatusWord::OK,
+                4,
+                None,
+                Duration::ZERO,
+            ));
+        }
+        assert_eq!(log.entries().len(), ApduLog::CAPACITY);
+        assert_eq!(log.len(), 3 * ApduLog::CAPACITY + 1);
+        assert_eq!(log.dropped(), 2 * ApduLog::CAPACITY + 1);
+        // The application that was current long ago is still known to have been touched.
+        assert!(log.touched_application(AID));
+        assert!(!log.touched_application(&[0xD3, 0x92, 0x10]));
+        log.clear();
+        assert!(log.is_empty() && log.entries().is_empty() && !log.touched_application(AID));
     }
 
     #[test]

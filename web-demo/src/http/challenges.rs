@@ -27,7 +27,7 @@ pub(super) async fn issue(
     let mut replier = XmlReplier::new(state.now(), charset);
     let now = state.now();
     let result = async {
-        let credentials = Credentials::of(&headers)?;
+        let credentials = Credentials::of(&state, &headers)?;
         let Authenticated { terminal, outcome } = state
             .db()
             .write(move |conn| {

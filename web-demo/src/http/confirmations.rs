@@ -111,7 +111,7 @@ async fn run(
     replier: &mut XmlReplier,
     entry: &mut AuditEntry,
 ) -> Result<Result<XmlMsg, ErrorCode>, ErrorCode> {
-    let credentials = Credentials::of(headers)?;
+    let credentials = Credentials::of(state, headers)?;
     let mut said = Said::default();
     let read = read_body(headers, body, &mut said);
 

@@ -3,13 +3,14 @@
 //! | method & path | auth | answer |
 //! |---|---|---|
 //! | `POST /api/v1/terminals/activate` | facility credentials in the body | 201 JSON `{terminalId, token, …}` |
-//! | `DELETE /api/v1/terminals/{id}` | Bearer (a terminal of the same facility) | 200 JSON |
+//! | `POST /api/v1/terminals/token` | Bearer (the terminal's live token) | 201 JSON `{terminalId, token, expiresAt}` |
+//! | `DELETE /api/v1/terminals/{id}` | Bearer (the facility administration's token) | 200 JSON |
 //! | `POST /api/v1/challenges` | Bearer | 201 JSON `{nonce, expiresAt}` |
 //! | `POST /api/v1/confirmations` | Bearer | `application/xml` `XmlMsg` |
 //! | `POST /api/v1/searches` | Bearer | `application/xml` `XmlMsg` |
 //! | `GET /api/v1/audit` | Bearer | JSON |
 //! | `POST /api/v1/fallbacks` | Bearer | 201 JSON `{id, occurredAt}` |
-//! | `GET /`, `/app.js`, `/app.css` | none | the reception page ([`web`]) |
+//! | `GET /`, `/app.js`, `/app.css`, `/config.js` | none | the reception page ([`web`]) |
 //! | `GET /pkg/{file}` | none | the `myna-web` npm package, from `--pkg-dir` |
 //! | `GET /api/v1/openapi.yaml` | none | the OpenAPI description |
 //! | `GET /health` | none | JSON |
@@ -75,6 +76,7 @@ pub fn app(state: AppState) -> Router {
         .max_age(std::time::Duration::from_secs(600));
     Router::new()
         .route("/api/v1/terminals/activate", post(terminals::activate))
+        .route("/api/v1/terminals/token", post(terminals::renew))
         .route("/api/v1/terminals/{id}", delete(terminals::revoke))
         .route("/api/v1/challenges", post(challenges::issue))
         .route("/api/v1/confirmations", post(confirmations::confirm))
@@ -85,6 +87,7 @@ pub fn app(state: AppState) -> Router {
         .route("/app.js", get(web::app_js))
         .route("/representation.js", get(web::representation_js))
         .route("/app.css", get(web::app_css))
+        .route("/config.js", get(web::config_js))
         .route("/pkg/{file}", get(web::pkg_file))
         .route("/api/v1/openapi.yaml", get(openapi))
         .route("/health", get(health))
@@ -136,7 +139,7 @@ async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
 ) -> Result<AuthenticatedTerminal, ErrorCode> {
-    let credentials = Credentials::of(headers)?;
+    let credentials = Credentials::of(state, headers)?;
     state
         .db()
         .read(move |conn| credentials.authenticate(conn))
@@ -149,24 +152,27 @@ async fn authenticate(
 struct Credentials {
     token: String,
     origin: Option<HeaderValue>,
+    /// The instant the request is judged at (token lifetimes), from the state's clock.
+    now: time::OffsetDateTime,
 }
 
 impl Credentials {
     /// The request's credentials; a request without a well-formed bearer token is refused
     /// here, before any database work.
-    fn of(headers: &HeaderMap) -> Result<Self, ErrorCode> {
+    fn of(state: &AppState, headers: &HeaderMap) -> Result<Self, ErrorCode> {
         Ok(Self {
             token: bearer_token(headers)
                 .ok_or(ErrorCode::Unauthorized)?
                 .to_owned(),
             origin: headers.get(ORIGIN).cloned(),
+            now: state.now(),
         })
     }
 
     /// The terminal holding the token, when the `Origin` header (if any) is one of its
     /// facility's.
     fn authenticate(&self, conn: &Connection) -> Result<AuthenticatedTerminal, Refusal> {
-        let terminal = terminal_store::authenticate(conn, &self.token)?;
+        let terminal = terminal_store::authenticate(conn, &self.token, self.now)?;
         check_origin_header(self.origin.as_ref(), &terminal.facility.origins)
             .map_err(Refusal::Code)?;
         Ok(terminal)

@@ -171,6 +171,14 @@ impl XmlReplier {
                 .headers_mut()
                 .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
         }
+        if code == ErrorCode::TokenExpired {
+            response.headers_mut().insert(
+                WWW_AUTHENTICATE,
+                HeaderValue::from_static(
+                    "Bearer error=\"invalid_token\", error_description=\"expired\"",
+                ),
+            );
+        }
         response
     }
 

@@ -1,18 +1,33 @@
-//! `POST /api/v1/terminals/activate` and `DELETE /api/v1/terminals/{id}`.
+//! `POST /api/v1/terminals/activate`, `POST /api/v1/terminals/token` (renewal) and
+//! `DELETE /api/v1/terminals/{id}`.
+//!
+//! - Activation is throttled per facility/user ID and per client
+//!   ([`crate::store::activation_limits`]): after too many wrong codes every activation in
+//!   that scope is `MW0030` (429, `Retry-After`) until the cooling period ends.
+//! - Renewal trades a live token for a new one ([`terminals::renew`]).
+//! - Revocation takes the facility administration's token
+//!   ([`crate::store::admin_tokens`]); a terminal's token gets `MW0031` (403), so a stolen
+//!   reception PC cannot switch off its siblings.
 
+use std::net::SocketAddr;
+
+use axum::Extension;
 use axum::body::Bytes;
 use axum::extract::rejection::BytesRejection;
-use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{ConnectInfo, Path, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::reply::{self, Charset, XmlReplier};
-use super::{Refusal, authenticate, check_origin_header, json_body, log_store_error, short_text};
+use super::{
+    Credentials, Refusal, bearer_token, check_origin_header, json_body, log_store_error, short_text,
+};
 use crate::AppState;
 use crate::errors::ErrorCode;
+use crate::store::activation_limits::{self, Scope};
 use crate::store::audit::rfc3339;
-use crate::store::{facilities, terminals};
+use crate::store::{StoreError, admin_tokens, facilities, terminals};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -32,6 +47,15 @@ struct ActivateResponse {
     facility_name: String,
     device_name: String,
     modes: Vec<&'static str>,
+    expires_at: String,
+}
+
+#[derive(Debug, Serialize)]
+#[serde(rename_all = "camelCase")]
+struct RenewResponse {
+    terminal_id: String,
+    token: String,
+    expires_at: String,
 }
 
 #[derive(Debug, Serialize)]
@@ -44,38 +68,68 @@ struct RevokeResponse {
 
 pub(super) async fn activate(
     State(state): State<AppState>,
+    client: Option<Extension<ConnectInfo<SocketAddr>>>,
     charset: Charset,
     headers: HeaderMap,
     body: Result<Bytes, BytesRejection>,
 ) -> Response {
     let replier = XmlReplier::new(state.now(), charset);
-    match activate_inner(&state, &headers, body).await {
+    let client = client.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
+    match activate_inner(&state, client, &headers, body).await {
         Ok(answer) => reply::json(StatusCode::CREATED, &answer),
-        Err(code) => replier.error(code),
+        Err((code, retry_after)) => {
+            let mut response = replier.error(code);
+            if let Some(seconds) = retry_after
+                && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
+            {
+                response.headers_mut().insert(header::RETRY_AFTER, value);
+            }
+            response
+        }
     }
 }
 
+/// A refusal and, for a locked scope, the seconds until it opens again.
+type ActivateRefusal = (ErrorCode, Option<i64>);
+
 async fn activate_inner(
     state: &AppState,
+    client: Option<String>,
     headers: &HeaderMap,
     body: Result<Bytes, BytesRejection>,
-) -> Result<ActivateResponse, ErrorCode> {
-    let request: ActivateRequest = json_body(headers, body)?;
-    let device_name = short_text(&request.device_name)?;
+) -> Result<ActivateResponse, ActivateRefusal> {
+    let request: ActivateRequest = json_body(headers, body).map_err(|c| (c, None))?;
+    let device_name = short_text(&request.device_name).map_err(|c| (c, None))?;
     let now = state.now();
     let origin = headers.get(axum::http::header::ORIGIN).cloned();
     let device = device_name.clone();
-    let (activation, facility) = state
+    let mut scopes = vec![Scope::Facility {
+        code: request.facility_code.clone(),
+        user_id: request.user_id.clone(),
+    }];
+    // Without a peer address (the router driven in-process) there is no client scope.
+    scopes.extend(client.map(Scope::Client));
+    let outcome = state
         .db()
         .write(move |conn| {
-            // Credentials first, then the browser's origin: a page on a foreign origin gets
+            // The lock first: while it holds, not even the right code is looked at.
+            activation_limits::check(conn, &scopes, now)?;
+            // Credentials next, then the browser's origin: a page on a foreign origin gets
             // no token and uses up no terminal slot.
-            let facility = facilities::check_credentials(
+            let facility = match facilities::check_credentials(
                 conn,
                 &request.facility_code,
                 &request.user_id,
                 &request.activation_code,
-            )?;
+            ) {
+                Ok(facility) => facility,
+                Err(StoreError::ActivationRejected) => {
+                    // A refusal that must keep its write: the job answers Ok.
+                    activation_limits::record_failure(conn, &scopes, now)?;
+                    return Ok(Err(StoreError::ActivationRejected));
+                }
+                Err(other) => return Err(Refusal::from(other)),
+            };
             check_origin_header(origin.as_ref(), &facility.origins).map_err(Refusal::Code)?;
             let activation = terminals::activate(
                 conn,
@@ -85,10 +139,20 @@ async fn activate_inner(
                 &device,
                 now,
             )?;
-            Ok::<_, Refusal>((activation, facility))
+            activation_limits::clear(conn, &scopes)?;
+            Ok::<_, Refusal>(Ok((activation, facility)))
         })
-        .await
-        .map_err(Refusal::into_code)?;
+        .await;
+    let (activation, facility) = match outcome {
+        Ok(Ok(done)) => done,
+        Ok(Err(rejected)) => return Err((rejected.code(), None)),
+        Err(Refusal::Store(StoreError::ActivationLocked { until })) => {
+            tracing::warn!(%until, "activation refused: locked after wrong codes");
+            let seconds = (until - now).whole_seconds().max(1);
+            return Err((ErrorCode::ActivationLocked, Some(seconds)));
+        }
+        Err(refusal) => return Err((refusal.into_code(), None)),
+    };
     tracing::info!(terminal = %activation.terminal_id, facility = %facility.code, "terminal activated");
     let mut modes = Vec::new();
     if facility.pin_mode {
@@ -104,7 +168,45 @@ async fn activate_inner(
         facility_name: facility.name,
         device_name,
         modes,
+        expires_at: rfc3339(activation.expires_at.unix_timestamp()),
     })
+}
+
+pub(super) async fn renew(
+    State(state): State<AppState>,
+    charset: Charset,
+    headers: HeaderMap,
+) -> Response {
+    let mut replier = XmlReplier::new(state.now(), charset);
+    let result = async {
+        let credentials = Credentials::of(&state, &headers)?;
+        let now = state.now();
+        state
+            .db()
+            .write(move |conn| {
+                // The origin check as for every terminal request, then the trade.
+                credentials.authenticate(conn)?;
+                Ok::<_, Refusal>(terminals::renew(conn, &credentials.token, now)?)
+            })
+            .await
+            .map_err(Refusal::into_code)
+    }
+    .await;
+    match result {
+        Ok((terminal, renewed)) => {
+            replier.facility(&terminal.facility.code);
+            tracing::info!(terminal = %renewed.terminal_id, "terminal token renewed");
+            reply::json(
+                StatusCode::CREATED,
+                &RenewResponse {
+                    terminal_id: renewed.terminal_id,
+                    token: renewed.token,
+                    expires_at: rfc3339(renewed.expires_at.unix_timestamp()),
+                },
+            )
+        }
+        Err(code) => replier.error(code),
+    }
 }
 
 pub(super) async fn revoke(
@@ -115,17 +217,33 @@ pub(super) async fn revoke(
 ) -> Response {
     let mut replier = XmlReplier::new(state.now(), charset);
     let result = async {
-        let terminal = authenticate(&state, &headers).await?;
-        replier.facility(&terminal.facility.code);
+        let token = bearer_token(&headers)
+            .ok_or(ErrorCode::Unauthorized)?
+            .to_owned();
         let now = state.now();
-        let facility = terminal.facility.code.clone();
         state
             .db()
-            .write(move |conn| terminals::revoke(conn, Some(&facility), &id, now))
+            .write(move |conn| {
+                let Some(facility) = admin_tokens::facility_of(conn, &token)? else {
+                    // A terminal's token (of this facility or any other) is not an
+                    // administrator's: say so rather than "unknown token".
+                    return Err(match terminals::authenticate(conn, &token, now) {
+                        Ok(_) | Err(StoreError::TokenExpired | StoreError::TerminalRevoked) => {
+                            StoreError::AdminRequired
+                        }
+                        Err(other) => other,
+                    });
+                };
+                terminals::revoke(conn, Some(&facility), &id, now).map(|info| (facility, info))
+            })
             .await
             .map_err(|e| log_store_error(&e))
     }
     .await;
+    let result = result.map(|(facility, info)| {
+        replier.facility(&facility);
+        info
+    });
     match result {
         Ok(info) => {
             tracing::info!(terminal = %info.terminal_id, "terminal revoked");

@@ -23,13 +23,48 @@ pub const APP_CSS: &str = include_str!("../../static/app.css");
 /// The guidance for the last PIN try (put the card back on the reader), an ES module.
 pub const REPRESENTATION_JS: &str = include_str!("../../static/representation.js");
 
+/// The bridge the page connects to unless `myna-demo serve --bridge-url` says otherwise.
+pub const DEFAULT_BRIDGE_URL: &str = "ws://127.0.0.1:27450/v1";
+
+/// Checks a `--bridge-url`: `ws://HOST:PORT[/v1]` with a loopback host (`127.0.0.0/8`,
+/// `[::1]`, `localhost`). The page sends the patient's PIN to this address, so only the
+/// server's operator chooses it — never the page's URL (issue 11: `?bridge=` let a crafted
+/// link send the PIN to a stranger's server) — and only on this computer.
+pub fn check_bridge_url(url: &str) -> Result<String, String> {
+    let rest = url
+        .strip_prefix("ws://")
+        .ok_or_else(|| format!("{url:?}: the bridge URL must start with ws://"))?;
+    let authority = rest.split('/').next().unwrap_or(rest);
+    let path = &rest[authority.len()..];
+    let host = myna_core::loopback::host_of(url).unwrap_or_default();
+    let port = authority[host.len()..].strip_prefix(':');
+    if !myna_core::loopback::is_loopback_host(host) {
+        return Err(format!(
+            "{url:?}: the bridge must be on this computer (127.0.0.1, [::1] or localhost)"
+        ));
+    }
+    if !port.is_some_and(|p| p.parse::<u16>().is_ok_and(|p| p > 0)) {
+        return Err(format!("{url:?}: the bridge URL needs a port"));
+    }
+    if !matches!(path, "" | "/" | "/v1") {
+        return Err(format!("{url:?}: the bridge's path is /v1"));
+    }
+    Ok(format!("ws://{authority}/v1"))
+}
+
 /// The page's Content-Security-Policy: scripts only from this origin (and WebAssembly
-/// compilation for the package); connections to this origin and to the bridge, whose
-/// address the `?bridge=` parameter may change (hence any ws/wss/http(s) address).
-pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; \
-    script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; img-src 'self' data:; \
-    connect-src 'self' ws: wss: http: https:; object-src 'none'; base-uri 'none'; \
-    frame-ancestors 'none'";
+/// compilation for the package); connections only to this origin and to the one bridge the
+/// server was configured with (its WebSocket and its `http://…/health`), which is loopback
+/// ([`check_bridge_url`]). An injected script cannot send anything elsewhere.
+pub fn content_security_policy(bridge_url: &str) -> String {
+    let bridge = bridge_url.trim_end_matches("/v1");
+    let health = bridge.replacen("ws://", "http://", 1);
+    format!(
+        "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; \
+         img-src 'self' data:; connect-src 'self' {bridge} {health}; object-src 'none'; \
+         base-uri 'none'; frame-ancestors 'none'"
+    )
+}
 
 /// The files of the npm package that `/pkg/{file}` serves, with their media types.
 pub const PKG_FILES: &[(&str, &str)] = &[
@@ -58,13 +93,23 @@ fn with_headers(content_type: &'static str, body: impl IntoResponse) -> Response
     response
 }
 
-pub(super) async fn index() -> Response {
+pub(super) async fn index(State(state): State<AppState>) -> Response {
     let mut response = with_headers("text/html; charset=utf-8", INDEX_HTML);
-    response.headers_mut().insert(
-        HeaderName::from_static("content-security-policy"),
-        HeaderValue::from_static(CONTENT_SECURITY_POLICY),
-    );
+    if let Ok(csp) = HeaderValue::from_str(&content_security_policy(state.bridge_url())) {
+        response
+            .headers_mut()
+            .insert(HeaderName::from_static("content-security-policy"), csp);
+    }
     response
+}
+
+/// `/config.js`: the page's settings chosen by the server's operator (the bridge's URL).
+pub(super) async fn config_js(State(state): State<AppState>) -> Response {
+    let url = serde_json::Value::from(state.bridge_url()).to_string();
+    with_headers(
+        "text/javascript; charset=utf-8",
+        format!("// Set by `myna-demo serve --bridge-url`.\nexport const BRIDGE_URL = {url};\n"),
+    )
 }
 
 pub(super) async fn app_js() -> Response {

@@ -3,6 +3,8 @@
 //! or the command line's from [`crate::db::Db::call_blocking`]) and makes each
 //! read-then-write one unit with [`atomically`], which works in all of them.
 
+pub mod activation_limits;
+pub mod admin_tokens;
 pub mod audit;
 pub mod challenges;
 pub mod facilities;
@@ -59,6 +61,18 @@ pub enum StoreError {
     /// The terminal holding this token was revoked.
     #[error("the terminal was revoked")]
     TerminalRevoked,
+    /// The terminal's token lived its lifetime; renew before, activate again after.
+    #[error("the terminal's token expired")]
+    TokenExpired,
+    /// Too many wrong activation codes for this facility/user ID or from this client.
+    #[error("activation is locked until {until}")]
+    ActivationLocked {
+        /// When activations are accepted again.
+        until: time::OffsetDateTime,
+    },
+    /// Revoking a terminal needs the facility administration's token.
+    #[error("only the facility's administration may revoke a terminal")]
+    AdminRequired,
     /// No such terminal in the facility.
     #[error("no terminal {0} in this facility")]
     TerminalNotFound(String),
@@ -99,6 +113,9 @@ impl StoreError {
             StoreError::TerminalLimitReached { .. } => ErrorCode::TerminalLimitReached,
             StoreError::UnknownToken => ErrorCode::Unauthorized,
             StoreError::TerminalRevoked => ErrorCode::TerminalRevoked,
+            StoreError::TokenExpired => ErrorCode::TokenExpired,
+            StoreError::ActivationLocked { .. } => ErrorCode::ActivationLocked,
+            StoreError::AdminRequired => ErrorCode::AdminRequired,
             StoreError::TerminalNotFound(_) => ErrorCode::TerminalNotFound,
             StoreError::ChallengeUnknown => ErrorCode::ChallengeUnknown,
             StoreError::ChallengeExpired => ErrorCode::ChallengeExpired,

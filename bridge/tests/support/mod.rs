@@ -1,0 +1,275 @@
+//! The real `myna-bridge` binary as a child process, and a small WebSocket client for it.
+//!
+//! Tests that make promises about the process — what reaches stderr, how much memory it
+//! holds, how it exits — run the binary itself, not the library in the test's process.
+
+#![allow(dead_code)]
+
+use std::io::{BufRead, BufReader};
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+pub const BIN: &str = env!("CARGO_BIN_EXE_myna-bridge");
+pub const ORIGIN: &str = "https://reception.clinic.example.jp";
+/// The simulated reader's name (`sim_backend::READER_NAME`).
+pub const READER: &str = "myna-web Virtual Reader";
+
+/// A running bridge; killed on drop.
+pub struct Bridge {
+    pub child: Child,
+    pub addr: SocketAddr,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+}
+
+fn drain(stream: impl std::io::Read + Send + 'static, into: Arc<Mutex<String>>) {
+    std::thread::spawn(move || {
+        let mut lines = BufReader::new(stream);
+        let mut line = Vec::new();
+        while lines.read_until(b'\n', &mut line).is_ok_and(|n| n > 0) {
+            into.lock()
+                .unwrap()
+                .push_str(&String::from_utf8_lossy(&line));
+            line.clear();
+        }
+    });
+}
+
+impl Bridge {
+    /// Starts `sh -c "<prefix> exec myna-bridge --listen 127.0.0.1:0 --allow-origin ORIGIN
+    /// --config /dev/null <args>"` with `env`, and waits until it listens.
+    pub fn start_with(shell_prefix: &str, args: &[&str], env: &[(&str, &str)]) -> Bridge {
+        let mut argv = vec![
+            "--listen",
+            "127.0.0.1:0",
+            "--allow-origin",
+            ORIGIN,
+            "--config",
+            "/dev/null",
+        ];
+        argv.extend_from_slice(args);
+        let mut command = Command::new("sh");
+        command
+            .arg("-c")
+            .arg(format!("{shell_prefix} exec \"$0\" \"$@\""))
+            .arg(BIN)
+            .args(&argv)
+            .env_remove("RUST_LOG")
+            .envs(env.iter().copied())
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped());
+        let mut child = command.spawn().expect("spawning myna-bridge");
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let stderr = Arc::new(Mutex::new(String::new()));
+        drain(child.stdout.take().unwrap(), stdout.clone());
+        drain(child.stderr.take().unwrap(), stderr.clone());
+        let deadline = Instant::now() + Duration::from_secs(30);
+        let addr = loop {
+            if let Some(addr) = stderr
+                .lock()
+                .unwrap()
+                .split("listening on ws://")
+                .nth(1)
+                .and_then(|rest| rest.split("/v1").next())
+                .and_then(|a| a.parse::<SocketAddr>().ok())
+            {
+                break addr;
+            }
+            if let Some(status) = child.try_wait().unwrap() {
+                panic!("myna-bridge exited ({status}): {}", stderr.lock().unwrap());
+            }
+            assert!(Instant::now() < deadline, "myna-bridge did not start");
+            std::thread::sleep(Duration::from_millis(20));
+        };
+        Bridge {
+            child,
+            addr,
+            stdout,
+            stderr,
+        }
+    }
+
+    /// `--simulate` with `RUST_LOG` as given.
+    pub fn simulate(rust_log: &str) -> Bridge {
+        Bridge::start_with("", &["--simulate"], &[("RUST_LOG", rust_log)])
+    }
+
+    /// Everything written to stdout and stderr so far.
+    pub fn output(&self) -> (String, String) {
+        (
+            self.stdout.lock().unwrap().clone(),
+            self.stderr.lock().unwrap().clone(),
+        )
+    }
+
+    /// Resident set size now, in KiB (Linux: `/proc/PID/status`).
+    pub fn rss_kib(&self) -> u64 {
+        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
+            .expect("reading /proc/PID/status");
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix("VmRSS:"))
+            .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+            .expect("VmRSS in /proc/PID/status")
+    }
+
+    /// CPU time used so far (user + system), from `/proc/PID/stat`.
+    pub fn cpu_time(&self) -> Duration {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).unwrap();
+        // Fields after the parenthesised command name; utime and stime are fields 14 and 15.
+        let rest = &stat[stat.rfind(')').unwrap() + 2..];
+        let fields: Vec<&str> = rest.split(' ').collect();
+        let ticks: u64 = fields[11].parse::<u64>().unwrap() + fields[12].parse::<u64>().unwrap();
+        // USER_HZ is 100 on every Linux this project targets.
+        Duration::from_millis(ticks * 10)
+    }
+
+    /// Stops the bridge (SIGTERM, then SIGKILL) and returns its output.
+    pub fn stop(mut self) -> (String, String) {
+        let _ = Command::new("kill")
+            .args(["-TERM", &self.child.id().to_string()])
+            .status();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while self.child.try_wait().unwrap().is_none() && Instant::now() < deadline {
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        std::thread::sleep(Duration::from_millis(100));
+        self.output()
+    }
+}
+
+impl Drop for Bridge {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// Runs `command` to its exit, killing it after `timeout` (a bridge that should have
+/// refused to start but serves instead must fail the test, not hang it).
+pub fn run_to_exit(command: &mut Command, timeout: Duration) -> std::process::Output {
+    let mut child = command
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + timeout;
+    while child.try_wait().unwrap().is_none() {
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            break;
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    child.wait_with_output().unwrap()
+}
+
+pub type Ws =
+    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
+
+/// Opens `ws://ADDR/v1` from [`ORIGIN`]; `Err` carries the HTTP status of a refusal.
+pub async fn open(addr: SocketAddr) -> Result<Ws, Option<u16>> {
+    let mut request = format!("ws://{addr}/v1").into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Origin", ORIGIN.parse().unwrap());
+    match tokio_tungstenite::connect_async(request).await {
+        Ok((ws, _)) => Ok(ws),
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+            Err(Some(response.status().as_u16()))
+        }
+        Err(_) => Err(None),
+    }
+}
+
+/// A client with request ids.
+pub struct Client {
+    pub ws: Ws,
+    next: u64,
+}
+
+impl Client {
+    pub async fn connect(addr: SocketAddr) -> Client {
+        Client::from_ws(open(addr).await.expect("the bridge accepts the WebSocket"))
+    }
+
+    pub fn from_ws(ws: Ws) -> Client {
+        Client { ws, next: 1 }
+    }
+
+    /// Sends `frame` as is (a text frame) and returns the answer with its id.
+    pub async fn send_raw(&mut self, id: u64, frame: String) -> Result<Value, Value> {
+        self.ws.send(Message::Text(frame.into())).await.unwrap();
+        loop {
+            let msg = tokio::time::timeout(Duration::from_secs(30), self.ws.next())
+                .await
+                .expect("an answer")
+                .expect("open")
+                .unwrap();
+            let Message::Text(t) = msg else { continue };
+            let v: Value = serde_json::from_str(&t).unwrap();
+            if v.get("event").is_some() {
+                continue;
+            }
+            assert_eq!(v["id"], id);
+            return match v.get("result") {
+                Some(r) => Ok(r.clone()),
+                None => Err(v["error"].clone()),
+            };
+        }
+    }
+
+    pub async fn call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
+        let id = self.next;
+        self.next += 1;
+        self.send_raw(
+            id,
+            json!({"id": id, "method": method, "params": params}).to_string(),
+        )
+        .await
+    }
+
+    pub fn next_id(&mut self) -> u64 {
+        let id = self.next;
+        self.next += 1;
+        id
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.ws.close(None).await;
+        // Wait for the bridge's close (or the end of the stream).
+        let _ = tokio::time::timeout(Duration::from_secs(10), async {
+            while let Some(Ok(_)) = self.ws.next().await {}
+        })
+        .await;
+    }
+}
+
+/// One connect–authenticate–disconnect session (what a reception check does), PIN `pin`.
+pub async fn session(addr: SocketAddr, nonce: &str, pin: &str) -> Value {
+    let mut c = Client::connect(addr).await;
+    c.call("hello", json!({})).await.unwrap();
+    let handle = c.call("connect", json!({"reader": READER})).await.unwrap()["handle"].clone();
+    let auth = c
+        .call(
+            "authenticate",
+            json!({"handle": handle, "nonce": nonce, "pin": pin, "allowLastAttempt": false}),
+        )
+        .await;
+    c.call("disconnect", json!({"handle": handle}))
+        .await
+        .unwrap();
+    c.close().await;
+    auth.expect("authenticate succeeds")
+}
