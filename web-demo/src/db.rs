@@ -79,6 +79,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_fallbacks",
         include_str!("../migrations/0002_fallbacks.sql"),
     ),
+    ("0003_crls", include_str!("../migrations/0003_crls.sql")),
 ];
 
 /// The schema version this build writes.

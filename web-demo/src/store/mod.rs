@@ -5,9 +5,9 @@
 
 pub mod audit;
 pub mod challenges;
+pub mod crls;
 pub mod facilities;
 pub mod records;
-pub mod revocations;
 pub mod terminals;
 
 use rusqlite::{Connection, TransactionBehavior};
