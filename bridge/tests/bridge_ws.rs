@@ -1022,6 +1022,7 @@ async fn a_silent_connection_is_closed_and_releases_its_card() {
         ping: Duration::from_secs(60),
         idle: Duration::from_millis(500),
         write: Duration::from_secs(10),
+        ..Default::default()
     })
     .await;
     let mut c = Client::connect(&rig).await;
@@ -1058,6 +1059,7 @@ async fn a_client_that_does_not_read_is_dropped_and_releases_its_card() {
         ping: Duration::from_secs(60),
         idle: Duration::from_secs(60),
         write: Duration::from_millis(500),
+        ..Default::default()
     })
     .await;
     let mut c = Client::connect(&rig).await;
