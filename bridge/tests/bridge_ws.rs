@@ -537,16 +537,6 @@ async fn pin_paths(rig: &Rig) {
     let mut c = Client::connect(rig).await;
     let handle = c.open(rig).await;
     let auth = |pin: &str, consent: bool| json!({"handle": handle, "nonce": NONCE, "pin": pin, "allowLastAttempt": consent});
-    let e = c
-        .call("authenticate", auth("0000", false))
-        .await
-        .unwrap_err();
-    assert_eq!((code(&e), &e["remaining"]), ("pin-incorrect", &json!(2)));
-    let e = c
-        .call("authenticate", auth("0000", false))
-        .await
-        .unwrap_err();
-    assert_eq!((code(&e), &e["remaining"]), ("pin-incorrect", &json!(1)));
     let verifies_sent = |rig: &Rig| {
         rig.card()
             .log()
@@ -555,6 +545,19 @@ async fn pin_paths(rig: &Rig) {
             .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some_and(|n| n > 0))
             .count()
     };
+    // Each wrong PIN costs exactly one VERIFY carrying a PIN: no retry (T6).
+    for remaining in [2, 1] {
+        let sent = verifies_sent(rig);
+        let e = c
+            .call("authenticate", auth("0000", false))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (code(&e), &e["remaining"]),
+            ("pin-incorrect", &json!(remaining))
+        );
+        assert_eq!(verifies_sent(rig), sent + 1, "one VERIFY per request");
+    }
     let sent = verifies_sent(rig);
     let e = c
         .call("authenticate", auth("1234", false))

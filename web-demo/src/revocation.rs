@@ -315,7 +315,7 @@ impl Revocations {
         now: OffsetDateTime,
     ) -> Result<(), ErrorCode> {
         let mut snapshot = self.snapshot();
-        if !snapshot.generation.is_some_and(|held| held >= generation) {
+        if snapshot.generation.is_none_or(|held| held < generation) {
             snapshot = self.reload(db, generation).await?;
         }
         snapshot.verdict(&issuer, serial, now)

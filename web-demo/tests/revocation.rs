@@ -181,7 +181,7 @@ async fn revocation_is_keyed_by_the_issuing_ca_not_by_serial_or_name() {
     h.confirm_pin(&token, &root_issued).await.assert_status_ok();
 
     // The old generation revokes the serial: only its certificate is refused.
-    let old_crl = Ca::old_root().crl(this_update, next_update, &[serial.clone()], 1);
+    let old_crl = Ca::old_root().crl(this_update, next_update, std::slice::from_ref(&serial), 1);
     assert_eq!(load(&h, &old_crl).unwrap(), Stored::Added);
     h.confirm_pin(&token, &old_issued)
         .await
