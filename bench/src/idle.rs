@@ -1,6 +1,11 @@
 //! What an idle bridge costs: resident memory, CPU and wake-ups over a quiet period with one
 //! page connected (a WebSocket that said `hello` and holds a card session), read from
 //! `/proc`. A busy or polling loop shows as CPU time and as context switches.
+//!
+//! The quiet period must be longer than the bridge's WebSocket ping interval
+//! ([`myna_bridge::server::PING_INTERVAL`], 20 s) plus the second of settling, so the
+//! window contains at least one ping (and its pong): the bridge's one periodic activity is
+//! part of what is measured. [`measure`] refuses a shorter window.
 
 use std::time::{Duration, Instant};
 
@@ -32,6 +37,11 @@ pub async fn measure(
     reader: &str,
     quiet: Duration,
 ) -> Result<Idle> {
+    anyhow::ensure!(
+        quiet > myna_bridge::server::PING_INTERVAL,
+        "an idle window of {quiet:?} cannot contain the bridge's ping (every {:?})",
+        myna_bridge::server::PING_INTERVAL
+    );
     let mut client = BridgeClient::connect(port, origin).await?;
     client.call_ok("hello", json!({})).await?;
     let handle = client.open(reader).await?;

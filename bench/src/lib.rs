@@ -14,9 +14,12 @@
 //!   ([`ws`], [`http`]).
 //! - [`apdus`]: the PIN and visual flows' commands, the minimum for the same operations,
 //!   OpenSC's commands. [`overhead`]: one APDU through WebSocket + bridge against direct
-//!   PC/SC. [`e2e`]: a whole PIN confirmation against the card's modelled time.
-//!   [`service`]: confirmations per second against RSA verification. [`idle`]: the idle
-//!   bridge from `/proc`. [`wasm`]: the npm package in headless Chromium.
+//!   PC/SC, and direct PC/SC against a loopback TCP round trip. [`e2e`]: a whole PIN
+//!   confirmation against the same APDUs sent by a direct PC/SC client ([`direct`]) in the
+//!   same run; with the virtual card's timing model (modelled, not measured) as a second,
+//!   reported figure. [`service`]: confirmations per CPU-second of the service against
+//!   RSA-2048 verifications per CPU-second. [`idle`]: the idle bridge from `/proc`.
+//!   [`wasm`]: the npm package in headless Chromium.
 //!
 //! ## What it does not do
 //! It asserts no absolute speed anywhere: the machine is shared and noisy. Speed targets are
@@ -26,6 +29,7 @@
 
 pub mod apdus;
 pub mod card;
+pub mod direct;
 pub mod e2e;
 pub mod http;
 pub mod idle;

@@ -52,11 +52,13 @@ struct RunArgs {
     /// READ BINARYs per path and round.
     #[arg(long, default_value_t = 100)]
     overhead_per_round: usize,
-    /// End-to-end confirmations with the realistic timing model.
-    #[arg(long, default_value_t = 3)]
+    /// End-to-end confirmations of each kind: through the bridge and the direct PC/SC
+    /// reference (instant card), and with the modelled (realistic) card timing.
+    #[arg(long, default_value_t = 5)]
     e2e_runs: usize,
-    /// Seconds of the idle-bridge sample.
-    #[arg(long, default_value_t = 10)]
+    /// Seconds of the idle-bridge sample (more than the bridge's 20 s ping interval, so the
+    /// window contains a ping).
+    #[arg(long, default_value_t = 30)]
     idle_seconds: u64,
     /// Seconds the main service load aims to last.
     #[arg(long, default_value_t = 4.0)]

@@ -8,7 +8,13 @@
 //! transactions), so it is three card commands — the flows read with `readFile` instead.
 //!
 //! The two paths alternate in rounds (A-B, B-A, …) so drift on a shared machine hits both
-//! alike. Each bridge sample minus the median direct sample *of its own round* is one
+//! alike. The target is the ratio of the two paths' medians (`bridge_apdu_over_direct_pcsc_
+//! ratio`), both measured here.
+//!
+//! [`loopback_rtt_ms`] times a one-byte round trip over a loopback TCP connection in the same
+//! run: the direct PC/SC APDU (this process → pcscd → vpcd → the card and back, two socket
+//! hops) against it guards against the delayed ACK that made every vpcd APDU wait ~40 ms
+//! before the adapter set `TCP_NODELAY` (`direct_pcsc_apdu_over_loopback_rtt_ratio`). Each bridge sample minus the median direct sample *of its own round* is one
 //! overhead sample; the figures are percentiles of those. (A difference of the two tails'
 //! percentiles would compare unrelated outliers and can even come out negative.)
 
@@ -151,6 +157,38 @@ pub async fn measure(
         out.rounds.push(r);
     }
     Ok(out)
+}
+
+/// The median of `samples` one-byte round trips over a loopback TCP connection with
+/// `TCP_NODELAY` on both ends (an echo thread), in milliseconds.
+pub fn loopback_rtt_ms(samples: usize) -> Result<f64> {
+    use std::io::{Read as _, Write as _};
+    let listener = std::net::TcpListener::bind(("127.0.0.1", 0))?;
+    let addr = listener.local_addr()?;
+    let echo = std::thread::spawn(move || -> std::io::Result<()> {
+        let (mut stream, _) = listener.accept()?;
+        stream.set_nodelay(true)?;
+        let mut byte = [0u8; 1];
+        while stream.read(&mut byte)? == 1 {
+            stream.write_all(&byte)?;
+        }
+        Ok(())
+    });
+    let mut stream = std::net::TcpStream::connect(addr)?;
+    stream.set_nodelay(true)?;
+    let mut times = Vec::with_capacity(samples);
+    let mut byte = [0u8; 1];
+    for i in 0..samples + 20 {
+        let t = Instant::now();
+        stream.write_all(&[7])?;
+        stream.read_exact(&mut byte)?;
+        if i >= 20 {
+            times.push(ms(t.elapsed()));
+        }
+    }
+    drop(stream);
+    let _ = echo.join();
+    median(&times).context("no round trip")
 }
 
 /// A direct connection that leaves the card as it is when closed. (`pcsc::Card`'s own drop

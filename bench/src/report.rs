@@ -1,10 +1,12 @@
 //! The verdict: measured figures, the targets they are held to, the stdout table and
 //! `report.json`.
 //!
-//! Every target lives in [`TARGETS`], in one place. A target is either a fixed bound
-//! (`bridge_overhead_ms_p50 <= 0.5`) or a bound relative to another figure of the same run
-//! (`service_pin_confirmations_per_s >= 0.5 * rsa2048_verify_per_s`), so speed targets
-//! compare ratios measured side by side on the same machine, never absolute speeds.
+//! Every target lives in [`TARGETS`], in one place. A target is either a fixed bound on a
+//! count, a size, a CPU share or a ratio of two figures of the same run
+//! (`bridge_apdu_over_direct_pcsc_ratio <= 5`), or a bound relative to another figure of the
+//! same run (`service_pin_confirmations_per_cpu_s >= 0.5 * rsa2048_two_verifications_per_cpu_s`),
+//! so speed targets compare figures measured side by side on the same machine, never
+//! absolute speeds.
 //!
 //! A figure that has a target but could not be measured fails (the report says why in the
 //! table); so does a relative target whose basis is missing.
@@ -100,7 +102,8 @@ pub struct Target {
     pub limit: Limit,
 }
 
-/// Every target (issue 7), in one place.
+/// Every target, in one place. Speed targets are ratios of figures of the same run; the
+/// absolute figures beside them (milliseconds, per second) are reported without a target.
 pub const TARGETS: &[Target] = &[
     Target {
         name: "pin_flow_apdus",
@@ -121,14 +124,19 @@ pub const TARGETS: &[Target] = &[
         },
     },
     Target {
-        name: "bridge_overhead_ms_p50",
+        // The same READ BINARY through WebSocket + bridge against direct PC/SC (3-4x in the
+        // runs so far): 5x would mean the bridge's own share has about doubled.
+        name: "bridge_apdu_over_direct_pcsc_ratio",
         bound: Bound::AtMost,
-        limit: Limit::Fixed(0.5),
+        limit: Limit::Fixed(5.0),
     },
     Target {
-        name: "e2e_over_card_time_ratio",
+        // Delayed-ACK guard: a direct APDU through pcscd + vpcd (two socket hops) is a few
+        // loopback round trips; a vpcd link waiting for delayed ACKs adds ~40 ms, i.e.
+        // about a thousand of them.
+        name: "direct_pcsc_apdu_over_loopback_rtt_ratio",
         bound: Bound::AtMost,
-        limit: Limit::Fixed(1.1),
+        limit: Limit::Fixed(50.0),
     },
     Target {
         name: "wasm_gzip_bytes",
@@ -136,10 +144,14 @@ pub const TARGETS: &[Target] = &[
         limit: Limit::Fixed(200.0 * 1024.0),
     },
     Target {
-        name: "service_pin_confirmations_per_s",
+        // Per core, like with like: a confirmation verifies two RSA-2048 signatures, so one
+        // CPU-second can give at most rsa2048_verify_per_cpu_s / 2 of them. The service
+        // must reach half that bound: whatever it does beyond its two verifications may
+        // cost at most as much CPU as they do.
+        name: "service_pin_confirmations_per_cpu_s",
         bound: Bound::AtLeast,
         limit: Limit::Relative {
-            of: "rsa2048_verify_per_s",
+            of: "rsa2048_two_verifications_per_cpu_s",
             factor: 0.5,
             offset: 0.0,
         },
@@ -335,8 +347,8 @@ mod tests {
         let entries = evaluate(&[
             m("pin_flow_apdus_minimum", 13.0),
             m("pin_flow_apdus", 14.0),
-            m("rsa2048_verify_per_s", 10_000.0),
-            m("service_pin_confirmations_per_s", 4_000.0),
+            m("rsa2048_two_verifications_per_cpu_s", 5_000.0),
+            m("service_pin_confirmations_per_cpu_s", 2_000.0),
         ]);
         assert_eq!(entries[0].pass, None, "the minimum is a reference figure");
         assert_eq!(entries[1].pass, Some(true));
@@ -347,7 +359,7 @@ mod tests {
         assert_eq!(entries[3].pass, Some(false));
         assert_eq!(
             entries[3].target.as_deref(),
-            Some(">= 5000 (0.5000 * rsa2048_verify_per_s)")
+            Some(">= 2500 (0.5000 * rsa2048_two_verifications_per_cpu_s)")
         );
         assert!(!all_pass(&entries));
         let entries = evaluate(&[m("pin_flow_apdus_minimum", 13.0), m("pin_flow_apdus", 15.0)]);
@@ -357,8 +369,8 @@ mod tests {
     #[test]
     fn fixed_targets_and_their_edges() {
         let entries = evaluate(&[
-            m("bridge_overhead_ms_p50", 0.5),
-            m("e2e_over_card_time_ratio", 1.1001),
+            m("bridge_apdu_over_direct_pcsc_ratio", 5.0),
+            m("direct_pcsc_apdu_over_loopback_rtt_ratio", 50.0001),
             m("wasm_gzip_bytes", 204_800.0),
         ]);
         assert_eq!(entries[0].pass, Some(true), "the limit itself passes");
@@ -385,7 +397,7 @@ mod tests {
     #[test]
     fn json_has_exactly_the_five_fields() {
         let entries = evaluate(&[
-            m("bridge_overhead_ms_p50", 0.25),
+            m("bridge_apdu_over_direct_pcsc_ratio", 3.25),
             Measurement::missing("wasm_init_ms", "ms", "why"),
         ]);
         let json: serde_json::Value = serde_json::from_str(&to_json(&entries)).unwrap();
@@ -394,7 +406,7 @@ mod tests {
         let first = list[0].as_object().unwrap();
         let keys: Vec<&str> = first.keys().map(String::as_str).collect();
         assert_eq!(keys, ["name", "value", "unit", "target", "pass"]);
-        assert_eq!(first["value"], 0.25);
+        assert_eq!(first["value"], 3.25);
         assert_eq!(first["pass"], true);
         assert!(list[1]["value"].is_null());
         assert!(list[1]["target"].is_null());
@@ -404,7 +416,7 @@ mod tests {
     #[test]
     fn the_table_lines_up_and_lists_notes() {
         let entries = evaluate(&[
-            Measurement::new("bridge_overhead_ms_p50", 0.123_456, "ms", "3000 APDUs"),
+            Measurement::new("bridge_idle_cpu_percent", 0.123_456, "%", "30 s"),
             Measurement::missing("wasm_gzip_bytes", "bytes", "no package"),
         ]);
         let text = table(&entries);

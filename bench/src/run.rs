@@ -1,13 +1,16 @@
 //! One benchmark run: every figure, in one process, in a fixed order.
 //!
 //! 1. **Card** (pcscd + vpcd, the release bridge on PC/SC, the virtual card in this process):
-//!    APDU counts of the PIN and visual flows and of OpenSC; the bridge's per-APDU overhead;
-//!    the end-to-end PIN confirmation with the realistic timing model (with a release
-//!    service); the idle bridge.
+//!    APDU counts of the PIN and visual flows and of OpenSC; the bridge's per-APDU latency
+//!    against direct PC/SC (and direct PC/SC against a loopback round trip); the end-to-end
+//!    PIN confirmation (with a release service) against the same APDUs sent by a direct
+//!    PC/SC client, with an instant card, then once more with the realistic timing model
+//!    (modelled card time); the idle bridge over a window that contains its ping.
 //! 2. **WASM**: the npm package's gzip size and start-up time in headless Chromium.
-//! 3. **Service**: RSA-2048 verification on one core, then PIN confirmations per second on
-//!    an on-disk SQLite file, with the fsync latency and the service's CPU time per
-//!    confirmation, and the same load on a tmpfs file to separate the disk from the rest.
+//! 3. **Service**: RSA-2048 verifications per CPU-second of one thread, then PIN
+//!    confirmations on an on-disk SQLite file, counted per CPU-second of the service
+//!    process (like with like: a confirmation verifies two RSA signatures), with the wall
+//!    rate, the fsync latency, and the same load on a tmpfs file to separate the disk.
 //!
 //! A phase that fails records why for each of its figures and the run goes on.
 
@@ -42,21 +45,30 @@ pub const METRICS: &[(&str, &str)] = &[
     ("visual_flow_apdus", "apdus"),
     ("visual_flow_apdus_minimum", "apdus"),
     ("opensc_apdus_same_operations", "apdus"),
-    ("bridge_overhead_ms_p50", "ms"),
-    ("bridge_overhead_ms_p99", "ms"),
+    ("bridge_apdu_over_direct_pcsc_ratio", "ratio"),
     ("bridge_apdu_ms_p50", "ms"),
     ("direct_pcsc_apdu_ms_p50", "ms"),
-    ("e2e_over_card_time_ratio", "ratio"),
-    ("e2e_pin_confirmation_ms", "ms"),
-    ("e2e_card_modelled_ms", "ms"),
+    ("bridge_overhead_ms_p50", "ms"),
+    ("bridge_overhead_ms_p99", "ms"),
+    ("direct_pcsc_apdu_over_loopback_rtt_ratio", "ratio"),
+    ("loopback_tcp_rtt_ms_p50", "ms"),
+    ("e2e_added_ms", "ms"),
+    ("e2e_bridge_and_client_ms", "ms"),
     ("e2e_service_ms", "ms"),
+    ("e2e_pin_confirmation_ms", "ms"),
+    ("e2e_direct_pcsc_same_apdus_ms", "ms"),
+    ("e2e_over_direct_pcsc_ratio", "ratio"),
+    ("e2e_pin_confirmation_ms_modelled_card", "ms"),
+    ("e2e_card_time_modelled_ms", "ms"),
     ("wasm_gzip_bytes", "bytes"),
     ("wasm_init_ms", "ms"),
+    ("service_pin_confirmations_per_cpu_s", "1/s"),
+    ("rsa2048_two_verifications_per_cpu_s", "1/s"),
+    ("rsa2048_verify_per_cpu_s", "1/s"),
+    ("service_cpu_ms_per_confirmation", "ms"),
     ("service_pin_confirmations_per_s", "1/s"),
     ("service_pin_confirmation_ms_p50", "ms"),
     ("service_pin_confirmation_ms_p99", "ms"),
-    ("rsa2048_verify_per_s", "1/s"),
-    ("service_cpu_ms_per_confirmation", "ms"),
     ("service_fsync_share_percent", "%"),
     ("disk_fsync_ms_p50", "ms"),
     ("service_pin_confirmations_per_s_tmpfs", "1/s"),
@@ -199,10 +211,12 @@ pub fn run(config: &Config) -> Result<Vec<Measurement>> {
         rec.fail(&wasm_metrics, &e);
     }
     let service_metrics = [
+        "service_pin_confirmations_per_cpu_s",
+        "rsa2048_two_verifications_per_cpu_s",
+        "rsa2048_verify_per_cpu_s",
         "service_pin_confirmations_per_s",
         "service_pin_confirmation_ms_p50",
         "service_pin_confirmation_ms_p99",
-        "rsa2048_verify_per_s",
         "service_cpu_ms_per_confirmation",
         "service_fsync_share_percent",
         "disk_fsync_ms_p50",
@@ -415,6 +429,32 @@ async fn card_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
             if let (Some(b), Some(d)) = (percentile(&bridge, 50.0), percentile(&direct, 50.0)) {
                 rec.set("bridge_apdu_ms_p50", b, "WebSocket + bridge + pcscd + vpcd");
                 rec.set("direct_pcsc_apdu_ms_p50", d, "pcsc crate + pcscd + vpcd");
+                rec.set(
+                    "bridge_apdu_over_direct_pcsc_ratio",
+                    b / d,
+                    "bridge_apdu_ms_p50 / direct_pcsc_apdu_ms_p50, the same READ BINARY on the same card, interleaved in this run",
+                );
+                match overhead::loopback_rtt_ms(2_000) {
+                    Ok(rtt) => {
+                        rec.set(
+                            "loopback_tcp_rtt_ms_p50",
+                            rtt,
+                            "one byte there and back over loopback TCP, TCP_NODELAY, 2,000 times",
+                        );
+                        rec.set(
+                            "direct_pcsc_apdu_over_loopback_rtt_ratio",
+                            d / rtt,
+                            "delayed-ACK guard: a vpcd link without TCP_NODELAY adds ~40 ms per APDU",
+                        );
+                    }
+                    Err(e) => rec.fail(
+                        &[
+                            "loopback_tcp_rtt_ms_p50",
+                            "direct_pcsc_apdu_over_loopback_rtt_ratio",
+                        ],
+                        &e,
+                    ),
+                }
             }
         }
         Err(e) => rec.fail(
@@ -423,14 +463,18 @@ async fn card_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
                 "bridge_overhead_ms_p99",
                 "bridge_apdu_ms_p50",
                 "direct_pcsc_apdu_ms_p50",
+                "bridge_apdu_over_direct_pcsc_ratio",
+                "loopback_tcp_rtt_ms_p50",
+                "direct_pcsc_apdu_over_loopback_rtt_ratio",
             ],
             &e,
         ),
     }
     inserted.log.clear();
 
-    // End to end, realistic timing.
-    let e2e_result = e2e_phase(config, rec, &mut client, handle, &inserted, &pin).await;
+    // End to end: against the direct PC/SC reference, then with the modelled card timing.
+    let mut handle = handle;
+    let e2e_result = e2e_phase(config, rec, &mut client, &mut handle, &inserted, &pin).await;
     inserted
         .card
         .lock()
@@ -438,10 +482,14 @@ async fn card_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
     if let Err(e) = e2e_result {
         rec.fail(
             &[
-                "e2e_over_card_time_ratio",
-                "e2e_pin_confirmation_ms",
-                "e2e_card_modelled_ms",
+                "e2e_added_ms",
+                "e2e_bridge_and_client_ms",
                 "e2e_service_ms",
+                "e2e_pin_confirmation_ms",
+                "e2e_direct_pcsc_same_apdus_ms",
+                "e2e_over_direct_pcsc_ratio",
+                "e2e_pin_confirmation_ms_modelled_card",
+                "e2e_card_time_modelled_ms",
             ],
             &e,
         );
@@ -529,11 +577,11 @@ async fn e2e_phase(
     config: &Config,
     rec: &mut Recorder,
     client: &mut BridgeClient,
-    handle: u64,
+    handle: &mut u64,
     inserted: &InsertedCard,
     pin: &str,
 ) -> Result<()> {
-    progress("end to end: starting the release service, realistic card timing");
+    progress("end to end: starting the release service");
     let (service, addr) = start_service(
         config,
         "myna-demo-e2e",
@@ -545,7 +593,7 @@ async fn e2e_phase(
     // Warm-up with an instant card (connections, caches), not counted.
     e2e::run_once(
         client,
-        handle,
+        *handle,
         &inserted.log,
         &mut http,
         &token,
@@ -553,15 +601,15 @@ async fn e2e_phase(
         pin,
     )
     .await?;
-    inserted
-        .card
-        .lock()
-        .set_timing(myna_bridge::virtual_card::TimingModel::realistic());
+
+    // Measured: an instant card (no timing model), the confirmation through the bridge and
+    // the same APDUs from a direct PC/SC client, alternating.
     let mut runs = Vec::new();
+    let mut direct_runs = Vec::new();
     for i in 0..config.e2e_runs {
         let run = e2e::run_once(
             client,
-            handle,
+            *handle,
             &inserted.log,
             &mut http,
             &token,
@@ -569,41 +617,105 @@ async fn e2e_phase(
             pin,
         )
         .await?;
+        let reader = inserted.reader.clone();
+        let pin_owned = pin.to_owned();
+        let direct_run = tokio::task::spawn_blocking(move || {
+            crate::direct::authenticate(&reader, ORIGIN, e2e::REFERENCE_NONCE, &pin_owned)
+        })
+        .await??;
+        anyhow::ensure!(
+            direct_run.apdus == run.apdus,
+            "the direct client sent {} APDUs, the bridge {}",
+            direct_run.apdus,
+            run.apdus
+        );
+        // The direct client's reset ends the bridge's link to the card: a new session.
+        let _ = client
+            .call("disconnect", json!({ "handle": *handle }))
+            .await;
+        *handle = client.open(&inserted.reader).await?;
         progress(&format!(
-            "  run {}: total {:.1} ms = card {:.1} ms + service {:.1} ms + ours {:.1} ms ({} APDUs), ratio {:.4}",
+            "  run {}: total {:.2} ms (service {:.2} ms), direct PC/SC {:.2} ms, {} APDUs",
             i + 1,
             ms(run.total),
-            ms(run.card),
             ms(run.service),
-            ms(run.total) - ms(run.card) - ms(run.service),
-            run.apdus,
-            run.ratio()
+            ms(direct_run.total),
+            run.apdus
         ));
         runs.push(run);
+        direct_runs.push(direct_run);
     }
-    drop(service);
-    let ratios: Vec<f64> = runs.iter().map(e2e::E2eRun::ratio).collect();
-    let ratio = median(&ratios).context("no run")?;
-    // The run whose ratio is the median supplies the times.
-    let run = runs
-        .iter()
-        .find(|r| r.ratio() == ratio)
-        .context("the median run")?;
-    let note = format!(
-        "median of {} PIN confirmations: challenge, bridge authenticate (TimingModel::realistic on pcscd + vpcd), confirmation, XmlMsg parsed",
-        runs.len()
-    );
-    rec.set("e2e_over_card_time_ratio", ratio, note);
-    rec.set("e2e_pin_confirmation_ms", ms(run.total), "the median run");
+    let totals: Vec<f64> = runs.iter().map(|r| ms(r.total)).collect();
+    let services: Vec<f64> = runs.iter().map(|r| ms(r.service)).collect();
+    let directs: Vec<f64> = direct_runs.iter().map(|r| ms(r.total)).collect();
+    let total = median(&totals).context("no run")?;
+    let service_ms = median(&services).context("no run")?;
+    let direct = median(&directs).context("no run")?;
+    let n = runs.len();
     rec.set(
-        "e2e_card_modelled_ms",
-        ms(run.card),
-        "sum of the card log's delays",
+        "e2e_pin_confirmation_ms",
+        total,
+        format!("median of {n}: challenge, bridge authenticate on pcscd + vpcd (instant card), confirmation, XmlMsg parsed"),
+    );
+    rec.set(
+        "e2e_direct_pcsc_same_apdus_ms",
+        direct,
+        format!("median of {n}: the same APDUs (certificate, tries left, VERIFY, signature) and reset from a direct PC/SC client, same card and reader"),
+    );
+    rec.set(
+        "e2e_added_ms",
+        total - direct,
+        "e2e_pin_confirmation_ms - e2e_direct_pcsc_same_apdus_ms: WebSocket, bridge, our client and the two service requests",
     );
     rec.set(
         "e2e_service_ms",
-        ms(run.service),
-        "the challenge and confirmation requests, timed at the client",
+        service_ms,
+        "median: the challenge and confirmation requests, timed at the client",
+    );
+    rec.set(
+        "e2e_bridge_and_client_ms",
+        total - direct - service_ms,
+        "e2e_added_ms - e2e_service_ms: WebSocket, bridge, JSON and the client's own work",
+    );
+    rec.set(
+        "e2e_over_direct_pcsc_ratio",
+        total / direct,
+        "e2e_pin_confirmation_ms / e2e_direct_pcsc_same_apdus_ms",
+    );
+
+    // Modelled: the same confirmation with TimingModel::realistic (the vpcd adapter sleeps
+    // each command's modelled delay). Its card time is an assumption, not a measurement.
+    inserted
+        .card
+        .lock()
+        .set_timing(myna_bridge::virtual_card::TimingModel::realistic());
+    let mut modelled = Vec::new();
+    for _ in 0..config.e2e_runs {
+        modelled.push(
+            e2e::run_once(
+                client,
+                *handle,
+                &inserted.log,
+                &mut http,
+                &token,
+                ORIGIN,
+                pin,
+            )
+            .await?,
+        );
+    }
+    drop(service);
+    let totals: Vec<f64> = modelled.iter().map(|r| ms(r.total)).collect();
+    let cards: Vec<f64> = modelled.iter().map(|r| ms(r.card)).collect();
+    rec.set(
+        "e2e_pin_confirmation_ms_modelled_card",
+        median(&totals).context("no run")?,
+        format!("MODELLED card time: median of {n} confirmations with TimingModel::realistic (12 ms/APDU, 1.02 ms/byte, 400 ms/signature, slept by the vpcd adapter)"),
+    );
+    rec.set(
+        "e2e_card_time_modelled_ms",
+        median(&cards).context("no run")?,
+        "MODELLED: the sum of the card log's delays (an assumption, docs/benchmarks.md)",
     );
     Ok(())
 }
@@ -736,7 +848,7 @@ async fn service_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
     .await;
     measure_rsa(&mut rsa)?;
     let note = format!(
-        "release myna-demo, SQLite in {} (synchronous=FULL), {} keep-alive connections, pre-signed, certificate chain cache off (every confirmation verifies the CA signature and the card's: two RSA verifications)",
+        "wall clock, every core the service gets: release myna-demo, SQLite in {} (synchronous=FULL), {} keep-alive connections, pre-signed, certificate chain cache off (every confirmation verifies the CA signature and the card's: two RSA verifications)",
         disk_dir.display(),
         config.service_concurrency
     );
@@ -757,6 +869,11 @@ async fn service_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
                 "the service process's user + system time over the load / confirmations",
             );
             rec.set(
+                "service_pin_confirmations_per_cpu_s",
+                1e3 / run.cpu_ms_per_confirmation,
+                "per core: confirmations per second of the service process's CPU time (user + system, all its threads), chain cache off",
+            );
+            rec.set(
                 "service_fsync_share_percent",
                 run.sync_share * 100.0,
                 "share of the load's wall time in which a service thread was inside fsync/fdatasync (/proc/PID/task/*/syscall every 0.5 ms)",
@@ -768,6 +885,7 @@ async fn service_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
                 "service_pin_confirmation_ms_p50",
                 "service_pin_confirmation_ms_p99",
                 "service_cpu_ms_per_confirmation",
+                "service_pin_confirmations_per_cpu_s",
                 "service_fsync_share_percent",
             ],
             &e,
@@ -817,15 +935,21 @@ async fn service_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
     measure_rsa(&mut rsa)?;
     let per_cpu: Vec<f64> = rsa.iter().map(|r| r.per_cpu_second).collect();
     let per_wall: Vec<f64> = rsa.iter().map(|r| r.per_wall_second).collect();
+    let rsa_per_cpu_s = median(&per_cpu).context("no RSA figure")?;
     rec.set(
-        "rsa2048_verify_per_s",
-        median(&per_cpu).context("no RSA figure")?,
+        "rsa2048_verify_per_cpu_s",
+        rsa_per_cpu_s,
         format!(
-            "rsa crate, PKCS#1 v1.5 SHA-256, one thread, per second of its CPU time (one core's capacity; \
-             per wall second {:.0}), median of {} runs of 1 CPU-second around the loads",
+            "rsa crate, PKCS#1 v1.5 SHA-256, one thread, per second of its CPU time (per wall second {:.0}), \
+             median of {} runs of 1 CPU-second around the loads",
             median(&per_wall).unwrap_or(f64::NAN),
             rsa.len()
         ),
+    );
+    rec.set(
+        "rsa2048_two_verifications_per_cpu_s",
+        rsa_per_cpu_s / 2.0,
+        "rsa2048_verify_per_cpu_s / 2: confirmations per CPU-second if one were nothing but its two RSA verifications",
     );
     Ok(())
 }

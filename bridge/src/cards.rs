@@ -65,6 +65,25 @@ pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
 /// How long an `authenticate` may take (a PIN check and an RSA signature on a slow card).
 pub const AUTHENTICATE_TIMEOUT: Duration = Duration::from_secs(60);
 
+/// How long card operations may take before the client gets `timeout` (the defaults are
+/// [`OPERATION_TIMEOUT`] and [`AUTHENTICATE_TIMEOUT`]; tests shorten them).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct CardTimeouts {
+    /// `connect`, `transmit`, `pinStatus`, `disconnect`.
+    pub operation: Duration,
+    /// `authenticate`.
+    pub authenticate: Duration,
+}
+
+impl Default for CardTimeouts {
+    fn default() -> Self {
+        CardTimeouts {
+            operation: OPERATION_TIMEOUT,
+            authenticate: AUTHENTICATE_TIMEOUT,
+        }
+    }
+}
+
 /// The result of `authenticate`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Authentication {
@@ -106,6 +125,7 @@ struct WorkerState {
 /// The card sessions of every reader.
 pub struct Cards {
     backend: Arc<dyn Backend>,
+    timeouts: CardTimeouts,
     workers: Mutex<HashMap<String, mpsc::Sender<Job>>>,
     next_handle: AtomicU32,
 }
@@ -562,10 +582,16 @@ impl WorkerState {
 }
 
 impl Cards {
-    /// Sessions over `backend`.
+    /// Sessions over `backend`, with the default timeouts.
     pub fn new(backend: Arc<dyn Backend>) -> Arc<Self> {
+        Self::with_timeouts(backend, CardTimeouts::default())
+    }
+
+    /// Sessions over `backend` whose operations time out after `timeouts`.
+    pub fn with_timeouts(backend: Arc<dyn Backend>, timeouts: CardTimeouts) -> Arc<Self> {
         Arc::new(Cards {
             backend,
+            timeouts,
             workers: Mutex::new(HashMap::new()),
             next_handle: AtomicU32::new(1),
         })
@@ -639,7 +665,7 @@ impl Cards {
             ));
         }
         let handle = self.next_handle.fetch_add(1, Ordering::Relaxed);
-        self.job(reader, OPERATION_TIMEOUT, move |state| {
+        self.job(reader, self.timeouts.operation, move |state| {
             state.connect(handle).map_err(WireError::from)?;
             Ok(handle)
         })
@@ -649,7 +675,7 @@ impl Cards {
     /// Releases a handle (the card connection goes when its last handle does).
     pub async fn disconnect(&self, reader: &str, handle: u32) {
         let _ = self
-            .job(reader, OPERATION_TIMEOUT, move |state| {
+            .job(reader, self.timeouts.operation, move |state| {
                 state.disconnect(handle);
                 Ok(())
             })
@@ -663,7 +689,7 @@ impl Cards {
         handle: u32,
         apdu: Vec<u8>,
     ) -> Result<Vec<u8>, WireError> {
-        self.job(reader, OPERATION_TIMEOUT, move |state| {
+        self.job(reader, self.timeouts.operation, move |state| {
             state.run(handle, |op| op.transmit(&apdu))
         })
         .await
@@ -684,7 +710,7 @@ impl Cards {
 
     /// `pinStatus`.
     pub async fn pin_status(&self, reader: &str, handle: u32) -> Result<PinStatus, WireError> {
-        self.job(reader, OPERATION_TIMEOUT, move |state| {
+        self.job(reader, self.timeouts.operation, move |state| {
             state.run(handle, |op| op.pin_status())
         })
         .await
@@ -704,7 +730,7 @@ impl Cards {
             .map_err(|e| WireError::new(ErrorCode::BadRequest, e.to_string()))?;
         let pin =
             Pin::auth(&pin).map_err(|e| WireError::new(ErrorCode::BadRequest, e.to_string()))?;
-        self.job(reader, AUTHENTICATE_TIMEOUT, move |state| {
+        self.job(reader, self.timeouts.authenticate, move |state| {
             state.run(handle, |op| {
                 op.authenticate(&origin, &nonce, &pin, allow_last_attempt)
             })

@@ -86,9 +86,11 @@ pub trait Simulator: Send + Sync {
     fn reinsert(&self) -> Result<(), WireError>;
 }
 
-/// Timeouts of open WebSockets (the defaults are the constants above; tests shorten them).
+/// Timeouts of connections (the defaults are the constants above; tests shorten them).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Timeouts {
+    /// How long a client may take to send its request head.
+    pub header: Duration,
     /// How often the bridge pings.
     pub ping: Duration,
     /// Silence after which a connection is closed.
@@ -100,6 +102,7 @@ pub struct Timeouts {
 impl Default for Timeouts {
     fn default() -> Self {
         Timeouts {
+            header: HEADER_TIMEOUT,
             ping: PING_INTERVAL,
             idle: IDLE_TIMEOUT,
             write: WRITE_TIMEOUT,
@@ -264,7 +267,9 @@ async fn websocket(
 type Handles = HashMap<u32, String>;
 
 async fn connection(socket: WebSocket, origin: String, state: Arc<AppState>) {
-    let Timeouts { ping, idle, write } = state.timeouts;
+    let Timeouts {
+        ping, idle, write, ..
+    } = state.timeouts;
     let (mut sink, mut stream) = socket.split();
     let (out, mut out_rx) = mpsc::channel::<Message>(32);
     let writer = tokio::spawn(async move {
@@ -464,6 +469,7 @@ pub async fn serve(
     shutdown: impl std::future::Future<Output = ()>,
 ) -> std::io::Result<()> {
     use hyper_util::rt::{TokioIo, TokioTimer};
+    let header_timeout = state.timeouts.header;
     let router = app(state);
     let slots = Arc::new(Semaphore::new(MAX_HTTP_CONNECTIONS));
     let (stop_tx, stop_rx) = tokio::sync::watch::channel(false);
@@ -503,7 +509,7 @@ pub async fn serve(
         tokio::spawn(async move {
             let conn = hyper::server::conn::http1::Builder::new()
                 .timer(TokioTimer::new())
-                .header_read_timeout(HEADER_TIMEOUT)
+                .header_read_timeout(header_timeout)
                 .serve_connection(TokioIo::new(stream), service)
                 .with_upgrades();
             tokio::pin!(conn);

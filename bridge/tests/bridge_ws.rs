@@ -583,16 +583,6 @@ async fn pin_paths(rig: &Rig) {
     let mut c = Client::connect(rig).await;
     let handle = c.open(rig).await;
     let auth = |pin: &str, consent: bool| json!({"handle": handle, "nonce": NONCE, "pin": pin, "allowLastAttempt": consent});
-    let e = c
-        .call("authenticate", auth("0000", false))
-        .await
-        .unwrap_err();
-    assert_eq!((code(&e), &e["remaining"]), ("pin-incorrect", &json!(2)));
-    let e = c
-        .call("authenticate", auth("0000", false))
-        .await
-        .unwrap_err();
-    assert_eq!((code(&e), &e["remaining"]), ("pin-incorrect", &json!(1)));
     let verifies_sent = |rig: &Rig| {
         rig.card()
             .log()
@@ -601,6 +591,19 @@ async fn pin_paths(rig: &Rig) {
             .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some_and(|n| n > 0))
             .count()
     };
+    // Each wrong PIN costs exactly one VERIFY carrying a PIN: no retry (T6).
+    for remaining in [2, 1] {
+        let sent = verifies_sent(rig);
+        let e = c
+            .call("authenticate", auth("0000", false))
+            .await
+            .unwrap_err();
+        assert_eq!(
+            (code(&e), &e["remaining"]),
+            ("pin-incorrect", &json!(remaining))
+        );
+        assert_eq!(verifies_sent(rig), sent + 1, "one VERIFY per request");
+    }
     let sent = verifies_sent(rig);
     let e = c
         .call("authenticate", auth("1234", false))
@@ -1088,6 +1091,7 @@ async fn a_silent_connection_is_closed_and_releases_its_card() {
         ping: Duration::from_secs(60),
         idle: Duration::from_millis(500),
         write: Duration::from_secs(10),
+        ..Default::default()
     })
     .await;
     let mut c = Client::connect(&rig).await;
@@ -1124,6 +1128,7 @@ async fn a_client_that_does_not_read_is_dropped_and_releases_its_card() {
         ping: Duration::from_secs(60),
         idle: Duration::from_secs(60),
         write: Duration::from_millis(500),
+        ..Default::default()
     })
     .await;
     let mut c = Client::connect(&rig).await;

@@ -460,11 +460,9 @@ fn pcsc_round_trip_latency() {
         "pcscd+vpcd READ BINARY round trip over 500 APDUs: p50 {p50:?}, p95 {p95:?}, mean {mean:?}, max {:?}",
         times[times.len() - 1]
     );
-    // With default TCP settings every APDU waits ~40 ms for a delayed ACK.
-    assert!(
-        p50 < Duration::from_millis(10),
-        "p50 {p50:?}: TCP_NODELAY/TCP_QUICKACK not effective?"
-    );
+    // No speed is asserted here (docs/benchmarks.md: tests assert no absolute speed). The
+    // delayed-ACK guard (with default TCP settings every APDU through vpcd waits ~40 ms) is
+    // `cargo xtask bench`'s `vpcd_apdu_over_card_model_ratio`, measured in the same run.
 
     // The realistic timing model is honoured end to end.
     inserted.card.lock().set_timing(TimingModel::realistic());

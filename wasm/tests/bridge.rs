@@ -18,11 +18,7 @@ const READER: &str = "myna-web Virtual Reader";
 const DEFAULT_SERIAL: &str = "4E3188B0CE2A7078";
 
 fn bridge_url() -> Option<&'static str> {
-    let url = option_env!("MYNA_TEST_BRIDGE_URL");
-    if url.is_none() {
-        console_log!("skipped: MYNA_TEST_BRIDGE_URL not set (run cargo xtask wasm-tests)");
-    }
-    url
+    required(option_env!("MYNA_TEST_BRIDGE_URL"), "MYNA_TEST_BRIDGE_URL")
 }
 
 async fn connect(url: &str, options: JsValue) -> JsValue {
@@ -355,8 +351,10 @@ async fn requests_in_flight_fail_when_the_connection_drops() {
 
 #[wasm_bindgen_test(async)]
 async fn a_real_bridge_refuses_a_foreign_origin() {
-    let Some(url) = option_env!("MYNA_TEST_FOREIGN_BRIDGE_URL") else {
-        console_log!("skipped: MYNA_TEST_FOREIGN_BRIDGE_URL not set");
+    let Some(url) = required(
+        option_env!("MYNA_TEST_FOREIGN_BRIDGE_URL"),
+        "MYNA_TEST_FOREIGN_BRIDGE_URL",
+    ) else {
         return;
     };
     let (code, error) = rejection(myna_web::connect_bridge(url.into(), JsValue::UNDEFINED)).await;

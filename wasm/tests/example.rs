@@ -53,11 +53,16 @@ async fn run_example(url: &str, query: &str) -> JsValue {
 #[wasm_bindgen_test(async)]
 async fn the_example_page_confirms_in_pin_and_visual_mode() {
     let (Some(url), Some(bridge), Some(service)) = (
-        option_env!("MYNA_TEST_EXAMPLE_URL"),
-        option_env!("MYNA_TEST_BRIDGE_URL"),
-        option_env!("MYNA_TEST_SERVICE_URL"),
+        required(
+            option_env!("MYNA_TEST_EXAMPLE_URL"),
+            "MYNA_TEST_EXAMPLE_URL",
+        ),
+        required(option_env!("MYNA_TEST_BRIDGE_URL"), "MYNA_TEST_BRIDGE_URL"),
+        required(
+            option_env!("MYNA_TEST_SERVICE_URL"),
+            "MYNA_TEST_SERVICE_URL",
+        ),
     ) else {
-        console_log!("skipped: MYNA_TEST_EXAMPLE_URL not set (run cargo xtask wasm-tests)");
         return;
     };
     let common = format!("bridge={bridge}&service={service}&persona=default&auto=1");

@@ -21,18 +21,13 @@ struct Env {
 }
 
 fn urls() -> Option<(&'static str, &'static str)> {
-    match (
-        option_env!("MYNA_TEST_BRIDGE_URL"),
-        option_env!("MYNA_TEST_SERVICE_URL"),
-    ) {
-        (Some(b), Some(s)) => Some((b, s)),
-        _ => {
-            console_log!(
-                "skipped: MYNA_TEST_BRIDGE_URL / MYNA_TEST_SERVICE_URL not set (run cargo xtask wasm-tests)"
-            );
-            None
-        }
-    }
+    Some((
+        required(option_env!("MYNA_TEST_BRIDGE_URL"), "MYNA_TEST_BRIDGE_URL")?,
+        required(
+            option_env!("MYNA_TEST_SERVICE_URL"),
+            "MYNA_TEST_SERVICE_URL",
+        )?,
+    ))
 }
 
 /// Registers a terminal with the demo facility (as the demo page does) and returns its token.
@@ -379,11 +374,10 @@ async fn an_unreachable_service_is_service_unreachable() {
 
 /// The stand-in service that never answers or stalls (see xtask's `SlowService`).
 fn slow_service() -> Option<&'static str> {
-    let url = option_env!("MYNA_TEST_SLOW_SERVICE_URL");
-    if url.is_none() {
-        console_log!("skipped: MYNA_TEST_SLOW_SERVICE_URL not set (run cargo xtask wasm-tests)");
-    }
-    url
+    required(
+        option_env!("MYNA_TEST_SLOW_SERVICE_URL"),
+        "MYNA_TEST_SLOW_SERVICE_URL",
+    )
 }
 
 fn now_ms() -> f64 {

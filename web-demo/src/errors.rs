@@ -70,7 +70,7 @@ error_codes! {
     UntrustedCertificate = "MW0007", 401, "電子証明書が信頼できる発行元のものではありません";
     /// The certificate's `notAfter` has passed.
     CertificateExpired = "MW0008", 401, "電子証明書の有効期限が切れています";
-    /// The certificate's serial is on the revocation list.
+    /// The certificate's serial is on its issuing CA's revocation list.
     CertificateRevoked = "MW0009", 401, "電子証明書が失効しています";
     /// The database is busy or unreachable; the request can be retried.
     Unavailable = "MW0010", 503, "一時的に混み合っています。しばらくしてから再度お試しください";
@@ -121,6 +121,13 @@ error_codes! {
     AdminRequired = "MW0031", 403, "端末の登録取消は施設の管理者のみが行えます";
     /// The terminal's token lived its lifetime; the terminal is activated again.
     TokenExpired = "MW0032", 401, "端末の認証情報の有効期限が切れています。端末を登録し直してください";
+    /// The certificate's CA has a verified CRL, but the request's time is outside its
+    /// thisUpdate..nextUpdate: revocation cannot be checked until a current CRL is loaded
+    /// (`myna-demo crl load`).
+    RevocationListNotCurrent = "MW0033", 503, "失効リストの有効期間外のため、電子証明書の失効を確認できません";
+    /// No CRL of the certificate's CA verified against the trust anchors (none loaded, or
+    /// the stored one does not verify): revocation cannot be checked.
+    RevocationListMissing = "MW0034", 503, "電子証明書の発行元の失効リストがないため、失効を確認できません";
     /// Anything the caller cannot fix; details go to the server log only.
     Internal = "MW9999", 500, "システムエラーが発生しました";
 }

@@ -13,7 +13,8 @@
 //! - **Confirmations** ([`http`], [`verify`]): PIN mode verifies the card's signature over
 //!   `myna_core::auth`'s message for one of the facility's registered origins; both modes
 //!   verify the user-authentication certificate (chain to the trust anchors at the current
-//!   time, JPKI profile, revocation). The insured records linked to the certificate's
+//!   time, JPKI profile) and check revocation against the current, verified CRL of the CA
+//!   the chain verified to ([`revocation`]). The insured records linked to the certificate's
 //!   serial become an `XmlMsg` ([`qualification`]).
 //! - **Searches**: 資格照会 by insurer number, symbol, number, branch and birth date.
 //! - **Audit** ([`store::audit`]): one row per confirmation and search, committed before the
@@ -49,6 +50,7 @@ pub mod errors;
 pub mod http;
 pub mod personas;
 pub mod qualification;
+pub mod revocation;
 pub mod secrets;
 pub mod seed;
 pub mod store;
@@ -78,6 +80,7 @@ struct Inner {
     db: Db,
     clock: Arc<dyn Clock>,
     anchors: TrustAnchors,
+    revocations: Arc<revocation::Revocations>,
     cors_origins: Vec<String>,
     pkg_dir: Option<PathBuf>,
     bridge_url: String,
@@ -107,6 +110,7 @@ impl AppState {
             inner: Arc::new(Inner {
                 db,
                 clock,
+                revocations: Arc::new(revocation::Revocations::new(anchors.clone())),
                 anchors,
                 cors_origins,
                 pkg_dir: None,
@@ -156,6 +160,11 @@ impl AppState {
         &self.inner.anchors
     }
 
+    /// The CRLs confirmations are checked against.
+    pub fn revocations(&self) -> &revocation::Revocations {
+        &self.inner.revocations
+    }
+
     /// Every registered origin (the CORS allow-list).
     pub fn cors_origins(&self) -> &[String] {
         &self.inner.cors_origins
@@ -176,7 +185,8 @@ pub enum OpenError {
 
 /// Opens the database at `path`. A new one is seeded with the demo facility (its web
 /// origins `origins`) and `data`; an existing one gets `origins` added to its demo
-/// facility (if it still has one), so a restart on another port keeps working.
+/// facility (if it still has one), so a restart on another port keeps working, and the
+/// CRLs of `data` whose CA has no CRL stored yet (a database from before CRLs were kept).
 pub fn open_database(
     path: &Path,
     origins: &[String],
@@ -205,7 +215,8 @@ pub fn prepare(
             match store::facilities::add_origins(conn, seed::DEMO_FACILITY_CODE, origins) {
                 Err(StoreError::FacilityNotFound(_)) => Ok(()),
                 other => other,
-            }
+            }?;
+            seed::add_missing_crls(conn, data, now)
         }
     })
 }

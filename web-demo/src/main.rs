@@ -9,7 +9,7 @@ use anyhow::{Context as _, bail};
 use clap::{Parser, Subcommand};
 use myna_demo::clock::{Clock, SystemClock};
 use myna_demo::db::Db;
-use myna_demo::store::{records, revocations, terminals};
+use myna_demo::store::{crls, records, terminals};
 use myna_demo::{AppState, TrustAnchors, app, open_database};
 
 #[derive(Debug, Parser)]
@@ -75,14 +75,9 @@ enum Command {
         /// The CSV file (UTF-8, header row).
         file: PathBuf,
     },
-    /// Revoke a certificate serial number (hex).
-    Revoke {
-        /// The SQLite database.
-        #[arg(long)]
-        db: Option<PathBuf>,
-        /// The serial number in hex (`0x`, `:` separators and case are accepted).
-        serial: String,
-    },
+    /// Manage the CRLs confirmations are checked against (one per issuing CA).
+    #[command(subcommand)]
+    Crl(CrlCommand),
     /// Revoke a terminal registration.
     RevokeTerminal {
         /// The SQLite database.
@@ -128,6 +123,39 @@ enum Command {
     },
 }
 
+#[derive(Debug, Subcommand)]
+enum CrlCommand {
+    /// Verify a CRL (DER) against the trust anchors, require it to be current now, and
+    /// store it as its CA's CRL. A service running on the same database uses it from its
+    /// next confirmation.
+    Load {
+        /// The SQLite database.
+        #[arg(long)]
+        db: Option<PathBuf>,
+        /// A trust anchor certificate (DER or PEM), as given to `serve` (repeatable;
+        /// default: the personas' test CA).
+        #[arg(long = "trust-anchor", value_name = "FILE")]
+        trust_anchors: Vec<PathBuf>,
+        /// The CRL, DER.
+        file: PathBuf,
+    },
+    /// List the stored CRLs.
+    List {
+        /// The SQLite database.
+        #[arg(long)]
+        db: Option<PathBuf>,
+    },
+}
+
+/// The trust anchors from `files`, or the personas' test CA.
+fn trust_anchors(files: &[PathBuf]) -> anyhow::Result<TrustAnchors> {
+    Ok(if files.is_empty() {
+        myna_demo::personas::trust_anchors(&myna_personas::Personas::embedded())?
+    } else {
+        TrustAnchors::from_files(files)?
+    })
+}
+
 fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
@@ -158,12 +186,7 @@ fn main() -> anyhow::Result<()> {
                     .with_context(|| format!("--facility-origin {origin:?}"))?;
             }
             let personas = myna_personas::Personas::embedded();
-            let anchors = if trust_anchors.is_empty() {
-                myna_demo::personas::trust_anchors(&personas)?
-            } else {
-                TrustAnchors::from_files(&trust_anchors)?
-            }
-            .with_chain_cache(certificate_cache);
+            let anchors = self::trust_anchors(&trust_anchors)?.with_chain_cache(certificate_cache);
             if certificate_cache == 0 {
                 tracing::info!("certificate chain cache off: every chain is verified in full");
             }
@@ -197,20 +220,41 @@ fn main() -> anyhow::Result<()> {
             println!("imported {count} insured records from {}", file.display());
             Ok(())
         }
-        Command::Revoke { db, serial } => {
+        Command::Crl(CrlCommand::Load {
+            db,
+            trust_anchors,
+            file,
+        }) => {
+            let anchors = self::trust_anchors(&trust_anchors)?;
+            let der =
+                std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
             let db = open_existing(db)?;
-            let now = clock.now();
-            let added = db.call_blocking(|conn| {
-                revocations::revoke(conn, &serial, now, revocations::RevocationSource::Admin)
-            })?;
+            let (crl, stored) = myna_demo::revocation::load(&db, &anchors, &der, clock.now())
+                .with_context(|| format!("{} not loaded", file.display()))?;
             println!(
-                "{serial}: {}",
-                if added {
-                    "revoked"
-                } else {
-                    "was already revoked"
-                }
+                "{}: {} {}",
+                file.display(),
+                match stored {
+                    crls::Stored::Added => "added",
+                    crls::Stored::Replaced => "replaced the",
+                },
+                crl.describe()
             );
+            Ok(())
+        }
+        Command::Crl(CrlCommand::List { db }) => {
+            let db = open_existing(db)?;
+            let rfc3339 = myna_demo::store::audit::rfc3339;
+            for crl in db.call_blocking(|conn| crls::list(conn))? {
+                println!(
+                    "{}\tthisUpdate {}\tnextUpdate {}\t{} entries\tloaded {}",
+                    crl.issuer_key,
+                    rfc3339(crl.this_update),
+                    crl.next_update.map_or_else(|| "none".to_owned(), rfc3339),
+                    crl.entries,
+                    rfc3339(crl.loaded_at)
+                );
+            }
             Ok(())
         }
         Command::RevokeTerminal { db, terminal_id } => {

@@ -1,12 +1,13 @@
 //! The persona set as the service needs it: insured records keyed by each persona's
-//! certificate serial, the revoked serials of the test CA's CRL, and the test CA (both root
-//! generations) as the default trust anchors.
+//! certificate serial, the test CA's CRL (verified against the test CA), and the test CA
+//! (both root generations) as the default trust anchors.
 //!
 //! The loader is the `myna-personas` crate, shared with the bridge's virtual card.
 
-use myna_core::x509::{Crl, parse_certificate};
+use myna_core::x509::parse_certificate;
 use myna_personas::{InsuranceRecord, Personas};
 
+use crate::revocation::VerifiedCrl;
 use crate::seed::SeedData;
 use crate::store::records::InsuredRecord;
 use crate::verify::{TrustAnchorError, TrustAnchors};
@@ -23,9 +24,12 @@ pub enum PersonaSeedError {
         /// What the parser said.
         reason: String,
     },
-    /// The CRL does not parse.
+    /// The CRL does not parse or does not verify against the test CA.
     #[error("persona CRL: {0}")]
     Crl(String),
+    /// The test CA does not load.
+    #[error("persona CA: {0}")]
+    Anchors(#[from] TrustAnchorError),
 }
 
 /// The records and revocations a new database is seeded with.
@@ -43,10 +47,13 @@ pub fn seed_data(personas: &Personas) -> Result<SeedData, PersonaSeedError> {
         })?;
         records.push(insured_record(certificate.serial, insurance));
     }
-    let crl = Crl::parse(personas.crl_der()).map_err(|e| PersonaSeedError::Crl(e.to_string()))?;
+    // Verified (signature) against the personas' CA; whether it is current is checked on
+    // every use.
+    let crl = VerifiedCrl::verify(&trust_anchors(personas)?, personas.crl_der())
+        .map_err(|e| PersonaSeedError::Crl(e.to_string()))?;
     Ok(SeedData {
         records,
-        revoked_serials: crl.revoked.iter().map(|r| r.serial.clone()).collect(),
+        crls: vec![crl],
     })
 }
 
@@ -117,7 +124,9 @@ mod tests {
         }
         let revoked = personas.get("revoked-cert").unwrap();
         let serial = parse_certificate(&revoked.auth_cert_der).unwrap().serial;
-        assert_eq!(seed.revoked_serials, vec![serial]);
+        assert_eq!(seed.crls.len(), 1);
+        assert_eq!(seed.crls[0].len(), 1);
+        assert!(seed.crls[0].lists(&serial));
         assert_eq!(trust_anchors(&personas).unwrap().as_slice().len(), 2);
     }
 }

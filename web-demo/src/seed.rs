@@ -1,12 +1,13 @@
-//! What a new database starts with: the demo facility, and the insured records and
-//! revoked serials of the persona set.
+//! What a new database starts with: the demo facility, and the insured records and the
+//! CRL of the persona set.
 
 use rusqlite::Connection;
 use time::OffsetDateTime;
 
+use crate::revocation::VerifiedCrl;
+use crate::store::crls::{self, StoreCrlError};
 use crate::store::facilities::{self, NewFacility};
 use crate::store::records::{self, InsuredRecord};
-use crate::store::revocations::{self, RevocationSource};
 use crate::store::{StoreError, atomically};
 
 /// The demo facility's code (a 10-digit 医療機関等コード outside any real prefecture range).
@@ -31,13 +32,13 @@ pub fn demo_facility(origins: Vec<String>) -> NewFacility {
     }
 }
 
-/// Insured records and revocations to load into a new database.
+/// Insured records and CRLs to load into a new database.
 #[derive(Debug, Clone, Default)]
 pub struct SeedData {
     /// Insured records (each with its certificate serial, if linked to a card).
     pub records: Vec<InsuredRecord>,
-    /// Revoked certificate serials (hex), e.g. from the CA's CRL.
-    pub revoked_serials: Vec<String>,
+    /// CRLs, verified against the trust anchors they belong to (e.g. the personas' CA's).
+    pub crls: Vec<VerifiedCrl>,
 }
 
 /// Seeds a freshly created database: the demo facility and `data`, as one unit.
@@ -56,9 +57,35 @@ pub fn seed_new_database(
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
             records::insert(tx, &record)?;
         }
-        for serial in &data.revoked_serials {
-            revocations::revoke(tx, serial, now, RevocationSource::Crl)?;
+        for crl in &data.crls {
+            store_crl(tx, crl, now)?;
         }
         Ok(())
     })
+}
+
+/// Stores each CRL of `data` whose CA has none stored (a database created before CRLs were
+/// kept gets the persona CA's); never replaces one.
+pub fn add_missing_crls(
+    conn: &mut Connection,
+    data: &SeedData,
+    now: OffsetDateTime,
+) -> Result<(), StoreError> {
+    atomically(conn, |tx| {
+        for crl in &data.crls {
+            if !crls::has_issuer(tx, &crl.issuer_key())? {
+                tracing::info!(crl = %crl.describe(), "adding the seed CRL");
+                store_crl(tx, crl, now)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+fn store_crl(conn: &Connection, crl: &VerifiedCrl, now: OffsetDateTime) -> Result<(), StoreError> {
+    match crls::store(conn, crl, now) {
+        Ok(_) => Ok(()),
+        Err(StoreCrlError::Store(err)) => Err(err),
+        Err(older @ StoreCrlError::Older { .. }) => Err(StoreError::Invalid(older.to_string())),
+    }
 }

@@ -7,7 +7,8 @@
 //! EKU clientAuth, policy `1.2.392.200149.8.5.1.0.30`, RSA ≥ 2048, not a CA), and its key
 //! verifies the card's RS256 signature over `auth_message(origin, nonce)`. Visual mode: the
 //! same certificate checks, no signature. Revocation is checked by the caller against the
-//! `revoked_serials` table (seeded from the CA's CRL, extended by the admin command).
+//! CRL of the anchor the chain verified to ([`CheckedCertificate::issuer_key`],
+//! [`crate::revocation`]).
 //!
 //! ## The chain cache
 //! Verifying the CA's signature over a certificate is an RSA operation, as costly as
@@ -20,8 +21,8 @@
 //!   hit, exactly as [`x509::verify_chain`] checks them; when either fails the full
 //!   verification runs and answers (so an expired certificate gets the same error as
 //!   without a cache);
-//! - the JPKI profile is checked on every request, and revocation is looked up in the
-//!   database on every request by the caller;
+//! - the JPKI profile is checked on every request, and revocation against the current CRL
+//!   of the anchor it chained to on every request by the caller;
 //! - only successes are remembered (a failure is verified again next time).
 //!
 //! This is sound because everything else [`x509::verify_chain`] decides is a function of
@@ -43,6 +44,7 @@ use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
 use crate::errors::ErrorCode;
+use crate::revocation::IssuerKey;
 
 /// Why trust anchors could not be loaded.
 #[derive(Debug, thiserror::Error)]
@@ -199,7 +201,12 @@ impl TrustAnchors {
 
     /// The leaf of `der`'s chain verified earlier, when the leaf and the anchor it chained
     /// to are both valid at `at` (what [`x509::verify_chain`] checks against the time).
-    fn remembered(&self, key: &[u8; 32], der: &[u8], at: i64) -> Option<Arc<CertificateInfo>> {
+    fn remembered(
+        &self,
+        key: &[u8; 32],
+        der: &[u8],
+        at: i64,
+    ) -> Option<(Arc<CertificateInfo>, usize)> {
         let cache = self.chains.as_ref()?;
         let mut state = cache.lock();
         state.tick += 1;
@@ -210,7 +217,7 @@ impl TrustAnchors {
                 entry.leaf.der() == der && entry.leaf.is_valid_at(at) && anchor.is_valid_at(at);
             usable.then(|| {
                 entry.last_used = tick;
-                Arc::clone(&entry.leaf)
+                (Arc::clone(&entry.leaf), entry.anchor)
             })
         });
         if found.is_some() {
@@ -278,6 +285,7 @@ fn load_file(path: &Path) -> Result<TrustAnchor, TrustAnchorError> {
 #[derive(Debug, Clone)]
 pub struct CheckedCertificate {
     info: Arc<CertificateInfo>,
+    issuer: IssuerKey,
 }
 
 impl CheckedCertificate {
@@ -296,6 +304,12 @@ impl CheckedCertificate {
     pub fn info(&self) -> &CertificateInfo {
         &self.info
     }
+
+    /// The identity of the trust anchor its chain verified to: the CA whose CRL says
+    /// whether it is revoked.
+    pub fn issuer_key(&self) -> IssuerKey {
+        self.issuer
+    }
 }
 
 /// Checks a card's user-authentication certificate at `now`: it parses, chains to one of
@@ -308,8 +322,8 @@ pub fn check_certificate(
 ) -> Result<CheckedCertificate, ErrorCode> {
     let at = now.unix_timestamp();
     let key: [u8; 32] = Sha256::digest(der).into();
-    let info = match anchors.remembered(&key, der, at) {
-        Some(leaf) => leaf,
+    let (info, anchor) = match anchors.remembered(&key, der, at) {
+        Some(remembered) => remembered,
         None => {
             let path = x509::verify_chain(der, &[], anchors.as_slice(), at)
                 .map_err(|err| chain_error_code(&err))?;
@@ -324,14 +338,19 @@ pub fn check_certificate(
                 .map(Arc::new)
                 .ok_or(ErrorCode::Internal)?;
             anchors.remember(key, &leaf, anchor_index);
-            leaf
+            (leaf, anchor_index)
         }
     };
+    let issuer = anchors
+        .as_slice()
+        .get(anchor)
+        .map(|anchor| IssuerKey::of(anchor.certificate()))
+        .ok_or(ErrorCode::Internal)?;
     info.check_jpki_auth().map_err(|err| {
         tracing::info!(%err, "certificate profile refused");
         ErrorCode::CertificateProfile
     })?;
-    Ok(CheckedCertificate { info })
+    Ok(CheckedCertificate { info, issuer })
 }
 
 /// The error code for a chain failure: the leaf's own validity gets its own codes;

@@ -321,22 +321,18 @@ async fn expired_and_revoked_certificates_are_refused() {
 }
 
 #[tokio::test]
-async fn an_admin_revocation_takes_effect_at_once() {
+async fn a_crl_loaded_while_running_takes_effect_at_once() {
     let h = Harness::new().await;
     let (_, token) = h.activate("受付").await;
     let card = Card::load("default");
-    let serial = myna_core::x509::parse_certificate(&card.certificate)
-        .unwrap()
-        .serial;
-    h.db.call_blocking(|c| {
-        myna_demo::store::revocations::revoke(
-            c,
-            &serial.to_lowercase(),
-            support::START,
-            myna_demo::store::revocations::RevocationSource::Admin,
-        )
-    })
-    .unwrap();
+    h.confirm_pin(&token, &card).await.assert_status_ok();
+    let crl = support::pki::Ca::root().crl(
+        support::START - time::Duration::days(1),
+        support::START + time::Duration::days(7),
+        &[support::pki::serial_of(&card.certificate)],
+        2,
+    );
+    myna_demo::revocation::load(&h.db, &support::test_anchors(), &crl, support::START).unwrap();
     h.confirm_pin(&token, &card)
         .await
         .assert_error(401, "MW0009");

@@ -290,15 +290,13 @@ async fn the_chain_cache_does_not_outlive_dates_or_revocation() {
     h.clock.set(support::START);
 
     // Revoked: refused at once although the chain is cached.
-    h.db.call_blocking(|c| {
-        myna_demo::store::revocations::revoke(
-            c,
-            &info.serial,
-            support::START,
-            myna_demo::store::revocations::RevocationSource::Admin,
-        )
-    })
-    .unwrap();
+    let crl = support::pki::Ca::root().crl(
+        support::START - time::Duration::days(1),
+        support::START + time::Duration::days(7),
+        &[support::pki::serial_of(&card.certificate)],
+        2,
+    );
+    myna_demo::revocation::load(&h.db, h.state.trust_anchors(), &crl, support::START).unwrap();
     h.confirm_pin(&token, &card)
         .await
         .assert_error(401, "MW0009");

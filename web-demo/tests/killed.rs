@@ -1,6 +1,8 @@
 //! The service killed (`SIGKILL`) in the middle of a load of confirmations: no audit record
 //! of an answered request is lost, no answered nonce can be used again, and the file opens
-//! and serves again.
+//! and serves again. This shows **commit before answer** (every row was committed before
+//! its answer left); a kill leaves the operating system's page cache intact, so it does not
+//! show that the commit reached the disk (fsync-level durability against a power cut).
 //!
 //! This runs the real `myna-demo serve` binary on a real SQLite file (WAL, `synchronous =
 //! FULL`), with the real clock and the personas' test CA. Eight clients send PIN-mode

@@ -42,7 +42,8 @@ pub struct Args {
     #[arg(long, default_value = "none")]
     pub sanitizer: String,
     /// libFuzzer's random seed (default: a new one each run). With a seed and
-    /// `--fresh-corpus` a run is reproducible: the same inputs in the same order.
+    /// `--fresh-corpus` a run tries the same inputs in the same order; how many it gets
+    /// through in the time given depends on the machine.
     #[arg(long)]
     pub seed: Option<u32>,
     /// Start from the committed seeds and findings only, not from what earlier runs found
@@ -75,7 +76,8 @@ impl Args {
 /// are committed to `fuzz/regressions/` and so join the gate.
 pub const GATE_SEED: u32 = 20_241_202;
 
-/// What `cargo xtask test` runs: every target for `seconds` each, reproducibly.
+/// What `cargo xtask test` runs: every target for `seconds` each, with the fixed seed and
+/// the committed inputs only (time-bounded: how far it gets depends on the machine).
 pub fn run_bounded(seconds: u64) -> Result<()> {
     run_with(&Args::bounded(seconds))
 }

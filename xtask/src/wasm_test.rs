@@ -18,7 +18,9 @@
 //! 3. Runs `cargo test -p myna-web --target wasm32-unknown-unknown` with
 //!    `wasm-bindgen-test-runner` as the runner (Debian's `chromium` + `chromium-driver`, headless,
 //!    no sandbox, no background networking), passing the addresses as compile-time
-//!    environment variables (`MYNA_TEST_*`, read with `option_env!`).
+//!    environment variables (`MYNA_TEST_*`, read with `option_env!`). A test whose variable
+//!    is unset fails; `MYNA_TEST_ALLOW_SKIP=1` (compile time) skips it instead, for a run by
+//!    hand without these processes — never here: it is removed from the tests' environment.
 //! 4. Stops every process it started (also on failure).
 //!
 //! The test page is served without cross-origin isolation
@@ -522,6 +524,7 @@ pub fn run_wasm_tests() -> Result<()> {
         .env("WASM_BINDGEN_TEST_ADDRESS", page.to_string())
         .env("WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION", "1")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
+        .env_remove("MYNA_TEST_ALLOW_SKIP")
         .env("MYNA_TEST_PAGE_ORIGIN", &origin)
         .env(
             "MYNA_TEST_BRIDGE_URL",

@@ -6,6 +6,26 @@ use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
 use web_sys::{Document, Element};
 
+/// A test's environment variable, compiled in by `cargo xtask wasm-tests` (which sets every
+/// `MYNA_TEST_*` these tests read). Unset, the test **fails** — a browser test that passes
+/// without its bridge or service would prove nothing — unless `MYNA_TEST_ALLOW_SKIP` was
+/// set at compile time: the documented opt-out for running `cargo test -p myna-web --target
+/// wasm32-unknown-unknown` by hand without those processes; then the test says it was
+/// skipped and returns.
+pub fn required(value: Option<&'static str>, name: &str) -> Option<&'static str> {
+    match value {
+        Some(value) => Some(value),
+        None if option_env!("MYNA_TEST_ALLOW_SKIP").is_some() => {
+            wasm_bindgen_test::console_log!("skipped: {name} not set (MYNA_TEST_ALLOW_SKIP)");
+            None
+        }
+        None => panic!(
+            "{name} is not set: run `cargo xtask wasm-tests`, or set MYNA_TEST_ALLOW_SKIP=1 to \
+             skip the tests that need it"
+        ),
+    }
+}
+
 /// `value[key]` (panics in a test when `value` is not an object).
 pub fn get(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).expect("Reflect.get")

@@ -3,17 +3,20 @@
 //!
 //! Order of checks (the first failure answers): terminal token → body → the facility's
 //! modes → signature / operator present → nonce (consumed here, whatever follows) →
-//! origin → certificate (chain, validity, profile) → signature (PIN mode) → revocation →
+//! origin → certificate (chain, validity, profile) → signature (PIN mode) → revocation
+//! (the current, verified CRL of the CA the chain verified to: [`crate::revocation`]) →
 //! the linked insured records. The audit row is committed before the answer leaves.
 //!
 //! The work, in three steps:
 //! 1. one write job: the token (and `Origin` header), the facility's modes, the nonce
 //!    burnt — committed before anything is verified with it (the body is read before, on
-//!    the runtime; what it says counts only once the terminal authenticated);
+//!    the runtime; what it says counts only once the terminal authenticated) — and the
+//!    CRL generation;
 //! 2. on the blocking pool: the certificate (its chain from the cache of [`verify`] when
-//!    it verified before) and the card's signature;
-//! 3. one write job: the revocation list, the linked records and the audit row of the
-//!    answer they make.
+//!    it verified before) and the card's signature; then revocation, in memory (the CRLs
+//!    are reloaded first when step 1 saw a newer generation);
+//! 3. one write job: the linked records and the audit row of the answer they make (or of
+//!    the revocation refusal).
 //!
 //! A refusal before step 3 commits its audit row in a job of its own.
 
@@ -36,7 +39,7 @@ use crate::errors::ErrorCode;
 use crate::qualification::{answer, expiry_notice};
 use crate::store::audit::{AuditEntry, AuditKind, AuditMode};
 use crate::store::terminals::AuthenticatedTerminal;
-use crate::store::{challenges, records, revocations};
+use crate::store::{challenges, crls, records};
 use crate::verify::{self, decode_base64};
 
 /// Largest certificate accepted (a JPKI auth certificate is about 1.5 KB).
@@ -122,6 +125,8 @@ async fn run(
         .write(move |conn| {
             let terminal = credentials.authenticate(conn)?;
             let outcome = burn_nonce(conn, &terminal, read, now);
+            let crl_generation = crls::generation(conn)?;
+            let outcome = outcome.map(|evidence| (evidence, crl_generation));
             Ok::<_, Refusal>(Authenticated { terminal, outcome })
         })
         .await
@@ -132,7 +137,7 @@ async fn run(
     entry.mode = said.mode;
     entry.operator = said.operator;
     replier.arbitrary_file_identifier(said.arbitrary_file_identifier);
-    let evidence = outcome?;
+    let (evidence, crl_generation) = outcome?;
 
     if !terminal.facility.origins.contains(&evidence.origin) {
         return Err(ErrorCode::OriginMismatch);
@@ -153,11 +158,22 @@ async fn run(
         ErrorCode::Internal
     })??;
 
-    // Step 3: revocation, records and the audit row, in one commit.
     let serial = checked.serial().to_owned();
+    let revocation = state
+        .revocations()
+        .check(
+            state.db(),
+            crl_generation,
+            checked.issuer_key(),
+            &serial,
+            now,
+        )
+        .await;
+
+    // Step 3: records and the audit row (or the revocation refusal's), in one commit.
     let found = lookup_and_audit(state, entry.clone(), move |conn| {
-        if revocations::is_revoked(conn, &serial)? {
-            return Ok(Err(ErrorCode::CertificateRevoked));
+        if let Err(code) = revocation {
+            return Ok(Err(code));
         }
         Ok(Ok(records::find_by_serial(conn, &serial)?))
     })

@@ -7,9 +7,9 @@ pub mod activation_limits;
 pub mod admin_tokens;
 pub mod audit;
 pub mod challenges;
+pub mod crls;
 pub mod facilities;
 pub mod records;
-pub mod revocations;
 pub mod terminals;
 
 use rusqlite::{Connection, TransactionBehavior};

@@ -2,6 +2,8 @@
 //! with `oneshot`, and the personas' certificates and keys to sign with (what the card does).
 #![allow(dead_code)]
 
+pub mod pki;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 
@@ -79,6 +81,11 @@ pub fn test_anchors() -> TrustAnchors {
     TrustAnchors::from_der([root.as_slice()]).unwrap()
 }
 
+/// Both root generations (what `myna-demo serve` trusts by default).
+pub fn both_roots() -> TrustAnchors {
+    myna_demo::personas::trust_anchors(&myna_personas::Personas::embedded()).unwrap()
+}
+
 pub fn old_root_only() -> TrustAnchors {
     let old = read("ca/root-old.crt.der");
     TrustAnchors::from_der([old.as_slice()]).unwrap()
@@ -115,6 +122,26 @@ impl Reply {
             .get("content-type")
             .map(|v| v.to_str().unwrap())
             .unwrap_or("")
+    }
+
+    /// Asserts a 200 answer with `SegmentOfResult` 1 (the records found).
+    #[track_caller]
+    pub fn assert_status_ok(&self) -> XmlMsg {
+        assert_eq!(
+            self.status.as_u16(),
+            200,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
+        let msg = self.xml();
+        assert_eq!(
+            msg.message_header
+                .segment_of_result
+                .as_ref()
+                .map(|c| c.raw()),
+            Some("1")
+        );
+        msg
     }
 
     /// Asserts an `XmlMsg` error answer with `code` and `status`.

@@ -1,0 +1,244 @@
+//! The bridge's timeouts over a real socket (docs/security.md T12, T13), shortened through
+//! the library's settings so the tests take a second, not a minute: a request head that
+//! does not arrive in time is cut off, and a card operation that does not finish in time
+//! answers `timeout` (the page is never left hanging). Each test fails when its timeout is
+//! not applied.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use myna_bridge::cards::{AUTHENTICATE_TIMEOUT, CardTimeouts, Cards, OPERATION_TIMEOUT};
+use myna_bridge::gate::Gate;
+use myna_bridge::personas::Personas;
+use myna_bridge::server::{self, AppState, HEADER_TIMEOUT, Timeouts};
+use myna_bridge::sim_backend::{self, SimBackend};
+use myna_bridge::virtual_card::TimingModel;
+use serde_json::{Value, json};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+
+const ORIGIN: &str = "https://reception.clinic.example.jp";
+const NONCE: &str = "q2VpYmFzZTY0dXJsLW5vbmNlLWZvci10aGUtdGVzdHMtMDEyMzQ1Njc4OQ";
+/// SELECT the JPKI-AP (the policy admits it).
+const SELECT_JPKI: &str = "00A4040C0AD392F000260100000001";
+
+async fn bridge(timeouts: Timeouts, card_timeouts: CardTimeouts) -> (SocketAddr, Arc<SimBackend>) {
+    let sim = SimBackend::new(Personas::embedded(), Some("default"), false).unwrap();
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = Arc::new(AppState {
+        timeouts,
+        gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
+        cards: Cards::with_timeouts(sim.clone(), card_timeouts),
+        simulator: None,
+    });
+    tokio::spawn(server::serve(listener, state, std::future::pending()));
+    (addr, sim)
+}
+
+type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
+
+async fn call(ws: &mut Ws, id: u64, method: &str, params: Value) -> Value {
+    let frame = json!({"id": id, "method": method, "params": params}).to_string();
+    ws.send(Message::Text(frame.into())).await.unwrap();
+    loop {
+        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
+            .await
+            .expect("an answer within 10 s")
+            .expect("open")
+            .unwrap();
+        let Message::Text(text) = msg else { continue };
+        let v: Value = serde_json::from_str(&text).unwrap();
+        if v.get("id") == Some(&json!(id)) {
+            return v;
+        }
+    }
+}
+
+/// A WebSocket with a session on the simulated card.
+async fn session(addr: SocketAddr) -> (Ws, u64) {
+    let mut request = format!("ws://{addr}/v1").into_client_request().unwrap();
+    request
+        .headers_mut()
+        .insert("Origin", ORIGIN.parse().unwrap());
+    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
+    let v = call(
+        &mut ws,
+        1,
+        "connect",
+        json!({"reader": sim_backend::READER_NAME}),
+    )
+    .await;
+    let handle = v["result"]["handle"]
+        .as_u64()
+        .unwrap_or_else(|| panic!("{v}"));
+    (ws, handle)
+}
+
+#[test]
+fn the_defaults_are_the_documented_ones() {
+    assert_eq!(HEADER_TIMEOUT, Duration::from_secs(10));
+    assert_eq!(Timeouts::default().header, HEADER_TIMEOUT);
+    assert_eq!(OPERATION_TIMEOUT, Duration::from_secs(30));
+    assert_eq!(AUTHENTICATE_TIMEOUT, Duration::from_secs(60));
+    assert_eq!(
+        CardTimeouts::default(),
+        CardTimeouts {
+            operation: OPERATION_TIMEOUT,
+            authenticate: AUTHENTICATE_TIMEOUT
+        }
+    );
+}
+
+/// T12: a client that sends part of a request head and then nothing (slowloris) loses its
+/// connection once the head timeout passes; a client that sends its head in time is served.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_request_head_that_does_not_arrive_in_time_is_cut_off() {
+    let head_timeout = Duration::from_millis(400);
+    let (addr, _sim) = bridge(
+        Timeouts {
+            header: head_timeout,
+            ..Timeouts::default()
+        },
+        CardTimeouts::default(),
+    )
+    .await;
+
+    // Timed from before the connection exists: the bridge's clock starts at accept.
+    let began = Instant::now();
+    let mut slow = TcpStream::connect(addr).await.unwrap();
+    slow.write_all(format!("GET /health HTTP/1.1\r\nHost: {addr}\r\n").as_bytes())
+        .await
+        .unwrap();
+    // The head's last line never comes. The bridge must end the connection (an EOF or a
+    // reset; hyper may answer 408 first) within a few seconds, not hold it.
+    let mut seen = Vec::new();
+    let ended = tokio::time::timeout(Duration::from_secs(5), async {
+        let mut buf = [0u8; 512];
+        loop {
+            match slow.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => seen.extend_from_slice(&buf[..n]),
+            }
+        }
+    })
+    .await;
+    let elapsed = began.elapsed();
+    assert!(
+        ended.is_ok(),
+        "the connection with an unfinished request head was still open after 5 s"
+    );
+    assert!(
+        elapsed >= head_timeout,
+        "cut off before the timeout: {elapsed:?}"
+    );
+    let seen = String::from_utf8_lossy(&seen);
+    assert!(
+        seen.is_empty() || seen.starts_with("HTTP/1.1 408"),
+        "answered an unfinished head: {seen}"
+    );
+
+    // A head sent in time is answered.
+    let mut prompt = TcpStream::connect(addr).await.unwrap();
+    prompt
+        .write_all(
+            format!("GET /health HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes(),
+        )
+        .await
+        .unwrap();
+    let mut answer = String::new();
+    tokio::time::timeout(Duration::from_secs(5), prompt.read_to_string(&mut answer))
+        .await
+        .unwrap()
+        .unwrap();
+    assert!(answer.starts_with("HTTP/1.1 200"), "{answer}");
+}
+
+/// T13: a card that stops answering mid-`transmit` (here: each APDU takes 3 s) gets the
+/// page a `timeout` error after the operation timeout, not a hang.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_card_operation_that_does_not_finish_in_time_answers_timeout() {
+    let operation = Duration::from_millis(400);
+    let (addr, sim) = bridge(
+        Timeouts::default(),
+        CardTimeouts {
+            operation,
+            authenticate: Duration::from_secs(60),
+        },
+    )
+    .await;
+    let (mut ws, handle) = session(addr).await;
+    sim.card().unwrap().lock().set_timing(TimingModel {
+        per_apdu: Duration::from_secs(3),
+        ..TimingModel::instant()
+    });
+    let began = Instant::now();
+    let v = call(
+        &mut ws,
+        2,
+        "transmit",
+        json!({"handle": handle, "apdu": SELECT_JPKI}),
+    )
+    .await;
+    let elapsed = began.elapsed();
+    assert_eq!(v["error"]["code"], "timeout", "{v}");
+    assert!(
+        elapsed >= operation && elapsed < Duration::from_millis(2500),
+        "{elapsed:?}"
+    );
+}
+
+/// T13: `authenticate` has its own, longer limit: a signature slower than it answers
+/// `timeout`; one within it is not cut off by the shorter operation timeout.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn authenticate_has_its_own_timeout() {
+    let authenticate = Duration::from_millis(1500);
+    let (addr, sim) = bridge(
+        Timeouts::default(),
+        CardTimeouts {
+            operation: Duration::from_millis(300),
+            authenticate,
+        },
+    )
+    .await;
+    let (mut ws, handle) = session(addr).await;
+    let card = sim.card().unwrap();
+
+    // The signature takes 0.8 s: longer than the operation timeout, within authenticate's.
+    card.lock().set_timing(TimingModel {
+        signature: Duration::from_millis(800),
+        ..TimingModel::instant()
+    });
+    let v = call(
+        &mut ws,
+        2,
+        "authenticate",
+        json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
+    )
+    .await;
+    assert!(v["result"]["signature"].is_string(), "{v}");
+
+    // The signature takes 4 s: `timeout` once authenticate's limit passes.
+    card.lock().set_timing(TimingModel {
+        signature: Duration::from_secs(4),
+        ..TimingModel::instant()
+    });
+    let began = Instant::now();
+    let v = call(
+        &mut ws,
+        3,
+        "authenticate",
+        json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
+    )
+    .await;
+    let elapsed = began.elapsed();
+    assert_eq!(v["error"]["code"], "timeout", "{v}");
+    assert!(
+        elapsed >= authenticate && elapsed < Duration::from_millis(3500),
+        "{elapsed:?}"
+    );
+}

@@ -1,0 +1,200 @@
+//! Revocation as a relying party (`src/revocation.rs`): CRLs signed in the test with the
+//! personas' TEST-ONLY CA keys — good, forged, stale, of another issuer, and of the other
+//! root generation listing the same serial — loaded into a service that is running.
+
+mod support;
+
+use myna_demo::revocation::{self, CrlRefusal, LoadError};
+use myna_demo::store::crls::{StoreCrlError, Stored};
+use support::pki::{Ca, forged, serial_of};
+use support::{Card, Harness, START, both_roots};
+use time::Duration;
+
+/// A day before the harness's start to a week after.
+fn week() -> (time::OffsetDateTime, time::OffsetDateTime) {
+    (START - Duration::days(1), START + Duration::days(7))
+}
+
+fn load(h: &Harness, der: &[u8]) -> Result<Stored, LoadError> {
+    revocation::load(&h.db, &both_roots(), der, h.clock_now()).map(|(_, stored)| stored)
+}
+
+trait Now {
+    fn clock_now(&self) -> time::OffsetDateTime;
+}
+
+impl Now for Harness {
+    fn clock_now(&self) -> time::OffsetDateTime {
+        use myna_demo::clock::Clock as _;
+        self.clock.now()
+    }
+}
+
+/// The `default` persona's card, and the same certificate (serial, key, DN) issued by the
+/// other root generation.
+fn twins() -> (Card, Card) {
+    let root_issued = Card::load("default");
+    let mut old_issued = Card::load("default");
+    old_issued.certificate = Ca::old_root().reissue(&root_issued.certificate);
+    (root_issued, old_issued)
+}
+
+#[tokio::test]
+async fn a_new_crl_replaces_the_old_one_while_the_service_runs() {
+    let h = Harness::with(both_roots(), &[support::ORIGIN]).await;
+    let (_, token) = h.activate("受付").await;
+    let card = Card::load("default");
+    let revoked = Card::load("revoked-cert");
+    // The seeded CRL: `revoked-cert` listed, `default` not. The chain of `default` is now
+    // cached.
+    h.confirm_pin(&token, &card).await.assert_status_ok();
+    h.confirm_pin(&token, &revoked)
+        .await
+        .assert_error(401, "MW0009");
+
+    // A newer CRL of the same CA lists `default` and no longer `revoked-cert`.
+    let (this_update, next_update) = week();
+    let crl = Ca::root().crl(this_update, next_update, &[serial_of(&card.certificate)], 2);
+    assert_eq!(load(&h, &crl).unwrap(), Stored::Replaced);
+    h.confirm_pin(&token, &card)
+        .await
+        .assert_error(401, "MW0009");
+    h.confirm_pin(&token, &revoked).await.assert_status_ok();
+
+    // An older CRL than the stored one is refused (it would undo the revocation).
+    let older = Ca::root().crl(this_update - Duration::days(2), next_update, &[], 1);
+    assert!(matches!(
+        load(&h, &older),
+        Err(LoadError::Store(StoreCrlError::Older { .. }))
+    ));
+    h.confirm_pin(&token, &card)
+        .await
+        .assert_error(401, "MW0009");
+}
+
+#[tokio::test]
+async fn a_forged_crl_or_one_of_another_issuer_is_refused_and_changes_nothing() {
+    let h = Harness::with(both_roots(), &[support::ORIGIN]).await;
+    let (_, token) = h.activate("受付").await;
+    let card = Card::load("default");
+    let (this_update, next_update) = week();
+    let listing_default =
+        |ca: &Ca| ca.crl(this_update, next_update, &[serial_of(&card.certificate)], 5);
+
+    // The root's CRL with one bit of its signature flipped.
+    let forged = forged(&listing_default(&Ca::root()));
+    assert!(matches!(
+        load(&h, &forged),
+        Err(LoadError::Refused(CrlRefusal::BadSignature { .. }))
+    ));
+    // Another CA's CRL: no anchor has its name.
+    assert!(matches!(
+        load(&h, &listing_default(&Ca::stranger())),
+        Err(LoadError::Refused(CrlRefusal::UnknownIssuer { .. }))
+    ));
+    h.confirm_pin(&token, &card).await.assert_status_ok();
+
+    // Stored behind the service's back (the table edited, the generation bumped): the
+    // service verifies what it loads, drops the forged CRL, and refuses what that CA
+    // issued, since it can no longer check their revocation.
+    h.db.call_blocking(|c| {
+        c.execute("UPDATE crls SET der = ?1", [&forged])?;
+        c.execute("UPDATE crl_generation SET generation = generation + 1", [])
+    })
+    .unwrap();
+    h.confirm_pin(&token, &card)
+        .await
+        .assert_error(503, "MW0034");
+}
+
+#[tokio::test]
+async fn a_stale_crl_is_refused_when_loaded_and_when_used() {
+    let h = Harness::with(both_roots(), &[support::ORIGIN]).await;
+    let (_, token) = h.activate("受付").await;
+    let card = Card::load("default");
+    let revoked = Card::load("revoked-cert");
+
+    // Already past its nextUpdate: not loaded.
+    let stale = Ca::root().crl(
+        START - Duration::days(10),
+        START - Duration::days(3),
+        &[],
+        7,
+    );
+    assert!(matches!(
+        load(&h, &stale),
+        Err(LoadError::Refused(CrlRefusal::NotCurrent(_)))
+    ));
+    // Not valid before next week: not loaded either.
+    let early = Ca::root().crl(
+        START + Duration::days(7),
+        START + Duration::days(14),
+        &[],
+        7,
+    );
+    assert!(matches!(
+        load(&h, &early),
+        Err(LoadError::Refused(CrlRefusal::NotCurrent(_)))
+    ));
+
+    // Current when loaded, then the service's clock passes its nextUpdate.
+    let (this_update, next_update) = week();
+    let crl = Ca::root().crl(
+        this_update,
+        next_update,
+        &[serial_of(&revoked.certificate)],
+        7,
+    );
+    load(&h, &crl).unwrap();
+    h.confirm_pin(&token, &card).await.assert_status_ok();
+    h.clock.set(next_update);
+    h.confirm_pin(&token, &card).await.assert_status_ok();
+    h.clock.set(next_update + Duration::seconds(1));
+    h.confirm_pin(&token, &card)
+        .await
+        .assert_error(503, "MW0033");
+    // A listing stays true after nextUpdate.
+    h.confirm_pin(&token, &revoked)
+        .await
+        .assert_error(401, "MW0009");
+    // And the audit trail records the refusal with its own code.
+    let audit = h.audit(&token).await;
+    assert!(
+        audit.iter().any(|r| r["errorCode"] == "MW0033"),
+        "{audit:?}"
+    );
+}
+
+#[tokio::test]
+async fn revocation_is_keyed_by_the_issuing_ca_not_by_serial_or_name() {
+    let h = Harness::with(both_roots(), &[support::ORIGIN]).await;
+    let (_, token) = h.activate("受付").await;
+    let (root_issued, old_issued) = twins();
+    let serial = serial_of(&root_issued.certificate);
+    assert_eq!(serial, serial_of(&old_issued.certificate));
+    let (this_update, next_update) = week();
+
+    // The old generation has no CRL yet: its certificates cannot be checked.
+    h.confirm_pin(&token, &old_issued)
+        .await
+        .assert_error(503, "MW0034");
+    h.confirm_pin(&token, &root_issued).await.assert_status_ok();
+
+    // The old generation revokes the serial: only its certificate is refused.
+    let old_crl = Ca::old_root().crl(this_update, next_update, std::slice::from_ref(&serial), 1);
+    assert_eq!(load(&h, &old_crl).unwrap(), Stored::Added);
+    h.confirm_pin(&token, &old_issued)
+        .await
+        .assert_error(401, "MW0009");
+    h.confirm_pin(&token, &root_issued).await.assert_status_ok();
+
+    // The reverse: the new generation revokes it, the old one's newer CRL does not.
+    let root_crl = Ca::root().crl(this_update, next_update, &[serial], 2);
+    let old_crl = Ca::old_root().crl(this_update + Duration::hours(1), next_update, &[], 2);
+    load(&h, &root_crl).unwrap();
+    assert_eq!(load(&h, &old_crl).unwrap(), Stored::Replaced);
+    h.confirm_pin(&token, &root_issued)
+        .await
+        .assert_error(401, "MW0009");
+    h.confirm_pin(&token, &old_issued).await.assert_status_ok();
+}
