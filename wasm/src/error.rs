@@ -8,7 +8,7 @@
 
 use js_sys::{Array, Reflect};
 use myna_core::jpki::{JpkiError, PinError};
-use myna_core::oqs::OqsError;
+use myna_core::oqs::{CopyTextError, OqsError};
 use myna_core::wareki::WarekiError;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -152,6 +152,10 @@ pub enum WebError {
     /// Something the browser should always provide is missing (`unsupported-environment`).
     #[error("this browser environment lacks {0}")]
     Environment(String),
+    /// The text is not the official マイナ資格確認アプリ's copied result, or is mangled or
+    /// cut short (the core's `copy-text-…` code; `line` when the problem is on one).
+    #[error("{0}")]
+    CopyText(CopyTextError),
 }
 
 /// The code for a JPKI-AP failure that is not a transport failure.
@@ -196,6 +200,7 @@ impl WebError {
             WebError::Service { .. } => "service-error",
             WebError::ServiceBadResponse { .. } => "service-bad-response",
             WebError::Environment(_) => "unsupported-environment",
+            WebError::CopyText(e) => e.code(),
         }
     }
 
@@ -259,6 +264,11 @@ impl WebError {
                     set("column", JsValue::from(position.column as u32));
                 }
             }
+            WebError::CopyText(e) => {
+                if let Some(line) = e.line() {
+                    set("line", JsValue::from(line as u32));
+                }
+            }
             WebError::Card(JpkiError::UnexpectedStatus { sw, .. }) => {
                 set("statusWord", JsValue::from_str(&sw.to_string()));
             }
@@ -283,6 +293,12 @@ impl From<PinError> for WebError {
 impl From<OqsError> for WebError {
     fn from(e: OqsError) -> Self {
         WebError::Qualification(e)
+    }
+}
+
+impl From<CopyTextError> for WebError {
+    fn from(e: CopyTextError) -> Self {
+        WebError::CopyText(e)
     }
 }
 

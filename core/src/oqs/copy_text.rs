@@ -132,6 +132,16 @@ impl CopyTextError {
             CopyTextError::Truncated { .. } => "copy-text-truncated",
         }
     }
+
+    /// The line (from 1) the problem is on, when it is on one.
+    pub const fn line(&self) -> Option<usize> {
+        match self {
+            CopyTextError::NotCopyText { line, .. }
+            | CopyTextError::Malformed { line, .. }
+            | CopyTextError::InvalidValue { line, .. } => Some(*line),
+            _ => None,
+        }
+    }
 }
 
 /// How a label's value is written and read.
@@ -573,11 +583,11 @@ pub fn to_copy_text(msg: &XmlMsg) -> String {
         out.fields(QUALIFICATION, r);
         out.line(BACK_TITLE);
         out.fields(BACK, r);
-        if r.elderly_recipient_certificate_info.is_some() {
+        if ELDERLY.iter().any(|f| (f.get)(r).is_some()) {
             out.line(ELDERLY_TITLE);
             out.fields(ELDERLY, r);
         }
-        if r.limit_application_certificate_related_info.is_some() {
+        if LIMIT.iter().any(|f| (f.get)(r).is_some()) {
             out.line(LIMIT_TITLE);
             out.fields(LIMIT, r);
         }
@@ -810,6 +820,12 @@ pub fn parse_copy_text(text: &str) -> Result<XmlMsg, CopyTextError> {
                 found: snippet(line),
             });
         };
+        if value.contains('\t') {
+            return Err(CopyTextError::Malformed {
+                line: number,
+                reason: "more than one TAB",
+            });
+        }
         let label = label.trim_matches(|c: char| c.is_whitespace());
         let value = value.trim_matches(|c: char| c.is_ascii_whitespace());
         read_cell(current, &mut extras, number, label, value)?;
