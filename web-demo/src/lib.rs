@@ -52,6 +52,7 @@ pub mod qualification;
 pub mod secrets;
 pub mod seed;
 pub mod store;
+pub mod validity;
 pub mod verify;
 
 use std::path::{Path, PathBuf};
