@@ -182,10 +182,13 @@ code_table! {
 
 code_table! {
     /// `…ConsFlg`: whether the patient consented to disclose the related information
-    /// (e.g. `LimitApplicationCertificateRelatedConsFlg`). **(uncertain: from one source)**
+    /// (e.g. `LimitApplicationCertificateRelatedConsFlg`). **(uncertain: `0`/`1` from one
+    /// source; `2` is seen in answers and read here as the patient declining — it is neither
+    /// "not asked" nor consent, so nothing that needs consent may be shown for it)**
     ConsentFlag {
         NotConsented = "0" => "未同意",
         Consented = "1" => "同意",
+        Declined = "2" => "同意しない",
     }
 }
 
