@@ -221,3 +221,21 @@ async fn issue_13_an_expired_certificate_in_its_grace_period_is_still_checked_fo
         .await
         .assert_error(401, "MW0009");
 }
+
+#[tokio::test]
+async fn issue_13_the_paste_module_is_served_and_imported_by_the_page() {
+    let h = Harness::new().await;
+    let reply = h
+        .call(axum::http::Method::GET, "/official-app.js", None, None)
+        .await;
+    assert_eq!(reply.status.as_u16(), 200);
+    assert!(reply.content_type().starts_with("text/javascript"));
+    let js = String::from_utf8(reply.body).unwrap();
+    assert!(js.contains("export function mountOfficialApp"));
+    assert!(js.contains("マイナ資格確認アプリの結果を貼り付け"));
+    assert!(js.contains("parseCopyText"));
+    assert!(
+        myna_demo::http::web::APP_JS
+            .contains("import { mountOfficialApp } from \"./official-app.js\"")
+    );
+}
