@@ -182,10 +182,11 @@ mod tests {
     use crate::oqs::{Code, ContributionRatio, ElderlyRecipientCertificateInfo};
 
     fn person(birth: &str) -> ResultOfQualificationConfirmation {
-        let mut r = ResultOfQualificationConfirmation::default();
-        r.insurer_number = Some("01130012".into());
-        r.birthdate = Some(birth.into());
-        r
+        ResultOfQualificationConfirmation {
+            insurer_number: Some("01130012".into()),
+            birthdate: Some(birth.into()),
+            ..Default::default()
+        }
     }
 
     fn on(s: &str) -> GregorianDate {
@@ -236,9 +237,10 @@ mod tests {
         let mut r = person("19550615");
         assert_eq!(shown(&r, "20250630").as_deref(), Some("3割（法定・推定）"));
         assert_eq!(shown(&r, "20250701").as_deref(), Some("2割（法定・推定）"));
-        let mut e = ElderlyRecipientCertificateInfo::default();
-        e.elderly_recipient_contribution_ratio = Some(ContributionRatio::from_raw("030"));
-        r.elderly_recipient_certificate_info = Some(e);
+        r.elderly_recipient_certificate_info = Some(ElderlyRecipientCertificateInfo {
+            elderly_recipient_contribution_ratio: Some(ContributionRatio::from_raw("030")),
+            ..Default::default()
+        });
         let s = shown_ratio(&r, on("20250701")).unwrap();
         assert_eq!(s.source, RatioSource::ElderlyRecipient);
         assert_eq!(s.display(), "3割");
