@@ -329,6 +329,41 @@ pub fn oqs(data: &[u8]) {
     }
 }
 
+/// `copy_text` target: the official app's copy text. Whatever [`oqs::parse_copy_text`]
+/// reads, [`oqs::to_copy_text`] writes a text that reads again, and writing that gives the
+/// same text and the same tree (write ∘ read is idempotent; fields the format has no label
+/// for are not written, so the first read may hold more than the second); the tree is
+/// writable as XML that parses.
+pub fn copy_text(data: &[u8]) {
+    let Ok(text) = core::str::from_utf8(data) else {
+        return;
+    };
+    let first = match oqs::parse_copy_text(text) {
+        Ok(msg) => msg,
+        Err(err) => {
+            let _ = (err.code(), err.to_string());
+            return;
+        }
+    };
+    let written = oqs::to_copy_text(&first);
+    assert!(written.ends_with("\r\n"), "every line ends in CRLF");
+    assert!(
+        !written.replace("\r\n", "").contains(['\r', '\n']),
+        "no bare CR or LF"
+    );
+    let second = oqs::parse_copy_text(&written)
+        .unwrap_or_else(|e| panic!("the written text does not read back: {e}\n{written}"));
+    let again = oqs::to_copy_text(&second);
+    assert_eq!(again, written, "write(read(write(x))) != write(x)");
+    assert_eq!(
+        oqs::parse_copy_text(&again).as_ref(),
+        Ok(&second),
+        "read ∘ write is not stable"
+    );
+    let xml = oqs::to_xml(&second, Encoding::Utf8);
+    assert!(oqs::parse(&xml).is_ok(), "the tree is not writable as XML");
+}
+
 fn element_names_fit_cp932(xml: &str) -> bool {
     xml.split('<').skip(1).all(|tag| {
         let name = tag.trim_start_matches(['/', '?', '!']);

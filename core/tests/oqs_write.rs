@@ -252,7 +252,7 @@ fn no_qualification_answer_has_no_result_list() {
 fn service_error_table_is_consistent() {
     let mut codes: Vec<&str> = ServiceErrorCode::ALL.iter().map(|c| c.code()).collect();
     for c in ServiceErrorCode::ALL {
-        assert_eq!(ServiceErrorCode::from_code(c.code()), Some(c));
+        assert_eq!(ServiceErrorCode::from_code(c.code()), Some(*c));
         assert!(!c.message().is_empty());
         assert!((400..600).contains(&c.http_status()));
     }

@@ -391,6 +391,45 @@ fn step_lists() -> Vec<(String, Vec<Step>)> {
     ]
 }
 
+/// The copy text of every well-formed OQS fixture, the newer app's sections, and pastes
+/// that must be refused (truncated, tabs lost, another language).
+fn copy_text_seeds() -> Vec<(String, Vec<u8>)> {
+    let mut seeds = Vec::new();
+    let dir = root().join("core/tests/data/oqs");
+    let mut names: Vec<_> = std::fs::read_dir(&dir)
+        .expect("oqs fixtures")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    names.sort();
+    for path in names {
+        let Ok(msg) = myna_core::oqs::parse(&std::fs::read(&path).expect("fixture")) else {
+            continue;
+        };
+        let stem = path.file_stem().expect("name").to_string_lossy().into_owned();
+        let text = myna_core::oqs::to_copy_text(&msg);
+        if stem == "normal_utf8" {
+            let cut = text.len() / 2;
+            let cut = (0..=cut).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            seeds.push(("truncated".to_owned(), text[..cut].as_bytes().to_vec()));
+            seeds.push(("tabs-lost".to_owned(), text.replace('\t', " ").into_bytes()));
+        }
+        seeds.push((stem, text.into_bytes()));
+    }
+    seeds.push((
+        "newer-app-sections".to_owned(),
+        "資格情報(医療保険)\r\n確認日 : \t令和6年4月1日\r\n保険者番号\t138057\r\n照会番号\tR1\r\n\
+         資格情報（医療扶助）\r\n公費負担者番号\t12131011\r\n氏名\t鈴木　一\r\n"
+            .as_bytes()
+            .to_vec(),
+    ));
+    seeds.push((
+        "another-language".to_owned(),
+        b"Qualification\r\nConfirmed on : \t2024-04-01\r\n".to_vec(),
+    ));
+    seeds
+}
+
 fn policy_seeds() -> Vec<(String, Vec<u8>)> {
     step_lists()
         .into_iter()
@@ -403,6 +442,7 @@ fn all_seeds() -> BTreeMap<&'static str, Vec<(String, Vec<u8>)>> {
         ("apdu", apdu_seeds()),
         ("x509", x509_seeds()),
         ("oqs", oqs_seeds()),
+        ("copy_text", copy_text_seeds()),
         ("bridge_frame", bridge_frame_seeds()),
         ("policy", policy_seeds()),
     ])
@@ -433,6 +473,7 @@ fn run_target(target: &str, bytes: &[u8]) {
         "apdu" => myna_core::fuzzing::apdu(bytes),
         "x509" => myna_core::fuzzing::x509(bytes, myna_fuzz::PERSONA_ROOT, myna_fuzz::PERSONA_LEAF),
         "oqs" => myna_core::fuzzing::oqs(bytes),
+        "copy_text" => myna_core::fuzzing::copy_text(bytes),
         "bridge_frame" => {
             myna_bridge::fuzzing::bridge_frame(&FrameInput::arbitrary(&mut u).expect("decodes").0)
         }

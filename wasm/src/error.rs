@@ -8,7 +8,7 @@
 
 use js_sys::{Array, Reflect};
 use myna_core::jpki::{JpkiError, PinError};
-use myna_core::oqs::OqsError;
+use myna_core::oqs::{CopyTextError, OqsError};
 use myna_core::wareki::WarekiError;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -161,6 +161,10 @@ pub enum WebError {
         /// The URL refused.
         url: String,
     },
+    /// The text is not the official マイナ資格確認アプリ's copied result, or is mangled or
+    /// cut short (the core's `copy-text-…` code; `line` when the problem is on one).
+    #[error("{0}")]
+    CopyText(CopyTextError),
 }
 
 /// The code for a JPKI-AP failure that is not a transport failure.
@@ -206,6 +210,7 @@ impl WebError {
             WebError::ServiceBadResponse { .. } => "service-bad-response",
             WebError::Environment(_) => "unsupported-environment",
             WebError::BridgeNotLoopback { .. } => "bridge-not-loopback",
+            WebError::CopyText(e) => e.code(),
         }
     }
 
@@ -271,6 +276,11 @@ impl WebError {
                     set("column", JsValue::from(position.column as u32));
                 }
             }
+            WebError::CopyText(e) => {
+                if let Some(line) = e.line() {
+                    set("line", JsValue::from(line as u32));
+                }
+            }
             WebError::Card(JpkiError::UnexpectedStatus { sw, .. }) => {
                 set("statusWord", JsValue::from_str(&sw.to_string()));
             }
@@ -295,6 +305,12 @@ impl From<PinError> for WebError {
 impl From<OqsError> for WebError {
     fn from(e: OqsError) -> Self {
         WebError::Qualification(e)
+    }
+}
+
+impl From<CopyTextError> for WebError {
+    fn from(e: CopyTextError) -> Self {
+        WebError::CopyText(e)
     }
 }
 

@@ -81,6 +81,17 @@ pub fn parse_qualification_xml(
     throw(qualification::parse_input(&input).map(|msg| qualification::message_to_js(&msg)))
 }
 
+/// `parseCopyText(text)` → the `XmlMsg` tree of the official マイナ資格確認アプリ's copied
+/// result (the same tree `parseQualificationXml` gives); throws `copy-text-…`.
+#[wasm_bindgen(js_name = parseCopyText, unchecked_return_type = "XmlMsg")]
+pub fn parse_copy_text(text: &str) -> Result<JsValue, JsValue> {
+    throw(
+        myna_core::oqs::parse_copy_text(text)
+            .map(|msg| qualification::message_to_js(&msg))
+            .map_err(WebError::from),
+    )
+}
+
 /// `confirmQualification(options)` → `Promise<QualificationResult>`.
 #[wasm_bindgen(js_name = confirmQualification, unchecked_return_type = "Promise<QualificationResult>")]
 pub fn confirm_qualification(
@@ -103,7 +114,8 @@ pub fn render_qualification(
     throw(render::render(element, &result, &options)).map(JsCast::unchecked_into)
 }
 
-/// `copyText(result)` → the tab-separated text the panel's copy button copies.
+/// `copyText(result)` → the official app's copy text (CRLF, sections, 和暦) the panel's copy
+/// button copies.
 #[wasm_bindgen(js_name = copyText)]
 pub fn copy_text(
     #[wasm_bindgen(unchecked_param_type = "QualificationResult | XmlMsg")] result: JsValue,

@@ -218,6 +218,13 @@ impl Builder {
     }
 }
 
+/// Today in the browser's local time (the reception PC's; in Japan, JST).
+fn today() -> myna_core::wareki::GregorianDate {
+    let now = js_sys::Date::new_0();
+    myna_core::wareki::GregorianDate::new(now.get_full_year(), now.get_month() + 1, now.get_date())
+        .unwrap_or(myna_core::wareki::Era::Reiwa.start())
+}
+
 /// `renderQualification(element, result, options)`: replaces `element`'s content with the
 /// panel and returns the panel.
 pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResult<Element> {
@@ -239,6 +246,7 @@ pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResu
     };
     let level = options.heading_level;
     let (status, status_label) = view.status();
+    let check_date = view.check_date().unwrap_or_else(today);
 
     let panel = b.el(
         "section",
@@ -327,7 +335,7 @@ pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResu
         } else {
             panel.clone()
         };
-        for section in view::sections(result) {
+        for section in view::sections(result, check_date) {
             b.append(&container, &b.section(level + 1, &section)?)?;
         }
     }

@@ -60,6 +60,9 @@ export type ErrorCode =
   | "oqs-too-large" | "oqs-unsupported-encoding" | "oqs-conflicting-encoding"
   | "oqs-invalid-bytes" | "oqs-malformed" | "oqs-truncated" | "oqs-dtd" | "oqs-wrong-root"
   | "oqs-missing-element" | "oqs-invalid-name"
+  // reading the official マイナ資格確認アプリ's copied result (parseCopyText; `line` when known)
+  | "copy-text-too-large" | "copy-text-empty" | "copy-text-not-official-app"
+  | "copy-text-malformed" | "copy-text-invalid-value" | "copy-text-truncated"
   | (string & {});
 
 /** A card reader as the bridge reports it. */

@@ -6,21 +6,27 @@
 //! from its own server. Labels come from the core's code tables (never from the JSON's
 //! `…Label` fields), and dates go through the core's 和暦 conversion.
 //!
-//! ## The copy text (**uncertain** format, after the official app's copy)
-//! Sections `資格情報`, `高齢受給者証`, `限度額適用認定証` (the last two only when present),
-//! each a title line followed by `label<TAB>value` lines, sections separated by an empty line,
-//! lines ended by `\n`. Dates are 和暦 (`昭和60年4月1日`), ratios `3割`, codes their labels.
-//! Every 資格情報 line is present, with an empty value when the result lacks it, so a parser
-//! can rely on the labels; one 資格情報 section per result.
+//! ## The copy text
+//! `copyText` is the official マイナ資格確認アプリ's copied-result format, written by the core
+//! (`myna_core::oqs::to_copy_text`: CRLF, sections, `確認日 : `, 和暦 with numeric years, the
+//! app's value words) from the view turned back into the core's tree ([`to_message`]).
+//!
+//! ## 負担割合
+//! The 資格情報 section's 負担割合 row is the core's `shown_ratio` on the day of the check
+//! (`QualificationConfirmationDate`, else today): the 後期高齢者 ratio or the 高齢受給者証's
+//! as the data has it, otherwise the ratio the law gives, marked `（法定・推定）`; no row
+//! where none applies.
 
 use myna_core::identifiers::{FieldMatch, VoucherComparison, VoucherFields};
 use myna_core::oqs::{
-    Code, CodeTable, ContributionRatio, InsuredCardClassification,
-    LimitApplicationCertificateClassification, LimitApplicationCertificateClassificationFlag,
-    PersonalFamilyClassification, PreschoolClassification, ProcessingResultStatus,
-    QualificationValidity, ReasonOfLoss, SegmentOfResult, Sex,
+    self as oqs, Code, CodeTable, ContributionRatio, ElderlyRecipientCertificateInfo,
+    InsuredCardClassification, LimitApplicationCertificateClassification,
+    LimitApplicationCertificateClassificationFlag, LimitApplicationCertificateRelatedInfo,
+    MessageHeader, PersonalFamilyClassification, PreschoolClassification, ProcessingResultStatus,
+    QualificationValidity, ReasonOfLoss, ResultOfQualificationConfirmation, SegmentOfResult, Sex,
+    XmlMsg,
 };
-use myna_core::wareki;
+use myna_core::wareki::{self, GregorianDate};
 use serde::Serialize;
 use wasm_bindgen::JsValue;
 
@@ -187,6 +193,7 @@ js_view! {
         pub reason_of_loss: Text = "reasonOfLoss",
         pub elderly_recipient_certificate_info: Option<ElderlyView> = "elderlyRecipientCertificateInfo",
         pub limit_application_certificate_related_info: Option<LimitView> = "limitApplicationCertificateRelatedInfo",
+        pub reference_number: Text = "referenceNumber",
     }
 }
 
@@ -472,8 +479,8 @@ fn optional(label: &'static str, value: Value) -> Row {
     }
 }
 
-/// The sections of one result.
-pub fn sections(result: &ResultView) -> Vec<Section> {
+/// The sections of one result, for a check on `on` (the 負担割合 depends on the age).
+pub fn sections(result: &ResultView, on: GregorianDate) -> Vec<Section> {
     let t = |x: &Text| x.0.clone();
     let mut qualification = vec![
         row("保険者名", Value::text(t(&result.insurer_name))),
@@ -507,9 +514,9 @@ pub fn sections(result: &ResultView) -> Vec<Section> {
                 &result.insured_card_classification,
             )),
         ),
-        row(
+        optional(
             "負担割合",
-            Value::text(ratio_label(&result.insured_partial_contribution_ratio)),
+            Value::text(oqs::shown_ratio(&result.to_result(), on).map(|r| r.display())),
         ),
         row(
             "有効期間",
@@ -603,63 +610,114 @@ pub fn sections(result: &ResultView) -> Vec<Section> {
     out
 }
 
-fn copy_date(d: &Option<String>) -> String {
-    d.as_deref().map(wareki_date).unwrap_or_default()
-}
-
-/// The tab-separated copy text (see the module docs for the format).
+/// The official app's copy text of `view` (see the module documentation).
 pub fn copy_text(view: &QualificationView) -> String {
-    let mut blocks: Vec<String> = Vec::new();
-    let confirmed = view
-        .message_header
-        .qualification_confirmation_date
-        .get()
-        .map(wareki_date)
-        .unwrap_or_default();
-    for result in &view.message_body.result_list {
-        for section in sections(result) {
-            let mut lines = vec![section.kind.title().to_string()];
-            if section.kind == SectionKind::Qualification {
-                lines.push(format!("確認日\t{confirmed}"));
-                lines.push(format!("資格有効性\t{}", view.status().1));
-            }
-            for r in &section.rows {
-                match &r.value {
-                    Value::Period(start, end) => {
-                        lines.push(format!("有効開始日\t{}", copy_date(start)));
-                        lines.push(format!("有効終了日\t{}", copy_date(end)));
-                    }
-                    Value::Date(d) => lines.push(format!("{}\t{}", r.label, wareki_date(d))),
-                    Value::Text(v) => lines.push(format!("{}\t{}", r.label, one_line(v))),
-                    Value::Missing => lines.push(format!("{}\t", r.label)),
-                }
-            }
-            blocks.push(lines.join("\n"));
-        }
-    }
-    if blocks.is_empty() {
-        let (_, label) = view.status();
-        let mut lines = vec![
-            "資格情報".to_string(),
-            format!("確認日\t{confirmed}"),
-            format!("資格有効性\t{label}"),
-        ];
-        if let Some(code) = view.message_header.error_code.get() {
-            lines.push(format!("エラーコード\t{code}"));
-        }
-        if let Some(message) = view.message_header.error_message.get() {
-            lines.push(format!("エラーメッセージ\t{}", one_line(message)));
-        }
-        blocks.push(lines.join("\n"));
-    }
-    let mut text = blocks.join("\n\n");
-    text.push('\n');
-    text
+    oqs::to_copy_text(&to_message(view))
 }
 
-/// Tabs and line breaks inside a value would break the format.
-fn one_line(v: &str) -> String {
-    v.replace(['\t', '\r', '\n'], " ")
+fn opt(t: &Text) -> Option<String> {
+    t.0.clone()
+}
+
+fn code<T: CodeTable>(t: &Text) -> Option<Code<T>> {
+    t.get().map(Code::from_raw)
+}
+
+fn ratio(t: &Text) -> Option<ContributionRatio> {
+    t.get().map(ContributionRatio::from_raw)
+}
+
+impl ResultView {
+    /// As the core's result (what the view holds; codes raw).
+    pub fn to_result(&self) -> ResultOfQualificationConfirmation {
+        let mut r = ResultOfQualificationConfirmation::default();
+        r.insured_card_classification = code(&self.insured_card_classification);
+        r.insurer_number = opt(&self.insurer_number);
+        r.insurer_name = opt(&self.insurer_name);
+        r.insured_card_symbol = opt(&self.insured_card_symbol);
+        r.insured_identification_number = opt(&self.insured_identification_number);
+        r.insured_branch_number = opt(&self.insured_branch_number);
+        r.personal_family_classification = code(&self.personal_family_classification);
+        r.insured_name = opt(&self.insured_name);
+        r.name = opt(&self.name);
+        r.name_of_other = opt(&self.name_of_other);
+        r.name_kana = opt(&self.name_kana);
+        r.name_of_other_kana = opt(&self.name_of_other_kana);
+        r.sex1 = code(&self.sex1);
+        r.sex2 = code(&self.sex2);
+        r.birthdate = opt(&self.birthdate);
+        r.address = opt(&self.address);
+        r.post_number = opt(&self.post_number);
+        r.qualification_date = opt(&self.qualification_date);
+        r.disqualification_date = opt(&self.disqualification_date);
+        r.insured_certificate_issuance_date = opt(&self.insured_certificate_issuance_date);
+        r.insured_card_valid_date = opt(&self.insured_card_valid_date);
+        r.insured_card_expiration_date = opt(&self.insured_card_expiration_date);
+        r.insured_partial_contribution_ratio = ratio(&self.insured_partial_contribution_ratio);
+        r.preschool_classification = code(&self.preschool_classification);
+        r.reason_of_loss = code(&self.reason_of_loss);
+        r.reference_number = opt(&self.reference_number);
+        r.elderly_recipient_certificate_info =
+            self.elderly_recipient_certificate_info.as_ref().map(|e| {
+                let mut out = ElderlyRecipientCertificateInfo::default();
+                out.elderly_recipient_certificate_date = opt(&e.elderly_recipient_certificate_date);
+                out.elderly_recipient_valid_start_date = opt(&e.elderly_recipient_valid_start_date);
+                out.elderly_recipient_valid_end_date = opt(&e.elderly_recipient_valid_end_date);
+                out.elderly_recipient_contribution_ratio =
+                    ratio(&e.elderly_recipient_contribution_ratio);
+                out
+            });
+        r.limit_application_certificate_related_info = self
+            .limit_application_certificate_related_info
+            .as_ref()
+            .map(|l| {
+                let mut out = LimitApplicationCertificateRelatedInfo::default();
+                out.limit_application_certificate_classification =
+                    code(&l.limit_application_certificate_classification);
+                out.limit_application_certificate_classification_flag =
+                    code(&l.limit_application_certificate_classification_flag);
+                out.limit_application_certificate_date = opt(&l.limit_application_certificate_date);
+                out.limit_application_certificate_valid_start_date =
+                    opt(&l.limit_application_certificate_valid_start_date);
+                out.limit_application_certificate_valid_end_date =
+                    opt(&l.limit_application_certificate_valid_end_date);
+                out.limit_application_certificate_long_term_date =
+                    opt(&l.limit_application_certificate_long_term_date);
+                out
+            });
+        r
+    }
+}
+
+/// The view as the core's `XmlMsg` (the fields the view reads).
+pub fn to_message(view: &QualificationView) -> XmlMsg {
+    let h = &view.message_header;
+    let b = &view.message_body;
+    let mut header = MessageHeader::default();
+    header.process_execution_time = opt(&h.process_execution_time);
+    header.qualification_confirmation_date = opt(&h.qualification_confirmation_date);
+    header.segment_of_result = code(&h.segment_of_result);
+    header.error_code = opt(&h.error_code);
+    header.error_message = opt(&h.error_message);
+    let mut msg = XmlMsg::default();
+    msg.message_header = header;
+    let body = &mut msg.message_body;
+    body.processing_result_status = code(&b.processing_result_status);
+    body.processing_result_code = opt(&b.processing_result_code);
+    body.processing_result_message = opt(&b.processing_result_message);
+    body.qualification_validity = code(&b.qualification_validity);
+    body.result_list.results = b.result_list.iter().map(ResultView::to_result).collect();
+    msg
+}
+
+impl QualificationView {
+    /// The day of the check (`QualificationConfirmationDate`), when the view has a valid one.
+    pub fn check_date(&self) -> Option<GregorianDate> {
+        self.message_header
+            .qualification_confirmation_date
+            .get()
+            .and_then(|d| GregorianDate::parse_yyyymmdd(d).ok())
+    }
 }
 
 /// The voucher comparison as JS sees it.
@@ -769,45 +827,73 @@ mod tests {
     }
 
     #[test]
-    fn copy_text_has_every_label_in_order() {
+    fn copy_text_is_the_apps_format() {
         let text = copy_text(&sample());
-        let expected = "資格情報\n確認日\t令和7年4月1日\n資格有効性\t有効\n保険者名\t全国健康保険協会東京支部\n\
-            保険者番号\t01130012\n記号\t12-34\n番号\t567\n枝番\t00\n氏名\t山田\u{3000}太郎\n\
-            氏名カナ\tﾔﾏﾀﾞ ﾀﾛｳ\n生年月日\t昭和60年4月1日\n性別\t男\n本人・家族の別\t本人\n証区分\t一般\n\
-            負担割合\t3割\n有効開始日\t令和2年4月1日\n有効終了日\t\n資格取得年月日\t令和2年4月1日\n";
-        assert_eq!(text, expected);
+        assert!(
+            text.starts_with("資格情報\r\n確認日 : \t令和7年4月1日\r\n保険者番号\t01130012\r\n")
+        );
+        assert!(text.contains("フリガナ\tﾔﾏﾀﾞ ﾀﾛｳ\r\n"), "{text}");
+        assert!(
+            text.contains("負担割合\t3割\r\n"),
+            "the data's ratio, never a derived one"
+        );
+        assert!(text.contains("\r\n裏面記載情報\r\n"), "{text}");
+        let back = oqs::parse_copy_text(&text).unwrap();
+        assert_eq!(back.results(), to_message(&sample()).results());
+    }
+
+    fn rows(view: &QualificationView) -> Vec<(&'static str, Option<String>)> {
+        sections(
+            &view.message_body.result_list[0],
+            view.check_date().unwrap(),
+        )[0]
+        .rows
+        .iter()
+        .map(|r| (r.label, r.value.display()))
+        .collect()
+    }
+
+    fn ratio_row(view: &QualificationView) -> Option<String> {
+        rows(view)
+            .into_iter()
+            .find(|(l, _)| *l == "負担割合")
+            .and_then(|(_, v)| v)
     }
 
     #[test]
-    fn copy_text_adds_the_elderly_and_limit_sections() {
+    fn the_ratio_row_is_the_law_under_seventy_and_the_data_for_the_late_elderly() {
         let mut view = sample();
+        // The sample carries 030 in the 後期 field but is 40: its ratio is the law's.
+        assert_eq!(ratio_row(&view).as_deref(), Some("3割（法定・推定）"));
         let r = &mut view.message_body.result_list[0];
+        r.birthdate = text("19480101");
+        r.insured_partial_contribution_ratio = text("");
+        assert_eq!(
+            ratio_row(&view),
+            None,
+            "no empty 負担割合 row for 後期 without data"
+        );
+        let r = &mut view.message_body.result_list[0];
+        r.insured_partial_contribution_ratio = text("010");
+        assert_eq!(ratio_row(&view).as_deref(), Some("1割"));
+        let r = &mut view.message_body.result_list[0];
+        r.birthdate = text("19530720");
         r.elderly_recipient_certificate_info = Some(ElderlyView {
-            elderly_recipient_certificate_date: text("20240801"),
-            elderly_recipient_valid_start_date: text("20240801"),
-            elderly_recipient_valid_end_date: text("20250731"),
             elderly_recipient_contribution_ratio: text("020"),
-        });
-        r.limit_application_certificate_related_info = Some(LimitView {
-            limit_application_certificate_classification: text("01"),
-            limit_application_certificate_classification_flag: text("A03"),
             ..Default::default()
         });
-        let text = copy_text(&view);
-        assert!(text.contains(
-            "\n\n高齢受給者証\n交付年月日\t令和6年8月1日\n有効開始日\t令和6年8月1日\n有効終了日\t令和7年7月31日\n負担割合\t2割\n"
-        ), "{text}");
-        assert!(
-            text.contains("\n\n限度額適用認定証\n認定証区分\t限度額適用\n適用区分\t区分ウ\n"),
-            "{text}"
-        );
+        assert_eq!(ratio_row(&view).as_deref(), Some("2割"));
+        let r = &mut view.message_body.result_list[0];
+        r.birthdate = text("20210615");
+        r.elderly_recipient_certificate_info = None;
+        assert_eq!(ratio_row(&view).as_deref(), Some("2割（法定・推定）"));
     }
 
     #[test]
     fn values_with_tabs_stay_on_one_line() {
         let mut view = sample();
         view.message_body.result_list[0].insurer_name = text("A\tB\nC");
-        assert!(copy_text(&view).contains("保険者名\tA B C\n"));
+        assert!(copy_text(&view).contains("保険者名\tA B C\r\n"));
     }
 
     #[test]
@@ -824,7 +910,7 @@ mod tests {
         assert_eq!(view.status().0, Status::Error);
         assert_eq!(
             copy_text(&view),
-            "資格情報\n確認日\t\n資格有効性\t照会エラー\nエラーコード\tMW0004\nエラーメッセージ\tチャレンジが無効\n"
+            "資格情報\r\n確認日 : \t\r\n資格有効性\t照会エラー\r\nエラーコード\tMW0004\r\nエラーメッセージ\tチャレンジが無効\r\n"
         );
     }
 

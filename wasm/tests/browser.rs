@@ -296,7 +296,8 @@ fn the_panel_shows_validity_and_every_field_accessibly() {
     );
     assert_eq!(field(&q, "性別").unwrap(), "男");
     assert_eq!(field(&q, "本人・家族の別").unwrap(), "本人");
-    assert_eq!(field(&q, "負担割合").unwrap(), "3割");
+    // 030 sits in the 後期 field of a 45-year-old: the row shows the law's ratio, marked.
+    assert_eq!(field(&q, "負担割合").unwrap(), "3割（法定・推定）");
     assert_eq!(
         field(&q, "有効期間").unwrap(),
         "平成27年4月1日（2015/04/01） 〜 "
@@ -501,11 +502,13 @@ fn kokuho_padding_is_trimmed() {
 #[wasm_bindgen_test]
 fn copy_text_is_tab_separated_sections() {
     let text = myna_web::copy_text(parse(MULTIPLE)).unwrap();
-    let lines: Vec<&str> = text.lines().collect();
+    assert!(text.ends_with("\r\n"));
+    let lines: Vec<&str> = text.trim_end_matches("\r\n").split("\r\n").collect();
     assert_eq!(lines[0], "資格情報");
-    assert_eq!(lines[1], "確認日\t令和7年10月15日");
+    assert_eq!(lines[1], "確認日 : \t令和7年10月15日");
     assert_eq!(lines[2], "資格有効性\t複数該当");
     assert!(lines.contains(&"保険者番号\t06270011"));
+    assert!(lines.contains(&"裏面記載情報"));
     assert!(lines.contains(&"高齢受給者証"));
     assert!(lines.contains(&"負担割合\t2割"));
     assert!(

@@ -88,6 +88,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         include_str!("../migrations/0003_terminal_security.sql"),
     ),
     ("0004_crls", include_str!("../migrations/0004_crls.sql")),
+    (
+        "0005_official_app",
+        include_str!("../migrations/0005_official_app.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -54,6 +54,7 @@ pub mod revocation;
 pub mod secrets;
 pub mod seed;
 pub mod store;
+pub mod validity;
 pub mod verify;
 
 use std::path::{Path, PathBuf};

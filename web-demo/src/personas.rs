@@ -91,7 +91,7 @@ fn insured_record(serial: String, r: &InsuranceRecord) -> InsuredRecord {
         insured_certificate_issuance_date: r.insured_certificate_issuance_date.clone(),
         insured_card_valid_date: some(&r.insured_card_valid_date),
         insured_card_expiration_date: r.insured_card_expiration_date.clone(),
-        insured_partial_contribution_ratio: some(&r.insured_partial_contribution_ratio),
+        insured_partial_contribution_ratio: r.insured_partial_contribution_ratio.clone(),
         preschool_classification: r.preschool_classification.clone(),
         reason_of_loss: r.reason_of_loss.clone(),
         elderly_certificate_date: r.elderly.as_ref().map(|e| e.certificate_date.clone()),

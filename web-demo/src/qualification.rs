@@ -5,13 +5,13 @@ use myna_core::oqs::{
     LimitApplicationCertificateRelatedInfo, QualificationConfirmSearchInfo, QualificationValidity,
     ReferenceClassification, ResponseContext, ResultOfQualificationConfirmation, XmlMsg,
 };
-use time::{Date, Month, OffsetDateTime};
+use time::{Date, OffsetDateTime};
 
 use crate::clock::JST;
 use crate::store::records::InsuredRecord;
 
 /// How far ahead of a certificate's expiry the answer carries a notice.
-pub const EXPIRY_NOTICE_MONTHS: u8 = 3;
+pub const EXPIRY_NOTICE_MONTHS: u8 = crate::validity::NOTICE_MONTHS;
 
 /// The header facts of an answer given at `now` to `facility_code`.
 pub fn response_context(
@@ -85,30 +85,10 @@ pub fn search_info(
     info
 }
 
-/// The notice for a certificate that expires within [`EXPIRY_NOTICE_MONTHS`] of `today`
-/// (both dates in JST), if it does.
+/// The notice for a certificate valid until `not_after`, at `now`: expiring within three
+/// months, or expired and in the grace period (see [`crate::validity`]).
 pub fn expiry_notice(not_after: OffsetDateTime, now: OffsetDateTime) -> Option<String> {
-    let last_day = not_after.to_offset(JST).date();
-    let today = now.to_offset(JST).date();
-    if last_day < today || last_day >= add_months(today, EXPIRY_NOTICE_MONTHS) {
-        return None;
-    }
-    Some(format!(
-        "利用者証明用電子証明書の有効期限が近づいています（{}年{}月{}日まで）。お住まいの市区町村の窓口で更新してください。",
-        last_day.year(),
-        u8::from(last_day.month()),
-        last_day.day()
-    ))
-}
-
-/// `date` plus `months` calendar months, the day clamped to the target month's length
-/// (31 Nov → 30 Nov).
-pub fn add_months(date: Date, months: u8) -> Date {
-    let zero_based = u32::from(u8::from(date.month())) - 1 + u32::from(months);
-    let year = date.year() + (zero_based / 12) as i32;
-    let month = Month::try_from((zero_based % 12) as u8 + 1).unwrap_or(Month::December);
-    let day = date.day().min(month.length(year));
-    Date::from_calendar_date(year, month, day).unwrap_or(Date::MAX)
+    crate::validity::notice(not_after, now)
 }
 
 fn result_of(record: &InsuredRecord) -> ResultOfQualificationConfirmation {
@@ -180,24 +160,7 @@ fn result_of(record: &InsuredRecord) -> ResultOfQualificationConfirmation {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use time::macros::{date, datetime};
-
-    #[test]
-    fn months_add_with_clamping() {
-        assert_eq!(add_months(date!(2026 - 11 - 30), 3), date!(2027 - 02 - 28));
-        assert_eq!(add_months(date!(2026 - 01 - 31), 1), date!(2026 - 02 - 28));
-        assert_eq!(add_months(date!(2026 - 10 - 15), 3), date!(2027 - 01 - 15));
-    }
-
-    #[test]
-    fn the_expiry_notice_covers_exactly_three_months() {
-        let not_after = datetime!(2030-01-13 15:00 UTC); // 2030-01-14 00:00 JST
-        assert!(expiry_notice(not_after, datetime!(2029-10-13 15:00 UTC)).is_none());
-        let notice = expiry_notice(not_after, datetime!(2029-10-14 15:00 UTC)).unwrap();
-        assert!(notice.contains("2030年1月14日まで"), "{notice}");
-        assert!(expiry_notice(not_after, datetime!(2030-01-13 14:00 UTC)).is_some());
-        assert!(expiry_notice(not_after, datetime!(2030-01-14 15:00 UTC)).is_none());
-    }
+    use time::macros::datetime;
 
     #[test]
     fn the_context_uses_japan_time() {

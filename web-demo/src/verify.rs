@@ -1,7 +1,9 @@
 //! Certificate and signature checks for confirmations, on `myna_core::x509` and
 //! `myna_core::auth`, and the mapping of their failures to the service's error codes.
 //!
-//! PIN mode: the certificate chains to a configured trust anchor at the current time
+//! PIN mode: the certificate chains to a configured trust anchor at the current time (or, for
+//! a leaf that expired less than the grace period ago, at its `notAfter`: see
+//! [`crate::validity`])
 //! (leaf, intermediates-free path: the card's auth certificate is issued directly by the
 //! 利用者証明用 CA), has the JPKI user-authentication profile (keyUsage digitalSignature,
 //! EKU clientAuth, policy `1.2.392.200149.8.5.1.0.30`, RSA ≥ 2048, not a CA), and its key
@@ -325,8 +327,13 @@ pub fn check_certificate(
     let (info, anchor) = match anchors.remembered(&key, der, at) {
         Some(remembered) => remembered,
         None => {
-            let path = x509::verify_chain(der, &[], anchors.as_slice(), at)
-                .map_err(|err| chain_error_code(&err))?;
+            let path = match x509::verify_chain(der, &[], anchors.as_slice(), at) {
+                Err(ChainError::Expired {
+                    depth: 0,
+                    not_after,
+                }) => in_grace(der, anchors, not_after, now)?,
+                other => other.map_err(|err| chain_error_code(&err))?,
+            };
             let VerifiedPath {
                 certificates,
                 anchor_index,
@@ -351,6 +358,22 @@ pub fn check_certificate(
         ErrorCode::CertificateProfile
     })?;
     Ok(CheckedCertificate { info, issuer })
+}
+
+/// The chain of an expired leaf, verified as of its `notAfter` while the national system
+/// still gives 資格情報 for it ([`crate::validity`]); `MW0008` after that.
+fn in_grace(
+    der: &[u8],
+    anchors: &TrustAnchors,
+    not_after: i64,
+    now: OffsetDateTime,
+) -> Result<VerifiedPath, ErrorCode> {
+    let expired =
+        OffsetDateTime::from_unix_timestamp(not_after).map_err(|_| ErrorCode::Internal)?;
+    let at =
+        crate::validity::verification_time(expired, now).ok_or(ErrorCode::CertificateExpired)?;
+    x509::verify_chain(der, &[], anchors.as_slice(), at.unix_timestamp())
+        .map_err(|err| chain_error_code(&err))
 }
 
 /// The error code for a chain failure: the leaf's own validity gets its own codes;

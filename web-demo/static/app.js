@@ -9,6 +9,7 @@
 
 import { askRepresentation, REPRESENTATION_MESSAGE } from "/representation.js";
 import { BRIDGE_URL } from "./config.js";
+import { mountOfficialApp } from "./official-app.js";
 
 const $ = (id) => document.getElementById(id);
 const SERVICE_URL = location.origin;
@@ -650,7 +651,7 @@ function showResult(result) {
   const validity = result.qualification.messageBody.qualificationValidity ?? "";
   document.body.dataset.outcome = `ok ${result.mode} ${validity}`;
   $("print-meta").textContent =
-    `${new Date().toLocaleString("ja-JP")} ／ 担当者: ${operator()} ／ 方法: ${result.mode === "pin" ? "暗証番号" : "目視"}`;
+    `${new Date().toLocaleString("ja-JP")} ／ 担当者: ${operator()} ／ 方法: ${MODES[result.mode] ?? result.mode}`;
   setPhase("result");
 }
 
@@ -722,7 +723,7 @@ async function recordFallback(event) {
 
 const DOCUMENTS = { portal: "マイナポータル画面", notice: "資格情報のお知らせ", certificate: "資格確認書" };
 const KINDS = { confirmation: "資格確認", search: "資格照会", fallback: "代替確認" };
-const MODES = { pin: "暗証番号", visual: "目視", numbers: "番号", ...DOCUMENTS };
+const MODES = { pin: "暗証番号", visual: "目視", numbers: "番号", "official-app": "マイナ資格確認アプリ", ...DOCUMENTS };
 const VALIDITY = { 1: "有効", 2: "無効", 3: "無効（新しい資格あり）", 4: "該当資格なし", 5: "複数該当", 6: "有効（未登録）" };
 
 /** The day's records (Japan time) from the service's audit trail. */
@@ -796,6 +797,10 @@ function wire() {
 
 async function main() {
   wire();
+  mountOfficialApp({
+    myna: () => myna, operator, voucher, authorizedFetch, serviceErrorText, showResult,
+    recorded: loadHistory,
+  });
   showTerminal();
   showMode();
   if (!(await loadPackage())) return;

@@ -227,10 +227,8 @@ async fn the_persona_matrix_in_pin_mode() {
     assert_eq!(r.name.as_deref(), Some("山田　太郎"));
     assert_eq!(r.name_kana.as_deref(), Some("ﾔﾏﾀﾞ ﾀﾛｳ"));
     assert_eq!(r.insured_branch_number.as_deref(), Some("00"));
-    assert_eq!(
-        r.insured_partial_contribution_ratio.as_ref().unwrap().raw(),
-        "030"
-    );
+    // Not a 後期高齢者: no InsuredPartialContributionRatio (issue 13).
+    assert!(r.insured_partial_contribution_ratio.is_none());
     assert!(r.elderly_recipient_certificate_info.is_none());
     assert!(r.limit_application_certificate_related_info.is_none());
 

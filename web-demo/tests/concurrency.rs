@@ -280,9 +280,10 @@ async fn the_chain_cache_does_not_outlive_dates_or_revocation() {
     let stats = h.state.trust_anchors().chain_cache_stats().unwrap();
     assert_eq!((stats.misses, stats.hits, stats.entries), (1, 1, 1));
 
-    // Past its notAfter: refused as expired although the chain is cached.
-    let expired = time::OffsetDateTime::from_unix_timestamp(info.not_after + 1).unwrap();
-    h.clock.set(expired);
+    // Past its notAfter and the grace period after it (issue 13): refused as expired
+    // although the chain is cached.
+    let not_after = time::OffsetDateTime::from_unix_timestamp(info.not_after).unwrap();
+    h.clock.set(myna_demo::validity::grace_ends_at(not_after));
     let (_, later_token) = h.activate("受付2").await;
     h.confirm_pin(&later_token, &card)
         .await

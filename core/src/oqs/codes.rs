@@ -182,10 +182,13 @@ code_table! {
 
 code_table! {
     /// `…ConsFlg`: whether the patient consented to disclose the related information
-    /// (e.g. `LimitApplicationCertificateRelatedConsFlg`). **(uncertain: from one source)**
+    /// (e.g. `LimitApplicationCertificateRelatedConsFlg`). **(uncertain: `0`/`1` from one
+    /// source; `2` is seen in answers and read here as the patient declining — it is neither
+    /// "not asked" nor consent, so nothing that needs consent may be shown for it)**
     ConsentFlag {
         NotConsented = "0" => "未同意",
         Consented = "1" => "同意",
+        Declined = "2" => "同意しない",
     }
 }
 
@@ -316,122 +319,134 @@ pub fn contribution_ratio_label(raw: &str) -> Option<&'static str> {
     (p % 10 == 0).then(|| LABELS[usize::from(p / 10)])
 }
 
-/// This project's `ErrorCode` table for `SegmentOfResult` 9 answers. One table, used by
-/// the eligibility service (to answer) and the browser module (to explain).
-///
-/// | code | meaning | HTTP |
-/// |---|---|---|
-/// | `MW0001` | 要求の形式が不正です | 400 |
-/// | `MW0002` | 端末が登録されていないか、認証情報が無効です | 401 |
-/// | `MW0003` | この照会方法は施設で許可されていません | 403 |
-/// | `MW0004` | チャレンジが無効か、期限切れか、使用済みです | 409 |
-/// | `MW0005` | 要求元のオリジンが登録と一致しません | 403 |
-/// | `MW0006` | 署名を検証できません | 401 |
-/// | `MW0007` | 電子証明書が信頼できる発行元のものではありません | 401 |
-/// | `MW0008` | 電子証明書の有効期限が切れています | 401 |
-/// | `MW0009` | 電子証明書が失効しています | 401 |
-/// | `MW0010` | 一時的に混み合っています。しばらくしてから再度お試しください | 503 |
-/// | `MW9999` | システムエラーが発生しました | 500 |
-///
-/// A person without a qualification is not an error: that is a normal answer with
-/// `QualificationValidity` 4 (該当資格なし).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum ServiceErrorCode {
-    /// `MW0001`: malformed request.
-    BadRequest,
-    /// `MW0002`: unknown terminal or invalid token.
-    Unauthorized,
-    /// `MW0003`: the check mode (PIN / visual / number search) is not enabled.
-    ModeNotAllowed,
-    /// `MW0004`: the challenge nonce is unknown, expired or already used.
-    InvalidChallenge,
-    /// `MW0005`: the origin in the request is not the facility's.
-    OriginMismatch,
-    /// `MW0006`: the signature does not verify.
-    BadSignature,
-    /// `MW0007`: the certificate does not chain to a trusted JPKI CA.
-    UntrustedCertificate,
-    /// `MW0008`: the certificate has expired.
-    CertificateExpired,
-    /// `MW0009`: the certificate is revoked.
-    CertificateRevoked,
-    /// `MW0010`: temporarily unavailable.
-    Unavailable,
-    /// `MW9999`: internal error.
-    Internal,
+macro_rules! service_error_codes {
+    ( $( $(#[$doc:meta])* $variant:ident = $code:literal, $status:literal, $message:literal; )+ ) => {
+        /// This project's `ErrorCode` table for `SegmentOfResult` 9 answers — the **one**
+        /// table: the eligibility service answers with it (`myna-demo` re-exports it) and the
+        /// browser module explains with it; `web-demo/docs/error-codes.md` lists it (a test
+        /// there keeps the two in step).
+        ///
+        /// The official list is distributed only to registered vendors, so the project
+        /// defines its own `MWnnnn` codes, one per failure a caller may act on, each with a
+        /// Japanese `ErrorMessage` for reception staff and an HTTP status. Codes are never
+        /// renumbered; new ones are appended.
+        ///
+        /// A person without a qualification is not an error: that is a normal answer with
+        /// `QualificationValidity` 4 (該当資格なし).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
+        pub enum ServiceErrorCode {
+            $( $(#[$doc])* #[doc = concat!("\n\n`", $code, "` (HTTP ", $status, "): ", $message)] $variant, )+
+        }
+
+        impl ServiceErrorCode {
+            /// Every code, in table order.
+            pub const ALL: &'static [ServiceErrorCode] = &[ $( ServiceErrorCode::$variant, )+ ];
+
+            /// The `ErrorCode` text, e.g. `"MW0006"`.
+            pub const fn code(self) -> &'static str {
+                match self { $( ServiceErrorCode::$variant => $code, )+ }
+            }
+
+            /// The Japanese `ErrorMessage` shown to reception staff.
+            pub const fn message(self) -> &'static str {
+                match self { $( ServiceErrorCode::$variant => $message, )+ }
+            }
+
+            /// The HTTP status the service answers with.
+            pub const fn http_status(self) -> u16 {
+                match self { $( ServiceErrorCode::$variant => $status, )+ }
+            }
+        }
+    };
+}
+
+service_error_codes! {
+    /// The body is not the JSON the endpoint takes (syntax, a missing or ill-typed field,
+    /// bad base64, an over-long text).
+    BadRequest = "MW0001", 400, "要求の形式が不正です";
+    /// No `Authorization: Bearer` token, or a token no terminal holds.
+    Unauthorized = "MW0002", 401, "端末が登録されていないか、認証情報が無効です";
+    /// The facility has not enabled this check mode (PIN or 目視).
+    ModeNotAllowed = "MW0003", 403, "この照会方法は施設で許可されていません";
+    /// The nonce was never issued (used and expired nonces have their own codes).
+    ChallengeUnknown = "MW0004", 404, "チャレンジが無効です。もう一度やり直してください";
+    /// The `origin` is not one of the facility's registered web origins.
+    OriginMismatch = "MW0005", 403, "要求元のオリジンが施設の登録と一致しません";
+    /// The signature does not verify over the auth message for this origin and nonce with
+    /// the certificate's key.
+    BadSignature = "MW0006", 401, "署名を検証できません";
+    /// The certificate does not chain to a configured trust anchor.
+    UntrustedCertificate = "MW0007", 401, "電子証明書が信頼できる発行元のものではありません";
+    /// The certificate's `notAfter` has passed, and so has the end of the third month after
+    /// the month it expired (until then 資格情報 are still given, with a notice).
+    CertificateExpired = "MW0008", 401, "電子証明書の有効期限が切れています";
+    /// The certificate's serial is on its issuing CA's revocation list.
+    CertificateRevoked = "MW0009", 401, "電子証明書が失効しています";
+    /// The database is busy or unreachable; the request can be retried.
+    Unavailable = "MW0010", 503, "一時的に混み合っています。しばらくしてから再度お試しください";
+    /// The terminal's registration was revoked.
+    TerminalRevoked = "MW0011", 401, "この端末の登録は取り消されています";
+    /// The nonce's five minutes have passed.
+    ChallengeExpired = "MW0012", 410, "チャレンジの有効期限が切れています。もう一度やり直してください";
+    /// The nonce was already used (a replay, or a retried request).
+    ChallengeUsed = "MW0013", 409, "チャレンジは使用済みです。もう一度やり直してください";
+    /// The nonce was issued to another terminal.
+    ChallengeOtherTerminal = "MW0014", 403, "チャレンジは別の端末に発行されたものです";
+    /// The certificate's `notBefore` is still to come.
+    CertificateNotYetValid = "MW0015", 401, "電子証明書の有効期間が始まっていません";
+    /// The certificate is not a user-authentication certificate (KeyUsage
+    /// digitalSignature, EKU clientAuth, the JPKI auth policy).
+    CertificateProfile = "MW0016", 401, "利用者証明用電子証明書ではありません";
+    /// The certificate is not a DER X.509 certificate.
+    CertificateMalformed = "MW0017", 401, "電子証明書を読み取れません";
+    /// PIN mode without a signature.
+    SignatureMissing = "MW0018", 422, "暗証番号による本人確認の署名がありません";
+    /// 目視 mode (or a pasted official-app result) without an operator name.
+    OperatorMissing = "MW0019", 422, "目視確認を行った職員名（operator）が必要です";
+    /// Facility code, user ID and activation code do not match a facility.
+    ActivationRejected = "MW0020", 401, "医療機関等コード、ユーザーID、アクティベーションコードのいずれかが正しくありません";
+    /// The facility's application already has 20 active terminals.
+    TerminalLimitReached = "MW0021", 409, "1度の申請で登録できる端末数の上限（20台）に達しています。不要な端末の登録を取り消してください";
+    /// The terminal to revoke does not exist in this facility.
+    TerminalNotFound = "MW0022", 404, "指定された端末は登録されていません";
+    /// The insurer number has the wrong length or check digit.
+    InvalidInsurerNumber = "MW0023", 422, "保険者番号が正しくありません";
+    /// A date (birth date) is not a valid `yyyyMMdd`.
+    InvalidDate = "MW0024", 422, "生年月日が正しくありません（西暦8桁 yyyyMMdd）";
+    /// The request body is not `application/json`.
+    UnsupportedMediaType = "MW0025", 415, "要求の形式（Content-Type: application/json）が不正です";
+    /// The request body is larger than the service accepts.
+    PayloadTooLarge = "MW0026", 413, "要求が大きすぎます";
+    /// The requested character set is neither UTF-8 nor Shift_JIS.
+    UnsupportedCharset = "MW0027", 406, "指定された文字コードには対応していません（UTF-8 または Shift_JIS）";
+    /// No such endpoint.
+    NotFound = "MW0028", 404, "要求されたAPIはありません";
+    /// The endpoint exists but not with this HTTP method.
+    MethodNotAllowed = "MW0029", 405, "要求の方法（HTTPメソッド）が不正です";
+    /// Too many wrong activation codes for this facility/user ID or from this client: every
+    /// activation (the right code too) is refused until the cooling period ends
+    /// (`Retry-After`).
+    ActivationLocked = "MW0030", 429, "アクティベーションコードの誤りが続いたため、登録を一時的に停止しています。しばらくしてから再度お試しください";
+    /// Revoking a terminal needs the facility administration's token, not a terminal's.
+    AdminRequired = "MW0031", 403, "端末の登録取消は施設の管理者のみが行えます";
+    /// The terminal's token lived its lifetime; the terminal is activated again.
+    TokenExpired = "MW0032", 401, "端末の認証情報の有効期限が切れています。端末を登録し直してください";
+    /// The certificate's CA has a verified CRL, but the request's time is outside its
+    /// thisUpdate..nextUpdate: revocation cannot be checked until a current CRL is loaded
+    /// (`myna-demo crl load`).
+    RevocationListNotCurrent = "MW0033", 503, "失効リストの有効期間外のため、電子証明書の失効を確認できません";
+    /// No CRL of the certificate's CA verified against the trust anchors (none loaded, or
+    /// the stored one does not verify): revocation cannot be checked.
+    RevocationListMissing = "MW0034", 503, "電子証明書の発行元の失効リストがないため、失効を確認できません";
+    /// A pasted official-app result (`mode: "official-app"`) that is not the app's copy
+    /// text, or is mangled or cut short.
+    CopyTextRejected = "MW0035", 422, "マイナ資格確認アプリの結果として読み取れません。アプリの「コピー」から貼り付け直してください";
+    /// Anything the caller cannot fix; details go to the server log only.
+    Internal = "MW9999", 500, "システムエラーが発生しました";
 }
 
 impl ServiceErrorCode {
-    /// Every code, in table order.
-    pub const ALL: [ServiceErrorCode; 11] = [
-        ServiceErrorCode::BadRequest,
-        ServiceErrorCode::Unauthorized,
-        ServiceErrorCode::ModeNotAllowed,
-        ServiceErrorCode::InvalidChallenge,
-        ServiceErrorCode::OriginMismatch,
-        ServiceErrorCode::BadSignature,
-        ServiceErrorCode::UntrustedCertificate,
-        ServiceErrorCode::CertificateExpired,
-        ServiceErrorCode::CertificateRevoked,
-        ServiceErrorCode::Unavailable,
-        ServiceErrorCode::Internal,
-    ];
-
-    /// The `ErrorCode` text.
-    pub const fn code(self) -> &'static str {
-        match self {
-            ServiceErrorCode::BadRequest => "MW0001",
-            ServiceErrorCode::Unauthorized => "MW0002",
-            ServiceErrorCode::ModeNotAllowed => "MW0003",
-            ServiceErrorCode::InvalidChallenge => "MW0004",
-            ServiceErrorCode::OriginMismatch => "MW0005",
-            ServiceErrorCode::BadSignature => "MW0006",
-            ServiceErrorCode::UntrustedCertificate => "MW0007",
-            ServiceErrorCode::CertificateExpired => "MW0008",
-            ServiceErrorCode::CertificateRevoked => "MW0009",
-            ServiceErrorCode::Unavailable => "MW0010",
-            ServiceErrorCode::Internal => "MW9999",
-        }
-    }
-
-    /// The `ErrorMessage` text shown to staff.
-    pub const fn message(self) -> &'static str {
-        match self {
-            ServiceErrorCode::BadRequest => "要求の形式が不正です",
-            ServiceErrorCode::Unauthorized => "端末が登録されていないか、認証情報が無効です",
-            ServiceErrorCode::ModeNotAllowed => "この照会方法は施設で許可されていません",
-            ServiceErrorCode::InvalidChallenge => "チャレンジが無効か、期限切れか、使用済みです",
-            ServiceErrorCode::OriginMismatch => "要求元のオリジンが登録と一致しません",
-            ServiceErrorCode::BadSignature => "署名を検証できません",
-            ServiceErrorCode::UntrustedCertificate => {
-                "電子証明書が信頼できる発行元のものではありません"
-            }
-            ServiceErrorCode::CertificateExpired => "電子証明書の有効期限が切れています",
-            ServiceErrorCode::CertificateRevoked => "電子証明書が失効しています",
-            ServiceErrorCode::Unavailable => {
-                "一時的に混み合っています。しばらくしてから再度お試しください"
-            }
-            ServiceErrorCode::Internal => "システムエラーが発生しました",
-        }
-    }
-
-    /// The HTTP status the service answers with.
-    pub const fn http_status(self) -> u16 {
-        match self {
-            ServiceErrorCode::BadRequest => 400,
-            ServiceErrorCode::Unauthorized
-            | ServiceErrorCode::BadSignature
-            | ServiceErrorCode::UntrustedCertificate
-            | ServiceErrorCode::CertificateExpired
-            | ServiceErrorCode::CertificateRevoked => 401,
-            ServiceErrorCode::ModeNotAllowed | ServiceErrorCode::OriginMismatch => 403,
-            ServiceErrorCode::InvalidChallenge => 409,
-            ServiceErrorCode::Unavailable => 503,
-            ServiceErrorCode::Internal => 500,
-        }
-    }
-
     /// The code for an `ErrorCode` text, if it is in this table.
     pub fn from_code(code: &str) -> Option<Self> {
         Self::ALL.iter().copied().find(|c| c.code() == code.trim())

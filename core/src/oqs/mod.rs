@@ -23,14 +23,19 @@
 //!      "insuredPartialContributionRatioLabel": "3割", …}]}}
 //! ```
 //!
+//! - [`parse_copy_text`] / [`to_copy_text`]: the official マイナ資格確認アプリ's copied
+//!   result text, read into and written from the same tree (see `copy_text`).
+//! - [`shown_ratio`]: the 負担割合 a result means (data or derived from the law).
 //! - Builders for answers: [`XmlMsg::normal`], [`XmlMsg::error`],
 //!   [`XmlMsg::service_error`] with [`ResponseContext`].
 
 mod codes;
+mod copy_text;
 pub(crate) mod element;
 mod json;
 mod model;
 mod parse;
+mod ratio;
 pub(crate) mod write;
 
 pub use codes::{
@@ -41,6 +46,10 @@ pub use codes::{
     ReferenceClassification, SegmentOfResult, ServiceErrorCode, Sex, contribution_ratio_label,
     contribution_ratio_percent,
 };
+pub use copy_text::{
+    CopyTextError, MAX_COPY_TEXT_BYTES, UNKNOWN_FIELD_ELEMENT, copy_text_date, parse_copy_text,
+    to_copy_text,
+};
 pub use element::UnknownElement;
 pub use model::{
     ElderlyRecipientCertificateInfo, LimitApplicationCertificateRelatedInfo, MessageBody,
@@ -49,6 +58,7 @@ pub use model::{
     SpecificDiseasesCertificateList, XmlMsg,
 };
 pub use parse::{ParseLimits, decode, detect_encoding, parse, parse_str, parse_with_limits};
+pub use ratio::{DERIVED_MARK, RatioSource, ShownRatio, shown_ratio};
 pub use write::to_xml;
 
 use core::fmt;

@@ -325,14 +325,13 @@ oqs_node! {
 }
 
 oqs_node! {
-    /// `ResultOfQualificationConfirmation`: one person's 資格情報.
+    /// `ResultOfQualificationConfirmation`: one person's 資格情報. Fields in the OQS schema
+    /// order, which the writer keeps (`InsurerName` comes after `ReasonOfLoss`).
     pub struct ResultOfQualificationConfirmation {
         /// 被保険者証区分.
         pub insured_card_classification: Option<Code<InsuredCardClassification>> = "InsuredCardClassification",
         /// 保険者番号 (6 or 8 digits; a 6-digit one may arrive space-padded, trimmed here).
         pub insurer_number: Option<String> = "InsurerNumber",
-        /// 保険者名称.
-        pub insurer_name: Option<String> = "InsurerName",
         /// 被保険者証記号 (free text).
         pub insured_card_symbol: Option<String> = "InsuredCardSymbol",
         /// 被保険者証番号 (free text).
@@ -377,6 +376,8 @@ oqs_node! {
         pub preschool_classification: Option<Code<PreschoolClassification>> = "PreschoolClassification",
         /// 資格喪失事由.
         pub reason_of_loss: Option<Code<ReasonOfLoss>> = "ReasonOfLoss",
+        /// 保険者名称 (after `ReasonOfLoss` in the OQS schema: a later addition to it).
+        pub insurer_name: Option<String> = "InsurerName",
         /// 高齢受給者証情報.
         pub elderly_recipient_certificate_info: Option<ElderlyRecipientCertificateInfo> = "ElderlyRecipientCertificateInfo",
         /// Consent to disclose 限度額適用認定証 information.

@@ -289,8 +289,10 @@ pub struct InsuranceRecord {
     pub insured_card_valid_date: String,
     /// `InsuredCardExpirationDate`.
     pub insured_card_expiration_date: Option<String>,
-    /// `InsuredPartialContributionRatio` (`030` = 3割).
-    pub insured_partial_contribution_ratio: String,
+    /// `InsuredPartialContributionRatio` (`010` = 1割): the 後期高齢者's ratio, absent for
+    /// everyone else (their ratio follows from the law).
+    #[serde(default)]
+    pub insured_partial_contribution_ratio: Option<String>,
     /// `PreschoolClassification`.
     pub preschool_classification: Option<String>,
     /// `ElderlyRecipientCertificateInfo`.

@@ -87,7 +87,17 @@ fn the_definitions_come_through() {
     assert_eq!(default.not_before.to_string(), "2025-04-01");
     let insurance = default.insurance.as_ref().unwrap();
     assert_eq!(insurance.insurer_number, "01130012");
-    assert_eq!(insurance.insured_partial_contribution_ratio, "030");
+    // Issue 13: only 後期高齢者 personas carry InsuredPartialContributionRatio.
+    assert_eq!(insurance.insured_partial_contribution_ratio, None);
+    for p in personas.iter() {
+        let Some(i) = &p.insurance else { continue };
+        assert_eq!(
+            i.insured_partial_contribution_ratio.is_some(),
+            i.insurer_number.starts_with("39"),
+            "{}: the 後期 field belongs to 後期 personas only",
+            p.name
+        );
+    }
     assert!(insurance.elderly.is_none());
     assert!(personas.get("no-pin").unwrap().pin.is_none());
     assert_eq!(personas.get("blocked").unwrap().pin_remaining, 0);

@@ -6,7 +6,7 @@
 //! | `POST /api/v1/terminals/token` | Bearer (the terminal's live token) | 201 JSON `{terminalId, token, expiresAt}` |
 //! | `DELETE /api/v1/terminals/{id}` | Bearer (the facility administration's token) | 200 JSON |
 //! | `POST /api/v1/challenges` | Bearer | 201 JSON `{nonce, expiresAt}` |
-//! | `POST /api/v1/confirmations` | Bearer | `application/xml` `XmlMsg` |
+//! | `POST /api/v1/confirmations` | Bearer | `application/xml` `XmlMsg` (card: [`confirmations`]; `mode: "official-app"`: [`official_app`]) |
 //! | `POST /api/v1/searches` | Bearer | `application/xml` `XmlMsg` |
 //! | `GET /api/v1/audit` | Bearer | JSON |
 //! | `POST /api/v1/fallbacks` | Bearer | 201 JSON `{id, occurredAt}` |
@@ -29,6 +29,7 @@ mod audit;
 mod challenges;
 mod confirmations;
 mod fallbacks;
+mod official_app;
 pub mod reply;
 mod searches;
 mod terminals;
@@ -79,7 +80,7 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/terminals/token", post(terminals::renew))
         .route("/api/v1/terminals/{id}", delete(terminals::revoke))
         .route("/api/v1/challenges", post(challenges::issue))
-        .route("/api/v1/confirmations", post(confirmations::confirm))
+        .route("/api/v1/confirmations", post(official_app::dispatch))
         .route("/api/v1/searches", post(searches::search))
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/fallbacks", post(fallbacks::record))
@@ -88,6 +89,7 @@ pub fn app(state: AppState) -> Router {
         .route("/representation.js", get(web::representation_js))
         .route("/app.css", get(web::app_css))
         .route("/config.js", get(web::config_js))
+        .route("/official-app.js", get(web::official_app_js))
         .route("/pkg/{file}", get(web::pkg_file))
         .route("/api/v1/openapi.yaml", get(openapi))
         .route("/health", get(health))
@@ -268,7 +270,7 @@ fn set_outcome(entry: &mut AuditEntry, outcome: Result<Option<&str>, ErrorCode>)
             entry.error_code = None;
         }
         Err(code) => {
-            entry.http_status = code.status().as_u16();
+            entry.http_status = code.http_status();
             entry.qualification_validity = None;
             entry.error_code = Some(code.code().to_owned());
         }

@@ -20,7 +20,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use crate::AppState;
-use crate::errors::ErrorCode;
+use crate::errors::{ErrorCode, HttpStatus as _};
 use crate::qualification::response_context;
 
 /// The character set an answer is written in, chosen per request.

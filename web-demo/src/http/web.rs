@@ -1,5 +1,5 @@
 //! The reception page: `web-demo/static/` embedded in the binary at `/`, `/app.js`,
-//! `/representation.js` and `/app.css`, and the `myna-web` npm package (`cargo xtask pkg`'s `pkg/`) at `/pkg/{file}`
+//! `/representation.js`, `/official-app.js`, `/config.js` and `/app.css`, and the `myna-web` npm package (`cargo xtask pkg`'s `pkg/`) at `/pkg/{file}`
 //! from the directory given to [`crate::AppState::with_pkg_dir`].
 //!
 //! Only the package's own file names are served from that directory (no path from the
@@ -18,6 +18,8 @@ use crate::AppState;
 pub const INDEX_HTML: &str = include_str!("../../static/index.html");
 /// The page's script (an ES module).
 pub const APP_JS: &str = include_str!("../../static/app.js");
+/// The 「マイナ資格確認アプリの結果を貼り付け」 module (an ES module imported by `app.js`).
+pub const OFFICIAL_APP_JS: &str = include_str!("../../static/official-app.js");
 /// The page's style sheet (screen and print).
 pub const APP_CSS: &str = include_str!("../../static/app.css");
 /// The guidance for the last PIN try (put the card back on the reader), an ES module.
@@ -118,6 +120,10 @@ pub(super) async fn app_js() -> Response {
 
 pub(super) async fn representation_js() -> Response {
     with_headers("text/javascript; charset=utf-8", REPRESENTATION_JS)
+}
+
+pub(super) async fn official_app_js() -> Response {
+    with_headers("text/javascript; charset=utf-8", OFFICIAL_APP_JS)
 }
 
 pub(super) async fn app_css() -> Response {

@@ -43,6 +43,9 @@ pub enum AuditMode {
     Notice,
     /// Fallback: a 資格確認書.
     Certificate,
+    /// The government's マイナ資格確認アプリ; its copied result pasted into the web screen.
+    #[serde(rename = "official-app")]
+    OfficialApp,
 }
 
 /// A row to write.
@@ -84,7 +87,7 @@ pub struct AuditRecord {
     pub operator: Option<String>,
     /// Confirmation or search.
     pub kind: String,
-    /// `pin`, `visual` or `numbers`.
+    /// `pin`, `visual`, `numbers`, `official-app`, or a fallback's document.
     pub mode: Option<String>,
     /// `ok` or `error`.
     pub result: String,
@@ -111,6 +114,7 @@ pub fn insert(conn: &Connection, entry: &AuditEntry) -> Result<i64, StoreError> 
         AuditMode::Portal => "portal",
         AuditMode::Notice => "notice",
         AuditMode::Certificate => "certificate",
+        AuditMode::OfficialApp => "official-app",
     });
     let result = if entry.error_code.is_some() {
         "error"
