@@ -152,6 +152,16 @@ pub enum WebError {
     /// Something the browser should always provide is missing (`unsupported-environment`).
     #[error("this browser environment lacks {0}")]
     Environment(String),
+    /// A roster file cannot be read at all (the core's `roster-…` code; row errors are
+    /// reported in `parseRoster`'s answer, not thrown).
+    #[error("{0}")]
+    Roster(myna_core::checkup::roster::RosterError),
+}
+
+impl From<myna_core::checkup::roster::RosterError> for WebError {
+    fn from(e: myna_core::checkup::roster::RosterError) -> Self {
+        WebError::Roster(e)
+    }
 }
 
 /// The code for a JPKI-AP failure that is not a transport failure.
@@ -196,6 +206,7 @@ impl WebError {
             WebError::Service { .. } => "service-error",
             WebError::ServiceBadResponse { .. } => "service-bad-response",
             WebError::Environment(_) => "unsupported-environment",
+            WebError::Roster(e) => e.code(),
         }
     }
 
