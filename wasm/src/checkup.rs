@@ -5,7 +5,7 @@
 //! types and writes its answers back as plain objects. A roster file given as bytes is
 //! decoded here — UTF-8, or CP932 through the browser's own `TextDecoder("shift_jis")` (the
 //! WHATWG Shift_JIS decoder *is* Windows-31J), as `parseQualificationXml` does — so the
-//! `.wasm` carries no decoding tables; the CP932 *export* uses the core's encoder.
+//! `.wasm` carries no decoding tables; the CP932 *export* is the service's (see [`export_roster_csv_js`]).
 
 use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
 use myna_core::checkup::compare::{self, CheckContext, Problem, VoucherCheck};
@@ -456,8 +456,10 @@ pub fn day_list_js(rows: &JsValue, checks: &JsValue) -> WebResult<JsValue> {
     Ok(list.into())
 }
 
-/// `exportRosterCsv(rows, checks, {encoding})` → `Uint8Array`: UTF-8 with BOM (default) or
-/// CP932.
+/// `exportRosterCsv(rows, checks)` → `Uint8Array`: the day's results as UTF-8 with a BOM,
+/// which Excel (2016 and later) opens with the right characters. The CP932 variant is the
+/// service's (`GET /api/v1/rosters/{day}/export?encoding=cp932`): its encoder tables would
+/// more than double this module's size.
 pub fn export_roster_csv_js(
     rows: &JsValue,
     checks: &JsValue,
@@ -465,13 +467,19 @@ pub fn export_roster_csv_js(
 ) -> WebResult<JsValue> {
     let rows = rows_from_js(rows)?;
     let checks = checks_from_js(checks)?;
-    let encoding = match js::opt_string(options, "encoding")? {
-        None => ExportEncoding::Utf8Bom,
-        Some(e) => ExportEncoding::parse(&e).ok_or_else(|| {
-            WebError::InvalidArgument(format!("encoding {e:?}: use \"utf-8\" or \"cp932\""))
-        })?,
-    };
-    let (bytes, _) = roster::encode_export(&roster::export_csv(&rows, &checks), encoding);
+    match js::opt_string(options, "encoding")?
+        .as_deref()
+        .map(ExportEncoding::parse)
+    {
+        None | Some(Some(ExportEncoding::Utf8Bom)) => {}
+        Some(_) => {
+            return Err(WebError::InvalidArgument(
+                "encoding: the module writes \"utf-8\" (with BOM); CP932 comes from the service's export".into(),
+            ));
+        }
+    }
+    let mut bytes = b"\xEF\xBB\xBF".to_vec();
+    bytes.extend_from_slice(roster::export_csv(&rows, &checks).as_bytes());
     Ok(js::bytes(&bytes))
 }
 

@@ -175,8 +175,8 @@ pub fn day_list(
     throw(checkup::day_list_js(&rows, &checks))
 }
 
-/// `exportRosterCsv(rows, checks, {encoding?})` → the day's results as CSV bytes Excel opens
-/// (UTF-8 with BOM, or `"cp932"`).
+/// `exportRosterCsv(rows, checks)` → the day's results as CSV bytes Excel opens (UTF-8 with
+/// BOM; CP932 is the service's export).
 #[wasm_bindgen(js_name = exportRosterCsv, unchecked_return_type = "Uint8Array")]
 pub fn export_roster_csv(
     #[wasm_bindgen(unchecked_param_type = "Array<RosterRow | Voucher>")] rows: JsValue,

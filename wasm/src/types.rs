@@ -304,8 +304,8 @@ export interface DayEntry {
 }
 
 export interface ExportRosterOptions {
-  /** "utf-8" (with BOM, default) or "cp932". */
-  encoding?: "utf-8" | "cp932";
+  /** "utf-8" (with BOM): the default and the only one here; CP932 is the service's export. */
+  encoding?: "utf-8";
 }
 
 export interface RosterColumn {

@@ -79,6 +79,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0002_fallbacks",
         include_str!("../migrations/0002_fallbacks.sql"),
     ),
+    (
+        "0003_checkup",
+        include_str!("../migrations/0003_checkup.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -113,6 +113,13 @@ error_codes! {
     NotFound = "MW0028", 404, "要求されたAPIはありません";
     /// The endpoint exists but not with this HTTP method.
     MethodNotAllowed = "MW0029", 405, "要求の方法（HTTPメソッド）が不正です";
+    /// A roster file cannot be read at all (encoding, header, size); rows with errors are
+    /// reported in a normal answer instead.
+    RosterUnreadable = "MW0030", 422, "受診者名簿を読み込めません（UTF-8 または Shift_JIS の CSV、見出し行に保険者番号・番号）";
+    /// A day in a path is not a valid `yyyyMMdd`.
+    InvalidDay = "MW0031", 422, "日付が正しくありません（西暦8桁 yyyyMMdd）";
+    /// A check names a roster row that is not on that day's roster.
+    RosterRowNotFound = "MW0032", 404, "指定された名簿の行がありません";
     /// Anything the caller cannot fix; details go to the server log only.
     Internal = "MW9999", 500, "システムエラーが発生しました";
 }

@@ -4,7 +4,7 @@
 //! ## Import
 //! A roster is the CSV a centre's reservation system exports: UTF-8 (with or without BOM) or
 //! CP932 (Shift_JIS as Windows writes it), one header row, one examinee per row, fields quoted
-//! as RFC 4180 (the `csv` crate reads them). [`ROSTER_COLUMNS`] names the headers accepted;
+//! as RFC 4180. [`ROSTER_COLUMNS`] names the headers accepted;
 //! header cells are compared after trimming, width folding and removing spaces, so `保険者
 //! 番号` and `ＩＮＳＵＲＥＲＮＵＭＢＥＲ` are not different columns from `保険者番号` and
 //! `insurerNumber`. Unknown columns are ignored (and listed). The header must name at least
@@ -311,42 +311,97 @@ pub fn column_field(cell: &str) -> Option<VoucherField> {
         .map(|(f, _)| *f)
 }
 
+/// One CSV record: the line it starts on and its fields.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Record {
+    line: u64,
+    fields: Vec<String>,
+}
+
+/// Splits CSV text into records (RFC 4180): fields separated by `,`, quoted with `"` (a
+/// doubled `""` inside is one `"`, and quoted fields may hold commas and line breaks); lines
+/// end with CRLF, LF or CR. As Excel reads it, text after a closing quote joins the field.
+/// A quote never closed is [`RosterError::Malformed`].
+///
+/// Written here rather than with the `csv` crate: the same reader runs in the browser
+/// module, whose size budget the crate's reader and error formatting would overrun.
+fn records(text: &str) -> Result<Vec<Record>, RosterError> {
+    let mut out = Vec::new();
+    let mut chars = text.chars().peekable();
+    let mut line: u64 = 1;
+    while chars.peek().is_some() {
+        let start = line;
+        let mut fields = Vec::new();
+        let mut field = String::new();
+        let mut quoted = false;
+        loop {
+            let Some(c) = chars.next() else {
+                if quoted {
+                    return Err(RosterError::Malformed {
+                        line: start,
+                        message: "a quoted field is never closed".into(),
+                    });
+                }
+                fields.push(core::mem::take(&mut field));
+                break;
+            };
+            if quoted {
+                match c {
+                    '"' if chars.peek() == Some(&'"') => {
+                        chars.next();
+                        field.push('"');
+                    }
+                    '"' => quoted = false,
+                    '\r' | '\n' => {
+                        field.push(c);
+                        if c == '\r' && chars.peek() == Some(&'\n') {
+                            chars.next();
+                            field.push('\n');
+                        }
+                        line += 1;
+                    }
+                    _ => field.push(c),
+                }
+                continue;
+            }
+            match c {
+                '"' if field.is_empty() => quoted = true,
+                ',' => fields.push(core::mem::take(&mut field)),
+                '\r' | '\n' => {
+                    if c == '\r' && chars.peek() == Some(&'\n') {
+                        chars.next();
+                    }
+                    line += 1;
+                    fields.push(core::mem::take(&mut field));
+                    break;
+                }
+                _ => field.push(c),
+            }
+        }
+        out.push(Record {
+            line: start,
+            fields,
+        });
+    }
+    Ok(out)
+}
+
 /// Parses roster text (already decoded; a leading BOM is ignored).
 pub fn parse_roster_text(text: &str) -> Result<RosterImport, RosterError> {
     let text = text.strip_prefix('\u{FEFF}').unwrap_or(text);
-    let mut reader = csv::ReaderBuilder::new()
-        .has_headers(false)
-        .flexible(true)
-        .from_reader(text.as_bytes());
-    let mut records = reader.records();
-    // The csv reader's own line count skips blank lines, and a record's byte offset may
-    // point at the line break before it: skip breaks, then count them.
-    let line_at = |byte: u64| {
-        let bytes = text.as_bytes();
-        let mut end = usize::try_from(byte).unwrap_or(usize::MAX).min(bytes.len());
-        while end < bytes.len() && matches!(bytes[end], b'\r' | b'\n') {
-            end += 1;
-        }
-        1 + bytes[..end].iter().filter(|&&b| b == b'\n').count() as u64
-    };
-    let malformed = |e: csv::Error| RosterError::Malformed {
-        line: e.position().map_or(0, |p| line_at(p.byte())),
-        message: e.to_string(),
-    };
+    let all = records(text)?;
+    let mut records = all.into_iter();
+    let blank = |r: &Record| r.fields.iter().all(|c| c.trim().is_empty());
     let header = loop {
         match records.next() {
             None => return Err(RosterError::Empty),
-            Some(r) => {
-                let r = r.map_err(malformed)?;
-                if r.iter().any(|c| !c.trim().is_empty()) {
-                    break r;
-                }
-            }
+            Some(r) if blank(&r) => {}
+            Some(r) => break r,
         }
     };
     let mut columns: Vec<Option<VoucherField>> = Vec::new();
     let mut ignored_columns = Vec::new();
-    for cell in header.iter() {
+    for cell in &header.fields {
         let f = column_field(cell);
         if let Some(f) = f {
             if columns.contains(&Some(f)) {
@@ -368,16 +423,15 @@ pub fn parse_roster_text(text: &str) -> Result<RosterImport, RosterError> {
     let mut rows: Vec<RosterRow> = Vec::new();
     let mut errors = Vec::new();
     for record in records {
-        let record = record.map_err(malformed)?;
-        let line = record.position().map_or(0, |p| line_at(p.byte()));
-        if record.iter().all(|c| c.trim().is_empty()) {
+        let line = record.line;
+        if blank(&record) {
             continue;
         }
         if rows.len() + errors.len() >= MAX_ROSTER_ROWS {
             return Err(RosterError::TooManyRows(MAX_ROSTER_ROWS));
         }
         let mut voucher = Voucher::default();
-        for (cell, field) in record.iter().zip(&columns) {
+        for (cell, field) in record.fields.iter().zip(&columns) {
             if let Some(field) = field {
                 voucher.set(*field, cell);
             }
@@ -892,6 +946,32 @@ mod tests {
         );
         let big = vec![b'a'; MAX_ROSTER_BYTES + 1];
         assert_eq!(parse_roster(&big).unwrap_err().code(), "roster-too-large");
+    }
+
+    #[test]
+    fn the_csv_reader_follows_rfc_4180_and_counts_lines() {
+        let r = records("a,\"b,\"\"c\"\"\"\r\n\"x\r\ny\",z\rlast\n\n\"q\"t,").unwrap();
+        let got: Vec<(u64, Vec<&str>)> = r
+            .iter()
+            .map(|r| (r.line, r.fields.iter().map(String::as_str).collect()))
+            .collect();
+        assert_eq!(
+            got,
+            [
+                (1, vec!["a", "b,\"c\""]),
+                (2, vec!["x\r\ny", "z"]),
+                (4, vec!["last"]),
+                (5, vec![""]),
+                (6, vec!["qt", ""]),
+            ]
+        );
+        assert_eq!(
+            records("a,\"b\nc").unwrap_err(),
+            RosterError::Malformed {
+                line: 1,
+                message: "a quoted field is never closed".into()
+            }
+        );
     }
 
     #[test]

@@ -9,6 +9,10 @@
 //! | `POST /api/v1/searches` | Bearer | `application/xml` `XmlMsg` |
 //! | `GET /api/v1/audit` | Bearer | JSON |
 //! | `POST /api/v1/fallbacks` | Bearer | 201 JSON `{id, occurredAt}` |
+//! | `GET`/`PUT /api/v1/contracted-insurers` | Bearer | JSON (the 委託元保険者一覧; [`checkup`]) |
+//! | `GET`/`PUT /api/v1/rosters/{day}` | Bearer | JSON; `PUT` takes the roster CSV |
+//! | `POST /api/v1/rosters/{day}/checks` | Bearer | 201 JSON |
+//! | `GET /api/v1/rosters/{day}/export` | Bearer | `text/csv` (UTF-8 with BOM or CP932) |
 //! | `GET /`, `/app.js`, `/app.css` | none | the reception page ([`web`]) |
 //! | `GET /pkg/{file}` | none | the `myna-web` npm package, from `--pkg-dir` |
 //! | `GET /api/v1/openapi.yaml` | none | the OpenAPI description |
@@ -26,6 +30,7 @@
 
 mod audit;
 mod challenges;
+mod checkup;
 mod confirmations;
 mod fallbacks;
 pub mod reply;
@@ -70,7 +75,7 @@ pub fn app(state: AppState) -> Router {
         .collect();
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
         .allow_headers([AUTHORIZATION, CONTENT_TYPE])
         .max_age(std::time::Duration::from_secs(600));
     Router::new()
@@ -81,6 +86,18 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/searches", post(searches::search))
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/fallbacks", post(fallbacks::record))
+        .route(
+            "/api/v1/contracted-insurers",
+            get(checkup::get_insurers).put(checkup::put_insurers),
+        )
+        .route(
+            "/api/v1/rosters/{day}",
+            get(checkup::get_roster).put(checkup::put_roster).layer(
+                axum::extract::DefaultBodyLimit::max(myna_core::checkup::roster::MAX_ROSTER_BYTES),
+            ),
+        )
+        .route("/api/v1/rosters/{day}/checks", post(checkup::post_check))
+        .route("/api/v1/rosters/{day}/export", get(checkup::export))
         .route("/", get(web::index))
         .route("/app.js", get(web::app_js))
         .route("/app.css", get(web::app_css))

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod challenges;
+pub mod checkup;
 pub mod facilities;
 pub mod records;
 pub mod revocations;
