@@ -56,3 +56,7 @@ INSERT INTO audit_new SELECT id, occurred_at, facility_code, terminal_id, operat
 DROP TABLE audit;
 ALTER TABLE audit_new RENAME TO audit;
 CREATE INDEX audit_by_facility ON audit (facility_code, id);
+
+-- The simulator's search compares insurer number, 記号 and 番号 by their normalised keys (in
+-- Rust): it selects by birth date and branch, then filters.
+CREATE INDEX insured_records_by_birthdate ON insured_records (birthdate, insured_branch_number);
