@@ -6,6 +6,8 @@
 // Query parameters: `bridge` (the bridge's WebSocket URL, default ws://127.0.0.1:27450/v1).
 // localStorage (per terminal): the terminal's token, the identity mode, the operator name.
 
+import { installCheckup } from "/modules/roster.js";
+
 const $ = (id) => document.getElementById(id);
 const params = new URLSearchParams(location.search);
 const BRIDGE_URL = params.get("bridge") || "ws://127.0.0.1:27450/v1";
@@ -22,6 +24,7 @@ let busy = false;
 let readers = [];
 let pinStatus = null; // {remaining, blocked} of the card in the reader, when known
 let lastResult = null;
+let checkup = null; // the checkup centre's day (roster.js)
 
 // ---- small helpers -------------------------------------------------------------------------
 
@@ -466,6 +469,7 @@ function askLastTry() {
 // ---- the confirmation ------------------------------------------------------------------------
 
 function voucher() {
+  if (checkup) return checkup.voucher();
   const v = {
     insurerNumber: $("v-insurer").value.trim(),
     insuredCardSymbol: $("v-symbol").value.trim(),
@@ -566,6 +570,7 @@ async function start() {
           allowLastAttempt,
           operator: operator() || undefined,
           voucher: voucher(),
+          ...checkup?.compareOptions(),
           onProgress: (e) => showProgress(e.step),
         });
         showResult(result);
@@ -621,6 +626,9 @@ function handleFailure(e) {
       break;
     case "service-unreachable":
     case "service-timeout":
+      { const queued = checkup?.queueAction(e); if (queued) actions.push(queued); }
+      actions.push(suggestFallback());
+      break;
     case "not-my-number-card":
     case "card-error":
       actions.push(suggestFallback());
@@ -633,8 +641,9 @@ function handleFailure(e) {
 
 function showResult(result) {
   lastResult = result;
-  myna.renderQualification($("result"), result, { voucher: voucher() });
+  myna.renderQualification($("result"), result, { voucher: voucher(), ...checkup?.compareOptions() });
   showVoucherSummary(result.voucherComparison);
+  checkup?.onResult(result, $("voucher-summary"));
   $("compare").hidden = false;
   const validity = result.qualification.messageBody.qualificationValidity ?? "";
   document.body.dataset.outcome = `ok ${result.mode} ${validity}`;
@@ -645,6 +654,7 @@ function showResult(result) {
 
 function showVoucherSummary(cmp) {
   const box = $("voucher-summary");
+  if (checkup) return checkup.showComparison(box, cmp);
   if (!cmp) { box.hidden = true; return; }
   box.hidden = false;
   const l = cmp.labels;
@@ -657,8 +667,8 @@ function showVoucherSummary(cmp) {
 function compareAgain() {
   if (!lastResult) return;
   const v = voucher();
-  const cmp = v ? myna.compareVoucher(v, lastResult) : undefined;
-  myna.renderQualification($("result"), lastResult, { voucher: v });
+  const cmp = v ? myna.compareVoucher(v, lastResult, checkup?.compareOptions()) : undefined;
+  myna.renderQualification($("result"), lastResult, { voucher: v, ...checkup?.compareOptions() });
   showVoucherSummary(cmp);
 }
 
@@ -667,6 +677,7 @@ function reset() {
   closePin(null);
   lastResult = null;
   for (const id of ["v-insurer", "v-symbol", "v-number", "v-branch"]) $(id).value = "";
+  checkup?.reset();
   $("visual-ok").checked = false;
   $("voucher-summary").hidden = true;
   $("compare").hidden = true;
@@ -788,6 +799,8 @@ async function main() {
   showTerminal();
   showMode();
   if (!(await loadPackage())) return;
+  checkup = installCheckup({ myna: () => myna, authorizedFetch, operator, mode, bridge: () => bridge,
+    cardReader: () => readers.find((r) => r.state === "present" || r.state === "inuse")?.name });
   setPhase("idle");
   loadHistory();
   await connect();

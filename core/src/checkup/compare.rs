@@ -161,10 +161,10 @@ impl Problem {
             Problem::OutsideQualificationPeriod => {
                 "受診日が資格の有効期間（資格取得日〜資格喪失日の前日）の外です"
             }
-            Problem::InsurerMismatch => "受診券の保険者番号が資格情報と異なります",
-            Problem::NumberMismatch => "受診券の記号・番号・枝番が資格情報と異なります",
+            Problem::InsurerMismatch => "受診券の保険者番号が資格情報と不一致です",
+            Problem::NumberMismatch => "受診券の記号・番号・枝番が資格情報と不一致です",
             Problem::PersonMismatch => {
-                "氏名・生年月日・性別が資格情報と異なります（同じ記号・番号の家族の可能性）"
+                "氏名・生年月日・性別が資格情報と不一致です（同じ記号・番号の家族の可能性）"
             }
             Problem::VoucherExpired => "受診券の有効期限が切れています",
             Problem::InsurerNotContracted => "受診券の保険者は当施設の委託元保険者一覧にありません",

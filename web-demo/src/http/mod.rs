@@ -13,7 +13,7 @@
 //! | `GET`/`PUT /api/v1/rosters/{day}` | Bearer | JSON; `PUT` takes the roster CSV |
 //! | `POST /api/v1/rosters/{day}/checks` | Bearer | 201 JSON |
 //! | `GET /api/v1/rosters/{day}/export` | Bearer | `text/csv` (UTF-8 with BOM or CP932) |
-//! | `GET /`, `/app.js`, `/app.css` | none | the reception page ([`web`]) |
+//! | `GET /`, `/app.js`, `/app.css`, `/modules/{file}` | none | the reception page ([`web`]) |
 //! | `GET /pkg/{file}` | none | the `myna-web` npm package, from `--pkg-dir` |
 //! | `GET /api/v1/openapi.yaml` | none | the OpenAPI description |
 //! | `GET /health` | none | JSON |
@@ -101,6 +101,7 @@ pub fn app(state: AppState) -> Router {
         .route("/", get(web::index))
         .route("/app.js", get(web::app_js))
         .route("/app.css", get(web::app_css))
+        .route("/modules/{file}", get(web::module))
         .route("/pkg/{file}", get(web::pkg_file))
         .route("/api/v1/openapi.yaml", get(openapi))
         .route("/health", get(health))

@@ -21,6 +21,13 @@ pub const APP_JS: &str = include_str!("../../static/app.js");
 /// The page's style sheet (screen and print).
 pub const APP_CSS: &str = include_str!("../../static/app.css");
 
+/// The page's other ES modules, served at `/modules/{file}` (app.js imports them).
+pub const MODULES: &[(&str, &str)] = &[
+    ("roster.js", include_str!("../../static/roster.js")),
+    ("voucher.js", include_str!("../../static/voucher.js")),
+    ("queue.js", include_str!("../../static/queue.js")),
+];
+
 /// The page's Content-Security-Policy: scripts only from this origin (and WebAssembly
 /// compilation for the package); connections to this origin and to the bridge, whose
 /// address the `?bridge=` parameter may change (hence any ws/wss/http(s) address).
@@ -71,6 +78,13 @@ pub(super) async fn app_js() -> Response {
 
 pub(super) async fn app_css() -> Response {
     with_headers("text/css; charset=utf-8", APP_CSS)
+}
+
+pub(super) async fn module(Path(file): Path<String>) -> Response {
+    match MODULES.iter().find(|(name, _)| *name == file) {
+        Some((_, body)) => with_headers("text/javascript; charset=utf-8", *body),
+        None => not_found("not a module of the page"),
+    }
 }
 
 pub(super) async fn pkg_file(State(state): State<AppState>, Path(file): Path<String>) -> Response {
