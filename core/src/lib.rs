@@ -13,6 +13,7 @@
 //! - [`identifiers`], [`wareki`]: 保険者番号 / 公費負担者番号 check digits, 記号・番号・枝番
 //!   normalisation, and 和暦 dates.
 //! - [`oqs`]: the OQS `XmlMsg` eligibility result (資格情報) with its code tables.
+//! - [`checkup`]: 受診券 / 利用券 validation and comparison, and the day's roster (CSV in/out).
 //!
 //! ## What it does not do
 //! No I/O of any kind: no sockets, no files, no clocks, no randomness, no threads, no pcsc,
@@ -29,6 +30,7 @@
 
 pub mod apdu;
 pub mod auth;
+pub mod checkup;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod identifiers;

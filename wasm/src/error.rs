@@ -165,6 +165,16 @@ pub enum WebError {
     /// cut short (the core's `copy-text-…` code; `line` when the problem is on one).
     #[error("{0}")]
     CopyText(CopyTextError),
+    /// A roster file cannot be read at all (the core's `roster-…` code; row errors are
+    /// reported in `parseRoster`'s answer, not thrown).
+    #[error("{0}")]
+    Roster(myna_core::checkup::roster::RosterError),
+}
+
+impl From<myna_core::checkup::roster::RosterError> for WebError {
+    fn from(e: myna_core::checkup::roster::RosterError) -> Self {
+        WebError::Roster(e)
+    }
 }
 
 /// The code for a JPKI-AP failure that is not a transport failure.
@@ -211,6 +221,7 @@ impl WebError {
             WebError::Environment(_) => "unsupported-environment",
             WebError::BridgeNotLoopback { .. } => "bridge-not-loopback",
             WebError::CopyText(e) => e.code(),
+            WebError::Roster(e) => e.code(),
         }
     }
 

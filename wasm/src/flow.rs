@@ -37,9 +37,9 @@ use crate::bridge::{BridgeInner, REQUEST_TIMEOUT_MS, Reader, readers_from_js};
 use crate::error::{WebError, WebResult};
 use crate::http::{FetchFailure, HttpRequest, HttpResponse, fetch};
 use crate::js;
-use crate::qualification::{best_comparison, decode_bytes, message_to_js, voucher_from_js};
+use crate::qualification::{decode_bytes, message_to_js, voucher_from_js};
 use crate::session::SessionInner;
-use crate::view::{VoucherComparisonView, VoucherView};
+use crate::view::{FromJs, QualificationView, VoucherView};
 
 /// The default time limit of one eligibility-service request, in milliseconds.
 ///
@@ -99,6 +99,7 @@ struct Options {
     operator: Option<String>,
     voucher: Option<VoucherView>,
     voucher_js: JsValue,
+    check_options: crate::checkup::CheckOptions,
     reader: Option<String>,
     on_progress: Option<Function>,
     service_timeout_ms: u32,
@@ -151,6 +152,7 @@ impl Options {
             operator: js::opt_string(options, "operator")?,
             voucher: voucher_from_js(&voucher_js)?,
             voucher_js,
+            check_options: crate::checkup::CheckOptions::from_js(options)?,
             reader: js::opt_string(options, "reader")?,
             on_progress: js::opt_function(options, "onProgress")?,
             service_timeout_ms,
@@ -375,17 +377,13 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     js::set(&out, "xml", xml);
     if let Some(voucher) = &options.voucher {
         js::set(&out, "voucher", options.voucher_js.clone());
-        let comparison = best_comparison(
-            &voucher.fields(),
-            msg.results().iter().map(|r| r.voucher_fields()),
+        let view = QualificationView::from_js(&js::get(&out, "qualification"));
+        let (check, date) = crate::checkup::check(voucher, &view, &options.check_options);
+        js::set(
+            &out,
+            "voucherComparison",
+            crate::checkup::check_to_js(&check, &date),
         );
-        if let Some(c) = comparison {
-            js::set(
-                &out,
-                "voucherComparison",
-                js::to_js(&VoucherComparisonView::new(&c)),
-            );
-        }
     }
     options.progress("done", |event| {
         if let Some(v) = msg.message_body.qualification_validity.as_ref() {

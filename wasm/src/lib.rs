@@ -33,6 +33,7 @@
 
 pub mod bridge;
 pub mod certificate;
+pub mod checkup;
 pub mod error;
 pub mod flow;
 mod http;
@@ -136,11 +137,69 @@ pub fn to_wareki(yyyymmdd: &str) -> Result<String, JsValue> {
     throw(myna_core::wareki::to_wareki(yyyymmdd).map_err(WebError::from))
 }
 
-/// `compareVoucher(voucher, result)` → the 受診券照合 field by field.
+/// `compareVoucher(voucher, result, options?)` → the 受診券照合: field by field, the person,
+/// and `problems` (`qualification-invalid`, `outside-qualification-period`, `person-mismatch`,
+/// `voucher-expired`, `insurer-not-contracted`, …); `isMatch` only with no problem. Options:
+/// `date` (the 受診日; default the answer's confirmation date, else today) and
+/// `contractedInsurers` (the facility's 委託元保険者一覧).
 #[wasm_bindgen(js_name = compareVoucher, unchecked_return_type = "VoucherComparison")]
 pub fn compare_voucher(
     #[wasm_bindgen(unchecked_param_type = "Voucher")] voucher: JsValue,
     #[wasm_bindgen(unchecked_param_type = "QualificationResult | XmlMsg")] result: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CompareVoucherOptions")] options: JsValue,
 ) -> Result<JsValue, JsValue> {
-    throw(qualification::compare_voucher_js(&voucher, &result))
+    throw(checkup::compare_voucher_js(&voucher, &result, &options))
+}
+
+/// `validateVoucher(voucher)` → `{valid, voucher, errors: [{code, field, message}]}`.
+#[wasm_bindgen(js_name = validateVoucher, unchecked_return_type = "VoucherValidation")]
+pub fn validate_voucher(
+    #[wasm_bindgen(unchecked_param_type = "Voucher")] voucher: JsValue,
+) -> Result<JsValue, JsValue> {
+    throw(checkup::validate_voucher_js(&voucher))
+}
+
+/// `parseRoster(input)` → the day's roster: rows that imported, rows that did not (with their
+/// line numbers), ignored columns; throws `roster-…` when the file cannot be read at all.
+#[wasm_bindgen(js_name = parseRoster, unchecked_return_type = "RosterImport")]
+pub fn parse_roster(
+    #[wasm_bindgen(unchecked_param_type = "string | Uint8Array | ArrayBuffer")] input: JsValue,
+) -> Result<JsValue, JsValue> {
+    throw(checkup::parse_roster_js(&input))
+}
+
+/// `matchToRoster(rows, result)` → which roster row a check belongs to.
+#[wasm_bindgen(js_name = matchToRoster, unchecked_return_type = "RosterMatch")]
+pub fn match_to_roster(
+    #[wasm_bindgen(unchecked_param_type = "Array<RosterRow | Voucher>")] rows: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "QualificationResult | XmlMsg")] result: JsValue,
+) -> Result<JsValue, JsValue> {
+    throw(checkup::match_to_roster_js(&rows, &result))
+}
+
+/// `dayList(rows, checks)` → the day's list (checked / problem / pending / not yet / not on
+/// the roster).
+#[wasm_bindgen(js_name = dayList, unchecked_return_type = "DayEntry[]")]
+pub fn day_list(
+    #[wasm_bindgen(unchecked_param_type = "Array<RosterRow | Voucher>")] rows: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "DayCheck[]")] checks: JsValue,
+) -> Result<JsValue, JsValue> {
+    throw(checkup::day_list_js(&rows, &checks))
+}
+
+/// `exportRosterCsv(rows, checks)` → the day's results as CSV bytes Excel opens (UTF-8 with
+/// BOM; CP932 is the service's export).
+#[wasm_bindgen(js_name = exportRosterCsv, unchecked_return_type = "Uint8Array")]
+pub fn export_roster_csv(
+    #[wasm_bindgen(unchecked_param_type = "Array<RosterRow | Voucher>")] rows: JsValue,
+    #[wasm_bindgen(unchecked_param_type = "DayCheck[]")] checks: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "ExportRosterOptions")] options: JsValue,
+) -> Result<JsValue, JsValue> {
+    throw(checkup::export_roster_csv_js(&rows, &checks, &options))
+}
+
+/// `rosterColumns()` → the column headers `parseRoster` accepts, per field.
+#[wasm_bindgen(js_name = rosterColumns, unchecked_return_type = "RosterColumn[]")]
+pub fn roster_columns() -> JsValue {
+    checkup::roster_columns_js()
 }

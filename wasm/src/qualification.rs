@@ -9,7 +9,7 @@ use web_sys::{TextDecoder, TextDecoderOptions};
 
 use crate::error::{WebError, WebResult};
 use crate::js;
-use crate::view::{FromJs, QualificationView, VoucherComparisonView, VoucherView};
+use crate::view::{FromJs, QualificationView, VoucherView};
 
 /// Decodes an `XmlMsg` file to text.
 ///
@@ -122,21 +122,4 @@ pub fn view_from_js(result: &JsValue) -> WebResult<(QualificationView, Option<Vo
     }
     let view = QualificationView::from_js(&tree);
     Ok((view, voucher))
-}
-
-/// `compareVoucher(voucher, result)`.
-pub fn compare_voucher_js(voucher: &JsValue, result: &JsValue) -> WebResult<JsValue> {
-    let voucher = voucher_from_js(voucher)?.unwrap_or_default();
-    let (view, _) = view_from_js(result)?;
-    let comparison = best_comparison(
-        &voucher.fields(),
-        view.message_body
-            .result_list
-            .iter()
-            .map(|r| r.voucher_fields()),
-    )
-    .ok_or_else(|| {
-        WebError::InvalidArgument("the result holds no qualification to compare with".into())
-    })?;
-    Ok(js::to_js(&VoucherComparisonView::new(&comparison)))
 }

@@ -15,8 +15,10 @@ use web_sys::{Document, Element, Event, HtmlElement};
 
 use crate::error::{WebError, WebResult};
 use crate::js;
-use crate::qualification::{best_comparison, view_from_js, voucher_from_js};
+use crate::qualification::{view_from_js, voucher_from_js};
 use crate::view::{self, QualificationView, Section, Status, VoucherComparisonView};
+use myna_core::checkup::compare::{Problem, VoucherCheck};
+use myna_core::identifiers::FieldMatch;
 
 /// The expando property holding a copy button's text.
 const COPY_TEXT: &str = "__mynaCopyText";
@@ -34,6 +36,7 @@ struct RenderOptions {
     heading_level: u8,
     title: String,
     voucher: Option<view::VoucherView>,
+    check_options: crate::checkup::CheckOptions,
 }
 
 impl RenderOptions {
@@ -63,6 +66,7 @@ impl RenderOptions {
             heading_level,
             title: js::opt_string(options, "title")?.unwrap_or_else(|| "資格確認結果".into()),
             voucher: voucher_from_js(&js::get(options, "voucher"))?,
+            check_options: crate::checkup::CheckOptions::from_js(options)?,
         })
     }
 }
@@ -168,25 +172,57 @@ impl Builder {
         Ok(s)
     }
 
-    fn voucher(&self, level: u8, c: &VoucherComparisonView) -> WebResult<Element> {
-        let state = if c.has_mismatch {
-            "mismatch"
-        } else if c.is_match {
+    fn voucher(&self, level: u8, check: &VoucherCheck) -> WebResult<Element> {
+        let c = VoucherComparisonView::new(&check.fields);
+        let state = if check.is_match() {
             "match"
-        } else {
+        } else if check.problems == [Problem::VoucherIncomplete] {
             "incomplete"
+        } else {
+            "mismatch"
         };
         let s = self.el("section", &format!("myna-voucher myna-voucher--{state}"))?;
         let (h, id) = self.heading(level, "myna-section__title", "受診券照合")?;
         self.attr(&s, "aria-labelledby", &id)?;
         self.append(&s, &h)?;
         let summary = match state {
-            "mismatch" => "受診券と一致しない項目があります",
-            "match" => "受診券の保険者番号・番号と一致しています",
-            _ => "照合に必要な項目（保険者番号・番号）がそろっていません",
+            "match" => "受診券と一致し、受診日に資格があります",
+            "incomplete" => "照合に必要な項目（保険者番号・番号）がそろっていません",
+            _ => "この受診券はこのままでは受け付けられません",
         };
         let p = self.text_el("p", "myna-voucher__summary", summary)?;
+        if state == "mismatch" {
+            self.attr(&p, "role", "alert")?;
+        }
         self.append(&s, &p)?;
+        if !check.is_match() {
+            let list = self.el("ul", "myna-voucher__problems")?;
+            for problem in &check.problems {
+                let li = self.el(
+                    "li",
+                    &format!(
+                        "myna-voucher__problem myna-voucher__problem--{}",
+                        problem.code()
+                    ),
+                )?;
+                self.attr(&li, "data-code", problem.code())?;
+                self.append(
+                    &li,
+                    &self.text_el("strong", "myna-voucher__what", problem.message_ja())?,
+                )?;
+                self.append(
+                    &li,
+                    &self.text_el("span", "myna-voucher__todo", problem.advice_ja())?,
+                )?;
+                self.append(&list, &li)?;
+            }
+            self.append(&s, &list)?;
+        }
+        let outcome = |m: FieldMatch| match m {
+            FieldMatch::Match => "match",
+            FieldMatch::Mismatch => "mismatch",
+            _ => "not-given",
+        };
         let rows = [
             ("保険者番号", c.insurer_number, c.labels.insurer_number),
             ("記号", c.insured_card_symbol, c.labels.insured_card_symbol),
@@ -200,17 +236,33 @@ impl Builder {
                 c.insured_branch_number,
                 c.labels.insured_branch_number,
             ),
+            (
+                "氏名",
+                outcome(check.person.name),
+                check.person.name.label(),
+            ),
+            (
+                "氏名カナ",
+                outcome(check.person.name_kana),
+                check.person.name_kana.label(),
+            ),
+            (
+                "生年月日",
+                outcome(check.person.birthdate),
+                check.person.birthdate.label(),
+            ),
+            ("性別", outcome(check.person.sex), check.person.sex.label()),
         ];
         let rows: Vec<(String, Option<String>, &str)> = rows
             .iter()
             .map(|(label, outcome, text)| (label.to_string(), Some(text.to_string()), *outcome))
             .collect();
         self.append(&s, &self.fields(&rows)?)?;
-        if let Some(error) = &c.voucher_insurer_number_error {
+        for e in &check.voucher_errors {
             let p = self.text_el(
                 "p",
                 "myna-voucher__note",
-                &format!("受診券の保険者番号が正しくありません（{error}）"),
+                &format!("受診券: {}", e.message_ja()),
             )?;
             self.append(&s, &p)?;
         }
@@ -306,19 +358,8 @@ pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResu
     }
 
     if let Some(voucher) = &voucher {
-        let comparison = best_comparison(
-            &voucher.fields(),
-            view.message_body
-                .result_list
-                .iter()
-                .map(|r| r.voucher_fields()),
-        );
-        if let Some(c) = comparison {
-            b.append(
-                &panel,
-                &b.voucher(level + 1, &VoucherComparisonView::new(&c))?,
-            )?;
-        }
+        let (check, _) = crate::checkup::check(voucher, &view, &options.check_options);
+        b.append(&panel, &b.voucher(level + 1, &check)?)?;
     }
 
     let results = &view.message_body.result_list;

@@ -163,17 +163,69 @@ export interface CertificateInfo {
   isCa: boolean;
 }
 
-/** A 受診券's identifying fields (any may be omitted). */
+/**
+ * A 受診券 (特定健診) or 利用券 (特定保健指導) as printed; any field may be omitted. Dates in
+ * any form reception writes (`20250401`, `2025/4/1`, `令和7年4月1日`, `R7.4.1`).
+ */
 export interface Voucher {
+  /** 受診券 / 利用券 (also 特定健診, 特定保健指導, "checkup", "guidance"). */
+  kind?: string;
+  /** 受診券整理番号 (利用券整理番号): 11 digits. */
+  voucherNumber?: string;
+  /** 有効期限. */
+  validUntil?: string;
   insurerNumber?: string;
   insuredCardSymbol?: string;
   insuredIdentificationNumber?: string;
+  /** 枝番: often blank on vouchers. */
   insuredBranchNumber?: string;
+  name?: string;
+  nameKana?: string;
+  birthdate?: string;
+  /** 男/女, "1"/"2". */
+  sex?: string;
+  /** 健診内容と窓口負担 (free text). */
+  windowCharge?: string;
+  /** 契約とりまとめ機関 (free text). */
+  contractAgency?: string;
 }
 
 export type FieldMatch = "match" | "mismatch" | "not-given";
 
-/** 受診券照合: each field compared after normalising widths, hyphens and spaces. */
+/** Why a voucher is not honoured (stable codes). */
+export type VoucherProblem =
+  | "qualification-invalid"
+  | "outside-qualification-period"
+  | "insurer-mismatch"
+  | "number-mismatch"
+  | "person-mismatch"
+  | "voucher-expired"
+  | "insurer-not-contracted"
+  | "voucher-invalid"
+  | "voucher-incomplete";
+
+export interface VoucherFieldError {
+  /** voucher-field-missing, voucher-field-too-long, voucher-number-invalid,
+   * insurer-number-invalid, branch-number-invalid, date-invalid, sex-invalid, kind-invalid. */
+  code: string;
+  /** The Voucher key. */
+  field: keyof Voucher;
+  /** Japanese, for staff. */
+  message: string;
+}
+
+export interface CompareVoucherOptions {
+  /** The 受診日 (default: the answer's QualificationConfirmationDate, else today). */
+  date?: string;
+  /** The facility's 委託元保険者一覧 (保険者番号s); omitted: not checked. */
+  contractedInsurers?: Array<string | { insurerNumber: string }>;
+}
+
+/**
+ * 受診券照合: the voucher against the eligibility result on the 受診日. Fields are compared
+ * after normalising widths, half-width kana, circled characters, hyphens, spaces and
+ * `00`+6-digit 保険者番号.
+ */
 export interface VoucherComparison {
   insurerNumber: FieldMatch;
   insuredCardSymbol: FieldMatch;
@@ -186,11 +238,98 @@ export interface VoucherComparison {
     insuredIdentificationNumber: string;
     insuredBranchNumber: string;
   };
-  /** The insurer number and number match and no given field differs. */
+  /** name (kanji), nameKana, birthdate, sex. */
+  person: { name: FieldMatch; nameKana: FieldMatch; birthdate: FieldMatch; sex: FieldMatch };
+  /** True only when `problems` is empty: honour the voucher. */
   isMatch: boolean;
+  /** Some identifying field given on both sides differs. */
   hasMismatch: boolean;
+  problems: VoucherProblem[];
+  /** Japanese: what is wrong and what to do. */
+  problemDetails: Array<{ code: VoucherProblem; message: string; advice: string }>;
+  voucherErrors: VoucherFieldError[];
+  /** Which of the answer's results was compared. */
+  resultIndex: number | null;
+  /** Whether contractedInsurers was given. */
+  contractChecked: boolean;
+  /** The 受診日 used, yyyyMMdd. */
+  date: string;
   /** Why the voucher's insurer number is not a valid 保険者番号. */
   voucherInsurerNumberError?: string;
+}
+
+export interface VoucherValidation {
+  valid: boolean;
+  /** In normal form when valid (ASCII digits, yyyyMMdd dates, sex "1"/"2", kind "checkup"/"guidance"). */
+  voucher: Voucher;
+  errors: VoucherFieldError[];
+}
+
+export interface RosterRow {
+  /** The line in the file (the header is line 1). */
+  line: number;
+  voucher: Voucher;
+}
+
+export interface RosterImport {
+  /** "utf-8" or "cp932" for bytes, "text" for a string. */
+  encoding: "utf-8" | "cp932" | "text";
+  rows: RosterRow[];
+  /** Rows that did not import; the others did. */
+  errors: Array<{
+    line: number;
+    codes: string[];
+    /** Japanese, e.g. "4 行目: 保険者番号の検証番号が合いません". */
+    message: string;
+    errors: VoucherFieldError[];
+    /** For duplicate-voucher-number: the line of the first row. */
+    duplicateOf?: number;
+  }>;
+  ignoredColumns: string[];
+}
+
+export interface RosterMatch {
+  match: "numbers" | "person" | "ambiguous" | "none";
+  /** The row index, for "numbers" and "person". */
+  row?: number;
+  /** The candidate rows, for "ambiguous". */
+  rows?: number[];
+}
+
+export interface DayCheck {
+  /** The roster row index it belongs to. */
+  row?: number | null;
+  /** Queued offline, not sent yet. */
+  pending?: boolean;
+  /** Problem codes, or the service's refusal code; empty: honoured. */
+  problems?: string[];
+  checkedAt?: string;
+  mode?: string;
+  operator?: string;
+  /** What the check showed, for a check not on the roster. */
+  person?: Voucher;
+}
+
+export type DayStatus = "checked" | "problem" | "pending" | "not-yet" | "not-on-roster";
+
+export interface DayEntry {
+  row: number | null;
+  check: number | null;
+  status: DayStatus;
+  /** 確認済 / 要確認 / 送信待ち / 未確認 / 名簿外. */
+  label: string;
+}
+
+export interface ExportRosterOptions {
+  /** "utf-8" (with BOM): the default and the only one here; CP932 is the service's export. */
+  encoding?: "utf-8";
+}
+
+export interface RosterColumn {
+  field: keyof Voucher;
+  label: string;
+  /** Header names accepted (compared without spaces, width-folded, case-insensitive). */
+  names: string[];
 }
 
 export type ProgressStep =
@@ -218,6 +357,10 @@ export interface ConfirmQualificationOptions {
   operator?: string;
   /** Compare the result with this 受診券. */
   voucher?: Voucher;
+  /** The 受診日 for the comparison (default: the answer's confirmation date). */
+  date?: string;
+  /** The facility's 委託元保険者一覧, for `insurer-not-contracted`. */
+  contractedInsurers?: Array<string | { insurerNumber: string }>;
   /** Use this reader (default: the only one holding a card). */
   reader?: string;
   /**
@@ -251,6 +394,10 @@ export interface RenderOptions {
   title?: string;
   /** Compare with this 受診券 (default: the result's own voucher). */
   voucher?: Voucher;
+  /** The 受診日 for the comparison. */
+  date?: string;
+  /** The facility's 委託元保険者一覧. */
+  contractedInsurers?: Array<string | { insurerNumber: string }>;
 }
 
 // ---- The XmlMsg tree (parseQualificationXml, QualificationResult.qualification) ----------

@@ -232,13 +232,50 @@ js_view! {
         pub insured_identification_number: Text = "insuredIdentificationNumber",
         /// 枝番.
         pub insured_branch_number: Text = "insuredBranchNumber",
+        /// 受診券 / 利用券.
+        pub kind: Text = "kind",
+        /// 受診券整理番号.
+        pub voucher_number: Text = "voucherNumber",
+        /// 有効期限.
+        pub valid_until: Text = "validUntil",
+        /// 氏名.
+        pub name: Text = "name",
+        /// 氏名カナ.
+        pub name_kana: Text = "nameKana",
+        /// 生年月日.
+        pub birthdate: Text = "birthdate",
+        /// 性別.
+        pub sex: Text = "sex",
+        /// 窓口負担.
+        pub window_charge: Text = "windowCharge",
+        /// 契約とりまとめ機関.
+        pub contract_agency: Text = "contractAgency",
     }
 }
 
 impl VoucherView {
+    /// As the core's voucher model.
+    pub fn voucher(&self) -> myna_core::checkup::voucher::Voucher {
+        myna_core::checkup::voucher::Voucher {
+            kind: self.kind.0.clone(),
+            voucher_number: self.voucher_number.0.clone(),
+            valid_until: self.valid_until.0.clone(),
+            insurer_number: self.insurer_number.0.clone(),
+            insured_card_symbol: self.insured_card_symbol.0.clone(),
+            insured_identification_number: self.insured_identification_number.0.clone(),
+            insured_branch_number: self.insured_branch_number.0.clone(),
+            name: self.name.0.clone(),
+            name_kana: self.name_kana.0.clone(),
+            birthdate: self.birthdate.0.clone(),
+            sex: self.sex.0.clone(),
+            window_charge: self.window_charge.0.clone(),
+            contract_agency: self.contract_agency.0.clone(),
+        }
+    }
+
     /// True when no field is given.
     pub fn is_empty(&self) -> bool {
-        self.fields() == VoucherFields::default()
+        self.voucher() == myna_core::checkup::voucher::Voucher::default()
     }
 
     /// As the core's comparison input.
@@ -252,7 +289,37 @@ impl VoucherView {
     }
 }
 
+impl QualificationView {
+    /// What the 受診券照合 reads from the answer.
+    pub fn answer_facts(&self) -> myna_core::checkup::compare::AnswerFacts {
+        let header = &self.message_header;
+        let body = &self.message_body;
+        myna_core::checkup::compare::AnswerFacts {
+            qualification_validity: body.qualification_validity.0.clone(),
+            is_error: header.segment_of_result.get().is_some_and(|s| s != "1")
+                || body.processing_result_status.get() == Some("2"),
+            results: body.result_list.iter().map(ResultView::facts).collect(),
+        }
+    }
+}
+
 impl ResultView {
+    /// The person and numbers the 受診券照合 reads.
+    pub fn facts(&self) -> myna_core::checkup::compare::ResultFacts {
+        myna_core::checkup::compare::ResultFacts {
+            insurer_number: self.insurer_number.0.clone(),
+            insured_card_symbol: self.insured_card_symbol.0.clone(),
+            insured_identification_number: self.insured_identification_number.0.clone(),
+            insured_branch_number: self.insured_branch_number.0.clone(),
+            name: self.name.0.clone(),
+            name_kana: self.name_kana.0.clone(),
+            birthdate: self.birthdate.0.clone(),
+            sex: self.sex1.0.clone(),
+            qualification_date: self.qualification_date.0.clone(),
+            disqualification_date: self.disqualification_date.0.clone(),
+        }
+    }
+
     /// The fields a 受診券 is compared on.
     pub fn voucher_fields(&self) -> VoucherFields {
         VoucherFields {

@@ -234,7 +234,7 @@ fn voucher_comparison_normalises_and_reports_fields() {
         ("insuredCardSymbol", " 1234 5678 ".into()),
         ("insuredIdentificationNumber", "１００１".into()),
     ]);
-    let c = myna_web::compare_voucher(voucher, msg.clone()).unwrap();
+    let c = myna_web::compare_voucher(voucher, msg.clone(), JsValue::UNDEFINED).unwrap();
     assert_eq!(string(&c, "insurerNumber"), "match");
     assert_eq!(string(&c, "insuredCardSymbol"), "match");
     assert_eq!(string(&c, "insuredIdentificationNumber"), "match");
@@ -246,13 +246,13 @@ fn voucher_comparison_normalises_and_reports_fields() {
         ("insurerNumber", "01130012".into()),
         ("insuredIdentificationNumber", "1002".into()),
     ]);
-    let c = myna_web::compare_voucher(voucher, msg.clone()).unwrap();
+    let c = myna_web::compare_voucher(voucher, msg.clone(), JsValue::UNDEFINED).unwrap();
     assert_eq!(string(&c, "insuredIdentificationNumber"), "mismatch");
     assert_eq!(get(&c, "isMatch"), JsValue::FALSE);
     assert_eq!(get(&c, "hasMismatch"), JsValue::TRUE);
 
     let voucher = object(&[("insurerNumber", "01130013".into())]);
-    let c = myna_web::compare_voucher(voucher, msg).unwrap();
+    let c = myna_web::compare_voucher(voucher, msg, JsValue::UNDEFINED).unwrap();
     assert!(get(&c, "voucherInsurerNumberError").is_string());
 }
 

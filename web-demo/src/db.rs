@@ -92,6 +92,10 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0005_official_app",
         include_str!("../migrations/0005_official_app.sql"),
     ),
+    (
+        "0006_checkup",
+        include_str!("../migrations/0006_checkup.sql"),
+    ),
 ];
 
 /// The schema version this build writes.

@@ -10,6 +10,7 @@
 import { askRepresentation, REPRESENTATION_MESSAGE } from "/representation.js";
 import { BRIDGE_URL } from "./config.js";
 import { mountOfficialApp } from "./official-app.js";
+import { installCheckup } from "/modules/roster.js";
 
 const $ = (id) => document.getElementById(id);
 const SERVICE_URL = location.origin;
@@ -25,6 +26,7 @@ let busy = false;
 let readers = [];
 let pinStatus = null; // {remaining, blocked} of the card in the reader, when known
 let lastResult = null;
+let checkup = null; // the checkup centre's day (roster.js)
 
 // ---- small helpers -------------------------------------------------------------------------
 
@@ -471,6 +473,7 @@ function askLastTry() {
 // ---- the confirmation ------------------------------------------------------------------------
 
 function voucher() {
+  if (checkup) return checkup.voucher();
   const v = {
     insurerNumber: $("v-insurer").value.trim(),
     insuredCardSymbol: $("v-symbol").value.trim(),
@@ -571,6 +574,7 @@ async function start() {
           allowLastAttempt,
           operator: operator() || undefined,
           voucher: voucher(),
+          ...checkup?.compareOptions(),
           onProgress: (e) => showProgress(e.step),
         });
         showResult(result);
@@ -633,6 +637,9 @@ function handleFailure(e) {
       break;
     case "service-unreachable":
     case "service-timeout":
+      { const queued = checkup?.queueAction(e); if (queued) actions.push(queued); }
+      actions.push(suggestFallback());
+      break;
     case "not-my-number-card":
     case "card-error":
       actions.push(suggestFallback());
@@ -645,8 +652,9 @@ function handleFailure(e) {
 
 function showResult(result) {
   lastResult = result;
-  myna.renderQualification($("result"), result, { voucher: voucher() });
+  myna.renderQualification($("result"), result, { voucher: voucher(), ...checkup?.compareOptions() });
   showVoucherSummary(result.voucherComparison);
+  checkup?.onResult(result, $("voucher-summary"));
   $("compare").hidden = false;
   const validity = result.qualification.messageBody.qualificationValidity ?? "";
   document.body.dataset.outcome = `ok ${result.mode} ${validity}`;
@@ -657,6 +665,7 @@ function showResult(result) {
 
 function showVoucherSummary(cmp) {
   const box = $("voucher-summary");
+  if (checkup) return checkup.showComparison(box, cmp);
   if (!cmp) { box.hidden = true; return; }
   box.hidden = false;
   const l = cmp.labels;
@@ -669,8 +678,8 @@ function showVoucherSummary(cmp) {
 function compareAgain() {
   if (!lastResult) return;
   const v = voucher();
-  const cmp = v ? myna.compareVoucher(v, lastResult) : undefined;
-  myna.renderQualification($("result"), lastResult, { voucher: v });
+  const cmp = v ? myna.compareVoucher(v, lastResult, checkup?.compareOptions()) : undefined;
+  myna.renderQualification($("result"), lastResult, { voucher: v, ...checkup?.compareOptions() });
   showVoucherSummary(cmp);
 }
 
@@ -679,6 +688,7 @@ function reset() {
   closePin(null);
   lastResult = null;
   for (const id of ["v-insurer", "v-symbol", "v-number", "v-branch"]) $(id).value = "";
+  checkup?.reset();
   $("visual-ok").checked = false;
   $("voucher-summary").hidden = true;
   $("compare").hidden = true;
@@ -804,6 +814,8 @@ async function main() {
   showTerminal();
   showMode();
   if (!(await loadPackage())) return;
+  checkup = installCheckup({ myna: () => myna, authorizedFetch, operator, mode, bridge: () => bridge,
+    cardReader: () => readers.find((r) => r.state === "present" || r.state === "inuse")?.name });
   setPhase("idle");
   loadHistory();
   await connect();

@@ -965,6 +965,103 @@ fn bridge_missing(stack: &mut Stack, b: &Browser) -> Result<()> {
     Ok(())
 }
 
+/// The day's roster of a checkup centre: a roster with a bad row, a 受診券 that expired (a
+/// problem the panel says what to do about), and the bus's offline 目視 queue: a check kept
+/// while the service is down, still there after a reload, sent when it is back; a queued
+/// check the service refuses (revoked certificate) shows why.
+fn roster_day(stack: &mut Stack, b: &Browser) -> Result<()> {
+    swap(stack, b, "default", false)?;
+    set_mode(b, "visual")?;
+    let roster = "受診券整理番号,保険者番号,記号,番号,枝番,氏名,氏名カナ,生年月日,性別,有効期限\r\n\
+        26100000001,01130012,12345678,1001,,山田　太郎,ﾔﾏﾀﾞ ﾀﾛｳ,1980/4/15,男,20250331\r\n\
+        26100000002,138057,世12,34567,,佐藤　花子,ｻﾄｳ ﾊﾅｺ,1975/9/3,女,20991231\r\n\
+        26100000003,0113001,1,2,,誤り　一郎,,1990/1/1,男,20991231\r\n";
+    b.js(&format!(
+        "const input = document.getElementById('roster-file'); const dt = new DataTransfer(); \
+         dt.items.add(new File([{}], 'roster.csv', {{type: 'text/csv'}})); input.files = dt.files; \
+         input.dispatchEvent(new Event('change')); return true;",
+        serde_json::to_string(roster)?
+    ))?;
+    b.wait(
+        "the roster's bad row",
+        "document.querySelector('#roster-errors li[data-line=\"4\"]') !== null",
+        SHORT,
+    )?;
+    b.wait(
+        "the day's list",
+        "document.querySelectorAll('#day-table tbody tr[data-status=\"not-yet\"]').length === 2",
+        SHORT,
+    )?;
+    // 山田太郎's 受診券 expired: a problem, with what to do.
+    b.click("#day-table tbody tr:nth-child(1) button")?;
+    b.click("#visual-ok")?;
+    wait_card(b, false)?;
+    b.click("#start")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "ok visual 1", || format!("outcome {outcome}"))?;
+    let voucher = b.text("#voucher-summary")?;
+    expect(
+        voucher.contains("有効期限が切れています") && voucher.contains("有効期限内の受診券"),
+        || format!("voucher: {voucher}"),
+    )?;
+    b.wait(
+        "the problem in the day's list",
+        "document.querySelector('#day-table tbody tr:nth-child(1)').dataset.status === 'problem'",
+        SHORT,
+    )?;
+    b.screenshot("17-roster-voucher-expired")?;
+
+    // The bus loses the network: 佐藤花子's 目視 check is queued with her certificate.
+    swap(stack, b, "kokuho", false)?;
+    b.click("#day-table tbody tr:nth-child(2) button")?;
+    b.click("#visual-ok")?;
+    wait_card(b, false)?;
+    stack.stop_demo();
+    b.click("#start")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "error service-unreachable", || {
+        format!("outcome {outcome}")
+    })?;
+    b.click("#queue-visual")?;
+    b.wait(
+        "the queued check",
+        "document.querySelector('#day-table tbody tr[data-status=\"pending\"]') !== null",
+        SHORT,
+    )?;
+    b.screenshot("18-offline-queued")?;
+    // A refused one: a revoked certificate, queued the same way.
+    swap(stack, b, "revoked-cert", false)?;
+    b.click("#visual-ok")?;
+    wait_card(b, false)?;
+    b.click("#start")?;
+    wait_outcome(b)?;
+    b.click("#queue-visual")?;
+    let kept = b.js(
+        "return JSON.parse(localStorage.getItem('myna-demo.offline-queue')).map(i => i.state).join();",
+    )?;
+    expect(kept == Value::String("pending,pending".into()), || {
+        format!("queue: {kept}")
+    })?;
+    // The network is back; the page reloads: nothing was lost, the queue is sent.
+    stack.start_demo()?;
+    b.call("POST", "/refresh", Some(json!({})))?;
+    b.wait(
+        "佐藤花子 checked from the queue",
+        "document.querySelector('#day-table tbody tr:nth-child(2)')?.dataset.status === 'checked'",
+        LONG,
+    )?;
+    b.wait(
+        "the refused check and why",
+        "document.querySelector('#day-table tbody tr[data-status=\"refused\"]')?.textContent.includes('失効')",
+        LONG,
+    )?;
+    let left =
+        b.js("return JSON.parse(localStorage.getItem('myna-demo.offline-queue')).length;")?;
+    expect(left == json!(1), || format!("queue left: {left}"))?;
+    b.screenshot("19-offline-sent-and-refused")?;
+    Ok(())
+}
+
 type Scenario = fn(&mut Stack, &Browser) -> Result<()>;
 
 const SCENARIOS: &[(&str, Scenario)] = &[
@@ -987,6 +1084,10 @@ const SCENARIOS: &[(&str, Scenario)] = &[
         bridge_restarted,
     ),
     ("service down, fallback recorded", service_down),
+    (
+        "the day's roster, an expired 受診券, the offline 目視 queue",
+        roster_day,
+    ),
     ("bridge not running", bridge_missing),
 ];
 

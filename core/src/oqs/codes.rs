@@ -442,6 +442,13 @@ service_error_codes! {
     /// A pasted official-app result (`mode: "official-app"`) that is not the app's copy
     /// text, or is mangled or cut short.
     CopyTextRejected = "MW0035", 422, "マイナ資格確認アプリの結果として読み取れません。アプリの「コピー」から貼り付け直してください";
+    /// A roster file cannot be read at all (encoding, header, size); rows with errors are
+    /// reported in a normal answer instead.
+    RosterUnreadable = "MW0036", 422, "受診者名簿を読み込めません（UTF-8 または Shift_JIS の CSV、見出し行に保険者番号・番号）";
+    /// A day in a path is not a valid `yyyyMMdd`.
+    InvalidDay = "MW0037", 422, "日付が正しくありません（西暦8桁 yyyyMMdd）";
+    /// A check names a roster row that is not on that day's roster.
+    RosterRowNotFound = "MW0038", 404, "指定された名簿の行がありません";
     /// Anything the caller cannot fix; details go to the server log only.
     Internal = "MW9999", 500, "システムエラーが発生しました";
 }

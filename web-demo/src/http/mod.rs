@@ -11,6 +11,11 @@
 //! | `GET /api/v1/audit` | Bearer | JSON |
 //! | `POST /api/v1/fallbacks` | Bearer | 201 JSON `{id, occurredAt}` |
 //! | `GET /`, `/app.js`, `/app.css`, `/config.js` | none | the reception page ([`web`]) |
+//! | `GET`/`PUT /api/v1/contracted-insurers` | Bearer | JSON (the 委託元保険者一覧; [`checkup`]) |
+//! | `GET`/`PUT /api/v1/rosters/{day}` | Bearer | JSON; `PUT` takes the roster CSV |
+//! | `POST /api/v1/rosters/{day}/checks` | Bearer | 201 JSON |
+//! | `GET /api/v1/rosters/{day}/export` | Bearer | `text/csv` (UTF-8 with BOM or CP932) |
+//! | `GET /`, `/app.js`, `/app.css`, `/modules/{file}` | none | the reception page ([`web`]) |
 //! | `GET /pkg/{file}` | none | the `myna-web` npm package, from `--pkg-dir` |
 //! | `GET /api/v1/openapi.yaml` | none | the OpenAPI description |
 //! | `GET /health` | none | JSON |
@@ -27,6 +32,7 @@
 
 mod audit;
 mod challenges;
+mod checkup;
 mod confirmations;
 mod fallbacks;
 mod official_app;
@@ -72,7 +78,7 @@ pub fn app(state: AppState) -> Router {
         .collect();
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::GET, Method::POST, Method::DELETE])
+        .allow_methods([Method::GET, Method::POST, Method::PUT, Method::DELETE])
         .allow_headers([AUTHORIZATION, CONTENT_TYPE])
         .max_age(std::time::Duration::from_secs(600));
     Router::new()
@@ -84,12 +90,25 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/searches", post(searches::search))
         .route("/api/v1/audit", get(audit::list))
         .route("/api/v1/fallbacks", post(fallbacks::record))
+        .route(
+            "/api/v1/contracted-insurers",
+            get(checkup::get_insurers).put(checkup::put_insurers),
+        )
+        .route(
+            "/api/v1/rosters/{day}",
+            get(checkup::get_roster).put(checkup::put_roster).layer(
+                axum::extract::DefaultBodyLimit::max(myna_core::checkup::roster::MAX_ROSTER_BYTES),
+            ),
+        )
+        .route("/api/v1/rosters/{day}/checks", post(checkup::post_check))
+        .route("/api/v1/rosters/{day}/export", get(checkup::export))
         .route("/", get(web::index))
         .route("/app.js", get(web::app_js))
         .route("/representation.js", get(web::representation_js))
         .route("/app.css", get(web::app_css))
         .route("/config.js", get(web::config_js))
         .route("/official-app.js", get(web::official_app_js))
+        .route("/modules/{file}", get(web::module))
         .route("/pkg/{file}", get(web::pkg_file))
         .route("/api/v1/openapi.yaml", get(openapi))
         .route("/health", get(health))

@@ -54,6 +54,13 @@ pub fn check_bridge_url(url: &str) -> Result<String, String> {
     Ok(format!("ws://{authority}/v1"))
 }
 
+/// The page's other ES modules, served at `/modules/{file}` (app.js imports them).
+pub const MODULES: &[(&str, &str)] = &[
+    ("roster.js", include_str!("../../static/roster.js")),
+    ("voucher.js", include_str!("../../static/voucher.js")),
+    ("queue.js", include_str!("../../static/queue.js")),
+];
+
 /// The page's Content-Security-Policy: scripts only from this origin (and WebAssembly
 /// compilation for the package); connections only to this origin and to the one bridge the
 /// server was configured with (its WebSocket and its `http://…/health`), which is loopback
@@ -128,6 +135,13 @@ pub(super) async fn official_app_js() -> Response {
 
 pub(super) async fn app_css() -> Response {
     with_headers("text/css; charset=utf-8", APP_CSS)
+}
+
+pub(super) async fn module(Path(file): Path<String>) -> Response {
+    match MODULES.iter().find(|(name, _)| *name == file) {
+        Some((_, body)) => with_headers("text/javascript; charset=utf-8", *body),
+        None => not_found("not a module of the page"),
+    }
 }
 
 pub(super) async fn pkg_file(State(state): State<AppState>, Path(file): Path<String>) -> Response {

@@ -24,6 +24,12 @@ pub enum AuditKind {
     /// A check by a document when the online check could not be done
     /// (`POST /api/v1/fallbacks`).
     Fallback,
+    /// The 委託元保険者一覧 was replaced (`PUT /api/v1/contracted-insurers`).
+    ContractedInsurers,
+    /// A day's roster was imported (`PUT /api/v1/rosters/{day}`).
+    Roster,
+    /// A check was recorded in the day's list (`POST /api/v1/rosters/{day}/checks`).
+    DayCheck,
 }
 
 /// How the person was identified.
@@ -106,6 +112,9 @@ pub fn insert(conn: &Connection, entry: &AuditEntry) -> Result<i64, StoreError> 
         AuditKind::Confirmation => "confirmation",
         AuditKind::Search => "search",
         AuditKind::Fallback => "fallback",
+        AuditKind::ContractedInsurers => "contracted-insurers",
+        AuditKind::Roster => "roster",
+        AuditKind::DayCheck => "day-check",
     };
     let mode = entry.mode.map(|m| match m {
         AuditMode::Pin => "pin",

@@ -8,6 +8,7 @@ pub mod admin_tokens;
 pub mod audit;
 pub mod challenges;
 pub mod crls;
+pub mod checkup;
 pub mod facilities;
 pub mod records;
 pub mod terminals;

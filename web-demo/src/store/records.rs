@@ -363,8 +363,11 @@ pub fn find_by_serial(conn: &Connection, serial: &str) -> Result<Vec<InsuredReco
     select(conn, "certificate_serial = ?1 ORDER BY id", params![serial])
 }
 
-/// The records matching a number-based search: insurer number (surrounding spaces
-/// ignored, as 国保 numbers come space-padded), symbol, number, branch and birth date.
+/// The records matching a number-based search, compared as the 記載要領 allow (the core's
+/// [`myna_core::checkup::normalize`] keys, the same the browser module's 受診券照合 uses):
+/// the insurer number with surrounding spaces ignored and a 国保 number written `00` + 6
+/// digits equal to its 6 digits; 記号 and 番号 with widths, circled characters, dashes and
+/// spaces folded (`世１２` = `世12`); branch and birth date exact.
 pub fn find_by_numbers(
     conn: &Connection,
     insurer_number: &str,
@@ -373,18 +376,25 @@ pub fn find_by_numbers(
     insured_branch_number: &str,
     birthdate: &str,
 ) -> Result<Vec<InsuredRecord>, StoreError> {
-    select(
+    use myna_core::checkup::normalize::{insurer_key, symbol_key};
+    let (insurer, symbol, number) = (
+        insurer_key(insurer_number),
+        symbol_key(insured_card_symbol),
+        symbol_key(insured_identification_number),
+    );
+    let candidates = select(
         conn,
-        "insurer_number = ?1 AND insured_card_symbol = ?2 AND insured_identification_number = ?3
-         AND insured_branch_number = ?4 AND birthdate = ?5 ORDER BY id",
-        params![
-            insurer_number.trim(),
-            insured_card_symbol,
-            insured_identification_number,
-            insured_branch_number,
-            birthdate
-        ],
-    )
+        "insured_branch_number = ?1 AND birthdate = ?2 ORDER BY id",
+        params![insured_branch_number, birthdate],
+    )?;
+    Ok(candidates
+        .into_iter()
+        .filter(|r| {
+            insurer_key(&r.insurer_number) == insurer
+                && symbol_key(&r.insured_card_symbol) == symbol
+                && symbol_key(&r.insured_identification_number) == number
+        })
+        .collect())
 }
 
 fn select(

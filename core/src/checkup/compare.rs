@@ -1,0 +1,653 @@
+//! The 受診券照合 that decides: is this examinee insured, today, by the insurer that issued
+//! the voucher, and is the facility contracted with it?
+//!
+//! [`check_voucher`] keeps the field-by-field view of [`VoucherComparison`] and adds the
+//! person (name, kana, birthdate, sex) and a list of [`Problem`]s. A voucher is honoured only
+//! when the list is empty ([`VoucherCheck::is_match`]).
+//!
+//! ## Rules
+//! - `qualification-invalid`: the answer's `QualificationValidity` is 2 無効, 3 無効（新しい
+//!   資格あり） or 4 該当資格なし, or the answer is an error, or it holds no result.
+//! - `outside-qualification-period`: the 受診日 is before `QualificationDate` or on/after
+//!   `DisqualificationDate` (資格喪失日 is the first day without the qualification).
+//! - `person-mismatch`: birthdate or sex differ, or the name differs — in kana where both
+//!   sides give kana (kanji variants such as 髙/高 then do not matter), else in kanji. Family
+//!   members share 記号・番号 and many vouchers leave 枝番 blank: these tell them apart.
+//! - `voucher-expired`: the 受診日 is after the voucher's 有効期限.
+//! - `insurer-not-contracted`: the voucher's insurer is not in the facility's 委託元保険者一覧
+//!   (checked only when the list is given).
+//! - `insurer-mismatch`, `number-mismatch`: the 保険者番号, or the 記号/番号/枝番, given on
+//!   both sides differ.
+//! - `voucher-invalid`: the voucher fails [`Voucher::validate`] (details in
+//!   [`VoucherCheck::voucher_errors`]); `voucher-incomplete`: the 保険者番号 or 番号 is not
+//!   given on one side, so membership cannot be decided.
+//!
+//! With several results (複数該当) the one with the fewest problems is compared.
+
+use crate::identifiers::{FieldMatch, VoucherComparison};
+
+use super::normalize::{branch_key, insurer_key, kana_key, name_key, symbol_key};
+use super::voucher::{Voucher, VoucherError, parse_date, parse_sex};
+
+/// What an eligibility result says about one person, as text (from the `XmlMsg` model or
+/// from its JSON view).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ResultFacts {
+    /// 保険者番号.
+    pub insurer_number: Option<String>,
+    /// 記号.
+    pub insured_card_symbol: Option<String>,
+    /// 番号.
+    pub insured_identification_number: Option<String>,
+    /// 枝番.
+    pub insured_branch_number: Option<String>,
+    /// 氏名.
+    pub name: Option<String>,
+    /// 氏名カナ.
+    pub name_kana: Option<String>,
+    /// `yyyyMMdd`.
+    pub birthdate: Option<String>,
+    /// `Sex1`: 1 男, 2 女.
+    pub sex: Option<String>,
+    /// 資格取得年月日 `yyyyMMdd`.
+    pub qualification_date: Option<String>,
+    /// 資格喪失年月日 `yyyyMMdd`.
+    pub disqualification_date: Option<String>,
+}
+
+/// The answer as a whole: its validity and its results.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AnswerFacts {
+    /// `QualificationValidity` (1–6) as given.
+    pub qualification_validity: Option<String>,
+    /// True for an error answer (`SegmentOfResult` 9 or `ProcessingResultStatus` 2).
+    pub is_error: bool,
+    /// The results.
+    pub results: Vec<ResultFacts>,
+}
+
+impl AnswerFacts {
+    /// The facts of a parsed `XmlMsg`.
+    pub fn from_message(msg: &crate::oqs::XmlMsg) -> Self {
+        AnswerFacts {
+            qualification_validity: msg
+                .message_body
+                .qualification_validity
+                .as_ref()
+                .map(|c| c.raw().to_owned()),
+            is_error: msg.is_error(),
+            results: msg
+                .results()
+                .iter()
+                .map(|r| ResultFacts {
+                    insurer_number: r.insurer_number.clone(),
+                    insured_card_symbol: r.insured_card_symbol.clone(),
+                    insured_identification_number: r.insured_identification_number.clone(),
+                    insured_branch_number: r.insured_branch_number.clone(),
+                    name: r.name.clone(),
+                    name_kana: r.name_kana.clone(),
+                    birthdate: r.birthdate.clone(),
+                    sex: r.sex1.as_ref().map(|c| c.raw().to_owned()),
+                    qualification_date: r.qualification_date.clone(),
+                    disqualification_date: r.disqualification_date.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+/// One reason not to honour a voucher.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+#[non_exhaustive]
+pub enum Problem {
+    /// `qualification-invalid`.
+    QualificationInvalid,
+    /// `outside-qualification-period`.
+    OutsideQualificationPeriod,
+    /// `insurer-mismatch`.
+    InsurerMismatch,
+    /// `number-mismatch`.
+    NumberMismatch,
+    /// `person-mismatch`.
+    PersonMismatch,
+    /// `voucher-expired`.
+    VoucherExpired,
+    /// `insurer-not-contracted`.
+    InsurerNotContracted,
+    /// `voucher-invalid`.
+    VoucherInvalid,
+    /// `voucher-incomplete`.
+    VoucherIncomplete,
+}
+
+impl Problem {
+    /// Every problem, in the order they are reported.
+    pub const ALL: [Problem; 9] = [
+        Problem::QualificationInvalid,
+        Problem::OutsideQualificationPeriod,
+        Problem::InsurerMismatch,
+        Problem::NumberMismatch,
+        Problem::PersonMismatch,
+        Problem::VoucherExpired,
+        Problem::InsurerNotContracted,
+        Problem::VoucherInvalid,
+        Problem::VoucherIncomplete,
+    ];
+
+    /// The stable code.
+    pub const fn code(self) -> &'static str {
+        match self {
+            Problem::QualificationInvalid => "qualification-invalid",
+            Problem::OutsideQualificationPeriod => "outside-qualification-period",
+            Problem::InsurerMismatch => "insurer-mismatch",
+            Problem::NumberMismatch => "number-mismatch",
+            Problem::PersonMismatch => "person-mismatch",
+            Problem::VoucherExpired => "voucher-expired",
+            Problem::InsurerNotContracted => "insurer-not-contracted",
+            Problem::VoucherInvalid => "voucher-invalid",
+            Problem::VoucherIncomplete => "voucher-incomplete",
+        }
+    }
+
+    /// The problem of `code`.
+    pub fn from_code(code: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|p| p.code() == code)
+    }
+
+    /// What is wrong, in Japanese.
+    pub const fn message_ja(self) -> &'static str {
+        match self {
+            Problem::QualificationInvalid => "資格が有効ではありません（資格喪失・該当資格なし）",
+            Problem::OutsideQualificationPeriod => {
+                "受診日が資格の有効期間（資格取得日〜資格喪失日の前日）の外です"
+            }
+            Problem::InsurerMismatch => "受診券の保険者番号が資格情報と不一致です",
+            Problem::NumberMismatch => "受診券の記号・番号・枝番が資格情報と不一致です",
+            Problem::PersonMismatch => {
+                "氏名・生年月日・性別が資格情報と不一致です（同じ記号・番号の家族の可能性）"
+            }
+            Problem::VoucherExpired => "受診券の有効期限が切れています",
+            Problem::InsurerNotContracted => "受診券の保険者は当施設の委託元保険者一覧にありません",
+            Problem::VoucherInvalid => "受診券の記載に誤りがあります",
+            Problem::VoucherIncomplete => "保険者番号または番号がないため照合できません",
+        }
+    }
+
+    /// What reception staff should do, in Japanese.
+    pub const fn advice_ja(self) -> &'static str {
+        match self {
+            Problem::QualificationInvalid | Problem::OutsideQualificationPeriod => {
+                "この受診券では受診できません。新しい保険の資格情報と、その保険者の受診券を確認してください。"
+            }
+            Problem::InsurerMismatch | Problem::NumberMismatch => {
+                "受診券と資格情報（マイナ保険証・資格確認書）の保険者・記号番号を見比べ、保険が変わっていないか本人に確認してください。"
+            }
+            Problem::PersonMismatch => {
+                "受診券が本人のものか、氏名・生年月日・性別を本人に確認してください。"
+            }
+            Problem::VoucherExpired => {
+                "有効期限内の受診券の提示を求めるか、保険者に確認してください。"
+            }
+            Problem::InsurerNotContracted => {
+                "委託元保険者一覧を確認し、契約がなければ保険者または契約とりまとめ機関に問い合わせてください。"
+            }
+            Problem::VoucherInvalid => "受診券の記載を確認して入力し直してください。",
+            Problem::VoucherIncomplete => "受診券の保険者番号と番号を入力してください。",
+        }
+    }
+}
+
+/// Person fields compared one by one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PersonComparison {
+    /// 氏名 (kanji).
+    pub name: FieldMatch,
+    /// 氏名カナ.
+    pub name_kana: FieldMatch,
+    /// 生年月日.
+    pub birthdate: FieldMatch,
+    /// 性別.
+    pub sex: FieldMatch,
+}
+
+impl PersonComparison {
+    /// True when the fields say another person: birthdate or sex differ, or the kana
+    /// differs, or — with no kana on one side — the kanji differs.
+    pub fn is_mismatch(&self) -> bool {
+        self.birthdate == FieldMatch::Mismatch
+            || self.sex == FieldMatch::Mismatch
+            || self.name_kana == FieldMatch::Mismatch
+            || (self.name_kana == FieldMatch::NotGiven && self.name == FieldMatch::Mismatch)
+    }
+}
+
+/// What the facility and the day add to the comparison.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CheckContext<'a> {
+    /// The 受診日 `yyyyMMdd`.
+    pub date: &'a str,
+    /// The facility's 委託元保険者一覧 (保険者番号s); `None` skips the check.
+    pub contracted_insurers: Option<&'a [String]>,
+}
+
+/// The outcome of [`check_voucher`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct VoucherCheck {
+    /// 保険者番号 / 記号 / 番号 / 枝番, field by field.
+    pub fields: VoucherComparison,
+    /// 氏名 / カナ / 生年月日 / 性別.
+    pub person: PersonComparison,
+    /// What forbids honouring the voucher, in [`Problem::ALL`] order; empty means honour it.
+    pub problems: Vec<Problem>,
+    /// The voucher's own errors (for `voucher-invalid`).
+    pub voucher_errors: Vec<VoucherError>,
+    /// Which result was compared (index into [`AnswerFacts::results`]).
+    pub result_index: Option<usize>,
+    /// Whether the 委託元保険者一覧 was consulted.
+    pub contract_checked: bool,
+}
+
+impl VoucherCheck {
+    /// True only when there is no problem.
+    pub fn is_match(&self) -> bool {
+        self.problems.is_empty()
+    }
+}
+
+fn r(o: &Option<String>) -> Option<&str> {
+    o.as_deref()
+}
+
+fn key(value: Option<&str>, f: fn(&str) -> String) -> Option<String> {
+    value.map(f).filter(|s| !s.is_empty())
+}
+
+fn field(a: Option<String>, b: Option<String>) -> FieldMatch {
+    match (a, b) {
+        (Some(a), Some(b)) if a == b => FieldMatch::Match,
+        (Some(_), Some(_)) => FieldMatch::Mismatch,
+        _ => FieldMatch::NotGiven,
+    }
+}
+
+fn date_key(s: &str) -> String {
+    parse_date(s).unwrap_or_else(|_| s.trim().to_owned())
+}
+
+fn sex_key(s: &str) -> String {
+    parse_sex(s).map_or_else(|| s.trim().to_owned(), str::to_owned)
+}
+
+/// Compares the identifying fields with the same keys as the roster and the simulator.
+pub fn compare_fields(voucher: &Voucher, result: &ResultFacts) -> VoucherComparison {
+    let v = |f| voucher.get(f);
+    use super::voucher::VoucherField as F;
+    VoucherComparison {
+        insurer_number: field(
+            key(v(F::InsurerNumber), insurer_key),
+            key(r(&result.insurer_number), insurer_key),
+        ),
+        insured_card_symbol: field(
+            key(v(F::InsuredCardSymbol), symbol_key),
+            key(r(&result.insured_card_symbol), symbol_key),
+        ),
+        insured_identification_number: field(
+            key(v(F::InsuredIdentificationNumber), symbol_key),
+            key(r(&result.insured_identification_number), symbol_key),
+        ),
+        insured_branch_number: field(
+            key(v(F::InsuredBranchNumber), branch_key),
+            key(r(&result.insured_branch_number), branch_key),
+        ),
+        voucher_insurer_number_error: v(F::InsurerNumber)
+            .and_then(|s| crate::identifiers::InsurerNumber::parse(s).err()),
+    }
+}
+
+/// Compares the person fields.
+pub fn compare_person(voucher: &Voucher, result: &ResultFacts) -> PersonComparison {
+    use super::voucher::VoucherField as F;
+    PersonComparison {
+        name: field(
+            key(voucher.get(F::Name), name_key),
+            key(r(&result.name), name_key),
+        ),
+        name_kana: field(
+            key(voucher.get(F::NameKana), kana_key),
+            key(r(&result.name_kana), kana_key),
+        ),
+        birthdate: field(
+            key(voucher.get(F::Birthdate), date_key),
+            key(r(&result.birthdate), date_key),
+        ),
+        sex: field(
+            key(voucher.get(F::Sex), sex_key),
+            key(r(&result.sex), sex_key),
+        ),
+    }
+}
+
+fn check_one(
+    voucher: &Voucher,
+    answer: &AnswerFacts,
+    result: Option<&ResultFacts>,
+    ctx: &CheckContext<'_>,
+) -> (VoucherComparison, PersonComparison, Vec<Problem>) {
+    let empty = ResultFacts::default();
+    let r = result.unwrap_or(&empty);
+    let fields = compare_fields(voucher, r);
+    let person = compare_person(voucher, r);
+    let mut problems = Vec::new();
+    let validity_bad = matches!(
+        answer.qualification_validity.as_deref().map(str::trim),
+        Some("2" | "3" | "4")
+    );
+    if validity_bad || answer.is_error || result.is_none() {
+        problems.push(Problem::QualificationInvalid);
+    }
+    let date = date_key(ctx.date);
+    let acquired = r.qualification_date.as_deref().map(date_key);
+    let lost = r.disqualification_date.as_deref().map(date_key);
+    if acquired.is_some_and(|a| date < a) || lost.is_some_and(|l| date >= l) {
+        problems.push(Problem::OutsideQualificationPeriod);
+    }
+    if fields.insurer_number == FieldMatch::Mismatch {
+        problems.push(Problem::InsurerMismatch);
+    }
+    if [
+        fields.insured_card_symbol,
+        fields.insured_identification_number,
+        fields.insured_branch_number,
+    ]
+    .contains(&FieldMatch::Mismatch)
+    {
+        problems.push(Problem::NumberMismatch);
+    }
+    if person.is_mismatch() {
+        problems.push(Problem::PersonMismatch);
+    }
+    use super::voucher::VoucherField as F;
+    if let Some(until) = voucher.get(F::ValidUntil).and_then(|s| parse_date(s).ok()) {
+        if date > until {
+            problems.push(Problem::VoucherExpired);
+        }
+    }
+    if let (Some(list), Some(insurer)) = (ctx.contracted_insurers, voucher.get(F::InsurerNumber)) {
+        let wanted = insurer_key(insurer);
+        if !list.iter().any(|c| insurer_key(c) == wanted) {
+            problems.push(Problem::InsurerNotContracted);
+        }
+    }
+    if result.is_some()
+        && (fields.insurer_number == FieldMatch::NotGiven
+            || fields.insured_identification_number == FieldMatch::NotGiven)
+    {
+        problems.push(Problem::VoucherIncomplete);
+    }
+    (fields, person, problems)
+}
+
+/// 受診券照合: `voucher` against `answer` on the 受診日 `ctx.date`.
+///
+/// ```
+/// use myna_core::checkup::compare::{check_voucher, AnswerFacts, CheckContext, ResultFacts};
+/// use myna_core::checkup::voucher::Voucher;
+/// let voucher = Voucher {
+///     insurer_number: Some("01130012".into()),
+///     insured_identification_number: Some("567".into()),
+///     ..Default::default()
+/// };
+/// let answer = AnswerFacts {
+///     qualification_validity: Some("2".into()),
+///     results: vec![ResultFacts {
+///         insurer_number: Some("01130012".into()),
+///         insured_identification_number: Some("567".into()),
+///         disqualification_date: Some("20250301".into()),
+///         ..Default::default()
+///     }],
+///     ..Default::default()
+/// };
+/// let check = check_voucher(&voucher, &answer, &CheckContext { date: "20250401", ..Default::default() });
+/// assert!(!check.is_match());
+/// let codes: Vec<_> = check.problems.iter().map(|p| p.code()).collect();
+/// assert_eq!(codes, ["qualification-invalid", "outside-qualification-period"]);
+/// ```
+pub fn check_voucher(
+    voucher: &Voucher,
+    answer: &AnswerFacts,
+    ctx: &CheckContext<'_>,
+) -> VoucherCheck {
+    let voucher_errors = voucher.validate().err().unwrap_or_default();
+    let candidates: Vec<Option<usize>> = if answer.results.is_empty() {
+        vec![None]
+    } else {
+        (0..answer.results.len()).map(Some).collect()
+    };
+    let mut best: Option<(
+        Option<usize>,
+        VoucherComparison,
+        PersonComparison,
+        Vec<Problem>,
+    )> = None;
+    for index in candidates {
+        let (fields, person, problems) =
+            check_one(voucher, answer, index.map(|i| &answer.results[i]), ctx);
+        if best.as_ref().is_none_or(|b| problems.len() < b.3.len()) {
+            best = Some((index, fields, person, problems));
+        }
+    }
+    let (result_index, fields, person, mut problems) = best.expect("at least one candidate");
+    if !voucher_errors.is_empty() {
+        problems.push(Problem::VoucherInvalid);
+    }
+    problems.sort();
+    problems.dedup();
+    VoucherCheck {
+        fields,
+        person,
+        problems,
+        voucher_errors,
+        result_index,
+        contract_checked: ctx.contracted_insurers.is_some(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn voucher() -> Voucher {
+        Voucher {
+            kind: Some("受診券".into()),
+            voucher_number: Some("25100001234".into()),
+            valid_until: Some("20260331".into()),
+            insurer_number: Some("01130012".into()),
+            insured_card_symbol: Some("１２－３４".into()),
+            insured_identification_number: Some("567".into()),
+            name: Some("山田　太郎".into()),
+            name_kana: Some("ヤマダ　タロウ".into()),
+            birthdate: Some("1985/4/1".into()),
+            sex: Some("男".into()),
+            ..Default::default()
+        }
+    }
+
+    fn person() -> ResultFacts {
+        ResultFacts {
+            insurer_number: Some("01130012".into()),
+            insured_card_symbol: Some("12-34".into()),
+            insured_identification_number: Some("567".into()),
+            insured_branch_number: Some("00".into()),
+            name: Some("山田\u{3000}太郎".into()),
+            name_kana: Some("ﾔﾏﾀﾞ ﾀﾛｳ".into()),
+            birthdate: Some("19850401".into()),
+            sex: Some("1".into()),
+            qualification_date: Some("20200401".into()),
+            disqualification_date: None,
+        }
+    }
+
+    fn answer(validity: &str, results: Vec<ResultFacts>) -> AnswerFacts {
+        AnswerFacts {
+            qualification_validity: Some(validity.into()),
+            is_error: false,
+            results,
+        }
+    }
+
+    fn codes(c: &VoucherCheck) -> Vec<&'static str> {
+        c.problems.iter().map(|p| p.code()).collect()
+    }
+
+    const DAY: CheckContext<'static> = CheckContext {
+        date: "20250601",
+        contracted_insurers: None,
+    };
+
+    #[test]
+    fn a_voucher_of_a_valid_member_is_honoured() {
+        let c = check_voucher(&voucher(), &answer("1", vec![person()]), &DAY);
+        assert!(c.is_match(), "{:?}", c.problems);
+        assert_eq!(c.fields.insurer_number, FieldMatch::Match);
+        assert_eq!(c.person.name_kana, FieldMatch::Match);
+    }
+
+    #[test]
+    fn issue_16_lost_qualification_is_not_honoured() {
+        let mut lost = person();
+        lost.disqualification_date = Some("20250501".into());
+        let c = check_voucher(&voucher(), &answer("2", vec![lost]), &DAY);
+        assert_eq!(
+            codes(&c),
+            ["qualification-invalid", "outside-qualification-period"]
+        );
+    }
+
+    #[test]
+    fn outside_the_period_on_both_ends() {
+        let mut r = person();
+        r.qualification_date = Some("20250602".into());
+        let c = check_voucher(&voucher(), &answer("1", vec![r.clone()]), &DAY);
+        assert_eq!(codes(&c), ["outside-qualification-period"]);
+        // 資格喪失日 is the first day without: the checkup on that day is outside.
+        r.qualification_date = Some("20200401".into());
+        r.disqualification_date = Some("20250601".into());
+        let c = check_voucher(&voucher(), &answer("1", vec![r.clone()]), &DAY);
+        assert_eq!(codes(&c), ["outside-qualification-period"]);
+        r.disqualification_date = Some("20250602".into());
+        assert!(check_voucher(&voucher(), &answer("1", vec![r]), &DAY).is_match());
+    }
+
+    #[test]
+    fn issue_16_expired_voucher_is_not_honoured() {
+        let mut v = voucher();
+        v.valid_until = Some("令和7年5月31日".into());
+        let c = check_voucher(&v, &answer("1", vec![person()]), &DAY);
+        assert_eq!(codes(&c), ["voucher-expired"]);
+        v.valid_until = Some("20250601".into());
+        assert!(check_voucher(&v, &answer("1", vec![person()]), &DAY).is_match());
+    }
+
+    #[test]
+    fn issue_16_a_family_member_sharing_the_numbers_is_another_person() {
+        let mut wife = person();
+        wife.name = Some("山田　花子".into());
+        wife.name_kana = Some("ﾔﾏﾀﾞ ﾊﾅｺ".into());
+        wife.birthdate = Some("19870505".into());
+        wife.sex = Some("2".into());
+        wife.insured_branch_number = Some("01".into());
+        // The voucher leaves 枝番 blank: only the person tells them apart.
+        let c = check_voucher(&voucher(), &answer("1", vec![wife.clone()]), &DAY);
+        assert_eq!(codes(&c), ["person-mismatch"]);
+        assert_eq!(c.person.birthdate, FieldMatch::Mismatch);
+        // Several results: the one that is the voucher's holder is chosen.
+        let c = check_voucher(&voucher(), &answer("5", vec![wife, person()]), &DAY);
+        assert!(c.is_match());
+        assert_eq!(c.result_index, Some(1));
+    }
+
+    #[test]
+    fn kana_decides_over_kanji_variants() {
+        let mut r = person();
+        r.name = Some("髙田太郎".into());
+        let mut v = voucher();
+        v.name = Some("高田太郎".into());
+        assert!(check_voucher(&v, &answer("1", vec![r.clone()]), &DAY).is_match());
+        v.name_kana = None;
+        assert_eq!(
+            codes(&check_voucher(&v, &answer("1", vec![r]), &DAY)),
+            ["person-mismatch"]
+        );
+    }
+
+    #[test]
+    fn insurer_not_contracted_uses_the_facilitys_list() {
+        let list = vec!["06270011".to_owned(), "00138057".to_owned()];
+        let ctx = CheckContext {
+            date: "20250601",
+            contracted_insurers: Some(&list),
+        };
+        let c = check_voucher(&voucher(), &answer("1", vec![person()]), &ctx);
+        assert_eq!(codes(&c), ["insurer-not-contracted"]);
+        assert!(c.contract_checked);
+        // A 国保 voucher written 00 + 6 digits matches a result with 6 digits and the list.
+        let mut v = voucher();
+        v.insurer_number = Some("138057".into());
+        let mut r = person();
+        r.insurer_number = Some("  138057".into());
+        let c = check_voucher(&v, &answer("1", vec![r]), &ctx);
+        assert!(c.is_match(), "{:?}", c.problems);
+    }
+
+    #[test]
+    fn kokuho_numbers_padded_with_00_match() {
+        let mut v = voucher();
+        v.insurer_number = Some("00138057".into());
+        let mut r = person();
+        r.insurer_number = Some("138057".into());
+        let c = check_voucher(&v, &answer("1", vec![r]), &DAY);
+        assert_eq!(c.fields.insurer_number, FieldMatch::Match);
+        assert!(c.is_match(), "{:?}", c.problems);
+    }
+
+    #[test]
+    fn other_insurer_numbers_and_errors() {
+        let mut r = person();
+        r.insurer_number = Some("06270011".into());
+        r.insured_identification_number = Some("568".into());
+        let c = check_voucher(&voucher(), &answer("1", vec![r]), &DAY);
+        assert_eq!(codes(&c), ["insurer-mismatch", "number-mismatch"]);
+        let c = check_voucher(&voucher(), &answer("4", vec![]), &DAY);
+        assert_eq!(codes(&c), ["qualification-invalid"]);
+        let c = check_voucher(
+            &voucher(),
+            &AnswerFacts {
+                is_error: true,
+                ..Default::default()
+            },
+            &DAY,
+        );
+        assert_eq!(codes(&c), ["qualification-invalid"]);
+    }
+
+    #[test]
+    fn an_incomplete_or_invalid_voucher_is_not_honoured() {
+        let mut v = voucher();
+        v.insured_identification_number = None;
+        let c = check_voucher(&v, &answer("1", vec![person()]), &DAY);
+        assert_eq!(codes(&c), ["voucher-invalid", "voucher-incomplete"]);
+        let mut v = voucher();
+        v.voucher_number = Some("123".into());
+        let c = check_voucher(&v, &answer("1", vec![person()]), &DAY);
+        assert_eq!(codes(&c), ["voucher-invalid"]);
+        assert_eq!(c.voucher_errors[0].code(), "voucher-number-invalid");
+    }
+
+    #[test]
+    fn every_problem_has_a_code_and_japanese_text() {
+        for p in Problem::ALL {
+            assert_eq!(Problem::from_code(p.code()), Some(p));
+            assert!(!p.message_ja().is_empty() && !p.advice_ja().is_empty());
+        }
+    }
+}
