@@ -39,6 +39,10 @@ pub const DEBIAN_PACKAGES: &[(&str, &str)] = &[
         "headless browser for the WASM and end-to-end tests",
     ),
     (
+        "chromium-driver",
+        "WebDriver for that browser, same version (the bench's WASM load timing)",
+    ),
+    (
         "firefox-esr",
         "the second browser of those tests (driven over WebDriver BiDi by puppeteer-core)",
     ),

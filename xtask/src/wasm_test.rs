@@ -447,26 +447,31 @@ pub fn run_wasm_tests() -> Result<()> {
     )?;
     wait_for_http("myna-bridge (foreign)", foreign_port, &mut foreign.child)?;
     let db = work.join(format!("demo-{}.sqlite3", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = fs::remove_file(format!("{}{suffix}", db.display()));
-    }
-    let mut demo = start(
-        "myna-demo serve",
-        &bin.join("myna-demo"),
-        &[
-            "serve".into(),
-            "--listen".into(),
-            format!("127.0.0.1:{demo_port}"),
-            "--db".into(),
-            db.display().to_string(),
-            "--facility-origin".into(),
-            origin.clone(),
-            "--facility-origin".into(),
-            example_origin.clone(),
-        ],
-        &work.join("demo.log"),
-    )?;
-    wait_for_http("myna-demo", demo_port, &mut demo.child)?;
+    // A fresh service (fresh database, same port) for each browser: each browser's run
+    // activates terminals, and the service allows 20 per facility.
+    let start_demo = || -> Result<Running> {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        let mut demo = start(
+            "myna-demo serve",
+            &bin.join("myna-demo"),
+            &[
+                "serve".into(),
+                "--listen".into(),
+                format!("127.0.0.1:{demo_port}"),
+                "--db".into(),
+                db.display().to_string(),
+                "--facility-origin".into(),
+                origin.clone(),
+                "--facility-origin".into(),
+                example_origin.clone(),
+            ],
+            &work.join("demo.log"),
+        )?;
+        wait_for_http("myna-demo", demo_port, &mut demo.child)?;
+        Ok(demo)
+    };
     // What the bridge answers a foreign origin: 403, no CORS headers.
     let refusing = StandIn::serve(http_answer(
         "403 Forbidden",
@@ -547,7 +552,9 @@ pub fn run_wasm_tests() -> Result<()> {
     let result = (|| -> Result<()> {
         for (name, _) in browser::BROWSERS {
             let t = Instant::now();
+            let demo = start_demo()?;
             cargo_test(name, "off", &[])?;
+            drop(demo);
             for lna in LNA_MODES {
                 cargo_test(name, lna, &["--test", "lna"])?;
             }
@@ -555,7 +562,7 @@ pub fn run_wasm_tests() -> Result<()> {
         }
         Ok(())
     })();
-    drop((examples, refusing, v2, slow, demo, foreign, bridge));
+    drop((examples, refusing, v2, slow, foreign, bridge));
     if result.is_err() {
         println!(
             "xtask wasm-tests: process logs are in {} (bridge.log, bridge-foreign.log, demo.log)",
