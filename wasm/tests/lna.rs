@@ -15,7 +15,10 @@
 //!   stays `prompt` → `permission-pending`. Chromium headless answers every prompt at once with
 //!   a block (the state turns `denied`) → `permission-denied`; an unanswered prompt cannot be
 //!   produced in headless Chromium;
-//! - granted: the bridge is reached; the state event says `granted`.
+//! - granted: the bridge is reached; the state event says `granted`;
+//! - the enterprise policy files of docs/install.md (mode `policy`, the browser started in a
+//!   private mount namespace that holds them): the bridge is reached without a prompt;
+//!   Chromium's state says `granted`, Firefox's still says `prompt`.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -95,6 +98,16 @@ async fn the_gate_is_reported_as_the_browser_decides() {
             // Headless Chromium blocks the prompt at once: the state turns "denied".
             assert_eq!(result.err().as_deref(), Some("permission-denied"));
             assert_eq!(permission, ["prompt"]);
+        }
+        "policy" => {
+            // docs/install.md's policy files, read by the real browser: no prompt, connected.
+            let bridge = result.expect("the policy lets the public page reach the bridge");
+            // Chromium reports the policy's allow; Firefox's SkipDomains leaves the state at
+            // "prompt" while allowing the request.
+            let expected = if is_firefox() { "prompt" } else { "granted" };
+            assert_eq!(permission, [expected]);
+            assert_eq!(get(&bridge, "origin").as_string().unwrap(), page_origin());
+            invoke(&bridge, "close", &[]);
         }
         other => panic!("unknown LNA mode {other}"),
     }

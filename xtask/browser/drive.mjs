@@ -25,9 +25,25 @@
 //   "prompt"  the same page with the permission left at "prompt": Chromium headless answers
 //             the prompt at once with a block; Firefox shows it and, with
 //             network.lna.prompt.timeout = 3000, gives up after 3 s as a user who never answers.
-//   "policy"  the same public page, no override: what a managed browser policy decides.
+//   "policy"  the same public page, no permission set: the enterprise policy files of
+//             docs/install.md allow it — Chromium's /etc/chromium/policies/managed/myna-web.json,
+//             Firefox's /usr/lib/firefox-esr/distribution/policies.json. The browser is started
+//             in a private mount namespace (unshare, needs root) where a copy of that folder with
+//             the file in it is bound over the real one, so nothing is installed system-wide.
 
 import { spawn } from 'node:child_process';
+import {
+  chmodSync,
+  cpSync,
+  lstatSync,
+  mkdirSync,
+  mkdtempSync,
+  realpathSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import puppeteer from 'puppeteer-core';
 
@@ -42,15 +58,63 @@ export const PUBLIC_HOST = 'reception.test';
 /** How long Firefox shows the Local Network Access prompt before giving up, in the tests. */
 const FIREFOX_PROMPT_MS = 3000;
 
+/** Where each browser reads managed policies, and the file docs/install.md puts there. */
+function policyFile(which, pagePort) {
+  if (which === 'chromium') {
+    const origin = `http://${PUBLIC_HOST}:${pagePort}`;
+    return {
+      folder: '/etc/chromium',
+      file: 'policies/managed/myna-web.json',
+      json: { LoopbackNetworkAllowedForUrls: [origin], LocalNetworkAccessAllowedForUrls: [origin] },
+    };
+  }
+  return {
+    folder: '/usr/lib/firefox-esr/distribution',
+    file: 'policies.json',
+    json: { policies: { LocalNetworkAccess: { SkipDomains: [PUBLIC_HOST] } } },
+  };
+}
+
+/**
+ * A launcher for `which` that sees the LNA policy file, in a mount namespace of its own: a
+ * copy of the browser's policy folder with the file added is bound over the real folder.
+ */
+function withPolicy(which, pagePort) {
+  const policy = policyFile(which, pagePort);
+  const { file, json } = policy;
+  // Debian's /usr/lib/firefox-esr/distribution is a symlink: copy and bind the real folder.
+  const folder = realpathSync(policy.folder);
+  const dir = mkdtempSync(join(tmpdir(), `myna-lna-policy-${which}-`));
+  const copy = join(dir, 'folder');
+  cpSync(folder, copy, { recursive: true, dereference: true });
+  if (!lstatSync(copy).isDirectory()) throw new Error(`${copy} is not a plain folder`);
+  mkdirSync(join(copy, file, '..'), { recursive: true });
+  writeFileSync(join(copy, file), `${JSON.stringify(json, null, 2)}\n`);
+  const launcher = join(dir, 'launch.sh');
+  writeFileSync(
+    launcher,
+    `#!/bin/sh\nexec unshare --mount --propagation private sh -c 'mount --bind "$1" "$2" && shift 2 && exec "$@"' sh '${copy}' '${folder}' '${BROWSERS[which]}' "$@"\n`,
+  );
+  chmodSync(launcher, 0o755);
+  return { launcher, dir };
+}
+
+/** Removes the policy copy once the browser is gone. */
+function cleanUpAfter(browser, policy) {
+  if (policy) browser.on('disconnected', () => rmSync(policy.dir, { recursive: true, force: true }));
+  return browser;
+}
+
 /**
  * Starts `which` headless. `pagePort`: with an LNA mode other than "off", the port of the page
  * that is to count as a public site.
  */
 export async function launch(which, { lna = 'off', pagePort = null, lang = 'ja' } = {}) {
-  const executablePath = BROWSERS[which];
-  if (!executablePath) throw new Error(`unknown browser ${which}`);
+  if (!BROWSERS[which]) throw new Error(`unknown browser ${which}`);
   const publicPage = lna !== 'off';
   if (publicPage && !pagePort) throw new Error('an LNA mode needs the page port');
+  const policy = lna === 'policy' ? withPolicy(which, pagePort) : null;
+  const executablePath = policy ? policy.launcher : BROWSERS[which];
   if (which === 'chromium') {
     const args = [
       '--no-sandbox',
@@ -71,13 +135,16 @@ export async function launch(which, { lna = 'off', pagePort = null, lang = 'ja' 
         `--unsafely-treat-insecure-origin-as-secure=http://${PUBLIC_HOST}:${pagePort}`,
       );
     }
-    return puppeteer.launch({
-      executablePath,
-      headless: true,
-      args,
-      defaultViewport: { width: 1280, height: 1000 },
-      protocolTimeout: 180_000,
-    });
+    return cleanUpAfter(
+      await puppeteer.launch({
+        executablePath,
+        headless: true,
+        args,
+        defaultViewport: { width: 1280, height: 1000 },
+        protocolTimeout: 180_000,
+      }),
+      policy,
+    );
   }
   const prefs = {
     'intl.accept_languages': lang,
@@ -98,14 +165,17 @@ export async function launch(which, { lna = 'off', pagePort = null, lang = 'ja' 
       'network.lna.prompt.timeout': FIREFOX_PROMPT_MS,
     });
   }
-  return puppeteer.launch({
-    browser: 'firefox',
-    executablePath,
-    headless: true,
-    extraPrefsFirefox: prefs,
-    defaultViewport: { width: 1280, height: 1000 },
-    protocolTimeout: 180_000,
-  });
+  return cleanUpAfter(
+    await puppeteer.launch({
+      browser: 'firefox',
+      executablePath,
+      headless: true,
+      extraPrefsFirefox: prefs,
+      defaultViewport: { width: 1280, height: 1000 },
+      protocolTimeout: 180_000,
+    }),
+    policy,
+  );
 }
 
 /** The origin a test page on `port` has under `lna`. */
@@ -169,9 +239,11 @@ async function serve(which, lna, pagePort) {
     },
     console: async () => console_.splice(0),
   };
-  const lines = createInterface({ input: process.stdin });
   const answer = (o) => process.stdout.write(`${JSON.stringify(o)}\n`);
-  answer({ id: 0, ok: await browser.version() });
+  const version = await browser.version();
+  // Lines read before the loop asks for them would be lost: read only from here on.
+  const lines = createInterface({ input: process.stdin });
+  answer({ id: 0, ok: version });
   for await (const line of lines) {
     if (!line.trim()) continue;
     const request = JSON.parse(line);

@@ -23,7 +23,8 @@
 //!    puppeteer-core; see [`crate::browser`]), passing the addresses as compile-time environment
 //!    variables (`MYNA_TEST_*`, read with `option_env!`). Then `wasm/tests/lna.rs` once per
 //!    Local Network Access mode ([`LNA_MODES`]: the page public, the permission granted,
-//!    denied, or left to a prompt nobody answers). The test binaries are built once.
+//!    denied, left to a prompt nobody answers, or decided by docs/install.md's policy files,
+//!    which the browser sees in a private mount namespace: `unshare`, root). The test binaries are built once.
 //! 4. Stops every process it started (also on failure).
 //!
 //! The test page is served without cross-origin isolation
@@ -46,7 +47,7 @@ use crate::{browser, pkg, run, system, workspace_root};
 
 /// The Local Network Access modes `wasm/tests/lna.rs` runs under, in every browser
 /// (`xtask/browser/drive.mjs` says what each sets up).
-const LNA_MODES: &[&str] = &["granted", "denied", "prompt"];
+const LNA_MODES: &[&str] = &["granted", "denied", "prompt", "policy"];
 
 /// A child process killed when dropped.
 struct Running {
