@@ -197,6 +197,8 @@ export async function applyPermission(browser, origin, lna) {
 async function serve(which, lna, pagePort) {
   const browser = await launch(which, { lna, pagePort: pagePort ? Number(pagePort) : null });
   const page = (await browser.pages())[0] ?? (await browser.newPage());
+  // The first tab does not get the default viewport over BiDi: set it, for equal screenshots.
+  await page.setViewport({ width: 1280, height: 1000 });
   const console_ = [];
   page.on('console', (m) => console_.push(`${m.type()}: ${m.text()}`));
   const element = async (css) => {
