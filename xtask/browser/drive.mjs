@@ -5,7 +5,7 @@
 // browser (PUPPETEER_SKIP_DOWNLOAD is set by xtask all the same). Why one library for both
 // browsers instead of chromedriver for Chromium plus a BiDi path for Firefox: one set of
 // launch options, one click/type/screenshot implementation and one permission switch per
-// browser, and a kept library in place of a hand-written WebDriver client (xtask/README.md).
+// browser, and a kept library in place of a hand-written WebDriver client (xtask/src/browser.rs).
 //
 // Two modes:
 //   node drive.mjs serve <chromium|firefox> <lna-mode>
