@@ -16,7 +16,9 @@
 //! PIN pad, read what the page says. The page's `data-phase` / `data-outcome` attributes are
 //! only used to wait for a state; every check also reads the text staff see. Screenshots of
 //! the key states go to `target/e2e/screenshots/<browser>/`, process logs to
-//! `target/e2e/<browser>/`.
+//! `target/e2e/<browser>/`. `docs/screenshots/` (shown in the README) holds copies of
+//! Chromium's `02-pin-pad`, `03-result-pin`, `07-last-try-dialog` and `16-bridge-not-running`
+//! from this run, rendered with Debian's `fonts-noto-cjk`; copy them again when the page changes.
 //!
 //! A scenario is a `fn(&mut Stack, &Browser) -> Result<()>` and one row of [`SCENARIOS`]; it
 //! runs in every browser. The driver is a child process answering JSON lines, so no async
