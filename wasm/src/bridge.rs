@@ -336,6 +336,19 @@ fn page_is_loopback() -> bool {
         || host.starts_with("127.")
 }
 
+/// The Local Network Access permission for reaching loopback, as the browser reports it.
+///
+/// Names, measured in the real browsers (`wasm/tests/lna.rs`): Chromium 156 and Firefox 153 ESR
+/// both answer `loopback-network` (and `local-network`); Chrome 142–144 knew only
+/// `local-network-access`, hence the fallback (Firefox throws a `TypeError` for it); a browser
+/// that knows neither name gives `Unsupported`. What the state can and cannot tell:
+/// - a per-site block (Chrome's 「ブロック」, Firefox's remembered block, an enterprise
+///   `LoopbackNetworkBlockedForUrls`) reads `denied` in both;
+/// - an allow (user, `LoopbackNetworkAllowedForUrls`) reads `granted` in Chromium; Firefox's
+///   policy `LocalNetworkAccess.SkipDomains` allows the request but the state stays `prompt`;
+/// - Firefox with Local Network Access blocked for every site
+///   (`permissions.default.loopback-network` = 2) still reads `prompt` while each request fails
+///   at once: indistinguishable from a dead port, so it ends as `bridge-not-running`.
 async fn loopback_permission() -> Permission {
     if page_is_loopback() {
         return Permission::NotApplicable;

@@ -1,22 +1,30 @@
-//! End-to-end tests of the reception page in headless Chromium, through the real PC/SC stack.
+//! End-to-end tests of the reception page in headless Chromium and Firefox ESR, through the
+//! real PC/SC stack.
 //!
-//! [`run_e2e`] builds the npm package and the binaries, then starts:
+//! [`run_e2e`] builds the npm package and the binaries, then, for each browser of
+//! [`browser::BROWSERS`] in turn (one stack each: fresh ports, fresh database), starts:
 //! - pcscd (if none answers; see [`crate::pcscd`]) with its vpcd reader;
 //! - `myna-bridge --listen 127.0.0.1:B --allow-origin http://127.0.0.1:D` **without**
 //!   `--simulate`: the bridge reads the vpcd reader through pcscd as it would a USB reader;
 //! - `myna-bridge virtual-card --vpcd 127.0.0.1:35963 --persona NAME` (restarted with another
 //!   persona to swap cards, killed to pull the card out);
 //! - `myna-demo serve --listen 127.0.0.1:D --db <fresh> --pkg-dir pkg` (the page and service);
-//! - `chromedriver` driving `/usr/bin/chromium` headless.
+//! - the browser, headless, driven by puppeteer-core (`xtask/browser/drive.mjs`, see
+//!   [`crate::browser`] for why one driver serves both browsers).
 //!
 //! and runs each scenario in one browser session as a receptionist would: click, type on the
 //! PIN pad, read what the page says. The page's `data-phase` / `data-outcome` attributes are
 //! only used to wait for a state; every check also reads the text staff see. Screenshots of
-//! the key states go to `target/e2e/screenshots/`, process logs to `target/e2e/`.
+//! the key states go to `target/e2e/screenshots/<browser>/`, process logs to
+//! `target/e2e/<browser>/`. `docs/screenshots/` (shown in the README) holds copies of
+//! Chromium's `02-pin-pad`, `03-result-pin`, `07-last-try-dialog` and `16-bridge-not-running`
+//! from this run, rendered with Debian's `fonts-noto-cjk`; copy them again when the page changes.
 //!
-//! The WebDriver client is a few blocking JSON calls (ureq, plain HTTP on loopback), so no
-//! async runtime is needed.
+//! A scenario is a `fn(&mut Stack, &Browser) -> Result<()>` and one row of [`SCENARIOS`]; it
+//! runs in every browser. The driver is a child process answering JSON lines, so no async
+//! runtime is needed.
 
+use std::cell::RefCell;
 use std::fs;
 use std::net::{Ipv4Addr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
@@ -25,14 +33,12 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, anyhow, bail};
-use base64::Engine as _;
 use serde_json::{Value, json};
 
+use crate::browser::{self, Driver};
 use crate::pcscd::Pcscd;
 use crate::{pkg, run, workspace_root};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
 /// The vpcd reader pcscd offers (`Virtual PCD 00 00`).
 const VPCD: &str = "127.0.0.1:35963";
 
@@ -115,136 +121,59 @@ fn wait_listening(proc_: &mut Proc, port: u16) -> Result<()> {
     }
 }
 
-// ---- a minimal WebDriver client ---------------------------------------------------------------
+// ---- the browser ---------------------------------------------------------------------------
 
-/// One WebDriver command to chromedriver; the JSON `value` of its answer.
-///
-/// chromedriver keeps connections alive whatever the request says, so the answer is read by
-/// its framing (ureq), never to end of stream.
-fn webdriver_call(port: u16, method: &str, path: &str, body: Option<&Value>) -> Result<Value> {
-    let agent: ureq::Agent = ureq::Agent::config_builder()
-        .timeout_global(Some(Duration::from_secs(120)))
-        // WebDriver errors come as 4xx/5xx with a JSON body that says what went wrong.
-        .http_status_as_error(false)
-        .build()
-        .into();
-    let url = format!("http://127.0.0.1:{port}{path}");
-    let response = match method {
-        "GET" => agent.get(&url).call(),
-        "DELETE" => agent.delete(&url).call(),
-        "POST" => agent
-            .post(&url)
-            .send_json(body.cloned().unwrap_or(json!({}))),
-        other => bail!("unsupported WebDriver method {other}"),
-    };
-    let mut response = response.with_context(|| format!("WebDriver {method} {path}"))?;
-    let status = response.status();
-    let answer: Value = response
-        .body_mut()
-        .with_config()
-        .limit(64 * 1024 * 1024)
-        .read_json()
-        .with_context(|| format!("chromedriver's answer to {method} {path} ({status})"))?;
-    let value = answer.get("value").cloned().unwrap_or(Value::Null);
-    if let Some(error) = value.get("error").and_then(Value::as_str) {
-        let message = value.get("message").and_then(Value::as_str).unwrap_or("");
-        bail!("WebDriver {method} {path}: {error}: {message}");
-    }
-    Ok(value)
-}
-
-/// A browser session.
+/// A page in one headless browser, driven by puppeteer-core (see [`crate::browser`]).
 struct Browser {
-    port: u16,
-    session: String,
+    driver: RefCell<Driver>,
     shots: PathBuf,
 }
 
 impl Browser {
-    fn open(port: u16, shots: PathBuf) -> Result<Browser> {
-        let caps = json!({"capabilities": {"alwaysMatch": {
-            "browserName": "chrome",
-            "goog:chromeOptions": {
-                "binary": CHROMIUM,
-                "args": ["--headless", "--no-sandbox", "--disable-gpu",
-                         "--disable-background-networking", "--disable-component-update",
-                         "--no-first-run", "--window-size=1280,1000", "--lang=ja"],
-            },
-        }}});
-        let value = webdriver_call(port, "POST", "/session", Some(&caps))?;
-        let session = value
-            .get("sessionId")
-            .and_then(Value::as_str)
-            .context("no sessionId from chromedriver")?
-            .to_owned();
+    fn open(name: &str, shots: PathBuf, log: &Path) -> Result<Browser> {
+        let driver = Driver::start(name, log)?;
+        println!("e2e: {name} is {}", driver.version);
         Ok(Browser {
-            port,
-            session,
+            driver: RefCell::new(driver),
             shots,
         })
     }
 
-    fn call(&self, method: &str, path: &str, body: Option<Value>) -> Result<Value> {
-        webdriver_call(
-            self.port,
-            method,
-            &format!("/session/{}{path}", self.session),
-            body.as_ref(),
-        )
+    fn call(&self, op: &str, args: Value) -> Result<Value> {
+        self.driver.borrow_mut().call(op, args)
     }
 
     fn goto(&self, url: &str) -> Result<()> {
-        self.call("POST", "/url", Some(json!({"url": url})))
-            .map(|_| ())
+        self.call("goto", json!({"url": url})).map(|_| ())
     }
 
+    /// Reloads the page (as the receptionist pressing F5).
+    fn reload(&self) -> Result<()> {
+        self.call("reload", json!({})).map(|_| ())
+    }
+
+    /// Runs `script`, a function body (`return …;`), in the page; its result.
     fn js(&self, script: &str) -> Result<Value> {
-        self.call(
-            "POST",
-            "/execute/sync",
-            Some(json!({"script": script, "args": []})),
-        )
+        self.call("js", json!({"script": script}))
     }
 
-    fn element(&self, css: &str) -> Result<String> {
-        let value = self
-            .call(
-                "POST",
-                "/element",
-                Some(json!({"using": "css selector", "value": css})),
-            )
-            .with_context(|| format!("finding {css}"))?;
-        value
-            .as_object()
-            .and_then(|o| o.values().next())
-            .and_then(Value::as_str)
-            .map(str::to_owned)
-            .with_context(|| format!("no element id for {css}"))
-    }
-
-    /// Clicks `css` as a user would (WebDriver's element click: scrolled into view, hit-tested).
+    /// Clicks `css` as a user would (scrolled into view, a real mouse click at its centre).
     fn click(&self, css: &str) -> Result<()> {
-        let id = self.element(css)?;
-        self.call("POST", &format!("/element/{id}/click"), Some(json!({})))
+        self.call("click", json!({"css": css}))
             .with_context(|| format!("clicking {css}"))
             .map(|_| ())
     }
 
+    /// Clears `css` and types `text` into it, key by key.
     fn type_into(&self, css: &str, text: &str) -> Result<()> {
-        let id = self.element(css)?;
-        self.call("POST", &format!("/element/{id}/clear"), Some(json!({})))?;
-        self.call(
-            "POST",
-            &format!("/element/{id}/value"),
-            Some(json!({"text": text})),
-        )
-        .map(|_| ())
+        self.call("type", json!({"css": css, "text": text}))
+            .map(|_| ())
     }
 
+    /// The text staff see in `css` (its rendered text).
     fn text(&self, css: &str) -> Result<String> {
-        let id = self.element(css)?;
         Ok(self
-            .call("GET", &format!("/element/{id}/text"), None)?
+            .call("text", json!({"css": css}))?
             .as_str()
             .unwrap_or("")
             .to_owned())
@@ -273,12 +202,9 @@ impl Browser {
     }
 
     fn screenshot(&self, name: &str) -> Result<PathBuf> {
-        let data = self.call("GET", "/screenshot", None)?;
-        let png = base64::engine::general_purpose::STANDARD
-            .decode(data.as_str().context("screenshot is not a string")?)
-            .context("decoding the screenshot")?;
         let path = self.shots.join(format!("{name}.png"));
-        fs::write(&path, png).with_context(|| format!("writing {}", path.display()))?;
+        self.call("screenshot", json!({"path": path}))
+            .with_context(|| format!("writing {}", path.display()))?;
         Ok(path)
     }
 
@@ -288,15 +214,6 @@ impl Browser {
             .as_str()
             .unwrap_or("")
             .to_owned())
-    }
-
-    fn quit(&self) {
-        let _ = webdriver_call(
-            self.port,
-            "DELETE",
-            &format!("/session/{}", self.session),
-            None,
-        );
     }
 }
 
@@ -600,7 +517,7 @@ fn visual_mode(stack: &mut Stack, b: &Browser) -> Result<()> {
     expect(panel.contains("佐藤"), || format!("panel: {panel}"))?;
     b.screenshot("05-result-visual")?;
     // The mode is remembered by this terminal.
-    b.call("POST", "/refresh", Some(json!({})))?;
+    b.reload()?;
     b.wait(
         "the remembered mode",
         "document.body.dataset.mode === 'visual'",
@@ -1091,17 +1008,14 @@ const SCENARIOS: &[(&str, Scenario)] = &[
     ("bridge not running", bridge_missing),
 ];
 
-/// Builds, starts the stack, runs every scenario (stopping at the first failure, whose
-/// screenshot is saved), stops everything. `pkg_is_fresh`: the npm package in `pkg/` was just
-/// built by this process (the test command's browser-test step), so it is not built again.
+/// Builds, starts the stack, runs every scenario in every browser of [`browser::BROWSERS`]
+/// (stopping at the first failure, whose screenshot is saved), stops everything.
+/// `pkg_is_fresh`: the npm package in `pkg/` was just built by this process (the test command's
+/// browser-test step), so it is not built again.
 pub fn run_e2e(pkg_is_fresh: bool) -> Result<()> {
     let started = Instant::now();
     let root = workspace_root();
-    for tool in [CHROMIUM, CHROMEDRIVER] {
-        if !Path::new(tool).exists() {
-            bail!("{tool} is missing: install Debian's chromium and chromium-driver");
-        }
-    }
+    browser::ensure_driver()?;
     if !pkg_is_fresh || !root.join("pkg/myna-web.js").exists() {
         pkg::run_pkg()?;
     }
@@ -1109,28 +1023,41 @@ pub fn run_e2e(pkg_is_fresh: bool) -> Result<()> {
         .args(["build", "-p", "myna-bridge", "-p", "myna-demo", "--bins"])
         .current_dir(&root))?;
     let work = root.join("target/e2e");
-    let shots = work.join("screenshots");
-    let _ = fs::remove_dir_all(&shots);
+    let _ = fs::remove_dir_all(work.join("screenshots"));
+    let pcscd = Pcscd::ensure_running()?;
+    let mut summary = Vec::new();
+    for (name, _) in browser::BROWSERS {
+        let t = Instant::now();
+        let passed = run_in(name, &root, &work)?;
+        summary.push(format!("{name}: {passed} scenarios in {:.0?}", t.elapsed()));
+    }
+    drop(pcscd);
+    println!(
+        "e2e: all passed in {:.0?} ({}); screenshots in {}",
+        started.elapsed(),
+        summary.join(", "),
+        work.join("screenshots").display()
+    );
+    Ok(())
+}
+
+/// Every scenario in one browser, against a stack of its own (fresh database, fresh ports).
+fn run_in(browser_name: &str, root: &Path, work: &Path) -> Result<usize> {
+    let work = work.join(browser_name);
+    let shots = root.join("target/e2e/screenshots").join(browser_name);
     fs::create_dir_all(&shots)?;
-    for log in [
-        "bridge.log",
-        "demo.log",
-        "virtual-card.log",
-        "chromedriver.log",
-    ] {
+    fs::create_dir_all(&work)?;
+    for log in ["bridge.log", "demo.log", "virtual-card.log", "browser.log"] {
         let _ = fs::remove_file(work.join(log));
     }
     let db = work.join(format!("e2e-{}.sqlite3", std::process::id()));
-    let bin = root.join("target/debug");
-    let pcscd = Pcscd::ensure_running()?;
-
     let bridge_port = free_port()?;
     let demo_port = free_port()?;
     let origin = format!("http://127.0.0.1:{demo_port}");
     let mut stack = Stack {
-        root: root.clone(),
+        root: root.to_path_buf(),
         work: work.clone(),
-        bin,
+        bin: root.join("target/debug"),
         demo_port,
         db: db.clone(),
         demo: None,
@@ -1140,24 +1067,16 @@ pub fn run_e2e(pkg_is_fresh: bool) -> Result<()> {
     };
     stack.start_bridge()?;
     stack.start_demo()?;
-
-    let driver_port = free_port()?;
-    let mut driver = Proc::start(
-        "chromedriver",
-        Path::new(CHROMEDRIVER),
-        &[format!("--port={driver_port}")],
-        &work.join("chromedriver.log"),
-    )?;
-    wait_listening(&mut driver, driver_port)?;
-    let browser = Browser::open(driver_port, shots.clone())?;
+    let browser = Browser::open(browser_name, shots.clone(), &work.join("browser.log"))?;
     let result = (|| -> Result<usize> {
         browser.goto(&origin)?;
         let mut passed = 0;
         for (name, scenario) in SCENARIOS {
             let t = Instant::now();
-            scenario(&mut stack, &browser).with_context(|| format!("e2e scenario {name:?}"))?;
+            scenario(&mut stack, &browser)
+                .with_context(|| format!("e2e scenario {name:?} in {browser_name}"))?;
             passed += 1;
-            println!("e2e: ok   {name} ({:.1?})", t.elapsed());
+            println!("e2e: ok   {browser_name}: {name} ({:.1?})", t.elapsed());
         }
         Ok(passed)
     })();
@@ -1165,24 +1084,16 @@ pub fn run_e2e(pkg_is_fresh: bool) -> Result<()> {
         println!("e2e: FAILED {err:#}");
         let _ = browser.screenshot("FAILED");
     }
-    browser.quit();
-    drop(driver);
+    drop(browser);
     drop(stack);
-    drop(pcscd);
     for suffix in ["", "-wal", "-shm"] {
         let _ = fs::remove_file(format!("{}{suffix}", db.display()));
     }
-    let passed = result.with_context(|| {
+    result.with_context(|| {
         format!(
             "logs in {}, screenshots in {}",
             work.display(),
             shots.display()
         )
-    })?;
-    println!(
-        "e2e: {passed} scenarios passed in {:.0?}; screenshots in {}",
-        started.elapsed(),
-        shots.display()
-    );
-    Ok(())
+    })
 }

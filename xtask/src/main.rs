@@ -6,6 +6,7 @@
 //! - `personas`: regenerates the persona fixtures (test CA, keys, certificates, CRL).
 
 mod bench;
+mod browser;
 mod demo;
 mod e2e;
 mod fuzz;
@@ -38,7 +39,8 @@ enum Cmd {
     Personas(personas::Args),
     /// Build the npm package `myna-web` into pkg/ (prints the gzipped .wasm size).
     Pkg,
-    /// Run the browser module's tests in headless Chromium against a real bridge and service.
+    /// Run the browser module's tests in headless Chromium and Firefox ESR against a real
+    /// bridge and service.
     WasmTests,
     /// Run the cargo-fuzz targets of fuzz/, bounded (see fuzz/README.md).
     Fuzz(fuzz::Args),
@@ -48,7 +50,8 @@ enum Cmd {
     /// Start the demo: a simulated card reader and the reception page at
     /// http://127.0.0.1:8787/ (Ctrl-C stops it).
     Demo,
-    /// Run the reception page's end-to-end tests in headless Chromium through pcscd + vpcd.
+    /// Run the reception page's end-to-end tests in headless Chromium and Firefox ESR through
+    /// pcscd + vpcd.
     E2e,
 }
 

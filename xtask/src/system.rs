@@ -1,9 +1,10 @@
 //! Making a fresh Debian machine able to build and test the project.
 //!
 //! Everything the README's commands need that cargo cannot fetch by itself is installed or
-//! checked here: Debian packages (PC/SC stack, OpenSC, Chromium), rustup components and
-//! targets, and — once the workspace uses wasm-bindgen — `wasm-bindgen-cli` at the exact
-//! version `Cargo.lock` pins. Nothing is downloaded at test run time beyond the package
+//! checked here: Debian packages (PC/SC stack, OpenSC, Chromium, Firefox ESR, a Japanese font,
+//! Node.js), rustup components and targets, `wasm-bindgen-cli` at the exact version
+//! `Cargo.lock` pins, and the browser driver's npm packages at the versions
+//! `xtask/browser/package-lock.json` pins ([`crate::browser::ensure_driver`]). Nothing is downloaded at test run time beyond the package
 //! registries, and nothing is reinstalled when it is already there.
 
 use std::path::Path;
@@ -39,7 +40,15 @@ pub const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ),
     (
         "chromium-driver",
-        "WebDriver for that browser, same version",
+        "WebDriver for that browser, same version (the bench's WASM load timing)",
+    ),
+    (
+        "firefox-esr",
+        "the second browser of those tests (driven over WebDriver BiDi by puppeteer-core)",
+    ),
+    (
+        "fonts-noto-cjk",
+        "a Japanese font, so the screenshots show 資格情報 instead of tofu",
     ),
     ("binaryen", "wasm-opt for the npm package"),
 ];
@@ -63,13 +72,29 @@ fn is_root() -> bool {
         .unwrap_or(false)
 }
 
+/// Node.js and npm run the browser driver (`xtask/browser/`). A machine that has them from
+/// elsewhere (NodeSource's `nodejs` ships npm inside) keeps them; else Debian's packages.
+const NODE_PACKAGES: &[&str] = &["nodejs", "npm"];
+
+fn command_exists(name: &str) -> bool {
+    Command::new(name)
+        .arg("--version")
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
 /// `apt-get update` then `apt-get install` of whatever package is missing.
 pub fn ensure_debian_packages() -> Result<()> {
-    let missing: Vec<&str> = DEBIAN_PACKAGES
+    let mut missing: Vec<&str> = DEBIAN_PACKAGES
         .iter()
         .map(|(name, _)| *name)
         .filter(|name| !package_installed(name))
         .collect();
+    if !command_exists("node") || !command_exists("npm") {
+        missing.extend(NODE_PACKAGES);
+    }
     if missing.is_empty() {
         println!("xtask: Debian packages present");
         return Ok(());

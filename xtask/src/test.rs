@@ -5,9 +5,9 @@
 //! formatting, clippy with warnings as errors, the core's wasm32 build, the persona fixtures'
 //! reproducibility, every test of the workspace with `MYNA_REQUIRE_PCSC=1` (which turns
 //! "pcscd not reachable" from a skip into a failure in the tests that need the real PC/SC
-//! path), the browser tests of the npm package in headless Chromium against a real bridge
-//! and eligibility service, and the end-to-end scenarios of the reception page (headless
-//! Chromium, the bridge on the real pcscd + vpcd path; see [`crate::e2e`]), the fuzz
+//! path), the browser tests of the npm package in headless Chromium and Firefox ESR against a
+//! real bridge and eligibility service, and the end-to-end scenarios of the reception page
+//! (both browsers, the bridge on the real pcscd + vpcd path; see [`crate::e2e`]), the fuzz
 //! workspace's own tests (every committed seed and past finding replayed), and a bounded,
 //! fixed-seed run of every fuzz target (see [`crate::fuzz`]).
 
@@ -34,6 +34,10 @@ pub fn run_all() -> Result<()> {
     step("wasm-bindgen-cli", || {
         system::ensure_wasm_bindgen_cli(&root)
     })?;
+    step(
+        "browser driver (npm ci in xtask/browser)",
+        crate::browser::ensure_driver,
+    )?;
     step("cargo fmt --check", || {
         run(Command::new("cargo")
             .args(["fmt", "--all", "--", "--check"])
@@ -73,11 +77,11 @@ pub fn run_all() -> Result<()> {
             .current_dir(&root))
     })?;
     step(
-        "browser tests (headless Chromium)",
+        "browser tests (headless Chromium and Firefox ESR)",
         crate::wasm_test::run_wasm_tests,
     )?;
     step(
-        "end-to-end: the reception page in headless Chromium, real pcscd + vpcd",
+        "end-to-end: the reception page in headless Chromium and Firefox ESR, real pcscd + vpcd",
         || crate::e2e::run_e2e(true),
     )?;
     step(

@@ -1,11 +1,13 @@
-//! `cargo xtask wasm-tests` — the browser module's tests in headless Chromium, against real
-//! processes.
+//! `cargo xtask wasm-tests` — the browser module's tests in headless Chromium and Firefox ESR,
+//! against real processes.
 //!
 //! 1. Builds `myna-bridge` and `myna-demo` (host) and the npm package (`pkg::run_pkg`, which
 //!    prints the gzipped `.wasm` size and enforces its budget).
 //! 2. Fixes the test page's address (`WASM_BINDGEN_TEST_ADDRESS=127.0.0.1:PORT`), so its origin
 //!    `http://127.0.0.1:PORT` is known before the browser starts, and starts:
-//!    - `myna-bridge --simulate --listen 127.0.0.1:B --allow-origin <page origin>`;
+//!    - `myna-bridge --simulate --listen 127.0.0.1:B --allow-origin <page origin>` (it also
+//!      allows `http://reception.test:PORT`, the same page made to look public for the Local
+//!      Network Access runs below);
 //!    - a second bridge that allows only another origin (the page must see `origin-refused`);
 //!    - `myna-demo serve --listen 127.0.0.1:D --db <fresh> --facility-origin <page origin>`;
 //!    - two tiny HTTP stand-ins: one answering 403 without CORS headers, one announcing
@@ -15,12 +17,17 @@
 //!    - a static server for `pkg/` and `wasm/examples/` on its own origin (allowed by the
 //!      bridge and registered with the service too): a test loads the example page in an
 //!      iframe and has it run a PIN-mode and a visual-mode confirmation.
-//! 3. Runs `cargo test -p myna-web --target wasm32-unknown-unknown` with
-//!    `wasm-bindgen-test-runner` as the runner (Debian's `chromium` + `chromium-driver`, headless,
-//!    no sandbox, no background networking), passing the addresses as compile-time
-//!    environment variables (`MYNA_TEST_*`, read with `option_env!`). A test whose variable
-//!    is unset fails; `MYNA_TEST_ALLOW_SKIP=1` (compile time) skips it instead, for a run by
-//!    hand without these processes — never here: it is removed from the tests' environment.
+//! 3. For each browser of [`browser::BROWSERS`]: runs `cargo test -p myna-web --target
+//!    wasm32-unknown-unknown` with `node xtask/browser/drive.mjs wasm-test <browser>` as the
+//!    runner (it runs `wasm-bindgen-test-runner` in its interactive mode and drives the page with
+//!    puppeteer-core; see [`crate::browser`]), passing the addresses as compile-time environment
+//!    variables (`MYNA_TEST_*`, read with `option_env!`). Then `wasm/tests/lna.rs` once per
+//!    Local Network Access mode ([`LNA_MODES`]: the page public, the permission granted,
+//!    denied, left to a prompt nobody answers, or decided by docs/install.md's policy files,
+//!    which the browser sees in a private mount namespace: `unshare`, root). The test binaries are built once.
+//!    A test whose variable is unset fails; `MYNA_TEST_ALLOW_SKIP=1` (compile time) skips it
+//!    instead, for a run by hand without these processes — never here: it is removed from the
+//!    tests' environment.
 //! 4. Stops every process it started (also on failure).
 //!
 //! The test page is served without cross-origin isolation
@@ -39,10 +46,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
 
-use crate::{pkg, run, system, workspace_root};
+use crate::{browser, pkg, run, system, workspace_root};
 
-const CHROMIUM: &str = "/usr/bin/chromium";
-const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
+/// The Local Network Access modes `wasm/tests/lna.rs` runs under, in every browser
+/// (`xtask/browser/drive.mjs` says what each sets up).
+const LNA_MODES: &[&str] = &["granted", "denied", "prompt", "policy"];
 
 /// A child process killed when dropped.
 struct Running {
@@ -388,39 +396,11 @@ fn http_answer(status: &str, headers: &[&str], body: &str) -> String {
     answer
 }
 
-fn webdriver_json(dir: &Path) -> Result<PathBuf> {
-    let path = dir.join("webdriver.json");
-    let args = [
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-dev-shm-usage",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--disable-quic",
-        "--no-first-run",
-    ];
-    let args: Vec<String> = args.iter().map(|a| format!("\"{a}\"")).collect();
-    fs::write(
-        &path,
-        format!(
-            "{{\"goog:chromeOptions\": {{\"binary\": \"{CHROMIUM}\", \"args\": [{}]}}}}\n",
-            args.join(", ")
-        ),
-    )?;
-    Ok(path)
-}
-
 /// Builds what the tests need, starts the processes, runs the tests, stops the processes.
 pub fn run_wasm_tests() -> Result<()> {
     let root = workspace_root();
     system::ensure_wasm_bindgen_cli(&root)?;
-    for tool in [CHROMIUM, CHROMEDRIVER] {
-        if !Path::new(tool).exists() {
-            bail!("{tool} is missing: install Debian's chromium and chromium-driver");
-        }
-    }
+    browser::ensure_driver()?;
     pkg::run_pkg()?;
     run(Command::new("cargo")
         .args(["build", "-p", "myna-bridge", "-p", "myna-demo", "--bins"])
@@ -431,6 +411,8 @@ pub fn run_wasm_tests() -> Result<()> {
 
     let page_port = free_port()?;
     let origin = format!("http://127.0.0.1:{page_port}");
+    // The same page as a public site would have it (drive.mjs, LNA modes).
+    let public_origin = format!("http://reception.test:{page_port}");
     let examples = StaticFiles::serve(root.clone())?;
     let example_origin = format!("http://127.0.0.1:{}", examples.port);
     let bridge_port = free_port()?;
@@ -448,6 +430,8 @@ pub fn run_wasm_tests() -> Result<()> {
             origin.clone(),
             "--allow-origin".into(),
             example_origin.clone(),
+            "--allow-origin".into(),
+            public_origin,
             "--simulate".into(),
         ],
         &work.join("bridge.log"),
@@ -467,26 +451,31 @@ pub fn run_wasm_tests() -> Result<()> {
     )?;
     wait_for_http("myna-bridge (foreign)", foreign_port, &mut foreign.child)?;
     let db = work.join(format!("demo-{}.sqlite3", std::process::id()));
-    for suffix in ["", "-wal", "-shm"] {
-        let _ = fs::remove_file(format!("{}{suffix}", db.display()));
-    }
-    let mut demo = start(
-        "myna-demo serve",
-        &bin.join("myna-demo"),
-        &[
-            "serve".into(),
-            "--listen".into(),
-            format!("127.0.0.1:{demo_port}"),
-            "--db".into(),
-            db.display().to_string(),
-            "--facility-origin".into(),
-            origin.clone(),
-            "--facility-origin".into(),
-            example_origin.clone(),
-        ],
-        &work.join("demo.log"),
-    )?;
-    wait_for_http("myna-demo", demo_port, &mut demo.child)?;
+    // A fresh service (fresh database, same port) for each browser: each browser's run
+    // activates terminals, and the service allows 20 per facility.
+    let start_demo = || -> Result<Running> {
+        for suffix in ["", "-wal", "-shm"] {
+            let _ = fs::remove_file(format!("{}{suffix}", db.display()));
+        }
+        let mut demo = start(
+            "myna-demo serve",
+            &bin.join("myna-demo"),
+            &[
+                "serve".into(),
+                "--listen".into(),
+                format!("127.0.0.1:{demo_port}"),
+                "--db".into(),
+                db.display().to_string(),
+                "--facility-origin".into(),
+                origin.clone(),
+                "--facility-origin".into(),
+                example_origin.clone(),
+            ],
+            &work.join("demo.log"),
+        )?;
+        wait_for_http("myna-demo", demo_port, &mut demo.child)?;
+        Ok(demo)
+    };
     // What the bridge answers a foreign origin: 403, no CORS headers.
     let refusing = StandIn::serve(http_answer(
         "403 Forbidden",
@@ -505,22 +494,25 @@ pub fn run_wasm_tests() -> Result<()> {
     // An eligibility service that is up but never answers, or stalls its answer's body.
     let slow = SlowService::serve()?;
 
-    let webdriver = webdriver_json(&work)?;
     let page: SocketAddr = (Ipv4Addr::LOCALHOST, page_port).into();
-    let result = run(Command::new("cargo")
-        .args([
+    // One `cargo test` in `browser`; `lna`: the LNA mode (`off`: the page on loopback).
+    let cargo_test = |browser_name: &str, lna: &str, args: &[&str]| {
+        println!("\nxtask wasm-tests: {browser_name}, Local Network Access mode {lna}");
+        let mut cmd = Command::new("cargo");
+        cmd.args([
             "test",
             "-p",
             "myna-web",
             "--target",
             "wasm32-unknown-unknown",
         ])
+        .args(args)
         .env(
             "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
-            "wasm-bindgen-test-runner",
+            browser::wasm_runner(browser_name),
         )
-        .env("CHROMEDRIVER", CHROMEDRIVER)
-        .env("WASM_BINDGEN_TEST_WEBDRIVER_JSON", &webdriver)
+        .env("MYNA_LNA", lna)
+        .env("PUPPETEER_SKIP_DOWNLOAD", "1")
         .env("WASM_BINDGEN_TEST_ADDRESS", page.to_string())
         .env("WASM_BINDGEN_TEST_NO_ORIGIN_ISOLATION", "1")
         .env("WASM_BINDGEN_TEST_TIMEOUT", "180")
@@ -559,8 +551,23 @@ pub fn run_wasm_tests() -> Result<()> {
             "MYNA_TEST_EXAMPLE_URL",
             format!("{example_origin}/wasm/examples/index.html"),
         )
-        .current_dir(&root));
-    drop((examples, refusing, v2, slow, demo, foreign, bridge));
+        .current_dir(&root);
+        run(&mut cmd)
+    };
+    let result = (|| -> Result<()> {
+        for (name, _) in browser::BROWSERS {
+            let t = Instant::now();
+            let demo = start_demo()?;
+            cargo_test(name, "off", &[])?;
+            drop(demo);
+            for lna in LNA_MODES {
+                cargo_test(name, lna, &["--test", "lna"])?;
+            }
+            println!("xtask wasm-tests: {name} passed in {:.0?}", t.elapsed());
+        }
+        Ok(())
+    })();
+    drop((examples, refusing, v2, slow, foreign, bridge));
     if result.is_err() {
         println!(
             "xtask wasm-tests: process logs are in {} (bridge.log, bridge-foreign.log, demo.log)",

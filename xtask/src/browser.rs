@@ -1,0 +1,176 @@
+//! The browsers the tests run in, and the one tool that drives them.
+//!
+//! Every browser test runs in **Chromium** (Debian's `chromium`) and **Firefox ESR** (Debian's
+//! `firefox-esr`), both headless, both driven by `puppeteer-core` from npm — Chromium over the
+//! DevTools protocol, Firefox over WebDriver BiDi — through `xtask/browser/drive.mjs`:
+//! - `cargo xtask wasm-tests` uses it as the cargo runner of the wasm32 tests
+//!   (`node drive.mjs wasm-test <browser> …` runs wasm-bindgen-test-runner in its
+//!   interactive mode and drives the page);
+//! - `cargo xtask e2e` talks to `node drive.mjs serve <browser>` in JSON lines ([`Driver`]).
+//!
+//! Why puppeteer-core for both, and not chromedriver for Chromium plus a second path for
+//! Firefox: Firefox has no classic WebDriver without geckodriver (not in Debian; building it
+//! from crates.io costs minutes on a fresh machine), and wasm-bindgen-test-runner speaks only
+//! classic WebDriver. With one driver for both, the launch options, clicks, typing,
+//! screenshots and the Local Network Access switches exist once, the scenarios do not care
+//! which browser runs them, and the hand-written WebDriver client is gone (a kept library
+//! replaces it). The cost: Node and 81 npm packages (56 MB) in `xtask/browser/node_modules`,
+//! pinned by the committed `package-lock.json` and installed with `npm ci`; puppeteer-core
+//! downloads no browser (and `PUPPETEER_SKIP_DOWNLOAD` is set all the same).
+
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+
+use anyhow::{Context, Result, bail};
+use serde_json::{Value, json};
+
+use crate::{run, workspace_root};
+
+/// Every browser the browser tests run in, with its Debian binary.
+pub const BROWSERS: &[(&str, &str)] = &[
+    ("chromium", "/usr/bin/chromium"),
+    ("firefox", "/usr/bin/firefox-esr"),
+];
+
+/// `xtask/browser/`: package.json, package-lock.json, drive.mjs.
+pub fn driver_dir() -> PathBuf {
+    workspace_root().join("xtask/browser")
+}
+
+/// The driver script.
+pub fn drive_script() -> PathBuf {
+    driver_dir().join("drive.mjs")
+}
+
+/// The puppeteer-core version `package.json` pins.
+fn pinned_version(dir: &Path) -> Result<String> {
+    let manifest: Value = serde_json::from_str(
+        &std::fs::read_to_string(dir.join("package.json")).context("reading package.json")?,
+    )?;
+    manifest["dependencies"]["puppeteer-core"]
+        .as_str()
+        .map(str::to_owned)
+        .context("package.json pins no puppeteer-core")
+}
+
+/// The puppeteer-core version installed in `node_modules`, if any.
+fn installed_version(dir: &Path) -> Option<String> {
+    let text =
+        std::fs::read_to_string(dir.join("node_modules/puppeteer-core/package.json")).ok()?;
+    let manifest: Value = serde_json::from_str(&text).ok()?;
+    manifest["version"].as_str().map(str::to_owned)
+}
+
+/// `npm ci` in `xtask/browser/` unless the pinned puppeteer-core is installed there already;
+/// checks the browsers are where the driver looks for them.
+pub fn ensure_driver() -> Result<()> {
+    for (name, binary) in BROWSERS {
+        if !Path::new(binary).exists() {
+            bail!(
+                "{binary} is missing: install Debian's package for {name} (cargo xtask test does)"
+            );
+        }
+    }
+    let dir = driver_dir();
+    let pinned = pinned_version(&dir)?;
+    if installed_version(&dir).as_deref() == Some(pinned.as_str()) {
+        return Ok(());
+    }
+    println!(
+        "xtask: npm ci in {} (puppeteer-core {pinned})",
+        dir.display()
+    );
+    run(Command::new("npm")
+        .args(["ci", "--no-audit", "--no-fund"])
+        .env("PUPPETEER_SKIP_DOWNLOAD", "1")
+        .current_dir(&dir))
+}
+
+/// The cargo runner that runs a wasm32 test binary in `browser`.
+pub fn wasm_runner(browser: &str) -> String {
+    format!("node {} wasm-test {browser}", drive_script().display())
+}
+
+/// A headless browser driven by `drive.mjs serve`, one JSON line per command.
+pub struct Driver {
+    child: Child,
+    stdin: ChildStdin,
+    stdout: BufReader<ChildStdout>,
+    next_id: u64,
+    /// What the browser says it is (`Chrome/156…`, `firefox/153…`).
+    pub version: String,
+}
+
+impl Driver {
+    /// Starts `browser` (a name from [`BROWSERS`]); its stderr goes to `log`.
+    pub fn start(browser: &str, log: &Path) -> Result<Driver> {
+        let log = std::fs::File::create(log)?;
+        let mut child = Command::new("node")
+            .arg(drive_script())
+            .args(["serve", browser, "off"])
+            .env("PUPPETEER_SKIP_DOWNLOAD", "1")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(log)
+            .spawn()
+            .context("starting node xtask/browser/drive.mjs")?;
+        let stdin = child.stdin.take().context("driver stdin")?;
+        let stdout = BufReader::new(child.stdout.take().context("driver stdout")?);
+        let mut driver = Driver {
+            child,
+            stdin,
+            stdout,
+            next_id: 1,
+            version: String::new(),
+        };
+        let hello = driver
+            .read_answer()
+            .with_context(|| format!("starting {browser}"))?;
+        driver.version = hello["ok"].as_str().unwrap_or("").to_owned();
+        Ok(driver)
+    }
+
+    fn read_answer(&mut self) -> Result<Value> {
+        let mut line = String::new();
+        if self.stdout.read_line(&mut line)? == 0 {
+            bail!("the browser driver exited (see its log)");
+        }
+        serde_json::from_str(&line).with_context(|| format!("driver answer {line:?}"))
+    }
+
+    /// Sends `op` with `args`; its result.
+    pub fn call(&mut self, op: &str, args: Value) -> Result<Value> {
+        let id = self.next_id;
+        self.next_id += 1;
+        let mut request = args;
+        request["id"] = json!(id);
+        request["op"] = json!(op);
+        writeln!(self.stdin, "{request}")?;
+        self.stdin.flush()?;
+        let answer = self.read_answer()?;
+        if answer["id"] != json!(id) {
+            bail!("driver answered {} to request {id}", answer["id"]);
+        }
+        if let Some(error) = answer.get("error") {
+            bail!("{op}: {}", error.as_str().unwrap_or("error"));
+        }
+        Ok(answer.get("ok").cloned().unwrap_or(Value::Null))
+    }
+}
+
+impl Drop for Driver {
+    fn drop(&mut self) {
+        let _ = writeln!(self.stdin, "{}", json!({"op": "quit"}));
+        let _ = self.stdin.flush();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while std::time::Instant::now() < deadline {
+            if matches!(self.child.try_wait(), Ok(Some(_))) {
+                return;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
