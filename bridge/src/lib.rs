@@ -15,6 +15,7 @@
 //! - [`policy`]: what `transmit` may send to the card (profile `eligibility`).
 //! - [`protocol`], [`gate`], [`server`], [`config`]: wire protocol v1 frames, the Origin/Host
 //!   checks before the WebSocket upgrade, the loopback HTTP/WebSocket server, configuration.
+//! - [`initial_config`]: the first `bridge.toml`, written by installers, never overwritten.
 //! - [`cards`]: one worker thread per reader owning the card link; sessions, transactions,
 //!   `pinStatus` and `authenticate` over `myna-core`'s JPKI client.
 //! - [`backend`], [`pcsc_backend`], [`sim_backend`]: where cards live — the real PC/SC stack
@@ -37,6 +38,7 @@ pub mod config;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gate;
+pub mod initial_config;
 pub mod pcsc_backend;
 pub use myna_personas as personas;
 pub mod policy;
