@@ -17,6 +17,7 @@
 //!   checks before the WebSocket upgrade, the loopback HTTP/WebSocket server, configuration.
 //! - [`logging`]: the log subscriber, with a cap `RUST_LOG` cannot lift on other crates'
 //!   targets (a WebSocket library logs frames, PINs included, at `trace`).
+//! - [`initial_config`]: the first `bridge.toml`, written by installers, never overwritten.
 //! - [`cards`]: one worker thread per reader owning the card link; sessions, transactions,
 //!   `readFile`, `pinStatus` and `authenticate` over `myna-core`'s JPKI client.
 //! - [`last_try`]: the last PIN try needs the card presented again.
@@ -40,6 +41,7 @@ pub mod config;
 #[doc(hidden)]
 pub mod fuzzing;
 pub mod gate;
+pub mod initial_config;
 pub mod last_try;
 pub mod logging;
 pub mod pcsc_backend;

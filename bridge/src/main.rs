@@ -4,6 +4,8 @@
 //!   [--simulate[=PERSONA]] [--realistic-timing]`: the bridge.
 //! - `myna-bridge virtual-card --vpcd 127.0.0.1:35963 --persona NAME`: a virtual card in a
 //!   vpcd reader of pcscd.
+//! - `myna-bridge init-config --allow-origin ORIGIN… [--config FILE]`: the first `bridge.toml`,
+//!   for installers (an existing file is never touched; see `initial_config`).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -13,13 +15,13 @@ use std::time::Duration;
 use anyhow::{Context, Result, bail};
 use clap::{Parser, Subcommand};
 use myna_bridge::backend::Backend;
-use myna_bridge::config;
 use myna_bridge::pcsc_backend::PcscBackend;
 use myna_bridge::personas::Personas;
 use myna_bridge::server::{self, Simulator};
 use myna_bridge::sim_backend::SimBackend;
 use myna_bridge::virtual_card::{CardContents, CardOptions, SharedCard, TimingModel, VirtualCard};
 use myna_bridge::vpcd;
+use myna_bridge::{config, initial_config};
 
 const ABOUT: &str = "myna-web's local card bridge: lets allowed web pages check health-insurance \
 eligibility with a My Number Card in this computer's card reader";
@@ -82,6 +84,19 @@ struct ServeArgs {
 enum Command {
     /// Insert a virtual My Number Card of a test persona into a vpcd reader of pcscd.
     VirtualCard(VirtualCardArgs),
+    /// Write the config file allowing ORIGIN, unless it exists (installers run this; an
+    /// existing file is never changed).
+    InitConfig(InitConfigArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct InitConfigArgs {
+    /// A web origin to allow, e.g. https://reception.clinic.example.jp (repeatable).
+    #[arg(long = "allow-origin", value_name = "ORIGIN", required = true)]
+    allow_origins: Vec<String>,
+    /// The config file [default: bridge.toml in the platform's config directory].
+    #[arg(long, value_name = "FILE")]
+    config: Option<PathBuf>,
 }
 
 #[derive(Debug, clap::Args)]
@@ -102,6 +117,7 @@ fn main() -> Result<()> {
     let cli = Cli::parse();
     match cli.command {
         Some(Command::VirtualCard(args)) => virtual_card(args),
+        Some(Command::InitConfig(args)) => init_config(args),
         None => serve(cli.serve),
     }
 }
@@ -171,6 +187,30 @@ fn serve(args: ServeArgs) -> Result<()> {
         Err(e) if e.kind() == std::io::ErrorKind::AddrInUse => port_in_use(config.listen),
         other => Ok(other?),
     }
+}
+
+fn init_config(args: InitConfigArgs) -> Result<()> {
+    let path = match args.config {
+        Some(path) => path,
+        None => config::default_config_path().context("no config directory on this system")?,
+    };
+    match initial_config::init_config(&path, &args.allow_origins)? {
+        initial_config::Outcome::Created => {
+            tracing::info!(path = %path.display(), "config written");
+        }
+        initial_config::Outcome::KeptExisting { not_allowed } => {
+            tracing::info!(path = %path.display(), "config exists; left as it is");
+            if !not_allowed.is_empty() {
+                tracing::warn!(
+                    ?not_allowed,
+                    "the existing config does not allow these origins; add them to \
+                     allow_origins by hand if pages there should use the bridge"
+                );
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 fn virtual_card(args: VirtualCardArgs) -> Result<()> {

@@ -8,6 +8,15 @@
 //!
 //! The PC/SC run needs pcscd with vsmartcard-vpcd; without it the test says why and passes,
 //! unless `MYNA_REQUIRE_PCSC=1` (set by `cargo xtask test`), in which case it fails.
+//!
+//! A third run targets a bridge *program*: `MYNA_BRIDGE_EXE` names the executable (and
+//! `MYNA_BRIDGE_LAUNCHER` an optional launcher prefix, e.g. `/usr/lib/wine/wine64`); the test
+//! starts it with `--simulate` on a free port and runs the handshake matrix, the policy matrix,
+//! the PIN paths, the signature binding, concurrency and the frame limits over its socket.
+//! `cargo xtask test` points it at the cross-compiled Windows `.exe` under Wine (see
+//! `xtask/src/wine.rs`). The card then lives inside that process, so the checks made on the
+//! card's own APDU log are replaced by what the wire shows (tries left unchanged, for one);
+//! without `MYNA_BRIDGE_EXE` the test says so and passes.
 
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
@@ -39,13 +48,26 @@ const NONCE: &str = "q2VpYmFzZTY0dXJsLW5vbmNlLWZvci10aGUtdGVzdHMtMDEyMzQ1Njc4OQ"
 const PCSC_READER: &str = "Virtual PCD 00 00";
 const VPCD: &str = "127.0.0.1:35963";
 
-/// Where the card is: the simulator, or pcscd + vpcd.
+/// Where the card is: the simulator, pcscd + vpcd, or inside a bridge program we started.
 enum Place {
     Sim(Arc<SimBackend>),
     Pcsc {
         vpcd: Mutex<Option<VpcdHandle>>,
         card: Mutex<Option<SharedCard>>,
     },
+    External {
+        _bridge: ExternalBridge,
+    },
+}
+
+/// A bridge program (`MYNA_BRIDGE_EXE`, maybe under `MYNA_BRIDGE_LAUNCHER`), killed on drop.
+struct ExternalBridge(std::process::Child);
+
+impl Drop for ExternalBridge {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 struct Rig {
@@ -111,16 +133,85 @@ impl Rig {
         rig
     }
 
-    fn card(&self) -> SharedCard {
-        match &self.place {
-            Place::Sim(sim) => sim.card().expect("a card is inserted"),
-            Place::Pcsc { card, .. } => card.lock().unwrap().clone().expect("a card is inserted"),
+    /// Starts `MYNA_BRIDGE_EXE --simulate=<persona>` on a free port; `None` without the
+    /// variable.
+    async fn external(persona: &str) -> Option<Rig> {
+        let exe = std::env::var_os("MYNA_BRIDGE_EXE")?;
+        let launcher = std::env::var("MYNA_BRIDGE_LAUNCHER").unwrap_or_default();
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let addr = SocketAddr::from(([127, 0, 0, 1], port));
+        let mut words = launcher.split_whitespace();
+        let mut command = match words.next() {
+            Some(program) => {
+                let mut c = std::process::Command::new(program);
+                c.args(words).arg(&exe);
+                c
+            }
+            None => std::process::Command::new(&exe),
+        };
+        command
+            .args(["--listen", &addr.to_string(), "--allow-origin", ORIGIN])
+            .arg(format!("--simulate={persona}"))
+            .env("RUST_LOG", "warn")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null());
+        let mut child = ExternalBridge(command.spawn().unwrap_or_else(|e| {
+            panic!("starting {exe:?} (launcher {launcher:?}): {e}");
+        }));
+        // A first start under Wine can take seconds.
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        while TcpStream::connect(addr).await.is_err() {
+            if let Some(status) = child.0.try_wait().unwrap() {
+                panic!("{exe:?} exited at start: {status}");
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "{exe:?} did not listen on {addr} within 60 s"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
         }
+        Some(Rig {
+            addr,
+            reader: sim_backend::READER_NAME.to_string(),
+            place: Place::External { _bridge: child },
+            timing: TimingModel::instant(),
+        })
+    }
+
+    fn card(&self) -> SharedCard {
+        self.local_card()
+            .expect("a card is inserted, in this process")
+    }
+
+    /// The card, when it is in this process (not inside an external bridge program).
+    fn local_card(&self) -> Option<SharedCard> {
+        match &self.place {
+            Place::Sim(sim) => Some(sim.card().expect("a card is inserted")),
+            Place::Pcsc { card, .. } => {
+                Some(card.lock().unwrap().clone().expect("a card is inserted"))
+            }
+            Place::External { .. } => None,
+        }
+    }
+
+    /// Swaps cards through the wire protocol's `simulate` (external bridge programs).
+    async fn simulate(&self, params: Value) {
+        let mut c = Client::connect(self).await;
+        c.call("simulate", params).await.unwrap();
     }
 
     async fn insert(&self, persona: &str) {
         match &self.place {
             Place::Sim(sim) => sim.insert(persona).unwrap(),
+            Place::External { .. } => {
+                self.simulate(json!({"action": "insert", "persona": persona}))
+                    .await;
+                self.wait_reader_state("present").await;
+            }
             Place::Pcsc { vpcd, card } => {
                 self.remove().await;
                 let mut vc = VirtualCard::from_persona(personas().get(persona).unwrap()).unwrap();
@@ -143,6 +234,10 @@ impl Rig {
     async fn present_again(&self) {
         match &self.place {
             Place::Sim(sim) => sim.reinsert().unwrap(),
+            Place::External { .. } => {
+                self.simulate(json!({"action": "reinsert"})).await;
+                self.wait_reader_state("present").await;
+            }
             Place::Pcsc { vpcd, card } => {
                 let handle = vpcd.lock().unwrap().take().expect("a card is inserted");
                 handle.shutdown();
@@ -186,6 +281,10 @@ impl Rig {
     async fn remove(&self) {
         match &self.place {
             Place::Sim(sim) => sim.remove(),
+            Place::External { .. } => {
+                self.simulate(json!({"action": "remove"})).await;
+                self.wait_reader_state("empty").await;
+            }
             Place::Pcsc { vpcd, card } => {
                 let handle = vpcd.lock().unwrap().take();
                 if let Some(handle) = handle {
@@ -358,7 +457,11 @@ fn upgrade_request(host: &str, origin: Option<&str>) -> String {
 
 #[tokio::test]
 async fn handshake_matrix_over_a_socket() {
-    let rig = Rig::sim("default").await;
+    handshake_matrix(&Rig::sim("default").await).await;
+}
+
+/// Origin and Host before the upgrade; `/health` and its CORS.
+async fn handshake_matrix(rig: &Rig) {
     let port = rig.addr.port();
     let host = format!("127.0.0.1:{port}");
     let ok = raw_status(rig.addr, &upgrade_request(&host, Some(ORIGIN))).await;
@@ -480,8 +583,7 @@ async fn read_and_authenticate(rig: &Rig) {
     assert_eq!(code(&e), "policy-denied");
     // authenticate's transaction ended with a warm reset: the PIN verified for the signature
     // does not outlive the request (on the pcscd path the reset went through pcscd and vpcd).
-    {
-        let card = rig.card();
+    if let Some(card) = rig.local_card() {
         let card = card.lock();
         assert!(
             !card.any_pin_verified(),
@@ -498,7 +600,7 @@ async fn read_and_authenticate(rig: &Rig) {
         .unwrap();
     assert_eq!(status, json!({"remaining": 3, "blocked": false}));
     // Bad nonce and bad PIN formats cost no try and send nothing.
-    let before = rig.card().log().len();
+    let before = rig.local_card().map(|card| card.log().len());
     for (nonce, pin) in [
         ("short", "1234"),
         (NONCE, "12345"),
@@ -514,7 +616,12 @@ async fn read_and_authenticate(rig: &Rig) {
             .unwrap_err();
         assert_eq!(code(&e), "bad-request", "{nonce} {pin}");
     }
-    assert_eq!(rig.card().log().len(), before);
+    assert_eq!(rig.local_card().map(|card| card.log().len()), before);
+    let status = c
+        .call("pinStatus", json!({"handle": handle}))
+        .await
+        .unwrap();
+    assert_eq!(status, json!({"remaining": 3, "blocked": false}));
 }
 
 /// Every forbidden class answers policy-denied, and the card's log proves nothing reached it.
@@ -552,8 +659,8 @@ async fn policy_matrix(rig: &Rig) {
         "01A4040C0AD3921000310001010408", // logical channel 1
         "zz",                             // not hex
     ];
-    let log = rig.card().log();
-    let before = log.len();
+    let log = rig.local_card().map(|card| card.log());
+    let before = log.as_ref().map(|log| log.len());
     for apdu in forbidden {
         let e = c.call("transmit", send(apdu)).await.unwrap_err();
         let expected = if apdu == "zz" {
@@ -563,8 +670,10 @@ async fn policy_matrix(rig: &Rig) {
         };
         assert_eq!(code(&e), expected, "{apdu}: {e}");
     }
-    assert_eq!(log.len(), before, "a forbidden APDU reached the card");
-    assert!(!log.touched_application(myna_core::profile::CARD_INFO_INPUT_AID));
+    if let Some(log) = log {
+        assert_eq!(Some(log.len()), before, "a forbidden APDU reached the card");
+        assert!(!log.touched_application(myna_core::profile::CARD_INFO_INPUT_AID));
+    }
     // The allowed ones still pass afterwards.
     for apdu in [
         "00A4020C02000A",
@@ -584,12 +693,13 @@ async fn pin_paths(rig: &Rig) {
     let handle = c.open(rig).await;
     let auth = |pin: &str, consent: bool| json!({"handle": handle, "nonce": NONCE, "pin": pin, "allowLastAttempt": consent});
     let verifies_sent = |rig: &Rig| {
-        rig.card()
-            .log()
-            .entries()
-            .iter()
-            .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some_and(|n| n > 0))
-            .count()
+        rig.local_card().map(|card| {
+            card.log()
+                .entries()
+                .iter()
+                .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some_and(|n| n > 0))
+                .count()
+        })
     };
     // Each wrong PIN costs exactly one VERIFY carrying a PIN: no retry (T6).
     for remaining in [2, 1] {
@@ -614,7 +724,16 @@ async fn pin_paths(rig: &Rig) {
         ("last-attempt-needs-consent", &json!(1))
     );
     assert_eq!(verifies_sent(rig), sent, "the PIN was sent without consent");
-    assert_eq!(rig.card().lock().auth_pin_remaining(), 1);
+    if let Some(card) = rig.local_card() {
+        assert_eq!(card.lock().auth_pin_remaining(), 1);
+    }
+    assert_eq!(
+        c.call("pinStatus", json!({"handle": handle}))
+            .await
+            .unwrap(),
+        json!({"remaining": 1, "blocked": false}),
+        "the PIN was sent without consent"
+    );
     // With consent, the last try still needs the card presented again (issue 11).
     let e = c
         .call("authenticate", auth("1234", true))
@@ -898,8 +1017,12 @@ async fn simulate_swaps_cards_and_fires_reader_events() {
 
 #[tokio::test]
 async fn bad_frames_get_typed_errors_and_oversized_ones_close_the_connection() {
-    let rig = Rig::sim("default").await;
-    let mut c = Client::connect(&rig).await;
+    bad_frames(&Rig::sim("default").await).await;
+}
+
+/// Typed errors for bad frames; an oversized frame closes the connection.
+async fn bad_frames(rig: &Rig) {
+    let mut c = Client::connect(rig).await;
     let v = c.frame("{not json".to_string()).await;
     assert_eq!(
         (v["id"].clone(), code(&v["error"])),
@@ -924,6 +1047,31 @@ async fn bad_frames_get_typed_errors_and_oversized_ones_close_the_connection() {
         matches!(end, None | Some(Err(_)) | Some(Ok(Message::Close(_)))),
         "{end:?}"
     );
+}
+
+/// The suite against a bridge program (`MYNA_BRIDGE_EXE`; `cargo xtask test` runs it on the
+/// Windows `.exe` under Wine).
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn protocol_suite_against_an_external_bridge() {
+    let Some(rig) = Rig::external("default").await else {
+        eprintln!("MYNA_BRIDGE_EXE not set: no external bridge to test");
+        return;
+    };
+    eprintln!(
+        "external bridge {:?} on {}",
+        std::env::var("MYNA_BRIDGE_EXE").unwrap(),
+        rig.addr
+    );
+    let mut c = Client::connect(&rig).await;
+    let hello = c.call("hello", json!({})).await.unwrap();
+    assert_eq!(hello["bridge"]["version"], env!("CARGO_PKG_VERSION"));
+    handshake_matrix(&rig).await;
+    read_and_authenticate(&rig).await;
+    policy_matrix(&rig).await;
+    pin_paths(&rig).await;
+    concurrent_clients(&rig).await;
+    fifty_clients_on_one_card(&rig).await;
+    bad_frames(&rig).await;
 }
 
 fn pcsc_available() -> Result<(), String> {

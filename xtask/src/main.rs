@@ -3,11 +3,13 @@
 //! - `test`: the one test command (installs what a fresh Debian machine lacks, starts pcscd).
 //! - `bench`: every benchmark in one run (`target/bench/report.json`).
 //! - `demo`: the reception page on a simulated reader, one command.
+//! - `dist`: the bridge's installers into `target/dist/` (Windows MSI, .deb; macOS checked).
 //! - `personas`: regenerates the persona fixtures (test CA, keys, certificates, CRL).
 
 mod bench;
 mod browser;
 mod demo;
+mod dist;
 mod e2e;
 mod fuzz;
 mod pcscd;
@@ -16,6 +18,7 @@ mod pkg;
 mod system;
 mod test;
 mod wasm_test;
+mod wine;
 
 use std::path::PathBuf;
 use std::process::Command;
@@ -53,6 +56,12 @@ enum Cmd {
     /// Run the reception page's end-to-end tests in headless Chromium and Firefox ESR through
     /// pcscd + vpcd.
     E2e,
+    /// Build the bridge's installers into target/dist/: the per-user Windows MSI (and the bare
+    /// .exe), the .deb with the systemd user unit; `cargo check` for both macOS targets.
+    Dist,
+    /// Test the Windows bridge under Wine: the socket-level suite against the .exe, and the
+    /// MSI installed, started, checked and uninstalled (runs `dist` first).
+    WineTests,
 }
 
 fn main() -> Result<()> {
@@ -65,6 +74,11 @@ fn main() -> Result<()> {
         Cmd::Bench(args) => bench::run_bench(&args),
         Cmd::Demo => demo::run_demo(),
         Cmd::E2e => e2e::run_e2e(false),
+        Cmd::Dist => dist::run_dist().map(|_| ()),
+        Cmd::WineTests => {
+            let dist = dist::run_dist()?;
+            wine::run_wine_tests(&dist)
+        }
     }
 }
 

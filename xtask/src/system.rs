@@ -51,6 +51,17 @@ pub const DEBIAN_PACKAGES: &[(&str, &str)] = &[
         "a Japanese font, so the screenshots show 資格情報 instead of tofu",
     ),
     ("binaryen", "wasm-opt for the npm package"),
+    (
+        "gcc-mingw-w64-x86-64",
+        "the linker and C runtime for the Windows bridge (x86_64-pc-windows-gnu), and the Wine test shim",
+    ),
+    ("wixl", "builds the Windows MSI on Linux (cargo xtask dist)"),
+    ("msitools", "msiinfo: reads the MSI's ProductCode in the Wine tests"),
+    (
+        "wine64",
+        "runs the Windows bridge and its MSI in the tests (Wine 8; /usr/lib/wine/wine64)",
+    ),
+    ("binutils", "objdump and strip for the .deb"),
 ];
 
 fn package_installed(name: &str) -> bool {
@@ -122,7 +133,15 @@ pub fn ensure_debian_packages() -> Result<()> {
     apt(&install)
 }
 
-/// The rustup pieces: rustfmt, clippy and the wasm32 target.
+/// The rustup targets: the browser module, the Windows bridge, and the macOS checks.
+pub const RUST_TARGETS: &[&str] = &[
+    "wasm32-unknown-unknown",
+    crate::dist::WINDOWS_TARGET,
+    crate::dist::MACOS_TARGETS[0],
+    crate::dist::MACOS_TARGETS[1],
+];
+
+/// The rustup pieces: rustfmt, clippy and [`RUST_TARGETS`].
 pub fn ensure_rust_toolchain() -> Result<()> {
     let components = Command::new("rustup")
         .args(["component", "list", "--installed"])
@@ -138,11 +157,16 @@ pub fn ensure_rust_toolchain() -> Result<()> {
         .args(["target", "list", "--installed"])
         .output()
         .context("running rustup")?;
-    if !String::from_utf8_lossy(&targets.stdout)
-        .lines()
-        .any(|l| l.trim() == "wasm32-unknown-unknown")
-    {
-        run(Command::new("rustup").args(["target", "add", "wasm32-unknown-unknown"]))?;
+    let installed = String::from_utf8_lossy(&targets.stdout);
+    let missing: Vec<&str> = RUST_TARGETS
+        .iter()
+        .copied()
+        .filter(|t| !installed.lines().any(|l| l.trim() == *t))
+        .collect();
+    if !missing.is_empty() {
+        run(Command::new("rustup")
+            .args(["target", "add"])
+            .args(&missing))?;
     }
     Ok(())
 }
