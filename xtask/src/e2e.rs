@@ -961,7 +961,7 @@ fn roster_day(stack: &mut Stack, b: &Browser) -> Result<()> {
     })?;
     // The network is back; the page reloads: nothing was lost, the queue is sent.
     stack.start_demo()?;
-    b.call("POST", "/refresh", Some(json!({})))?;
+    b.reload()?;
     b.wait(
         "佐藤花子 checked from the queue",
         "document.querySelector('#day-table tbody tr:nth-child(2)')?.dataset.status === 'checked'",
