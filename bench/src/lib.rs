@@ -29,6 +29,7 @@ pub mod card;
 pub mod e2e;
 pub mod http;
 pub mod idle;
+pub mod memory;
 pub mod overhead;
 pub mod procs;
 pub mod report;

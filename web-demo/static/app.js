@@ -8,6 +8,7 @@
 // localStorage (per terminal): the terminal's token, the identity mode, the operator name.
 
 import { BRIDGE_URL } from "./config.js";
+import { keepTerminalTokenFresh } from "./terminal-token.js";
 
 const $ = (id) => document.getElementById(id);
 const SERVICE_URL = location.origin;
@@ -786,6 +787,7 @@ function wire() {
 
 async function main() {
   wire();
+  keepTerminalTokenFresh(SERVICE_URL, STORE.terminal, forgetTerminal);
   showTerminal();
   showMode();
   if (!(await loadPackage())) return;

@@ -10,7 +10,7 @@
 //! | `POST /api/v1/searches` | Bearer | `application/xml` `XmlMsg` |
 //! | `GET /api/v1/audit` | Bearer | JSON |
 //! | `POST /api/v1/fallbacks` | Bearer | 201 JSON `{id, occurredAt}` |
-//! | `GET /`, `/app.js`, `/app.css`, `/config.js` | none | the reception page ([`web`]) |
+//! | `GET /`, `/app.js`, `/app.css`, `/config.js`, `/terminal-token.js` | none | the reception page ([`web`]) |
 //! | `GET /pkg/{file}` | none | the `myna-web` npm package, from `--pkg-dir` |
 //! | `GET /api/v1/openapi.yaml` | none | the OpenAPI description |
 //! | `GET /health` | none | JSON |
@@ -87,6 +87,7 @@ pub fn app(state: AppState) -> Router {
         .route("/app.js", get(web::app_js))
         .route("/app.css", get(web::app_css))
         .route("/config.js", get(web::config_js))
+        .route("/terminal-token.js", get(web::terminal_token_js))
         .route("/pkg/{file}", get(web::pkg_file))
         .route("/api/v1/openapi.yaml", get(openapi))
         .route("/health", get(health))

@@ -18,6 +18,8 @@ use crate::AppState;
 pub const INDEX_HTML: &str = include_str!("../../static/index.html");
 /// The page's script (an ES module).
 pub const APP_JS: &str = include_str!("../../static/app.js");
+/// The page's terminal-token renewal (an ES module `app.js` imports).
+pub const TERMINAL_TOKEN_JS: &str = include_str!("../../static/terminal-token.js");
 /// The page's style sheet (screen and print).
 pub const APP_CSS: &str = include_str!("../../static/app.css");
 
@@ -112,6 +114,10 @@ pub(super) async fn config_js(State(state): State<AppState>) -> Response {
 
 pub(super) async fn app_js() -> Response {
     with_headers("text/javascript; charset=utf-8", APP_JS)
+}
+
+pub(super) async fn terminal_token_js() -> Response {
+    with_headers("text/javascript; charset=utf-8", TERMINAL_TOKEN_JS)
 }
 
 pub(super) async fn app_css() -> Response {
