@@ -33,6 +33,7 @@ pub mod direct;
 pub mod e2e;
 pub mod http;
 pub mod idle;
+pub mod memory;
 pub mod overhead;
 pub mod procs;
 pub mod report;

@@ -72,8 +72,16 @@ struct RunArgs {
     /// chromedriver (same major version as Chromium).
     #[arg(long, default_value = "/usr/bin/chromedriver")]
     chromedriver: PathBuf,
+    /// Sessions per step of the memory phase: RSS is read after N and after 2N
+    /// connect–authenticate–disconnect sessions on a `--simulate` bridge.
+    #[arg(long, default_value_t = 2000)]
+    memory_sessions: usize,
     /// Phases to run (for working on one; a partial run fails its report).
-    #[arg(long, value_delimiter = ',', default_value = "card,wasm,service")]
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "card,wasm,service,memory"
+    )]
     phases: Vec<String>,
 }
 
@@ -93,9 +101,9 @@ fn real_main() -> Result<bool> {
     if let Some(unknown) = args
         .phases
         .iter()
-        .find(|p| !["card", "wasm", "service"].contains(&p.as_str()))
+        .find(|p| !["card", "wasm", "service", "memory"].contains(&p.as_str()))
     {
-        anyhow::bail!("unknown phase {unknown:?} (card, wasm, service)");
+        anyhow::bail!("unknown phase {unknown:?} (card, wasm, service, memory)");
     }
     let config = Config {
         bridge: args.bridge,
@@ -109,6 +117,7 @@ fn real_main() -> Result<bool> {
         idle: Duration::from_secs(args.idle_seconds),
         service_seconds: args.service_seconds,
         service_concurrency: args.service_concurrency,
+        memory_sessions: args.memory_sessions,
         chromium: args.chromium,
         chromedriver: args.chromedriver,
         phases: args.phases,

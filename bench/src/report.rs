@@ -162,6 +162,13 @@ pub const TARGETS: &[Target] = &[
         bound: Bound::AtMost,
         limit: Limit::Fixed(1.0),
     },
+    Target {
+        // "Memory bounded": N more sessions add under 5 % (a ratio, not MiB). The old
+        // unbounded APDU log added ~14 % per 1,500 sessions.
+        name: "bridge_sim_rss_growth_2n_over_n",
+        bound: Bound::AtMost,
+        limit: Limit::Fixed(1.05),
+    },
 ];
 
 /// One line of `report.json`: `{name, value, unit, target, pass}`.

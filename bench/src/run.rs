@@ -76,6 +76,8 @@ pub const METRICS: &[(&str, &str)] = &[
     ("bridge_idle_rss_mib", "MiB"),
     ("bridge_idle_cpu_percent", "%"),
     ("bridge_idle_wakeups_per_s", "1/s"),
+    ("bridge_sim_rss_mib_after_n_sessions", "MiB"),
+    ("bridge_sim_rss_growth_2n_over_n", "ratio"),
     ("machine_load_avg_1min", "procs"),
 ];
 
@@ -108,8 +110,10 @@ pub struct Config {
     pub chromium: PathBuf,
     /// chromedriver.
     pub chromedriver: PathBuf,
-    /// The phases to run (`card`, `wasm`, `service`); the others' figures are reported as
-    /// skipped (and their targets as failed).
+    /// Connect–authenticate–disconnect sessions per step of the memory phase (N).
+    pub memory_sessions: usize,
+    /// The phases to run (`card`, `wasm`, `service`, `memory`); the others' figures are
+    /// reported as skipped (and their targets as failed).
     pub phases: Vec<String>,
 }
 
@@ -196,6 +200,7 @@ pub fn run(config: &Config) -> Result<Vec<Measurement>> {
                 && !n.starts_with("disk_")
                 && !n.starts_with("wasm_")
                 && !n.starts_with("machine_")
+                && !n.starts_with("bridge_sim_")
         })
         .collect();
     let skipped = || anyhow::anyhow!("phase skipped (--phases)");
@@ -228,6 +233,15 @@ pub fn run(config: &Config) -> Result<Vec<Measurement>> {
     } else if let Err(e) = runtime.block_on(service_phase(config, &mut rec)) {
         rec.fail(&service_metrics, &e);
     }
+    let memory_metrics = [
+        "bridge_sim_rss_mib_after_n_sessions",
+        "bridge_sim_rss_growth_2n_over_n",
+    ];
+    if !config.runs("memory") {
+        rec.fail(&memory_metrics, &skipped());
+    } else if let Err(e) = runtime.block_on(memory_phase(config, &mut rec)) {
+        rec.fail(&memory_metrics, &e);
+    }
     let load_at_end = load_average();
     if let (Some(a), Some(b)) = (load_at_start, load_at_end) {
         let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -240,6 +254,37 @@ pub fn run(config: &Config) -> Result<Vec<Measurement>> {
         );
     }
     Ok(rec.finish())
+}
+
+/// RSS of a `--simulate` bridge after N and 2N sessions ([`crate::memory`]).
+async fn memory_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
+    let n = config.memory_sessions;
+    progress(&format!(
+        "memory: --simulate bridge, {n} + {n} connect-authenticate-disconnect sessions"
+    ));
+    let warm_up = n.min(200);
+    let m = crate::memory::measure(
+        &config.bridge,
+        free_port()?,
+        ORIGIN,
+        &config.work.join("logs"),
+        n,
+        warm_up,
+    )
+    .await?;
+    let note = format!(
+        "release bridge --simulate; RSS {:.1} MiB after {warm_up} warm-up sessions, {:.1} after N = {n} more, {:.1} after 2N",
+        m.rss_start_kib as f64 / 1024.0,
+        m.rss_n_kib as f64 / 1024.0,
+        m.rss_2n_kib as f64 / 1024.0
+    );
+    rec.set(
+        "bridge_sim_rss_mib_after_n_sessions",
+        m.rss_n_kib as f64 / 1024.0,
+        note.clone(),
+    );
+    rec.set("bridge_sim_rss_growth_2n_over_n", m.growth_ratio(), note);
+    Ok(())
 }
 
 /// Starts the release bridge on PC/SC, allowing [`ORIGIN`]; its port.

@@ -11,6 +11,7 @@ import { askRepresentation, REPRESENTATION_MESSAGE } from "/representation.js";
 import { BRIDGE_URL } from "./config.js";
 import { mountOfficialApp } from "./official-app.js";
 import { installCheckup } from "/modules/roster.js";
+import { keepTerminalTokenFresh } from "./terminal-token.js";
 
 const $ = (id) => document.getElementById(id);
 const SERVICE_URL = location.origin;
@@ -811,6 +812,7 @@ async function main() {
     myna: () => myna, operator, voucher, authorizedFetch, serviceErrorText, showResult,
     recorded: loadHistory,
   });
+  keepTerminalTokenFresh(SERVICE_URL, STORE.terminal, forgetTerminal);
   showTerminal();
   showMode();
   if (!(await loadPackage())) return;

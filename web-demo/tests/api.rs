@@ -381,7 +381,7 @@ async fn a_ca_certificate_is_not_an_auth_certificate() {
 async fn the_expiry_notice_appears_within_three_months() {
     let h = Harness::new().await;
     h.clock.set(datetime!(2029-12-01 00:00 UTC)); // kouki's certificate ends 2030-01-14
-    // Activated on that day: a terminal token lives a day (docs/security.md T25).
+    // Activated on that day: a terminal token lives a day (docs/security.md T26).
     let (_, token) = h.activate("受付").await;
     let msg = h.confirm_pin(&token, &Card::load("kouki")).await.xml();
     let notice = msg.message_body.processing_result_message.clone().unwrap();

@@ -113,6 +113,22 @@ fn issue_11_the_page_script_does_not_read_its_url_for_the_bridge() {
     }
 }
 
+/// The page renews its terminal token (tokens now end after 24 h).
+#[tokio::test]
+async fn the_page_renews_its_terminal_token() {
+    let h = Harness::new().await;
+    let (status, headers, js) = get(&h.router, "/terminal-token.js").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(
+        headers["content-type"]
+            .to_str()
+            .unwrap()
+            .starts_with("text/javascript")
+    );
+    assert!(js.contains("/api/v1/terminals/token"), "{js}");
+    assert!(APP_JS.contains("keepTerminalTokenFresh(SERVICE_URL, STORE.terminal, forgetTerminal)"));
+}
+
 #[test]
 fn issue_11_serve_refuses_a_bridge_url_off_this_computer() {
     let dir = tempfile::tempdir().unwrap();

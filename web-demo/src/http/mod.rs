@@ -10,12 +10,11 @@
 //! | `POST /api/v1/searches` | Bearer | `application/xml` `XmlMsg` |
 //! | `GET /api/v1/audit` | Bearer | JSON |
 //! | `POST /api/v1/fallbacks` | Bearer | 201 JSON `{id, occurredAt}` |
-//! | `GET /`, `/app.js`, `/app.css`, `/config.js` | none | the reception page ([`web`]) |
+//! | `GET /`, `/app.js`, `/app.css`, `/config.js`, `/terminal-token.js`, `/representation.js`, `/official-app.js`, `/modules/{file}` | none | the reception page ([`web`]) |
 //! | `GET`/`PUT /api/v1/contracted-insurers` | Bearer | JSON (the 委託元保険者一覧; [`checkup`]) |
 //! | `GET`/`PUT /api/v1/rosters/{day}` | Bearer | JSON; `PUT` takes the roster CSV |
 //! | `POST /api/v1/rosters/{day}/checks` | Bearer | 201 JSON |
 //! | `GET /api/v1/rosters/{day}/export` | Bearer | `text/csv` (UTF-8 with BOM or CP932) |
-//! | `GET /`, `/app.js`, `/app.css`, `/modules/{file}` | none | the reception page ([`web`]) |
 //! | `GET /pkg/{file}` | none | the `myna-web` npm package, from `--pkg-dir` |
 //! | `GET /api/v1/openapi.yaml` | none | the OpenAPI description |
 //! | `GET /health` | none | JSON |
@@ -109,6 +108,7 @@ pub fn app(state: AppState) -> Router {
         .route("/config.js", get(web::config_js))
         .route("/official-app.js", get(web::official_app_js))
         .route("/modules/{file}", get(web::module))
+        .route("/terminal-token.js", get(web::terminal_token_js))
         .route("/pkg/{file}", get(web::pkg_file))
         .route("/api/v1/openapi.yaml", get(openapi))
         .route("/health", get(health))

@@ -20,6 +20,8 @@ pub const INDEX_HTML: &str = include_str!("../../static/index.html");
 pub const APP_JS: &str = include_str!("../../static/app.js");
 /// The 「マイナ資格確認アプリの結果を貼り付け」 module (an ES module imported by `app.js`).
 pub const OFFICIAL_APP_JS: &str = include_str!("../../static/official-app.js");
+/// The page's terminal-token renewal (an ES module `app.js` imports).
+pub const TERMINAL_TOKEN_JS: &str = include_str!("../../static/terminal-token.js");
 /// The page's style sheet (screen and print).
 pub const APP_CSS: &str = include_str!("../../static/app.css");
 /// The guidance for the last PIN try (put the card back on the reader), an ES module.
@@ -131,6 +133,10 @@ pub(super) async fn representation_js() -> Response {
 
 pub(super) async fn official_app_js() -> Response {
     with_headers("text/javascript; charset=utf-8", OFFICIAL_APP_JS)
+}
+
+pub(super) async fn terminal_token_js() -> Response {
+    with_headers("text/javascript; charset=utf-8", TERMINAL_TOKEN_JS)
 }
 
 pub(super) async fn app_css() -> Response {

@@ -1,0 +1,117 @@
+//! Memory over many checks: the resident set of a `--simulate` bridge (what the demo runs for
+//! weeks) after N and after 2N connect–authenticate–disconnect sessions, read from `/proc`.
+//!
+//! A bridge whose memory is bounded shows a ratio RSS(2N) / RSS(N) near 1; one that keeps
+//! something per session grows linearly (issue 11: the virtual card kept every APDU it
+//! answered, ~1.7 KiB per session). The ratio, not the MiB, is held to a target.
+
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::{Context as _, Result, bail};
+use serde_json::json;
+
+use crate::procs::{Child, sample};
+use crate::ws::BridgeClient;
+
+/// The simulated reader of `myna-bridge --simulate`.
+const SIM_READER: &str = "myna-web Virtual Reader";
+/// A nonce in the bridge's accepted shape (43–128 base64url characters).
+const NONCE: &str = "bWVtb3J5LWJlbmNoLW5vbmNlLTAxMjM0NTY3ODlhYmNkZWZnaGlqa2xtbm9w";
+/// Persona `default`'s PIN.
+const PIN: &str = "1234";
+
+/// The memory figures.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Memory {
+    /// Sessions per step (N).
+    pub sessions: usize,
+    /// Resident set after the warm-up, KiB.
+    pub rss_start_kib: u64,
+    /// After N sessions, KiB.
+    pub rss_n_kib: u64,
+    /// After 2N sessions, KiB.
+    pub rss_2n_kib: u64,
+}
+
+impl Memory {
+    /// RSS(2N) / RSS(N).
+    pub fn growth_ratio(&self) -> f64 {
+        self.rss_2n_kib as f64 / self.rss_n_kib as f64
+    }
+}
+
+/// One session as a reception check makes it.
+async fn session(port: u16, origin: &str) -> Result<()> {
+    let mut client = BridgeClient::connect(port, origin).await?;
+    client.call_ok("hello", json!({})).await?;
+    let handle = client.open(SIM_READER).await?;
+    client
+        .call_ok(
+            "authenticate",
+            json!({"handle": handle, "nonce": NONCE, "pin": PIN, "allowLastAttempt": false}),
+        )
+        .await
+        .context("authenticate")?;
+    client
+        .call_ok("disconnect", json!({ "handle": handle }))
+        .await?;
+    client.close().await;
+    Ok(())
+}
+
+/// Starts `bridge --simulate` on `port`, runs `warm_up` sessions, then N and N more.
+pub async fn measure(
+    bridge: &Path,
+    port: u16,
+    origin: &str,
+    logs: &Path,
+    sessions: usize,
+    warm_up: usize,
+) -> Result<Memory> {
+    if sessions == 0 {
+        bail!("--memory-sessions must be at least 1");
+    }
+    let config = logs.join("bridge-memory.toml");
+    std::fs::create_dir_all(logs)?;
+    std::fs::write(&config, "")?;
+    let args: Vec<String> = [
+        "--simulate",
+        "--listen",
+        &format!("127.0.0.1:{port}"),
+        "--allow-origin",
+        origin,
+        "--config",
+        config.to_str().context("a non-UTF-8 path")?,
+    ]
+    .iter()
+    .map(|s| (*s).to_owned())
+    .collect();
+    let mut child = Child::spawn(
+        "myna-bridge-simulate",
+        bridge,
+        &args,
+        &[("RUST_LOG", "warn")],
+        logs,
+    )?;
+    child.wait_http_ok(SocketAddr::from(([127, 0, 0, 1], port)), "/health")?;
+    for _ in 0..warm_up {
+        session(port, origin).await?;
+    }
+    let rss_start_kib = sample(child.pid())?.rss_kib;
+    for _ in 0..sessions {
+        session(port, origin).await?;
+    }
+    let rss_n_kib = sample(child.pid())?.rss_kib;
+    for _ in 0..sessions {
+        session(port, origin).await?;
+    }
+    let rss_2n_kib = sample(child.pid())?.rss_kib;
+    child.check_running()?;
+    Ok(Memory {
+        sessions,
+        rss_start_kib,
+        rss_n_kib,
+        rss_2n_kib,
+    })
+}
