@@ -388,7 +388,11 @@ fn http_answer(status: &str, headers: &[&str], body: &str) -> String {
     answer
 }
 
-fn webdriver_json(dir: &Path) -> Result<PathBuf> {
+/// The WebDriver capabilities: headless Chromium, and the test page's origin allowed to use
+/// the clipboard (the content setting a user grants in 「サイトの設定」). The tests click with
+/// `HTMLElement.click()`, which gives no user activation, so without it Chromium refuses
+/// `navigator.clipboard.writeText` and the copy-button test fails, as it should.
+fn webdriver_json(dir: &Path, page_origin: &str) -> Result<PathBuf> {
     let path = dir.join("webdriver.json");
     let args = [
         "--headless=new",
@@ -405,7 +409,9 @@ fn webdriver_json(dir: &Path) -> Result<PathBuf> {
     fs::write(
         &path,
         format!(
-            "{{\"goog:chromeOptions\": {{\"binary\": \"{CHROMIUM}\", \"args\": [{}]}}}}\n",
+            "{{\"goog:chromeOptions\": {{\"binary\": \"{CHROMIUM}\", \"args\": [{}], \
+             \"prefs\": {{\"profile.content_settings.exceptions.clipboard\": \
+             {{\"{page_origin},*\": {{\"setting\": 1}}}}}}}}}}\n",
             args.join(", ")
         ),
     )?;
@@ -505,7 +511,7 @@ pub fn run_wasm_tests() -> Result<()> {
     // An eligibility service that is up but never answers, or stalls its answer's body.
     let slow = SlowService::serve()?;
 
-    let webdriver = webdriver_json(&work)?;
+    let webdriver = webdriver_json(&work, &origin)?;
     let page: SocketAddr = (Ipv4Addr::LOCALHOST, page_port).into();
     let result = run(Command::new("cargo")
         .args([
