@@ -87,6 +87,15 @@ async fn a_forged_crl_or_one_of_another_issuer_is_refused_and_changes_nothing() 
         load(&h, &forged),
         Err(LoadError::Refused(CrlRefusal::BadSignature { .. }))
     ));
+    // A partitioned CRL (issuingDistributionPoint): "not listed" would not mean "not
+    // revoked".
+    assert!(matches!(
+        load(
+            &h,
+            &Ca::root().partitioned_crl(this_update, next_update, &[], 5)
+        ),
+        Err(LoadError::Refused(CrlRefusal::Partitioned))
+    ));
     // Another CA's CRL: no anchor has its name.
     assert!(matches!(
         load(&h, &listing_default(&Ca::stranger())),
