@@ -87,6 +87,15 @@ async fn a_forged_crl_or_one_of_another_issuer_is_refused_and_changes_nothing() 
         load(&h, &forged),
         Err(LoadError::Refused(CrlRefusal::BadSignature { .. }))
     ));
+    // A partitioned CRL (issuingDistributionPoint): "not listed" would not mean "not
+    // revoked".
+    assert!(matches!(
+        load(
+            &h,
+            &Ca::root().partitioned_crl(this_update, next_update, &[], 5)
+        ),
+        Err(LoadError::Refused(CrlRefusal::Partitioned))
+    ));
     // Another CA's CRL: no anchor has its name.
     assert!(matches!(
         load(&h, &listing_default(&Ca::stranger())),
@@ -197,4 +206,48 @@ async fn revocation_is_keyed_by_the_issuing_ca_not_by_serial_or_name() {
         .await
         .assert_error(401, "MW0009");
     h.confirm_pin(&token, &old_issued).await.assert_status_ok();
+}
+
+#[test]
+fn a_database_from_before_crls_gets_the_personas_crl_when_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.sqlite3");
+    {
+        // Schema version 2: serials copied out of the CRL, no CRL kept.
+        let conn = rusqlite::Connection::open(&path).unwrap();
+        conn.execute_batch(include_str!("../migrations/0001_initial.sql"))
+            .unwrap();
+        conn.execute_batch(include_str!("../migrations/0002_fallbacks.sql"))
+            .unwrap();
+        conn.execute_batch("PRAGMA user_version = 2").unwrap();
+    }
+    let db = myna_demo::open_database(
+        &path,
+        &[support::ORIGIN.to_owned()],
+        &support::persona_seed(),
+        START,
+    )
+    .unwrap();
+    let stored = db
+        .call_blocking(|c| myna_demo::store::crls::list(c))
+        .unwrap();
+    assert_eq!(stored.len(), 1, "{stored:?}");
+    assert_eq!(stored[0].entries, 1);
+    // Opening again adds nothing and replaces nothing.
+    drop(db);
+    let db = myna_demo::open_database(&path, &[], &support::persona_seed(), START).unwrap();
+    let again = db
+        .call_blocking(|c| myna_demo::store::crls::list(c))
+        .unwrap();
+    assert_eq!(again, stored);
+    let gone: bool = db
+        .call_blocking(|c| {
+            c.query_row(
+                "SELECT NOT EXISTS (SELECT 1 FROM sqlite_master WHERE name = 'revoked_serials')",
+                [],
+                |r| r.get(0),
+            )
+        })
+        .unwrap();
+    assert!(gone, "serials without their issuer are not kept");
 }

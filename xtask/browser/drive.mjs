@@ -109,7 +109,7 @@ function cleanUpAfter(browser, policy) {
  * Starts `which` headless. `pagePort`: with an LNA mode other than "off", the port of the page
  * that is to count as a public site.
  */
-export async function launch(which, { lna = 'off', pagePort = null, lang = 'ja' } = {}) {
+export async function launch(which, { lna = 'off', pagePort = null, lang = 'ja', clipboard = false } = {}) {
   if (!BROWSERS[which]) throw new Error(`unknown browser ${which}`);
   const publicPage = lna !== 'off';
   if (publicPage && !pagePort) throw new Error('an LNA mode needs the page port');
@@ -157,6 +157,11 @@ export async function launch(which, { lna = 'off', pagePort = null, lang = 'ja' 
     'browser.safebrowsing.update.enabled': false,
     'extensions.update.enabled': false,
   };
+  if (clipboard) {
+    // Firefox's switch for automated tests: `navigator.clipboard.writeText` without a user
+    // gesture (the wasm tests click with `HTMLElement.click()`). The write itself is real.
+    prefs['dom.events.testing.asyncClipboard'] = true;
+  }
   if (publicPage) {
     Object.assign(prefs, {
       'network.lna.address_space.public.override': `127.0.0.1:${pagePort}`,
@@ -288,8 +293,15 @@ async function wasmTest(which, runnerArgs) {
   const port = Number(address.split(':').pop());
   let browser;
   try {
-    browser = await launch(which, { lna, pagePort: port });
+    browser = await launch(which, { lna, pagePort: port, clipboard: true });
     const origin = pageOrigin(port, lna);
+    if (which === 'chromium') {
+      // What a user grants in 「サイトの設定」: the copy-button test needs the clipboard write to
+      // succeed without a user gesture, and fails when it does not.
+      await browser
+        .defaultBrowserContext()
+        .overridePermissions(origin, ['clipboard-read', 'clipboard-write', 'clipboard-sanitized-write']);
+    }
     await applyPermission(browser, origin, lna);
     const page = (await browser.pages())[0] ?? (await browser.newPage());
     const console_ = [];

@@ -75,6 +75,29 @@ impl Ca {
         serials: &[SerialNumber],
         number: u8,
     ) -> Vec<u8> {
+        self.crl_with(this_update, next_update, serials, number, false)
+    }
+
+    /// [`Self::crl`] with a critical issuingDistributionPoint (an empty one): a CRL that
+    /// covers only part of its CA's certificates, as the real per-municipality CRLs do.
+    pub fn partitioned_crl(
+        &self,
+        this_update: OffsetDateTime,
+        next_update: OffsetDateTime,
+        serials: &[SerialNumber],
+        number: u8,
+    ) -> Vec<u8> {
+        self.crl_with(this_update, next_update, serials, number, true)
+    }
+
+    fn crl_with(
+        &self,
+        this_update: OffsetDateTime,
+        next_update: OffsetDateTime,
+        serials: &[SerialNumber],
+        number: u8,
+        partitioned: bool,
+    ) -> Vec<u8> {
         let algorithm = self.certificate.signature_algorithm.clone();
         let revoked_at = utc(this_update - time::Duration::days(1));
         let revoked: Vec<RevokedCert> = serials
@@ -85,6 +108,22 @@ impl Ca {
                 crl_entry_extensions: None,
             })
             .collect();
+        let mut extensions = vec![Extension {
+            extn_id: const_oid::db::rfc5912::ID_CE_CRL_NUMBER,
+            critical: false,
+            extn_value: der::asn1::OctetString::new(
+                CrlNumber(Uint::new(&[number]).unwrap()).to_der().unwrap(),
+            )
+            .unwrap(),
+        }];
+        if partitioned {
+            extensions.push(Extension {
+                extn_id: const_oid::db::rfc5912::ID_CE_ISSUING_DISTRIBUTION_POINT,
+                critical: true,
+                // An empty IssuingDistributionPoint SEQUENCE.
+                extn_value: der::asn1::OctetString::new(vec![0x30, 0x00]).unwrap(),
+            });
+        }
         let tbs = TbsCertList {
             version: x509_cert::Version::V2,
             signature: algorithm.clone(),
@@ -92,14 +131,7 @@ impl Ca {
             this_update: utc(this_update),
             next_update: Some(utc(next_update)),
             revoked_certificates: (!revoked.is_empty()).then_some(revoked),
-            crl_extensions: Some(vec![Extension {
-                extn_id: const_oid::db::rfc5912::ID_CE_CRL_NUMBER,
-                critical: false,
-                extn_value: der::asn1::OctetString::new(
-                    CrlNumber(Uint::new(&[number]).unwrap()).to_der().unwrap(),
-                )
-                .unwrap(),
-            }]),
+            crl_extensions: Some(extensions),
         };
         let signature = self.sign(&tbs.to_der().unwrap());
         CertificateList {
