@@ -921,11 +921,12 @@ fn duplicate(line: usize) -> CopyTextError {
     }
 }
 
+/// Kept as `<CopyTextField><Section/><Label/><Value/></CopyTextField>`. Built from parts:
+/// the names are fixed ASCII XML names, and checking them through [`UnknownElement::new`]
+/// would link the CP932 encoder's tables into the browser module for nothing.
 fn unknown_field(section: &str, label: &str, value: &str) -> UnknownElement {
     let part = |name: &str, text: &str| {
-        UnknownElement::new(name, text).unwrap_or_else(|_| {
-            UnknownElement::from_parts(name.to_owned(), text.to_owned(), Vec::new())
-        })
+        UnknownElement::from_parts(name.to_owned(), text.to_owned(), Vec::new())
     };
     part(UNKNOWN_FIELD_ELEMENT, "")
         .with_child(part("Section", section))
