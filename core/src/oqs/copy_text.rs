@@ -781,7 +781,9 @@ pub fn parse_copy_text(text: &str) -> Result<XmlMsg, CopyTextError> {
     let mut results: Vec<Reading> = Vec::new();
     let mut extras = Extras::default();
     let mut any_line = false;
-    for (index, raw_line) in text.split(['\n', '\r']).enumerate() {
+    // CRLF, LF and a lone CR each end one line (so `line` in errors counts as editors do).
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    for (index, raw_line) in text.split('\n').enumerate() {
         let number = index + 1;
         let line = raw_line.trim_matches(|c: char| c == ' ' || c == '\u{3000}');
         if line.trim().is_empty() {
