@@ -354,6 +354,15 @@ fn bad_pastes_get_coded_errors() {
         code(&good.replace("証区分\t一般", "証区分\t?")),
         "copy-text-invalid-value"
     );
+    // Lines are counted as an editor counts them, whatever the line ends.
+    for ends in ["\r\n", "\n", "\r"] {
+        let text = good.replace("\r\n", ends).replace("記号\t", "記号 ");
+        assert_eq!(
+            parse_copy_text(&text).unwrap_err().line(),
+            Some(5),
+            "{ends:?}"
+        );
+    }
     // A label twice.
     assert_eq!(
         code(&good.replace("番号\t567\r\n", "番号\t567\r\n番号\t568\r\n")),

@@ -979,6 +979,72 @@ fn roster_day(stack: &mut Stack, b: &Browser) -> Result<()> {
     Ok(())
 }
 
+/// The official マイナ資格確認アプリ's copied result for a 協会けんぽ 本人 (issue 13): CRLF,
+/// sections, `確認日 : `, 和暦 with numeric years.
+const OFFICIAL_APP_TEXT: &str = "資格情報\r\n確認日 : \t令和7年4月1日\r\n保険者番号\t01130012\r\n\
+    保険者名\t全国健康保険協会東京支部\r\n記号\t12345678\r\n番号\t1001\r\n枝番\t00\r\n\
+    氏名\t山田　太郎\r\nフリガナ\tﾔﾏﾀﾞ ﾀﾛｳ\r\n生年月日\t昭和55年4月15日\r\n性別\t男\r\n\
+    証区分\t一般\r\n有効開始日\t令和7年4月1日\r\n有効終了日\t\r\n資格取得年月日\t令和7年4月1日\r\n\
+    負担割合\t\r\n本人・家族の別\t本人\r\n被保険者氏名\t山田　太郎\r\n住所\t\r\n\
+    裏面記載情報\r\n氏名\t\r\n氏名カナ\t\r\n性別\t\r\n";
+
+/// Puts `text` into the paste box as a paste would (TABs cannot be typed into a textarea).
+fn paste(b: &Browser, text: &str) -> Result<()> {
+    let literal = serde_json::to_string(text)?;
+    b.js(&format!(
+        "document.getElementById('official-app-text').value = {literal}; return true;"
+    ))?;
+    Ok(())
+}
+
+fn official_app_paste(_stack: &mut Stack, b: &Browser) -> Result<()> {
+    b.click("#reset")?;
+    b.type_into("#v-insurer", "01130012")?;
+    b.type_into("#v-symbol", "12345678")?;
+    b.type_into("#v-number", "1001")?;
+    // A paste whose tabs an editor turned into spaces: refused, kept in the box.
+    let mangled = OFFICIAL_APP_TEXT.replace('\t', "    ");
+    paste(b, &mangled)?;
+    b.click("#official-app-read")?;
+    b.wait(
+        "the paste to be refused",
+        "document.getElementById('official-app').dataset.error === 'copy-text-malformed'",
+        SHORT,
+    )?;
+    let message = b.text("#official-app-message")?;
+    expect(message.contains("崩れています"), || {
+        format!("message: {message}")
+    })?;
+    let kept = b.js("return document.getElementById('official-app-text').value;")?;
+    expect(kept.as_str() == Some(mangled.as_str()), || {
+        "the refused paste was not kept".to_owned()
+    })?;
+    // The app's text: the same panel, the 受診券 comparison, a record in the history.
+    paste(b, OFFICIAL_APP_TEXT)?;
+    b.click("#official-app-read")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "ok official-app 1", || {
+        format!("outcome {outcome}")
+    })?;
+    let summary = b.text("#voucher-summary")?;
+    expect(summary.contains("一致"), || format!("voucher: {summary}"))?;
+    let panel = b.text("#result")?;
+    expect(
+        panel.contains("山田　太郎") && panel.contains("3割（法定・推定）"),
+        || format!("panel: {panel}"),
+    )?;
+    expect(panel.contains("本日ではありません"), || {
+        format!("the 確認日 notice is missing: {panel}")
+    })?;
+    b.wait(
+        "the paste in the history",
+        "document.getElementById('history-table').textContent.includes('マイナ資格確認アプリ')",
+        SHORT,
+    )?;
+    b.screenshot("20-official-app-paste")?;
+    Ok(())
+}
+
 type Scenario = fn(&mut Stack, &Browser) -> Result<()>;
 
 const SCENARIOS: &[(&str, Scenario)] = &[
@@ -1005,6 +1071,7 @@ const SCENARIOS: &[(&str, Scenario)] = &[
         "the day's roster, an expired 受診券, the offline 目視 queue",
         roster_day,
     ),
+    ("マイナ資格確認アプリの結果を貼り付け", official_app_paste),
     ("bridge not running", bridge_missing),
 ];
 

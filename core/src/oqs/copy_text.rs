@@ -781,7 +781,9 @@ pub fn parse_copy_text(text: &str) -> Result<XmlMsg, CopyTextError> {
     let mut results: Vec<Reading> = Vec::new();
     let mut extras = Extras::default();
     let mut any_line = false;
-    for (index, raw_line) in text.split(['\n', '\r']).enumerate() {
+    // CRLF, LF and a lone CR each end one line (so `line` in errors counts as editors do).
+    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    for (index, raw_line) in text.split('\n').enumerate() {
         let number = index + 1;
         let line = raw_line.trim_matches(|c: char| c == ' ' || c == '\u{3000}');
         if line.trim().is_empty() {
@@ -921,11 +923,12 @@ fn duplicate(line: usize) -> CopyTextError {
     }
 }
 
+/// Kept as `<CopyTextField><Section/><Label/><Value/></CopyTextField>`. Built from parts:
+/// the names are fixed ASCII XML names, and checking them through [`UnknownElement::new`]
+/// would link the CP932 encoder's tables into the browser module for nothing.
 fn unknown_field(section: &str, label: &str, value: &str) -> UnknownElement {
     let part = |name: &str, text: &str| {
-        UnknownElement::new(name, text).unwrap_or_else(|_| {
-            UnknownElement::from_parts(name.to_owned(), text.to_owned(), Vec::new())
-        })
+        UnknownElement::from_parts(name.to_owned(), text.to_owned(), Vec::new())
     };
     part(UNKNOWN_FIELD_ELEMENT, "")
         .with_child(part("Section", section))
