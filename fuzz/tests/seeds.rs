@@ -437,6 +437,35 @@ fn policy_seeds() -> Vec<(String, Vec<u8>)> {
         .collect()
 }
 
+fn roster_seeds() -> Vec<(String, Vec<u8>)> {
+    let utf8 = "受診券整理番号,保険者番号,記号,番号,枝番,氏名,氏名カナ,生年月日,性別,有効期限,窓口負担,契約とりまとめ機関,予約時刻\r\n\
+        25100000001,01130012,12-34,567,,山田　太郎,ﾔﾏﾀﾞ ﾀﾛｳ,1985/4/1,男,20260331,1000円,集合契約A,09:00\r\n\
+        25100000002,01130012,12-34,567,,山田　花子,ﾔﾏﾀﾞ ﾊﾅｺ,令和1年5月1日,女,R8.3.31,,,09:10\r\n\
+        25100000003,01130013,1,2,1,誤り　一郎,,1990/2/30,x,20260331,,,09:20\r\n\
+        \r\n\
+        25100000004,00138057,\"国,\"\"1\"\"\",①２,,鈴木　次郎,すずき　じろう,S50.1.2,1,20260331,\"=1+1\",,\"09\n30\"\r\n";
+    let mut bom = b"\xEF\xBB\xBF".to_vec();
+    bom.extend_from_slice("insurerNumber,insuredIdentificationNumber,nameKana,kind\n138057,1,ｱ,利用券\n".as_bytes());
+    // 保険者番号,番号,氏名カナ,生年月日 / 01130012,1001,ﾔﾏﾀﾞ ﾀﾛｳ,1980/4/15 in CP932.
+    let cp932 = hex(
+        "95db8caf8ed294d48d86 2c 94d48d86 2c 8e8196bc834a8369 2c 90b6944e8c8e93fa 0d0a \
+         3031313330303132 2c 31303031 2c d4cfc0de20c0dbb3 2c 313938302f342f3135 0d0a",
+    );
+    vec![
+        ("utf8-with-bad-rows".into(), utf8.as_bytes().to_vec()),
+        ("bom-english-headers".into(), bom),
+        ("cp932".into(), cp932),
+        ("header-only".into(), "保険者番号,番号\n".as_bytes().to_vec()),
+        ("missing-column".into(), "氏名,番号\n山田,1\n".as_bytes().to_vec()),
+        (
+            "duplicate-voucher-number".into(),
+            "受診券整理番号,保険者番号,番号\n25100000001,01130012,1\n25100000001,01130012,2\n"
+                .as_bytes()
+                .to_vec(),
+        ),
+    ]
+}
+
 fn all_seeds() -> BTreeMap<&'static str, Vec<(String, Vec<u8>)>> {
     BTreeMap::from([
         ("apdu", apdu_seeds()),
@@ -445,6 +474,7 @@ fn all_seeds() -> BTreeMap<&'static str, Vec<(String, Vec<u8>)>> {
         ("copy_text", copy_text_seeds()),
         ("bridge_frame", bridge_frame_seeds()),
         ("policy", policy_seeds()),
+        ("roster", roster_seeds()),
     ])
 }
 
@@ -474,6 +504,7 @@ fn run_target(target: &str, bytes: &[u8]) {
         "x509" => myna_core::fuzzing::x509(bytes, myna_fuzz::PERSONA_ROOT, myna_fuzz::PERSONA_LEAF),
         "oqs" => myna_core::fuzzing::oqs(bytes),
         "copy_text" => myna_core::fuzzing::copy_text(bytes),
+        "roster" => myna_core::fuzzing::roster(bytes),
         "bridge_frame" => {
             myna_bridge::fuzzing::bridge_frame(&FrameInput::arbitrary(&mut u).expect("decodes").0)
         }

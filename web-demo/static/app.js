@@ -816,7 +816,7 @@ async function main() {
   showTerminal();
   showMode();
   if (!(await loadPackage())) return;
-  checkup = installCheckup({ myna: () => myna, authorizedFetch, operator, mode, bridge: () => bridge,
+  checkup = installCheckup({ myna: () => myna, authorizedFetch, token: () => storedTerminal()?.token, operator, mode, bridge: () => bridge,
     cardReader: () => readers.find((r) => r.state === "present" || r.state === "inuse")?.name });
   setPhase("idle");
   loadHistory();

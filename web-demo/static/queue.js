@@ -72,7 +72,7 @@ function update(id, change) {
 let flushing = null;
 
 /**
- * Sends every pending check. `ctx`: {myna, authorizedFetch, contracted(), onSent(item, check)}.
+ * Sends every pending check. `ctx`: {myna, authorizedFetch, token(), onSent(item, qualification)}.
  * Stops at the first network failure (still offline); a refusal marks the item and goes on.
  */
 export function flush(ctx) {
@@ -87,9 +87,11 @@ async function run(ctx) {
       const challenge = await ctx.authorizedFetch("/api/v1/challenges", { method: "POST" });
       if (!challenge.ok) throw await refusal(ctx, challenge);
       const { nonce } = await challenge.json();
-      answer = await ctx.authorizedFetch("/api/v1/confirmations", {
+      // Not authorizedFetch: a 401 here is about the card's certificate (MW0007–MW0009),
+      // not the terminal, and must not drop the terminal's token.
+      answer = await fetch(`${location.origin}/api/v1/confirmations`, {
         method: "POST",
-        headers: { "Content-Type": "application/json" },
+        headers: { "Content-Type": "application/json", Authorization: `Bearer ${ctx.token()}` },
         body: JSON.stringify({
           mode: "visual", certificate: item.certificate, nonce,
           origin: location.origin, operator: item.operator,

@@ -34,7 +34,7 @@ const SEX = { 1: "男", 2: "女" };
 const PROBLEM_TEXT = (codes, details) => (details ?? codes ?? []).map((p) => p.message ?? p).join(" / ");
 
 /**
- * Installs the day's section. `ctx`: {myna(), authorizedFetch, operator(), bridge(),
+ * Installs the day's section. `ctx`: {myna(), authorizedFetch, token(), operator(), bridge(),
  * cardReader(), mode()}.
  */
 export function installCheckup(ctx) {
@@ -63,6 +63,9 @@ export function installCheckup(ctx) {
       el("textarea", { id: "contracts-text", rows: 4, cols: 30 }),
       el("div", {}, el("button", { type: "button", id: "contracts-save", class: "secondary" }, "保存")),
       el("p", { id: "contracts-message", class: "hint", "aria-live": "polite" })));
+  // Full width in the page's two-column grid (set through the CSSOM: the page's CSP allows no
+  // inline style sheet, and app.css belongs to the page as a whole).
+  section.style.gridColumn = "1 / -1";
   (document.getElementById("result-area") ?? document.body.lastElementChild).after(section);
   const $ = (id) => document.getElementById(id);
 
@@ -252,7 +255,7 @@ export function installCheckup(ctx) {
 
   async function flushQueue() {
     await queue.flush({
-      myna: ctx.myna(), authorizedFetch: ctx.authorizedFetch,
+      myna: ctx.myna(), authorizedFetch: ctx.authorizedFetch, token: ctx.token,
       onSent: (item, qualification) => record(qualification, {
         mode: "visual", operator: item.operator, voucher: item.voucher ?? undefined,
         rowId: item.rowId, queuedAt: item.queuedAt, date: item.day,

@@ -426,3 +426,27 @@ async fn issue_16_the_search_normalises_as_the_voucher_rules_allow() {
         assert_eq!(msg.results()[0].insurer_number.as_deref(), Some("138057"));
     }
 }
+
+#[tokio::test]
+async fn the_pages_modules_are_served() {
+    let h = Harness::new().await;
+    for file in ["roster.js", "voucher.js", "queue.js"] {
+        let r = h
+            .call(Method::GET, &format!("/modules/{file}"), None, None)
+            .await;
+        assert_eq!(r.status, StatusCode::OK, "{file}");
+        assert_eq!(r.content_type(), "text/javascript; charset=utf-8");
+    }
+    let app = h.call(Method::GET, "/app.js", None, None).await;
+    assert!(
+        String::from_utf8(app.body)
+            .unwrap()
+            .contains("/modules/roster.js")
+    );
+    let r = h
+        .call(Method::GET, "/modules/../Cargo.toml", None, None)
+        .await;
+    assert_ne!(r.status, StatusCode::OK);
+    let r = h.call(Method::GET, "/modules/app.js", None, None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND);
+}
