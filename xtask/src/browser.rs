@@ -16,7 +16,15 @@
 //! which browser runs them, and the hand-written WebDriver client is gone (a kept library
 //! replaces it). The cost: Node and 81 npm packages (56 MB) in `xtask/browser/node_modules`,
 //! pinned by the committed `package-lock.json` and installed with `npm ci`; puppeteer-core
-//! downloads no browser (and `PUPPETEER_SKIP_DOWNLOAD` is set all the same).
+//! downloads no browser (and `PUPPETEER_SKIP_DOWNLOAD` is set all the same). Every browser test
+//! passes inside `/work/tools/isolated`, which has no network: nothing is fetched at run time.
+//!
+//! What Firefox adds to CI (measured here, 2 cores shared with other builds, two runs each):
+//! `cargo xtask wasm-tests` 117–199 s for Firefox next to 105–146 s for Chromium (each with
+//! its five Local Network Access runs of `lna.rs`, 3–10 s apiece); `cargo xtask e2e` 33–37 s
+//! for Firefox's 13 scenarios next to 26–31 s for Chromium's; `npm ci` 7–13 s; on a fresh
+//! machine the download of `firefox-esr` (80 MB) and `fonts-noto-cjk` (57 MB), not measured
+//! here (both were installed). About 3–4 minutes in all.
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
