@@ -55,7 +55,9 @@ enum Place {
         vpcd: Mutex<Option<VpcdHandle>>,
         card: Mutex<Option<SharedCard>>,
     },
-    External { _bridge: ExternalBridge },
+    External {
+        _bridge: ExternalBridge,
+    },
 }
 
 /// A bridge program (`MYNA_BRIDGE_EXE`, maybe under `MYNA_BRIDGE_LAUNCHER`), killed on drop.
