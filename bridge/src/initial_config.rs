@@ -41,7 +41,7 @@ pub enum InitConfigError {
     NoOrigin,
     /// An origin that is not `scheme://host[:port]`, or an existing file that cannot be read.
     #[error(transparent)]
-    Config(#[from] config::ConfigError),
+    Config(#[from] Box<config::ConfigError>),
     /// The file or its directory cannot be written.
     #[error("cannot write {path}: {source}")]
     Write {
@@ -58,9 +58,10 @@ pub fn init_config(path: &Path, origins: &[String]) -> Result<Outcome, InitConfi
         return Err(InitConfigError::NoOrigin);
     }
     // The same validation the bridge applies at start.
-    let checked = config::Config::resolve(None, origins, config::FileConfig::default())?;
+    let checked =
+        config::Config::resolve(None, origins, config::FileConfig::default()).map_err(Box::new)?;
     if path.exists() {
-        let existing = config::load_file(path, true)?;
+        let existing = config::load_file(path, true).map_err(Box::new)?;
         let not_allowed = checked
             .allowed_origins
             .into_iter()

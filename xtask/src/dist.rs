@@ -81,7 +81,8 @@ pub fn build_windows(root: &Path) -> Result<PathBuf> {
 }
 
 fn copy(from: &Path, to: &Path) -> Result<()> {
-    fs::copy(from, to).with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
+    fs::copy(from, to)
+        .with_context(|| format!("copying {} to {}", from.display(), to.display()))?;
     Ok(())
 }
 
@@ -228,6 +229,66 @@ fn walk_size(dir: &Path) -> Result<u64> {
         };
     }
     Ok(total)
+}
+
+/// What the .deb holds, checked from the outside: its control fields, its files unpacked
+/// (`dpkg-deb -x`), the packaged binary's `--version`, and the user unit through
+/// `systemd-analyze verify` where systemd is installed.
+pub fn check_deb(dist: &Dist) -> Result<()> {
+    let field = |name: &str| -> Result<String> {
+        let out = Command::new("dpkg-deb")
+            .args(["-f"])
+            .arg(&dist.deb)
+            .arg(name)
+            .output()?;
+        Ok(String::from_utf8_lossy(&out.stdout).trim().to_string())
+    };
+    if field("Version")? != dist.version || field("Package")? != "myna-bridge" {
+        bail!("{}: wrong Package/Version", dist.deb.display());
+    }
+    let depends = field("Depends")?;
+    if !depends.contains("pcscd") || !depends.contains("libpcsclite1") {
+        bail!("Depends: {depends}");
+    }
+    let root = workspace_root().join("target/dist/deb-check");
+    let _ = fs::remove_dir_all(&root);
+    run(Command::new("dpkg-deb").arg("-x").arg(&dist.deb).arg(&root))?;
+    let out = Command::new(root.join("usr/bin/myna-bridge"))
+        .arg("--version")
+        .output()
+        .context("running the packaged myna-bridge")?;
+    let shown = String::from_utf8_lossy(&out.stdout);
+    if shown.trim() != format!("myna-bridge {}", dist.version) {
+        bail!("packaged myna-bridge --version: {shown:?}");
+    }
+    let unit = root.join("usr/lib/systemd/user/myna-bridge.service");
+    if !fs::read_to_string(&unit)?.contains("ExecStart=/usr/bin/myna-bridge ") {
+        bail!("{} does not start /usr/bin/myna-bridge", unit.display());
+    }
+    if Path::new("/usr/bin/systemd-analyze").exists() {
+        // verify checks ExecStart= exists: point it at the unpacked binary.
+        let checked = root.join("myna-bridge.service");
+        fs::write(
+            &checked,
+            fs::read_to_string(&unit)?.replace(
+                "ExecStart=/usr/bin/myna-bridge",
+                &format!("ExecStart={}", root.join("usr/bin/myna-bridge").display()),
+            ),
+        )?;
+        let out = Command::new("systemd-analyze")
+            .args(["verify", "--man=no"])
+            .arg(&checked)
+            .output()?;
+        if !out.status.success() {
+            bail!(
+                "systemd-analyze verify: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
+        }
+    }
+    fs::remove_dir_all(&root)?;
+    println!("xtask: {} checked", dist.deb.display());
+    Ok(())
 }
 
 /// `cargo check` of the bridge for both macOS targets.

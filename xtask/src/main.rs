@@ -74,7 +74,7 @@ fn main() -> Result<()> {
         Cmd::Bench(args) => bench::run_bench(&args),
         Cmd::Demo => demo::run_demo(),
         Cmd::E2e => e2e::run_e2e(false),
-        Cmd::Dist => dist::run_dist().map(|_| ()),
+        Cmd::Dist => dist::check_deb(&dist::run_dist()?),
         Cmd::WineTests => {
             let dist = dist::run_dist()?;
             wine::run_wine_tests(&dist)

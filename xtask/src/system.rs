@@ -56,7 +56,10 @@ pub const DEBIAN_PACKAGES: &[(&str, &str)] = &[
         "the linker and C runtime for the Windows bridge (x86_64-pc-windows-gnu), and the Wine test shim",
     ),
     ("wixl", "builds the Windows MSI on Linux (cargo xtask dist)"),
-    ("msitools", "msiinfo: reads the MSI's ProductCode in the Wine tests"),
+    (
+        "msitools",
+        "msiinfo: reads the MSI's ProductCode in the Wine tests",
+    ),
     (
         "wine64",
         "runs the Windows bridge and its MSI in the tests (Wine 8; /usr/lib/wine/wine64)",

@@ -8,8 +8,10 @@
 //! path), the browser tests of the npm package in headless Chromium and Firefox ESR against a
 //! real bridge and eligibility service, and the end-to-end scenarios of the reception page
 //! (both browsers, the bridge on the real pcscd + vpcd path; see [`crate::e2e`]), the fuzz
-//! workspace's own tests (every committed seed and past finding replayed), and a bounded,
-//! fixed-seed run of every fuzz target (see [`crate::fuzz`]).
+//! workspace's own tests (every committed seed and past finding replayed), a bounded,
+//! fixed-seed run of every fuzz target (see [`crate::fuzz`]), and the installers: `cargo xtask
+//! dist` (the Windows bridge, its MSI, the .deb, the macOS checks; see [`crate::dist`]) and the
+//! Windows bridge under Wine (see [`crate::wine`]).
 
 use std::process::Command;
 use std::time::Instant;
@@ -100,6 +102,20 @@ pub fn run_all() -> Result<()> {
         || crate::fuzz::run_bounded(FUZZ_SECONDS),
     )?;
     drop(pcscd);
+    let mut dist = None;
+    step(
+        "dist: the Windows bridge + per-user MSI, the .deb, cargo check for macOS",
+        || {
+            let built = crate::dist::run_dist()?;
+            crate::dist::check_deb(&built)?;
+            dist = Some(built);
+            Ok(())
+        },
+    )?;
+    step(
+        "the Windows bridge under Wine: the socket suite on the .exe, the MSI's life cycle",
+        || crate::wine::run_wine_tests(dist.as_ref().expect("dist ran")),
+    )?;
     println!("xtask: all green in {:.0?}", started.elapsed());
     Ok(())
 }
