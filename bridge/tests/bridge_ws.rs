@@ -712,7 +712,11 @@ async fn pin_paths(rig: &Rig) {
             (code(&e), &e["remaining"]),
             ("pin-incorrect", &json!(remaining))
         );
-        assert_eq!(verifies_sent(rig), sent + 1, "one VERIFY per request");
+        assert_eq!(
+            verifies_sent(rig),
+            sent.map(|n| n + 1),
+            "one VERIFY per request"
+        );
     }
     let sent = verifies_sent(rig);
     let e = c

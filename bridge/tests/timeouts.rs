@@ -35,6 +35,7 @@ async fn bridge(timeouts: Timeouts, card_timeouts: CardTimeouts) -> (SocketAddr,
         gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
         cards: Cards::with_timeouts(sim.clone(), card_timeouts),
         simulator: None,
+        sockets: Default::default(),
     });
     tokio::spawn(server::serve(listener, state, std::future::pending()));
     (addr, sim)

@@ -205,18 +205,15 @@ async fn issue_13_an_expired_certificate_in_its_grace_period_is_still_checked_fo
                       "signature": other.sign(support::ORIGIN, &nonce), "nonce": nonce,
                       "origin": support::ORIGIN});
     h.confirm(&token, body).await.assert_error(401, "MW0006");
-    let serial = myna_core::x509::parse_certificate(&card.certificate)
-        .unwrap()
-        .serial;
-    h.db.call_blocking(move |c| {
-        myna_demo::store::revocations::revoke(
-            c,
-            &serial,
-            support::START,
-            myna_demo::store::revocations::RevocationSource::Admin,
-        )
-    })
-    .unwrap();
+    // Its CA's current CRL lists it: revoked, grace period or not.
+    let now = datetime!(2024-05-01 10:00 +9);
+    let crl = support::pki::Ca::root().crl(
+        now - time::Duration::days(1),
+        now + time::Duration::days(7),
+        &[support::pki::serial_of(&card.certificate)],
+        200,
+    );
+    myna_demo::revocation::load(&h.db, &support::test_anchors(), &crl, now).unwrap();
     h.confirm_pin(&token, &card)
         .await
         .assert_error(401, "MW0009");
