@@ -501,6 +501,57 @@ mod tests {
         hex::decode(s.replace(' ', "")).unwrap()
     }
 
+    /// A property run of the model without libFuzzer (in every `cargo test`): random step
+    /// sequences from a vocabulary of the commands that matter — the JPKI-AP and the
+    /// 券面事項入力補助AP, the readable EFs and `0001`, reads, `GET RESPONSE`, the bridge's own
+    /// operations with right and wrong PINs, resets, another program, re-presentations.
+    #[test]
+    fn random_sequences_keep_the_model() {
+        let apdus = [
+            "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01",
+            "00 A4 04 00 0A D3 92 F0 00 26 01 00 00 00 01",
+            "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08",
+            "00 A4 02 0C 02 00 0A",
+            "00 A4 02 0C 02 00 0B",
+            "00 A4 02 00 02 00 06",
+            "00 A4 02 0C 02 00 01",
+            "00 A4 02 0C 02 00 18",
+            "00 B0 00 00 00",
+            "00 B0 01 00 00",
+            "00 B0 04 00 20",
+            "00 B0 81 00 00",
+            "00 C0 00 00 00",
+            "00 20 00 80 04 31 32 33 34",
+        ]
+        .map(hex);
+        let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        for _ in 0..400 {
+            let steps: Vec<Step> = (0..next(40))
+                .map(|_| match next(10) {
+                    0..=3 => Step::Transmit(apdus[next(apdus.len() as u64) as usize].clone()),
+                    4 => Step::PinStatus,
+                    5 => Step::Authenticate {
+                        correct_pin: next(3) == 0,
+                        allow_last_attempt: next(2) == 0,
+                    },
+                    6 => Step::Reset {
+                        noticed: next(2) == 0,
+                    },
+                    7 => Step::OtherProgram,
+                    8 => Step::PresentAgain,
+                    _ => Step::ReadFile(next(3) as u8),
+                })
+                .collect();
+            policy(&steps);
+        }
+    }
+
     /// Issue 11: another program's selection between a page's requests, and a hostile page
     /// that tries the last PIN try; the model holds through both.
     #[test]
