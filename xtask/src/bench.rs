@@ -18,7 +18,7 @@ use crate::{run, system, workspace_root};
 /// `cargo xtask bench [-- MYNA-BENCH-OPTIONS]`.
 #[derive(Debug, clap::Args)]
 pub struct Args {
-    /// Options passed to `myna-bench run` (e.g. `-- --idle-seconds 5`; see
+    /// Options passed to `myna-bench run` (e.g. `-- --idle-seconds 25`; see
     /// `target/release/myna-bench run --help`).
     #[arg(last = true)]
     pub extra: Vec<String>,
