@@ -445,7 +445,9 @@ fn roster_seeds() -> Vec<(String, Vec<u8>)> {
         \r\n\
         25100000004,00138057,\"国,\"\"1\"\"\",①２,,鈴木　次郎,すずき　じろう,S50.1.2,1,20260331,\"=1+1\",,\"09\n30\"\r\n";
     let mut bom = b"\xEF\xBB\xBF".to_vec();
-    bom.extend_from_slice("insurerNumber,insuredIdentificationNumber,nameKana,kind\n138057,1,ｱ,利用券\n".as_bytes());
+    bom.extend_from_slice(
+        "insurerNumber,insuredIdentificationNumber,nameKana,kind\n138057,1,ｱ,利用券\n".as_bytes(),
+    );
     // 保険者番号,番号,氏名カナ,生年月日 / 01130012,1001,ﾔﾏﾀﾞ ﾀﾛｳ,1980/4/15 in CP932.
     let cp932 = hex(
         "95db8caf8ed294d48d86 2c 94d48d86 2c 8e8196bc834a8369 2c 90b6944e8c8e93fa 0d0a \
@@ -455,8 +457,14 @@ fn roster_seeds() -> Vec<(String, Vec<u8>)> {
         ("utf8-with-bad-rows".into(), utf8.as_bytes().to_vec()),
         ("bom-english-headers".into(), bom),
         ("cp932".into(), cp932),
-        ("header-only".into(), "保険者番号,番号\n".as_bytes().to_vec()),
-        ("missing-column".into(), "氏名,番号\n山田,1\n".as_bytes().to_vec()),
+        (
+            "header-only".into(),
+            "保険者番号,番号\n".as_bytes().to_vec(),
+        ),
+        (
+            "missing-column".into(),
+            "氏名,番号\n山田,1\n".as_bytes().to_vec(),
+        ),
         (
             "duplicate-voucher-number".into(),
             "受診券整理番号,保険者番号,番号\n25100000001,01130012,1\n25100000001,01130012,2\n"
