@@ -27,7 +27,8 @@ CREATE TABLE day_checks (
     row_id INTEGER REFERENCES roster_rows (id) ON DELETE SET NULL,
     terminal_id TEXT REFERENCES terminals (id) ON DELETE SET NULL,
     operator TEXT NOT NULL,
-    mode TEXT NOT NULL CHECK (mode IN ('pin', 'visual', 'numbers', 'portal', 'notice', 'certificate')),
+    mode TEXT NOT NULL CHECK (mode IN ('pin', 'visual', 'numbers', 'portal', 'notice', 'certificate',
+                                       'official-app')),
     problems TEXT NOT NULL,
     person TEXT NOT NULL,
     checked_at INTEGER NOT NULL,
@@ -36,6 +37,8 @@ CREATE TABLE day_checks (
 ) STRICT;
 CREATE INDEX day_checks_by_day ON day_checks (facility_code, day, id);
 
+-- The audit table is rebuilt for the new kinds (SQLite cannot alter a CHECK constraint); its
+-- modes stay those of 0005 (with 'official-app').
 CREATE TABLE audit_new (
     id INTEGER PRIMARY KEY,
     occurred_at INTEGER NOT NULL,
@@ -44,7 +47,8 @@ CREATE TABLE audit_new (
     operator TEXT,
     kind TEXT NOT NULL CHECK (kind IN ('confirmation', 'search', 'fallback',
         'contracted-insurers', 'roster', 'day-check')),
-    mode TEXT CHECK (mode IN ('pin', 'visual', 'numbers', 'portal', 'notice', 'certificate')),
+    mode TEXT CHECK (mode IN ('pin', 'visual', 'numbers', 'portal', 'notice', 'certificate',
+                              'official-app')),
     result TEXT NOT NULL CHECK (result IN ('ok', 'error')),
     qualification_validity TEXT,
     error_code TEXT,
