@@ -9,6 +9,35 @@ use serde_json::json;
 use support::{Card, Harness};
 use time::macros::datetime;
 
+/// These tests set the service's clock to 2024, before the seeded CRL's thisUpdate
+/// (2025-10-01), where revocation cannot be checked at all (`MW0033`). So the facility's CRL
+/// is replaced — behind the service's back, the table emptied and the generation bumped — by
+/// one of the same CA current from March to July 2024, listing the certificates of `revoked`.
+fn crl_of_spring_2024(h: &Harness, revoked: &[&Card]) {
+    h.db.call_blocking(|c| {
+        c.execute("DELETE FROM crls", [])?;
+        c.execute("UPDATE crl_generation SET generation = generation + 1", [])
+    })
+    .unwrap();
+    let serials: Vec<_> = revoked
+        .iter()
+        .map(|card| support::pki::serial_of(&card.certificate))
+        .collect();
+    let crl = support::pki::Ca::root().crl(
+        datetime!(2024-03-01 00:00 UTC),
+        datetime!(2024-08-01 00:00 UTC),
+        &serials,
+        1,
+    );
+    myna_demo::revocation::load(
+        &h.db,
+        &support::test_anchors(),
+        &crl,
+        datetime!(2024-03-02 00:00 UTC),
+    )
+    .unwrap();
+}
+
 fn taro() -> oqs::XmlMsg {
     let mut r = ResultOfQualificationConfirmation::default();
     r.insurer_number = Some("01130012".into());
@@ -145,6 +174,7 @@ async fn issue_13_an_expired_certificate_gives_qualification_until_the_end_of_th
     let h = Harness::new().await;
     let (_, token) = h.activate("受付").await;
     let card = Card::load("expired-cert");
+    crl_of_spring_2024(&h, &[]);
 
     // Within three months before the expiry: 資格情報 with a notice.
     h.clock.set(datetime!(2024-03-31 08:59 +9));
@@ -206,14 +236,7 @@ async fn issue_13_an_expired_certificate_in_its_grace_period_is_still_checked_fo
                       "origin": support::ORIGIN});
     h.confirm(&token, body).await.assert_error(401, "MW0006");
     // Its CA's current CRL lists it: revoked, grace period or not.
-    let now = datetime!(2024-05-01 10:00 +9);
-    let crl = support::pki::Ca::root().crl(
-        now - time::Duration::days(1),
-        now + time::Duration::days(7),
-        &[support::pki::serial_of(&card.certificate)],
-        200,
-    );
-    myna_demo::revocation::load(&h.db, &support::test_anchors(), &crl, now).unwrap();
+    crl_of_spring_2024(&h, &[&card]);
     h.confirm_pin(&token, &card)
         .await
         .assert_error(401, "MW0009");
