@@ -56,9 +56,13 @@ async fn issue_11_a_non_loopback_bridge_is_refused_before_any_connection() {
         let (code, error) =
             rejection(myna_web::connect_bridge(url.into(), JsValue::UNDEFINED)).await;
         assert_eq!(code, "bridge-not-loopback", "{url}");
-        assert!(get(&error, "url").as_string().is_some_and(|u| u.contains("attacker")
-            || u.contains("clinic")
-            || u.contains("192.168")));
+        assert!(
+            get(&error, "url")
+                .as_string()
+                .is_some_and(|u| u.contains("attacker")
+                    || u.contains("clinic")
+                    || u.contains("192.168"))
+        );
         // `false` is the default, not an opt-in.
         let no = object(&[("allowNonLoopbackBridge", false.into())]);
         let (code, _) = rejection(myna_web::connect_bridge(url.into(), no)).await;

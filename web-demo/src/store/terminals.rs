@@ -112,7 +112,9 @@ pub fn authenticate(
     token: &str,
     now: OffsetDateTime,
 ) -> Result<AuthenticatedTerminal, StoreError> {
-    let row: Option<(String, String, String, Option<i64>, Option<i64>)> = conn
+    /// id, facility code, device name, revoked at, token expires at.
+    type Row = (String, String, String, Option<i64>, Option<i64>);
+    let row: Option<Row> = conn
         .prepare_cached(
             "SELECT id, facility_code, device_name, revoked_at, token_expires_at FROM terminals
              WHERE token_sha256 = ?1",
