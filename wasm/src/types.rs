@@ -49,6 +49,7 @@ export type ErrorCode =
   | "bad-request" | "unknown-method" | "unknown-handle" | "card-removed" | "sharing-violation"
   | "policy-denied" | "pin-incorrect" | "last-attempt-needs-consent" | "pin-blocked"
   | "not-my-number-card" | "card-error" | "no-service" | "not-simulating" | "internal"
+  | "too-many-handles"
   // the card, read through the core
   | "security-status-not-satisfied"
   // parsing an XmlMsg
