@@ -54,6 +54,7 @@ export type ErrorCode =
    * re-place the card, then retry with `allowLastAttempt: true`. */
   | "last-attempt-needs-representation" | "pin-blocked"
   | "not-my-number-card" | "card-error" | "no-service" | "not-simulating" | "internal"
+  | "too-many-handles"
   // the card, read through the core
   | "security-status-not-satisfied"
   // parsing an XmlMsg

@@ -147,7 +147,8 @@ async fn activate_inner(
         Ok(Ok(done)) => done,
         Ok(Err(rejected)) => return Err((rejected.code(), None)),
         Err(Refusal::Store(StoreError::ActivationLocked { until })) => {
-            tracing::warn!(%until, "activation refused: locked after wrong codes");
+            // Debug, not warn: a guesser sends many of these; the lock itself is in the table.
+            tracing::debug!(%until, "activation refused: locked after wrong codes");
             let seconds = (until - now).whole_seconds().max(1);
             return Err((ErrorCode::ActivationLocked, Some(seconds)));
         }

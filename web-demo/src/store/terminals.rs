@@ -105,10 +105,6 @@ pub fn activate(
     })
 }
 
-/// A terminals row as `authenticate` reads it: id, facility code, device name, revoked at,
-/// token expires at.
-type TerminalRow = (String, String, String, Option<i64>, Option<i64>);
-
 /// The terminal holding `token` at `now`, with its facility. A revoked terminal is
 /// [`StoreError::TerminalRevoked`], an ended token [`StoreError::TokenExpired`].
 pub fn authenticate(
@@ -116,7 +112,9 @@ pub fn authenticate(
     token: &str,
     now: OffsetDateTime,
 ) -> Result<AuthenticatedTerminal, StoreError> {
-    let row: Option<TerminalRow> = conn
+    /// id, facility code, device name, revoked at, token expires at.
+    type Row = (String, String, String, Option<i64>, Option<i64>);
+    let row: Option<Row> = conn
         .prepare_cached(
             "SELECT id, facility_code, device_name, revoked_at, token_expires_at FROM terminals
              WHERE token_sha256 = ?1",
