@@ -145,6 +145,29 @@ impl Config {
             allowed_origins,
         })
     }
+
+    /// Allows a plain-`http://` origin whose host is not loopback — what [`Config::resolve`]
+    /// refuses (docs/security.md T20). Only the command line's
+    /// `--allow-insecure-http-origin` comes here, never the config file: it exists for test
+    /// rigs that make a page look like a public site (the browsers' Local Network Access
+    /// tests), and anyone on the network path to such a page can inject script into it.
+    pub fn allow_insecure_http_origin(&mut self, origin: &str) -> Result<(), ConfigError> {
+        myna_core::auth::validate_origin(origin).map_err(|e| ConfigError::BadOrigin {
+            origin: origin.to_string(),
+            why: e.to_string(),
+        })?;
+        if !origin.starts_with("http://") {
+            return Err(ConfigError::BadOrigin {
+                origin: origin.to_string(),
+                why: "--allow-insecure-http-origin takes http:// origins only; use --allow-origin"
+                    .into(),
+            });
+        }
+        if !self.allowed_origins.iter().any(|o| o == origin) {
+            self.allowed_origins.push(origin.to_string());
+        }
+        Ok(())
+    }
 }
 
 #[cfg(test)]
@@ -194,6 +217,30 @@ mod tests {
             let e = Config::resolve(None, &[bad.to_string()], FileConfig::default()).unwrap_err();
             assert!(matches!(e, ConfigError::BadOrigin { .. }), "{bad}");
         }
+    }
+
+    /// The explicit opt-out for test rigs: only http origins, only through this call.
+    #[test]
+    fn an_insecure_http_origin_only_when_asked_for_by_name() {
+        let mut c = Config::resolve(None, &[], FileConfig::default()).unwrap();
+        c.allow_insecure_http_origin("http://reception.test:8080")
+            .unwrap();
+        assert_eq!(c.allowed_origins, ["http://reception.test:8080"]);
+        for bad in [
+            "https://clinic.example.jp",
+            "http://reception.test/path",
+            "ws://x",
+        ] {
+            assert!(c.allow_insecure_http_origin(bad).is_err(), "{bad}");
+        }
+        assert!(
+            Config::resolve(
+                None,
+                &["http://reception.test:8080".into()],
+                FileConfig::default()
+            )
+            .is_err()
+        );
     }
 
     /// Issue 11 item 5: `http://` origins of any host were accepted.

@@ -72,6 +72,11 @@ struct ServeArgs {
     /// The config file [default: bridge.toml in the platform's config directory].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// FOR TEST RIGS ONLY: allow a plain-http origin whose host is not this computer (e.g. a
+    /// page made to look public for the browsers' local-network tests). Anyone on the network
+    /// path to such a page can inject script into it; never use it at a clinic.
+    #[arg(long = "allow-insecure-http-origin", value_name = "ORIGIN")]
+    insecure_http_origins: Vec<String>,
     /// Use a virtual reader holding a test card (PERSONA, default `default`) instead of PC/SC.
     #[arg(long, value_name = "PERSONA", num_args = 0..=1, default_missing_value = "default")]
     simulate: Option<String>,
@@ -153,7 +158,14 @@ fn serve(args: ServeArgs) -> Result<()> {
     } else {
         config::load_file(&file, required)?
     };
-    let config = config::Config::resolve(args.listen, &args.allow_origins, file_config)?;
+    let mut config = config::Config::resolve(args.listen, &args.allow_origins, file_config)?;
+    for origin in &args.insecure_http_origins {
+        config.allow_insecure_http_origin(origin)?;
+        tracing::warn!(
+            origin,
+            "allowing a plain-http origin that is not this computer (test rigs only)"
+        );
+    }
     if config.allowed_origins.is_empty() {
         tracing::warn!(
             "no allowed origins: every page will be refused (use --allow-origin or {})",

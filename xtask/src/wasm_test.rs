@@ -450,7 +450,8 @@ pub fn run_wasm_tests() -> Result<()> {
             origin.clone(),
             "--allow-origin".into(),
             example_origin.clone(),
-            "--allow-origin".into(),
+            // Plain http and not loopback: refused unless asked for by this name (T20).
+            "--allow-insecure-http-origin".into(),
             public_origin,
             "--simulate".into(),
         ],
