@@ -304,6 +304,12 @@ async function wasmTest(which, runnerArgs) {
     }
     await applyPermission(browser, origin, lna);
     const page = (await browser.pages())[0] ?? (await browser.newPage());
+    if (which === 'chromium') {
+      // A headless page is not "focused", and Chromium refuses a clipboard write from an
+      // unfocused document whatever the permission: emulate the focus a user's window has.
+      const cdp = await page.createCDPSession();
+      await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: true });
+    }
     const console_ = [];
     page.on('console', (m) => console_.push(`${m.type()}: ${m.text()}`));
     page.on('pageerror', (e) => console_.push(`pageerror: ${e.message}`));
