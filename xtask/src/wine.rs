@@ -1,5 +1,7 @@
 //! The Windows bridge tested on this Linux machine, under Debian's Wine 8 (`wine64`).
 //!
+//! 0. The launcher the Run entry starts is a GUI-subsystem program (no console window); the
+//!    bridge a console one.
 //! 1. A fresh 64-bit Wine prefix in `target/wine/prefix` (`wineboot -i`, headless: no
 //!    `DISPLAY`, `WINEDEBUG=-all`, Mono and Gecko disabled so no installer dialog is asked for).
 //! 2. The test-only `bcryptprimitives.dll` (xtask/wine/bcryptprimitives.c: `ProcessPrng` over
@@ -215,6 +217,27 @@ pub fn run_wine_tests(dist: &Dist) -> Result<()> {
         stale.kill_all();
         std::mem::forget(stale);
         fs::remove_dir_all(&work).context("removing the old target/wine")?;
+    }
+    // Started at logon from the Run entry, the launcher must not open a console window: it is
+    // a GUI-subsystem program (the bridge itself stays a console program for `--help`).
+    for (exe, subsystem) in [
+        ("myna-bridge-launcher.exe", "(Windows GUI)"),
+        ("myna-bridge.exe", "(Windows CUI)"),
+    ] {
+        let out = Command::new("x86_64-w64-mingw32-objdump")
+            .arg("-p")
+            .arg(dist.windows_exe.with_file_name(exe))
+            .output()
+            .context("x86_64-w64-mingw32-objdump")?;
+        let headers = String::from_utf8_lossy(&out.stdout);
+        let line = headers
+            .lines()
+            .find(|l| l.starts_with("Subsystem"))
+            .unwrap_or("");
+        ensure!(
+            line.ends_with(subsystem),
+            "{exe}: {line:?}, want {subsystem}"
+        );
     }
     let bin = work.join("bin");
     fs::create_dir_all(&bin)?;
