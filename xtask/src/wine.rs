@@ -9,7 +9,8 @@
 //! 3. bridge/tests/bridge_ws.rs's suite — handshake matrix, policy matrix, PIN paths, signature
 //!    binding, fifty clients, frame limits — against `myna-bridge.exe --simulate` under Wine
 //!    (`MYNA_BRIDGE_EXE` + `MYNA_BRIDGE_LAUNCHER`), the shim next to the exe.
-//! 4. The MSI: `msiexec /i … /qn ALLOW_ORIGIN=…` installs into the user's
+//! 4. The MSI: a malformed `ALLOW_ORIGIN` fails the install and leaves nothing; then
+//!    `msiexec /i … /qn ALLOW_ORIGIN=…` installs into the user's
 //!    `AppData\Local\Programs\myna-bridge` and starts the bridge; `/health` answers with CORS for
 //!    exactly that origin (so `bridge.toml` landed and the installed bridge read it); the Run
 //!    entry and the uninstall entry exist. The clinic then edits `bridge.toml`; a higher version
@@ -305,6 +306,39 @@ fn msi_lifecycle(wine: &Wine, root: &Path, dist: &Dist, shim: &Path) -> Result<(
     let msi = Wine::windows_path(&dist.msi);
     let code = product_code(&dist.msi)?;
     let uninstall_key = format!(r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\{code}");
+
+    // A malformed origin (a path, here) fails the install and leaves nothing behind.
+    let (status, printed) = wine.output(
+        300,
+        &[
+            "msiexec",
+            "/i",
+            &msi,
+            "/qn",
+            &format!("ALLOW_ORIGIN={ORIGIN}/reception"),
+        ],
+    )?;
+    ensure!(
+        !status.success(),
+        "a malformed ALLOW_ORIGIN installed: {printed}"
+    );
+    ensure!(
+        wine.reg_query(&uninstall_key, None)?.is_none()
+            && wine.reg_query(RUN_KEY, Some("myna-bridge"))?.is_none(),
+        "a failed install left entries behind"
+    );
+    let leftovers = wine.profile().map(|p| {
+        (
+            p.join("AppData/Local/Programs/myna-bridge/myna-bridge.exe")
+                .exists(),
+            p.join("AppData/Roaming/myna-web/myna-bridge/config/bridge.toml")
+                .exists(),
+        )
+    });
+    ensure!(
+        matches!(leftovers, Ok((false, false)) | Err(_)),
+        "a failed install left files behind: {leftovers:?}"
+    );
 
     // Install with the origin, as a deployment script would.
     wine.ok(
