@@ -1,5 +1,7 @@
 //! The Windows bridge tested on this Linux machine, under Debian's Wine 8 (`wine64`).
 //!
+//! 0. The launcher the Run entry starts is a GUI-subsystem program (no console window); the
+//!    bridge a console one.
 //! 1. A fresh 64-bit Wine prefix in `target/wine/prefix` (`wineboot -i`, headless: no
 //!    `DISPLAY`, `WINEDEBUG=-all`, Mono and Gecko disabled so no installer dialog is asked for).
 //! 2. The test-only `bcryptprimitives.dll` (xtask/wine/bcryptprimitives.c: `ProcessPrng` over
@@ -7,7 +9,8 @@
 //! 3. bridge/tests/bridge_ws.rs's suite — handshake matrix, policy matrix, PIN paths, signature
 //!    binding, fifty clients, frame limits — against `myna-bridge.exe --simulate` under Wine
 //!    (`MYNA_BRIDGE_EXE` + `MYNA_BRIDGE_LAUNCHER`), the shim next to the exe.
-//! 4. The MSI: `msiexec /i … /qn ALLOW_ORIGIN=…` installs into the user's
+//! 4. The MSI: a malformed `ALLOW_ORIGIN` fails the install and leaves nothing; then
+//!    `msiexec /i … /qn ALLOW_ORIGIN=…` installs into the user's
 //!    `AppData\Local\Programs\myna-bridge` and starts the bridge; `/health` answers with CORS for
 //!    exactly that origin (so `bridge.toml` landed and the installed bridge read it); the Run
 //!    entry and the uninstall entry exist. The clinic then edits `bridge.toml`; a higher version
@@ -21,11 +24,12 @@
 //! "PC/SC service unavailable" and reports 0 readers); the Windows smart-card service's own
 //! behaviour is covered through the backend seam in `bridge/src/pcsc_backend.rs`'s tests.
 //! Every Wine call runs under `timeout`, and `wineserver -k` ends whatever is left in the
-//! prefix, pass or fail.
+//! prefix, pass or fail. The prefix (~700 MB) is removed after a green run and kept after a
+//! red one.
 
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
@@ -62,24 +66,27 @@ impl Wine {
             .env_remove("WAYLAND_DISPLAY");
     }
 
-    fn output(&self, seconds: u32, args: &[&str]) -> Result<Output> {
-        let out = self
+    /// Runs a Wine program; its exit status and what it printed. The output goes through a
+    /// file, not a pipe: a program it starts (the MSI starts the bridge) inherits the handles
+    /// and would hold a pipe open for as long as it runs.
+    fn output(&self, seconds: u32, args: &[&str]) -> Result<(ExitStatus, String)> {
+        let log = self.prefix.with_file_name("last-command.log");
+        let file = fs::File::create(&log)?;
+        let status = self
             .command(seconds)
             .args(args)
-            .output()
+            .stdin(Stdio::null())
+            .stdout(file.try_clone()?)
+            .stderr(file)
+            .status()
             .with_context(|| format!("wine {args:?}"))?;
-        Ok(out)
+        Ok((status, fs::read_to_string(&log).unwrap_or_default()))
     }
 
     fn ok(&self, seconds: u32, args: &[&str]) -> Result<()> {
-        let out = self.output(seconds, args)?;
-        if !out.status.success() {
-            bail!(
-                "wine {args:?}: {}\n{}{}",
-                out.status,
-                String::from_utf8_lossy(&out.stdout),
-                String::from_utf8_lossy(&out.stderr)
-            );
+        let (status, printed) = self.output(seconds, args)?;
+        if !status.success() {
+            bail!("wine {args:?}: {status}\n{printed}");
         }
         Ok(())
     }
@@ -90,11 +97,8 @@ impl Wine {
         if let Some(v) = value {
             args.extend(["/v", v]);
         }
-        let out = self.output(60, &args)?;
-        Ok(out
-            .status
-            .success()
-            .then(|| String::from_utf8_lossy(&out.stdout).into_owned()))
+        let (status, printed) = self.output(60, &args)?;
+        Ok(status.success().then_some(printed))
     }
 
     /// Ends every process of the prefix (the bridge the MSI started, wineserver itself).
@@ -215,6 +219,27 @@ pub fn run_wine_tests(dist: &Dist) -> Result<()> {
         std::mem::forget(stale);
         fs::remove_dir_all(&work).context("removing the old target/wine")?;
     }
+    // Started at logon from the Run entry, the launcher must not open a console window: it is
+    // a GUI-subsystem program (the bridge itself stays a console program for `--help`).
+    for (exe, subsystem) in [
+        ("myna-bridge-launcher.exe", "(Windows GUI)"),
+        ("myna-bridge.exe", "(Windows CUI)"),
+    ] {
+        let out = Command::new("x86_64-w64-mingw32-objdump")
+            .arg("-p")
+            .arg(dist.windows_exe.with_file_name(exe))
+            .output()
+            .context("x86_64-w64-mingw32-objdump")?;
+        let headers = String::from_utf8_lossy(&out.stdout);
+        let line = headers
+            .lines()
+            .find(|l| l.starts_with("Subsystem"))
+            .unwrap_or("");
+        ensure!(
+            line.ends_with(subsystem),
+            "{exe}: {line:?}, want {subsystem}"
+        );
+    }
     let bin = work.join("bin");
     fs::create_dir_all(&bin)?;
     let shim = build_shim(&root, &bin)?;
@@ -261,6 +286,9 @@ pub fn run_wine_tests(dist: &Dist) -> Result<()> {
         "xtask: MSI install, upgrade, uninstall under Wine in {:.1?}",
         t.elapsed()
     );
+    // The prefix is ~700 MB; kept only when something failed, for a look inside.
+    drop(wine);
+    fs::remove_dir_all(&work).context("removing target/wine")?;
     Ok(())
 }
 
@@ -278,6 +306,39 @@ fn msi_lifecycle(wine: &Wine, root: &Path, dist: &Dist, shim: &Path) -> Result<(
     let msi = Wine::windows_path(&dist.msi);
     let code = product_code(&dist.msi)?;
     let uninstall_key = format!(r"HKLM\Software\Microsoft\Windows\CurrentVersion\Uninstall\{code}");
+
+    // A malformed origin (a path, here) fails the install and leaves nothing behind.
+    let (status, printed) = wine.output(
+        300,
+        &[
+            "msiexec",
+            "/i",
+            &msi,
+            "/qn",
+            &format!("ALLOW_ORIGIN={ORIGIN}/reception"),
+        ],
+    )?;
+    ensure!(
+        !status.success(),
+        "a malformed ALLOW_ORIGIN installed: {printed}"
+    );
+    ensure!(
+        wine.reg_query(&uninstall_key, None)?.is_none()
+            && wine.reg_query(RUN_KEY, Some("myna-bridge"))?.is_none(),
+        "a failed install left entries behind"
+    );
+    let leftovers = wine.profile().map(|p| {
+        (
+            p.join("AppData/Local/Programs/myna-bridge/myna-bridge.exe")
+                .exists(),
+            p.join("AppData/Roaming/myna-web/myna-bridge/config/bridge.toml")
+                .exists(),
+        )
+    });
+    ensure!(
+        matches!(leftovers, Ok((false, false)) | Err(_)),
+        "a failed install left files behind: {leftovers:?}"
+    );
 
     // Install with the origin, as a deployment script would.
     wine.ok(
