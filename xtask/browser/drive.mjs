@@ -304,9 +304,11 @@ async function wasmTest(which, runnerArgs) {
     }
     await applyPermission(browser, origin, lna);
     const page = (await browser.pages())[0] ?? (await browser.newPage());
-    if (which === 'chromium') {
+    if (which === 'chromium' && lna === 'off') {
       // A headless page is not "focused", and Chromium refuses a clipboard write from an
       // unfocused document whatever the permission: emulate the focus a user's window has.
+      // Only for the main suite (LNA mode off): a focused page also lets headless Chromium
+      // settle a Local Network Access prompt at once, which the "prompt" mode must not see.
       const cdp = await page.createCDPSession();
       await cdp.send('Emulation.setFocusEmulationEnabled', { enabled: true });
     }
