@@ -407,8 +407,9 @@ impl Op<'_> {
         nonce: &str,
         pin: &Pin,
         allow_last_attempt: bool,
+        still_wanted: &dyn Fn() -> bool,
     ) -> Result<Authentication, WireError> {
-        let result = self.authenticate_steps(origin, nonce, pin, allow_last_attempt);
+        let result = self.authenticate_steps(origin, nonce, pin, allow_last_attempt, still_wanted);
         if self.reset {
             // The card is reset when the transaction ends: nothing is selected then.
             self.policy.internal_selection(None);
@@ -426,6 +427,7 @@ impl Op<'_> {
         nonce: &str,
         pin: &Pin,
         allow_last_attempt: bool,
+        still_wanted: &dyn Fn() -> bool,
     ) -> Result<Authentication, WireError> {
         use pollster::block_on;
         let message = myna_core::auth::auth_message(origin, nonce);
@@ -444,6 +446,15 @@ impl Op<'_> {
         // out, the transport has already asked for the warm reset that ends the transaction
         // (however this ends: signed, wrong PIN, an error or a lost answer), so a verified
         // PIN never outlives this request.
+        // A request the page was already answered `timeout` for (the transaction waited for
+        // another program, or the card was slow) must not spend a try later, when nobody
+        // expects it: checked here, the last moment before the PIN could go out.
+        if !still_wanted() {
+            return Err(WireError::new(
+                ErrorCode::Timeout,
+                "the request timed out before the PIN was sent; nothing was sent",
+            ));
+        }
         let verified = block_on(jpki::verify_auth_pin_with_consent(
             &mut self.transport(),
             pin,
@@ -629,15 +640,23 @@ impl Cards {
             .clone()
     }
 
+    /// Runs `f` on the reader's worker and waits at most `timeout` for its answer. A job whose
+    /// waiter has given up (the page was answered `timeout`) is not started; `f` gets a
+    /// `still_wanted` check for what must not happen after that answer (the PIN's VERIFY).
     async fn job<R: Send + 'static>(
         &self,
         reader: &str,
         timeout: Duration,
-        f: impl FnOnce(&mut WorkerState) -> Result<R, WireError> + Send + 'static,
+        f: impl FnOnce(&mut WorkerState, &dyn Fn() -> bool) -> Result<R, WireError> + Send + 'static,
     ) -> Result<R, WireError> {
         let (tx, rx) = oneshot::channel();
         let job: Job = Box::new(move |state| {
-            let _ = tx.send(f(state));
+            if tx.is_closed() {
+                return;
+            }
+            let still_wanted = || !tx.is_closed();
+            let result = f(state, &still_wanted);
+            let _ = tx.send(result);
         });
         self.worker(reader)
             .send(job)
@@ -665,7 +684,7 @@ impl Cards {
             ));
         }
         let handle = self.next_handle.fetch_add(1, Ordering::Relaxed);
-        self.job(reader, self.timeouts.operation, move |state| {
+        self.job(reader, self.timeouts.operation, move |state, _| {
             state.connect(handle).map_err(WireError::from)?;
             Ok(handle)
         })
@@ -675,7 +694,7 @@ impl Cards {
     /// Releases a handle (the card connection goes when its last handle does).
     pub async fn disconnect(&self, reader: &str, handle: u32) {
         let _ = self
-            .job(reader, self.timeouts.operation, move |state| {
+            .job(reader, self.timeouts.operation, move |state, _| {
                 state.disconnect(handle);
                 Ok(())
             })
@@ -689,7 +708,7 @@ impl Cards {
         handle: u32,
         apdu: Vec<u8>,
     ) -> Result<Vec<u8>, WireError> {
-        self.job(reader, self.timeouts.operation, move |state| {
+        self.job(reader, self.timeouts.operation, move |state, _| {
             state.run(handle, |op| op.transmit(&apdu))
         })
         .await
@@ -702,7 +721,7 @@ impl Cards {
         handle: u32,
         fid: Fid,
     ) -> Result<Vec<u8>, WireError> {
-        self.job(reader, OPERATION_TIMEOUT, move |state| {
+        self.job(reader, self.timeouts.operation, move |state, _| {
             state.run(handle, |op| op.read_file(fid))
         })
         .await
@@ -710,7 +729,7 @@ impl Cards {
 
     /// `pinStatus`.
     pub async fn pin_status(&self, reader: &str, handle: u32) -> Result<PinStatus, WireError> {
-        self.job(reader, self.timeouts.operation, move |state| {
+        self.job(reader, self.timeouts.operation, move |state, _| {
             state.run(handle, |op| op.pin_status())
         })
         .await
@@ -730,11 +749,15 @@ impl Cards {
             .map_err(|e| WireError::new(ErrorCode::BadRequest, e.to_string()))?;
         let pin =
             Pin::auth(&pin).map_err(|e| WireError::new(ErrorCode::BadRequest, e.to_string()))?;
-        self.job(reader, self.timeouts.authenticate, move |state| {
-            state.run(handle, |op| {
-                op.authenticate(&origin, &nonce, &pin, allow_last_attempt)
-            })
-        })
+        self.job(
+            reader,
+            self.timeouts.authenticate,
+            move |state, still_wanted| {
+                state.run(handle, |op| {
+                    op.authenticate(&origin, &nonce, &pin, allow_last_attempt, still_wanted)
+                })
+            },
+        )
         .await
     }
 }

@@ -375,8 +375,13 @@ pub fn policy(steps: &[Step]) {
                 let pin = if *correct_pin { &right } else { &wrong };
                 let before = log.len();
                 let mut op = Op::for_fuzzing(&mut tx, &mut policy, &mut last_try);
-                let _ =
-                    op.authenticate("https://fuzz.example", FUZZ_NONCE, pin, *allow_last_attempt);
+                let _ = op.authenticate(
+                    "https://fuzz.example",
+                    FUZZ_NONCE,
+                    pin,
+                    *allow_last_attempt,
+                    &|| true,
+                );
                 let reset = op.resets() || tx.reset;
                 let pins_sent = log.entries()[before..]
                     .iter()

@@ -72,9 +72,9 @@ struct ServeArgs {
     /// The config file [default: bridge.toml in the platform's config directory].
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
-    /// FOR TEST RIGS ONLY: allow a plain-http origin whose host is not this computer (e.g. a
-    /// page made to look public for the browsers' local-network tests). Anyone on the network
-    /// path to such a page can inject script into it; never use it at a clinic.
+    /// FOR TEST RIGS ONLY, and only with --simulate: allow a plain-http origin whose host is not
+    /// this computer (e.g. a page made to look public for the browsers' local-network tests).
+    /// Anyone on the network path to such a page can inject script into it.
     #[arg(long = "allow-insecure-http-origin", value_name = "ORIGIN")]
     insecure_http_origins: Vec<String>,
     /// Use a virtual reader holding a test card (PERSONA, default `default`) instead of PC/SC.
@@ -159,6 +159,12 @@ fn serve(args: ServeArgs) -> Result<()> {
         config::load_file(&file, required)?
     };
     let mut config = config::Config::resolve(args.listen, &args.allow_origins, file_config)?;
+    if !args.insecure_http_origins.is_empty() && args.simulate.is_none() {
+        anyhow::bail!(
+            "--allow-insecure-http-origin works only with --simulate (a test rig's virtual card), \
+             never with a real reader"
+        );
+    }
     for origin in &args.insecure_http_origins {
         config.allow_insecure_http_origin(origin)?;
         tracing::warn!(

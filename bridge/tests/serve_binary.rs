@@ -134,6 +134,26 @@ fn issue_11_a_plain_http_origin_of_another_host_is_refused_at_start() {
         &[],
     );
     drop(demo);
+    // The test rigs' named way around the rule exists only with a virtual card.
+    let out = run_to_exit(
+        Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0", "--config", "/dev/null"])
+            .args(["--allow-insecure-http-origin", "http://reception.test:8080"]),
+        Duration::from_secs(20),
+    );
+    assert!(!out.status.success());
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("only with --simulate"), "{stderr}");
+    let rig = Bridge::start_with(
+        "",
+        &[
+            "--simulate",
+            "--allow-insecure-http-origin",
+            "http://reception.test:8080",
+        ],
+        &[],
+    );
+    drop(rig);
 }
 
 /// Issue 11 item 4 (and issue 17, docs/security.md T12): 150 WebSockets from one allowed

@@ -243,3 +243,50 @@ async fn authenticate_has_its_own_timeout() {
         "{elapsed:?}"
     );
 }
+
+/// A request the page was answered `timeout` for must not spend a PIN try later (found in
+/// review of issue 11): here the card is so slow that the certificate read outlasts
+/// `authenticate`'s limit. Before the fix the job went on after the answer and sent its VERIFY
+/// — a wrong PIN then cost a try the page never saw being used.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_timed_out_authenticate_sends_no_pin_afterwards() {
+    let (addr, sim) = bridge(
+        Timeouts::default(),
+        CardTimeouts {
+            operation: Duration::from_millis(300),
+            authenticate: Duration::from_millis(800),
+        },
+    )
+    .await;
+    let (mut ws, handle) = session(addr).await;
+    let card = sim.card().unwrap();
+    assert_eq!(card.lock().auth_pin_remaining(), 3);
+    // Every APDU takes 250 ms: the certificate alone (SELECT, SELECT, reads) takes over 1 s.
+    card.lock().set_timing(TimingModel {
+        per_apdu: Duration::from_millis(250),
+        ..TimingModel::instant()
+    });
+    let v = call(
+        &mut ws,
+        2,
+        "authenticate",
+        json!({"handle": handle, "nonce": NONCE, "pin": "0000"}),
+    )
+    .await;
+    assert_eq!(v["error"]["code"], "timeout", "{v}");
+    // Long enough for the abandoned job to have run to its end.
+    tokio::time::sleep(Duration::from_secs(4)).await;
+    assert_eq!(
+        card.lock().auth_pin_remaining(),
+        3,
+        "a VERIFY went out after the page was answered timeout"
+    );
+    let pin_verifies = card
+        .lock()
+        .log()
+        .entries()
+        .iter()
+        .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some_and(|n| n > 0))
+        .count();
+    assert_eq!(pin_verifies, 0);
+}
