@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use myna_core::oqs::XmlMsg;
 use serde_json::json;
-use support::{Card, Harness, ORIGIN};
+use support::{Card, Harness, ORIGIN, activation};
 use time::Duration;
 use time::macros::datetime;
 
@@ -56,8 +56,7 @@ async fn wrong_activation_credentials_are_refused() {
         ("1300000001", "W0000001", "DEMO0001"),
     ] {
         let r = h
-            .call(Method::POST, "/api/v1/terminals/activate", None,
-                  Some(json!({"facilityCode": code, "userId": user, "activationCode": act, "deviceName": "x"})))
+            .try_activate(json!({"facilityCode": code, "userId": user, "activationCode": act, "deviceName": "x"}))
             .await;
         r.assert_error(401, "MW0020");
     }
@@ -70,15 +69,7 @@ async fn the_21st_device_is_refused_until_one_is_revoked() {
     for i in 1..=20 {
         terminals.push(h.activate(&format!("端末{i}")).await);
     }
-    let r = h
-        .call(
-            Method::POST,
-            "/api/v1/terminals/activate",
-            None,
-            Some(json!({"facilityCode": "1399999999", "userId": "W0000001",
-                          "activationCode": "DEMO0001", "deviceName": "端末21"})),
-        )
-        .await;
+    let r = h.try_activate(activation("端末21")).await;
     let msg = r.assert_error(409, "MW0021");
     assert!(msg.message_header.error_message.unwrap().contains("20台"));
 
@@ -89,14 +80,7 @@ async fn the_21st_device_is_refused_until_one_is_revoked() {
         .call_blocking(|c| myna_demo::store::admin_tokens::issue(c, "1399999999", support::START))
         .unwrap();
     let (id5, token5) = &terminals[4];
-    let r = h
-        .call(
-            Method::DELETE,
-            &format!("/api/v1/terminals/{id5}"),
-            Some(&admin),
-            None,
-        )
-        .await;
+    let r = h.delete(&format!("/api/v1/terminals/{id5}"), &admin).await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.json()["terminalId"], id5.as_str());
     let r = h
@@ -105,29 +89,14 @@ async fn the_21st_device_is_refused_until_one_is_revoked() {
     r.assert_error(401, "MW0011");
     h.activate("端末21").await;
     // Revoking an unknown terminal.
-    let r = h
-        .call(
-            Method::DELETE,
-            "/api/v1/terminals/t_nope",
-            Some(&admin),
-            None,
-        )
-        .await;
+    let r = h.delete("/api/v1/terminals/t_nope", &admin).await;
     r.assert_error(404, "MW0022");
 }
 
 #[tokio::test]
 async fn a_bad_device_name_is_a_bad_request() {
     let h = Harness::new().await;
-    let r = h
-        .call(
-            Method::POST,
-            "/api/v1/terminals/activate",
-            None,
-            Some(json!({"facilityCode": "1399999999", "userId": "W0000001",
-                          "activationCode": "DEMO0001", "deviceName": "a\u{0}b"})),
-        )
-        .await;
+    let r = h.try_activate(activation("a\u{0}b")).await;
     r.assert_error(400, "MW0001");
 }
 
@@ -164,8 +133,7 @@ async fn challenges_need_a_token_and_last_five_minutes() {
 
 #[tokio::test]
 async fn the_persona_matrix_in_pin_mode() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
 
     // name → (validity, results)
     for (name, expected_validity, results) in [
@@ -308,8 +276,7 @@ async fn the_persona_matrix_in_pin_mode() {
 
 #[tokio::test]
 async fn expired_and_revoked_certificates_are_refused() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     h.confirm_pin(&token, &Card::load("expired-cert"))
         .await
         .assert_error(401, "MW0008");
@@ -320,8 +287,7 @@ async fn expired_and_revoked_certificates_are_refused() {
 
 #[tokio::test]
 async fn a_crl_loaded_while_running_takes_effect_at_once() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let card = Card::load("default");
     h.confirm_pin(&token, &card).await.assert_status_ok();
     let crl = support::pki::Ca::root().crl(
@@ -364,8 +330,7 @@ async fn a_certificate_from_another_ca_is_untrusted() {
 
 #[tokio::test]
 async fn a_ca_certificate_is_not_an_auth_certificate() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let root = std::fs::read(support::fixtures().join("ca/root.crt.der")).unwrap();
     let nonce = h.nonce(&token).await;
     let card = Card::load("default");
@@ -395,8 +360,7 @@ async fn the_expiry_notice_appears_within_three_months() {
 
 #[tokio::test]
 async fn each_signature_failure_is_refused() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let card = Card::load("default");
 
     // Signed over another nonce.
@@ -433,8 +397,7 @@ async fn each_signature_failure_is_refused() {
 
 #[tokio::test]
 async fn wrong_origin_is_refused_even_when_signed_for_it() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let card = Card::load("default");
     let evil = "https://evil.example";
     let nonce = h.nonce(&token).await;
@@ -459,8 +422,7 @@ async fn nonce_replay_expiry_and_binding() {
 
     // Replay: the same signed body twice.
     let nonce = h.nonce(&token).await;
-    let body = json!({"mode": "pin", "certificate": card.certificate_b64(),
-                      "signature": card.sign(ORIGIN, &nonce), "nonce": nonce, "origin": ORIGIN});
+    let body = card.pin_confirmation(&nonce);
     assert_eq!(h.confirm(&token, body.clone()).await.status, StatusCode::OK);
     h.confirm(&token, body).await.assert_error(409, "MW0013");
 
@@ -469,26 +431,22 @@ async fn nonce_replay_expiry_and_binding() {
     let bad = json!({"mode": "pin", "certificate": card.certificate_b64(),
                      "signature": Card::load("kokuho").sign(ORIGIN, &nonce), "nonce": nonce, "origin": ORIGIN});
     h.confirm(&token, bad).await.assert_error(401, "MW0006");
-    let good = json!({"mode": "pin", "certificate": card.certificate_b64(),
-                      "signature": card.sign(ORIGIN, &nonce), "nonce": nonce, "origin": ORIGIN});
+    let good = card.pin_confirmation(&nonce);
     h.confirm(&token, good).await.assert_error(409, "MW0013");
 
     // Expiry: five minutes on the injected clock.
     let nonce = h.nonce(&token).await;
     h.clock.advance(Duration::minutes(5));
-    let body = json!({"mode": "pin", "certificate": card.certificate_b64(),
-                      "signature": card.sign(ORIGIN, &nonce), "nonce": nonce, "origin": ORIGIN});
+    let body = card.pin_confirmation(&nonce);
     h.confirm(&token, body).await.assert_error(410, "MW0012");
     let nonce = h.nonce(&token).await;
     h.clock.advance(Duration::seconds(299));
-    let body = json!({"mode": "pin", "certificate": card.certificate_b64(),
-                      "signature": card.sign(ORIGIN, &nonce), "nonce": nonce, "origin": ORIGIN});
+    let body = card.pin_confirmation(&nonce);
     assert_eq!(h.confirm(&token, body).await.status, StatusCode::OK);
 
     // Bound to the terminal: another terminal cannot use it, the owner still can.
     let nonce = h.nonce(&token).await;
-    let body = json!({"mode": "pin", "certificate": card.certificate_b64(),
-                      "signature": card.sign(ORIGIN, &nonce), "nonce": nonce, "origin": ORIGIN});
+    let body = card.pin_confirmation(&nonce);
     h.confirm(&other_token, body.clone())
         .await
         .assert_error(403, "MW0014");
@@ -496,15 +454,13 @@ async fn nonce_replay_expiry_and_binding() {
 
     // Never issued.
     let nonce = "A".repeat(43);
-    let body = json!({"mode": "pin", "certificate": card.certificate_b64(),
-                      "signature": card.sign(ORIGIN, &nonce), "nonce": nonce, "origin": ORIGIN});
+    let body = card.pin_confirmation(&nonce);
     h.confirm(&token, body).await.assert_error(404, "MW0004");
 }
 
 #[tokio::test]
 async fn malformed_requests() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let card = Card::load("default");
     let nonce = h.nonce(&token).await;
     let sig = card.sign(ORIGIN, &nonce);
@@ -613,13 +569,8 @@ async fn a_mode_the_facility_disabled_is_refused() {
     })
     .unwrap();
     let r = h
-        .call(
-            Method::POST,
-            "/api/v1/terminals/activate",
-            None,
-            Some(json!({"facilityCode": "1300000011", "userId": "W0000002",
-                          "activationCode": "PINONLY1", "deviceName": "x"})),
-        )
+        .try_activate(json!({"facilityCode": "1300000011", "userId": "W0000002",
+                          "activationCode": "PINONLY1", "deviceName": "x"}))
         .await;
     assert_eq!(r.status, StatusCode::CREATED);
     assert_eq!(r.json()["modes"], json!(["pin"]));
@@ -643,20 +594,12 @@ async fn a_mode_the_facility_disabled_is_refused() {
 
 #[tokio::test]
 async fn searches_by_numbers() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
-    let search = |body: serde_json::Value| {
-        h.call(Method::POST, "/api/v1/searches", Some(&token), Some(body))
-    };
+    let (h, token) = Harness::with_terminal().await;
+    let search = |body: serde_json::Value| h.post("/api/v1/searches", &token, body);
 
     let r = search(json!({"insurerNumber": "01130012", "insuredCardSymbol": "12345678",
         "insuredIdentificationNumber": "1001", "insuredBranchNumber": "00", "birthdate": "19800415"})).await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
+    r.assert_status(StatusCode::OK);
     let msg = r.xml();
     assert_eq!(
         msg.message_header
@@ -711,19 +654,12 @@ async fn searches_by_numbers() {
 
 #[tokio::test]
 async fn shift_jis_on_request() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let card = Card::load("default");
     let nonce = h.nonce(&token).await;
-    let body = json!({"mode": "pin", "certificate": card.certificate_b64(),
-                      "signature": card.sign(ORIGIN, &nonce), "nonce": nonce, "origin": ORIGIN});
+    let body = card.pin_confirmation(&nonce);
     let r = h
-        .call(
-            Method::POST,
-            "/api/v1/confirmations?charset=Shift_JIS",
-            Some(&token),
-            Some(body),
-        )
+        .post("/api/v1/confirmations?charset=Shift_JIS", &token, body)
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.content_type(), "application/xml; charset=Shift_JIS");
@@ -770,22 +706,14 @@ async fn shift_jis_on_request() {
 
 #[tokio::test]
 async fn the_audit_holds_outcomes_but_no_pin_certificate_or_numbers() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let card = Card::load("default");
     assert_eq!(h.confirm_pin(&token, &card).await.status, StatusCode::OK);
     h.confirm_pin(&token, &Card::load("revoked-cert"))
         .await
         .assert_error(401, "MW0009");
     // An unauthenticated attempt is recorded too, outside any facility.
-    let r = h
-        .call(
-            Method::POST,
-            "/api/v1/confirmations",
-            Some("bogus"),
-            Some(json!({})),
-        )
-        .await;
+    let r = h.post("/api/v1/confirmations", "bogus", json!({})).await;
     r.assert_error(401, "MW0002");
 
     let audit = h.audit(&token).await;
@@ -834,22 +762,15 @@ async fn the_audit_holds_outcomes_but_no_pin_certificate_or_numbers() {
     }
 
     // Paging.
-    let r = h
-        .call(Method::GET, "/api/v1/audit?limit=1", Some(&token), None)
-        .await;
+    let r = h.get("/api/v1/audit?limit=1", &token).await;
     let page = r.json();
     assert_eq!(page["records"].as_array().unwrap().len(), 1);
     let before = page["nextBefore"].as_i64().unwrap();
     let r = h
-        .call(
-            Method::GET,
-            &format!("/api/v1/audit?limit=1&before={before}"),
-            Some(&token),
-            None,
-        )
+        .get(&format!("/api/v1/audit?limit=1&before={before}"), &token)
         .await;
     assert_eq!(r.json()["records"][0]["qualificationValidity"], "1");
-    h.call(Method::GET, "/api/v1/audit?limit=0", Some(&token), None)
+    h.get("/api/v1/audit?limit=0", &token)
         .await
         .assert_error(400, "MW0001");
     h.call(Method::GET, "/api/v1/audit", None, None)

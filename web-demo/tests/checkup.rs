@@ -45,56 +45,32 @@ fn hanako() -> serde_json::Value {
 
 #[tokio::test]
 async fn the_contracted_insurers_are_kept_validated_and_audited() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
-    let r = h
-        .call(
-            Method::GET,
-            "/api/v1/contracted-insurers",
-            Some(&token),
-            None,
-        )
-        .await;
+    let (h, token) = Harness::with_terminal().await;
+    let r = h.get("/api/v1/contracted-insurers", &token).await;
     assert_eq!(r.json(), json!({"insurers": []}));
     let r = h
-        .call(
-            Method::PUT,
+        .put(
             "/api/v1/contracted-insurers",
-            Some(&token),
-            Some(
-                json!({"insurers": [{"insurerNumber": "０１１３００１２", "name": "協会けんぽ東京"},
+            &token,
+            json!({"insurers": [{"insurerNumber": "０１１３００１２", "name": "協会けんぽ東京"},
                                      {"insurerNumber": "  138057"}]}),
-            ),
         )
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
+    r.assert_status(StatusCode::OK);
     assert_eq!(
         r.json(),
         json!({"insurers": [{"insurerNumber": "01130012", "name": "協会けんぽ東京"},
                             {"insurerNumber": "138057"}]})
     );
     // A bad check digit refuses the whole list; the stored one stays.
-    h.call(
-        Method::PUT,
+    h.put(
         "/api/v1/contracted-insurers",
-        Some(&token),
-        Some(json!({"insurers": [{"insurerNumber": "01130013"}]})),
+        &token,
+        json!({"insurers": [{"insurerNumber": "01130013"}]}),
     )
     .await
     .assert_error(422, "MW0023");
-    let r = h
-        .call(
-            Method::GET,
-            "/api/v1/contracted-insurers",
-            Some(&token),
-            None,
-        )
-        .await;
+    let r = h.get("/api/v1/contracted-insurers", &token).await;
     assert_eq!(r.json()["insurers"].as_array().unwrap().len(), 2);
     h.call(Method::GET, "/api/v1/contracted-insurers", None, None)
         .await
@@ -105,27 +81,16 @@ async fn the_contracted_insurers_are_kept_validated_and_audited() {
 
 #[tokio::test]
 async fn a_roster_imports_with_its_bad_row_reported_by_line() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let r = put_csv(&h, &token, DAY, ROSTER.as_bytes().to_vec()).await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
+    r.assert_status(StatusCode::OK);
     let v = r.json();
     assert_eq!(v["imported"], 3);
     assert_eq!(v["encoding"], "utf-8");
     assert_eq!(v["errors"][0]["line"], 4);
     assert_eq!(v["errors"][0]["codes"], json!(["insurer-number-invalid"]));
     let day = h
-        .call(
-            Method::GET,
-            &format!("/api/v1/rosters/{DAY}"),
-            Some(&token),
-            None,
-        )
+        .get(&format!("/api/v1/rosters/{DAY}"), &token)
         .await
         .json();
     let rows = day["rows"].as_array().unwrap();
@@ -140,25 +105,16 @@ async fn a_roster_imports_with_its_bad_row_reported_by_line() {
         .collect();
     assert_eq!(statuses, ["not-yet", "not-yet", "not-yet"]);
     // The file is the facility's: another day is empty.
-    let other = h
-        .call(Method::GET, "/api/v1/rosters/20260402", Some(&token), None)
-        .await
-        .json();
+    let other = h.get("/api/v1/rosters/20260402", &token).await.json();
     assert_eq!(other["rows"], json!([]));
 }
 
 #[tokio::test]
 async fn cp932_rosters_import_and_unreadable_ones_are_refused() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let (sjis, _, _) = encoding_rs::SHIFT_JIS.encode(ROSTER);
     let r = put_csv(&h, &token, DAY, sjis.into_owned()).await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.json()["encoding"], "cp932");
     assert_eq!(r.json()["imported"], 3);
     put_csv(&h, &token, DAY, "氏名,番号\n山田,1\n".as_bytes().to_vec())
@@ -169,12 +125,7 @@ async fn cp932_rosters_import_and_unreadable_ones_are_refused() {
         .assert_error(422, "MW0037");
     // A refused file leaves the day's roster as it was.
     let day = h
-        .call(
-            Method::GET,
-            &format!("/api/v1/rosters/{DAY}"),
-            Some(&token),
-            None,
-        )
+        .get(&format!("/api/v1/rosters/{DAY}"), &token)
         .await
         .json();
     assert_eq!(day["rows"].as_array().unwrap().len(), 3);
@@ -187,45 +138,24 @@ async fn cp932_rosters_import_and_unreadable_ones_are_refused() {
     }
     assert!(big.len() > 64 * 1024);
     let r = put_csv(&h, &token, DAY, big.into_bytes()).await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
+    r.assert_status(StatusCode::OK);
     assert_eq!(r.json()["imported"], 2003);
 }
 
 async fn check(h: &Harness, token: &str, body: serde_json::Value) -> serde_json::Value {
     let r = h
-        .call(
-            Method::POST,
-            &format!("/api/v1/rosters/{DAY}/checks"),
-            Some(token),
-            Some(body),
-        )
+        .post(&format!("/api/v1/rosters/{DAY}/checks"), token, body)
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::CREATED,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
+    r.assert_status(StatusCode::CREATED);
     r.json()
 }
 
 #[tokio::test]
 async fn checks_find_their_rows_and_make_the_days_list() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     put_csv(&h, &token, DAY, ROSTER.as_bytes().to_vec()).await;
     let day = h
-        .call(
-            Method::GET,
-            &format!("/api/v1/rosters/{DAY}"),
-            Some(&token),
-            None,
-        )
+        .get(&format!("/api/v1/rosters/{DAY}"), &token)
         .await
         .json();
     let ids: Vec<i64> = day["rows"]
@@ -262,31 +192,20 @@ async fn checks_find_their_rows_and_make_the_days_list() {
     assert_eq!(c["rowId"], serde_json::Value::Null);
     assert_eq!(c["status"], "not-on-roster");
     // A row of another day is refused.
-    h.call(
-        Method::POST,
-        &format!("/api/v1/rosters/{DAY}/checks"),
-        Some(&token),
-        Some(json!({"operator": "受付A", "mode": "visual", "problems": [], "person": taro(), "rowId": 999_999})),
-    )
+    h.post(&format!("/api/v1/rosters/{DAY}/checks"), &token, json!({"operator": "受付A", "mode": "visual", "problems": [], "person": taro(), "rowId": 999_999}))
     .await
     .assert_error(404, "MW0038");
     // Bad input is a coded error.
-    h.call(
-        Method::POST,
+    h.post(
         &format!("/api/v1/rosters/{DAY}/checks"),
-        Some(&token),
-        Some(json!({"operator": "", "mode": "visual", "problems": [], "person": taro()})),
+        &token,
+        json!({"operator": "", "mode": "visual", "problems": [], "person": taro()}),
     )
     .await
     .assert_error(400, "MW0001");
 
     let day = h
-        .call(
-            Method::GET,
-            &format!("/api/v1/rosters/{DAY}"),
-            Some(&token),
-            None,
-        )
+        .get(&format!("/api/v1/rosters/{DAY}"), &token)
         .await
         .json();
     let statuses: Vec<&str> = day["list"]
@@ -305,12 +224,7 @@ async fn checks_find_their_rows_and_make_the_days_list() {
     // Re-importing the roster keeps the checks, matched to the new rows.
     put_csv(&h, &token, DAY, ROSTER.as_bytes().to_vec()).await;
     let day = h
-        .call(
-            Method::GET,
-            &format!("/api/v1/rosters/{DAY}"),
-            Some(&token),
-            None,
-        )
+        .get(&format!("/api/v1/rosters/{DAY}"), &token)
         .await
         .json();
     let statuses: Vec<&str> = day["list"]
@@ -336,8 +250,7 @@ async fn checks_find_their_rows_and_make_the_days_list() {
 
 #[tokio::test]
 async fn the_export_opens_in_excel_in_both_encodings() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     put_csv(&h, &token, DAY, ROSTER.as_bytes().to_vec()).await;
     check(
         &h,
@@ -346,12 +259,7 @@ async fn the_export_opens_in_excel_in_both_encodings() {
     )
     .await;
     let r = h
-        .call(
-            Method::GET,
-            &format!("/api/v1/rosters/{DAY}/export"),
-            Some(&token),
-            None,
-        )
+        .get(&format!("/api/v1/rosters/{DAY}/export"), &token)
         .await;
     assert_eq!(r.status, StatusCode::OK);
     assert_eq!(r.content_type(), "text/csv; charset=utf-8");
@@ -372,22 +280,18 @@ async fn the_export_opens_in_excel_in_both_encodings() {
     assert!(lines[2].contains(",目視,受付A,"), "{}", lines[2]);
 
     let r = h
-        .call(
-            Method::GET,
+        .get(
             &format!("/api/v1/rosters/{DAY}/export?encoding=cp932"),
-            Some(&token),
-            None,
+            &token,
         )
         .await;
     assert_eq!(r.content_type(), "text/csv; charset=Shift_JIS");
     let (back, _, errors) = encoding_rs::SHIFT_JIS.decode(&r.body);
     assert!(!errors);
     assert_eq!(back, text);
-    h.call(
-        Method::GET,
+    h.get(
         &format!("/api/v1/rosters/{DAY}/export?encoding=utf-16"),
-        Some(&token),
-        None,
+        &token,
     )
     .await
     .assert_error(406, "MW0027");
@@ -395,8 +299,7 @@ async fn the_export_opens_in_excel_in_both_encodings() {
 
 #[tokio::test]
 async fn issue_16_the_search_normalises_as_the_voucher_rules_allow() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     // The kokuho persona: 138057 / 世１２ / 34567 / 01, 1975-09-03.
     for (insurer, symbol, number) in [
         ("138057", "世１２", "34567"),
@@ -404,23 +307,15 @@ async fn issue_16_the_search_normalises_as_the_voucher_rules_allow() {
         ("  138057", "世 ⑫", "34567"),
     ] {
         let r = h
-            .call(
-                Method::POST,
+            .post(
                 "/api/v1/searches",
-                Some(&token),
-                Some(
-                    json!({"insurerNumber": insurer, "insuredCardSymbol": symbol,
+                &token,
+                json!({"insurerNumber": insurer, "insuredCardSymbol": symbol,
                     "insuredIdentificationNumber": number, "insuredBranchNumber": "01",
                     "birthdate": "19750903"}),
-                ),
             )
             .await;
-        assert_eq!(
-            r.status,
-            StatusCode::OK,
-            "{}",
-            String::from_utf8_lossy(&r.body)
-        );
+        r.assert_status(StatusCode::OK);
         let msg = r.xml();
         assert_eq!(msg.results().len(), 1, "{insurer} {symbol} {number}");
         assert_eq!(msg.results()[0].insurer_number.as_deref(), Some("138057"));

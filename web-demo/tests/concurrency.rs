@@ -8,10 +8,9 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration as StdDuration, Instant};
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use myna_demo::db::Db;
-use serde_json::json;
-use support::{Card, Harness, ORIGIN, Reply};
+use support::{Card, Harness, Reply, activation};
 use time::Duration;
 
 /// Holds the write connection (as an admin command would) until released: write jobs sent
@@ -54,11 +53,6 @@ impl HeldWriter {
     }
 }
 
-fn pin_body(card: &Card, nonce: &str) -> serde_json::Value {
-    json!({"mode": "pin", "certificate": card.certificate_b64(),
-           "signature": card.sign(ORIGIN, nonce), "nonce": nonce, "origin": ORIGIN})
-}
-
 async fn join_all(tasks: Vec<tokio::task::JoinHandle<Reply>>) -> Vec<Reply> {
     let mut replies = Vec::with_capacity(tasks.len());
     for task in tasks {
@@ -88,7 +82,7 @@ async fn concurrent_confirmations_share_commits_and_each_has_its_audit_row() {
     let mut bodies = Vec::new();
     for i in 0..N {
         let nonce = h.nonce(&token).await;
-        bodies.push(pin_body(&Card::load(personas[i % personas.len()]), &nonce));
+        bodies.push(Card::load(personas[i % personas.len()]).pin_confirmation(&nonce));
     }
 
     let before = h.db.writer_stats();
@@ -106,12 +100,7 @@ async fn concurrent_confirmations_share_commits_and_each_has_its_audit_row() {
     let replies = join_all(tasks).await;
 
     for reply in &replies {
-        assert_eq!(
-            reply.status,
-            StatusCode::OK,
-            "{}",
-            String::from_utf8_lossy(&reply.body)
-        );
+        reply.assert_status(StatusCode::OK);
         assert_eq!(
             reply.xml().message_header.segment_of_result.unwrap().raw(),
             "1"
@@ -147,7 +136,7 @@ async fn a_nonce_raced_by_many_requests_is_used_once() {
     // Round 2: racing freely.
     for same_batch in [true, false] {
         let nonce = h.nonce(&token).await;
-        let body = pin_body(&card, &nonce);
+        let body = card.pin_confirmation(&nonce);
         let (ok_before, error_before) = audit_counts(&h);
         let before = h.db.writer_stats();
         let held = same_batch.then(|| HeldWriter::hold(&h.db));
@@ -200,16 +189,7 @@ async fn the_21st_device_is_refused_under_concurrent_activations() {
         let tasks: Vec<_> = (0..N)
             .map(|i| {
                 let h = Arc::clone(&h);
-                tokio::spawn(async move {
-                    h.call(
-                        Method::POST,
-                        "/api/v1/terminals/activate",
-                        None,
-                        Some(json!({"facilityCode": "1399999999", "userId": "W0000001",
-                                    "activationCode": "DEMO0001", "deviceName": format!("端末{i}")})),
-                    )
-                    .await
-                })
+                tokio::spawn(async move { h.try_activate(activation(&format!("端末{i}"))).await })
             })
             .collect();
         if let Some(held) = held {
@@ -241,12 +221,11 @@ async fn the_21st_device_is_refused_under_concurrent_activations() {
 #[tokio::test]
 async fn an_expired_nonce_stays_burnt_after_its_refusal() {
     // The refusal is decided inside the write job after the burn: the job must keep it.
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let card = Card::load("default");
     let nonce = h.nonce(&token).await;
     h.clock.advance(Duration::minutes(5));
-    let body = pin_body(&card, &nonce);
+    let body = card.pin_confirmation(&nonce);
     h.confirm(&token, body.clone())
         .await
         .assert_error(410, "MW0012");
@@ -257,21 +236,19 @@ async fn an_expired_nonce_stays_burnt_after_its_refusal() {
 #[tokio::test]
 async fn a_refused_request_before_the_nonce_leaves_it_usable() {
     // A body missing what its mode needs is refused in the first job, before the burn.
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let card = Card::load("default");
     let nonce = h.nonce(&token).await;
-    let mut body = pin_body(&card, &nonce);
+    let mut body = card.pin_confirmation(&nonce);
     body.as_object_mut().unwrap().remove("signature");
     h.confirm(&token, body).await.assert_error(422, "MW0018");
-    let r = h.confirm(&token, pin_body(&card, &nonce)).await;
+    let r = h.confirm(&token, card.pin_confirmation(&nonce)).await;
     assert_eq!(r.status, StatusCode::OK);
 }
 
 #[tokio::test]
 async fn the_chain_cache_does_not_outlive_dates_or_revocation() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let card = Card::load("default");
     let info = myna_core::x509::parse_certificate(&card.certificate).unwrap();
 

@@ -14,107 +14,27 @@
 mod support;
 
 use std::collections::HashSet;
-use std::net::{Ipv4Addr, SocketAddr, TcpListener};
-use std::process::{Child, Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use http_body_util::{BodyExt as _, Full};
-use hyper::body::Bytes;
-use hyper::client::conn::http1::SendRequest;
-use hyper_util::rt::TokioIo;
+use axum::http::Method;
 use serde_json::{Value, json};
-use support::{Card, ORIGIN};
-use tokio::net::TcpStream;
+use support::service::{Conn, Service};
+use support::{Card, activation, json_str, request};
 
 const CLIENTS: usize = 8;
 /// Answers to collect before the kill (the kill then lands on requests in flight).
 const ANSWERS_BEFORE_KILL: usize = 150;
 
-struct Service {
-    child: Child,
-    addr: SocketAddr,
-}
-
-impl Service {
-    fn start(db: &std::path::Path) -> Service {
-        let port = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))
-            .unwrap()
-            .local_addr()
-            .unwrap()
-            .port();
-        let addr = SocketAddr::from((Ipv4Addr::LOCALHOST, port));
-        let child = Command::new(env!("CARGO_BIN_EXE_myna-demo"))
-            .args(["serve", "--listen", &addr.to_string(), "--db"])
-            .arg(db)
-            .args(["--facility-origin", ORIGIN])
-            .stdin(Stdio::null())
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting myna-demo");
-        let mut service = Service { child, addr };
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while std::net::TcpStream::connect(addr).is_err() {
-            assert!(
-                service.child.try_wait().unwrap().is_none(),
-                "myna-demo exited at start"
-            );
-            assert!(Instant::now() < deadline, "myna-demo did not listen");
-            std::thread::sleep(Duration::from_millis(50));
-        }
-        service
-    }
-
-    fn kill(&mut self) {
-        self.child.kill().unwrap(); // SIGKILL
-        self.child.wait().unwrap();
-    }
-}
-
-impl Drop for Service {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// A keep-alive HTTP/1.1 connection.
-struct Conn {
-    send: SendRequest<Full<Bytes>>,
-}
-
-impl Conn {
-    async fn open(addr: SocketAddr) -> std::io::Result<Conn> {
-        let stream = TcpStream::connect(addr).await?;
-        let (send, conn) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .map_err(std::io::Error::other)?;
-        tokio::spawn(conn);
-        Ok(Conn { send })
-    }
-
-    /// `(status, body)`, or `None` when the connection broke before the whole answer came.
-    async fn post(
-        &mut self,
-        path: &str,
-        token: Option<&str>,
-        body: Value,
-    ) -> Option<(u16, Vec<u8>)> {
-        let mut request = hyper::Request::post(path)
-            .header("host", "127.0.0.1")
-            .header("content-type", "application/json");
-        if let Some(token) = token {
-            request = request.header("authorization", format!("Bearer {token}"));
-        }
-        let request = request
-            .body(Full::new(Bytes::from(body.to_string())))
-            .unwrap();
-        let response = self.send.send_request(request).await.ok()?;
-        let status = response.status().as_u16();
-        let body = response.into_body().collect().await.ok()?.to_bytes();
-        Some((status, body.to_vec()))
-    }
+/// `POST path` with a JSON `body` on `conn`.
+async fn post(
+    conn: &mut Conn,
+    path: &str,
+    token: Option<&str>,
+    body: Value,
+) -> Option<(u16, Vec<u8>)> {
+    conn.send(request(Method::POST, path, token, Some(body)))
+        .await
 }
 
 fn audited_operators(db: &std::path::Path) -> HashSet<String> {
@@ -141,20 +61,16 @@ async fn killed_under_load_loses_no_audit_record_of_an_answered_request() {
     let addr = service.addr;
 
     let mut conn = Conn::open(addr).await.unwrap();
-    let (status, body) = conn
-        .post(
-            "/api/v1/terminals/activate",
-            None,
-            json!({"facilityCode": "1399999999", "userId": "W0000001",
-                   "activationCode": "DEMO0001", "deviceName": "kill test"}),
-        )
-        .await
-        .unwrap();
+    let (status, body) = post(
+        &mut conn,
+        "/api/v1/terminals/activate",
+        None,
+        activation("kill test"),
+    )
+    .await
+    .unwrap();
     assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
-    let token: String = serde_json::from_slice::<Value>(&body).unwrap()["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let token = json_str(&body, "token");
 
     // (operator, nonce, request body) of every confirmation answered in full.
     let answered: Arc<Mutex<Vec<(String, u16, Value)>>> = Arc::default();
@@ -167,23 +83,22 @@ async fn killed_under_load_loses_no_audit_record_of_an_answered_request() {
                 return;
             };
             for i in 0.. {
-                let Some((201, body)) = conn
-                    .post("/api/v1/challenges", Some(&token), json!({}))
-                    .await
+                let Some((201, body)) =
+                    post(&mut conn, "/api/v1/challenges", Some(&token), json!({})).await
                 else {
                     return;
                 };
-                let nonce = serde_json::from_slice::<Value>(&body).unwrap()["nonce"]
-                    .as_str()
-                    .unwrap()
-                    .to_owned();
+                let nonce = json_str(&body, "nonce");
                 let operator = format!("load-{client}-{i}");
-                let request = json!({"mode": "pin", "certificate": card.certificate_b64(),
-                    "signature": card.sign(ORIGIN, &nonce), "nonce": nonce, "origin": ORIGIN,
-                    "operator": operator});
-                let Some((status, _)) = conn
-                    .post("/api/v1/confirmations", Some(&token), request.clone())
-                    .await
+                let mut request = card.pin_confirmation(&nonce);
+                request["operator"] = json!(operator);
+                let Some((status, _)) = post(
+                    &mut conn,
+                    "/api/v1/confirmations",
+                    Some(&token),
+                    request.clone(),
+                )
+                .await
                 else {
                     return;
                 };
@@ -231,10 +146,14 @@ async fn killed_under_load_loses_no_audit_record_of_an_answered_request() {
     let service = Service::start(&db);
     let mut conn = Conn::open(service.addr).await.unwrap();
     let (_, _, replay) = answered.last().unwrap();
-    let (status, body) = conn
-        .post("/api/v1/confirmations", Some(&token), replay.clone())
-        .await
-        .unwrap();
+    let (status, body) = post(
+        &mut conn,
+        "/api/v1/confirmations",
+        Some(&token),
+        replay.clone(),
+    )
+    .await
+    .unwrap();
     let text = String::from_utf8_lossy(&body);
     assert_eq!(status, 409, "{text}");
     assert!(
@@ -245,8 +164,7 @@ async fn killed_under_load_loses_no_audit_record_of_an_answered_request() {
     // above alive: once, on a heavily loaded machine, that connection was gone after the
     // replay's answer (`post` gave `None`), which is not what this test is about.
     let mut conn = Conn::open(service.addr).await.unwrap();
-    let (status, _) = conn
-        .post("/api/v1/challenges", Some(&token), json!({}))
+    let (status, _) = post(&mut conn, "/api/v1/challenges", Some(&token), json!({}))
         .await
         .unwrap();
     assert_eq!(status, 201);

@@ -76,12 +76,7 @@ async fn issue_13_a_pasted_official_app_result_is_answered_and_audited_as_its_ow
             json!({"mode": "official-app", "copyText": text, "operator": "受付 佐藤"}),
         )
         .await;
-    assert_eq!(
-        reply.status.as_u16(),
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.assert_status(axum::http::StatusCode::OK);
     let msg = reply.xml();
     assert_eq!(msg.results(), taro().results());
     assert_eq!(
@@ -113,8 +108,7 @@ async fn issue_13_a_pasted_official_app_result_is_answered_and_audited_as_its_ow
 
 #[tokio::test]
 async fn issue_13_a_paste_from_another_day_carries_a_notice() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let mut old = taro();
     old.message_header.qualification_confirmation_date = Some("20260401".into());
     let reply = h
@@ -130,8 +124,7 @@ async fn issue_13_a_paste_from_another_day_carries_a_notice() {
 
 #[tokio::test]
 async fn issue_13_bad_pastes_are_refused_with_a_code_and_audited() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let good = oqs::to_copy_text(&taro());
     for bad in [
         "Qualification information\r\nInsurer\t01130012\r\n".to_owned(),
@@ -171,8 +164,7 @@ async fn issue_13_bad_pastes_are_refused_with_a_code_and_audited() {
 /// so 資格情報 are given until 2024-06-30 23:59:59 JST.
 #[tokio::test]
 async fn issue_13_an_expired_certificate_gives_qualification_until_the_end_of_the_third_month() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let card = Card::load("expired-cert");
     crl_of_spring_2024(&h, &[]);
 
@@ -192,12 +184,7 @@ async fn issue_13_an_expired_certificate_gives_qualification_until_the_end_of_th
     // The last day of the third month after the month of expiry, last minute.
     h.clock.set(datetime!(2024-06-30 23:59 +9));
     let reply = h.confirm_pin(&token, &card).await;
-    assert_eq!(
-        reply.status.as_u16(),
-        200,
-        "{}",
-        String::from_utf8_lossy(&reply.body)
-    );
+    reply.assert_status(axum::http::StatusCode::OK);
     let msg = reply.xml();
     assert_eq!(
         msg.qualification_validity(),
@@ -224,8 +211,7 @@ async fn issue_13_an_expired_certificate_gives_qualification_until_the_end_of_th
 #[tokio::test]
 async fn issue_13_an_expired_certificate_in_its_grace_period_is_still_checked_for_revocation_and_signature()
  {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     let card = Card::load("expired-cert");
     h.clock.set(datetime!(2024-05-01 10:00 +9));
     // A signature by another card's key does not verify.

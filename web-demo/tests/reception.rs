@@ -101,11 +101,10 @@ async fn a_fallback_check_is_recorded_in_the_audit_with_its_document_and_operato
     let (_, token) = h.activate("受付タブレット").await;
     for (document, operator) in [("portal", "受付 佐々木"), ("certificate", "受付 田中")] {
         let r = h
-            .call(
-                Method::POST,
+            .post(
                 "/api/v1/fallbacks",
-                Some(&token),
-                Some(json!({"document": document, "operator": operator})),
+                &token,
+                json!({"document": document, "operator": operator}),
             )
             .await;
         assert_eq!(r.status, StatusCode::CREATED);
@@ -126,8 +125,7 @@ async fn a_fallback_check_is_recorded_in_the_audit_with_its_document_and_operato
 
 #[tokio::test]
 async fn a_fallback_needs_a_terminal_a_known_document_and_an_operator() {
-    let h = Harness::new().await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await;
     async fn post_to(h: &Harness, token: Option<&str>, body: serde_json::Value) -> support::Reply {
         h.call(Method::POST, "/api/v1/fallbacks", token, Some(body))
             .await

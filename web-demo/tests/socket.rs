@@ -7,15 +7,12 @@ use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::Body;
-use axum::http::{Request, StatusCode};
-use http_body_util::BodyExt as _;
-use hyper_util::rt::TokioIo;
+use axum::http::{Method, StatusCode};
 use myna_demo::clock::ManualClock;
 use myna_demo::{AppState, app, open_database};
-use serde_json::{Value, json};
-use support::{Card, ORIGIN, START, persona_seed, test_anchors};
-use tokio::net::TcpStream;
+use serde_json::Value;
+use support::service::send_once;
+use support::{Card, ORIGIN, START, activation, json_str, persona_seed, request, test_anchors};
 use tokio::sync::oneshot;
 
 struct Server {
@@ -55,78 +52,38 @@ impl Server {
     /// One HTTP/1.1 request on its own connection.
     async fn call(
         &self,
-        method: &str,
+        method: Method,
         path: &str,
         token: Option<&str>,
         body: Option<Value>,
-    ) -> (StatusCode, Vec<u8>) {
-        let stream = TcpStream::connect(self.addr).await.unwrap();
-        let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
-            .await
-            .unwrap();
-        tokio::spawn(connection);
-        let mut request = Request::builder()
-            .method(method)
-            .uri(path)
-            .header("host", self.addr.to_string());
-        if let Some(token) = token {
-            request = request.header("authorization", format!("Bearer {token}"));
-        }
-        let body = match body {
-            Some(v) => {
-                request = request.header("content-type", "application/json");
-                Body::from(v.to_string())
-            }
-            None => Body::empty(),
-        };
-        let response = sender
-            .send_request(request.body(body).unwrap())
-            .await
-            .unwrap();
-        let status = response.status();
-        let bytes = response
-            .into_body()
-            .collect()
-            .await
-            .unwrap()
-            .to_bytes()
-            .to_vec();
-        (status, bytes)
+    ) -> (u16, Vec<u8>) {
+        send_once(self.addr, request(method, path, token, body)).await
     }
 
     async fn activate(&self, device: &str) -> String {
         let (status, body) = self
             .call(
-                "POST",
+                Method::POST,
                 "/api/v1/terminals/activate",
                 None,
-                Some(json!({"facilityCode": "1399999999", "userId": "W0000001",
-                              "activationCode": "DEMO0001", "deviceName": device})),
+                Some(activation(device)),
             )
             .await;
         assert_eq!(status, StatusCode::CREATED);
-        serde_json::from_slice::<Value>(&body).unwrap()["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        json_str(&body, "token")
     }
 
     async fn confirm_body(&self, token: &str, card: &Card) -> Value {
         let (status, body) = self
-            .call("POST", "/api/v1/challenges", Some(token), None)
+            .call(Method::POST, "/api/v1/challenges", Some(token), None)
             .await;
         assert_eq!(status, StatusCode::CREATED);
-        let nonce = serde_json::from_slice::<Value>(&body).unwrap()["nonce"]
-            .as_str()
-            .unwrap()
-            .to_owned();
-        json!({"mode": "pin", "certificate": card.certificate_b64(),
-               "signature": card.sign(ORIGIN, &nonce), "nonce": nonce, "origin": ORIGIN})
+        card.pin_confirmation(&json_str(&body, "nonce"))
     }
 
     async fn audit(&self, token: &str) -> Vec<Value> {
         let (status, body) = self
-            .call("GET", "/api/v1/audit?limit=1000", Some(token), None)
+            .call(Method::GET, "/api/v1/audit?limit=1000", Some(token), None)
             .await;
         assert_eq!(status, StatusCode::OK);
         serde_json::from_slice::<Value>(&body).unwrap()["records"]
@@ -147,7 +104,7 @@ async fn a_restart_keeps_terminals_nonces_and_the_audit() {
     let body = server.confirm_body(&token, &card).await;
     let (status, xml) = server
         .call(
-            "POST",
+            Method::POST,
             "/api/v1/confirmations",
             Some(&token),
             Some(body.clone()),
@@ -175,7 +132,12 @@ async fn a_restart_keeps_terminals_nonces_and_the_audit() {
     assert_eq!(audit[0]["qualificationValidity"], "1");
     // The nonce used before the restart stays used.
     let (status, xml) = server
-        .call("POST", "/api/v1/confirmations", Some(&token), Some(body))
+        .call(
+            Method::POST,
+            "/api/v1/confirmations",
+            Some(&token),
+            Some(body),
+        )
         .await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(
@@ -220,7 +182,12 @@ async fn fifty_concurrent_confirmations_are_all_answered_and_audited() {
         let token = token.clone();
         tasks.push(tokio::spawn(async move {
             let (status, xml) = server
-                .call("POST", "/api/v1/confirmations", Some(&token), Some(body))
+                .call(
+                    Method::POST,
+                    "/api/v1/confirmations",
+                    Some(&token),
+                    Some(body),
+                )
                 .await;
             (name, status, xml)
         }));

@@ -12,13 +12,12 @@ use std::net::{SocketAddr, TcpStream};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration as StdDuration, Instant};
 
-use axum::body::Body;
 use axum::extract::ConnectInfo;
-use axum::http::{Method, Request, StatusCode};
+use axum::http::{Method, StatusCode};
 use myna_demo::store::activation_limits::{CLIENT_LIMIT, COOLING, FACILITY_LIMIT};
 use myna_demo::store::terminals::TOKEN_LIFETIME;
 use serde_json::{Value, json};
-use support::{Harness, Reply};
+use support::{Harness, Reply, request};
 use time::Duration;
 
 fn activation(code: &str, user: &str, activation_code: &str) -> Value {
@@ -26,14 +25,19 @@ fn activation(code: &str, user: &str, activation_code: &str) -> Value {
            "deviceName": "受付"})
 }
 
+/// The demo facility's activation with the right code.
+fn right_code() -> Value {
+    activation("1399999999", "W0000001", "DEMO0001")
+}
+
+/// The demo facility's activation with a wrong code.
+fn wrong_code() -> Value {
+    activation("1399999999", "W0000001", "WRONG999")
+}
+
 /// An activation request from `client`.
 async fn activate_from(h: &Harness, client: &str, body: Value) -> Reply {
-    let mut request = Request::builder()
-        .method(Method::POST)
-        .uri("/api/v1/terminals/activate")
-        .header("content-type", "application/json")
-        .body(Body::from(body.to_string()))
-        .unwrap();
+    let mut request = request(Method::POST, "/api/v1/terminals/activate", None, Some(body));
     let addr: SocketAddr = format!("{client}:40000").parse().unwrap();
     request.extensions_mut().insert(ConnectInfo(addr));
     h.send(request).await
@@ -44,28 +48,14 @@ async fn activate_from(h: &Harness, client: &str, body: Value) -> Reply {
 async fn issue_11_wrong_activation_codes_lock_the_facility_even_for_the_right_code() {
     let h = Harness::new().await;
     for i in 0..FACILITY_LIMIT {
-        activate_from(
-            &h,
-            &format!("192.0.2.{i}"),
-            activation("1399999999", "W0000001", "WRONG999"),
-        )
-        .await
-        .assert_error(401, "MW0020");
+        activate_from(&h, &format!("192.0.2.{i}"), wrong_code())
+            .await
+            .assert_error(401, "MW0020");
     }
     // Locked: a wrong code and the right one alike, from any client.
-    let r = activate_from(
-        &h,
-        "198.51.100.7",
-        activation("1399999999", "W0000001", "WRONG999"),
-    )
-    .await;
+    let r = activate_from(&h, "198.51.100.7", wrong_code()).await;
     r.assert_error(429, "MW0030");
-    let r = activate_from(
-        &h,
-        "198.51.100.7",
-        activation("1399999999", "W0000001", "DEMO0001"),
-    )
-    .await;
+    let r = activate_from(&h, "198.51.100.7", right_code()).await;
     r.assert_error(429, "MW0030");
     let retry: i64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry > 0 && retry <= COOLING.whole_seconds(), "{retry}");
@@ -92,20 +82,11 @@ async fn issue_11_one_client_guessing_across_facilities_is_locked() {
         .await
         .assert_error(401, "MW0020");
     }
-    activate_from(
-        &h,
-        "203.0.113.9",
-        activation("1399999999", "W0000001", "DEMO0001"),
-    )
-    .await
-    .assert_error(429, "MW0030");
+    activate_from(&h, "203.0.113.9", right_code())
+        .await
+        .assert_error(429, "MW0030");
     // Another client is not locked.
-    let r = activate_from(
-        &h,
-        "203.0.113.10",
-        activation("1399999999", "W0000001", "DEMO0001"),
-    )
-    .await;
+    let r = activate_from(&h, "203.0.113.10", right_code()).await;
     assert_eq!(r.status, StatusCode::CREATED);
 }
 
@@ -117,9 +98,7 @@ async fn issue_11_only_the_facility_administration_revokes_terminals() {
     let (id2, token2) = h.activate("受付2").await;
     let path = format!("/api/v1/terminals/{id2}");
     // A sibling's token: refused with a code, and terminal 2 goes on working.
-    h.call(Method::DELETE, &path, Some(&token1), None)
-        .await
-        .assert_error(403, "MW0031");
+    h.delete(&path, &token1).await.assert_error(403, "MW0031");
     assert_eq!(
         h.call(Method::POST, "/api/v1/challenges", Some(&token2), None)
             .await
@@ -131,13 +110,8 @@ async fn issue_11_only_the_facility_administration_revokes_terminals() {
         .db
         .call_blocking(|c| myna_demo::store::admin_tokens::issue(c, "1399999999", support::START))
         .unwrap();
-    let r = h.call(Method::DELETE, &path, Some(&admin), None).await;
-    assert_eq!(
-        r.status,
-        StatusCode::OK,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
+    let r = h.delete(&path, &admin).await;
+    r.assert_status(StatusCode::OK);
     h.call(Method::POST, "/api/v1/challenges", Some(&token2), None)
         .await
         .assert_error(401, "MW0011");
@@ -146,14 +120,9 @@ async fn issue_11_only_the_facility_administration_revokes_terminals() {
         .await
         .assert_error(401, "MW0002");
     // Nor does an unknown token revoke anything.
-    h.call(
-        Method::DELETE,
-        &format!("/api/v1/terminals/{id1}"),
-        Some("nobody"),
-        None,
-    )
-    .await
-    .assert_error(401, "MW0002");
+    h.delete(&format!("/api/v1/terminals/{id1}"), "nobody")
+        .await
+        .assert_error(401, "MW0002");
 }
 
 /// Tokens lived for ever.
@@ -166,12 +135,7 @@ async fn issue_11_tokens_expire_and_renew() {
     let r = h
         .call(Method::POST, "/api/v1/terminals/token", Some(&token), None)
         .await;
-    assert_eq!(
-        r.status,
-        StatusCode::CREATED,
-        "{}",
-        String::from_utf8_lossy(&r.body)
-    );
+    r.assert_status(StatusCode::CREATED);
     let renewed = r.json();
     assert_eq!(renewed["terminalId"], id.as_str());
     let new_token = renewed["token"].as_str().unwrap().to_owned();
@@ -271,8 +235,8 @@ fn issue_11_the_activation_lock_holds_over_a_socket_and_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.sqlite3");
     let served = serve(&db);
-    let wrong = activation("1399999999", "W0000001", "WRONG999");
-    let right = activation("1399999999", "W0000001", "DEMO0001");
+    let wrong = wrong_code();
+    let right = right_code();
     let started = Instant::now();
     let mut statuses = Vec::new();
     for _ in 0..50 {

@@ -3,6 +3,7 @@
 #![allow(dead_code)]
 
 pub mod pki;
+pub mod service;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -69,6 +70,51 @@ impl Card {
     pub fn certificate_b64(&self) -> String {
         STANDARD.encode(&self.certificate)
     }
+
+    /// A PIN-mode confirmation body for `nonce`: this card's certificate and its signature
+    /// for [`ORIGIN`].
+    pub fn pin_confirmation(&self, nonce: &str) -> Value {
+        json!({"mode": "pin", "certificate": self.certificate_b64(),
+               "signature": self.sign(ORIGIN, nonce), "nonce": nonce, "origin": ORIGIN})
+    }
+}
+
+/// A request as a terminal sends it: the bearer `token` and a JSON `body` when given.
+pub fn request(
+    method: Method,
+    path: &str,
+    token: Option<&str>,
+    body: Option<Value>,
+) -> Request<Body> {
+    let mut builder = Request::builder().method(method).uri(path);
+    if let Some(token) = token {
+        builder = builder.header("authorization", format!("Bearer {token}"));
+    }
+    let body = match body {
+        Some(v) => {
+            builder = builder.header("content-type", "application/json");
+            Body::from(v.to_string())
+        }
+        None => Body::empty(),
+    };
+    builder.body(body).unwrap()
+}
+
+/// The demo facility's activation body for a device called `device`.
+pub fn activation(device: &str) -> Value {
+    json!({"facilityCode": "1399999999", "userId": "W0000001",
+           "activationCode": "DEMO0001", "deviceName": device})
+}
+
+/// The string `field` of a JSON answer.
+#[track_caller]
+pub fn json_str(body: &[u8], field: &str) -> String {
+    let v: Value = serde_json::from_slice(body)
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(body)));
+    v[field]
+        .as_str()
+        .unwrap_or_else(|| panic!("no {field}: {v}"))
+        .to_owned()
 }
 
 /// The persona set's insured records and CRL, as `myna-demo serve` seeds them.
@@ -122,6 +168,17 @@ impl Reply {
             .get("content-type")
             .map(|v| v.to_str().unwrap())
             .unwrap_or("")
+    }
+
+    /// Asserts the answer's `status`, with the body in the message.
+    #[track_caller]
+    pub fn assert_status(&self, status: StatusCode) {
+        assert_eq!(
+            self.status,
+            status,
+            "{}",
+            String::from_utf8_lossy(&self.body)
+        );
     }
 
     /// Asserts a 200 answer with `SegmentOfResult` 1 (the records found).
@@ -226,90 +283,74 @@ impl Harness {
         token: Option<&str>,
         body: Option<Value>,
     ) -> Reply {
-        let mut builder = Request::builder().method(method).uri(path);
-        if let Some(token) = token {
-            builder = builder.header("authorization", format!("Bearer {token}"));
-        }
-        let body = match body {
-            Some(v) => {
-                builder = builder.header("content-type", "application/json");
-                Body::from(v.to_string())
-            }
-            None => Body::empty(),
-        };
-        self.send(builder.body(body).unwrap()).await
+        self.send(request(method, path, token, body)).await
+    }
+
+    /// `GET path` as the terminal holding `token`.
+    pub async fn get(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::GET, path, Some(token), None).await
+    }
+
+    /// `POST path` with a JSON `body` as the terminal holding `token`.
+    pub async fn post(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::POST, path, Some(token), Some(body)).await
+    }
+
+    /// `PUT path` with a JSON `body` as the terminal holding `token`.
+    pub async fn put(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.call(Method::PUT, path, Some(token), Some(body)).await
+    }
+
+    /// `DELETE path` as the terminal holding `token`.
+    pub async fn delete(&self, path: &str, token: &str) -> Reply {
+        self.call(Method::DELETE, path, Some(token), None).await
+    }
+
+    /// A harness with one terminal activated as `受付`, and that terminal's token.
+    pub async fn with_terminal() -> (Self, String) {
+        let h = Self::new().await;
+        let (_, token) = h.activate("受付").await;
+        (h, token)
+    }
+
+    /// `POST /api/v1/terminals/activate` with `body`, unchecked.
+    pub async fn try_activate(&self, body: Value) -> Reply {
+        self.call(Method::POST, "/api/v1/terminals/activate", None, Some(body))
+            .await
     }
 
     pub async fn activate(&self, device: &str) -> (String, String) {
-        let r = self
-            .call(
-                Method::POST,
-                "/api/v1/terminals/activate",
-                None,
-                Some(json!({"facilityCode": "1399999999", "userId": "W0000001",
-                            "activationCode": "DEMO0001", "deviceName": device})),
-            )
-            .await;
-        assert_eq!(
-            r.status,
-            StatusCode::CREATED,
-            "{}",
-            String::from_utf8_lossy(&r.body)
-        );
-        let v = r.json();
-        (
-            v["terminalId"].as_str().unwrap().to_owned(),
-            v["token"].as_str().unwrap().to_owned(),
-        )
+        let r = self.try_activate(activation(device)).await;
+        r.assert_status(StatusCode::CREATED);
+        (json_str(&r.body, "terminalId"), json_str(&r.body, "token"))
     }
 
     pub async fn nonce(&self, token: &str) -> String {
         let r = self
             .call(Method::POST, "/api/v1/challenges", Some(token), None)
             .await;
-        assert_eq!(
-            r.status,
-            StatusCode::CREATED,
-            "{}",
-            String::from_utf8_lossy(&r.body)
-        );
-        r.json()["nonce"].as_str().unwrap().to_owned()
+        r.assert_status(StatusCode::CREATED);
+        json_str(&r.body, "nonce")
     }
 
     /// A PIN-mode confirmation with a fresh nonce, signed by `card` for `ORIGIN`.
     pub async fn confirm_pin(&self, token: &str, card: &Card) -> Reply {
         let nonce = self.nonce(token).await;
-        let body = json!({"mode": "pin", "certificate": card.certificate_b64(),
-                          "signature": card.sign(ORIGIN, &nonce), "nonce": nonce, "origin": ORIGIN});
-        self.call(
-            Method::POST,
-            "/api/v1/confirmations",
-            Some(token),
-            Some(body),
-        )
-        .await
+        self.confirm(token, card.pin_confirmation(&nonce)).await
     }
 
     pub async fn confirm(&self, token: &str, body: Value) -> Reply {
-        self.call(
-            Method::POST,
-            "/api/v1/confirmations",
-            Some(token),
-            Some(body),
-        )
-        .await
+        self.post("/api/v1/confirmations", token, body).await
+    }
+
+    /// A search by the insured's numbers (`SearchRequest`).
+    pub async fn search(&self, token: &str, body: Value) -> Reply {
+        self.post("/api/v1/searches", token, body).await
     }
 
     pub async fn audit(&self, token: &str) -> Vec<Value> {
-        let r = self
-            .call(Method::GET, "/api/v1/audit?limit=1000", Some(token), None)
-            .await;
-        assert_eq!(
-            r.status,
-            StatusCode::OK,
-            "{}",
-            String::from_utf8_lossy(&r.body)
-        );
+        let r = self.get("/api/v1/audit?limit=1000", token).await;
+        r.assert_status(StatusCode::OK);
         r.json()["records"].as_array().unwrap().clone()
     }
 }
