@@ -31,6 +31,16 @@ async fn put_csv(h: &Harness, token: &str, day: &str, body: Vec<u8>) -> Reply {
     .await
 }
 
+/// The `status` of each entry of a day's list, in order.
+fn statuses(day: &serde_json::Value) -> Vec<&str> {
+    day["list"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["status"].as_str().unwrap())
+        .collect()
+}
+
 fn taro() -> serde_json::Value {
     json!({"insurerNumber": "01130012", "insuredCardSymbol": "12345678",
            "insuredIdentificationNumber": "1001", "insuredBranchNumber": "00",
@@ -97,13 +107,7 @@ async fn a_roster_imports_with_its_bad_row_reported_by_line() {
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[2]["voucher"]["birthdate"], "19750903");
     assert_eq!(rows[2]["line"], 5);
-    let statuses: Vec<&str> = day["list"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["not-yet", "not-yet", "not-yet"]);
+    assert_eq!(statuses(&day), ["not-yet", "not-yet", "not-yet"]);
     // The file is the facility's: another day is empty.
     let other = h.get("/api/v1/rosters/20260402", &token).await.json();
     assert_eq!(other["rows"], json!([]));
@@ -208,13 +212,10 @@ async fn checks_find_their_rows_and_make_the_days_list() {
         .get(&format!("/api/v1/rosters/{DAY}"), &token)
         .await
         .json();
-    let statuses: Vec<&str> = day["list"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["problem", "checked", "not-yet", "not-on-roster"]);
+    assert_eq!(
+        statuses(&day),
+        ["problem", "checked", "not-yet", "not-on-roster"]
+    );
     assert_eq!(day["checks"][2]["queuedAt"], "2026-04-01T00:30:00Z");
     assert_eq!(
         day["checks"][1]["problemMessages"][0],
@@ -227,13 +228,10 @@ async fn checks_find_their_rows_and_make_the_days_list() {
         .get(&format!("/api/v1/rosters/{DAY}"), &token)
         .await
         .json();
-    let statuses: Vec<&str> = day["list"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["status"].as_str().unwrap())
-        .collect();
-    assert_eq!(statuses, ["problem", "checked", "not-yet", "not-on-roster"]);
+    assert_eq!(
+        statuses(&day),
+        ["problem", "checked", "not-yet", "not-on-roster"]
+    );
 
     // The audit has each change, and no name or number.
     let audit = h.audit(&token).await;

@@ -60,6 +60,16 @@ impl Server {
         send_once(self.addr, request(method, path, token, body)).await
     }
 
+    async fn confirm(&self, token: &str, body: Value) -> (u16, Vec<u8>) {
+        self.call(
+            Method::POST,
+            "/api/v1/confirmations",
+            Some(token),
+            Some(body),
+        )
+        .await
+    }
+
     async fn activate(&self, device: &str) -> String {
         let (status, body) = self
             .call(
@@ -102,14 +112,7 @@ async fn a_restart_keeps_terminals_nonces_and_the_audit() {
     let server = Server::start(&path).await;
     let token = server.activate("受付").await;
     let body = server.confirm_body(&token, &card).await;
-    let (status, xml) = server
-        .call(
-            Method::POST,
-            "/api/v1/confirmations",
-            Some(&token),
-            Some(body.clone()),
-        )
-        .await;
+    let (status, xml) = server.confirm(&token, body.clone()).await;
     assert_eq!(status, StatusCode::OK);
     let msg = myna_core::oqs::parse(&xml).unwrap();
     assert_eq!(msg.results()[0].name.as_deref(), Some("山田　太郎"));
@@ -131,14 +134,7 @@ async fn a_restart_keeps_terminals_nonces_and_the_audit() {
     assert_eq!(audit.len(), 1);
     assert_eq!(audit[0]["qualificationValidity"], "1");
     // The nonce used before the restart stays used.
-    let (status, xml) = server
-        .call(
-            Method::POST,
-            "/api/v1/confirmations",
-            Some(&token),
-            Some(body),
-        )
-        .await;
+    let (status, xml) = server.confirm(&token, body).await;
     assert_eq!(status, StatusCode::CONFLICT);
     assert_eq!(
         myna_core::oqs::parse(&xml)
@@ -181,14 +177,7 @@ async fn fifty_concurrent_confirmations_are_all_answered_and_audited() {
         let server = server.clone();
         let token = token.clone();
         tasks.push(tokio::spawn(async move {
-            let (status, xml) = server
-                .call(
-                    Method::POST,
-                    "/api/v1/confirmations",
-                    Some(&token),
-                    Some(body),
-                )
-                .await;
+            let (status, xml) = server.confirm(&token, body).await;
             (name, status, xml)
         }));
     }
