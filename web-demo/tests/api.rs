@@ -6,9 +6,18 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use myna_core::oqs::XmlMsg;
 use serde_json::json;
-use support::{Card, Harness, ORIGIN, activation};
+use support::{Card, Harness, ORIGIN, activation, count};
 use time::Duration;
 use time::macros::datetime;
+
+/// `body` with its `signature` replaced.
+fn with_signature(
+    mut body: serde_json::Value,
+    signature: impl Into<serde_json::Value>,
+) -> serde_json::Value {
+    body["signature"] = signature.into();
+    body
+}
 
 fn validity(msg: &XmlMsg) -> &str {
     msg.message_body
@@ -366,27 +375,29 @@ async fn each_signature_failure_is_refused() {
     // Signed over another nonce.
     let nonce = h.nonce(&token).await;
     let other = h.nonce(&token).await;
-    let body = json!({"mode": "pin", "certificate": card.certificate_b64(),
-                      "signature": card.sign(ORIGIN, &other), "nonce": nonce, "origin": ORIGIN});
+    let body = with_signature(card.pin_confirmation(&nonce), card.sign(ORIGIN, &other));
     h.confirm(&token, body).await.assert_error(401, "MW0006");
 
     // Signed for another origin than the one claimed.
     let nonce = h.nonce(&token).await;
-    let body = json!({"mode": "pin", "certificate": card.certificate_b64(),
-                      "signature": card.sign("https://evil.example", &nonce), "nonce": nonce, "origin": ORIGIN});
+    let body = with_signature(
+        card.pin_confirmation(&nonce),
+        card.sign("https://evil.example", &nonce),
+    );
     h.confirm(&token, body).await.assert_error(401, "MW0006");
 
     // Signed by another card's key.
     let nonce = h.nonce(&token).await;
-    let body = json!({"mode": "pin", "certificate": card.certificate_b64(),
-                      "signature": Card::load("kokuho").sign(ORIGIN, &nonce), "nonce": nonce, "origin": ORIGIN});
+    let body = with_signature(
+        card.pin_confirmation(&nonce),
+        Card::load("kokuho").sign(ORIGIN, &nonce),
+    );
     h.confirm(&token, body).await.assert_error(401, "MW0006");
 
     // Truncated signature.
     let nonce = h.nonce(&token).await;
     let sig = card.sign(ORIGIN, &nonce);
-    let body = json!({"mode": "pin", "certificate": card.certificate_b64(),
-                      "signature": &sig[..sig.len() - 8], "nonce": nonce, "origin": ORIGIN});
+    let body = with_signature(card.pin_confirmation(&nonce), &sig[..sig.len() - 8]);
     h.confirm(&token, body).await.assert_error(401, "MW0006");
 
     // No signature at all.
@@ -428,8 +439,10 @@ async fn nonce_replay_expiry_and_binding() {
 
     // A failed attempt burns the nonce too (bad signature, then the right one).
     let nonce = h.nonce(&token).await;
-    let bad = json!({"mode": "pin", "certificate": card.certificate_b64(),
-                     "signature": Card::load("kokuho").sign(ORIGIN, &nonce), "nonce": nonce, "origin": ORIGIN});
+    let bad = with_signature(
+        card.pin_confirmation(&nonce),
+        Card::load("kokuho").sign(ORIGIN, &nonce),
+    );
     h.confirm(&token, bad).await.assert_error(401, "MW0006");
     let good = card.pin_confirmation(&nonce);
     h.confirm(&token, good).await.assert_error(409, "MW0013");
@@ -724,9 +737,7 @@ async fn the_audit_holds_outcomes_but_no_pin_certificate_or_numbers() {
     assert_eq!(audit[1]["qualificationValidity"], "1");
     assert_eq!(audit[1]["mode"], "pin");
     assert_eq!(audit[1]["deviceName"], "受付");
-    let total: i64 =
-        h.db.call_blocking(|c| c.query_row("SELECT count(*) FROM audit", [], |r| r.get(0)))
-            .unwrap();
+    let total = count(&h.db, "SELECT count(*) FROM audit");
     assert_eq!(total, 3);
 
     // Nothing identifying the card or the insurance in the audit table.

@@ -10,7 +10,7 @@ use std::time::{Duration as StdDuration, Instant};
 
 use axum::http::StatusCode;
 use myna_demo::db::Db;
-use support::{Card, Harness, Reply, activation};
+use support::{Card, Harness, Reply, activation, count};
 use time::Duration;
 
 /// Holds the write connection (as an admin command would) until released: write jobs sent
@@ -113,15 +113,10 @@ async fn concurrent_confirmations_share_commits_and_each_has_its_audit_row() {
     // Two jobs per confirmation, in fewer commits than jobs.
     assert_eq!(after.jobs - before.jobs, 2 * N as u64);
     assert!(after.batches - before.batches < 2 * N as u64, "{after:?}");
-    let used: i64 =
-        h.db.call_blocking(|c| {
-            c.query_row(
-                "SELECT count(*) FROM challenges WHERE used_at IS NOT NULL",
-                [],
-                |r| r.get(0),
-            )
-        })
-        .unwrap();
+    let used = count(
+        &h.db,
+        "SELECT count(*) FROM challenges WHERE used_at IS NOT NULL",
+    );
     assert_eq!(used, N as i64);
 }
 
@@ -205,15 +200,10 @@ async fn the_21st_device_is_refused_under_concurrent_activations() {
         for reply in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
             reply.assert_error(409, "MW0021");
         }
-        let active: i64 =
-            h.db.call_blocking(|c| {
-                c.query_row(
-                    "SELECT count(*) FROM terminals WHERE revoked_at IS NULL",
-                    [],
-                    |r| r.get(0),
-                )
-            })
-            .unwrap();
+        let active = count(
+            &h.db,
+            "SELECT count(*) FROM terminals WHERE revoked_at IS NULL",
+        );
         assert_eq!(active, 20);
     }
 }

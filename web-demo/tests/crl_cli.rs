@@ -50,6 +50,14 @@ fn crl_command(db: &Path, args: &[&str], file: Option<&Path>) -> Output {
     command.output().unwrap()
 }
 
+/// Asserts that the command failed and said `message` on stderr.
+#[track_caller]
+fn assert_refused(out: &Output, message: &str) {
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!out.status.success(), "{stderr}");
+    assert!(stderr.contains(message), "{stderr}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn crl_load_replaces_the_crl_of_a_running_service() {
     let dir = tempfile::tempdir().unwrap();
@@ -81,12 +89,7 @@ async fn crl_load_replaces_the_crl_of_a_running_service() {
     // Refused by the command, nothing stored: a forged CRL and a stale one.
     let forged_file = write("forged.crl", forged(&listing_default));
     let out = crl_command(&db, &["load"], Some(&forged_file));
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("signature does not verify"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_refused(&out, "signature does not verify");
     let stale_file = write(
         "stale.crl",
         Ca::root().crl(
@@ -97,12 +100,7 @@ async fn crl_load_replaces_the_crl_of_a_running_service() {
         ),
     );
     let out = crl_command(&db, &["load"], Some(&stale_file));
-    assert!(!out.status.success());
-    assert!(
-        String::from_utf8_lossy(&out.stderr).contains("not current"),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert_refused(&out, "not current");
     assert_eq!(confirm(&service, &token, &card).await, (200, String::new()));
 
     // A current CRL listing the card: loaded, and the running service refuses the card.

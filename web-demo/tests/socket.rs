@@ -12,7 +12,9 @@ use myna_demo::clock::ManualClock;
 use myna_demo::{AppState, app, open_database};
 use serde_json::Value;
 use support::service::send_once;
-use support::{Card, ORIGIN, START, activation, json_str, persona_seed, request, test_anchors};
+use support::{
+    Card, ORIGIN, START, activation, count, json_str, persona_seed, request, test_anchors,
+};
 use tokio::sync::oneshot;
 
 struct Server {
@@ -120,11 +122,10 @@ async fn a_restart_keeps_terminals_nonces_and_the_audit() {
 
     // Same file, new process state: not re-seeded, everything still there.
     let server = Server::start(&path).await;
-    let records: i64 = myna_demo::db::Db::open(&path)
-        .unwrap()
-        .0
-        .call_blocking(|c| c.query_row("SELECT count(*) FROM insured_records", [], |r| r.get(0)))
-        .unwrap();
+    let records = count(
+        &myna_demo::db::Db::open(&path).unwrap().0,
+        "SELECT count(*) FROM insured_records",
+    );
     assert_eq!(
         records as usize,
         persona_seed().records.len(),

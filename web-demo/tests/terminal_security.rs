@@ -17,7 +17,7 @@ use axum::http::{Method, StatusCode};
 use myna_demo::store::activation_limits::{CLIENT_LIMIT, COOLING, FACILITY_LIMIT};
 use myna_demo::store::terminals::TOKEN_LIFETIME;
 use serde_json::{Value, json};
-use support::{Harness, Reply, request};
+use support::{Harness, Reply, count, request};
 use time::Duration;
 
 fn activation(code: &str, user: &str, activation_code: &str) -> Value {
@@ -60,10 +60,7 @@ async fn issue_11_wrong_activation_codes_lock_the_facility_even_for_the_right_co
     let retry: i64 = r.headers["retry-after"].to_str().unwrap().parse().unwrap();
     assert!(retry > 0 && retry <= COOLING.whole_seconds(), "{retry}");
     // No terminal was made while locked.
-    let count: i64 =
-        h.db.call_blocking(|c| c.query_row("SELECT count(*) FROM terminals", [], |r| r.get(0)))
-            .unwrap();
-    assert_eq!(count, 0);
+    assert_eq!(count(&h.db, "SELECT count(*) FROM terminals"), 0);
     // After the cooling period the right code works, and clears the count.
     h.clock.advance(COOLING + Duration::seconds(1));
     h.activate("受付1").await;

@@ -690,20 +690,20 @@ mod tests {
                 t.replacen(from, to, 1)
             })
         };
-        let err = load_with(&[("personas.toml", once("pin = \"1234\"", "pin = \"12345\""))]);
+        // The embedded files with the first `from` of the definitions replaced by `to`.
+        let edited =
+            |from: &'static str, to: &'static str| load_with(&[("personas.toml", once(from, to))]);
+        let err = edited("pin = \"1234\"", "pin = \"12345\"");
         assert!(
             matches!(err, Err(PersonaError::InvalidPin { length: 4, .. })),
             "{err:?}"
         );
-        let err = load_with(&[("personas.toml", once("pin = \"1234\"", "pin = \"12a4\""))]);
+        let err = edited("pin = \"1234\"", "pin = \"12a4\"");
         assert!(
             matches!(err, Err(PersonaError::InvalidPin { .. })),
             "{err:?}"
         );
-        let err = load_with(&[(
-            "personas.toml",
-            once("pin_remaining = 3", "pin_remaining = 4"),
-        )]);
+        let err = edited("pin_remaining = 3", "pin_remaining = 4");
         assert!(matches!(
             err,
             Err(PersonaError::TooManyTries {
@@ -712,10 +712,7 @@ mod tests {
                 ..
             })
         ));
-        let err = load_with(&[(
-            "personas.toml",
-            once("not_before = \"2025-04-01\"", "not_before = \"2025-04-31\""),
-        )]);
+        let err = edited("not_before = \"2025-04-01\"", "not_before = \"2025-04-31\"");
         assert!(
             matches!(
                 &err,
@@ -726,26 +723,17 @@ mod tests {
             ),
             "{err:?}"
         );
-        let err = load_with(&[(
-            "personas.toml",
-            once("name = \"kokuho\"", "name = \"default\""),
-        )]);
+        let err = edited("name = \"kokuho\"", "name = \"default\"");
         assert!(
             matches!(err, Err(PersonaError::DuplicateName { .. })),
             "{err:?}"
         );
-        let err = load_with(&[(
-            "personas.toml",
-            once("name = \"kokuho\"", "name = \"kokuho2\""),
-        )]);
+        let err = edited("name = \"kokuho\"", "name = \"kokuho2\"");
         assert!(
             matches!(err, Err(PersonaError::MissingIndexEntry { .. })),
             "{err:?}"
         );
-        let err = load_with(&[(
-            "personas.toml",
-            once("certificate = \"valid\"", "certificate = \"ok\""),
-        )]);
+        let err = edited("certificate = \"valid\"", "certificate = \"ok\"");
         assert!(
             matches!(
                 err,
@@ -756,7 +744,7 @@ mod tests {
             ),
             "{err:?}"
         );
-        let err = load_with(&[("personas.toml", once("label =", "lable ="))]);
+        let err = edited("label =", "lable =");
         assert!(
             matches!(err, Err(PersonaError::Toml { .. })),
             "unknown fields are refused"

@@ -100,6 +100,13 @@ pub fn request(
     builder.body(body).unwrap()
 }
 
+/// The single number a `SELECT count(*) …` gives on `db`.
+#[track_caller]
+pub fn count(db: &Db, sql: &str) -> i64 {
+    db.call_blocking(|c| c.query_row(sql, [], |r| r.get(0)))
+        .unwrap_or_else(|e| panic!("{sql}: {e}"))
+}
+
 /// The demo facility's activation body for a device called `device`.
 pub fn activation(device: &str) -> Value {
     json!({"facilityCode": "1399999999", "userId": "W0000001",
