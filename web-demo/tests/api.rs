@@ -6,7 +6,7 @@ use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use myna_core::oqs::XmlMsg;
 use serde_json::json;
-use support::{Card, Harness, ORIGIN, activation, count};
+use support::{Card, Harness, ORIGIN, activation, assert_demo_facility_on, count};
 use time::Duration;
 use time::macros::datetime;
 
@@ -173,14 +173,7 @@ async fn the_persona_matrix_in_pin_mode() {
             "{name}"
         );
         assert_eq!(header.reference_classification.as_ref().unwrap().raw(), "1");
-        assert_eq!(
-            header.medical_institution_code.as_deref(),
-            Some("1399999999")
-        );
-        assert_eq!(
-            header.qualification_confirmation_date.as_deref(),
-            Some("20260601")
-        );
+        assert_demo_facility_on(&msg, "20260601");
         assert_eq!(
             header.process_execution_time.as_deref(),
             Some("20260601090000")

@@ -31,6 +31,11 @@ async fn put_csv(h: &Harness, token: &str, day: &str, body: Vec<u8>) -> Reply {
     .await
 }
 
+/// `GET /api/v1/rosters/{DAY}`: the day's rows, checks and list.
+async fn day_list(h: &Harness, token: &str) -> serde_json::Value {
+    h.get(&format!("/api/v1/rosters/{DAY}"), token).await.json()
+}
+
 /// The `status` of each entry of a day's list, in order.
 fn statuses(day: &serde_json::Value) -> Vec<&str> {
     day["list"]
@@ -99,10 +104,7 @@ async fn a_roster_imports_with_its_bad_row_reported_by_line() {
     assert_eq!(v["encoding"], "utf-8");
     assert_eq!(v["errors"][0]["line"], 4);
     assert_eq!(v["errors"][0]["codes"], json!(["insurer-number-invalid"]));
-    let day = h
-        .get(&format!("/api/v1/rosters/{DAY}"), &token)
-        .await
-        .json();
+    let day = day_list(&h, &token).await;
     let rows = day["rows"].as_array().unwrap();
     assert_eq!(rows.len(), 3);
     assert_eq!(rows[2]["voucher"]["birthdate"], "19750903");
@@ -128,10 +130,7 @@ async fn cp932_rosters_import_and_unreadable_ones_are_refused() {
         .await
         .assert_error(422, "MW0037");
     // A refused file leaves the day's roster as it was.
-    let day = h
-        .get(&format!("/api/v1/rosters/{DAY}"), &token)
-        .await
-        .json();
+    let day = day_list(&h, &token).await;
     assert_eq!(day["rows"].as_array().unwrap().len(), 3);
     // Larger than the API's JSON limit, within the roster's.
     let mut big = ROSTER.to_owned();
@@ -158,10 +157,7 @@ async fn check(h: &Harness, token: &str, body: serde_json::Value) -> serde_json:
 async fn checks_find_their_rows_and_make_the_days_list() {
     let (h, token) = Harness::with_terminal().await;
     put_csv(&h, &token, DAY, ROSTER.as_bytes().to_vec()).await;
-    let day = h
-        .get(&format!("/api/v1/rosters/{DAY}"), &token)
-        .await
-        .json();
+    let day = day_list(&h, &token).await;
     let ids: Vec<i64> = day["rows"]
         .as_array()
         .unwrap()
@@ -208,10 +204,7 @@ async fn checks_find_their_rows_and_make_the_days_list() {
     .await
     .assert_error(400, "MW0001");
 
-    let day = h
-        .get(&format!("/api/v1/rosters/{DAY}"), &token)
-        .await
-        .json();
+    let day = day_list(&h, &token).await;
     assert_eq!(
         statuses(&day),
         ["problem", "checked", "not-yet", "not-on-roster"]
@@ -224,10 +217,7 @@ async fn checks_find_their_rows_and_make_the_days_list() {
 
     // Re-importing the roster keeps the checks, matched to the new rows.
     put_csv(&h, &token, DAY, ROSTER.as_bytes().to_vec()).await;
-    let day = h
-        .get(&format!("/api/v1/rosters/{DAY}"), &token)
-        .await
-        .json();
+    let day = day_list(&h, &token).await;
     assert_eq!(
         statuses(&day),
         ["problem", "checked", "not-yet", "not-on-roster"]

@@ -6,7 +6,7 @@ mod support;
 
 use myna_core::oqs::{self, Code, QualificationValidity, ResultOfQualificationConfirmation};
 use serde_json::json;
-use support::{Card, Harness};
+use support::{Card, Harness, assert_demo_facility_on};
 use time::macros::datetime;
 
 /// These tests set the service's clock to 2024, before the seeded CRL's thisUpdate
@@ -83,15 +83,7 @@ async fn issue_13_a_pasted_official_app_result_is_answered_and_audited_as_its_ow
         msg.qualification_validity(),
         Some(QualificationValidity::Valid)
     );
-    let header = &msg.message_header;
-    assert_eq!(
-        header.medical_institution_code.as_deref(),
-        Some("1399999999")
-    );
-    assert_eq!(
-        header.qualification_confirmation_date.as_deref(),
-        Some("20260601")
-    );
+    assert_demo_facility_on(&msg, "20260601");
     assert_eq!(
         msg.message_body.processing_result_message, None,
         "確認日 is today"

@@ -100,6 +100,20 @@ pub fn request(
     builder.body(body).unwrap()
 }
 
+/// Asserts that `msg` answers for the demo facility, confirmed on `date` (`YYYYMMDD`).
+#[track_caller]
+pub fn assert_demo_facility_on(msg: &XmlMsg, date: &str) {
+    let header = &msg.message_header;
+    assert_eq!(
+        header.medical_institution_code.as_deref(),
+        Some("1399999999")
+    );
+    assert_eq!(
+        header.qualification_confirmation_date.as_deref(),
+        Some(date)
+    );
+}
+
 /// The single number a `SELECT count(*) …` gives on `db`.
 #[track_caller]
 pub fn count(db: &Db, sql: &str) -> i64 {
