@@ -122,6 +122,15 @@ fn valid(results: Vec<ResultOfQualificationConfirmation>) -> XmlMsg {
     XmlMsg::normal(&context(), QualificationValidity::Valid, results)
 }
 
+/// A 高齢受給者証 of 2割, 2023-08-01 to 2025-07-31.
+fn elderly_2_wari() -> ElderlyRecipientCertificateInfo {
+    let mut e = ElderlyRecipientCertificateInfo::default();
+    e.elderly_recipient_valid_start_date = Some("20230801".into());
+    e.elderly_recipient_valid_end_date = Some("20250731".into());
+    e.elderly_recipient_contribution_ratio = Some(ContributionRatio::from_raw("020"));
+    e
+}
+
 #[test]
 fn the_text_is_exactly_the_apps_layout() {
     let text = to_copy_text(&valid(vec![taro()]));
@@ -153,11 +162,7 @@ fn an_importer_reads_every_kind_of_result() {
 
     let mut elderly = taro();
     elderly.birthdate = Some("19530720".into());
-    let mut e = ElderlyRecipientCertificateInfo::default();
-    e.elderly_recipient_valid_start_date = Some("20230801".into());
-    e.elderly_recipient_valid_end_date = Some("20250731".into());
-    e.elderly_recipient_contribution_ratio = Some(ContributionRatio::from_raw("020"));
-    elderly.elderly_recipient_certificate_info = Some(e);
+    elderly.elderly_recipient_certificate_info = Some(elderly_2_wari());
 
     let mut child = taro();
     child.birthdate = Some("20210615".into());
@@ -220,11 +225,7 @@ fn out_then_in_gives_the_same_tree() {
     r.name_of_other_kana = Some("ﾔﾏﾀﾞ ﾀﾛｳ".into());
     r.sex2 = Some(Code::from_raw("1"));
     r.preschool_classification = Some(Code::from_raw("1"));
-    let mut e = ElderlyRecipientCertificateInfo::default();
-    e.elderly_recipient_valid_start_date = Some("20230801".into());
-    e.elderly_recipient_valid_end_date = Some("20250731".into());
-    e.elderly_recipient_contribution_ratio = Some(ContributionRatio::from_raw("020"));
-    r.elderly_recipient_certificate_info = Some(e);
+    r.elderly_recipient_certificate_info = Some(elderly_2_wari());
     let mut second = taro();
     second.insurer_number = Some("06270011".into());
     second.name = Some("山田\u{3000}花子".into());

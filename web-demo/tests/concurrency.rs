@@ -61,6 +61,22 @@ async fn join_all(tasks: Vec<tokio::task::JoinHandle<Reply>>) -> Vec<Reply> {
     replies
 }
 
+/// How many of `replies` have `status`; every other one must be the error `code` with
+/// `error_status`.
+#[track_caller]
+fn count_refusing_the_rest(
+    replies: &[Reply],
+    status: StatusCode,
+    error_status: u16,
+    code: &str,
+) -> usize {
+    let (hits, rest): (Vec<&Reply>, Vec<&Reply>) = replies.iter().partition(|r| r.status == status);
+    for reply in rest {
+        reply.assert_error(error_status, code);
+    }
+    hits.len()
+}
+
 fn audit_counts(h: &Harness) -> (i64, i64) {
     h.db.call_blocking(|c| {
         c.query_row(
@@ -147,14 +163,8 @@ async fn a_nonce_raced_by_many_requests_is_used_once() {
             held.release_after(&h.db, before.submitted, N as u64).await;
         }
         let replies = join_all(tasks).await;
-        let ok = replies
-            .iter()
-            .filter(|r| r.status == StatusCode::OK)
-            .count();
+        let ok = count_refusing_the_rest(&replies, StatusCode::OK, 409, "MW0013");
         assert_eq!(ok, 1, "same batch: {same_batch}");
-        for reply in replies.iter().filter(|r| r.status != StatusCode::OK) {
-            reply.assert_error(409, "MW0013");
-        }
         assert_eq!(
             audit_counts(&h),
             (ok_before + 1, error_before + N as i64 - 1),
@@ -191,15 +201,9 @@ async fn the_21st_device_is_refused_under_concurrent_activations() {
             held.release_after(&h.db, before.submitted, N as u64).await;
         }
         let replies = join_all(tasks).await;
-        let created = replies
-            .iter()
-            .filter(|r| r.status == StatusCode::CREATED)
-            .count();
+        let created = count_refusing_the_rest(&replies, StatusCode::CREATED, 409, "MW0021");
         let expected = if same_batch { 20 } else { 10 };
         assert_eq!(created, expected, "same batch: {same_batch}");
-        for reply in replies.iter().filter(|r| r.status != StatusCode::CREATED) {
-            reply.assert_error(409, "MW0021");
-        }
         let active = count(
             &h.db,
             "SELECT count(*) FROM terminals WHERE revoked_at IS NULL",
