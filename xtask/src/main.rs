@@ -12,6 +12,7 @@ mod demo;
 mod dist;
 mod e2e;
 mod fuzz;
+mod labels;
 mod pcscd;
 mod personas;
 mod pkg;

@@ -82,6 +82,8 @@ pub const PKG_FILES: &[(&str, &str)] = &[
     ("myna-web.js", "text/javascript; charset=utf-8"),
     ("myna-web_bg.wasm", "application/wasm"),
     ("myna-web.css", "text/css; charset=utf-8"),
+    ("myna-web-labels.js", "text/javascript; charset=utf-8"),
+    ("myna-web-labels.d.ts", "text/plain; charset=utf-8"),
     ("myna-web.d.ts", "text/plain; charset=utf-8"),
     ("myna-web_bg.wasm.d.ts", "text/plain; charset=utf-8"),
     ("package.json", "application/json"),
