@@ -1,3 +1,4 @@
+// @ts-check
 // The checkup-reception page of the myna-web demo. It uses the `myna-web` npm package exactly
 // as a vendor's page would (import from the package, init(), connectBridge,
 // confirmQualification, renderQualification) and the eligibility service at this page's own
@@ -7,10 +8,10 @@
 // from this page's URL: a crafted link must not send the patient's PIN elsewhere (issue 11).
 // localStorage (per terminal): the terminal's token, the identity mode, the operator name.
 
-import { askRepresentation, REPRESENTATION_MESSAGE } from "/representation.js";
+import { askRepresentation, REPRESENTATION_MESSAGE } from "./representation.js";
 import { BRIDGE_URL } from "./config.js";
 import { mountOfficialApp } from "./official-app.js";
-import { installCheckup } from "/modules/roster.js";
+import { installCheckup } from "./modules/roster.js";
 import { keepTerminalTokenFresh } from "./terminal-token.js";
 
 const $ = (id) => document.getElementById(id);
@@ -22,6 +23,7 @@ const STORE = {
 };
 
 let myna = null; // the package's module
+let labels = null; // the package's code labels (myna-web-labels.js: the core's OQS tables)
 let bridge = null;
 let busy = false;
 let readers = [];
@@ -167,7 +169,8 @@ function bridgeGuidance(e) {
 
 async function loadPackage() {
   try {
-    myna = await import("/pkg/myna-web.js");
+    myna = await import("./pkg/myna-web.js");
+    labels = await import("./pkg/myna-web-labels.js");
     await myna.default();
     return true;
   } catch (e) {
@@ -735,7 +738,6 @@ async function recordFallback(event) {
 const DOCUMENTS = { portal: "マイナポータル画面", notice: "資格情報のお知らせ", certificate: "資格確認書" };
 const KINDS = { confirmation: "資格確認", search: "資格照会", fallback: "代替確認" };
 const MODES = { pin: "暗証番号", visual: "目視", numbers: "番号", "official-app": "マイナ資格確認アプリ", ...DOCUMENTS };
-const VALIDITY = { 1: "有効", 2: "無効", 3: "無効（新しい資格あり）", 4: "該当資格なし", 5: "複数該当", 6: "有効（未登録）" };
 
 /** The day's records (Japan time) from the service's audit trail. */
 async function loadHistory() {
@@ -753,7 +755,7 @@ async function loadHistory() {
       el("td", {}, KINDS[r.kind] ?? r.kind),
       el("td", {}, MODES[r.mode] ?? r.mode ?? ""),
       el("td", {}, r.kind === "fallback" ? "記録" : r.result === "ok"
-        ? VALIDITY[r.qualificationValidity] ?? r.qualificationValidity ?? "正常"
+        ? labels.QUALIFICATION_VALIDITY[r.qualificationValidity] ?? r.qualificationValidity ?? "正常"
         : `エラー ${r.errorCode ?? ""}`),
       el("td", {}, r.operator ?? ""),
       el("td", {}, r.deviceName ?? ""))));

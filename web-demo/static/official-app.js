@@ -1,3 +1,4 @@
+// @ts-check
 // 「マイナ資格確認アプリの結果を貼り付け」: a check done with the government's マイナ資格確認アプリ,
 // brought into this reception screen by pasting the app's copied result (issue 13). The text is
 // read in the page with the package's parseCopyText (so staff see at once whether it is the

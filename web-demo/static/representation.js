@@ -1,3 +1,4 @@
+// @ts-check
 // The last PIN try needs the card presented again (myna-bridge, issue 11).
 //
 // With one try left, the bridge sends the patient's PIN only when the page passes
@@ -71,7 +72,7 @@ function dialogElement() {
  * when they stopped.
  *
  * @param {object} options
- * @param {import("/pkg/myna-web.js").Bridge} options.bridge
+ * @param {import("./pkg/myna-web.js").Bridge} options.bridge
  * @param {string | undefined} options.reader the reader the check used (any reader if unset)
  * @param {(phase: string) => void} options.setPhase
  */

@@ -1,3 +1,4 @@
+// @ts-check
 // Keeps the terminal's token alive (issue 11: tokens now live 24 h). At page load and every
 // hour the page trades its token for a fresh one (POST /api/v1/terminals/token); a token that
 // has ended answers 401 (MW0032) and the page asks staff to activate the terminal again.

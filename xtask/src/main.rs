@@ -18,6 +18,7 @@ mod personas;
 mod pkg;
 mod system;
 mod test;
+mod tsc;
 mod wasm_test;
 mod wine;
 

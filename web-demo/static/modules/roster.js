@@ -1,3 +1,4 @@
+// @ts-check
 // The checkup centre's day on the reception page: the day's roster (受診者名簿) imported from
 // the centre's CSV, each check matched to its row, the day's list (確認済 / 要確認 / 送信待ち /
 // 未確認 / 名簿外), the results CSV, the facility's 委託元保険者一覧, and the offline 目視 queue
@@ -7,8 +8,8 @@
 // app.js calls installCheckup(ctx) once and then: voucher(), compareOptions(), onResult(),
 // queueAction(), reset().
 
-import { installVoucherFields, readVoucher, fillVoucher, clearVoucher, showComparison } from "/modules/voucher.js";
-import * as queue from "/modules/queue.js";
+import { installVoucherFields, readVoucher, fillVoucher, clearVoucher, showComparison } from "./voucher.js";
+import * as queue from "./queue.js";
 
 const CONTRACT_KEY = "myna-demo.contracted-insurers";
 
@@ -30,7 +31,6 @@ function el(tag, attrs = {}, ...children) {
   return node;
 }
 
-const SEX = { 1: "男", 2: "女" };
 const PROBLEM_TEXT = (codes, details) => (details ?? codes ?? []).map((p) => p.message ?? p).join(" / ");
 
 /**

@@ -1,3 +1,4 @@
+// @ts-check
 // The bus's offline 目視 queue. When the eligibility service cannot be reached, a 目視 check
 // may be queued: the card's user-authentication certificate (it holds no name or address),
 // the operator, the voucher and the time, kept in localStorage so a reload loses nothing.

@@ -1,3 +1,4 @@
+// @ts-check
 // 受診券 / 利用券 on the reception page: the voucher fields beyond the insurer and numbers
 // (kind, 受診券整理番号, 有効期限, the person), filled by hand or from a roster row, and the
 // comparison's problems said in Japanese with what to do. The comparison itself is the
