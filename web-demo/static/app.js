@@ -25,10 +25,24 @@ const STORE = {
 let myna = null; // the package's module
 let labels = null; // the package's code labels (myna-web-labels.js: the core's OQS tables)
 let bridge = null;
-let busy = false;
-let readers = [];
-let pinStatus = null; // {remaining, blocked} of the card in the reader, when known
-let lastResult = null;
+/**
+ * The reception's state, in one object: the phase drives the page (`<body data-phase>`, see
+ * static/README.md) and the rest is what the phases decide on.
+ * @type {{
+ *   phase: string,
+ *   busy: boolean,
+ *   readers: import("./pkg/myna-web.js").Reader[],
+ *   pinStatus: {remaining: number, blocked: boolean} | null,
+ *   lastResult: any,
+ * }}
+ */
+const reception = {
+  phase: "loading",
+  busy: false, // a confirmation is running
+  readers: [], // the bridge's readers, live from its events
+  pinStatus: null, // {remaining, blocked} of the card in the reader, when known
+  lastResult: null, // the QualificationResult shown
+};
 let checkup = null; // the checkup centre's day (roster.js)
 
 // ---- small helpers -------------------------------------------------------------------------
@@ -50,6 +64,7 @@ function setChip(id, text, tone) {
 }
 
 function setPhase(phase) {
+  reception.phase = phase;
   document.body.dataset.phase = phase;
 }
 
@@ -200,7 +215,7 @@ async function connect() {
   }
   setChip("bridge-chip", "ブリッジ: 接続済み", "ok");
   $("bridge-help").hidden = true;
-  if (document.body.dataset.phase === "bridge-missing") setPhase("idle");
+  if (reception.phase === "bridge-missing") setPhase("idle");
   showPersonas();
   showReaders(bridge.readers);
   updateStart();
@@ -257,11 +272,11 @@ const READER_STATES = {
 };
 
 function showReaders(list) {
-  readers = list ?? [];
-  const withCard = readers.filter((r) => r.state === "present" || r.state === "inuse");
+  reception.readers = list ?? [];
+  const withCard = reception.readers.filter((r) => r.state === "present" || r.state === "inuse");
   if (!bridge || bridge.state !== "connected") {
     setChip("card-chip", "カード: —", "wait");
-  } else if (readers.length === 0) {
+  } else if (reception.readers.length === 0) {
     setChip("card-chip", "リーダーなし", "error");
   } else if (withCard.length === 0) {
     setChip("card-chip", "カード: なし", "warn");
@@ -270,8 +285,8 @@ function showReaders(list) {
   } else {
     setChip("card-chip", "カード: あり", "ok");
   }
-  $("reader-state").textContent = readers.length
-    ? readers.map((r) => `${r.name}: ${READER_STATES[r.state] ?? r.state}`).join(" ／ ")
+  $("reader-state").textContent = reception.readers.length
+    ? reception.readers.map((r) => `${r.name}: ${READER_STATES[r.state] ?? r.state}`).join(" ／ ")
     : !bridge ? ""
     : bridge.state === "reconnecting" ? "カード読取ソフトとの接続が切れました。再接続しています…"
     : bridge.state !== "connected" ? ""
@@ -281,13 +296,13 @@ function showReaders(list) {
     // Read the tries left once per card inserted (a read itself turns the reader "inuse"
     // and back, which must not start another read).
     const key = `${withCard[0].name}|${withCard[0].atr ?? ""}`;
-    if (pinStatusFor !== key && !busy) {
+    if (pinStatusFor !== key && !reception.busy) {
       pinStatusFor = key;
       refreshPinStatus(withCard[0].name);
     }
   } else {
     pinStatusFor = null;
-    pinStatus = null;
+    reception.pinStatus = null;
     showPinStatus();
   }
   updateStart();
@@ -307,9 +322,9 @@ async function readPinStatus(reader) {
   let session = null;
   try {
     session = await bridge.connect(reader);
-    pinStatus = await session.pinStatus();
+    reception.pinStatus = await session.pinStatus();
   } catch (e) {
-    pinStatus = null;
+    reception.pinStatus = null;
     if (e?.code !== "card-removed") console.warn("pinStatus", e);
   } finally {
     try { await session?.disconnect(); } catch { /* already gone */ }
@@ -319,17 +334,17 @@ async function readPinStatus(reader) {
 
 function showPinStatus() {
   const box = $("pin-status");
-  if (mode() !== "pin" || !pinStatus) {
+  if (mode() !== "pin" || !reception.pinStatus) {
     box.textContent = "";
     box.dataset.tone = "";
     return;
   }
-  if (pinStatus.blocked) {
+  if (reception.pinStatus.blocked) {
     box.textContent = "このカードの暗証番号はロックされています。目視で確認するか、資格確認書等で受付してください。";
     box.dataset.tone = "error";
   } else {
-    box.textContent = `暗証番号の残り回数: ${pinStatus.remaining}回`;
-    box.dataset.tone = pinStatus.remaining <= 1 ? "warn" : "ok";
+    box.textContent = `暗証番号の残り回数: ${reception.pinStatus.remaining}回`;
+    box.dataset.tone = reception.pinStatus.remaining <= 1 ? "warn" : "ok";
   }
 }
 
@@ -412,8 +427,8 @@ function showMode() {
   $("visual-confirm").hidden = mode() !== "visual";
   document.body.dataset.mode = mode();
   showPinStatus();
-  const withCard = readers.filter((r) => r.state === "present");
-  if (mode() === "pin" && withCard.length === 1 && !busy && !pinStatus) {
+  const withCard = reception.readers.filter((r) => r.state === "present");
+  if (mode() === "pin" && withCard.length === 1 && !reception.busy && !reception.pinStatus) {
     refreshPinStatus(withCard[0].name);
   }
   updateStart();
@@ -431,8 +446,8 @@ let pinResolve = null;
 function askPin() {
   pinDigits = "";
   drawPin();
-  $("pinpad-remaining").textContent = pinStatus && !pinStatus.blocked
-    ? `残り${pinStatus.remaining}回${pinStatus.remaining <= 1 ? "（間違えるとロックされます）" : ""}`
+  $("pinpad-remaining").textContent = reception.pinStatus && !reception.pinStatus.blocked
+    ? `残り${reception.pinStatus.remaining}回${reception.pinStatus.remaining <= 1 ? "（間違えるとロックされます）" : ""}`
     : "";
   $("pinpad").hidden = false;
   setPhase("pin-entry");
@@ -497,9 +512,9 @@ function checkVoucherInput() {
 
 function updateStart() {
   const connected = bridge?.state === "connected";
-  const hasCard = readers.some((r) => r.state === "present" || r.state === "inuse");
+  const hasCard = reception.readers.some((r) => r.state === "present" || r.state === "inuse");
   const visualOk = mode() !== "visual" || $("visual-ok").checked;
-  $("start").disabled = busy || !connected || !hasCard || !storedTerminal() || !visualOk || !operator();
+  $("start").disabled = reception.busy || !connected || !hasCard || !storedTerminal() || !visualOk || !operator();
   $("start").title = !operator() ? "担当者名を入力してください" : "";
 }
 
@@ -539,30 +554,30 @@ function suggestVisual() {
 }
 
 async function start() {
-  if (busy) return;
+  if (reception.busy) return;
   clearError();
   $("result").replaceChildren();
   $("voucher-summary").hidden = true;
   $("compare").hidden = true;
-  lastResult = null;
+  reception.lastResult = null;
   delete document.body.dataset.outcome;
   showProgress("");
   const m = mode();
   let pin;
   let allowLastAttempt = false;
   if (m === "pin") {
-    if (pinStatus?.blocked) {
+    if (reception.pinStatus?.blocked) {
       showError({ code: "pin-blocked" }, [suggestVisual(), suggestFallback()]);
       return;
     }
     pin = await askPin();
     if (pin === null) { setPhase("idle"); return; }
-    if (pinStatus && pinStatus.remaining === 1) {
+    if (reception.pinStatus && reception.pinStatus.remaining === 1) {
       allowLastAttempt = await askLastTry();
       if (!allowLastAttempt) { pin = undefined; setPhase("idle"); return; }
     }
   }
-  busy = true;
+  reception.busy = true;
   updateStart();
   setPhase("running");
   await pinStatusReading; // the card session of a tries-left read must be closed first
@@ -588,13 +603,13 @@ async function start() {
         // then the same typed PIN goes once more with allowLastAttempt.
         // The last try also needs the card put back on the reader (bridge, issue 11).
         if (e?.code === "last-attempt-needs-representation" && allowLastAttempt) {
-          const reader = readers.find((r) => r.state === "present" || r.state === "inuse")?.name;
+          const reader = reception.readers.find((r) => r.state === "present" || r.state === "inuse")?.name;
           if (await askRepresentation({ bridge, reader, setPhase })) { setPhase("running"); continue; }
           setPhase("idle");
           break;
         }
         if (e?.code === "last-attempt-needs-consent" && !allowLastAttempt) {
-          pinStatus = { remaining: 1, blocked: false };
+          reception.pinStatus = { remaining: 1, blocked: false };
           showPinStatus();
           if (await askLastTry()) { allowLastAttempt = true; setPhase("running"); continue; }
           setPhase("idle");
@@ -607,11 +622,11 @@ async function start() {
     handleFailure(e);
   } finally {
     pin = undefined;
-    busy = false;
+    reception.busy = false;
     updateStart();
     loadHistory();
     // The tries left after this check (a right PIN resets them, a wrong one lowers them).
-    const withCard = readers.filter((r) => r.state === "present" || r.state === "inuse");
+    const withCard = reception.readers.filter((r) => r.state === "present" || r.state === "inuse");
     if (m === "pin" && withCard.length === 1) await refreshPinStatus(withCard[0].name);
   }
 }
@@ -621,7 +636,7 @@ function handleFailure(e) {
   const actions = [];
   switch (e?.code) {
     case "pin-incorrect": {
-      pinStatus = { remaining: e.remaining ?? 0, blocked: (e.remaining ?? 0) === 0 };
+      reception.pinStatus = { remaining: e.remaining ?? 0, blocked: (e.remaining ?? 0) === 0 };
       showPinStatus();
       const again = el("button", { type: "button", class: "primary" }, "もう一度入力");
       again.onclick = () => start();
@@ -629,7 +644,7 @@ function handleFailure(e) {
       break;
     }
     case "pin-blocked":
-      pinStatus = { remaining: 0, blocked: true };
+      reception.pinStatus = { remaining: 0, blocked: true };
       showPinStatus();
       actions.push(suggestVisual(), suggestFallback());
       break;
@@ -655,7 +670,7 @@ function handleFailure(e) {
 }
 
 function showResult(result) {
-  lastResult = result;
+  reception.lastResult = result;
   myna.renderQualification($("result"), result, { voucher: voucher(), ...checkup?.compareOptions() });
   showVoucherSummary(result.voucherComparison);
   checkup?.onResult(result, $("voucher-summary"));
@@ -680,17 +695,17 @@ function showVoucherSummary(cmp) {
 }
 
 function compareAgain() {
-  if (!lastResult) return;
+  if (!reception.lastResult) return;
   const v = voucher();
-  const cmp = v ? myna.compareVoucher(v, lastResult, checkup?.compareOptions()) : undefined;
-  myna.renderQualification($("result"), lastResult, { voucher: v, ...checkup?.compareOptions() });
+  const cmp = v ? myna.compareVoucher(v, reception.lastResult, checkup?.compareOptions()) : undefined;
+  myna.renderQualification($("result"), reception.lastResult, { voucher: v, ...checkup?.compareOptions() });
   showVoucherSummary(cmp);
 }
 
 function reset() {
   clearError();
   closePin(null);
-  lastResult = null;
+  reception.lastResult = null;
   for (const id of ["v-insurer", "v-symbol", "v-number", "v-branch"]) $(id).value = "";
   checkup?.reset();
   $("visual-ok").checked = false;
@@ -819,7 +834,7 @@ async function main() {
   showMode();
   if (!(await loadPackage())) return;
   checkup = installCheckup({ myna: () => myna, authorizedFetch, token: () => storedTerminal()?.token, operator, mode, bridge: () => bridge,
-    cardReader: () => readers.find((r) => r.state === "present" || r.state === "inuse")?.name });
+    cardReader: () => reception.readers.find((r) => r.state === "present" || r.state === "inuse")?.name });
   setPhase("idle");
   loadHistory();
   await connect();
