@@ -61,6 +61,7 @@ pub const MODULES: &[(&str, &str)] = &[
     ("roster.js", include_str!("../../static/modules/roster.js")),
     ("voucher.js", include_str!("../../static/modules/voucher.js")),
     ("queue.js", include_str!("../../static/modules/queue.js")),
+    ("messages.js", include_str!("../../static/modules/messages.js")),
 ];
 
 /// The page's Content-Security-Policy: scripts only from this origin (and WebAssembly
