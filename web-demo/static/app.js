@@ -13,7 +13,7 @@ import { BRIDGE_URL } from "./config.js";
 import { mountOfficialApp } from "./official-app.js";
 import { bridgeGuidance, describe } from "./modules/messages.js";
 import { installCheckup } from "./modules/roster.js";
-import { keepTerminalTokenFresh } from "./terminal-token.js";
+import { keepTerminalTokenFresh, tokenSettled } from "./terminal-token.js";
 
 const $ = (id) => document.getElementById(id);
 const SERVICE_URL = location.origin;
@@ -304,6 +304,7 @@ async function serviceErrorText(response) {
 
 /** A request with the terminal's token; a 401 drops the token (re-activation). */
 async function authorizedFetch(path, init = {}) {
+  await tokenSettled(); // not the token a renewal in flight is about to end
   const t = storedTerminal();
   if (!t) throw new Error("端末が登録されていません");
   const response = await fetch(`${SERVICE_URL}${path}`, {
@@ -489,6 +490,7 @@ async function start() {
   try {
     for (;;) {
       try {
+        await tokenSettled();
         const result = await myna.confirmQualification({
           bridge,
           serviceUrl: SERVICE_URL,
