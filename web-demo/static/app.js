@@ -15,6 +15,7 @@ import { bridgeGuidance, describe } from "./modules/messages.js";
 import { installCheckup } from "./modules/roster.js";
 import { keepTerminalTokenFresh, tokenSettled } from "./terminal-token.js";
 
+/** An element of the page's own markup (index.html), by id. @type {(id: string) => any} */
 const $ = (id) => document.getElementById(id);
 const SERVICE_URL = location.origin;
 const STORE = {
@@ -23,8 +24,10 @@ const STORE = {
   operator: "myna-demo.operator",
 };
 
-let myna = null; // the package's module
-let labels = null; // the package's code labels (myna-web-labels.js: the core's OQS tables)
+/** The package's module. @type {typeof import("./pkg/myna-web.js")} */
+let myna = null;
+/** The package's code labels (the core's OQS tables). @type {typeof import("./pkg/myna-web-labels.js")} */
+let labels = null;
 let bridge = null;
 /**
  * The reception's state, in one object: the phase drives the page (`<body data-phase>`, see

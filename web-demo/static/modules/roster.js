@@ -67,6 +67,7 @@ export function installCheckup(ctx) {
   // inline style sheet, and app.css belongs to the page as a whole).
   section.style.gridColumn = "1 / -1";
   (document.getElementById("result-area") ?? document.body.lastElementChild).after(section);
+  /** @type {(id: string) => any} */
   const $ = (id) => document.getElementById(id);
 
   function setContracted(list) {
