@@ -330,7 +330,8 @@ function forgetTerminal() {
 // ---- mode switch, PIN pad, last-try consent --------------------------------------------------
 
 function showMode() {
-  for (const button of document.querySelectorAll(".mode")) {
+  const buttons = /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll(".mode"));
+  for (const button of buttons) {
     button.setAttribute("aria-pressed", String(button.dataset.mode === mode()));
   }
   $("visual-confirm").hidden = mode() !== "visual";
@@ -712,7 +713,8 @@ function wire() {
   $("fallback-form").addEventListener("submit", recordFallback);
   $("history-refresh").onclick = loadHistory;
   $("v-insurer").addEventListener("input", checkVoucherInput);
-  for (const key of document.querySelectorAll(".keys button")) {
+  const keys = /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll(".keys button"));
+  for (const key of keys) {
     key.onclick = () => pressKey(key.dataset.key);
   }
   document.addEventListener("keydown", (e) => {

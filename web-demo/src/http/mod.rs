@@ -288,7 +288,7 @@ where
                 },
             );
             audit_store::insert(conn, &entry)?;
-            Ok(found)
+            Ok::<_, StoreError>(found)
         })
         .await
         .map_err(Failure::from)

@@ -195,6 +195,7 @@ export function installCheckup(ctx) {
 
   function exportUtf8() {
     const rows = state.rows.map((r) => ({ line: r.line, voucher: r.voucher }));
+    /** @type {object[]} the day's checks as exportRosterCsv takes them */
     const checks = state.checks.map((c) => ({
       row: state.rows.findIndex((r) => r.id === c.rowId),
       problems: c.problems, checkedAt: c.checkedAt, operator: c.operator,
@@ -236,6 +237,12 @@ export function installCheckup(ctx) {
     return { problems: ["1", "6"].includes(validity) ? [] : ["qualification-invalid"], resultIndex: 0 };
   }
 
+  /**
+   * Records a check in the day's list (POST /api/v1/rosters/{day}/checks).
+   * @param {any} qualification the XmlMsg the check answered
+   * @param {{mode: string, operator: string, voucher?: object, rowId?: number | null,
+   *   queuedAt?: string, date?: string}} check
+   */
   async function record(qualification, { mode, operator, voucher, rowId, queuedAt, date }) {
     const { problems, resultIndex } = problemsOf(qualification, voucher, date);
     const body = { operator, mode, problems, person: person(qualification, resultIndex) };
