@@ -580,22 +580,42 @@ async fn json_bodies_are_refused_with_the_service_codes_after_the_token() {
         request.body(Body::from(body)).unwrap()
     };
     let searches = "/api/v1/searches";
-    h.send(raw(Some(&token), searches, "application/json", b"{not json".to_vec()))
-        .await
-        .assert_error(400, "MW0001");
+    h.send(raw(
+        Some(&token),
+        searches,
+        "application/json",
+        b"{not json".to_vec(),
+    ))
+    .await
+    .assert_error(400, "MW0001");
     // Well-formed JSON of the wrong shape: 400 (axum's own answer would be 422).
-    h.send(raw(Some(&token), searches, "application/json", b"{\"a\":1}".to_vec()))
-        .await
-        .assert_error(400, "MW0001");
+    h.send(raw(
+        Some(&token),
+        searches,
+        "application/json",
+        b"{\"a\":1}".to_vec(),
+    ))
+    .await
+    .assert_error(400, "MW0001");
     h.send(raw(Some(&token), searches, "text/plain", b"{}".to_vec()))
         .await
         .assert_error(415, "MW0025");
-    h.send(raw(Some(&token), searches, "application/json", vec![b' '; 70 * 1024]))
-        .await
-        .assert_error(413, "MW0026");
-    h.send(raw(Some(&token), searches, "text/plain", vec![b' '; 70 * 1024]))
-        .await
-        .assert_error(415, "MW0025");
+    h.send(raw(
+        Some(&token),
+        searches,
+        "application/json",
+        vec![b' '; 70 * 1024],
+    ))
+    .await
+    .assert_error(413, "MW0026");
+    h.send(raw(
+        Some(&token),
+        searches,
+        "text/plain",
+        vec![b' '; 70 * 1024],
+    ))
+    .await
+    .assert_error(415, "MW0025");
     // The token is looked at first: without one, nothing is said about the body.
     h.send(raw(None, searches, "text/plain", b"{".to_vec()))
         .await

@@ -34,8 +34,8 @@ pub(super) async fn issue(
             .write(move |conn| {
                 let terminal = credentials.authenticate(conn)?;
                 // `issue` is one savepoint: a failure leaves nothing behind.
-                let outcome = challenges::issue(conn, &terminal.terminal_id, now)
-                    .map_err(Failure::from);
+                let outcome =
+                    challenges::issue(conn, &terminal.terminal_id, now).map_err(Failure::from);
                 Ok::<_, Failure>(Authenticated { terminal, outcome })
             })
             .await?;

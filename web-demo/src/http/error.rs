@@ -196,7 +196,10 @@ mod tests {
 
         let bad = ApiError::new(ErrorCode::BadRequest, &reply(Charset::UTF8)).into_response();
         assert_eq!(bad.status(), StatusCode::BAD_REQUEST);
-        assert_eq!(bad.headers()[CONTENT_TYPE], "application/xml; charset=UTF-8");
+        assert_eq!(
+            bad.headers()[CONTENT_TYPE],
+            "application/xml; charset=UTF-8"
+        );
         assert!(!bad.headers().contains_key(RETRY_AFTER));
     }
 }

@@ -68,8 +68,7 @@ pub(super) async fn dispatch(
 ) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
     let headers = parts.headers.clone();
-    let bytes = match Bytes::from_request(Request::from_parts(parts.clone(), body), &state).await
-    {
+    let bytes = match Bytes::from_request(Request::from_parts(parts.clone(), body), &state).await {
         Ok(bytes) => bytes,
         Err(rejection) => {
             // Unreadable: the card-based handler answers it once the terminal authenticated.

@@ -59,9 +59,15 @@ pub fn check_bridge_url(url: &str) -> Result<String, String> {
 /// The page's other ES modules, served at `/modules/{file}` (app.js imports them).
 pub const MODULES: &[(&str, &str)] = &[
     ("roster.js", include_str!("../../static/modules/roster.js")),
-    ("voucher.js", include_str!("../../static/modules/voucher.js")),
+    (
+        "voucher.js",
+        include_str!("../../static/modules/voucher.js"),
+    ),
     ("queue.js", include_str!("../../static/modules/queue.js")),
-    ("messages.js", include_str!("../../static/modules/messages.js")),
+    (
+        "messages.js",
+        include_str!("../../static/modules/messages.js"),
+    ),
 ];
 
 /// The page's Content-Security-Policy: scripts only from this origin (and WebAssembly
