@@ -12,6 +12,7 @@ import { askRepresentation } from "./representation.js";
 import { BRIDGE_URL } from "./config.js";
 import { mountOfficialApp } from "./official-app.js";
 import { bridgeGuidance, describe } from "./modules/messages.js";
+import { el } from "./modules/dom.js";
 import { installCheckup } from "./modules/roster.js";
 import { keepTerminalTokenFresh, tokenSettled } from "./terminal-token.js";
 
@@ -50,17 +51,6 @@ const reception = {
 let checkup = null; // the checkup centre's day (roster.js)
 
 // ---- small helpers -------------------------------------------------------------------------
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("data-")) node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  node.append(...children);
-  return node;
-}
 
 function setChip(id, text, tone) {
   $(id).textContent = text;

@@ -12,6 +12,8 @@
 //
 // Mounted by app.js with mountOfficialApp({...}); it builds its own section before #fallback.
 
+import { el } from "./modules/dom.js";
+
 const MESSAGES = {
   "copy-text-empty": () => "貼り付けられた内容が空です。マイナ資格確認アプリの結果画面で「コピー」を押してから貼り付けてください。",
   "copy-text-not-official-app": () =>
@@ -29,17 +31,6 @@ const MESSAGES = {
 export function describePasteError(e) {
   const message = MESSAGES[e?.code];
   return message ? message(e) : `貼り付けた内容を読み取れません: ${e?.message ?? e}`;
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("data-") || k.startsWith("aria-")) node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  node.append(...children);
-  return node;
 }
 
 /**

@@ -64,6 +64,7 @@ pub const MODULES: &[(&str, &str)] = &[
         include_str!("../../static/modules/voucher.js"),
     ),
     ("queue.js", include_str!("../../static/modules/queue.js")),
+    ("dom.js", include_str!("../../static/modules/dom.js")),
     (
         "messages.js",
         include_str!("../../static/modules/messages.js"),

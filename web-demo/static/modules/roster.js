@@ -10,6 +10,7 @@
 
 import { installVoucherFields, readVoucher, fillVoucher, clearVoucher, showComparison } from "./voucher.js";
 import * as queue from "./queue.js";
+import { el } from "./dom.js";
 
 const CONTRACT_KEY = "myna-demo.contracted-insurers";
 
@@ -18,17 +19,6 @@ export function today() {
   const p = new Intl.DateTimeFormat("en-CA", { timeZone: "Asia/Tokyo", year: "numeric", month: "2-digit", day: "2-digit" })
     .format(new Date());
   return p.replaceAll("-", "");
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("data-") || k.startsWith("aria-")) node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  node.append(...children);
-  return node;
 }
 
 const PROBLEM_TEXT = (codes, details) => (details ?? codes ?? []).map((p) => p.message ?? p).join(" / ");
