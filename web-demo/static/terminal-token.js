@@ -8,9 +8,10 @@
 // A renewal ends the old token the moment the new one is issued, so a request that read the
 // old token while a renewal was in flight is refused 401 MW0002 — and the page would take
 // that for a dead terminal (it forgets the token). Requests wait for `tokenSettled()` first.
-// (The e2e roster scenario met this: the page reloaded right after the service restarted,
-// the offline queue's first challenge raced the page-load renewal, lost, and the queued
-// check was marked refused with 端末の登録が無効です.)
+// (Read as the likely cause of the e2e roster scenario's rare failure, not reproduced: the
+// page reloads right after the service restarted, and the offline queue's first challenge
+// can race the page-load renewal, lose, and mark the queued check refused with
+// 端末の登録が無効です.)
 
 const HOUR_MS = 60 * 60 * 1000;
 
