@@ -8,7 +8,8 @@
 //! test keeps the two in step.
 //!
 //! Every failure is answered as an `XmlMsg` with `SegmentOfResult` 9, this `ErrorCode` and
-//! this `ErrorMessage` (see [`crate::http`]).
+//! this `ErrorMessage`: handlers fail with [`crate::http::error::ApiError`], which answers
+//! in the request's negotiated charset.
 //!
 //! HTTP statuses: 400 a malformed body; 401 the terminal or the card did not authenticate
 //! (token, certificate, signature; only the

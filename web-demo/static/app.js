@@ -1,3 +1,4 @@
+// @ts-check
 // The checkup-reception page of the myna-web demo. It uses the `myna-web` npm package exactly
 // as a vendor's page would (import from the package, init(), connectBridge,
 // confirmQualification, renderQualification) and the eligibility service at this page's own
@@ -7,12 +8,15 @@
 // from this page's URL: a crafted link must not send the patient's PIN elsewhere (issue 11).
 // localStorage (per terminal): the terminal's token, the identity mode, the operator name.
 
-import { askRepresentation, REPRESENTATION_MESSAGE } from "/representation.js";
+import { askRepresentation } from "./representation.js";
 import { BRIDGE_URL } from "./config.js";
 import { mountOfficialApp } from "./official-app.js";
-import { installCheckup } from "/modules/roster.js";
-import { keepTerminalTokenFresh } from "./terminal-token.js";
+import { bridgeGuidance, describe } from "./modules/messages.js";
+import { el } from "./modules/dom.js";
+import { installCheckup } from "./modules/roster.js";
+import { keepTerminalTokenFresh, tokenSettled } from "./terminal-token.js";
 
+/** An element of the page's own markup (index.html), by id. @type {(id: string) => any} */
 const $ = (id) => document.getElementById(id);
 const SERVICE_URL = location.origin;
 const STORE = {
@@ -21,26 +25,32 @@ const STORE = {
   operator: "myna-demo.operator",
 };
 
-let myna = null; // the package's module
+/** The package's module. @type {typeof import("./pkg/myna-web.js")} */
+let myna = null;
+/** The package's code labels (the core's OQS tables). @type {typeof import("./pkg/myna-web-labels.js")} */
+let labels = null;
 let bridge = null;
-let busy = false;
-let readers = [];
-let pinStatus = null; // {remaining, blocked} of the card in the reader, when known
-let lastResult = null;
+/**
+ * The reception's state, in one object: the phase drives the page (`<body data-phase>`, see
+ * static/README.md) and the rest is what the phases decide on.
+ * @type {{
+ *   phase: string,
+ *   busy: boolean,
+ *   readers: import("./pkg/myna-web.js").Reader[],
+ *   pinStatus: {remaining: number, blocked: boolean} | null,
+ *   lastResult: any,
+ * }}
+ */
+const reception = {
+  phase: "loading",
+  busy: false, // a confirmation is running
+  readers: [], // the bridge's readers, live from its events
+  pinStatus: null, // {remaining, blocked} of the card in the reader, when known
+  lastResult: null, // the QualificationResult shown
+};
 let checkup = null; // the checkup centre's day (roster.js)
 
 // ---- small helpers -------------------------------------------------------------------------
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("data-")) node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  node.append(...children);
-  return node;
-}
 
 function setChip(id, text, tone) {
   $(id).textContent = text;
@@ -48,6 +58,7 @@ function setChip(id, text, tone) {
 }
 
 function setPhase(phase) {
+  reception.phase = phase;
   document.body.dataset.phase = phase;
 }
 
@@ -67,107 +78,12 @@ function operator() {
   return $("operator").value.trim();
 }
 
-// ---- messages for every failure staff can act on --------------------------------------------
-
-/** The Japanese message (and what to do) for a MynaWebError. */
-function describe(e) {
-  const code = e?.code;
-  switch (code) {
-    case "bridge-not-running":
-      return "カード読取ソフト（myna-bridge）に接続できません。このPCで myna-bridge が起動しているか確認してください。";
-    case "permission-denied":
-      return "ブラウザがローカルネットワークへのアクセスをブロックしています。アドレスバー左のサイト情報から「ローカル ネットワーク アクセス」を「許可」にして、ページを再読み込みしてください。";
-    case "permission-pending":
-      return "ブラウザが「ローカル ネットワーク上のデバイスへのアクセス」の許可を求めています。表示された確認で「許可」を押してください。";
-    case "origin-refused":
-      return `カード読取ソフトがこのサイト（${e.origin ?? location.origin}）を許可していません。myna-bridge を --allow-origin ${location.origin} を付けて起動してください。`;
-    case "protocol-mismatch":
-      return "カード読取ソフトとこのページのバージョンが合いません。どちらかを更新してください。";
-    case "connection-lost":
-    case "bridge-closed":
-      return "カード読取ソフトとの接続が切れました。自動で再接続します。再接続後にもう一度お願いします。";
-    case "no-card":
-      return "カードがリーダーに置かれていません。マイナンバーカードをリーダーに置いてください。";
-    case "several-cards":
-      return "複数のカードが置かれています。1枚だけにしてください。";
-    case "no-reader":
-      return "カードリーダーが見つかりません。USB の接続を確認してください。";
-    case "card-removed":
-      return "読み取り中にカードが外されました。カードを置き直して、もう一度お願いします。";
-    case "pin-incorrect":
-      return `暗証番号が違います（残り${e.remaining}回）。患者さんにもう一度入力していただいてください。`;
-    case "last-attempt-needs-consent":
-      return "暗証番号の入力は残り1回です。患者さんの同意を得てから続けてください。";
-    case "last-attempt-needs-representation":
-      return REPRESENTATION_MESSAGE;
-    case "pin-blocked":
-      return "暗証番号がロックされています（解除は市区町村窓口のみ）。「目視」に切り替えて確認するか、資格確認書等で受付してください。";
-    case "invalid-pin":
-      return "暗証番号は数字4桁です。";
-    case "not-my-number-card":
-      return "マイナンバーカードではないカードです。";
-    case "policy-denied":
-      return "カード読取ソフトの設定でこの操作が許可されていません。";
-    case "timeout":
-      return "カードまたはサービスから応答がありません（タイムアウト）。もう一度お願いします。";
-    case "card-error":
-    case "security-status-not-satisfied":
-      return `カードの読み取りでエラーが発生しました${e.statusWord ? `（${e.statusWord}）` : ""}。カードを置き直してください。`;
-    case "service-unreachable":
-      return "資格確認サービスに接続できません（通信障害またはサーバ停止）。時間をおいて再試行するか、下の「オンライン資格確認ができない場合」で受付してください。";
-    case "service-timeout":
-      return `資格確認サービスの応答がありません（${Math.round((e.timeoutMs ?? 30000) / 1000)}秒）。時間をおいて再度お試しいただくか、代替の確認方法で受付してください。`;
-    case "service-error":
-      return `資格確認サービスがエラーを返しました: ${e.errorMessage ?? "不明なエラー"}（${e.errorCode ?? e.status}）`;
-    case "service-bad-response":
-      return "資格確認サービスの応答を解釈できませんでした。";
-    default:
-      return `${e?.message ?? String(e)}${code ? `（${code}）` : ""}`;
-  }
-}
-
-/** Guidance for a bridge that cannot be reached, as steps. */
-function bridgeGuidance(e) {
-  switch (e?.code) {
-    case "permission-denied":
-      return {
-        title: "ブラウザがカード読取ソフトへのアクセスをブロックしています",
-        steps: [
-          "アドレスバー左のサイト情報（鍵のアイコン）を押します。",
-          "「ローカル ネットワーク アクセス」（Local Network Access）を「許可」にします。",
-          "ページを再読み込みします。施設の管理者は Chrome/Edge の LocalNetworkAccessAllowedForUrls ポリシーで事前に許可できます。",
-        ],
-      };
-    case "permission-pending":
-      return {
-        title: "ブラウザが許可を求めています",
-        steps: [
-          "画面上部に表示された「ローカル ネットワーク上のデバイスの検索と接続」の確認で「許可」を押します。",
-          "確認が見当たらないときは、アドレスバー左のサイト情報から許可して再接続します。",
-        ],
-      };
-    case "origin-refused":
-      return {
-        title: "カード読取ソフトがこのサイトを許可していません",
-        steps: [`myna-bridge を --allow-origin ${location.origin} を付けて起動し直します。`],
-      };
-    default:
-      return {
-        title: "カード読取ソフト（myna-bridge）が起動していません",
-        steps: [
-          "このPCで myna-bridge を起動します（サービスとして導入済みなら、サービスを開始します）。",
-          "デモ環境ではリポジトリで cargo xtask demo を実行します。",
-          `接続先: ${BRIDGE_URL}（myna-demo serve --bridge-url で変更できます）`,
-        ],
-      };
-  }
-}
-
 // ---- the package -----------------------------------------------------------------------------
 
 async function loadPackage() {
   try {
-    myna = await import("/pkg/myna-web.js");
+    myna = await import("./pkg/myna-web.js");
+    labels = await import("./pkg/myna-web-labels.js");
     await myna.default();
     return true;
   } catch (e) {
@@ -197,7 +113,7 @@ async function connect() {
   }
   setChip("bridge-chip", "ブリッジ: 接続済み", "ok");
   $("bridge-help").hidden = true;
-  if (document.body.dataset.phase === "bridge-missing") setPhase("idle");
+  if (reception.phase === "bridge-missing") setPhase("idle");
   showPersonas();
   showReaders(bridge.readers);
   updateStart();
@@ -254,11 +170,11 @@ const READER_STATES = {
 };
 
 function showReaders(list) {
-  readers = list ?? [];
-  const withCard = readers.filter((r) => r.state === "present" || r.state === "inuse");
+  reception.readers = list ?? [];
+  const withCard = reception.readers.filter((r) => r.state === "present" || r.state === "inuse");
   if (!bridge || bridge.state !== "connected") {
     setChip("card-chip", "カード: —", "wait");
-  } else if (readers.length === 0) {
+  } else if (reception.readers.length === 0) {
     setChip("card-chip", "リーダーなし", "error");
   } else if (withCard.length === 0) {
     setChip("card-chip", "カード: なし", "warn");
@@ -267,8 +183,8 @@ function showReaders(list) {
   } else {
     setChip("card-chip", "カード: あり", "ok");
   }
-  $("reader-state").textContent = readers.length
-    ? readers.map((r) => `${r.name}: ${READER_STATES[r.state] ?? r.state}`).join(" ／ ")
+  $("reader-state").textContent = reception.readers.length
+    ? reception.readers.map((r) => `${r.name}: ${READER_STATES[r.state] ?? r.state}`).join(" ／ ")
     : !bridge ? ""
     : bridge.state === "reconnecting" ? "カード読取ソフトとの接続が切れました。再接続しています…"
     : bridge.state !== "connected" ? ""
@@ -278,13 +194,13 @@ function showReaders(list) {
     // Read the tries left once per card inserted (a read itself turns the reader "inuse"
     // and back, which must not start another read).
     const key = `${withCard[0].name}|${withCard[0].atr ?? ""}`;
-    if (pinStatusFor !== key && !busy) {
+    if (pinStatusFor !== key && !reception.busy) {
       pinStatusFor = key;
       refreshPinStatus(withCard[0].name);
     }
   } else {
     pinStatusFor = null;
-    pinStatus = null;
+    reception.pinStatus = null;
     showPinStatus();
   }
   updateStart();
@@ -304,9 +220,9 @@ async function readPinStatus(reader) {
   let session = null;
   try {
     session = await bridge.connect(reader);
-    pinStatus = await session.pinStatus();
+    reception.pinStatus = await session.pinStatus();
   } catch (e) {
-    pinStatus = null;
+    reception.pinStatus = null;
     if (e?.code !== "card-removed") console.warn("pinStatus", e);
   } finally {
     try { await session?.disconnect(); } catch { /* already gone */ }
@@ -316,17 +232,17 @@ async function readPinStatus(reader) {
 
 function showPinStatus() {
   const box = $("pin-status");
-  if (mode() !== "pin" || !pinStatus) {
+  if (mode() !== "pin" || !reception.pinStatus) {
     box.textContent = "";
     box.dataset.tone = "";
     return;
   }
-  if (pinStatus.blocked) {
+  if (reception.pinStatus.blocked) {
     box.textContent = "このカードの暗証番号はロックされています。目視で確認するか、資格確認書等で受付してください。";
     box.dataset.tone = "error";
   } else {
-    box.textContent = `暗証番号の残り回数: ${pinStatus.remaining}回`;
-    box.dataset.tone = pinStatus.remaining <= 1 ? "warn" : "ok";
+    box.textContent = `暗証番号の残り回数: ${reception.pinStatus.remaining}回`;
+    box.dataset.tone = reception.pinStatus.remaining <= 1 ? "warn" : "ok";
   }
 }
 
@@ -381,6 +297,7 @@ async function serviceErrorText(response) {
 
 /** A request with the terminal's token; a 401 drops the token (re-activation). */
 async function authorizedFetch(path, init = {}) {
+  await tokenSettled(); // not the token a renewal in flight is about to end
   const t = storedTerminal();
   if (!t) throw new Error("端末が登録されていません");
   const response = await fetch(`${SERVICE_URL}${path}`, {
@@ -403,14 +320,15 @@ function forgetTerminal() {
 // ---- mode switch, PIN pad, last-try consent --------------------------------------------------
 
 function showMode() {
-  for (const button of document.querySelectorAll(".mode")) {
+  const buttons = /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll(".mode"));
+  for (const button of buttons) {
     button.setAttribute("aria-pressed", String(button.dataset.mode === mode()));
   }
   $("visual-confirm").hidden = mode() !== "visual";
   document.body.dataset.mode = mode();
   showPinStatus();
-  const withCard = readers.filter((r) => r.state === "present");
-  if (mode() === "pin" && withCard.length === 1 && !busy && !pinStatus) {
+  const withCard = reception.readers.filter((r) => r.state === "present");
+  if (mode() === "pin" && withCard.length === 1 && !reception.busy && !reception.pinStatus) {
     refreshPinStatus(withCard[0].name);
   }
   updateStart();
@@ -428,8 +346,8 @@ let pinResolve = null;
 function askPin() {
   pinDigits = "";
   drawPin();
-  $("pinpad-remaining").textContent = pinStatus && !pinStatus.blocked
-    ? `残り${pinStatus.remaining}回${pinStatus.remaining <= 1 ? "（間違えるとロックされます）" : ""}`
+  $("pinpad-remaining").textContent = reception.pinStatus && !reception.pinStatus.blocked
+    ? `残り${reception.pinStatus.remaining}回${reception.pinStatus.remaining <= 1 ? "（間違えるとロックされます）" : ""}`
     : "";
   $("pinpad").hidden = false;
   setPhase("pin-entry");
@@ -494,9 +412,9 @@ function checkVoucherInput() {
 
 function updateStart() {
   const connected = bridge?.state === "connected";
-  const hasCard = readers.some((r) => r.state === "present" || r.state === "inuse");
+  const hasCard = reception.readers.some((r) => r.state === "present" || r.state === "inuse");
   const visualOk = mode() !== "visual" || $("visual-ok").checked;
-  $("start").disabled = busy || !connected || !hasCard || !storedTerminal() || !visualOk || !operator();
+  $("start").disabled = reception.busy || !connected || !hasCard || !storedTerminal() || !visualOk || !operator();
   $("start").title = !operator() ? "担当者名を入力してください" : "";
 }
 
@@ -536,36 +454,37 @@ function suggestVisual() {
 }
 
 async function start() {
-  if (busy) return;
+  if (reception.busy) return;
   clearError();
   $("result").replaceChildren();
   $("voucher-summary").hidden = true;
   $("compare").hidden = true;
-  lastResult = null;
+  reception.lastResult = null;
   delete document.body.dataset.outcome;
   showProgress("");
   const m = mode();
   let pin;
   let allowLastAttempt = false;
   if (m === "pin") {
-    if (pinStatus?.blocked) {
+    if (reception.pinStatus?.blocked) {
       showError({ code: "pin-blocked" }, [suggestVisual(), suggestFallback()]);
       return;
     }
     pin = await askPin();
     if (pin === null) { setPhase("idle"); return; }
-    if (pinStatus && pinStatus.remaining === 1) {
+    if (reception.pinStatus && reception.pinStatus.remaining === 1) {
       allowLastAttempt = await askLastTry();
       if (!allowLastAttempt) { pin = undefined; setPhase("idle"); return; }
     }
   }
-  busy = true;
+  reception.busy = true;
   updateStart();
   setPhase("running");
   await pinStatusReading; // the card session of a tries-left read must be closed first
   try {
     for (;;) {
       try {
+        await tokenSettled();
         const result = await myna.confirmQualification({
           bridge,
           serviceUrl: SERVICE_URL,
@@ -585,13 +504,13 @@ async function start() {
         // then the same typed PIN goes once more with allowLastAttempt.
         // The last try also needs the card put back on the reader (bridge, issue 11).
         if (e?.code === "last-attempt-needs-representation" && allowLastAttempt) {
-          const reader = readers.find((r) => r.state === "present" || r.state === "inuse")?.name;
+          const reader = reception.readers.find((r) => r.state === "present" || r.state === "inuse")?.name;
           if (await askRepresentation({ bridge, reader, setPhase })) { setPhase("running"); continue; }
           setPhase("idle");
           break;
         }
         if (e?.code === "last-attempt-needs-consent" && !allowLastAttempt) {
-          pinStatus = { remaining: 1, blocked: false };
+          reception.pinStatus = { remaining: 1, blocked: false };
           showPinStatus();
           if (await askLastTry()) { allowLastAttempt = true; setPhase("running"); continue; }
           setPhase("idle");
@@ -604,11 +523,11 @@ async function start() {
     handleFailure(e);
   } finally {
     pin = undefined;
-    busy = false;
+    reception.busy = false;
     updateStart();
     loadHistory();
     // The tries left after this check (a right PIN resets them, a wrong one lowers them).
-    const withCard = readers.filter((r) => r.state === "present" || r.state === "inuse");
+    const withCard = reception.readers.filter((r) => r.state === "present" || r.state === "inuse");
     if (m === "pin" && withCard.length === 1) await refreshPinStatus(withCard[0].name);
   }
 }
@@ -618,7 +537,7 @@ function handleFailure(e) {
   const actions = [];
   switch (e?.code) {
     case "pin-incorrect": {
-      pinStatus = { remaining: e.remaining ?? 0, blocked: (e.remaining ?? 0) === 0 };
+      reception.pinStatus = { remaining: e.remaining ?? 0, blocked: (e.remaining ?? 0) === 0 };
       showPinStatus();
       const again = el("button", { type: "button", class: "primary" }, "もう一度入力");
       again.onclick = () => start();
@@ -626,7 +545,7 @@ function handleFailure(e) {
       break;
     }
     case "pin-blocked":
-      pinStatus = { remaining: 0, blocked: true };
+      reception.pinStatus = { remaining: 0, blocked: true };
       showPinStatus();
       actions.push(suggestVisual(), suggestFallback());
       break;
@@ -652,7 +571,7 @@ function handleFailure(e) {
 }
 
 function showResult(result) {
-  lastResult = result;
+  reception.lastResult = result;
   myna.renderQualification($("result"), result, { voucher: voucher(), ...checkup?.compareOptions() });
   showVoucherSummary(result.voucherComparison);
   checkup?.onResult(result, $("voucher-summary"));
@@ -677,17 +596,17 @@ function showVoucherSummary(cmp) {
 }
 
 function compareAgain() {
-  if (!lastResult) return;
+  if (!reception.lastResult) return;
   const v = voucher();
-  const cmp = v ? myna.compareVoucher(v, lastResult, checkup?.compareOptions()) : undefined;
-  myna.renderQualification($("result"), lastResult, { voucher: v, ...checkup?.compareOptions() });
+  const cmp = v ? myna.compareVoucher(v, reception.lastResult, checkup?.compareOptions()) : undefined;
+  myna.renderQualification($("result"), reception.lastResult, { voucher: v, ...checkup?.compareOptions() });
   showVoucherSummary(cmp);
 }
 
 function reset() {
   clearError();
   closePin(null);
-  lastResult = null;
+  reception.lastResult = null;
   for (const id of ["v-insurer", "v-symbol", "v-number", "v-branch"]) $(id).value = "";
   checkup?.reset();
   $("visual-ok").checked = false;
@@ -735,7 +654,6 @@ async function recordFallback(event) {
 const DOCUMENTS = { portal: "マイナポータル画面", notice: "資格情報のお知らせ", certificate: "資格確認書" };
 const KINDS = { confirmation: "資格確認", search: "資格照会", fallback: "代替確認" };
 const MODES = { pin: "暗証番号", visual: "目視", numbers: "番号", "official-app": "マイナ資格確認アプリ", ...DOCUMENTS };
-const VALIDITY = { 1: "有効", 2: "無効", 3: "無効（新しい資格あり）", 4: "該当資格なし", 5: "複数該当", 6: "有効（未登録）" };
 
 /** The day's records (Japan time) from the service's audit trail. */
 async function loadHistory() {
@@ -753,7 +671,7 @@ async function loadHistory() {
       el("td", {}, KINDS[r.kind] ?? r.kind),
       el("td", {}, MODES[r.mode] ?? r.mode ?? ""),
       el("td", {}, r.kind === "fallback" ? "記録" : r.result === "ok"
-        ? VALIDITY[r.qualificationValidity] ?? r.qualificationValidity ?? "正常"
+        ? labels.QUALIFICATION_VALIDITY[r.qualificationValidity] ?? r.qualificationValidity ?? "正常"
         : `エラー ${r.errorCode ?? ""}`),
       el("td", {}, r.operator ?? ""),
       el("td", {}, r.deviceName ?? ""))));
@@ -785,7 +703,8 @@ function wire() {
   $("fallback-form").addEventListener("submit", recordFallback);
   $("history-refresh").onclick = loadHistory;
   $("v-insurer").addEventListener("input", checkVoucherInput);
-  for (const key of document.querySelectorAll(".keys button")) {
+  const keys = /** @type {NodeListOf<HTMLButtonElement>} */ (document.querySelectorAll(".keys button"));
+  for (const key of keys) {
     key.onclick = () => pressKey(key.dataset.key);
   }
   document.addEventListener("keydown", (e) => {
@@ -817,7 +736,7 @@ async function main() {
   showMode();
   if (!(await loadPackage())) return;
   checkup = installCheckup({ myna: () => myna, authorizedFetch, token: () => storedTerminal()?.token, operator, mode, bridge: () => bridge,
-    cardReader: () => readers.find((r) => r.state === "present" || r.state === "inuse")?.name });
+    cardReader: () => reception.readers.find((r) => r.state === "present" || r.state === "inuse")?.name });
   setPhase("idle");
   loadHistory();
   await connect();

@@ -1,3 +1,4 @@
+// @ts-check
 // 「マイナ資格確認アプリの結果を貼り付け」: a check done with the government's マイナ資格確認アプリ,
 // brought into this reception screen by pasting the app's copied result (issue 13). The text is
 // read in the page with the package's parseCopyText (so staff see at once whether it is the
@@ -10,6 +11,8 @@
 // cannot be reached the result is still shown, marked as not recorded.
 //
 // Mounted by app.js with mountOfficialApp({...}); it builds its own section before #fallback.
+
+import { el } from "./modules/dom.js";
 
 const MESSAGES = {
   "copy-text-empty": () => "貼り付けられた内容が空です。マイナ資格確認アプリの結果画面で「コピー」を押してから貼り付けてください。",
@@ -28,17 +31,6 @@ const MESSAGES = {
 export function describePasteError(e) {
   const message = MESSAGES[e?.code];
   return message ? message(e) : `貼り付けた内容を読み取れません: ${e?.message ?? e}`;
-}
-
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("data-") || k.startsWith("aria-")) node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  node.append(...children);
-  return node;
 }
 
 /**

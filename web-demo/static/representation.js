@@ -1,3 +1,4 @@
+// @ts-check
 // The last PIN try needs the card presented again (myna-bridge, issue 11).
 //
 // With one try left, the bridge sends the patient's PIN only when the page passes
@@ -26,10 +27,11 @@ function hasCard(reader) {
   return reader.state === "present" || reader.state === "inuse";
 }
 
+/** @returns {HTMLDialogElement} */
 function dialogElement() {
-  let dialog = document.getElementById("represent");
-  if (dialog) return dialog;
-  dialog = document.createElement("dialog");
+  const existing = /** @type {HTMLDialogElement | null} */ (document.getElementById("represent"));
+  if (existing) return existing;
+  const dialog = document.createElement("dialog");
   dialog.id = "represent";
   dialog.setAttribute("aria-labelledby", "represent-title");
   const title = document.createElement("h2");
@@ -71,15 +73,15 @@ function dialogElement() {
  * when they stopped.
  *
  * @param {object} options
- * @param {import("/pkg/myna-web.js").Bridge} options.bridge
+ * @param {import("./pkg/myna-web.js").Bridge} options.bridge
  * @param {string | undefined} options.reader the reader the check used (any reader if unset)
  * @param {(phase: string) => void} options.setPhase
  */
 export function askRepresentation({ bridge, reader, setPhase }) {
   const dialog = dialogElement();
-  const status = dialog.querySelector("#represent-status");
-  const ok = dialog.querySelector("#represent-ok");
-  const demo = dialog.querySelector("#represent-demo");
+  const status = /** @type {HTMLElement} */ (dialog.querySelector("#represent-status"));
+  const ok = /** @type {HTMLButtonElement} */ (dialog.querySelector("#represent-ok"));
+  const demo = /** @type {HTMLButtonElement} */ (dialog.querySelector("#represent-demo"));
   let removed = false;
   let ready = false;
   const show = () => {

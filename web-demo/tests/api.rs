@@ -525,6 +525,80 @@ async fn malformed_requests() {
         .assert_error(413, "MW0026");
 }
 
+/// `ApiJson` (axum's `Json` with the service's codes) on a route other than confirmations.
+/// One edge differs from the hand-written reader it replaced: axum looks at the
+/// `Content-Type` before it reads the body, so an oversized body that is not JSON is `MW0025`
+/// (415), not `MW0026` (413). (`POST /api/v1/confirmations` buffers the body before it
+/// looks, so there it stays 413, as `malformed_requests` shows.)
+#[tokio::test]
+async fn json_bodies_are_refused_with_the_service_codes_after_the_token() {
+    let h = Harness::new().await;
+    let (_, token) = h.activate("受付").await;
+    let raw = |token: Option<&str>, path: &str, content_type: &'static str, body: Vec<u8>| {
+        let mut request = Request::post(path).header("content-type", content_type);
+        if let Some(token) = token {
+            request = request.header("authorization", format!("Bearer {token}"));
+        }
+        request.body(Body::from(body)).unwrap()
+    };
+    let searches = "/api/v1/searches";
+    h.send(raw(
+        Some(&token),
+        searches,
+        "application/json",
+        b"{not json".to_vec(),
+    ))
+    .await
+    .assert_error(400, "MW0001");
+    // Well-formed JSON of the wrong shape: 400 (axum's own answer would be 422).
+    h.send(raw(
+        Some(&token),
+        searches,
+        "application/json",
+        b"{\"a\":1}".to_vec(),
+    ))
+    .await
+    .assert_error(400, "MW0001");
+    h.send(raw(Some(&token), searches, "text/plain", b"{}".to_vec()))
+        .await
+        .assert_error(415, "MW0025");
+    h.send(raw(
+        Some(&token),
+        searches,
+        "application/json",
+        vec![b' '; 70 * 1024],
+    ))
+    .await
+    .assert_error(413, "MW0026");
+    h.send(raw(
+        Some(&token),
+        searches,
+        "text/plain",
+        vec![b' '; 70 * 1024],
+    ))
+    .await
+    .assert_error(415, "MW0025");
+    // The token is looked at first: without one, nothing is said about the body.
+    h.send(raw(None, searches, "text/plain", b"{".to_vec()))
+        .await
+        .assert_error(401, "MW0002");
+    // The refusal is written in the negotiated charset, with the facility's code.
+    let r = h
+        .send(raw(
+            Some(&token),
+            "/api/v1/fallbacks?charset=Shift_JIS",
+            "application/json",
+            b"[]".to_vec(),
+        ))
+        .await;
+    assert_eq!(r.content_type(), "application/xml; charset=Shift_JIS");
+    let msg = r.assert_error(400, "MW0001");
+    assert_eq!(
+        msg.message_header.medical_institution_code.as_deref(),
+        Some("1399999999")
+    );
+}
+
 // ---------------------------------------------------------------- visual mode
 
 #[tokio::test]

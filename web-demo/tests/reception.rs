@@ -36,7 +36,22 @@ async fn the_page_its_script_and_style_are_served_with_a_strict_policy() {
     assert_eq!(js.content_type(), "text/javascript; charset=utf-8");
     assert!(String::from_utf8_lossy(&js.body).contains("confirmQualification"));
     // The last-try guidance (issue 11), an ES module of its own that app.js imports.
-    assert!(String::from_utf8_lossy(&js.body).contains(r#"from "/representation.js""#));
+    // (by a relative URL, which tsc can follow too: see xtask/tsc/tsconfig.json).
+    assert!(String::from_utf8_lossy(&js.body).contains(r#"from "./representation.js""#));
+    // The page's modules, each type-checked (`// @ts-check`).
+    assert!(String::from_utf8_lossy(&js.body).starts_with("// @ts-check"));
+    for module in [
+        "roster.js",
+        "voucher.js",
+        "queue.js",
+        "dom.js",
+        "messages.js",
+    ] {
+        let served = get(&h, &format!("/modules/{module}")).await;
+        assert_eq!(served.status, StatusCode::OK, "{module}");
+        assert_eq!(served.content_type(), "text/javascript; charset=utf-8");
+        assert!(String::from_utf8_lossy(&served.body).starts_with("// @ts-check"));
+    }
     let module = get(&h, "/representation.js").await;
     assert_eq!(module.status, StatusCode::OK);
     assert_eq!(module.content_type(), "text/javascript; charset=utf-8");
@@ -59,6 +74,11 @@ async fn the_package_is_served_only_from_its_directory_and_only_its_files() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("myna-web.js"), "export default 1;").unwrap();
     std::fs::write(dir.path().join("myna-web_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(
+        dir.path().join("myna-web-labels.js"),
+        "export const SEX = {};",
+    )
+    .unwrap();
     std::fs::write(dir.path().join("secret.txt"), "no").unwrap();
     let router = app(h.state.clone().with_pkg_dir(Some(dir.path().to_owned())));
     let fetch = |path: &'static str| {
@@ -75,6 +95,12 @@ async fn the_package_is_served_only_from_its_directory_and_only_its_files() {
     assert_eq!(js.status(), StatusCode::OK);
     assert_eq!(
         js.headers()["content-type"],
+        "text/javascript; charset=utf-8"
+    );
+    let labels = fetch("/pkg/myna-web-labels.js").await;
+    assert_eq!(labels.status(), StatusCode::OK);
+    assert_eq!(
+        labels.headers()["content-type"],
         "text/javascript; charset=utf-8"
     );
     let wasm = fetch("/pkg/myna-web_bg.wasm").await;

@@ -12,11 +12,13 @@ mod demo;
 mod dist;
 mod e2e;
 mod fuzz;
+mod labels;
 mod pcscd;
 mod personas;
 mod pkg;
 mod system;
 mod test;
+mod tsc;
 mod wasm_test;
 mod wine;
 
@@ -56,6 +58,9 @@ enum Cmd {
     /// Run the reception page's end-to-end tests in headless Chromium and Firefox ESR through
     /// pcscd + vpcd.
     E2e,
+    /// Type-check the reference page (web-demo/static, `// @ts-check`) against the package's
+    /// .d.ts with the pinned typescript (`tsc --noEmit`; builds pkg/ when it is missing).
+    Tsc,
     /// Build the bridge's installers into target/dist/: the per-user Windows MSI (and the bare
     /// .exe), the .deb with the systemd user unit; `cargo check` for both macOS targets.
     Dist,
@@ -74,6 +79,7 @@ fn main() -> Result<()> {
         Cmd::Bench(args) => bench::run_bench(&args),
         Cmd::Demo => demo::run_demo(),
         Cmd::E2e => e2e::run_e2e(false),
+        Cmd::Tsc => tsc::check_page(),
         Cmd::Dist => dist::check_deb(&dist::run_dist()?),
         Cmd::WineTests => {
             let dist = dist::run_dist()?;

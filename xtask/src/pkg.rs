@@ -11,7 +11,9 @@
 //!    the module has two tables — the page then fails in `init()`), and the gzipped size must
 //!    shrink.
 //! 4. Copies `wasm/npm/{package.json, README.md, myna-web.css}` (the version from the
-//!    workspace) and prints the gzipped `.wasm` size, failing above [`MAX_GZIP_BYTES`].
+//!    workspace), writes `myna-web-labels.js` + `.d.ts` from the core's code tables
+//!    ([`crate::labels`]), and prints the gzipped `.wasm` size, failing above
+//!    [`MAX_GZIP_BYTES`].
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -172,6 +174,9 @@ fn copy_package_files(root: &Path, out: &Path) -> Result<()> {
         out.join("package.json"),
         manifest.replace(marker, &format!("\"version\": \"{version}\"")),
     )?;
+    let (js, dts) = crate::labels::render();
+    fs::write(out.join(crate::labels::JS_FILE), js)?;
+    fs::write(out.join(crate::labels::DTS_FILE), dts)?;
     Ok(())
 }
 

@@ -6,7 +6,8 @@
 //! reproducibility, every test of the workspace with `MYNA_REQUIRE_PCSC=1` (which turns
 //! "pcscd not reachable" from a skip into a failure in the tests that need the real PC/SC
 //! path), the browser tests of the npm package in headless Chromium and Firefox ESR against a
-//! real bridge and eligibility service, and the end-to-end scenarios of the reception page
+//! real bridge and eligibility service, the reference page's type check (`tsc --noEmit` with the
+//! pinned `typescript` over `web-demo/static/`, see [`crate::tsc`]), and the end-to-end scenarios of the reception page
 //! (both browsers, the bridge on the real pcscd + vpcd path; see [`crate::e2e`]), the fuzz
 //! workspace's own tests (every committed seed and past finding replayed), a bounded,
 //! fixed-seed run of every fuzz target (see [`crate::fuzz`]), and the installers: `cargo xtask
@@ -81,6 +82,10 @@ pub fn run_all() -> Result<()> {
     step(
         "browser tests (headless Chromium and Firefox ESR)",
         crate::wasm_test::run_wasm_tests,
+    )?;
+    step(
+        "the reference page: tsc --noEmit (// @ts-check) against pkg/*.d.ts",
+        crate::tsc::check_page,
     )?;
     step(
         "end-to-end: the reception page in headless Chromium and Firefox ESR, real pcscd + vpcd",

@@ -8,8 +8,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
+use super::authenticate;
+use super::error::{ApiError, Failure};
 use super::reply::{self, Charset, XmlReplier};
-use super::{authenticate, log_store_error};
 use crate::AppState;
 use crate::errors::ErrorCode;
 use crate::store::audit::{self, AuditRecord};
@@ -38,7 +39,7 @@ pub(super) async fn list(
     charset: Charset,
     headers: HeaderMap,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
-) -> Response {
+) -> Result<Response, ApiError> {
     let mut replier = XmlReplier::new(state.now(), charset);
     let result = async {
         let terminal = authenticate(&state, &headers).await?;
@@ -46,26 +47,24 @@ pub(super) async fn list(
         let Query(query) = query.map_err(|_| ErrorCode::BadRequest)?;
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
         if !(1..=MAX_LIMIT).contains(&limit) {
-            return Err(ErrorCode::BadRequest);
+            return Err(ErrorCode::BadRequest.into());
         }
         let facility = terminal.facility.code.clone();
         let records = state
             .db()
             .read(move |conn| audit::list(conn, &facility, query.before, limit))
             .await
-            .map_err(|e| log_store_error(&e))?;
+            .map_err(Failure::from)?;
         let next_before = (records.len() == limit as usize)
             .then(|| records.last().map(|r| r.id))
             .flatten();
-        Ok(AuditPage {
+        Ok::<_, Failure>(AuditPage {
             facility_code: terminal.facility.code,
             records,
             next_before,
         })
     }
     .await;
-    match result {
-        Ok(page) => reply::json(StatusCode::OK, &page),
-        Err(code) => replier.error(code),
-    }
+    let page = result.map_err(|failure| replier.refuse(failure))?;
+    Ok(reply::json(StatusCode::OK, &page))
 }

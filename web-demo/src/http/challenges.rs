@@ -6,8 +6,9 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::Serialize;
 
+use super::error::{ApiError, Failure};
 use super::reply::{self, Charset, XmlReplier};
-use super::{Authenticated, Credentials, Refusal, log_store_error};
+use super::{Authenticated, Credentials};
 use crate::AppState;
 use crate::store::audit::rfc3339;
 use crate::store::challenges;
@@ -23,7 +24,7 @@ pub(super) async fn issue(
     State(state): State<AppState>,
     charset: Charset,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, ApiError> {
     let mut replier = XmlReplier::new(state.now(), charset);
     let now = state.now();
     let result = async {
@@ -33,24 +34,21 @@ pub(super) async fn issue(
             .write(move |conn| {
                 let terminal = credentials.authenticate(conn)?;
                 // `issue` is one savepoint: a failure leaves nothing behind.
-                let outcome = challenges::issue(conn, &terminal.terminal_id, now)
-                    .map_err(|e| log_store_error(&e));
-                Ok::<_, Refusal>(Authenticated { terminal, outcome })
+                let outcome =
+                    challenges::issue(conn, &terminal.terminal_id, now).map_err(Failure::from);
+                Ok::<_, Failure>(Authenticated { terminal, outcome })
             })
-            .await
-            .map_err(Refusal::into_code)?;
+            .await?;
         replier.facility(&terminal.facility.code);
         outcome
     }
     .await;
-    match result {
-        Ok(challenge) => reply::json(
-            StatusCode::CREATED,
-            &ChallengeResponse {
-                nonce: challenge.nonce,
-                expires_at: rfc3339(challenge.expires_at.unix_timestamp()),
-            },
-        ),
-        Err(code) => replier.error(code),
-    }
+    let challenge = result.map_err(|failure: Failure| replier.refuse(failure))?;
+    Ok(reply::json(
+        StatusCode::CREATED,
+        &ChallengeResponse {
+            nonce: challenge.nonce,
+            expires_at: rfc3339(challenge.expires_at.unix_timestamp()),
+        },
+    ))
 }

@@ -30,8 +30,10 @@ use myna_core::identifiers::InsurerNumber;
 use myna_core::wareki::GregorianDate;
 use serde::{Deserialize, Serialize};
 
+use super::body::{ApiJson, bytes_refusal};
+use super::error::{ApiError, Failure};
 use super::reply::{self, Charset, XmlReplier};
-use super::{authenticate, json_body, log_store_error, short_text};
+use super::{authenticate, short_text};
 use crate::AppState;
 use crate::errors::ErrorCode;
 use crate::store::StoreError;
@@ -75,21 +77,17 @@ async fn answer<T: Serialize>(
     charset: Charset,
     state: &AppState,
     status: StatusCode,
-    work: impl Future<Output = Result<(String, T), ErrorCode>>,
-) -> Response {
-    let mut replier = XmlReplier::new(state.now(), charset);
+    work: impl Future<Output = Result<T, Failure>>,
+) -> Result<Response, ApiError> {
     match work.await {
-        Ok((facility, body)) => {
-            replier.facility(&facility);
-            reply::json(status, &body)
-        }
-        Err(code) => replier.error(code),
+        Ok(body) => Ok(reply::json(status, &body)),
+        Err(failure) => Err(XmlReplier::new(state.now(), charset).refuse(failure)),
     }
 }
 
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct InsurerList {
+pub(super) struct InsurerList {
     insurers: Vec<ContractedInsurer>,
 }
 
@@ -97,7 +95,7 @@ pub(super) async fn get_insurers(
     State(state): State<AppState>,
     charset: Charset,
     headers: HeaderMap,
-) -> Response {
+) -> Result<Response, ApiError> {
     answer(charset, &state, StatusCode::OK, async {
         let terminal = authenticate(&state, &headers).await?;
         let facility = terminal.facility.code.clone();
@@ -105,8 +103,8 @@ pub(super) async fn get_insurers(
             .db()
             .read(move |conn| store::contracted_insurers(conn, &facility))
             .await
-            .map_err(|e| log_store_error(&e))?;
-        Ok((terminal.facility.code, InsurerList { insurers }))
+            .map_err(Failure::from)?;
+        Ok(InsurerList { insurers })
     })
     .await
 }
@@ -115,13 +113,13 @@ pub(super) async fn put_insurers(
     State(state): State<AppState>,
     charset: Charset,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+    body: Result<ApiJson<InsurerList>, ApiError>,
+) -> Result<Response, ApiError> {
     answer(charset, &state, StatusCode::OK, async {
         let terminal = authenticate(&state, &headers).await?;
-        let request: InsurerList = json_body(&headers, body)?;
+        let ApiJson(request) = body?;
         if request.insurers.len() > MAX_CONTRACTED_INSURERS {
-            return Err(ErrorCode::BadRequest);
+            return Err(ErrorCode::BadRequest.into());
         }
         let mut list = Vec::with_capacity(request.insurers.len());
         for i in request.insurers {
@@ -150,8 +148,8 @@ pub(super) async fn put_insurers(
                 store::contracted_insurers(conn, &facility)
             })
             .await
-            .map_err(|e: StoreError| log_store_error(&e))?;
-        Ok((terminal.facility.code, InsurerList { insurers }))
+            .map_err(Failure::from)?;
+        Ok(InsurerList { insurers })
     })
     .await
 }
@@ -180,17 +178,11 @@ pub(super) async fn put_roster(
     headers: HeaderMap,
     Path(day): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Response {
+) -> Result<Response, ApiError> {
     answer(charset, &state, StatusCode::OK, async {
         let terminal = authenticate(&state, &headers).await?;
         let day = check_day(&day)?;
-        let body = body.map_err(|r| {
-            if r.status() == StatusCode::PAYLOAD_TOO_LARGE {
-                ErrorCode::PayloadTooLarge
-            } else {
-                ErrorCode::BadRequest
-            }
-        })?;
+        let body = body.map_err(|rejection| bytes_refusal(&rejection))?;
         let import = roster::parse_roster(&body).map_err(|e| {
             tracing::debug!(code = e.code(), "roster refused");
             ErrorCode::RosterUnreadable
@@ -213,25 +205,22 @@ pub(super) async fn put_roster(
                 audit::insert(conn, &entry)
             })
             .await
-            .map_err(|e: StoreError| log_store_error(&e))?;
-        Ok((
-            terminal.facility.code,
-            Imported {
-                day,
-                encoding: import.encoding.code(),
-                imported: import.rows.len(),
-                errors: import
-                    .errors
-                    .iter()
-                    .map(|e| RowError {
-                        line: e.line,
-                        codes: e.codes(),
-                        message: e.message_ja(),
-                    })
-                    .collect(),
-                ignored_columns: import.ignored_columns,
-            },
-        ))
+            .map_err(Failure::from)?;
+        Ok(Imported {
+            day,
+            encoding: import.encoding.code(),
+            imported: import.rows.len(),
+            errors: import
+                .errors
+                .iter()
+                .map(|e| RowError {
+                    line: e.line,
+                    codes: e.codes(),
+                    message: e.message_ja(),
+                })
+                .collect(),
+            ignored_columns: import.ignored_columns,
+        })
     })
     .await
 }
@@ -308,7 +297,7 @@ async fn load_day(
     state: &AppState,
     facility: String,
     day: String,
-) -> Result<(Vec<StoredRow>, Vec<StoredCheck>), ErrorCode> {
+) -> Result<(Vec<StoredRow>, Vec<StoredCheck>), Failure> {
     state
         .db()
         .read(move |conn| {
@@ -318,7 +307,7 @@ async fn load_day(
             ))
         })
         .await
-        .map_err(|e| log_store_error(&e))
+        .map_err(Failure::from)
 }
 
 pub(super) async fn get_roster(
@@ -326,7 +315,7 @@ pub(super) async fn get_roster(
     charset: Charset,
     headers: HeaderMap,
     Path(day): Path<String>,
-) -> Response {
+) -> Result<Response, ApiError> {
     answer(charset, &state, StatusCode::OK, async {
         let terminal = authenticate(&state, &headers).await?;
         let day = check_day(&day)?;
@@ -341,49 +330,46 @@ pub(super) async fn get_roster(
                 label: e.status.label(),
             })
             .collect();
-        Ok((
-            terminal.facility.code,
-            DayView {
-                day,
-                rows: rows
-                    .iter()
-                    .map(|r| RowView {
-                        id: r.id,
-                        line: r.line,
-                        voucher: store::voucher_json(&r.voucher),
-                    })
-                    .collect(),
-                checks: checks
-                    .into_iter()
-                    .map(|c| CheckView {
-                        id: c.id,
-                        row_id: c.row_id,
-                        problem_messages: c
-                            .problems
-                            .iter()
-                            .map(|p| {
-                                Problem::from_code(p)
-                                    .map_or_else(|| p.clone(), |p| p.message_ja().to_owned())
-                            })
-                            .collect(),
-                        operator: c.operator,
-                        mode: c.mode,
-                        problems: c.problems,
-                        person: c.person,
-                        checked_at: rfc3339(c.checked_at),
-                        queued_at: c.queued_at.map(rfc3339),
-                    })
-                    .collect(),
-                list,
-            },
-        ))
+        Ok(DayView {
+            day,
+            rows: rows
+                .iter()
+                .map(|r| RowView {
+                    id: r.id,
+                    line: r.line,
+                    voucher: store::voucher_json(&r.voucher),
+                })
+                .collect(),
+            checks: checks
+                .into_iter()
+                .map(|c| CheckView {
+                    id: c.id,
+                    row_id: c.row_id,
+                    problem_messages: c
+                        .problems
+                        .iter()
+                        .map(|p| {
+                            Problem::from_code(p)
+                                .map_or_else(|| p.clone(), |p| p.message_ja().to_owned())
+                        })
+                        .collect(),
+                    operator: c.operator,
+                    mode: c.mode,
+                    problems: c.problems,
+                    person: c.person,
+                    checked_at: rfc3339(c.checked_at),
+                    queued_at: c.queued_at.map(rfc3339),
+                })
+                .collect(),
+            list,
+        })
     })
     .await
 }
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct CheckRequest {
+pub(super) struct CheckRequest {
     operator: String,
     mode: String,
     problems: Vec<String>,
@@ -408,12 +394,12 @@ pub(super) async fn post_check(
     charset: Charset,
     headers: HeaderMap,
     Path(day): Path<String>,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+    body: Result<ApiJson<CheckRequest>, ApiError>,
+) -> Result<Response, ApiError> {
     answer(charset, &state, StatusCode::CREATED, async {
         let terminal = authenticate(&state, &headers).await?;
         let day = check_day(&day)?;
-        let request: CheckRequest = json_body(&headers, body)?;
+        let ApiJson(request) = body?;
         let operator = short_text(&request.operator)?;
         let mode = match request.mode.as_str() {
             "visual" => AuditMode::Visual,
@@ -422,7 +408,7 @@ pub(super) async fn post_check(
             "portal" => AuditMode::Portal,
             "notice" => AuditMode::Notice,
             "certificate" => AuditMode::Certificate,
-            _ => return Err(ErrorCode::BadRequest),
+            _ => return Err(ErrorCode::BadRequest.into()),
         };
         if request.problems.len() > 20
             || request
@@ -430,7 +416,7 @@ pub(super) async fn post_check(
                 .iter()
                 .any(|p| p.is_empty() || p.len() > 64 || !p.bytes().all(|b| b.is_ascii_graphic()))
         {
-            return Err(ErrorCode::BadRequest);
+            return Err(ErrorCode::BadRequest.into());
         }
         let person = request.person;
         for text in [
@@ -447,7 +433,7 @@ pub(super) async fn post_check(
         .flatten()
         {
             if text.chars().count() > 64 || text.chars().any(char::is_control) {
-                return Err(ErrorCode::BadRequest);
+                return Err(ErrorCode::BadRequest.into());
             }
         }
         let now = state.now().unix_timestamp();
@@ -520,8 +506,8 @@ pub(super) async fn post_check(
                 },
             )
             .await
-            .map_err(|e: StoreError| log_store_error(&e))??;
-        Ok((terminal.facility.code, recorded))
+            .map_err(Failure::from)??;
+        Ok(recorded)
     })
     .await
 }
@@ -537,7 +523,7 @@ pub(super) async fn export(
     headers: HeaderMap,
     Path(day): Path<String>,
     query: Result<Query<ExportQuery>, QueryRejection>,
-) -> Response {
+) -> Result<Response, ApiError> {
     let mut replier = XmlReplier::new(state.now(), charset);
     let result = async {
         let terminal = authenticate(&state, &headers).await?;
@@ -552,11 +538,11 @@ pub(super) async fn export(
         let (core_rows, core_checks) = day_inputs(&rows, &checks);
         let (bytes, _) =
             roster::encode_export(&roster::export_csv(&core_rows, &core_checks), encoding);
-        Ok((day, encoding, bytes))
+        Ok::<_, Failure>((day, encoding, bytes))
     }
     .await;
     match result {
-        Ok((day, encoding, bytes)) => {
+        Ok((day, encoding, bytes)) => Ok({
             let content_type = match encoding {
                 ExportEncoding::Cp932 => "text/csv; charset=Shift_JIS",
                 _ => "text/csv; charset=utf-8",
@@ -576,7 +562,7 @@ pub(super) async fn export(
                 bytes,
             )
                 .into_response()
-        }
-        Err(code) => replier.error(code),
+        }),
+        Err(failure) => Err(replier.refuse(failure)),
     }
 }

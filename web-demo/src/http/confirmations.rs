@@ -20,9 +20,7 @@
 //!
 //! A refusal before step 3 commits its audit row in a job of its own.
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use myna_core::oqs::{ReferenceClassification, XmlMsg};
@@ -30,10 +28,10 @@ use rusqlite::Connection;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use super::body::ApiJson;
+use super::error::{ApiError, Failure};
 use super::reply::{Charset, XmlReplier};
-use super::{
-    Authenticated, Credentials, Refusal, json_body, log_store_error, lookup_and_audit, short_text,
-};
+use super::{Authenticated, Credentials, lookup_and_audit, short_text};
 use crate::AppState;
 use crate::errors::ErrorCode;
 use crate::qualification::{answer, expiry_notice};
@@ -49,7 +47,7 @@ const MAX_SIGNATURE_BYTES: usize = 512;
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ConfirmationRequest {
+pub(super) struct ConfirmationRequest {
     mode: String,
     certificate: String,
     signature: Option<String>,
@@ -83,8 +81,8 @@ pub(super) async fn confirm(
     State(state): State<AppState>,
     charset: Charset,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+    body: Result<ApiJson<ConfirmationRequest>, ApiError>,
+) -> Result<Response, ApiError> {
     let now = state.now();
     let mut replier = XmlReplier::new(now, charset).reference(ReferenceClassification::Card);
     let mut entry = AuditEntry {
@@ -100,9 +98,9 @@ pub(super) async fn confirm(
     };
     match run(&state, &headers, body, &mut replier, &mut entry).await {
         // Audited with the records' lookup.
-        Ok(Ok(msg)) => replier.xml(StatusCode::OK, &msg),
-        Ok(Err(code)) => replier.error(code),
-        Err(code) => super::audit_then_answer(&state, &replier, entry, Err(code)).await,
+        Ok(Ok(msg)) => Ok(replier.xml(StatusCode::OK, &msg)),
+        Ok(Err(code)) => Err(replier.refuse(code)),
+        Err(failure) => super::audit_then_answer(&state, &replier, entry, Err(failure)).await,
     }
 }
 
@@ -110,13 +108,13 @@ pub(super) async fn confirm(
 async fn run(
     state: &AppState,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<ConfirmationRequest>, ApiError>,
     replier: &mut XmlReplier,
     entry: &mut AuditEntry,
-) -> Result<Result<XmlMsg, ErrorCode>, ErrorCode> {
+) -> Result<Result<XmlMsg, ErrorCode>, Failure> {
     let credentials = Credentials::of(state, headers)?;
     let mut said = Said::default();
-    let read = read_body(headers, body, &mut said);
+    let read = read_body(body, &mut said);
 
     // Step 1: authenticate, check the modes, burn the nonce; committed when this returns.
     let now = state.now();
@@ -127,10 +125,9 @@ async fn run(
             let outcome = burn_nonce(conn, &terminal, read, now);
             let crl_generation = crls::generation(conn)?;
             let outcome = outcome.map(|evidence| (evidence, crl_generation));
-            Ok::<_, Refusal>(Authenticated { terminal, outcome })
+            Ok::<_, Failure>(Authenticated { terminal, outcome })
         })
-        .await
-        .map_err(Refusal::into_code)?;
+        .await?;
     replier.facility(&terminal.facility.code);
     entry.facility_code = Some(terminal.facility.code.clone());
     entry.terminal_id = Some(terminal.terminal_id.clone());
@@ -140,7 +137,7 @@ async fn run(
     let (evidence, crl_generation) = outcome?;
 
     if !terminal.facility.origins.contains(&evidence.origin) {
-        return Err(ErrorCode::OriginMismatch);
+        return Err(ErrorCode::OriginMismatch.into());
     }
 
     // Step 2: the certificate and the signature, off the runtime.
@@ -153,10 +150,7 @@ async fn run(
         Ok::<_, ErrorCode>(checked)
     })
     .await
-    .map_err(|err| {
-        tracing::error!(%err, "verification task failed");
-        ErrorCode::Internal
-    })??;
+    .map_err(|err| Failure::Internal(format!("verification task failed: {err}")))??;
 
     let serial = checked.serial().to_owned();
     let revocation = state
@@ -190,15 +184,14 @@ async fn run(
 /// Reads the body up to the facility's modes check, noting in `said` what it could read;
 /// the rest of the body's checks are [`Presented`].
 fn read_body(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<ConfirmationRequest>, ApiError>,
     said: &mut Said,
-) -> Result<(AuditMode, Presented), ErrorCode> {
-    let request: ConfirmationRequest = json_body(headers, body)?;
+) -> Result<(AuditMode, Presented), Failure> {
+    let ApiJson(request) = body?;
     let mode = match request.mode.as_str() {
         "pin" => AuditMode::Pin,
         "visual" => AuditMode::Visual,
-        _ => return Err(ErrorCode::BadRequest),
+        _ => return Err(ErrorCode::BadRequest.into()),
     };
     said.mode = Some(mode);
     said.operator = request.operator.as_deref().map(short_text).transpose()?;
@@ -246,21 +239,20 @@ fn evidence(
 fn burn_nonce(
     conn: &mut Connection,
     terminal: &AuthenticatedTerminal,
-    read: Result<(AuditMode, Presented), ErrorCode>,
+    read: Result<(AuditMode, Presented), Failure>,
     now: OffsetDateTime,
-) -> Presented {
+) -> Result<Evidence, Failure> {
     let (mode, presented) = read?;
     let enabled = match mode {
         AuditMode::Pin => terminal.facility.pin_mode,
         _ => terminal.facility.visual_mode,
     };
     if !enabled {
-        return Err(ErrorCode::ModeNotAllowed);
+        return Err(ErrorCode::ModeNotAllowed.into());
     }
     let evidence = presented?;
     // `consume` makes its lookup and burn one savepoint: a database failure leaves
     // nothing half-done behind.
-    challenges::consume(conn, &terminal.terminal_id, &evidence.nonce, now)
-        .map_err(|e| log_store_error(&e))?;
+    challenges::consume(conn, &terminal.terminal_id, &evidence.nonce, now)?;
     Ok(evidence)
 }

@@ -7,22 +7,22 @@
 //! Body: `{"document": "portal" | "notice" | "certificate", "operator": "…"}`.
 //! Answer: 201 `{"id", "occurredAt"}`.
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
+use super::body::ApiJson;
+use super::error::{ApiError, Failure};
 use super::reply::{self, Charset, XmlReplier};
-use super::{authenticate, json_body, log_store_error, short_text};
+use super::{authenticate, short_text};
 use crate::AppState;
 use crate::errors::ErrorCode;
 use crate::store::audit::{self, AuditEntry, AuditKind, AuditMode, rfc3339};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct FallbackRequest {
+pub(super) struct FallbackRequest {
     document: String,
     operator: String,
 }
@@ -48,14 +48,14 @@ pub(super) async fn record(
     State(state): State<AppState>,
     charset: Charset,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+    body: Result<ApiJson<FallbackRequest>, ApiError>,
+) -> Result<Response, ApiError> {
     let now = state.now();
     let mut replier = XmlReplier::new(now, charset);
     let result = async {
         let terminal = authenticate(&state, &headers).await?;
         replier.facility(&terminal.facility.code);
-        let request: FallbackRequest = json_body(&headers, body)?;
+        let ApiJson(request) = body?;
         let mode = document_mode(&request.document).ok_or(ErrorCode::BadRequest)?;
         let entry = AuditEntry {
             occurred_at: now,
@@ -72,17 +72,15 @@ pub(super) async fn record(
             .db()
             .write(move |conn| audit::insert(conn, &entry))
             .await
-            .map_err(|e| log_store_error(&e))?;
-        Ok(FallbackRecorded {
+            .map_err(Failure::from)?;
+        Ok::<_, Failure>(FallbackRecorded {
             id,
             occurred_at: rfc3339(now.unix_timestamp()),
         })
     }
     .await;
-    match result {
-        Ok(recorded) => reply::json(StatusCode::CREATED, &recorded),
-        Err(code) => replier.error(code),
-    }
+    let recorded = result.map_err(|failure| replier.refuse(failure))?;
+    Ok(reply::json(StatusCode::CREATED, &recorded))
 }
 
 #[cfg(test)]

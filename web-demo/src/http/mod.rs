@@ -19,7 +19,9 @@
 //! | `GET /api/v1/openapi.yaml` | none | the OpenAPI description |
 //! | `GET /health` | none | JSON |
 //!
-//! Every failure is an `XmlMsg` error (see [`crate::errors`]).
+//! Every failure is an `XmlMsg` error (the codes: [`crate::errors`]): handlers answer
+//! `Result<_, ApiError>` ([`error`]), and read JSON bodies with [`body::ApiJson`], axum's
+//! `Json` with its rejections mapped to codes.
 //!
 //! ## Database work per request
 //! A request's writes go to the writer ([`crate::db::Db::write`]) in as few jobs as its
@@ -30,9 +32,11 @@
 //! + records + audit row), a challenge one.
 
 mod audit;
+pub mod body;
 mod challenges;
 mod checkup;
 mod confirmations;
+pub mod error;
 mod fallbacks;
 mod official_app;
 pub mod reply;
@@ -41,14 +45,11 @@ mod terminals;
 pub mod web;
 
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ORIGIN};
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use rusqlite::Connection;
-use serde::de::DeserializeOwned;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::AppState;
@@ -58,6 +59,7 @@ use crate::store::StoreError;
 use crate::store::audit::{self as audit_store, AuditEntry};
 use crate::store::records::InsuredRecord;
 use crate::store::terminals::{self as terminal_store, AuthenticatedTerminal};
+use error::{ApiError, Failure};
 use myna_core::oqs::{CodeTable as _, XmlMsg};
 use reply::{Charset, XmlReplier};
 
@@ -137,12 +139,12 @@ async fn health() -> Response {
     )
 }
 
-async fn not_found(state: axum::extract::State<AppState>) -> Response {
-    XmlReplier::new(state.now(), Charset::UTF8).error(ErrorCode::NotFound)
+async fn not_found(state: axum::extract::State<AppState>) -> ApiError {
+    XmlReplier::new(state.now(), Charset::UTF8).refuse(ErrorCode::NotFound)
 }
 
-async fn method_not_allowed(state: axum::extract::State<AppState>) -> Response {
-    XmlReplier::new(state.now(), Charset::UTF8).error(ErrorCode::MethodNotAllowed)
+async fn method_not_allowed(state: axum::extract::State<AppState>) -> ApiError {
+    XmlReplier::new(state.now(), Charset::UTF8).refuse(ErrorCode::MethodNotAllowed)
 }
 
 /// The bearer token of a request, if it has a well-formed one.
@@ -159,13 +161,12 @@ fn bearer_token(headers: &HeaderMap) -> Option<&str> {
 async fn authenticate(
     state: &AppState,
     headers: &HeaderMap,
-) -> Result<AuthenticatedTerminal, ErrorCode> {
+) -> Result<AuthenticatedTerminal, Failure> {
     let credentials = Credentials::of(state, headers)?;
     state
         .db()
         .read(move |conn| credentials.authenticate(conn))
         .await
-        .map_err(Refusal::into_code)
 }
 
 /// What authenticates a request (its bearer token and `Origin` header), taken out of the
@@ -192,10 +193,9 @@ impl Credentials {
 
     /// The terminal holding the token, when the `Origin` header (if any) is one of its
     /// facility's.
-    fn authenticate(&self, conn: &Connection) -> Result<AuthenticatedTerminal, Refusal> {
+    fn authenticate(&self, conn: &Connection) -> Result<AuthenticatedTerminal, Failure> {
         let terminal = terminal_store::authenticate(conn, &self.token, self.now)?;
-        check_origin_header(self.origin.as_ref(), &terminal.facility.origins)
-            .map_err(Refusal::Code)?;
+        check_origin_header(self.origin.as_ref(), &terminal.facility.origins)?;
         Ok(terminal)
     }
 }
@@ -204,7 +204,7 @@ impl Credentials {
 /// answer's header and the audit row) and the job's outcome.
 struct Authenticated<T> {
     terminal: AuthenticatedTerminal,
-    outcome: Result<T, ErrorCode>,
+    outcome: Result<T, Failure>,
 }
 
 /// A browser's `Origin` header, when present, must be a registered origin of the facility.
@@ -216,45 +216,14 @@ fn check_origin_header(origin: Option<&HeaderValue>, origins: &[String]) -> Resu
     }
 }
 
-/// Parses a JSON body into `T`.
-fn json_body<T: DeserializeOwned>(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<T, ErrorCode> {
-    let body = body.map_err(|rejection| {
-        if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            ErrorCode::PayloadTooLarge
-        } else {
-            ErrorCode::BadRequest
-        }
-    })?;
-    let is_json = headers
-        .get(CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.split(';').next())
-        .map(|mime| {
-            let mime = mime.trim().to_ascii_lowercase();
-            mime == "application/json"
-                || (mime.starts_with("application/") && mime.ends_with("+json"))
-        })
-        .unwrap_or(false);
-    if !is_json {
-        return Err(ErrorCode::UnsupportedMediaType);
-    }
-    serde_json::from_slice(&body).map_err(|err| {
-        tracing::debug!(%err, "malformed JSON body");
-        ErrorCode::BadRequest
-    })
-}
-
 /// Commits the audit row for a confirmation or search, then answers. If the row cannot be
 /// committed the result is withheld: an answer without its audit row never leaves.
 async fn audit_then_answer(
     state: &AppState,
     replier: &XmlReplier,
     mut entry: AuditEntry,
-    outcome: Result<XmlMsg, ErrorCode>,
-) -> Response {
+    outcome: Result<XmlMsg, Failure>,
+) -> Result<Response, ApiError> {
     set_outcome(
         &mut entry,
         match &outcome {
@@ -263,19 +232,17 @@ async fn audit_then_answer(
                 .qualification_validity
                 .as_ref()
                 .map(|v| v.raw())),
-            Err(code) => Err(*code),
+            Err(failure) => Err(failure.code()),
         },
     );
-    match state
+    state
         .db()
         .write(move |conn| audit_store::insert(conn, &entry))
         .await
-    {
-        Ok(_) => match outcome {
-            Ok(msg) => replier.xml(StatusCode::OK, &msg),
-            Err(code) => replier.error(code),
-        },
-        Err(err) => replier.error(log_store_error(&err)),
+        .map_err(|err: StoreError| replier.refuse(err))?;
+    match outcome {
+        Ok(msg) => Ok(replier.xml(StatusCode::OK, &msg)),
+        Err(failure) => Err(replier.refuse(failure)),
     }
 }
 
@@ -303,7 +270,7 @@ async fn lookup_and_audit<F>(
     state: &AppState,
     mut entry: AuditEntry,
     lookup: F,
-) -> Result<Result<Vec<InsuredRecord>, ErrorCode>, ErrorCode>
+) -> Result<Result<Vec<InsuredRecord>, ErrorCode>, Failure>
 where
     F: FnOnce(&Connection) -> Result<Result<Vec<InsuredRecord>, ErrorCode>, StoreError>
         + Send
@@ -321,48 +288,10 @@ where
                 },
             );
             audit_store::insert(conn, &entry)?;
-            Ok(found)
+            Ok::<_, StoreError>(found)
         })
         .await
-        .map_err(|err: StoreError| log_store_error(&err))
-}
-
-/// Logs an infrastructure failure (never a refusal) and returns its code.
-fn log_store_error(err: &crate::store::StoreError) -> ErrorCode {
-    let code = err.code();
-    if matches!(code, ErrorCode::Internal | ErrorCode::Unavailable) {
-        tracing::error!(%err, "database failure");
-    }
-    code
-}
-
-/// A refusal decided inside a database call: a store error, or a code decided by the
-/// handler's own checks run in the same job.
-#[derive(Debug)]
-enum Refusal {
-    Store(crate::store::StoreError),
-    Code(ErrorCode),
-}
-
-impl From<crate::store::StoreError> for Refusal {
-    fn from(err: crate::store::StoreError) -> Self {
-        Refusal::Store(err)
-    }
-}
-
-impl From<crate::db::DbError> for Refusal {
-    fn from(err: crate::db::DbError) -> Self {
-        Refusal::Store(err.into())
-    }
-}
-
-impl Refusal {
-    fn into_code(self) -> ErrorCode {
-        match self {
-            Refusal::Store(err) => log_store_error(&err),
-            Refusal::Code(code) => code,
-        }
-    }
+        .map_err(Failure::from)
 }
 
 /// A free-text field (device name, operator): trimmed, 1–64 characters, no control

@@ -22,16 +22,17 @@
 //! The router sends every `POST /api/v1/confirmations` here first ([`dispatch`]); anything
 //! whose `mode` is not `official-app` goes on to the card-based handler untouched.
 
-use axum::body::Bytes;
-use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
+use axum::body::{Body, Bytes};
+use axum::extract::{FromRequest, Request, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use myna_core::oqs::{ReferenceClassification, XmlMsg, parse_copy_text};
 use serde::Deserialize;
 
+use super::body::{ApiJson, bytes_refusal};
+use super::error::{ApiError, Failure};
 use super::reply::{Charset, XmlReplier};
-use super::{audit_then_answer, authenticate, json_body, short_text};
+use super::{audit_then_answer, authenticate, short_text};
 use crate::AppState;
 use crate::errors::ErrorCode;
 use crate::store::audit::{AuditEntry, AuditKind, AuditMode};
@@ -49,7 +50,7 @@ struct ModeOnly {
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
-struct OfficialAppRequest {
+pub(super) struct OfficialAppRequest {
     #[allow(dead_code)]
     mode: String,
     copy_text: String,
@@ -58,20 +59,33 @@ struct OfficialAppRequest {
 }
 
 /// `POST /api/v1/confirmations`: `official-app` here, every other body to
-/// [`super::confirmations::confirm`].
+/// [`super::confirmations::confirm`]. The body is buffered once (the route's limit
+/// applies), peeked at, and read by the chosen handler's [`ApiJson`].
 pub(super) async fn dispatch(
-    state: State<AppState>,
+    State(state): State<AppState>,
     charset: Charset,
-    headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
-    let official = body.as_ref().is_ok_and(|bytes| {
-        serde_json::from_slice::<ModeOnly>(bytes).is_ok_and(|m| m.mode.as_deref() == Some(MODE))
-    });
+    request: Request,
+) -> Result<Response, ApiError> {
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers.clone();
+    let bytes = match Bytes::from_request(Request::from_parts(parts.clone(), body), &state).await {
+        Ok(bytes) => bytes,
+        Err(rejection) => {
+            // Unreadable: the card-based handler answers it once the terminal authenticated.
+            let refused = XmlReplier::new(state.now(), charset).refuse(bytes_refusal(&rejection));
+            return super::confirmations::confirm(State(state), charset, headers, Err(refused))
+                .await;
+        }
+    };
+    let official =
+        serde_json::from_slice::<ModeOnly>(&bytes).is_ok_and(|m| m.mode.as_deref() == Some(MODE));
+    let request = Request::from_parts(parts, Body::from(bytes));
     if official {
-        confirm(state, charset, headers, body).await
+        let body = ApiJson::from_request(request, &state).await;
+        confirm(State(state), charset, headers, body).await
     } else {
-        super::confirmations::confirm(state, charset, headers, body).await
+        let body = ApiJson::from_request(request, &state).await;
+        super::confirmations::confirm(State(state), charset, headers, body).await
     }
 }
 
@@ -79,14 +93,13 @@ async fn confirm(
     State(state): State<AppState>,
     charset: Charset,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+    body: Result<ApiJson<OfficialAppRequest>, ApiError>,
+) -> Result<Response, ApiError> {
     let now = state.now();
     let mut replier = XmlReplier::new(now, charset).reference(ReferenceClassification::Card);
-    let terminal = match authenticate(&state, &headers).await {
-        Ok(terminal) => terminal,
-        Err(code) => return replier.error(code),
-    };
+    let terminal = authenticate(&state, &headers)
+        .await
+        .map_err(|failure| replier.refuse(failure))?;
     replier.facility(&terminal.facility.code);
     let mut entry = AuditEntry {
         occurred_at: now,
@@ -99,7 +112,7 @@ async fn confirm(
         error_code: None,
         http_status: 0,
     };
-    let outcome = read(&headers, body, &mut entry, &mut replier).map(|msg| {
+    let outcome = read(body, &mut entry, &mut replier).map(|msg| {
         let today = replier.context().qualification_confirmation_date;
         stamp(msg, &replier, &today)
     });
@@ -108,12 +121,11 @@ async fn confirm(
 
 /// The request's copy text, read; the operator and file identifier noted on the way.
 fn read(
-    headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<OfficialAppRequest>, ApiError>,
     entry: &mut AuditEntry,
     replier: &mut XmlReplier,
-) -> Result<XmlMsg, ErrorCode> {
-    let request: OfficialAppRequest = json_body(headers, body)?;
+) -> Result<XmlMsg, Failure> {
+    let ApiJson(request) = body?;
     entry.operator = request.operator.as_deref().map(short_text).transpose()?;
     replier.arbitrary_file_identifier(
         request
@@ -123,14 +135,14 @@ fn read(
             .transpose()?,
     );
     if entry.operator.is_none() {
-        return Err(ErrorCode::OperatorMissing);
+        return Err(ErrorCode::OperatorMissing.into());
     }
     if request.copy_text.len() > MAX_COPY_TEXT_BYTES {
-        return Err(ErrorCode::PayloadTooLarge);
+        return Err(ErrorCode::PayloadTooLarge.into());
     }
     parse_copy_text(&request.copy_text).map_err(|err| {
         tracing::info!(code = err.code(), "official-app copy text refused");
-        ErrorCode::CopyTextRejected
+        ErrorCode::CopyTextRejected.into()
     })
 }
 

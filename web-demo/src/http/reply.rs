@@ -11,7 +11,7 @@
 
 use axum::Json;
 use axum::extract::FromRequestParts;
-use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE, WWW_AUTHENTICATE};
+use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
@@ -19,13 +19,20 @@ use myna_core::oqs::{Encoding, ReferenceClassification, SegmentOfResult, XmlMsg,
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use super::error::{ApiError, Failure};
 use crate::AppState;
-use crate::errors::{ErrorCode, HttpStatus as _};
+use crate::errors::ErrorCode;
 use crate::qualification::response_context;
 
 /// The character set an answer is written in, chosen per request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Charset(pub Encoding);
+
+impl Default for Charset {
+    fn default() -> Self {
+        Charset::UTF8
+    }
+}
 
 impl Charset {
     /// UTF-8, the default.
@@ -83,14 +90,15 @@ impl Charset {
 }
 
 impl FromRequestParts<AppState> for Charset {
-    type Rejection = Response;
+    /// An unsupported `charset` parameter: `MW0027`, answered in UTF-8.
+    type Rejection = ApiError;
 
     async fn from_request_parts(
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
         Charset::negotiate(parts.uri.query(), &parts.headers)
-            .map_err(|code| XmlReplier::new(state.now(), Charset::UTF8).error(code))
+            .map_err(|code| XmlReplier::new(state.now(), Charset::UTF8).refuse(code))
     }
 }
 
@@ -163,23 +171,9 @@ impl XmlReplier {
         msg
     }
 
-    /// The error answer for `code`, with its HTTP status.
-    pub fn error(&self, code: ErrorCode) -> Response {
-        let mut response = self.xml(code.status(), &self.error_msg(code));
-        if matches!(code, ErrorCode::Unauthorized | ErrorCode::TerminalRevoked) {
-            response
-                .headers_mut()
-                .insert(WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
-        }
-        if code == ErrorCode::TokenExpired {
-            response.headers_mut().insert(
-                WWW_AUTHENTICATE,
-                HeaderValue::from_static(
-                    "Bearer error=\"invalid_token\", error_description=\"expired\"",
-                ),
-            );
-        }
-        response
+    /// `failure` as this request's answer (see [`ApiError`]).
+    pub fn refuse(&self, failure: impl Into<Failure>) -> ApiError {
+        ApiError::new(failure, self)
     }
 
     /// `msg` as `application/xml` with `status`.

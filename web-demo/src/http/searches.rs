@@ -4,16 +4,16 @@
 //! The token is checked on a read connection; the lookup and the audit row of its answer
 //! are one write job.
 
-use axum::body::Bytes;
 use axum::extract::State;
-use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use myna_core::oqs::{ReferenceClassification, XmlMsg};
 use serde::Deserialize;
 
+use super::body::ApiJson;
+use super::error::{ApiError, Failure};
 use super::reply::{Charset, XmlReplier};
-use super::{authenticate, json_body, lookup_and_audit, short_text};
+use super::{authenticate, lookup_and_audit, short_text};
 use crate::AppState;
 use crate::errors::ErrorCode;
 use crate::qualification::{answer, search_info};
@@ -22,7 +22,7 @@ use crate::store::records::{self, parse_yyyymmdd};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct SearchRequest {
+pub(super) struct SearchRequest {
     insurer_number: String,
     insured_card_symbol: String,
     insured_identification_number: String,
@@ -36,8 +36,8 @@ pub(super) async fn search(
     State(state): State<AppState>,
     charset: Charset,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+    body: Result<ApiJson<SearchRequest>, ApiError>,
+) -> Result<Response, ApiError> {
     let now = state.now();
     let mut replier =
         XmlReplier::new(now, charset).reference(ReferenceClassification::InsuranceNumbers);
@@ -54,9 +54,9 @@ pub(super) async fn search(
     };
     match run(&state, &headers, body, &mut replier, &mut entry).await {
         // Audited with the lookup.
-        Ok(Ok(msg)) => replier.xml(StatusCode::OK, &msg),
-        Ok(Err(code)) => replier.error(code),
-        Err(code) => super::audit_then_answer(&state, &replier, entry, Err(code)).await,
+        Ok(Ok(msg)) => Ok(replier.xml(StatusCode::OK, &msg)),
+        Ok(Err(code)) => Err(replier.refuse(code)),
+        Err(failure) => super::audit_then_answer(&state, &replier, entry, Err(failure)).await,
     }
 }
 
@@ -64,16 +64,16 @@ pub(super) async fn search(
 async fn run(
     state: &AppState,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
+    body: Result<ApiJson<SearchRequest>, ApiError>,
     replier: &mut XmlReplier,
     entry: &mut AuditEntry,
-) -> Result<Result<XmlMsg, ErrorCode>, ErrorCode> {
+) -> Result<Result<XmlMsg, ErrorCode>, Failure> {
     let terminal = authenticate(state, headers).await?;
     replier.facility(&terminal.facility.code);
     entry.facility_code = Some(terminal.facility.code.clone());
     entry.terminal_id = Some(terminal.terminal_id.clone());
 
-    let request: SearchRequest = json_body(headers, body)?;
+    let ApiJson(request) = body?;
     entry.operator = request.operator.as_deref().map(short_text).transpose()?;
     replier.arbitrary_file_identifier(
         request
@@ -84,18 +84,18 @@ async fn run(
     );
     let insurer_number = crate::verify::check_insurer_number(&request.insurer_number)?;
     if parse_yyyymmdd(&request.birthdate).is_none() {
-        return Err(ErrorCode::InvalidDate);
+        return Err(ErrorCode::InvalidDate.into());
     }
     let branch = &request.insured_branch_number;
     if branch.len() != 2 || !branch.bytes().all(|b| b.is_ascii_digit()) {
-        return Err(ErrorCode::BadRequest);
+        return Err(ErrorCode::BadRequest.into());
     }
     let number = request.insured_identification_number.trim();
     if number.is_empty()
         || number.chars().count() > 40
         || request.insured_card_symbol.chars().count() > 40
     {
-        return Err(ErrorCode::BadRequest);
+        return Err(ErrorCode::BadRequest.into());
     }
     let info = search_info(
         &request.insurer_number,

@@ -12,17 +12,15 @@
 use std::net::SocketAddr;
 
 use axum::Extension;
-use axum::body::Bytes;
-use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
+use super::body::ApiJson;
+use super::error::{ApiError, Failure};
 use super::reply::{self, Charset, XmlReplier};
-use super::{
-    Credentials, Refusal, bearer_token, check_origin_header, json_body, log_store_error, short_text,
-};
+use super::{Credentials, bearer_token, check_origin_header, short_text};
 use crate::AppState;
 use crate::errors::ErrorCode;
 use crate::store::activation_limits::{self, Scope};
@@ -31,7 +29,7 @@ use crate::store::{StoreError, admin_tokens, facilities, terminals};
 
 #[derive(Debug, Deserialize)]
 #[serde(rename_all = "camelCase")]
-struct ActivateRequest {
+pub(super) struct ActivateRequest {
     facility_code: String,
     user_id: String,
     activation_code: String,
@@ -71,35 +69,24 @@ pub(super) async fn activate(
     client: Option<Extension<ConnectInfo<SocketAddr>>>,
     charset: Charset,
     headers: HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Response {
+    body: Result<ApiJson<ActivateRequest>, ApiError>,
+) -> Result<Response, ApiError> {
     let replier = XmlReplier::new(state.now(), charset);
     let client = client.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
-    match activate_inner(&state, client, &headers, body).await {
-        Ok(answer) => reply::json(StatusCode::CREATED, &answer),
-        Err((code, retry_after)) => {
-            let mut response = replier.error(code);
-            if let Some(seconds) = retry_after
-                && let Ok(value) = HeaderValue::from_str(&seconds.to_string())
-            {
-                response.headers_mut().insert(header::RETRY_AFTER, value);
-            }
-            response
-        }
-    }
+    let answer = activate_inner(&state, client, &headers, body)
+        .await
+        .map_err(|failure| replier.refuse(failure))?;
+    Ok(reply::json(StatusCode::CREATED, &answer))
 }
-
-/// A refusal and, for a locked scope, the seconds until it opens again.
-type ActivateRefusal = (ErrorCode, Option<i64>);
 
 async fn activate_inner(
     state: &AppState,
     client: Option<String>,
     headers: &HeaderMap,
-    body: Result<Bytes, BytesRejection>,
-) -> Result<ActivateResponse, ActivateRefusal> {
-    let request: ActivateRequest = json_body(headers, body).map_err(|c| (c, None))?;
-    let device_name = short_text(&request.device_name).map_err(|c| (c, None))?;
+    body: Result<ApiJson<ActivateRequest>, ApiError>,
+) -> Result<ActivateResponse, Failure> {
+    let ApiJson(request) = body?;
+    let device_name = short_text(&request.device_name)?;
     let now = state.now();
     let origin = headers.get(axum::http::header::ORIGIN).cloned();
     let device = device_name.clone();
@@ -113,7 +100,17 @@ async fn activate_inner(
         .db()
         .write(move |conn| {
             // The lock first: while it holds, not even the right code is looked at.
-            activation_limits::check(conn, &scopes, now)?;
+            activation_limits::check(conn, &scopes, now).map_err(|err| match err {
+                StoreError::ActivationLocked { until } => {
+                    // Debug, not warn: a guesser sends many of these; the lock itself is in
+                    // the table.
+                    tracing::debug!(%until, "activation refused: locked after wrong codes");
+                    Failure::ActivationLocked {
+                        retry_after: (until - now).whole_seconds().max(1),
+                    }
+                }
+                other => other.into(),
+            })?;
             // Credentials next, then the browser's origin: a page on a foreign origin gets
             // no token and uses up no terminal slot.
             let facility = match facilities::check_credentials(
@@ -128,9 +125,9 @@ async fn activate_inner(
                     activation_limits::record_failure(conn, &scopes, now)?;
                     return Ok(Err(StoreError::ActivationRejected));
                 }
-                Err(other) => return Err(Refusal::from(other)),
+                Err(other) => return Err(other.into()),
             };
-            check_origin_header(origin.as_ref(), &facility.origins).map_err(Refusal::Code)?;
+            check_origin_header(origin.as_ref(), &facility.origins)?;
             let activation = terminals::activate(
                 conn,
                 &request.facility_code,
@@ -140,20 +137,10 @@ async fn activate_inner(
                 now,
             )?;
             activation_limits::clear(conn, &scopes)?;
-            Ok::<_, Refusal>(Ok((activation, facility)))
+            Ok::<_, Failure>(Ok((activation, facility)))
         })
         .await;
-    let (activation, facility) = match outcome {
-        Ok(Ok(done)) => done,
-        Ok(Err(rejected)) => return Err((rejected.code(), None)),
-        Err(Refusal::Store(StoreError::ActivationLocked { until })) => {
-            // Debug, not warn: a guesser sends many of these; the lock itself is in the table.
-            tracing::debug!(%until, "activation refused: locked after wrong codes");
-            let seconds = (until - now).whole_seconds().max(1);
-            return Err((ErrorCode::ActivationLocked, Some(seconds)));
-        }
-        Err(refusal) => return Err((refusal.into_code(), None)),
-    };
+    let (activation, facility) = outcome?.map_err(Failure::from)?;
     tracing::info!(terminal = %activation.terminal_id, facility = %facility.code, "terminal activated");
     let mut modes = Vec::new();
     if facility.pin_mode {
@@ -177,8 +164,8 @@ pub(super) async fn renew(
     State(state): State<AppState>,
     charset: Charset,
     headers: HeaderMap,
-) -> Response {
-    let mut replier = XmlReplier::new(state.now(), charset);
+) -> Result<Response, ApiError> {
+    let replier = XmlReplier::new(state.now(), charset);
     let result = async {
         let credentials = Credentials::of(&state, &headers)?;
         let now = state.now();
@@ -187,27 +174,21 @@ pub(super) async fn renew(
             .write(move |conn| {
                 // The origin check as for every terminal request, then the trade.
                 credentials.authenticate(conn)?;
-                Ok::<_, Refusal>(terminals::renew(conn, &credentials.token, now)?)
+                Ok::<_, Failure>(terminals::renew(conn, &credentials.token, now)?)
             })
             .await
-            .map_err(Refusal::into_code)
     }
     .await;
-    match result {
-        Ok((terminal, renewed)) => {
-            replier.facility(&terminal.facility.code);
-            tracing::info!(terminal = %renewed.terminal_id, "terminal token renewed");
-            reply::json(
-                StatusCode::CREATED,
-                &RenewResponse {
-                    terminal_id: renewed.terminal_id,
-                    token: renewed.token,
-                    expires_at: rfc3339(renewed.expires_at.unix_timestamp()),
-                },
-            )
-        }
-        Err(code) => replier.error(code),
-    }
+    let (_, renewed) = result.map_err(|failure| replier.refuse(failure))?;
+    tracing::info!(terminal = %renewed.terminal_id, "terminal token renewed");
+    Ok(reply::json(
+        StatusCode::CREATED,
+        &RenewResponse {
+            terminal_id: renewed.terminal_id,
+            token: renewed.token,
+            expires_at: rfc3339(renewed.expires_at.unix_timestamp()),
+        },
+    ))
 }
 
 pub(super) async fn revoke(
@@ -215,8 +196,8 @@ pub(super) async fn revoke(
     charset: Charset,
     headers: HeaderMap,
     Path(id): Path<String>,
-) -> Response {
-    let mut replier = XmlReplier::new(state.now(), charset);
+) -> Result<Response, ApiError> {
+    let replier = XmlReplier::new(state.now(), charset);
     let result = async {
         let token = bearer_token(&headers)
             .ok_or(ErrorCode::Unauthorized)?
@@ -238,25 +219,17 @@ pub(super) async fn revoke(
                 terminals::revoke(conn, Some(&facility), &id, now).map(|info| (facility, info))
             })
             .await
-            .map_err(|e| log_store_error(&e))
+            .map_err(Failure::from)
     }
     .await;
-    let result = result.map(|(facility, info)| {
-        replier.facility(&facility);
-        info
-    });
-    match result {
-        Ok(info) => {
-            tracing::info!(terminal = %info.terminal_id, "terminal revoked");
-            reply::json(
-                StatusCode::OK,
-                &RevokeResponse {
-                    terminal_id: info.terminal_id,
-                    device_name: info.device_name,
-                    revoked_at: info.revoked_at.map(rfc3339).unwrap_or_default(),
-                },
-            )
-        }
-        Err(code) => replier.error(code),
-    }
+    let (_, info) = result.map_err(|failure| replier.refuse(failure))?;
+    tracing::info!(terminal = %info.terminal_id, "terminal revoked");
+    Ok(reply::json(
+        StatusCode::OK,
+        &RevokeResponse {
+            terminal_id: info.terminal_id,
+            device_name: info.device_name,
+            revoked_at: info.revoked_at.map(rfc3339).unwrap_or_default(),
+        },
+    ))
 }

@@ -58,9 +58,17 @@ pub fn check_bridge_url(url: &str) -> Result<String, String> {
 
 /// The page's other ES modules, served at `/modules/{file}` (app.js imports them).
 pub const MODULES: &[(&str, &str)] = &[
-    ("roster.js", include_str!("../../static/roster.js")),
-    ("voucher.js", include_str!("../../static/voucher.js")),
-    ("queue.js", include_str!("../../static/queue.js")),
+    ("roster.js", include_str!("../../static/modules/roster.js")),
+    (
+        "voucher.js",
+        include_str!("../../static/modules/voucher.js"),
+    ),
+    ("queue.js", include_str!("../../static/modules/queue.js")),
+    ("dom.js", include_str!("../../static/modules/dom.js")),
+    (
+        "messages.js",
+        include_str!("../../static/modules/messages.js"),
+    ),
 ];
 
 /// The page's Content-Security-Policy: scripts only from this origin (and WebAssembly
@@ -82,6 +90,8 @@ pub const PKG_FILES: &[(&str, &str)] = &[
     ("myna-web.js", "text/javascript; charset=utf-8"),
     ("myna-web_bg.wasm", "application/wasm"),
     ("myna-web.css", "text/css; charset=utf-8"),
+    ("myna-web-labels.js", "text/javascript; charset=utf-8"),
+    ("myna-web-labels.d.ts", "text/plain; charset=utf-8"),
     ("myna-web.d.ts", "text/plain; charset=utf-8"),
     ("myna-web_bg.wasm.d.ts", "text/plain; charset=utf-8"),
     ("package.json", "application/json"),

@@ -1,3 +1,4 @@
+// @ts-check
 // The bus's offline 目視 queue. When the eligibility service cannot be reached, a 目視 check
 // may be queued: the card's user-authentication certificate (it holds no name or address),
 // the operator, the voucher and the time, kept in localStorage so a reload loses nothing.
@@ -39,9 +40,9 @@ export function queued() {
  */
 export function enqueue({ mode, certificate, operator, voucher, rowId, day }) {
   if (mode !== "visual") {
-    const e = new Error("暗証番号による確認は保存できません（目視のみ）");
-    e.code = "pin-not-queueable";
-    throw e;
+    throw Object.assign(new Error("暗証番号による確認は保存できません（目視のみ）"), {
+      code: "pin-not-queueable",
+    });
   }
   if (!operator) throw Object.assign(new Error("担当者名がありません"), { code: "operator-missing" });
   const item = {

@@ -1,8 +1,10 @@
+// @ts-check
 // 受診券 / 利用券 on the reception page: the voucher fields beyond the insurer and numbers
 // (kind, 受診券整理番号, 有効期限, the person), filled by hand or from a roster row, and the
 // comparison's problems said in Japanese with what to do. The comparison itself is the
 // package's `compareVoucher` (through confirmQualification and renderQualification).
 
+/** The extra fields: key, label, and the input's attributes (`options`: a select's). @type {[string, string, {options?: string[], [attribute: string]: any}][]} */
 const EXTRA = [
   ["kind", "券種", { options: ["", "受診券", "利用券"] }],
   ["voucherNumber", "受診券整理番号", { inputmode: "numeric", maxlength: 11, size: 12 }],
@@ -18,6 +20,11 @@ const BASE = [
   ["insuredIdentificationNumber", "v-number"],
   ["insuredBranchNumber", "v-branch"],
 ];
+
+/** A voucher input or select of the page, by id. */
+function field(id) {
+  return /** @type {HTMLInputElement | HTMLSelectElement | null} */ (document.getElementById(id));
+}
 
 /** Adds the extra voucher inputs to the page's voucher fieldset. */
 export function installVoucherFields() {
@@ -44,17 +51,17 @@ export function installVoucherFields() {
 /** The voucher as typed (every field given), or undefined. */
 export function readVoucher() {
   const v = {};
-  for (const [key, id] of BASE) v[key] = document.getElementById(id)?.value.trim() ?? "";
-  for (const [key] of EXTRA) v[key] = document.getElementById(`v-${key}`)?.value.trim() ?? "";
+  for (const [key, id] of BASE) v[key] = field(id)?.value.trim() ?? "";
+  for (const [key] of EXTRA) v[key] = field(`v-${key}`)?.value.trim() ?? "";
   for (const k of Object.keys(v)) if (!v[k]) delete v[k];
   return Object.keys(v).length ? v : undefined;
 }
 
 /** Fills the form from a voucher (a roster row), clearing what it does not give. */
 export function fillVoucher(voucher) {
-  for (const [key, id] of BASE) document.getElementById(id).value = voucher?.[key] ?? "";
+  for (const [key, id] of BASE) field(id).value = voucher?.[key] ?? "";
   for (const [key] of EXTRA) {
-    const input = document.getElementById(`v-${key}`);
+    const input = field(`v-${key}`);
     let value = voucher?.[key] ?? "";
     if (key === "sex") value = { 1: "男", 2: "女" }[value] ?? value;
     if (key === "kind") value = { checkup: "受診券", guidance: "利用券" }[value] ?? value;

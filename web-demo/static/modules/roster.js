@@ -1,3 +1,4 @@
+// @ts-check
 // The checkup centre's day on the reception page: the day's roster (受診者名簿) imported from
 // the centre's CSV, each check matched to its row, the day's list (確認済 / 要確認 / 送信待ち /
 // 未確認 / 名簿外), the results CSV, the facility's 委託元保険者一覧, and the offline 目視 queue
@@ -7,8 +8,9 @@
 // app.js calls installCheckup(ctx) once and then: voucher(), compareOptions(), onResult(),
 // queueAction(), reset().
 
-import { installVoucherFields, readVoucher, fillVoucher, clearVoucher, showComparison } from "/modules/voucher.js";
-import * as queue from "/modules/queue.js";
+import { installVoucherFields, readVoucher, fillVoucher, clearVoucher, showComparison } from "./voucher.js";
+import * as queue from "./queue.js";
+import { el } from "./dom.js";
 
 const CONTRACT_KEY = "myna-demo.contracted-insurers";
 
@@ -19,18 +21,6 @@ export function today() {
   return p.replaceAll("-", "");
 }
 
-function el(tag, attrs = {}, ...children) {
-  const node = document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k === "class") node.className = v;
-    else if (k.startsWith("data-") || k.startsWith("aria-")) node.setAttribute(k, v);
-    else node[k] = v;
-  }
-  node.append(...children);
-  return node;
-}
-
-const SEX = { 1: "男", 2: "女" };
 const PROBLEM_TEXT = (codes, details) => (details ?? codes ?? []).map((p) => p.message ?? p).join(" / ");
 
 /**
@@ -67,6 +57,7 @@ export function installCheckup(ctx) {
   // inline style sheet, and app.css belongs to the page as a whole).
   section.style.gridColumn = "1 / -1";
   (document.getElementById("result-area") ?? document.body.lastElementChild).after(section);
+  /** @type {(id: string) => any} */
   const $ = (id) => document.getElementById(id);
 
   function setContracted(list) {
@@ -194,6 +185,7 @@ export function installCheckup(ctx) {
 
   function exportUtf8() {
     const rows = state.rows.map((r) => ({ line: r.line, voucher: r.voucher }));
+    /** @type {object[]} the day's checks as exportRosterCsv takes them */
     const checks = state.checks.map((c) => ({
       row: state.rows.findIndex((r) => r.id === c.rowId),
       problems: c.problems, checkedAt: c.checkedAt, operator: c.operator,
@@ -235,6 +227,12 @@ export function installCheckup(ctx) {
     return { problems: ["1", "6"].includes(validity) ? [] : ["qualification-invalid"], resultIndex: 0 };
   }
 
+  /**
+   * Records a check in the day's list (POST /api/v1/rosters/{day}/checks).
+   * @param {any} qualification the XmlMsg the check answered
+   * @param {{mode: string, operator: string, voucher?: object, rowId?: number | null,
+   *   queuedAt?: string, date?: string}} check
+   */
   async function record(qualification, { mode, operator, voucher, rowId, queuedAt, date }) {
     const { problems, resultIndex } = problemsOf(qualification, voucher, date);
     const body = { operator, mode, problems, person: person(qualification, resultIndex) };
