@@ -32,6 +32,9 @@ pub struct E2eRun {
     pub card: Duration,
     /// The two service requests.
     pub service: Duration,
+    /// The bridge's `authenticate` request, timed at the client (WebSocket, bridge, pcscd,
+    /// card and our JSON on both sides).
+    pub authenticate: Duration,
     /// Commands the card answered.
     pub apdus: usize,
 }
@@ -51,6 +54,7 @@ pub async fn run_once(
     let started = Instant::now();
     let nonce = http.challenge(token).await?;
     let challenge_time = started.elapsed();
+    let t = Instant::now();
     let authenticated = client
         .call_ok(
             "authenticate",
@@ -58,6 +62,7 @@ pub async fn run_once(
         )
         .await
         .context("authenticate")?;
+    let authenticate = t.elapsed();
     let b64 = base64::engine::general_purpose::STANDARD;
     let certificate = b64.decode(
         authenticated["certificate"]
@@ -84,6 +89,7 @@ pub async fn run_once(
         total,
         card: entries.iter().map(|e| e.delay).sum(),
         service: challenge_time + confirm_time,
+        authenticate,
         apdus: entries.len(),
     })
 }

@@ -54,7 +54,9 @@ struct RunArgs {
     overhead_per_round: usize,
     /// End-to-end confirmations of each kind: through the bridge and the direct PC/SC
     /// reference (instant card), and with the modelled (realistic) card timing.
-    #[arg(long, default_value_t = 5)]
+    /// The added figures are medians of per-round paired differences (a bridge run minus the
+    /// direct run right after it), so a few more rounds than for a plain median.
+    #[arg(long, default_value_t = 25)]
     e2e_runs: usize,
     /// Seconds of the idle-bridge sample (more than the bridge's 20 s ping interval, so the
     /// window contains a ping).

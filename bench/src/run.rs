@@ -693,9 +693,29 @@ async fn e2e_phase(
     let totals: Vec<f64> = runs.iter().map(|r| ms(r.total)).collect();
     let services: Vec<f64> = runs.iter().map(|r| ms(r.service)).collect();
     let directs: Vec<f64> = direct_runs.iter().map(|r| ms(r.total)).collect();
+    // Paired per round: the bridge run and the direct run right after it saw the same machine
+    // state, so their difference cancels most of the noise that separate medians keep (a
+    // difference of medians once came out negative, 2026-12-06).
+    let added: Vec<f64> = runs
+        .iter()
+        .zip(&direct_runs)
+        .map(|(r, d)| ms(r.total) - ms(d.total))
+        .collect();
+    let bridge_and_client: Vec<f64> = runs
+        .iter()
+        .zip(&direct_runs)
+        .map(|(r, d)| ms(r.authenticate) - ms(d.total))
+        .collect();
     let total = median(&totals).context("no run")?;
     let service_ms = median(&services).context("no run")?;
     let direct = median(&directs).context("no run")?;
+    let spread = |v: &[f64]| {
+        format!(
+            "p10 {:.3} ms, p90 {:.3} ms",
+            percentile(v, 10.0).unwrap_or(f64::NAN),
+            percentile(v, 90.0).unwrap_or(f64::NAN)
+        )
+    };
     let n = runs.len();
     rec.set(
         "e2e_pin_confirmation_ms",
@@ -709,8 +729,11 @@ async fn e2e_phase(
     );
     rec.set(
         "e2e_added_ms",
-        total - direct,
-        "e2e_pin_confirmation_ms - e2e_direct_pcsc_same_apdus_ms: WebSocket, bridge, our client and the two service requests",
+        median(&added).context("no run")?,
+        format!(
+            "median of {n} paired rounds of (confirmation through the bridge - direct PC/SC run right after it): WebSocket, bridge, our client and the two service requests; {}",
+            spread(&added)
+        ),
     );
     rec.set(
         "e2e_service_ms",
@@ -719,8 +742,11 @@ async fn e2e_phase(
     );
     rec.set(
         "e2e_bridge_and_client_ms",
-        total - direct - service_ms,
-        "e2e_added_ms - e2e_service_ms: WebSocket, bridge, JSON and the client's own work",
+        median(&bridge_and_client).context("no run")?,
+        format!(
+            "median of {n} paired rounds of (the authenticate request timed at the client - the direct PC/SC run right after it): WebSocket, bridge, JSON and the client's own work; {}",
+            spread(&bridge_and_client)
+        ),
     );
     rec.set(
         "e2e_over_direct_pcsc_ratio",
