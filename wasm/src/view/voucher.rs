@@ -65,12 +65,12 @@ impl VoucherView {
 
     /// As the core's comparison input.
     pub fn fields(&self) -> VoucherFields {
-        VoucherFields {
-            insurer_number: self.insurer_number.0.clone(),
-            insured_card_symbol: self.insured_card_symbol.0.clone(),
-            insured_identification_number: self.insured_identification_number.0.clone(),
-            insured_branch_number: self.insured_branch_number.0.clone(),
-        }
+        voucher_fields([
+            &self.insurer_number,
+            &self.insured_card_symbol,
+            &self.insured_identification_number,
+            &self.insured_branch_number,
+        ])
     }
 }
 
@@ -107,12 +107,22 @@ impl ResultView {
 
     /// The fields a 受診券 is compared on.
     pub fn voucher_fields(&self) -> VoucherFields {
-        VoucherFields {
-            insurer_number: self.insurer_number.0.clone(),
-            insured_card_symbol: self.insured_card_symbol.0.clone(),
-            insured_identification_number: self.insured_identification_number.0.clone(),
-            insured_branch_number: self.insured_branch_number.0.clone(),
-        }
+        voucher_fields([
+            &self.insurer_number,
+            &self.insured_card_symbol,
+            &self.insured_identification_number,
+            &self.insured_branch_number,
+        ])
+    }
+}
+
+/// 保険者番号, 記号, 番号 and 枝番 as the core's comparison input.
+fn voucher_fields([insurer, symbol, number, branch]: [&Text; 4]) -> VoucherFields {
+    VoucherFields {
+        insurer_number: insurer.0.clone(),
+        insured_card_symbol: symbol.0.clone(),
+        insured_identification_number: number.0.clone(),
+        insured_branch_number: branch.0.clone(),
     }
 }
 
