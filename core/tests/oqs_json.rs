@@ -168,7 +168,10 @@ fn only_an_ascii_first_letter_is_lowered() {
     .unwrap();
     let v = view(&msg);
     assert_eq!(v["vendor"], "1");
-    assert_eq!(v["Ｖendor"], "2", "a non-ASCII first letter is kept as it is");
+    assert_eq!(
+        v["Ｖendor"], "2",
+        "a non-ASCII first letter is kept as it is"
+    );
     assert_eq!(v["_Note"], "3");
 }
 

@@ -24,8 +24,7 @@ mod voucher;
 
 pub use message::{copy_text, to_message};
 pub use panel::{
-    Row, Section, SectionKind, Value, code_label, display_date, ratio_label, sections,
-    wareki_date,
+    Row, Section, SectionKind, Value, code_label, display_date, ratio_label, sections, wareki_date,
 };
 pub use qualification::{
     BodyView, ElderlyView, HeaderView, LimitView, QualificationView, ResultView, Status,

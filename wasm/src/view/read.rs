@@ -5,7 +5,6 @@ use wasm_bindgen::JsValue;
 
 use crate::js;
 
-
 /// A text field of the JSON view: a string (numbers and booleans are accepted as text);
 /// absent, `null`, objects and arrays count as absent. Trimmed; blank is absent.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]

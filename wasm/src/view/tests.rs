@@ -41,9 +41,7 @@ fn sample() -> QualificationView {
 #[test]
 fn copy_text_is_the_apps_format() {
     let text = copy_text(&sample());
-    assert!(
-        text.starts_with("資格情報\r\n確認日 : \t令和7年4月1日\r\n保険者番号\t01130012\r\n")
-    );
+    assert!(text.starts_with("資格情報\r\n確認日 : \t令和7年4月1日\r\n保険者番号\t01130012\r\n"));
     assert!(text.contains("フリガナ\tﾔﾏﾀﾞ ﾀﾛｳ\r\n"), "{text}");
     assert!(
         text.contains("負担割合\t3割\r\n"),
