@@ -183,3 +183,51 @@ fn voucher_compares_with_the_matching_result() {
     assert_eq!(v.insured_branch_number, "not-given");
     assert_eq!(v.labels.insured_card_symbol, "一致");
 }
+
+#[test]
+fn certificate_sections_show_issue_date_and_period() {
+    let mut view = sample();
+    let r = &mut view.message_body.result_list[0];
+    r.elderly_recipient_certificate_info = Some(ElderlyView {
+        elderly_recipient_certificate_date: text("20250301"),
+        elderly_recipient_valid_start_date: text("20250401"),
+        elderly_recipient_contribution_ratio: text("020"),
+        ..Default::default()
+    });
+    r.limit_application_certificate_related_info = Some(LimitView {
+        limit_application_certificate_date: text("20250301"),
+        limit_application_certificate_valid_end_date: text("20260331"),
+        ..Default::default()
+    });
+    let all = sections(
+        &view.message_body.result_list[0],
+        view.check_date().unwrap(),
+    );
+    let shown = |i: usize| -> Vec<(&'static str, Option<String>)> {
+        all[i]
+            .rows
+            .iter()
+            .map(|r| (r.label, r.value.display()))
+            .collect()
+    };
+    assert_eq!(all[1].kind, SectionKind::Elderly);
+    assert_eq!(
+        shown(1),
+        [
+            ("交付年月日", Some("令和7年3月1日（2025/03/01）".into())),
+            ("有効期間", Some("令和7年4月1日（2025/04/01） 〜 ".into())),
+            ("負担割合", Some("2割".into())),
+        ]
+    );
+    assert_eq!(all[2].kind, SectionKind::LimitApplication);
+    assert_eq!(
+        shown(2),
+        [
+            ("認定証区分", None),
+            ("適用区分", None),
+            ("交付年月日", Some("令和7年3月1日（2025/03/01）".into())),
+            ("有効期間", Some(" 〜 令和8年3月31日（2026/03/31）".into())),
+        ],
+        "no 長期入院該当年月日 row without the date"
+    );
+}
