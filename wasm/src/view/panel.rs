@@ -153,14 +153,6 @@ fn optional(label: &'static str, value: Value) -> Row {
     }
 }
 
-/// A certificate's 交付年月日 and 有効期間 rows (高齢受給者証, 限度額適用認定証).
-fn issued_and_valid(issued: &Text, start: &Text, end: &Text) -> [Row; 2] {
-    [
-        row("交付年月日", Value::date(issued)),
-        row("有効期間", Value::Period(start.0.clone(), end.0.clone())),
-    ]
-}
-
 /// The sections of one result, for a check on `on` (the 負担割合 depends on the age).
 pub fn sections(result: &ResultView, on: GregorianDate) -> Vec<Section> {
     let t = |x: &Text| x.0.clone();
@@ -234,17 +226,23 @@ pub fn sections(result: &ResultView, on: GregorianDate) -> Vec<Section> {
     if let Some(e) = &result.elderly_recipient_certificate_info {
         out.push(Section {
             kind: SectionKind::Elderly,
-            rows: issued_and_valid(
-                &e.elderly_recipient_certificate_date,
-                &e.elderly_recipient_valid_start_date,
-                &e.elderly_recipient_valid_end_date,
-            )
-            .into_iter()
-            .chain([row(
-                "負担割合",
-                Value::text(ratio_label(&e.elderly_recipient_contribution_ratio)),
-            )])
-            .collect(),
+            rows: vec![
+                row(
+                    "交付年月日",
+                    Value::date(&e.elderly_recipient_certificate_date),
+                ),
+                row(
+                    "有効期間",
+                    Value::Period(
+                        t(&e.elderly_recipient_valid_start_date),
+                        t(&e.elderly_recipient_valid_end_date),
+                    ),
+                ),
+                row(
+                    "負担割合",
+                    Value::text(ratio_label(&e.elderly_recipient_contribution_ratio)),
+                ),
+            ],
         });
     }
     if let Some(l) = &result.limit_application_certificate_related_info {
@@ -261,16 +259,22 @@ pub fn sections(result: &ResultView, on: GregorianDate) -> Vec<Section> {
                     &l.limit_application_certificate_classification_flag,
                 )),
             ),
+            row(
+                "交付年月日",
+                Value::date(&l.limit_application_certificate_date),
+            ),
+            row(
+                "有効期間",
+                Value::Period(
+                    t(&l.limit_application_certificate_valid_start_date),
+                    t(&l.limit_application_certificate_valid_end_date),
+                ),
+            ),
+            optional(
+                "長期入院該当年月日",
+                Value::date(&l.limit_application_certificate_long_term_date),
+            ),
         ];
-        rows.extend(issued_and_valid(
-            &l.limit_application_certificate_date,
-            &l.limit_application_certificate_valid_start_date,
-            &l.limit_application_certificate_valid_end_date,
-        ));
-        rows.push(optional(
-            "長期入院該当年月日",
-            Value::date(&l.limit_application_certificate_long_term_date),
-        ));
         rows.retain(|r| r.always || r.value != Value::Missing);
         out.push(Section {
             kind: SectionKind::LimitApplication,
