@@ -161,6 +161,21 @@ fn mixed_unknown_content_keeps_text_under_hash_text() {
 }
 
 #[test]
+fn only_an_ascii_first_letter_is_lowered() {
+    let msg = parse_str(
+        "<XmlMsg><MessageHeader/><Vendor>1</Vendor><Ｖendor>2</Ｖendor><_Note>3</_Note></XmlMsg>",
+    )
+    .unwrap();
+    let v = view(&msg);
+    assert_eq!(v["vendor"], "1");
+    assert_eq!(
+        v["Ｖendor"], "2",
+        "a non-ASCII first letter is kept as it is"
+    );
+    assert_eq!(v["_Note"], "3");
+}
+
+#[test]
 fn keys_are_lower_camel_case_everywhere() {
     fn walk(v: &Value, path: &str) {
         match v {
