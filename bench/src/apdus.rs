@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 use base64::Engine as _;
-use myna_bridge::virtual_card::{ApduLog, LogEntry};
+use myna_virtual_card::{ApduLog, LogEntry};
 use myna_core::profile::{CARD_INFO_INPUT_AID, JPKI_AID, MY_NUMBER_CARD};
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use serde_json::json;

@@ -7,8 +7,8 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
-use myna_bridge::virtual_card::{ApduLog, SharedCard, VirtualCard};
-use myna_bridge::vpcd::{VpcdHandle, spawn_vpcd};
+use myna_virtual_card::{ApduLog, SharedCard, VirtualCard};
+use myna_virtual_card::vpcd::{VpcdHandle, spawn_vpcd};
 use myna_personas::Persona;
 
 /// The vpcd port of `Virtual PCD 00 00`; `00 01` is the next one.

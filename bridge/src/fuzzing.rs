@@ -19,7 +19,7 @@ use crate::last_try::LastTry;
 use crate::personas::Personas;
 use crate::policy::{Policy, READABLE_FILES};
 use crate::protocol::{Call, ParseFailure, Request, answer};
-use crate::virtual_card::{CardContents, VirtualCard};
+use myna_virtual_card::{CardContents, VirtualCard};
 
 /// One frame for [`bridge_frame`].
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -19,8 +19,8 @@ use myna_bridge::pcsc_backend::PcscBackend;
 use myna_bridge::personas::Personas;
 use myna_bridge::server::{self, Simulator};
 use myna_bridge::sim_backend::SimBackend;
-use myna_bridge::virtual_card::{CardContents, CardOptions, SharedCard, TimingModel, VirtualCard};
-use myna_bridge::vpcd;
+use myna_virtual_card::{CardContents, CardOptions, SharedCard, TimingModel, VirtualCard};
+use myna_virtual_card::vpcd;
 use myna_bridge::{config, initial_config};
 
 const ABOUT: &str = "myna-web's local card bridge: lets allowed web pages check health-insurance \

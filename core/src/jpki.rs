@@ -643,7 +643,7 @@ pub async fn sign_with_auth_key<T: Transport + ?Sized>(
     transport: &mut T,
     digest_info: &[u8],
 ) -> Result<Vec<u8>, JpkiError> {
-    let modulus_len = MY_NUMBER_CARD.auth_key_bits / 8;
+    let modulus_len = MY_NUMBER_CARD.auth_algorithm.signature_len();
     let max = modulus_len - PKCS1_V15_OVERHEAD;
     if digest_info.is_empty() || digest_info.len() > max {
         return Err(JpkiError::InvalidDigestInfoLength {

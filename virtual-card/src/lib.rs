@@ -79,7 +79,7 @@ pub use contents::{
 pub use log::{ApduLog, LogEntry};
 pub use timing::TimingModel;
 
-use crate::personas::Persona;
+use myna_personas::Persona;
 
 // Files the profile lists but names no field for (it names only what eligibility uses).
 // A unit test checks each against the profile's file table and access class.
