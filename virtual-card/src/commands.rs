@@ -9,6 +9,7 @@ use rsa::{Pkcs1v15Sign, Pss};
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+use crate::pin::PinObject;
 use crate::{Ef, PartialRead, VerifyStatusWhenVerified, VirtualCard, status};
 
 /// `6981`: command incompatible with file structure (reading a key, verifying a certificate).
