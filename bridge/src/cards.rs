@@ -100,7 +100,7 @@ impl Authentication {
         serde_json::json!({
             "certificate": BASE64.encode(&self.certificate),
             "signature": BASE64.encode(&self.signature),
-            "algorithm": "RS256",
+            "algorithm": MY_NUMBER_CARD.auth_algorithm.jose_name,
         })
     }
 }

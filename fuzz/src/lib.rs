@@ -318,12 +318,8 @@ fn step(u: &mut Unstructured<'_>) -> Step {
             };
             let p2 = select_p2(u);
             let data = if aid.is_empty() { vec![0] } else { aid };
-            Step::Transmit(command(
-                [cla::ISO, ins::SELECT, select::P1_DF_NAME, p2],
-                &data,
-                le(u),
-                extended,
-            ))
+            let header = [cla::ISO, ins::SELECT, select::P1_DF_NAME, p2];
+            Step::Transmit(command(header, &data, le(u), extended))
         }
         SELECT_FILE => {
             let p1 = pick(u, &[0x02, 0x02, 0x00, 0x01, 0x03, 0x04, 0x08, 0x09]);
@@ -344,12 +340,8 @@ fn step(u: &mut Unstructured<'_>) -> Step {
             };
             let p2 = byte(u);
             let le = le(u).unwrap_or(256);
-            Step::Transmit(command(
-                [cla::ISO, ins::READ_BINARY, p1, p2],
-                &[],
-                Some(le),
-                extended,
-            ))
+            let header = [cla::ISO, ins::READ_BINARY, p1, p2];
+            Step::Transmit(command(header, &[], Some(le), extended))
         }
         VERIFY => {
             let p2 = pick(u, &[0x80, 0x80, 0x81, 0x91, 0x98, 0x9B, 0x00]);
@@ -364,12 +356,8 @@ fn step(u: &mut Unstructured<'_>) -> Step {
             if data.is_empty() {
                 data = myna_core::auth::digest_info_sha256(b"fuzz").to_vec();
             }
-            Step::Transmit(command(
-                [cla, ins::COMPUTE_DIGITAL_SIGNATURE, p1, p2],
-                &data,
-                Some(256),
-                extended,
-            ))
+            let header = [cla, ins::COMPUTE_DIGITAL_SIGNATURE, p1, p2];
+            Step::Transmit(command(header, &data, Some(256), extended))
         }
         GET_RESPONSE => {
             let (p1, p2) = if byte(u).is_multiple_of(4) {
@@ -378,12 +366,8 @@ fn step(u: &mut Unstructured<'_>) -> Step {
                 (0, 0)
             };
             let le = le(u).unwrap_or(256);
-            Step::Transmit(command(
-                [cla::ISO, ins::GET_RESPONSE, p1, p2],
-                &[],
-                Some(le),
-                extended,
-            ))
+            let header = [cla::ISO, ins::GET_RESPONSE, p1, p2];
+            Step::Transmit(command(header, &[], Some(le), extended))
         }
         ANY_HEADER => {
             let header = [pick(u, CLAS), pick(u, INSES), byte(u), byte(u)];

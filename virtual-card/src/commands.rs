@@ -82,7 +82,12 @@ impl VirtualCard {
         if cmd.p2() != select::P2_NO_RESPONSE_DATA {
             return StatusWord::INCORRECT_P1_P2;
         }
-        let [hi, lo] = cmd.data() else {
+        self.select_file_id(cmd.data())
+    }
+
+    /// Makes the EF named by a two-byte file ID in the current application current.
+    fn select_file_id(&mut self, data: &[u8]) -> StatusWord {
+        let [hi, lo] = data else {
             return StatusWord::WRONG_LENGTH;
         };
         let fid = Fid(u16::from_be_bytes([*hi, *lo]));
@@ -108,17 +113,7 @@ impl VirtualCard {
                 StatusWord::INCORRECT_P1_P2
             };
         }
-        let [hi, lo] = cmd.data() else {
-            return StatusWord::WRONG_LENGTH;
-        };
-        let fid = Fid(u16::from_be_bytes([*hi, *lo]));
-        match self.current_app {
-            Some(app) if self.apps[app].files.contains_key(&fid) => {
-                self.current_ef = Some(fid);
-                StatusWord::OK
-            }
-            _ => StatusWord::FILE_NOT_FOUND,
-        }
+        self.select_file_id(cmd.data())
     }
 
     /// Resolves a short EF identifier in the current application and makes it current.

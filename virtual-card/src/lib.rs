@@ -1,5 +1,23 @@
-//! The virtual My Number Card: a deterministic, in-memory card that answers APDUs the way
-//! the real card does, built from a persona.
+//! # myna-virtual-card — the virtual My Number Card
+//!
+//! A deterministic, in-memory card that answers APDUs the way the real card does, built from
+//! a persona, and [`vpcd`], the adapter that puts it into a real `pcscd` reader through
+//! vsmartcard's `vpcd` driver. Used by the bridge's `--simulate` backend and its
+//! `myna-bridge virtual-card` command, the tests (in-process, and on real pcscd for the
+//! OpenSC and `myna-card` interop tests of this crate), `myna-bench` and the fuzzers. It is
+//! card simulation only: no WebSocket, no policy, no PC/SC client.
+//!
+//! ## Layout
+//! - this file: [`VirtualCard`] (its state, power, building it from [`CardContents`]) and
+//!   [`CardOptions`]; `commands`: the answer to each instruction; `pin`: PIN objects;
+//!   [`SharedCard`]: the card behind a mutex; [`ApduLog`]: the bounded log of what the card
+//!   got (PINs redacted); [`TimingModel`]: how long a real card would take.
+//!
+//! ## Threads and blocking
+//! The card is plain synchronous state; shared, it sits behind a mutex ([`SharedCard`]). It
+//! never sleeps — it *returns* the delay its timing model asks for. The vpcd adapter runs on
+//! its own thread with blocking sockets and sleeps that delay before answering; the bridge's
+//! simulated reader sleeps it on its card worker thread.
 //!
 //! Its layout (applications, files, access rules, PIN tries, key size, token label) comes
 //! from [`myna_core::profile::MY_NUMBER_CARD`]; commands are decoded with
