@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 use base64::Engine as _;
+use myna_core::profile::{
+    CARD_INFO_INPUT_AID, FlowStep, JPKI_AID, MY_NUMBER_CARD, cla, ins, select,
+};
 use myna_virtual_card::{ApduLog, LogEntry};
-use myna_core::profile::{CARD_INFO_INPUT_AID, FlowStep, JPKI_AID, MY_NUMBER_CARD, cla, ins, select};
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
@@ -48,10 +50,7 @@ fn step(flow_step: FlowStep, len: usize, extended: bool) -> Step {
     let (command, count) = match flow_step {
         FlowStep::SelectJpki => ("SELECT JPKI-AP".to_owned(), 1),
         FlowStep::SelectEf(fid) => (format!("SELECT EF {fid}"), 1),
-        FlowStep::ReadCertificate => (
-            "READ BINARY".to_owned(),
-            certificate_reads(len, extended),
-        ),
+        FlowStep::ReadCertificate => ("READ BINARY".to_owned(), certificate_reads(len, extended)),
         FlowStep::PinStatus => ("VERIFY (no data: tries left)".to_owned(), 1),
         FlowStep::VerifyPin => ("VERIFY (PIN)".to_owned(), 1),
         FlowStep::Sign => ("COMPUTE DIGITAL SIGNATURE".to_owned(), 1),
@@ -411,14 +410,11 @@ pub fn opensc_flow(
     if verified.len() != 1 || !verified[0].sw.is_success() {
         bail!("OpenSC did not verify the PIN exactly once: {verified:?}");
     }
-    if !entries
-        .iter()
-        .any(|e| {
-            e.cla() == Some(cla::PROPRIETARY)
-                && e.ins() == Some(ins::COMPUTE_DIGITAL_SIGNATURE)
-                && e.sw.is_success()
-        })
-    {
+    if !entries.iter().any(|e| {
+        e.cla() == Some(cla::PROPRIETARY)
+            && e.ins() == Some(ins::COMPUTE_DIGITAL_SIGNATURE)
+            && e.sw.is_success()
+    }) {
         bail!("the card did not sign for OpenSC");
     }
     let certificate = std::fs::read(&output)?;

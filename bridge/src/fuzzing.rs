@@ -9,8 +9,8 @@
 
 use std::sync::OnceLock;
 
-use myna_core::jpki::{self, Pin};
 use myna_core::apdu::Command;
+use myna_core::jpki::{self, Pin};
 use myna_core::profile::ins::{
     CHANGE_REFERENCE_DATA as INS_CHANGE_REFERENCE_DATA,
     COMPUTE_DIGITAL_SIGNATURE as INS_COMPUTE_DIGITAL_SIGNATURE, GET_RESPONSE as INS_GET_RESPONSE,

@@ -167,10 +167,14 @@ impl Policy {
                     return Err(Denied::ShortEfIdentifier);
                 }
                 match self.selection {
-                    Selection::Jpki(Some(fid)) if self.profile.eligibility_readable.contains(&fid) => Ok(Allowed {
-                        relies_on: Reliance::JpkiFile(fid),
-                        selects: None,
-                    }),
+                    Selection::Jpki(Some(fid))
+                        if self.profile.eligibility_readable.contains(&fid) =>
+                    {
+                        Ok(Allowed {
+                            relies_on: Reliance::JpkiFile(fid),
+                            selects: None,
+                        })
+                    }
                     _ => Err(Denied::ReadWithoutAllowedFile),
                 }
             }
@@ -202,10 +206,12 @@ impl Policy {
                 };
                 let fid = Fid(u16::from_be_bytes([*hi, *lo]));
                 match self.selection {
-                    Selection::Jpki(_) if self.profile.eligibility_readable.contains(&fid) => Ok(Allowed {
-                        relies_on: Reliance::JpkiAp,
-                        selects: Some(Selection::Jpki(Some(fid))),
-                    }),
+                    Selection::Jpki(_) if self.profile.eligibility_readable.contains(&fid) => {
+                        Ok(Allowed {
+                            relies_on: Reliance::JpkiAp,
+                            selects: Some(Selection::Jpki(Some(fid))),
+                        })
+                    }
                     _ => Err(Denied::File(fid)),
                 }
             }

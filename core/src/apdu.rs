@@ -218,12 +218,19 @@ impl Command {
         if offset > 0x7FFF {
             return Err(ApduError::OffsetTooLarge { offset });
         }
-        Self::case2(cla::ISO, ins::READ_BINARY, (offset >> 8) as u8, offset as u8, le)
+        Self::case2(
+            cla::ISO,
+            ins::READ_BINARY,
+            (offset >> 8) as u8,
+            offset as u8,
+            le,
+        )
     }
 
     /// `VERIFY` the PIN object `P2` refers to: `00 20 00 <P2> <Lc> <PIN>`.
     pub fn verify(p2: u8, pin: &[u8]) -> Self {
-        Self::case3(cla::ISO, ins::VERIFY, 0x00, p2, pin.to_vec()).expect("a PIN is at most 16 bytes")
+        Self::case3(cla::ISO, ins::VERIFY, 0x00, p2, pin.to_vec())
+            .expect("a PIN is at most 16 bytes")
     }
 
     /// `VERIFY` with no data: asks for the tries left without using one (`00 20 00 <P2>`).

@@ -173,7 +173,6 @@ fn now<F: Future>(future: F) -> F::Output {
     }
 }
 
-
 fn client_over_scripted_card(answers: &[u8]) {
     let reads = [INS_SELECT, INS_READ_BINARY, INS_GET_RESPONSE];
     for extended in [false, true] {
@@ -220,7 +219,10 @@ fn client_over_scripted_card(answers: &[u8]) {
     let mut card = ScriptedCard::new(answers, false);
     let digest_info = crate::auth::digest_info_sha256(b"fuzz");
     if let Ok(signature) = now(jpki::sign_with_auth_key(&mut card, &digest_info)) {
-        assert_eq!(signature.len(), MY_NUMBER_CARD.auth_algorithm.signature_len());
+        assert_eq!(
+            signature.len(),
+            MY_NUMBER_CARD.auth_algorithm.signature_len()
+        );
     }
     card.check_commands(&[INS_SELECT, INS_SIGN, INS_GET_RESPONSE]);
     let rounds = card

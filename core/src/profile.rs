@@ -421,7 +421,10 @@ mod tests {
         assert!(p.pin_flow.contains(&FlowStep::SelectEf(p.auth_key)));
         assert_eq!(p.pin_flow.last(), Some(&FlowStep::Sign));
         let a = p.auth_algorithm;
-        assert_eq!((a.jose_name, a.signature_len(), a.digest_info_len()), ("RS256", 256, 51));
+        assert_eq!(
+            (a.jose_name, a.signature_len(), a.digest_info_len()),
+            ("RS256", 256, 51)
+        );
         assert_eq!(ins::name(ins::READ_BINARY), Some("READ BINARY"));
         assert_eq!(ins::name(0x88), None);
     }

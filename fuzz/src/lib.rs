@@ -247,7 +247,16 @@ const FIDS: &[u16] = &[
 /// The master file's identifier.
 const MF: u16 = 0x3F00;
 /// Class bytes: the card's two, then secure messaging, chaining, channels, nonsense.
-const CLAS: &[u8] = &[cla::ISO, cla::PROPRIETARY, 0x04, 0x0C, 0x01, 0x10, 0x84, 0xFF];
+const CLAS: &[u8] = &[
+    cla::ISO,
+    cla::PROPRIETARY,
+    0x04,
+    0x0C,
+    0x01,
+    0x10,
+    0x84,
+    0xFF,
+];
 /// Instructions: the card table's six, then ISO 7816-4 ones the card must never get (MSE,
 /// GET CHALLENGE, INTERNAL AUTHENTICATE, READ BINARY odd, UPDATE BINARY, READ RECORD,
 /// GET DATA, RESET RETRY COUNTER, ERASE BINARY).
@@ -329,7 +338,12 @@ fn step(u: &mut Unstructured<'_>) -> Step {
                 b => FIDS[usize::from(b) % FIDS.len()],
             };
             let data = fid.to_be_bytes();
-            Step::Transmit(command([cla::ISO, ins::SELECT, p1, p2], &data, le(u), extended))
+            Step::Transmit(command(
+                [cla::ISO, ins::SELECT, p1, p2],
+                &data,
+                le(u),
+                extended,
+            ))
         }
         READ_BINARY => {
             let p1 = match byte(u) % 4 {
@@ -346,7 +360,12 @@ fn step(u: &mut Unstructured<'_>) -> Step {
         VERIFY => {
             let p2 = pick(u, &[0x80, 0x80, 0x81, 0x91, 0x98, 0x9B, 0x00]);
             let data = short_bytes(u).to_vec();
-            Step::Transmit(command([cla::ISO, ins::VERIFY, 0x00, p2], &data, None, extended))
+            Step::Transmit(command(
+                [cla::ISO, ins::VERIFY, 0x00, p2],
+                &data,
+                None,
+                extended,
+            ))
         }
         SIGN => {
             let cla = pick(u, &[0x80, 0x00, 0x84]);

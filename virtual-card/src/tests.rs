@@ -3,11 +3,11 @@
 use std::sync::OnceLock;
 
 use myna_core::profile::{CARD_INFO_INPUT_AID, CARD_SURFACE_AID, JPKI_AID};
-use zeroize::Zeroizing;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use rsa::{Pkcs1v15Sign, Pss, RsaPrivateKey};
 use sha2::{Digest, Sha256};
+use zeroize::Zeroizing;
 
 use super::*;
 use crate::commands::digest_info;

@@ -873,10 +873,7 @@ fn script_step(
     use crate::profile::FlowStep;
     let p = MY_NUMBER_CARD;
     match step {
-        FlowStep::SelectJpki => t.expect(
-            &Command::select_application(p.jpki.aid).encode(),
-            OK,
-        ),
+        FlowStep::SelectJpki => t.expect(&Command::select_application(p.jpki.aid).encode(), OK),
         FlowStep::SelectEf(fid) => t.expect(&Command::select_ef(fid).encode(), OK),
         FlowStep::ReadCertificate => t.expect(
             &Command::read_binary(0, 256).unwrap().encode(),
@@ -911,14 +908,15 @@ fn the_client_runs_the_profiles_flows_in_order() {
     let mut t = p
         .visual_flow
         .iter()
-        .fold(ScriptedTransport::new(), |t, &s| script_step(t, s, &file, &pin));
+        .fold(ScriptedTransport::new(), |t, &s| {
+            script_step(t, s, &file, &pin)
+        });
     assert_eq!(block_on(read_auth_certificate(&mut t)).unwrap(), cert);
     t.assert_finished();
 
-    let mut t = p
-        .pin_flow
-        .iter()
-        .fold(ScriptedTransport::new(), |t, &s| script_step(t, s, &file, &pin));
+    let mut t = p.pin_flow.iter().fold(ScriptedTransport::new(), |t, &s| {
+        script_step(t, s, &file, &pin)
+    });
     assert_eq!(block_on(read_auth_certificate(&mut t)).unwrap(), cert);
     block_on(verify_auth_pin_with_consent(&mut t, &pin, false)).unwrap();
     let signature = block_on(sign_with_auth_key(&mut t, &digest_info())).unwrap();
