@@ -5,6 +5,14 @@
 //! builder. The same functions run in the browser (over the bridge's WebSocket), in the bridge
 //! (over PC/SC) and in tests (over a scripted transport or the virtual card).
 //!
+//! ## Files
+//! This file holds the errors, [`exchange`] and the `SELECT`s; `jpki/certificate.rs` the
+//! file reads (certificates, token info), `jpki/pin.rs` the PIN type and the `VERIFY`s,
+//! `jpki/sign.rs` the signature; everything is re-exported here. The order in which the
+//! bridge and the module call them is the card table's flows
+//! ([`crate::profile::CardProfile::pin_flow`], [`crate::profile::CardProfile::visual_flow`]),
+//! checked by a test in `jpki/tests.rs`.
+//!
 //! ## Byte flow
 //! An operation builds a [`Command`], and [`exchange`] encodes it (into a zeroizing buffer,
 //! since a `VERIFY` carries the PIN), hands the bytes to [`Transport::transmit`], decodes the

@@ -875,10 +875,18 @@ fn script_step(
     match step {
         FlowStep::SelectJpki => t.expect(&Command::select_application(p.jpki.aid).encode(), OK),
         FlowStep::SelectEf(fid) => t.expect(&Command::select_ef(fid).encode(), OK),
-        FlowStep::ReadCertificate => t.expect(
-            &Command::read_binary(0, 256).unwrap().encode(),
-            &with_sw(file, OK),
-        ),
+        // A certificate of more than 256 bytes: the first read, then the rest.
+        FlowStep::ReadCertificate => t
+            .expect(
+                &Command::read_binary(0, 256).unwrap().encode(),
+                &with_sw(&file[..256], OK),
+            )
+            .expect(
+                &Command::read_binary(256, (file.len() - 256) as u32)
+                    .unwrap()
+                    .encode(),
+                &with_sw(&file[256..], OK),
+            ),
         FlowStep::PinStatus => t.expect(
             &Command::verify_status(p.current_ef_reference).encode(),
             &hex("63 C3"),
@@ -901,7 +909,7 @@ fn script_step(
 /// `sign_with_auth_key`, as the bridge's `authenticate` runs them.
 #[test]
 fn the_client_runs_the_profiles_flows_in_order() {
-    let (cert, file) = certificate_file(200, 0);
+    let (cert, file) = certificate_file(300, 0);
     let pin = Pin::auth("1234").unwrap();
     let p = MY_NUMBER_CARD;
 
