@@ -236,9 +236,12 @@ pub async fn visual_flow(
 ) -> Result<FlowCount> {
     log.clear();
     let result = client
-        .call_ok("readFile", json!({"handle": handle, "file": "000A"}))
+        .call_ok(
+            "readFile",
+            json!({"handle": handle, "file": MY_NUMBER_CARD.auth_certificate.to_string()}),
+        )
         .await
-        .context("readFile 000A")?;
+        .context("readFile of the auth certificate")?;
     let entries = log.entries();
     let certificate = base64::engine::general_purpose::STANDARD
         .decode(result["data"].as_str().unwrap_or_default())
