@@ -231,6 +231,26 @@ impl Drop for LeaveCard {
 mod tests {
     use super::*;
 
+    /// The constant APDUs are the client's commands, built from the card table.
+    #[test]
+    fn the_measured_apdus_are_the_clients() {
+        use myna_core::apdu::Command;
+        let p = &MY_NUMBER_CARD;
+        assert_eq!(
+            SELECT_JPKI_AP[..],
+            Command::select_application(p.jpki.aid).encode()[..]
+        );
+        assert_eq!(
+            SELECT_AUTH_CERTIFICATE[..],
+            Command::select_ef(p.auth_certificate).encode()[..]
+        );
+        assert_eq!(
+            READ_256[..],
+            Command::read_binary(0, 256).unwrap().encode()[..]
+        );
+        assert_eq!(hex::encode_upper(SELECT_AUTH_CERTIFICATE), "00A4020C02000A");
+    }
+
     #[test]
     fn overhead_is_against_the_direct_median_of_the_same_round() {
         let l = Latencies {
