@@ -72,6 +72,9 @@
 //!   ISO case → `6700`; `GET RESPONSE` with nothing pending → `6985` (this card never
 //!   answers `61xx`).
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 mod commands;
 mod contents;
 mod log;
