@@ -11,8 +11,10 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
 use base64::Engine as _;
-use myna_bridge::virtual_card::{ApduLog, LogEntry};
-use myna_core::profile::{CARD_INFO_INPUT_AID, JPKI_AID, MY_NUMBER_CARD};
+use myna_core::profile::{
+    CARD_INFO_INPUT_AID, FlowStep, JPKI_AID, MY_NUMBER_CARD, cla, ins, select,
+};
+use myna_virtual_card::{ApduLog, LogEntry};
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use serde_json::json;
 use sha2::{Digest as _, Sha256};
@@ -26,7 +28,7 @@ pub const SHORT_READ: usize = MY_NUMBER_CARD.max_short_read;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Step {
     /// The command.
-    pub command: &'static str,
+    pub command: String,
     /// How many of it.
     pub count: usize,
 }
@@ -43,53 +45,38 @@ pub fn certificate_reads(len: usize, extended: bool) -> usize {
     }
 }
 
-/// The fewest commands that read the auth certificate (`len` bytes) with EFs addressed by
-/// `SELECT`: the visual (目視) flow.
-pub fn visual_flow_minimum(len: usize, extended: bool) -> Vec<Step> {
-    vec![
-        Step {
-            command: "SELECT JPKI-AP",
-            count: 1,
-        },
-        Step {
-            command: "SELECT EF 000A",
-            count: 1,
-        },
-        Step {
-            command: "READ BINARY",
-            count: certificate_reads(len, extended),
-        },
-    ]
+/// One step of the card table's flow as counted commands, for a certificate of `len` bytes.
+fn step(flow_step: FlowStep, len: usize, extended: bool) -> Step {
+    let (command, count) = match flow_step {
+        FlowStep::SelectJpki => ("SELECT JPKI-AP".to_owned(), 1),
+        FlowStep::SelectEf(fid) => (format!("SELECT EF {fid}"), 1),
+        FlowStep::ReadCertificate => ("READ BINARY".to_owned(), certificate_reads(len, extended)),
+        FlowStep::PinStatus => ("VERIFY (no data: tries left)".to_owned(), 1),
+        FlowStep::VerifyPin => ("VERIFY (PIN)".to_owned(), 1),
+        FlowStep::Sign => ("COMPUTE DIGITAL SIGNATURE".to_owned(), 1),
+    };
+    Step { command, count }
 }
 
-/// The fewest commands for the PIN flow with EFs addressed by `SELECT`: the certificate,
-/// the tries left (to ask consent before the last try without spending one), one `VERIFY`,
-/// one signature.
+fn flow(steps: &[FlowStep], len: usize, extended: bool) -> Vec<Step> {
+    steps.iter().map(|&s| step(s, len, extended)).collect()
+}
+
+/// The fewest commands that read the auth certificate (`len` bytes) with EFs addressed by
+/// `SELECT`: the visual (目視) flow of the card table ([`CardProfile::visual_flow`]).
+///
+/// [`CardProfile::visual_flow`]: myna_core::profile::CardProfile::visual_flow
+pub fn visual_flow_minimum(len: usize, extended: bool) -> Vec<Step> {
+    flow(MY_NUMBER_CARD.visual_flow, len, extended)
+}
+
+/// The fewest commands for the PIN flow with EFs addressed by `SELECT`, the card table's
+/// [`CardProfile::pin_flow`]: the certificate, the tries left (to ask consent before the last
+/// try without spending one), one `VERIFY`, one signature.
+///
+/// [`CardProfile::pin_flow`]: myna_core::profile::CardProfile::pin_flow
 pub fn pin_flow_minimum(len: usize, extended: bool) -> Vec<Step> {
-    let mut steps = visual_flow_minimum(len, extended);
-    steps.extend([
-        Step {
-            command: "SELECT EF 0018",
-            count: 1,
-        },
-        Step {
-            command: "VERIFY (no data: tries left)",
-            count: 1,
-        },
-        Step {
-            command: "VERIFY (PIN)",
-            count: 1,
-        },
-        Step {
-            command: "SELECT EF 0017",
-            count: 1,
-        },
-        Step {
-            command: "COMPUTE DIGITAL SIGNATURE",
-            count: 1,
-        },
-    ]);
-    steps
+    flow(MY_NUMBER_CARD.pin_flow, len, extended)
 }
 
 /// The same with every EF named by its short EF identifier in the command itself
@@ -99,23 +86,23 @@ pub fn pin_flow_minimum(len: usize, extended: bool) -> Vec<Step> {
 pub fn pin_flow_minimum_sfi(len: usize, extended: bool) -> Vec<Step> {
     vec![
         Step {
-            command: "SELECT JPKI-AP",
+            command: "SELECT JPKI-AP".to_owned(),
             count: 1,
         },
         Step {
-            command: "READ BINARY (first by SFI 0A)",
+            command: "READ BINARY (first by SFI 0A)".to_owned(),
             count: certificate_reads(len, extended),
         },
         Step {
-            command: "VERIFY by SFI 18 (no data: tries left)",
+            command: "VERIFY by SFI 18 (no data: tries left)".to_owned(),
             count: 1,
         },
         Step {
-            command: "VERIFY by SFI 18 (PIN)",
+            command: "VERIFY by SFI 18 (PIN)".to_owned(),
             count: 1,
         },
         Step {
-            command: "COMPUTE DIGITAL SIGNATURE by SFI 17",
+            command: "COMPUTE DIGITAL SIGNATURE by SFI 17".to_owned(),
             count: 1,
         },
     ]
@@ -130,30 +117,34 @@ pub fn total(steps: &[Step]) -> usize {
 pub fn describe(entry: &LogEntry) -> String {
     let c = &entry.command;
     let name = match (c.first(), c.get(1), c.get(2)) {
-        (Some(0x00), Some(0xA4), Some(0x04)) => {
+        (Some(&cla::ISO), Some(&ins::SELECT), Some(&select::P1_DF_NAME)) => {
             if entry.selects_application(JPKI_AID) {
                 "SELECT JPKI-AP".to_owned()
             } else {
                 "SELECT application".to_owned()
             }
         }
-        (Some(0x00), Some(0xA4), Some(0x02)) if c.len() >= 7 => {
+        (Some(&cla::ISO), Some(&ins::SELECT), Some(&select::P1_EF)) if c.len() >= 7 => {
             format!("SELECT EF {:02X}{:02X}", c[5], c[6])
         }
-        (Some(0x00), Some(0xB0), Some(p1)) if p1 & 0x80 != 0 => {
+        (Some(&cla::ISO), Some(&ins::READ_BINARY), Some(p1)) if p1 & 0x80 != 0 => {
             format!("READ BINARY SFI {:02X}", p1 & 0x1F)
         }
-        (Some(0x00), Some(0xB0), _) => {
+        (Some(&cla::ISO), Some(&ins::READ_BINARY), _) => {
             if c.len() == 7 {
                 "READ BINARY (extended)".to_owned()
             } else {
                 "READ BINARY".to_owned()
             }
         }
-        (Some(0x00), Some(0x20), _) if entry.redacted_len.is_some() => "VERIFY (PIN)".to_owned(),
-        (Some(0x00), Some(0x20), _) => "VERIFY (no data)".to_owned(),
-        (Some(0x80), Some(0x2A), _) => "COMPUTE DIGITAL SIGNATURE".to_owned(),
-        (Some(0x00), Some(0xC0), _) => "GET RESPONSE".to_owned(),
+        (Some(&cla::ISO), Some(&ins::VERIFY), _) if entry.redacted_len.is_some() => {
+            "VERIFY (PIN)".to_owned()
+        }
+        (Some(&cla::ISO), Some(&ins::VERIFY), _) => "VERIFY (no data)".to_owned(),
+        (Some(&cla::PROPRIETARY), Some(&ins::COMPUTE_DIGITAL_SIGNATURE), _) => {
+            "COMPUTE DIGITAL SIGNATURE".to_owned()
+        }
+        (Some(&cla::ISO), Some(&ins::GET_RESPONSE), _) => "GET RESPONSE".to_owned(),
         _ => hex::encode_upper(&c[..c.len().min(4)]),
     };
     format!("{name} -> {:04X}", entry.sw.0)
@@ -163,7 +154,7 @@ pub fn describe(entry: &LogEntry) -> String {
 pub fn used_extended_reads(entries: &[LogEntry]) -> bool {
     entries
         .iter()
-        .any(|e| e.ins() == Some(0xB0) && e.command.len() == 7 && e.command[4] == 0)
+        .any(|e| e.ins() == Some(ins::READ_BINARY) && e.command.len() == 7 && e.command[4] == 0)
 }
 
 /// What one flow sent to the card.
@@ -245,9 +236,12 @@ pub async fn visual_flow(
 ) -> Result<FlowCount> {
     log.clear();
     let result = client
-        .call_ok("readFile", json!({"handle": handle, "file": "000A"}))
+        .call_ok(
+            "readFile",
+            json!({"handle": handle, "file": MY_NUMBER_CARD.auth_certificate.to_string()}),
+        )
         .await
-        .context("readFile 000A")?;
+        .context("readFile of the auth certificate")?;
     let entries = log.entries();
     let certificate = base64::engine::general_purpose::STANDARD
         .decode(result["data"].as_str().unwrap_or_default())
@@ -270,15 +264,15 @@ pub fn visual_flow_via_transmit(len: usize, extended: bool) -> Vec<Step> {
     let reads = certificate_reads(len, extended);
     vec![
         Step {
-            command: "SELECT JPKI-AP",
+            command: "SELECT JPKI-AP".to_owned(),
             count: 1,
         },
         Step {
-            command: "SELECT JPKI-AP (re-selected), SELECT EF 000A",
+            command: "SELECT JPKI-AP (re-selected), SELECT EF 000A".to_owned(),
             count: 2,
         },
         Step {
-            command: "SELECT JPKI-AP, SELECT EF 000A (re-selected), READ BINARY",
+            command: "SELECT JPKI-AP, SELECT EF 000A (re-selected), READ BINARY".to_owned(),
             count: 3 * reads,
         },
     ]
@@ -414,15 +408,16 @@ pub fn opensc_flow(
     }
     let verified = entries
         .iter()
-        .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some())
+        .filter(|e| e.ins() == Some(ins::VERIFY) && e.redacted_len.is_some())
         .collect::<Vec<_>>();
     if verified.len() != 1 || !verified[0].sw.is_success() {
         bail!("OpenSC did not verify the PIN exactly once: {verified:?}");
     }
-    if !entries
-        .iter()
-        .any(|e| e.cla() == Some(0x80) && e.ins() == Some(0x2A) && e.sw.is_success())
-    {
+    if !entries.iter().any(|e| {
+        e.cla() == Some(cla::PROPRIETARY)
+            && e.ins() == Some(ins::COMPUTE_DIGITAL_SIGNATURE)
+            && e.sw.is_success()
+    }) {
         bail!("the card did not sign for OpenSC");
     }
     let certificate = std::fs::read(&output)?;
@@ -466,12 +461,23 @@ mod tests {
         assert_eq!(total(&visual_flow_via_transmit(1_147, false)), 18);
         assert_eq!(total(&visual_flow_via_transmit(1_400, false)), 21);
         // The steps name every command once, in order.
-        let names: Vec<&str> = pin_flow_minimum(1_400, false)
-            .iter()
+        let names: Vec<String> = pin_flow_minimum(1_400, false)
+            .into_iter()
             .map(|s| s.command)
             .collect();
-        assert_eq!(names.first(), Some(&"SELECT JPKI-AP"));
-        assert_eq!(names.last(), Some(&"COMPUTE DIGITAL SIGNATURE"));
+        assert_eq!(
+            names,
+            [
+                "SELECT JPKI-AP",
+                "SELECT EF 000A",
+                "READ BINARY",
+                "SELECT EF 0018",
+                "VERIFY (no data: tries left)",
+                "VERIFY (PIN)",
+                "SELECT EF 0017",
+                "COMPUTE DIGITAL SIGNATURE",
+            ]
+        );
     }
 
     #[test]

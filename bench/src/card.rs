@@ -7,9 +7,9 @@ use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
-use myna_bridge::virtual_card::{ApduLog, SharedCard, VirtualCard};
-use myna_bridge::vpcd::{VpcdHandle, spawn_vpcd};
 use myna_personas::Persona;
+use myna_virtual_card::vpcd::{VpcdHandle, spawn_vpcd};
+use myna_virtual_card::{ApduLog, SharedCard, VirtualCard};
 
 /// The vpcd port of `Virtual PCD 00 00`; `00 01` is the next one.
 pub const FIRST_VPCD_PORT: u16 = 35963;

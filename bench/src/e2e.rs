@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result};
 use base64::Engine as _;
-use myna_bridge::virtual_card::ApduLog;
+use myna_virtual_card::ApduLog;
 use serde_json::json;
 
 use crate::http::{HttpConn, check_confirmation, pin_confirmation_body};

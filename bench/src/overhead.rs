@@ -22,18 +22,42 @@ use std::ffi::CString;
 use std::time::Instant;
 
 use anyhow::{Context as _, Result, bail};
+use myna_core::profile::{MY_NUMBER_CARD, cla, ins, select};
 
 use crate::stats::{median, ms, percentile};
 use crate::ws::BridgeClient;
 
-/// `SELECT` JPKI-AP.
-pub const SELECT_JPKI_AP: [u8; 15] = [
-    0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
-];
+/// `SELECT` JPKI-AP (`00 A4 04 0C 0A <AID>`), from the card table.
+pub const SELECT_JPKI_AP: [u8; 15] = {
+    let aid = MY_NUMBER_CARD.jpki.aid;
+    let mut apdu = [0; 15];
+    apdu[0] = cla::ISO;
+    apdu[1] = ins::SELECT;
+    apdu[2] = select::P1_DF_NAME;
+    apdu[3] = select::P2_NO_RESPONSE_DATA;
+    apdu[4] = aid.len() as u8;
+    let mut i = 0;
+    while i < aid.len() {
+        apdu[5 + i] = aid[i];
+        i += 1;
+    }
+    apdu
+};
 /// `SELECT` EF `000A` (the auth certificate).
-pub const SELECT_AUTH_CERTIFICATE: [u8; 7] = [0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x0A];
+pub const SELECT_AUTH_CERTIFICATE: [u8; 7] = {
+    let [hi, lo] = MY_NUMBER_CARD.auth_certificate.to_bytes();
+    [
+        cla::ISO,
+        ins::SELECT,
+        select::P1_EF,
+        select::P2_NO_RESPONSE_DATA,
+        2,
+        hi,
+        lo,
+    ]
+};
 /// `READ BINARY` of 256 bytes at offset 0: the commonest command of every flow.
-pub const READ_256: [u8; 5] = [0x00, 0xB0, 0x00, 0x00, 0x00];
+pub const READ_256: [u8; 5] = [cla::ISO, ins::READ_BINARY, 0x00, 0x00, 0x00];
 
 /// Per-APDU latencies of both paths in one round, in milliseconds.
 #[derive(Debug, Clone, Default)]
@@ -206,6 +230,26 @@ impl Drop for LeaveCard {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The constant APDUs are the client's commands, built from the card table.
+    #[test]
+    fn the_measured_apdus_are_the_clients() {
+        use myna_core::apdu::Command;
+        let p = &MY_NUMBER_CARD;
+        assert_eq!(
+            SELECT_JPKI_AP[..],
+            Command::select_application(p.jpki.aid).encode()[..]
+        );
+        assert_eq!(
+            SELECT_AUTH_CERTIFICATE[..],
+            Command::select_ef(p.auth_certificate).encode()[..]
+        );
+        assert_eq!(
+            READ_256[..],
+            Command::read_binary(0, 256).unwrap().encode()[..]
+        );
+        assert_eq!(hex::encode_upper(SELECT_AUTH_CERTIFICATE), "00A4020C02000A");
+    }
 
     #[test]
     fn overhead_is_against_the_direct_median_of_the_same_round() {

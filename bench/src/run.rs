@@ -523,7 +523,7 @@ async fn card_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
     inserted
         .card
         .lock()
-        .set_timing(myna_bridge::virtual_card::TimingModel::instant());
+        .set_timing(myna_virtual_card::TimingModel::instant());
     if let Err(e) = e2e_result {
         rec.fail(
             &[
@@ -759,7 +759,7 @@ async fn e2e_phase(
     inserted
         .card
         .lock()
-        .set_timing(myna_bridge::virtual_card::TimingModel::realistic());
+        .set_timing(myna_virtual_card::TimingModel::realistic());
     let mut modelled = Vec::new();
     for _ in 0..config.e2e_runs {
         modelled.push(

@@ -49,7 +49,8 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use myna_core::apdu::Command;
 use myna_core::jpki::{self, JpkiError, Pin, PinStatus};
-use myna_core::profile::{Fid, MY_NUMBER_CARD};
+use myna_core::profile::{Fid, MY_NUMBER_CARD, cla, ins};
+use myna_core::sw::{Status, StatusWord};
 use myna_core::transport::{Transport, TransportError, TransportErrorKind};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::oneshot;
@@ -99,7 +100,7 @@ impl Authentication {
         serde_json::json!({
             "certificate": BASE64.encode(&self.certificate),
             "signature": BASE64.encode(&self.signature),
-            "algorithm": "RS256",
+            "algorithm": MY_NUMBER_CARD.auth_algorithm.jose_name,
         })
     }
 }
@@ -149,11 +150,9 @@ struct LinkTransport<'a, 'b> {
     pin_sent: &'a mut bool,
 }
 
-const INS_VERIFY: u8 = 0x20;
-
 impl Transport for LinkTransport<'_, '_> {
     async fn transmit(&mut self, command: &[u8]) -> Result<Vec<u8>, TransportError> {
-        if command.get(1) == Some(&INS_VERIFY) && command.len() > 4 {
+        if command.get(1) == Some(&ins::VERIFY) && command.len() > 4 {
             *self.pin_sent = true;
             self.apdu.reset_at_end();
         }
@@ -257,7 +256,7 @@ pub fn transmit_page_command(
     };
     for select in establish {
         let response = apdu.transmit(&select.encode())?;
-        if !response.ends_with(&[0x90, 0x00]) {
+        if !response.ends_with(&StatusWord::OK.to_bytes()) {
             // The card refuses what the page selected earlier: nothing the page relies on
             // holds any more, and its command is not sent.
             policy.internal_selection(None);
@@ -280,7 +279,7 @@ pub fn transmit_page_command(
         }
         rounds += 1;
         data.extend_from_slice(&response[..response.len() - 2]);
-        response = apdu.transmit(&[0x00, 0xC0, 0x00, 0x00, available])?;
+        response = apdu.transmit(&[cla::ISO, ins::GET_RESPONSE, 0x00, 0x00, available])?;
     }
     if !data.is_empty() {
         data.extend_from_slice(&response);
@@ -311,10 +310,10 @@ pub async fn read_allowed_file<T: Transport + ?Sized>(
         let response = jpki::exchange(transport, &command).await?;
         let got = response.data.len();
         data.extend_from_slice(&response.data);
-        match response.sw.0 {
-            0x9000 if got == chunk => continue,
+        match response.sw.status() {
+            Status::Success if got == chunk => continue,
             // Fewer bytes than asked, `6282` (end of file), or `6B00` (offset past the end).
-            0x9000 | 0x6282 | 0x6B00 => break,
+            Status::Success | Status::EndOfFile | Status::WrongP1P2 => break,
             _ => {
                 return Err(JpkiError::UnexpectedStatus {
                     sw: response.sw,

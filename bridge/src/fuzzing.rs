@@ -9,8 +9,14 @@
 
 use std::sync::OnceLock;
 
+use myna_core::apdu::Command;
 use myna_core::jpki::{self, Pin};
-use myna_core::profile::{CARD_INFO_INPUT_AID, CARD_SURFACE_AID, Fid, JPKI_AID};
+use myna_core::profile::ins::{
+    CHANGE_REFERENCE_DATA as INS_CHANGE_REFERENCE_DATA,
+    COMPUTE_DIGITAL_SIGNATURE as INS_COMPUTE_DIGITAL_SIGNATURE, GET_RESPONSE as INS_GET_RESPONSE,
+    READ_BINARY as INS_READ_BINARY, SELECT as INS_SELECT, VERIFY as INS_VERIFY,
+};
+use myna_core::profile::{CARD_INFO_INPUT_AID, CARD_SURFACE_AID, Fid, JPKI_AID, MY_NUMBER_CARD};
 use serde_json::Value;
 
 use crate::backend::{Apdu, LinkError};
@@ -19,7 +25,7 @@ use crate::last_try::LastTry;
 use crate::personas::Personas;
 use crate::policy::{Policy, READABLE_FILES};
 use crate::protocol::{Call, ParseFailure, Request, answer};
-use crate::virtual_card::{CardContents, VirtualCard};
+use myna_virtual_card::{CardContents, VirtualCard};
 
 /// One frame for [`bridge_frame`].
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -269,12 +275,6 @@ impl Apdu for FuzzTransaction<'_> {
     }
 }
 
-const INS_SELECT: u8 = 0xA4;
-const INS_READ_BINARY: u8 = 0xB0;
-const INS_VERIFY: u8 = 0x20;
-const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
-const INS_COMPUTE_DIGITAL_SIGNATURE: u8 = 0x2A;
-
 /// ISO 7816-4 instructions that write or change files or objects.
 const WRITES: [u8; 12] = [
     0xD0, 0xD1, 0xD6, 0xD7, 0xDC, 0xDD, 0xE2, 0xE0, 0xE4, 0x0E, 0x0F, 0xDA,
@@ -284,17 +284,15 @@ const WRITES: [u8; 12] = [
 /// 券面事項入力補助AP's PIN to the auth PIN).
 fn other_program(card: &mut VirtualCard, pin: &str) -> std::ops::Range<usize> {
     let first = card.log().len();
-    let mut select_aid = vec![0x00, 0xA4, 0x04, 0x0C, CARD_INFO_INPUT_AID.len() as u8];
-    select_aid.extend_from_slice(CARD_INFO_INPUT_AID);
-    let mut verify = vec![0x00, 0x20, 0x00, 0x80, pin.len() as u8];
-    verify.extend_from_slice(pin.as_bytes());
+    let profile = &MY_NUMBER_CARD;
     for command in [
-        select_aid,
-        vec![0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x11],
-        verify,
-        vec![0x00, 0xA4, 0x02, 0x0C, 0x02, 0x00, 0x01],
+        Command::select_application(CARD_INFO_INPUT_AID),
+        Command::select_ef(profile.card_info_input_pin),
+        Command::verify(profile.current_ef_reference, pin.as_bytes()),
+        Command::select_ef(profile.my_number),
     ] {
-        card.transmit(&command).expect("the card is powered");
+        card.transmit(&command.encode())
+            .expect("the card is powered");
     }
     first..card.log().len()
 }
@@ -455,7 +453,7 @@ pub fn policy(steps: &[Step]) {
             "a write reached the card: {entry:?}"
         );
         assert!(
-            [INS_SELECT, INS_READ_BINARY, 0xC0].contains(&ins),
+            [INS_SELECT, INS_READ_BINARY, INS_GET_RESPONSE].contains(&ins),
             "INS {ins:02X} reached the card: {entry:?}"
         );
         if ins == INS_READ_BINARY {

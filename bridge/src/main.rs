@@ -19,9 +19,9 @@ use myna_bridge::pcsc_backend::PcscBackend;
 use myna_bridge::personas::Personas;
 use myna_bridge::server::{self, Simulator};
 use myna_bridge::sim_backend::SimBackend;
-use myna_bridge::virtual_card::{CardContents, CardOptions, SharedCard, TimingModel, VirtualCard};
-use myna_bridge::vpcd;
 use myna_bridge::{config, initial_config};
+use myna_virtual_card::vpcd;
+use myna_virtual_card::{CardContents, CardOptions, SharedCard, TimingModel, VirtualCard};
 
 const ABOUT: &str = "myna-web's local card bridge: lets allowed web pages check health-insurance \
 eligibility with a My Number Card in this computer's card reader";

@@ -41,13 +41,14 @@
 //! caused it, so a page's `GET RESPONSE` is refused ([`Denied::GetResponse`]).
 
 use myna_core::apdu::Command;
-use myna_core::profile::{CardProfile, Fid, MY_NUMBER_CARD};
+use myna_core::profile::{CardProfile, Fid, MY_NUMBER_CARD, cla, ins, select};
 
 /// The name of the only profile, as reported in `hello`.
 pub const ELIGIBILITY: &str = "eligibility";
 
-/// The EFs of the JPKI-AP that `transmit` may select and read.
-pub const READABLE_FILES: [Fid; 3] = [Fid(0x000A), Fid(0x000B), Fid(0x0006)];
+/// The EFs of the JPKI-AP that `transmit` may select and read: the card table's
+/// [`CardProfile::eligibility_readable`] (auth certificate, its CA, token info).
+pub const READABLE_FILES: &[Fid] = MY_NUMBER_CARD.eligibility_readable;
 
 /// Why a command was refused. Each is reported as `policy-denied` with this as the message.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -139,10 +140,6 @@ impl Default for Policy {
     }
 }
 
-const INS_SELECT: u8 = 0xA4;
-const INS_READ_BINARY: u8 = 0xB0;
-const INS_GET_RESPONSE: u8 = 0xC0;
-
 impl Policy {
     /// The `eligibility` profile for the My Number Card, nothing selected yet.
     pub fn eligibility() -> Self {
@@ -160,43 +157,47 @@ impl Policy {
     /// Decides whether `apdu` may be sent. Nothing is recorded until [`Policy::record`].
     pub fn authorize(&self, apdu: &[u8]) -> Result<Allowed, Denied> {
         let cmd = Command::decode(apdu)?;
-        if cmd.cla() != 0x00 {
+        if cmd.cla() != cla::ISO {
             return Err(Denied::Class(cmd.cla()));
         }
         match cmd.ins() {
-            INS_SELECT => self.authorize_select(&cmd),
-            INS_READ_BINARY => {
+            ins::SELECT => self.authorize_select(&cmd),
+            ins::READ_BINARY => {
                 if cmd.p1() & 0x80 != 0 {
                     return Err(Denied::ShortEfIdentifier);
                 }
                 match self.selection {
-                    Selection::Jpki(Some(fid)) if READABLE_FILES.contains(&fid) => Ok(Allowed {
-                        relies_on: Reliance::JpkiFile(fid),
-                        selects: None,
-                    }),
+                    Selection::Jpki(Some(fid))
+                        if self.profile.eligibility_readable.contains(&fid) =>
+                    {
+                        Ok(Allowed {
+                            relies_on: Reliance::JpkiFile(fid),
+                            selects: None,
+                        })
+                    }
                     _ => Err(Denied::ReadWithoutAllowedFile),
                 }
             }
-            INS_GET_RESPONSE => Err(Denied::GetResponse),
+            ins::GET_RESPONSE => Err(Denied::GetResponse),
             other => Err(Denied::Instruction(other)),
         }
     }
 
     fn authorize_select(&self, cmd: &Command) -> Result<Allowed, Denied> {
         // P2 0C: no response data; 00: return FCI. Both select the same thing.
-        if !matches!(cmd.p2(), 0x0C | 0x00) {
+        if !matches!(cmd.p2(), select::P2_NO_RESPONSE_DATA | 0x00) {
             return Err(Denied::SelectForm {
                 p1: cmd.p1(),
                 p2: cmd.p2(),
             });
         }
         match cmd.p1() {
-            0x04 if cmd.data() == self.profile.jpki.aid => Ok(Allowed {
+            select::P1_DF_NAME if cmd.data() == self.profile.jpki.aid => Ok(Allowed {
                 relies_on: Reliance::Nothing,
                 selects: Some(Selection::Jpki(None)),
             }),
-            0x04 => Err(Denied::Application),
-            0x02 => {
+            select::P1_DF_NAME => Err(Denied::Application),
+            select::P1_EF => {
                 let [hi, lo] = cmd.data() else {
                     return Err(Denied::SelectForm {
                         p1: cmd.p1(),
@@ -205,10 +206,12 @@ impl Policy {
                 };
                 let fid = Fid(u16::from_be_bytes([*hi, *lo]));
                 match self.selection {
-                    Selection::Jpki(_) if READABLE_FILES.contains(&fid) => Ok(Allowed {
-                        relies_on: Reliance::JpkiAp,
-                        selects: Some(Selection::Jpki(Some(fid))),
-                    }),
+                    Selection::Jpki(_) if self.profile.eligibility_readable.contains(&fid) => {
+                        Ok(Allowed {
+                            relies_on: Reliance::JpkiAp,
+                            selects: Some(Selection::Jpki(Some(fid))),
+                        })
+                    }
                     _ => Err(Denied::File(fid)),
                 }
             }

@@ -16,7 +16,7 @@ use crate::backend::{Apdu, Backend, CardLink, LinkError, Snapshot};
 use crate::personas::Personas;
 use crate::protocol::{ErrorCode, Reader, ReaderState, WireError};
 use crate::server::Simulator;
-use crate::virtual_card::{SharedCard, TimingModel, VirtualCard};
+use myna_virtual_card::{SharedCard, TimingModel, VirtualCard};
 
 /// The virtual reader's name.
 pub const READER_NAME: &str = "myna-web Virtual Reader";

@@ -14,7 +14,7 @@ use myna_bridge::gate::Gate;
 use myna_bridge::personas::Personas;
 use myna_bridge::server::{self, AppState, HEADER_TIMEOUT, Timeouts};
 use myna_bridge::sim_backend::{self, SimBackend};
-use myna_bridge::virtual_card::TimingModel;
+use myna_virtual_card::TimingModel;
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};

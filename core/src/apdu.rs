@@ -8,7 +8,7 @@
 
 use zeroize::{Zeroize, Zeroizing};
 
-use crate::profile::Fid;
+use crate::profile::{Fid, MY_NUMBER_CARD, cla, ins, select};
 use crate::sw::StatusWord;
 
 /// Why bytes are not a valid APDU, or a command cannot be built.
@@ -191,12 +191,26 @@ impl Command {
 
     /// `SELECT` an application by AID without response data: `00 A4 04 0C Lc <AID>`.
     pub fn select_application(aid: &[u8]) -> Self {
-        Self::case3(0x00, 0xA4, 0x04, 0x0C, aid.to_vec()).expect("an AID is at most 16 bytes")
+        Self::case3(
+            cla::ISO,
+            ins::SELECT,
+            select::P1_DF_NAME,
+            select::P2_NO_RESPONSE_DATA,
+            aid.to_vec(),
+        )
+        .expect("an AID is at most 16 bytes")
     }
 
     /// `SELECT` an EF of the current application: `00 A4 02 0C 02 <FID>`.
     pub fn select_ef(fid: Fid) -> Self {
-        Self::case3(0x00, 0xA4, 0x02, 0x0C, fid.to_bytes().to_vec()).expect("two bytes")
+        Self::case3(
+            cla::ISO,
+            ins::SELECT,
+            select::P1_EF,
+            select::P2_NO_RESPONSE_DATA,
+            fid.to_bytes().to_vec(),
+        )
+        .expect("two bytes")
     }
 
     /// `READ BINARY` of the current EF: `00 B0 <offset hi> <offset lo> <Le>` (`Le` 1–65536).
@@ -204,17 +218,24 @@ impl Command {
         if offset > 0x7FFF {
             return Err(ApduError::OffsetTooLarge { offset });
         }
-        Self::case2(0x00, 0xB0, (offset >> 8) as u8, offset as u8, le)
+        Self::case2(
+            cla::ISO,
+            ins::READ_BINARY,
+            (offset >> 8) as u8,
+            offset as u8,
+            le,
+        )
     }
 
     /// `VERIFY` the PIN object `P2` refers to: `00 20 00 <P2> <Lc> <PIN>`.
     pub fn verify(p2: u8, pin: &[u8]) -> Self {
-        Self::case3(0x00, 0x20, 0x00, p2, pin.to_vec()).expect("a PIN is at most 16 bytes")
+        Self::case3(cla::ISO, ins::VERIFY, 0x00, p2, pin.to_vec())
+            .expect("a PIN is at most 16 bytes")
     }
 
     /// `VERIFY` with no data: asks for the tries left without using one (`00 20 00 <P2>`).
     pub fn verify_status(p2: u8) -> Self {
-        Self::case1(0x00, 0x20, 0x00, p2)
+        Self::case1(cla::ISO, ins::VERIFY, 0x00, p2)
     }
 
     /// `GET RESPONSE`: `00 C0 00 00 <Le>` (`Le` 1–256).
@@ -222,13 +243,21 @@ impl Command {
         if le > 256 {
             return Err(ApduError::LeOutOfRange { le: le as u32 });
         }
-        Self::case2(0x00, 0xC0, 0x00, 0x00, le as u32)
+        Self::case2(cla::ISO, ins::GET_RESPONSE, 0x00, 0x00, le as u32)
     }
 
     /// JPKI `COMPUTE DIGITAL SIGNATURE` with the key in the current EF over a DER
     /// DigestInfo (the card adds PKCS#1 v1.5 type-1 padding): `80 2A 00 80 <Lc> <data> 00`.
     pub fn compute_digital_signature(digest_info: &[u8]) -> Result<Self, ApduError> {
-        Self::case4(0x80, 0x2A, 0x00, 0x80, digest_info.to_vec(), 256)
+        let profile = &MY_NUMBER_CARD;
+        Self::case4(
+            cla::PROPRIETARY,
+            ins::COMPUTE_DIGITAL_SIGNATURE,
+            0x00,
+            profile.current_ef_reference,
+            digest_info.to_vec(),
+            profile.auth_algorithm.signature_len() as u32,
+        )
     }
 
     /// CLA.

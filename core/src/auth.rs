@@ -29,12 +29,7 @@ pub const AUTH_MESSAGE_PREFIX: &[u8] = b"myna-web auth v1";
 /// The length of [`auth_message`]'s result: prefix, zero byte, two SHA-256 hashes.
 pub const AUTH_MESSAGE_LEN: usize = AUTH_MESSAGE_PREFIX.len() + 1 + 32 + 32;
 
-/// The DER prefix of a SHA-256 DigestInfo (`SEQUENCE { SEQUENCE { id-sha256, NULL },
-/// OCTET STRING (32 bytes) }`), RFC 8017 §9.2 note 1.
-pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
-    0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
-    0x00, 0x04, 0x20,
-];
+pub use crate::profile::SHA256_DIGEST_INFO_PREFIX;
 
 /// The length of a SHA-256 DigestInfo: 19 bytes of prefix and the 32-byte hash.
 pub const SHA256_DIGEST_INFO_LEN: usize = 51;

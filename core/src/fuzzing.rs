@@ -14,6 +14,10 @@ use crate::apdu::{Command, Response};
 use crate::jpki::{self, MAX_CERTIFICATE_LEN, MAX_GET_RESPONSE_ROUNDS, Pin};
 use crate::oqs::{self, Encoding, XmlMsg};
 use crate::profile::MY_NUMBER_CARD;
+use crate::profile::ins::{
+    COMPUTE_DIGITAL_SIGNATURE as INS_SIGN, GET_RESPONSE as INS_GET_RESPONSE,
+    READ_BINARY as INS_READ_BINARY, SELECT as INS_SELECT, VERIFY as INS_VERIFY,
+};
 use crate::transport::{Transport, TransportError, TransportErrorKind};
 use crate::x509::{self, Crl, TrustAnchor};
 
@@ -169,12 +173,6 @@ fn now<F: Future>(future: F) -> F::Output {
     }
 }
 
-const INS_SELECT: u8 = 0xA4;
-const INS_READ_BINARY: u8 = 0xB0;
-const INS_GET_RESPONSE: u8 = 0xC0;
-const INS_VERIFY: u8 = 0x20;
-const INS_SIGN: u8 = 0x2A;
-
 fn client_over_scripted_card(answers: &[u8]) {
     let reads = [INS_SELECT, INS_READ_BINARY, INS_GET_RESPONSE];
     for extended in [false, true] {
@@ -221,7 +219,10 @@ fn client_over_scripted_card(answers: &[u8]) {
     let mut card = ScriptedCard::new(answers, false);
     let digest_info = crate::auth::digest_info_sha256(b"fuzz");
     if let Ok(signature) = now(jpki::sign_with_auth_key(&mut card, &digest_info)) {
-        assert_eq!(signature.len(), MY_NUMBER_CARD.auth_key_bits / 8);
+        assert_eq!(
+            signature.len(),
+            MY_NUMBER_CARD.auth_algorithm.signature_len()
+        );
     }
     card.check_commands(&[INS_SELECT, INS_SIGN, INS_GET_RESPONSE]);
     let rounds = card

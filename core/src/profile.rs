@@ -1,12 +1,126 @@
-//! The My Number Card as data: application IDs, file IDs, PIN references and limits.
+//! The My Number Card as data: the one card table.
 //!
-//! Everything the client ([`crate::jpki`]), the bridge's APDU policy and the virtual card
-//! know about the card's layout comes from this one table, so the three cannot drift apart.
-//! The interop tests against OpenSC and the `myna-card` crate keep it honest.
+//! Every fact about the card that code acts on is named here once: application IDs, file IDs
+//! (including the files the bridge's policy must refuse, such as the 個人番号), which file
+//! needs which PIN ([`Access`]), the class and instruction bytes ([`cla`], [`ins`]), the
+//! `SELECT` modes ([`select`]), the key algorithm with its DigestInfo prefix
+//! ([`SignatureAlgorithm`]), PIN references and limits, token labels, and the APDU order of
+//! the two eligibility flows ([`FlowStep`]). The client ([`crate::jpki`], [`crate::apdu`]'s
+//! builders), the bridge's APDU policy, the virtual card (`myna-virtual-card`), the
+//! benchmark's minimum APDU counts and the fuzzers read it; status words live in
+//! [`crate::sw`]. The interop tests against OpenSC and the `myna-card` crate keep it honest.
 //!
 //! Sources: OpenSC `card-jpki.c`/`jpki.h`, the `myna-card` crate, jpki/myna (see
-//! `docs/card-protocol.md`). A second card generation (次期個人番号カード, ECDSA P-384) would
-//! be a second [`CardProfile`] value, not edits scattered through the code.
+//! `docs/card-protocol.md`). Another token — a phone's JPKI applet, or the next card
+//! generation (次期個人番号カード, ECDSA P-384) — is another [`CardProfile`] value (its own
+//! file map, flows and [`SignatureAlgorithm`]), not edits scattered through the code.
+
+/// Class bytes (`CLA`).
+pub mod cla {
+    /// Interindustry commands (ISO 7816-4): `SELECT`, `READ BINARY`, `VERIFY`, …
+    pub const ISO: u8 = 0x00;
+    /// The JPKI-AP's proprietary class, used by `COMPUTE DIGITAL SIGNATURE`.
+    pub const PROPRIETARY: u8 = 0x80;
+}
+
+/// Instruction bytes (`INS`) of the commands this project sends or the virtual card answers.
+pub mod ins {
+    /// `SELECT` (ISO 7816-4 §11.1.1).
+    pub const SELECT: u8 = 0xA4;
+    /// `READ BINARY` (§11.2.3).
+    pub const READ_BINARY: u8 = 0xB0;
+    /// `VERIFY` (§11.5.6): with data checks a PIN, without data asks for the tries left.
+    pub const VERIFY: u8 = 0x20;
+    /// `CHANGE REFERENCE DATA` (§11.5.7): changes a PIN after it was verified.
+    pub const CHANGE_REFERENCE_DATA: u8 = 0x24;
+    /// `GET RESPONSE` (§11.6.1), after a `61xx`.
+    pub const GET_RESPONSE: u8 = 0xC0;
+    /// JPKI `COMPUTE DIGITAL SIGNATURE` (with [`super::cla::PROPRIETARY`]).
+    pub const COMPUTE_DIGITAL_SIGNATURE: u8 = 0x2A;
+
+    /// The name of an instruction this table knows, e.g. `"READ BINARY"`.
+    pub const fn name(ins: u8) -> Option<&'static str> {
+        Some(match ins {
+            SELECT => "SELECT",
+            READ_BINARY => "READ BINARY",
+            VERIFY => "VERIFY",
+            CHANGE_REFERENCE_DATA => "CHANGE REFERENCE DATA",
+            GET_RESPONSE => "GET RESPONSE",
+            COMPUTE_DIGITAL_SIGNATURE => "COMPUTE DIGITAL SIGNATURE",
+            _ => return None,
+        })
+    }
+}
+
+/// `P1`/`P2` of `SELECT`.
+pub mod select {
+    /// `P1 = 00`: the MF, or a file by its identifier.
+    pub const P1_MF_OR_FILE_ID: u8 = 0x00;
+    /// `P1 = 02`: an EF under the current DF (the application), by its file identifier.
+    pub const P1_EF: u8 = 0x02;
+    /// `P1 = 04`: a DF (an application) by its name, the AID.
+    pub const P1_DF_NAME: u8 = 0x04;
+    /// `P2 = 0C`: first or only occurrence, no response data (no FCI).
+    pub const P2_NO_RESPONSE_DATA: u8 = 0x0C;
+}
+
+/// The DER prefix of a SHA-256 DigestInfo (`SEQUENCE { SEQUENCE { id-sha256, NULL },
+/// OCTET STRING (32 bytes) }`), RFC 8017 §9.2 note 1.
+pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
+    0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
+    0x00, 0x04, 0x20,
+];
+
+/// How a token's authentication key signs, as data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SignatureAlgorithm {
+    /// Its JOSE name, the bridge's `authenticate` → `algorithm` (`"RS256"`).
+    pub jose_name: &'static str,
+    /// The key size in bits (the RSA modulus).
+    pub key_bits: usize,
+    /// The hash length in bytes.
+    pub hash_len: usize,
+    /// What the card is given to sign: this prefix, then the hash (a DER DigestInfo the card
+    /// pads with PKCS#1 v1.5 type 1).
+    pub digest_info_prefix: &'static [u8],
+}
+
+impl SignatureAlgorithm {
+    /// The signature's length in bytes (the modulus length for RSA).
+    pub const fn signature_len(&self) -> usize {
+        self.key_bits / 8
+    }
+
+    /// The length of the DigestInfo the card is given.
+    pub const fn digest_info_len(&self) -> usize {
+        self.digest_info_prefix.len() + self.hash_len
+    }
+}
+
+/// RSASSA-PKCS1-v1_5 with SHA-256 and a 2048-bit key: the My Number Card's auth key.
+pub const RSA2048_PKCS1V15_SHA256: SignatureAlgorithm = SignatureAlgorithm {
+    jose_name: "RS256",
+    key_bits: 2048,
+    hash_len: 32,
+    digest_info_prefix: &SHA256_DIGEST_INFO_PREFIX,
+};
+
+/// One command (or run of commands) of an eligibility flow, in the order the card gets them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FlowStep {
+    /// `SELECT` of the JPKI-AP by AID.
+    SelectJpki,
+    /// `SELECT` of an EF of the current application.
+    SelectEf(Fid),
+    /// The `READ BINARY`s of the current EF's certificate (the first gives its length).
+    ReadCertificate,
+    /// `VERIFY` without data: the tries left, none used.
+    PinStatus,
+    /// `VERIFY` with the PIN, exactly once.
+    VerifyPin,
+    /// `COMPUTE DIGITAL SIGNATURE` with the current key EF.
+    Sign,
+}
 
 /// A file identifier (FID) of an elementary file inside an application, e.g. `000A`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -88,6 +202,20 @@ pub struct CardProfile {
     pub auth_key: Fid,
     /// The auth PIN object (4 digits).
     pub auth_pin: Fid,
+    /// 署名用電子証明書 (signing certificate): behind the signing password; never read.
+    pub sign_certificate: Fid,
+    /// The CA certificate that issued [`Self::sign_certificate`].
+    pub sign_ca_certificate: Fid,
+    /// The signing private key.
+    pub sign_key: Fid,
+    /// The signing password object (署名用パスワード).
+    pub sign_password: Fid,
+    /// 券面事項入力補助AP EF: the 12-digit 個人番号. This product never reads it.
+    pub my_number: Fid,
+    /// 券面事項入力補助AP EF: 基本4情報 (name, address, birth date, sex).
+    pub basic_info: Fid,
+    /// 券面事項入力補助AP EF: its PIN object.
+    pub card_info_input_pin: Fid,
     /// Token information: a 32-byte space-padded ASCII label first.
     pub token_info: Fid,
     /// The `P2` of `VERIFY` and of `COMPUTE DIGITAL SIGNATURE`: "the currently selected EF".
@@ -98,8 +226,16 @@ pub struct CardProfile {
     pub auth_pin_length: usize,
     /// Largest `Le` of one short `READ BINARY` (`Le = 00`).
     pub max_short_read: usize,
-    /// The RSA modulus size of the auth key, in bits.
-    pub auth_key_bits: usize,
+    /// How the auth key signs (key size, hash, DigestInfo prefix).
+    pub auth_algorithm: SignatureAlgorithm,
+    /// The files the eligibility profile of the bridge lets a page read with `SELECT` +
+    /// `READ BINARY` (all [`Access::Free`]): the auth certificate, its CA, token info.
+    pub eligibility_readable: &'static [Fid],
+    /// 目視 (visual) mode: the APDU order that reads the auth certificate.
+    pub visual_flow: &'static [FlowStep],
+    /// PIN mode: the APDU order of the bridge's `authenticate` (certificate, tries left, one
+    /// `VERIFY`, signature), each command needed (see `docs/benchmarks.md`).
+    pub pin_flow: &'static [FlowStep],
     /// The token-info label of a My Number Card (`JPKIAPICCTOKEN2`).
     pub token_label_my_number_card: &'static str,
     /// The token-info label of the old 住基カード (`JPKIAPICCTOKEN`).
@@ -113,6 +249,32 @@ pub const CARD_INFO_INPUT_AID: &[u8] =
     &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x08];
 /// The 券面AP AID `D3 92 10 00 31 00 01 01 04 02`.
 pub const CARD_SURFACE_AID: &[u8] = &[0xD3, 0x92, 0x10, 0x00, 0x31, 0x00, 0x01, 0x01, 0x04, 0x02];
+
+const AUTH_CERTIFICATE: Fid = Fid(0x000A);
+const AUTH_CA_CERTIFICATE: Fid = Fid(0x000B);
+const AUTH_KEY: Fid = Fid(0x0017);
+const AUTH_PIN: Fid = Fid(0x0018);
+const TOKEN_INFO: Fid = Fid(0x0006);
+
+/// The card's 目視 flow: `SELECT` JPKI-AP, `SELECT 000A`, the certificate's reads.
+const VISUAL_FLOW: &[FlowStep] = &[
+    FlowStep::SelectJpki,
+    FlowStep::SelectEf(AUTH_CERTIFICATE),
+    FlowStep::ReadCertificate,
+];
+
+/// The card's PIN flow: the certificate first (the card gives it without a PIN), then
+/// `SELECT 0018`, the tries left, one `VERIFY`, `SELECT 0017`, the signature.
+const PIN_FLOW: &[FlowStep] = &[
+    FlowStep::SelectJpki,
+    FlowStep::SelectEf(AUTH_CERTIFICATE),
+    FlowStep::ReadCertificate,
+    FlowStep::SelectEf(AUTH_PIN),
+    FlowStep::PinStatus,
+    FlowStep::VerifyPin,
+    FlowStep::SelectEf(AUTH_KEY),
+    FlowStep::Sign,
+];
 
 /// The My Number Card (個人番号カード) of 2016 onwards, RSA-2048.
 pub const MY_NUMBER_CARD: CardProfile = CardProfile {
@@ -193,16 +355,26 @@ pub const MY_NUMBER_CARD: CardProfile = CardProfile {
         name: "券面AP (card surface)",
         files: &[],
     },
-    auth_certificate: Fid(0x000A),
-    auth_ca_certificate: Fid(0x000B),
-    auth_key: Fid(0x0017),
-    auth_pin: Fid(0x0018),
-    token_info: Fid(0x0006),
+    auth_certificate: AUTH_CERTIFICATE,
+    auth_ca_certificate: AUTH_CA_CERTIFICATE,
+    auth_key: AUTH_KEY,
+    auth_pin: AUTH_PIN,
+    token_info: TOKEN_INFO,
+    sign_certificate: Fid(0x0001),
+    sign_ca_certificate: Fid(0x0002),
+    sign_key: Fid(0x001A),
+    sign_password: Fid(0x001B),
+    my_number: Fid(0x0001),
+    basic_info: Fid(0x0002),
+    card_info_input_pin: Fid(0x0011),
     current_ef_reference: 0x80,
     auth_pin_tries: 3,
     auth_pin_length: 4,
     max_short_read: 256,
-    auth_key_bits: 2048,
+    auth_algorithm: RSA2048_PKCS1V15_SHA256,
+    eligibility_readable: &[AUTH_CERTIFICATE, AUTH_CA_CERTIFICATE, TOKEN_INFO],
+    visual_flow: VISUAL_FLOW,
+    pin_flow: PIN_FLOW,
     token_label_my_number_card: "JPKIAPICCTOKEN2",
     token_label_juki_card: "JPKIAPICCTOKEN",
 };
@@ -215,6 +387,47 @@ pub const CARD_INFO_INPUT_PIN_TRIES: u8 = 3;
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// The named files are the table's, with the access class their name says.
+    #[test]
+    fn every_named_file_is_in_its_application_with_its_access() {
+        let p = MY_NUMBER_CARD;
+        let jpki = [
+            (p.auth_ca_certificate, Access::Free),
+            (p.token_info, Access::Free),
+            (p.sign_certificate, Access::SignPassword),
+            (p.sign_ca_certificate, Access::Free),
+            (p.sign_key, Access::SignKey),
+            (p.sign_password, Access::PinObject),
+        ];
+        for (fid, access) in jpki {
+            assert_eq!(p.jpki.file(fid).unwrap().access, access, "{fid}");
+        }
+        let input = [
+            (p.my_number, Access::AppPin),
+            (p.basic_info, Access::AppPin),
+            (p.card_info_input_pin, Access::PinObject),
+        ];
+        for (fid, access) in input {
+            assert_eq!(p.card_info_input.file(fid).unwrap().access, access, "{fid}");
+        }
+    }
+
+    #[test]
+    fn the_flows_use_the_named_files_and_the_key_algorithm_is_rs256() {
+        let p = MY_NUMBER_CARD;
+        assert_eq!(p.pin_flow[..p.visual_flow.len()], *p.visual_flow);
+        assert!(p.pin_flow.contains(&FlowStep::SelectEf(p.auth_pin)));
+        assert!(p.pin_flow.contains(&FlowStep::SelectEf(p.auth_key)));
+        assert_eq!(p.pin_flow.last(), Some(&FlowStep::Sign));
+        let a = p.auth_algorithm;
+        assert_eq!(
+            (a.jose_name, a.signature_len(), a.digest_info_len()),
+            ("RS256", 256, 51)
+        );
+        assert_eq!(ins::name(ins::READ_BINARY), Some("READ BINARY"));
+        assert_eq!(ins::name(0x88), None);
+    }
 
     #[test]
     fn the_profile_names_the_files_eligibility_needs() {
@@ -230,6 +443,9 @@ mod tests {
             Access::SignPassword
         );
         assert!(p.jpki.file(Fid(0x1234)).is_none());
+        for fid in p.eligibility_readable {
+            assert_eq!(p.jpki.file(*fid).unwrap().access, Access::Free);
+        }
         assert_eq!(Fid(0x000A).to_string(), "000A");
         assert_eq!(Fid(0x000A).to_bytes(), [0x00, 0x0A]);
     }

@@ -16,7 +16,9 @@
 use arbitrary::{Arbitrary, Unstructured};
 use myna_bridge::fuzzing::{Frame, PinFrame, PinValue, Step};
 use myna_core::apdu::Command;
-use myna_core::profile::{CARD_INFO_INPUT_AID, CARD_SURFACE_AID, JPKI_AID};
+use myna_core::profile::{
+    CARD_INFO_INPUT_AID, CARD_SURFACE_AID, JPKI_AID, MY_NUMBER_CARD, cla, ins, select,
+};
 
 /// The persona test root (what the `x509` target verifies against).
 pub const PERSONA_ROOT: &[u8] = include_bytes!("../../tests/fixtures/personas/ca/root.crt.der");
@@ -218,9 +220,10 @@ const AIDS: &[&[u8]] = &[
     JPKI_AID,
     CARD_INFO_INPUT_AID,
     CARD_SURFACE_AID,
-    &[0xD3, 0x92],
-    &[0xD3, 0x92, 0xF0],
-    &[0xD3, 0x92, 0x10, 0x00, 0x31],
+    JPKI_AID.split_at(2).0,
+    JPKI_AID.split_at(3).0,
+    CARD_INFO_INPUT_AID.split_at(5).0,
+    // Near misses: the JPKI AID with its last byte changed, and with a byte appended.
     &[0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x02],
     &[
         0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01, 0x00,
@@ -229,11 +232,50 @@ const AIDS: &[&[u8]] = &[
 /// File IDs worth trying: the readable three, the JPKI-AP's others (signing certificate,
 /// keys, PINs), the 券面事項入力補助AP's (個人番号 `0001`, its PIN `0011`), and the MF.
 const FIDS: &[u16] = &[
-    0x000A, 0x000B, 0x0006, 0x0001, 0x0002, 0x0017, 0x0018, 0x001A, 0x001B, 0x0011, 0x3F00,
+    MY_NUMBER_CARD.auth_certificate.0,
+    MY_NUMBER_CARD.auth_ca_certificate.0,
+    MY_NUMBER_CARD.token_info.0,
+    MY_NUMBER_CARD.sign_certificate.0,
+    MY_NUMBER_CARD.sign_ca_certificate.0,
+    MY_NUMBER_CARD.auth_key.0,
+    MY_NUMBER_CARD.auth_pin.0,
+    MY_NUMBER_CARD.sign_key.0,
+    MY_NUMBER_CARD.sign_password.0,
+    MY_NUMBER_CARD.card_info_input_pin.0,
+    MF,
 ];
-const CLAS: &[u8] = &[0x00, 0x80, 0x04, 0x0C, 0x01, 0x10, 0x84, 0xFF];
+/// The master file's identifier.
+const MF: u16 = 0x3F00;
+/// Class bytes: the card's two, then secure messaging, chaining, channels, nonsense.
+const CLAS: &[u8] = &[
+    cla::ISO,
+    cla::PROPRIETARY,
+    0x04,
+    0x0C,
+    0x01,
+    0x10,
+    0x84,
+    0xFF,
+];
+/// Instructions: the card table's six, then ISO 7816-4 ones the card must never get (MSE,
+/// GET CHALLENGE, INTERNAL AUTHENTICATE, READ BINARY odd, UPDATE BINARY, READ RECORD,
+/// GET DATA, RESET RETRY COUNTER, ERASE BINARY).
 const INSES: &[u8] = &[
-    0xA4, 0xB0, 0xC0, 0x20, 0x24, 0x2A, 0x22, 0x84, 0x88, 0xB1, 0xD6, 0xB2, 0xCA, 0x2C, 0x0E,
+    ins::SELECT,
+    ins::READ_BINARY,
+    ins::GET_RESPONSE,
+    ins::VERIFY,
+    ins::CHANGE_REFERENCE_DATA,
+    ins::COMPUTE_DIGITAL_SIGNATURE,
+    0x22,
+    0x84,
+    0x88,
+    0xB1,
+    0xD6,
+    0xB2,
+    0xCA,
+    0x2C,
+    0x0E,
 ];
 
 fn pick<T: Copy>(u: &mut Unstructured<'_>, options: &[T]) -> T {
@@ -285,7 +327,8 @@ fn step(u: &mut Unstructured<'_>) -> Step {
             };
             let p2 = select_p2(u);
             let data = if aid.is_empty() { vec![0] } else { aid };
-            Step::Transmit(command([0x00, 0xA4, 0x04, p2], &data, le(u), extended))
+            let header = [cla::ISO, ins::SELECT, select::P1_DF_NAME, p2];
+            Step::Transmit(command(header, &data, le(u), extended))
         }
         SELECT_FILE => {
             let p1 = pick(u, &[0x02, 0x02, 0x00, 0x01, 0x03, 0x04, 0x08, 0x09]);
@@ -295,7 +338,12 @@ fn step(u: &mut Unstructured<'_>) -> Step {
                 b => FIDS[usize::from(b) % FIDS.len()],
             };
             let data = fid.to_be_bytes();
-            Step::Transmit(command([0x00, 0xA4, p1, p2], &data, le(u), extended))
+            Step::Transmit(command(
+                [cla::ISO, ins::SELECT, p1, p2],
+                &data,
+                le(u),
+                extended,
+            ))
         }
         READ_BINARY => {
             let p1 = match byte(u) % 4 {
@@ -306,12 +354,18 @@ fn step(u: &mut Unstructured<'_>) -> Step {
             };
             let p2 = byte(u);
             let le = le(u).unwrap_or(256);
-            Step::Transmit(command([0x00, 0xB0, p1, p2], &[], Some(le), extended))
+            let header = [cla::ISO, ins::READ_BINARY, p1, p2];
+            Step::Transmit(command(header, &[], Some(le), extended))
         }
         VERIFY => {
             let p2 = pick(u, &[0x80, 0x80, 0x81, 0x91, 0x98, 0x9B, 0x00]);
             let data = short_bytes(u).to_vec();
-            Step::Transmit(command([0x00, 0x20, 0x00, p2], &data, None, extended))
+            Step::Transmit(command(
+                [cla::ISO, ins::VERIFY, 0x00, p2],
+                &data,
+                None,
+                extended,
+            ))
         }
         SIGN => {
             let cla = pick(u, &[0x80, 0x00, 0x84]);
@@ -321,7 +375,8 @@ fn step(u: &mut Unstructured<'_>) -> Step {
             if data.is_empty() {
                 data = myna_core::auth::digest_info_sha256(b"fuzz").to_vec();
             }
-            Step::Transmit(command([cla, 0x2A, p1, p2], &data, Some(256), extended))
+            let header = [cla, ins::COMPUTE_DIGITAL_SIGNATURE, p1, p2];
+            Step::Transmit(command(header, &data, Some(256), extended))
         }
         GET_RESPONSE => {
             let (p1, p2) = if byte(u).is_multiple_of(4) {
@@ -330,7 +385,8 @@ fn step(u: &mut Unstructured<'_>) -> Step {
                 (0, 0)
             };
             let le = le(u).unwrap_or(256);
-            Step::Transmit(command([0x00, 0xC0, p1, p2], &[], Some(le), extended))
+            let header = [cla::ISO, ins::GET_RESPONSE, p1, p2];
+            Step::Transmit(command(header, &[], Some(le), extended))
         }
         ANY_HEADER => {
             let header = [pick(u, CLAS), pick(u, INSES), byte(u), byte(u)];

@@ -14,12 +14,12 @@ use std::task::{Context, Poll, Waker};
 use arbitrary::{Arbitrary, Unstructured};
 use myna_bridge::fuzzing::{Frame, PinFrame, PinValue, Step};
 use myna_bridge::personas::Personas;
-use myna_bridge::virtual_card::{CardContents, VirtualCard};
 use myna_core::apdu::Command;
 use myna_core::jpki;
 use myna_core::profile::{CARD_INFO_INPUT_AID, Fid, JPKI_AID, MY_NUMBER_CARD};
 use myna_core::transport::{Transport, TransportError};
 use myna_fuzz::{FrameInput, PolicySteps, encode_frame, encode_steps};
+use myna_virtual_card::{CardContents, VirtualCard};
 
 fn root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")

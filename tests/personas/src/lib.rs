@@ -536,11 +536,11 @@ impl Personas {
                     reason: e.to_string(),
                 })?;
             let bits = auth_key.size() * 8;
-            if bits != profile.auth_key_bits {
+            if bits != profile.auth_algorithm.key_bits {
                 return Err(PersonaError::WrongKeySize {
                     persona: spec.name,
                     bits,
-                    expected: profile.auth_key_bits,
+                    expected: profile.auth_algorithm.key_bits,
                 });
             }
             personas.push(Persona {

@@ -3,7 +3,7 @@
 use rsa::RsaPrivateKey;
 use zeroize::Zeroizing;
 
-use crate::personas::Persona;
+use myna_personas::Persona;
 
 /// The contact ATR of a My Number Card batch: `3B E0 00 FF 81 31 FE 45 14`.
 ///

@@ -1,6 +1,6 @@
 //! How long a real card would take to answer: a delay the caller may sleep.
 //!
-//! The card logic never sleeps; [`crate::virtual_card::VirtualCard::transmit`] returns the
+//! The card logic never sleeps; [`crate::VirtualCard::transmit`] returns the
 //! [`Duration`] this model computes next to the response, and the vpcd adapter sleeps it
 //! before answering. Unit tests use the default (zero) model and stay fast.
 

@@ -14,10 +14,10 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
-use myna_bridge::personas::{Persona, Personas};
-use myna_bridge::virtual_card::{ApduLog, SharedCard, TimingModel, VirtualCard};
-use myna_bridge::vpcd::{VpcdHandle, spawn_vpcd};
 use myna_core::profile::{CARD_INFO_INPUT_AID, JPKI_AID};
+use myna_personas::{Persona, Personas};
+use myna_virtual_card::vpcd::{VpcdHandle, spawn_vpcd};
+use myna_virtual_card::{ApduLog, SharedCard, TimingModel, VirtualCard};
 use rsa::Pkcs1v15Sign;
 use sha2::{Digest, Sha256};
 

@@ -1,11 +1,11 @@
 //! Fidelity against code we did not write: the `myna-card` crate (written and tested against
 //! real cards) drives the virtual card in-process through its `Transmit` trait.
 
-use myna_bridge::personas::{Persona, Personas};
-use myna_bridge::virtual_card::{ApduLog, SharedCard, VirtualCard};
 use myna_card::ap::jpki::{JpkiAp, SignatureScheme};
 use myna_card::{Card, Pin, Retries, TokenType, Transmit};
 use myna_core::profile::{CARD_INFO_INPUT_AID, MY_NUMBER_CARD};
+use myna_personas::{Persona, Personas};
+use myna_virtual_card::{ApduLog, SharedCard, VirtualCard};
 use rsa::Pkcs1v15Sign;
 use sha2::{Digest, Sha256};
 

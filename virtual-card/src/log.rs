@@ -13,12 +13,8 @@ use std::collections::VecDeque;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use myna_core::profile::{cla, ins, select};
 use myna_core::sw::StatusWord;
-
-/// `VERIFY`: its data is a PIN.
-const INS_VERIFY: u8 = 0x20;
-/// `CHANGE REFERENCE DATA`: its data is a PIN.
-const INS_CHANGE_REFERENCE_DATA: u8 = 0x24;
 
 /// One command the card answered.
 #[derive(Clone, PartialEq, Eq)]
@@ -51,7 +47,7 @@ impl LogEntry {
     ) -> Self {
         let pin_bearing = command
             .get(1)
-            .is_some_and(|&ins| ins == INS_VERIFY || ins == INS_CHANGE_REFERENCE_DATA);
+            .is_some_and(|&i| i == ins::VERIFY || i == ins::CHANGE_REFERENCE_DATA);
         let (command, redacted_len) = if pin_bearing && command.len() > 4 {
             (command[..4].to_vec(), Some(command.len() - 4))
         } else {
@@ -82,7 +78,7 @@ impl LogEntry {
     /// of it (the card selects by prefix, so a prefix reaches the same application).
     pub fn selects_application(&self, aid: &[u8]) -> bool {
         match self.command.as_slice() {
-            [0x00, 0xA4, 0x04, _, lc, rest @ ..] => {
+            [cla::ISO, ins::SELECT, select::P1_DF_NAME, _, lc, rest @ ..] => {
                 let lc = *lc as usize;
                 lc > 0 && rest.len() >= lc && aid.starts_with(&rest[..lc])
             }

@@ -1,4 +1,4 @@
-//! The vpcd adapter: puts a [`VirtualCard`](crate::virtual_card::VirtualCard) into a
+//! The vpcd adapter: puts a [`VirtualCard`](crate::VirtualCard) into a
 //! `pcscd` reader through vsmartcard's `vpcd` driver.
 //!
 //! `vpcd` (a pcscd reader driver) listens on TCP — `Virtual PCD 00 00` on port 35963,
@@ -23,7 +23,7 @@ use std::sync::{Arc, Condvar, Mutex, MutexGuard};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use crate::virtual_card::SharedCard;
+use crate::SharedCard;
 
 /// The vpcd port of `Virtual PCD 00 00`.
 pub const DEFAULT_PORT: u16 = 35963;

@@ -1,5 +1,23 @@
-//! The virtual My Number Card: a deterministic, in-memory card that answers APDUs the way
-//! the real card does, built from a persona.
+//! # myna-virtual-card — the virtual My Number Card
+//!
+//! A deterministic, in-memory card that answers APDUs the way the real card does, built from
+//! a persona, and [`vpcd`], the adapter that puts it into a real `pcscd` reader through
+//! vsmartcard's `vpcd` driver. Used by the bridge's `--simulate` backend and its
+//! `myna-bridge virtual-card` command, the tests (in-process, and on real pcscd for the
+//! OpenSC and `myna-card` interop tests of this crate), `myna-bench` and the fuzzers. It is
+//! card simulation only: no WebSocket, no policy, no PC/SC client.
+//!
+//! ## Layout
+//! - this file: [`VirtualCard`] (its state, power, building it from [`CardContents`]) and
+//!   [`CardOptions`]; `commands`: the answer to each instruction; `pin`: PIN objects;
+//!   [`SharedCard`]: the card behind a mutex; [`ApduLog`]: the bounded log of what the card
+//!   got (PINs redacted); [`TimingModel`]: how long a real card would take.
+//!
+//! ## Threads and blocking
+//! The card is plain synchronous state; shared, it sits behind a mutex ([`SharedCard`]). It
+//! never sleeps — it *returns* the delay its timing model asks for. The vpcd adapter runs on
+//! its own thread with blocking sockets and sleeps that delay before answering; the bridge's
+//! simulated reader sleeps it on its card worker thread.
 //!
 //! Its layout (applications, files, access rules, PIN tries, key size, token label) comes
 //! from [`myna_core::profile::MY_NUMBER_CARD`]; commands are decoded with
@@ -54,58 +72,37 @@
 //!   ISO case → `6700`; `GET RESPONSE` with nothing pending → `6985` (this card never
 //!   answers `61xx`).
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+mod commands;
 mod contents;
 mod log;
+mod pin;
+mod shared;
 mod timing;
+pub mod vpcd;
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::Duration;
 
-use myna_core::apdu::{Command, Response};
+use myna_core::apdu::Response;
 use myna_core::profile::{Access, Application, CardProfile, Fid, MY_NUMBER_CARD};
 use myna_core::sw::StatusWord;
+use myna_personas::Persona;
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use rsa::traits::PublicKeyParts;
-use rsa::{Pkcs1v15Sign, Pss, RsaPrivateKey, RsaPublicKey};
-use sha2::{Digest, Sha256};
-use zeroize::Zeroizing;
+use rsa::{RsaPrivateKey, RsaPublicKey};
 
 pub use contents::{
     BasicInfo, CardContents, FAKE_MY_NUMBER, MY_NUMBER_CARD_ATR, TEST_SIGN_PASSWORD,
     basic_info_file, my_number_file, token_info,
 };
 pub use log::{ApduLog, LogEntry};
+use pin::{PinFormat, PinObject};
+pub use shared::SharedCard;
 pub use timing::TimingModel;
-
-use crate::personas::Persona;
-
-// Files the profile lists but names no field for (it names only what eligibility uses).
-// A unit test checks each against the profile's file table and access class.
-/// JPKI-AP EF `0001`: 署名用電子証明書.
-const SIGN_CERTIFICATE_FID: Fid = Fid(0x0001);
-/// JPKI-AP EF `0002`: its CA certificate.
-const SIGN_CA_CERTIFICATE_FID: Fid = Fid(0x0002);
-/// JPKI-AP EF `001A`: the signing key.
-const SIGN_KEY_FID: Fid = Fid(0x001A);
-/// JPKI-AP EF `001B`: the signing password (署名用パスワード).
-const SIGN_PASSWORD_FID: Fid = Fid(0x001B);
-/// 券面事項入力補助AP EF `0001`: the 個人番号.
-const MY_NUMBER_FID: Fid = Fid(0x0001);
-/// 券面事項入力補助AP EF `0002`: 基本4情報.
-const BASIC_INFO_FID: Fid = Fid(0x0002);
-/// 券面事項入力補助AP EF `0011`: its PIN.
-const CARD_INFO_PIN_FID: Fid = Fid(0x0011);
-
-/// `6981`: command incompatible with file structure (reading a key, verifying a certificate).
-const SW_INCOMPATIBLE_FILE: StatusWord = StatusWord(0x6981);
-
-/// The DER prefix of a SHA-256 DigestInfo (RFC 8017 §9.2 note 1).
-const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
-    0x30, 0x31, 0x30, 0x0D, 0x06, 0x09, 0x60, 0x86, 0x48, 0x01, 0x65, 0x03, 0x04, 0x02, 0x01, 0x05,
-    0x00, 0x04, 0x20,
-];
 
 /// Why card contents cannot make a card.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -237,88 +234,6 @@ impl core::fmt::Debug for Exchange {
     }
 }
 
-/// The format a PIN object accepts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum PinFormat {
-    /// Exactly this many ASCII digits.
-    Digits(usize),
-    /// 6–16 upper-case letters and digits (署名用パスワード).
-    SignPassword,
-}
-
-impl PinFormat {
-    fn accepts(self, value: &[u8]) -> bool {
-        match self {
-            PinFormat::Digits(n) => value.len() == n && value.iter().all(u8::is_ascii_digit),
-            PinFormat::SignPassword => {
-                (6..=16).contains(&value.len())
-                    && value
-                        .iter()
-                        .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit())
-            }
-        }
-    }
-
-    fn describe(self) -> &'static str {
-        match self {
-            PinFormat::Digits(_) => "ASCII digits of the profile's PIN length",
-            PinFormat::SignPassword => "6–16 upper-case letters and digits",
-        }
-    }
-}
-
-/// A PIN object (an internal EF that VERIFY checks).
-struct PinObject {
-    value: Option<Zeroizing<Vec<u8>>>,
-    remaining: u8,
-    max: u8,
-    format: PinFormat,
-}
-
-impl PinObject {
-    fn new(
-        which: &'static str,
-        value: Option<&Zeroizing<String>>,
-        remaining: u8,
-        max: u8,
-        format: PinFormat,
-    ) -> Result<Self, CardBuildError> {
-        if let Some(v) = value
-            && !format.accepts(v.as_bytes())
-        {
-            return Err(CardBuildError::InvalidPin {
-                which,
-                expected: format.describe(),
-            });
-        }
-        if remaining > max {
-            return Err(CardBuildError::TooManyTries {
-                which,
-                remaining,
-                max,
-            });
-        }
-        Ok(PinObject {
-            value: value.map(|v| Zeroizing::new(v.as_bytes().to_vec())),
-            remaining,
-            max,
-            format,
-        })
-    }
-
-    /// Compares without an early exit on the first differing byte.
-    fn matches(&self, candidate: &[u8]) -> bool {
-        let Some(value) = &self.value else {
-            return false;
-        };
-        let mut diff = u8::from(value.len() != candidate.len());
-        for (i, b) in value.iter().enumerate() {
-            diff |= b ^ candidate.get(i).copied().unwrap_or(0);
-        }
-        diff == 0
-    }
-}
-
 /// One elementary file.
 enum Ef {
     /// A transparent EF, readable when its guarding PIN (if any) is verified.
@@ -398,11 +313,11 @@ impl VirtualCard {
             ("signing key", &contents.sign_key),
         ] {
             let bits = key.size() * 8;
-            if bits != profile.auth_key_bits {
+            if bits != profile.auth_algorithm.key_bits {
                 return Err(CardBuildError::WrongKeySize {
                     which,
                     bits,
-                    expected: profile.auth_key_bits,
+                    expected: profile.auth_algorithm.key_bits,
                 });
             }
         }
@@ -433,27 +348,27 @@ impl VirtualCard {
             (profile.auth_certificate, contents.auth_certificate),
             (profile.auth_ca_certificate, contents.auth_ca_certificate),
             (profile.token_info, contents.token_info),
-            (SIGN_CERTIFICATE_FID, contents.sign_certificate),
-            (SIGN_CA_CERTIFICATE_FID, contents.sign_ca_certificate),
+            (profile.sign_certificate, contents.sign_certificate),
+            (profile.sign_ca_certificate, contents.sign_ca_certificate),
         ]);
         let jpki_keys = BTreeMap::from([
             (profile.auth_key, contents.auth_key),
-            (SIGN_KEY_FID, contents.sign_key),
+            (profile.sign_key, contents.sign_key),
         ]);
         let jpki_pins = BTreeMap::from([
             (profile.auth_pin, auth_pin),
-            (SIGN_PASSWORD_FID, sign_password),
+            (profile.sign_password, sign_password),
         ]);
         let jpki = build_app(profile, &profile.jpki, jpki_data, jpki_keys, jpki_pins)?;
         let card_info_input = build_app(
             profile,
             &profile.card_info_input,
             BTreeMap::from([
-                (MY_NUMBER_FID, contents.my_number_file),
-                (BASIC_INFO_FID, contents.basic_info_file),
+                (profile.my_number, contents.my_number_file),
+                (profile.basic_info, contents.basic_info_file),
             ]),
             BTreeMap::new(),
-            BTreeMap::from([(CARD_INFO_PIN_FID, card_info_pin)]),
+            BTreeMap::from([(profile.card_info_input_pin, card_info_pin)]),
         )?;
         let card_surface = build_app(
             profile,
@@ -593,322 +508,6 @@ impl VirtualCard {
             delay,
         })
     }
-
-    /// The response and the number of RSA operations performed.
-    fn process(&mut self, raw: &[u8]) -> (Response, u32) {
-        let (Some(&cla), Some(&ins)) = (raw.first(), raw.get(1)) else {
-            return status(StatusWord::WRONG_LENGTH);
-        };
-        match (cla, ins) {
-            (0x00, 0xA4 | 0xB0 | 0x20 | 0x24 | 0xC0) | (0x80, 0x2A) => {}
-            (0x00 | 0x80, _) => return status(StatusWord::INS_NOT_SUPPORTED),
-            _ => return status(StatusWord::CLA_NOT_SUPPORTED),
-        }
-        let Ok(cmd) = Command::decode(raw) else {
-            return status(StatusWord::WRONG_LENGTH);
-        };
-        match ins {
-            0xA4 => status(self.select(&cmd)),
-            0xB0 => (self.read_binary(&cmd), 0),
-            0x20 => status(self.verify(&cmd)),
-            0x24 => status(self.change_reference_data(&cmd)),
-            0x2A => self.compute_signature(&cmd),
-            // GET RESPONSE: this card never leaves response bytes waiting.
-            _ => status(StatusWord::CONDITIONS_NOT_SATISFIED),
-        }
-    }
-
-    fn select(&mut self, cmd: &Command) -> StatusWord {
-        match cmd.p1() {
-            0x04 => self.select_application(cmd),
-            0x02 => self.select_ef(cmd),
-            0x00 => self.select_mf_or_file(cmd),
-            _ => StatusWord::INCORRECT_P1_P2,
-        }
-    }
-
-    fn select_application(&mut self, cmd: &Command) -> StatusWord {
-        let name = cmd.data();
-        if name.is_empty() || name.len() > 16 {
-            return StatusWord::WRONG_LENGTH;
-        }
-        // An unknown AID is "not found" whatever P2 asks for (OpenSC's other drivers probe
-        // with P2 = 00); only the applications the card has are picky about P2.
-        let Some(index) = self.apps.iter().position(|a| a.def.aid.starts_with(name)) else {
-            return StatusWord::FILE_NOT_FOUND;
-        };
-        if cmd.p2() != 0x0C {
-            return StatusWord::INCORRECT_P1_P2;
-        }
-        if self.current_app != Some(index) {
-            self.verified.clear();
-        }
-        self.current_app = Some(index);
-        self.current_ef = None;
-        StatusWord::OK
-    }
-
-    fn select_ef(&mut self, cmd: &Command) -> StatusWord {
-        if cmd.p2() != 0x0C {
-            return StatusWord::INCORRECT_P1_P2;
-        }
-        let [hi, lo] = cmd.data() else {
-            return StatusWord::WRONG_LENGTH;
-        };
-        let fid = Fid(u16::from_be_bytes([*hi, *lo]));
-        match self.current_app {
-            Some(app) if self.apps[app].files.contains_key(&fid) => {
-                self.current_ef = Some(fid);
-                StatusWord::OK
-            }
-            _ => StatusWord::FILE_NOT_FOUND,
-        }
-    }
-
-    /// `P1 = 00`: the MF without data, or a file ID.
-    fn select_mf_or_file(&mut self, cmd: &Command) -> StatusWord {
-        if !matches!(cmd.p2(), 0x00 | 0x0C) {
-            return StatusWord::INCORRECT_P1_P2;
-        }
-        if cmd.data().is_empty() {
-            // Real cards: 6A86 straight after reset; 9000 and no change inside an AP.
-            return if self.current_app.is_some() {
-                StatusWord::OK
-            } else {
-                StatusWord::INCORRECT_P1_P2
-            };
-        }
-        let [hi, lo] = cmd.data() else {
-            return StatusWord::WRONG_LENGTH;
-        };
-        let fid = Fid(u16::from_be_bytes([*hi, *lo]));
-        match self.current_app {
-            Some(app) if self.apps[app].files.contains_key(&fid) => {
-                self.current_ef = Some(fid);
-                StatusWord::OK
-            }
-            _ => StatusWord::FILE_NOT_FOUND,
-        }
-    }
-
-    /// Resolves a short EF identifier in the current application and makes it current.
-    fn select_by_sfi(&mut self, sfi: u8) -> Result<Fid, StatusWord> {
-        if sfi == 0 || sfi > 0x1E {
-            return Err(StatusWord::INCORRECT_P1_P2);
-        }
-        let fid = Fid(u16::from(sfi));
-        match self.current_app {
-            Some(app) if self.apps[app].files.contains_key(&fid) => {
-                self.current_ef = Some(fid);
-                Ok(fid)
-            }
-            _ => Err(StatusWord::FILE_NOT_FOUND),
-        }
-    }
-
-    /// The EF a `P2` of `80` (current EF) or `80|SFI` names.
-    fn ef_from_p2(&mut self, p2: u8) -> Result<Fid, StatusWord> {
-        if p2 & 0xE0 != 0x80 {
-            return Err(StatusWord::INCORRECT_P1_P2);
-        }
-        match p2 & 0x1F {
-            0 => self.current_ef.ok_or(StatusWord::COMMAND_NOT_ALLOWED),
-            sfi => self.select_by_sfi(sfi),
-        }
-    }
-
-    fn current_file(&self, fid: Fid) -> Option<&Ef> {
-        self.apps[self.current_app?].files.get(&fid)
-    }
-
-    fn read_binary(&mut self, cmd: &Command) -> Response {
-        let fail = Response::status;
-        if !cmd.data().is_empty() {
-            return fail(StatusWord::WRONG_LENGTH);
-        }
-        let Some(le) = cmd.le() else {
-            return fail(StatusWord::WRONG_LENGTH);
-        };
-        let (fid, offset) = if cmd.p1() & 0x80 != 0 {
-            if cmd.p1() & 0x60 != 0 {
-                return fail(StatusWord::INCORRECT_P1_P2);
-            }
-            match self.select_by_sfi(cmd.p1() & 0x1F) {
-                Ok(fid) => (fid, usize::from(cmd.p2())),
-                Err(sw) => return fail(sw),
-            }
-        } else {
-            let Some(fid) = self.current_ef else {
-                return fail(StatusWord::COMMAND_NOT_ALLOWED);
-            };
-            (fid, usize::from(u16::from_be_bytes([cmd.p1(), cmd.p2()])))
-        };
-        let (data, guard) = match self.current_file(fid) {
-            Some(Ef::Binary { data, guard }) => (data, *guard),
-            Some(_) => return fail(SW_INCOMPATIBLE_FILE),
-            None => return fail(StatusWord::COMMAND_NOT_ALLOWED),
-        };
-        if let Some(pin) = guard
-            && !self.verified.contains(&pin)
-        {
-            return fail(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
-        }
-        if offset >= data.len() {
-            return fail(StatusWord::WRONG_P1_P2);
-        }
-        let wanted = le as usize;
-        let end = data.len().min(offset.saturating_add(wanted));
-        let sw = if end - offset < wanted
-            && self.options.partial_read == PartialRead::EndOfFileWarning
-        {
-            StatusWord::END_OF_FILE
-        } else {
-            StatusWord::OK
-        };
-        Response::new(data[offset..end].to_vec(), sw)
-    }
-
-    /// The PIN object `P2` names, made current.
-    fn pin_from_p2(&mut self, p2: u8) -> Result<Fid, StatusWord> {
-        let fid = self.ef_from_p2(p2)?;
-        match self.current_file(fid) {
-            Some(Ef::Pin(_)) => Ok(fid),
-            _ => Err(SW_INCOMPATIBLE_FILE),
-        }
-    }
-
-    fn pin_mut(&mut self, fid: Fid) -> Option<&mut PinObject> {
-        match self.apps[self.current_app?].files.get_mut(&fid)? {
-            Ef::Pin(pin) => Some(pin),
-            _ => None,
-        }
-    }
-
-    fn verify(&mut self, cmd: &Command) -> StatusWord {
-        if cmd.p1() != 0x00 {
-            return StatusWord::INCORRECT_P1_P2;
-        }
-        if cmd.le().is_some() || cmd.data().len() > 16 {
-            return StatusWord::WRONG_LENGTH;
-        }
-        let fid = match self.pin_from_p2(cmd.p2()) {
-            Ok(fid) => fid,
-            Err(sw) => return sw,
-        };
-        let already_verified = self.verified.contains(&fid);
-        let when_verified = self.options.verify_status_when_verified;
-        let Some(pin) = self.pin_mut(fid) else {
-            return StatusWord::COMMAND_NOT_ALLOWED;
-        };
-        if pin.value.is_none() {
-            return StatusWord::REFERENCE_DATA_NOT_USABLE;
-        }
-        if cmd.data().is_empty() {
-            if already_verified && when_verified == VerifyStatusWhenVerified::Success {
-                return StatusWord::OK;
-            }
-            return StatusWord::verify_failed(pin.remaining);
-        }
-        if pin.remaining == 0 {
-            return StatusWord::REFERENCE_DATA_NOT_USABLE;
-        }
-        if pin.matches(cmd.data()) {
-            pin.remaining = pin.max;
-            self.verified.insert(fid);
-            StatusWord::OK
-        } else {
-            pin.remaining -= 1;
-            let left = pin.remaining;
-            self.verified.remove(&fid);
-            StatusWord::verify_failed(left)
-        }
-    }
-
-    fn change_reference_data(&mut self, cmd: &Command) -> StatusWord {
-        if cmd.p1() != 0x01 {
-            return StatusWord::INCORRECT_P1_P2;
-        }
-        if cmd.le().is_some() || cmd.data().is_empty() || cmd.data().len() > 16 {
-            return StatusWord::WRONG_LENGTH;
-        }
-        let fid = match self.pin_from_p2(cmd.p2()) {
-            Ok(fid) => fid,
-            Err(sw) => return sw,
-        };
-        let verified = self.verified.contains(&fid);
-        let Some(pin) = self.pin_mut(fid) else {
-            return StatusWord::COMMAND_NOT_ALLOWED;
-        };
-        if pin.value.is_none() || pin.remaining == 0 {
-            return StatusWord::REFERENCE_DATA_NOT_USABLE;
-        }
-        if !verified {
-            return StatusWord::SECURITY_STATUS_NOT_SATISFIED;
-        }
-        if !pin.format.accepts(cmd.data()) {
-            return StatusWord::WRONG_DATA;
-        }
-        pin.value = Some(Zeroizing::new(cmd.data().to_vec()));
-        StatusWord::OK
-    }
-
-    fn compute_signature(&mut self, cmd: &Command) -> (Response, u32) {
-        let scheme = cmd.p1();
-        if scheme > 0x05 {
-            return status(StatusWord::INCORRECT_P1_P2);
-        }
-        let fid = match self.ef_from_p2(cmd.p2()) {
-            Ok(fid) => fid,
-            Err(sw) => return status(sw),
-        };
-        let Some(app) = self.current_app else {
-            return status(StatusWord::COMMAND_NOT_ALLOWED);
-        };
-        let (key, guard) = match self.apps[app].files.get(&fid) {
-            Some(Ef::Key { key, guard }) => (key.as_ref(), *guard),
-            Some(_) => return status(SW_INCOMPATIBLE_FILE),
-            None => return status(StatusWord::COMMAND_NOT_ALLOWED),
-        };
-        let data = cmd.data();
-        let k = key.size();
-        let length_ok = match scheme {
-            0x00 => (1..=k.saturating_sub(11)).contains(&data.len()),
-            0x02 | 0x04 => data.len() == 32,
-            _ => !data.is_empty(),
-        };
-        if !length_ok {
-            return status(StatusWord::WRONG_LENGTH);
-        }
-        if let Some(le) = cmd.le()
-            && (le as usize) < k
-        {
-            // 6Cxx: resend with Le = xx (00 meaning 256, the size of a 2048-bit signature).
-            return status(StatusWord::wrong_le(k as u8));
-        }
-        if !self.verified.contains(&guard) {
-            return status(StatusWord::SECURITY_STATUS_NOT_SATISFIED);
-        }
-        let pkcs1 = Pkcs1v15Sign::new_unprefixed;
-        let rng = &mut self.rng;
-        let signed = match scheme {
-            0x00 => key.sign(pkcs1(), data),
-            0x01 => key.sign(pkcs1(), &Sha256::digest(data)),
-            0x02 => key.sign(pkcs1(), &digest_info(data)),
-            0x03 => key.sign(pkcs1(), &digest_info(&Sha256::digest(data))),
-            0x04 => key.sign_with_rng(rng, Pss::new::<Sha256>(), data),
-            _ => key.sign_with_rng(rng, Pss::new::<Sha256>(), &Sha256::digest(data)),
-        };
-        match signed {
-            Ok(signature) => (Response::new(signature, StatusWord::OK), 1),
-            Err(_) => status(StatusWord::NO_PRECISE_DIAGNOSIS),
-        }
-    }
-}
-
-fn digest_info(hash: &[u8]) -> Vec<u8> {
-    let mut out = SHA256_DIGEST_INFO_PREFIX.to_vec();
-    out.extend_from_slice(hash);
-    out
 }
 
 /// Builds an application from the profile's file list and the data, keys and PINs given by
@@ -930,7 +529,7 @@ fn build_app(
         match access {
             Access::Free | Access::PinObject => None,
             Access::AuthKey => Some(profile.auth_pin),
-            Access::SignKey | Access::SignPassword => Some(SIGN_PASSWORD_FID),
+            Access::SignKey | Access::SignPassword => Some(profile.sign_password),
             Access::AppPin => app_pin,
         }
     };
@@ -962,48 +561,6 @@ fn build_app(
         }
     }
     Ok(App { def, files })
-}
-
-/// A [`VirtualCard`] shared between threads (the vpcd adapter and a test holding its state).
-#[derive(Clone)]
-pub struct SharedCard {
-    card: Arc<Mutex<VirtualCard>>,
-    log: ApduLog,
-}
-
-impl core::fmt::Debug for SharedCard {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        self.lock().fmt(f)
-    }
-}
-
-impl SharedCard {
-    /// Shares `card`.
-    pub fn new(card: VirtualCard) -> Self {
-        let log = card.log();
-        SharedCard {
-            card: Arc::new(Mutex::new(card)),
-            log,
-        }
-    }
-
-    /// Locks the card (a panic elsewhere cannot leave it inconsistent: every command
-    /// updates it in one step).
-    pub fn lock(&self) -> MutexGuard<'_, VirtualCard> {
-        self.card
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-
-    /// The card's APDU log.
-    pub fn log(&self) -> ApduLog {
-        self.log.clone()
-    }
-
-    /// [`VirtualCard::transmit`] under the lock.
-    pub fn transmit(&self, command: &[u8]) -> Result<Exchange, PoweredOff> {
-        self.lock().transmit(command)
-    }
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use rand_chacha::rand_core::SeedableRng;
 use rsa::RsaPrivateKey;
 
 use super::*;
-use crate::virtual_card::{CardContents, MY_NUMBER_CARD_ATR, VirtualCard};
+use crate::{CardContents, MY_NUMBER_CARD_ATR, VirtualCard};
 
 #[test]
 fn frames_round_trip() {

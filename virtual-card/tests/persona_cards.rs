@@ -1,7 +1,7 @@
 //! Every persona makes a virtual card whose state matches its definition.
 
-use myna_bridge::personas::Personas;
-use myna_bridge::virtual_card::VirtualCard;
+use myna_personas::Personas;
+use myna_virtual_card::VirtualCard;
 
 #[test]
 fn every_persona_makes_a_card() {
