@@ -867,7 +867,7 @@ pub fn encode_export(text: &str, encoding: ExportEncoding) -> (Vec<u8>, usize) {
             let carried: String = text
                 .chars()
                 .map(|c| {
-                    if crate::oqs::write::cp932_carries(c) {
+                    if crate::oqs::cp932::cp932_carries(c) {
                         c
                     } else {
                         replaced += 1;
