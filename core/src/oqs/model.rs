@@ -71,22 +71,23 @@ pub(crate) trait Field: Default {
     fn visit<V: Visitor>(&self, name: &'static str, visitor: &mut V) -> Result<(), V::Error>;
 }
 
-/// The text of a leaf, or the element back if it has children.
-fn leaf_text(el: UnknownElement) -> Result<String, UnknownElement> {
-    if el.children().is_empty() {
-        Ok(el.into_parts().1)
-    } else {
-        Err(el)
+/// Takes a leaf into an empty slot, its text made into the slot's value by `make`; hands the
+/// element back if the slot is taken or the element has children.
+fn accept_leaf<T>(
+    slot: &mut Option<T>,
+    el: UnknownElement,
+    make: impl FnOnce(String) -> T,
+) -> Result<(), UnknownElement> {
+    if slot.is_some() || !el.children().is_empty() {
+        return Err(el);
     }
+    *slot = Some(make(el.into_parts().1));
+    Ok(())
 }
 
 impl Field for Option<String> {
     fn accept(&mut self, el: UnknownElement) -> Result<(), UnknownElement> {
-        if self.is_some() {
-            return Err(el);
-        }
-        *self = Some(leaf_text(el)?);
-        Ok(())
+        accept_leaf(self, el, |text| text)
     }
     fn visit<V: Visitor>(&self, name: &'static str, visitor: &mut V) -> Result<(), V::Error> {
         match self {
@@ -98,11 +99,7 @@ impl Field for Option<String> {
 
 impl<T: CodeTable> Field for Option<Code<T>> {
     fn accept(&mut self, el: UnknownElement) -> Result<(), UnknownElement> {
-        if self.is_some() {
-            return Err(el);
-        }
-        *self = Some(Code::from_raw(leaf_text(el)?));
-        Ok(())
+        accept_leaf(self, el, Code::from_raw)
     }
     fn visit<V: Visitor>(&self, name: &'static str, visitor: &mut V) -> Result<(), V::Error> {
         match self {
@@ -114,11 +111,7 @@ impl<T: CodeTable> Field for Option<Code<T>> {
 
 impl Field for Option<ContributionRatio> {
     fn accept(&mut self, el: UnknownElement) -> Result<(), UnknownElement> {
-        if self.is_some() {
-            return Err(el);
-        }
-        *self = Some(ContributionRatio::from_raw(leaf_text(el)?));
-        Ok(())
+        accept_leaf(self, el, ContributionRatio::from_raw)
     }
     fn visit<V: Visitor>(&self, name: &'static str, visitor: &mut V) -> Result<(), V::Error> {
         match self {
