@@ -21,88 +21,11 @@ use x509_cert::ext::pkix::{
 use x509_cert::name::Name;
 
 use super::decode::{check_unique, decode_exact, serial_hex};
+use super::error::{CertificateError, JpkiProfileError, SignatureError};
 use super::names::{DistinguishedName, distinguished_name, names_match};
-use super::signature::{PublicKey, SignatureAlgorithm, SignatureError, verify_rs256};
+use super::signature::{PublicKey, SignatureAlgorithm, verify_rs256};
 use super::time::{iso8601_utc, unix_seconds};
 use super::{JPKI_AUTH_POLICY, MIN_RSA_BITS};
-
-/// Why a certificate could not be parsed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CertificateError {
-    /// No bytes at all.
-    #[error("empty certificate")]
-    Empty,
-    /// Not a DER X.509 certificate.
-    #[error("not a DER X.509 certificate: {0}")]
-    Malformed(der::Error),
-    /// A complete certificate followed by more bytes.
-    #[error("{count} bytes after the certificate")]
-    TrailingBytes {
-        /// How many bytes follow the certificate.
-        count: usize,
-    },
-    /// The signature algorithm inside the signed part differs from the outer one (RFC 5280
-    /// §4.1.1.2 requires them to be equal).
-    #[error("the inner and outer signature algorithms differ")]
-    SignatureAlgorithmMismatch,
-    /// The signature BIT STRING is not a whole number of bytes.
-    #[error("the signature is not a whole number of bytes")]
-    BadSignatureEncoding,
-    /// The subject public key is not RSA (the only algorithm supported so far).
-    #[error("unsupported public key algorithm {oid}")]
-    UnsupportedKeyAlgorithm {
-        /// The key's algorithm OID.
-        oid: ObjectIdentifier,
-    },
-    /// The subject public key says RSA but does not decode as an RSA public key.
-    #[error("the RSA public key does not decode")]
-    BadPublicKey,
-    /// An extension this module reads does not decode.
-    #[error("extension {oid} does not decode: {source}")]
-    BadExtension {
-        /// The extension's OID.
-        oid: ObjectIdentifier,
-        /// The decoding error.
-        source: der::Error,
-    },
-    /// The same extension appears twice (RFC 5280 §4.2 forbids it).
-    #[error("extension {oid} appears more than once")]
-    DuplicateExtension {
-        /// The extension's OID.
-        oid: ObjectIdentifier,
-    },
-}
-
-impl From<der::Error> for CertificateError {
-    fn from(e: der::Error) -> Self {
-        Self::Malformed(e)
-    }
-}
-
-/// Why a certificate does not have the JPKI user-authentication profile.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum JpkiProfileError {
-    /// keyUsage is absent or lacks digitalSignature.
-    #[error("key usage lacks digitalSignature")]
-    NoDigitalSignature,
-    /// extendedKeyUsage is absent or lacks clientAuth.
-    #[error("extended key usage lacks clientAuth")]
-    NoClientAuth,
-    /// certificatePolicies lacks the JPKI authentication policy.
-    #[error("certificate policies lack {JPKI_AUTH_POLICY}")]
-    NoJpkiAuthPolicy,
-    /// The key is not RSA of at least [`MIN_RSA_BITS`].
-    #[error("the key is not RSA of at least {MIN_RSA_BITS} bits ({bits} bits)")]
-    WeakKey {
-        /// The key's size in bits.
-        bits: usize,
-    },
-    /// basicConstraints says this is a CA.
-    #[error("the certificate is a CA certificate")]
-    IsCa,
-}
 
 /// A certificate's key usage bits.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]

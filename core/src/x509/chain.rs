@@ -1,107 +1,11 @@
 //! Path building and verification from a leaf to one of the caller's trust anchors
 //! ([`verify_chain`]); see the [module documentation](super) for the checks.
 
-use const_oid::ObjectIdentifier;
-
-use super::certificate::{CertificateError, CertificateInfo, parse_certificate};
+use super::certificate::{CertificateInfo, parse_certificate};
+use super::error::{CertificateError, ChainError};
 use super::names::names_match;
 use super::signature::{SignatureAlgorithm, verify_signed};
-use super::time::iso8601_utc;
 use super::{MAX_PATH_LEN, MIN_RSA_BITS};
-
-/// Why a path could not be verified. `depth` counts from the leaf (0) towards the anchor.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum ChainError {
-    /// The leaf does not parse.
-    #[error("leaf certificate: {0}")]
-    Leaf(CertificateError),
-    /// The intermediate at `index` in the given list does not parse.
-    #[error("intermediate certificate {index}: {source}")]
-    MalformedIntermediate {
-        /// The position in the `intermediates` argument.
-        index: usize,
-        /// Why it does not parse.
-        source: CertificateError,
-    },
-    /// No trust anchors were given.
-    #[error("no trust anchors")]
-    NoTrustAnchors,
-    /// The certificate at `depth` expired before `at`.
-    #[error("certificate at depth {depth} expired at {}", iso8601_utc(*not_after))]
-    Expired {
-        /// Its position on the path.
-        depth: usize,
-        /// Its notAfter (unix seconds).
-        not_after: i64,
-    },
-    /// The certificate at `depth` is not valid yet at `at`.
-    #[error("certificate at depth {depth} is not valid before {}", iso8601_utc(*not_before))]
-    NotYetValid {
-        /// Its position on the path.
-        depth: usize,
-        /// Its notBefore (unix seconds).
-        not_before: i64,
-    },
-    /// No intermediate or anchor has the name of the issuer of the certificate at `depth`.
-    #[error("no known issuer for the certificate at depth {depth}")]
-    UnknownIssuer {
-        /// The position of the certificate whose issuer is unknown.
-        depth: usize,
-    },
-    /// Issuers with the right name exist, but none of their signatures verifies on the
-    /// certificate at `depth`.
-    #[error("the signature on the certificate at depth {depth} does not verify")]
-    BadSignature {
-        /// The position of the certificate whose signature failed.
-        depth: usize,
-    },
-    /// The certificate at `depth` issued the one below it but is not a CA (basicConstraints).
-    #[error("the issuer at depth {depth} is not a CA")]
-    NotACa {
-        /// The issuer's position.
-        depth: usize,
-    },
-    /// The issuer at `depth` has a key usage without keyCertSign.
-    #[error("the issuer at depth {depth} may not sign certificates (keyUsage)")]
-    NotACertificateSigner {
-        /// The issuer's position.
-        depth: usize,
-    },
-    /// The issuer at `depth` has a pathLenConstraint smaller than the intermediates below it.
-    #[error("path length constraint of the issuer at depth {depth} exceeded")]
-    PathLengthExceeded {
-        /// The issuer's position.
-        depth: usize,
-    },
-    /// The path would be longer than [`MAX_PATH_LEN`].
-    #[error("no path within {MAX_PATH_LEN} certificates")]
-    PathTooLong,
-    /// The certificate at `depth` is signed with an algorithm this module does not verify.
-    #[error("unsupported signature algorithm {oid} at depth {depth}")]
-    UnsupportedSignatureAlgorithm {
-        /// The certificate's position.
-        depth: usize,
-        /// The signature algorithm OID.
-        oid: ObjectIdentifier,
-    },
-    /// The certificate at `depth` has a critical extension this module does not process.
-    #[error("unsupported critical extension {oid} at depth {depth}")]
-    UnsupportedCriticalExtension {
-        /// The certificate's position.
-        depth: usize,
-        /// The extension OID.
-        oid: ObjectIdentifier,
-    },
-    /// The issuer at `depth` has an RSA key smaller than [`MIN_RSA_BITS`].
-    #[error("the issuer at depth {depth} has a {bits}-bit key")]
-    WeakKey {
-        /// The issuer's position.
-        depth: usize,
-        /// Its key size in bits.
-        bits: usize,
-    },
-}
 
 /// A trust anchor: a CA certificate the caller trusts (e.g. one of the J-LIS
 /// 利用者証明用 root generations).

@@ -1,7 +1,6 @@
 //! Certificate revocation lists: [`Crl::parse`], its issuer's signature, its time window,
 //! and "is this serial listed?".
 
-use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5912::{
     ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_CRL_NUMBER, ID_CE_CRL_REASONS,
     ID_CE_ISSUING_DISTRIBUTION_POINT,
@@ -14,90 +13,10 @@ use x509_cert::name::Name;
 use super::certificate::CertificateInfo;
 use super::chain::TrustAnchor;
 use super::decode::{check_unique, decode_exact, serial_hex};
+use super::error::{CrlError, SignatureError};
 use super::names::{DistinguishedName, distinguished_name, names_match};
-use super::signature::{SignatureAlgorithm, SignatureError, verify_signed};
-use super::time::{iso8601_utc, unix_seconds};
-
-/// Why a CRL could not be parsed or is not acceptable.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum CrlError {
-    /// Not a DER CRL.
-    #[error("not a DER CRL: {0}")]
-    Malformed(der::Error),
-    /// A complete CRL followed by more bytes.
-    #[error("{count} bytes after the CRL")]
-    TrailingBytes {
-        /// How many bytes follow the CRL.
-        count: usize,
-    },
-    /// Inner and outer signature algorithms differ.
-    #[error("the inner and outer signature algorithms differ")]
-    SignatureAlgorithmMismatch,
-    /// The signature BIT STRING is not a whole number of bytes.
-    #[error("the signature is not a whole number of bytes")]
-    BadSignatureEncoding,
-    /// A critical CRL or entry extension this module does not process (for example a delta
-    /// CRL indicator or an indirect CRL's certificateIssuer).
-    #[error("unsupported critical extension {oid}")]
-    UnsupportedCriticalExtension {
-        /// The extension OID.
-        oid: ObjectIdentifier,
-    },
-    /// A CRL extension this module reads does not decode.
-    #[error("CRL extension {oid} does not decode: {source}")]
-    BadExtension {
-        /// The extension's OID.
-        oid: ObjectIdentifier,
-        /// The decoding error.
-        source: der::Error,
-    },
-    /// The same CRL extension appears twice.
-    #[error("CRL extension {oid} appears more than once")]
-    DuplicateExtension {
-        /// The extension's OID.
-        oid: ObjectIdentifier,
-    },
-    /// The CRL is signed with an algorithm this module does not verify.
-    #[error("unsupported signature algorithm {oid}")]
-    UnsupportedSignatureAlgorithm {
-        /// The signature algorithm OID.
-        oid: ObjectIdentifier,
-    },
-    /// The given issuer's subject is not the CRL's issuer.
-    #[error("the CRL was issued by someone else")]
-    IssuerMismatch,
-    /// The given issuer has a key usage without cRLSign.
-    #[error("the issuer may not sign CRLs (keyUsage)")]
-    NotACrlSigner,
-    /// The issuer's key is smaller than [`MIN_RSA_BITS`](super::MIN_RSA_BITS).
-    #[error("the issuer has a {bits}-bit key")]
-    WeakKey {
-        /// The key's size in bits.
-        bits: usize,
-    },
-    /// The signature does not verify under the issuer's key.
-    #[error("the CRL's signature does not verify")]
-    BadSignature,
-    /// `at` is before the CRL's thisUpdate.
-    #[error("the CRL is not valid before {}", iso8601_utc(*this_update))]
-    NotYetValid {
-        /// thisUpdate (unix seconds).
-        this_update: i64,
-    },
-    /// `at` is after the CRL's nextUpdate.
-    #[error("the CRL was due to be replaced at {}", iso8601_utc(*next_update))]
-    Stale {
-        /// nextUpdate (unix seconds).
-        next_update: i64,
-    },
-}
-
-impl From<der::Error> for CrlError {
-    fn from(e: der::Error) -> Self {
-        Self::Malformed(e)
-    }
-}
+use super::signature::{SignatureAlgorithm, verify_signed};
+use super::time::unix_seconds;
 
 /// One entry of a CRL.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -6,8 +6,7 @@ use const_oid::ObjectIdentifier;
 use der::{Decode, Reader, SliceReader};
 use x509_cert::ext::Extension;
 
-use super::certificate::CertificateError;
-use super::crl::CrlError;
+use super::error::{CertificateError, CrlError};
 
 /// The first duplicated extension OID, if any.
 pub(super) fn check_unique(extensions: &[Extension]) -> Result<(), ObjectIdentifier> {

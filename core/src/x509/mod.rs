@@ -34,7 +34,7 @@
 //! ## Layout
 //! Certificate parsing and the profile check live in `certificate.rs`, path building in
 //! `chain.rs`, CRLs in `crl.rs`, distinguished names in `names.rs`, keys and
-//! signature verification in `signature.rs`; `decode.rs` holds what certificates and CRLs
+//! signature verification in `signature.rs`, every error enum in `error.rs`; `decode.rs` holds what certificates and CRLs
 //! share in decoding and `time.rs` the unix-seconds/ISO 8601 conversions (`der`'s
 //! calendar). Every public item is re-exported here: `myna_core::x509::…` is the one path.
 
@@ -44,18 +44,19 @@ mod certificate;
 mod chain;
 mod crl;
 mod decode;
+mod error;
 mod names;
 mod signature;
 mod time;
 
 pub use certificate::{
-    BasicConstraints, CertificateError, CertificateInfo, CrlLocation, JpkiProfileError, KeyUsage,
-    parse_certificate,
+    BasicConstraints, CertificateInfo, CrlLocation, KeyUsage, parse_certificate,
 };
-pub use chain::{ChainError, TrustAnchor, VerifiedPath, verify_chain};
-pub use crl::{Crl, CrlError, RevokedCertificate};
+pub use chain::{TrustAnchor, VerifiedPath, verify_chain};
+pub use crl::{Crl, RevokedCertificate};
+pub use error::{CertificateError, ChainError, CrlError, JpkiProfileError, SignatureError};
 pub use names::{DistinguishedName, NameAttribute};
-pub use signature::{PublicKey, SignatureAlgorithm, SignatureError, verify_rs256};
+pub use signature::{PublicKey, SignatureAlgorithm, verify_rs256};
 pub use time::iso8601_utc;
 
 /// The JPKI user-authentication certificate policy (利用者証明用), `1.2.392.200149.8.5.1.0.30`.

@@ -14,30 +14,7 @@ use sha2::{Digest, Sha256, Sha384, Sha512};
 use spki::AlgorithmIdentifierOwned;
 
 use super::MIN_RSA_BITS;
-use super::certificate::CertificateError;
-
-/// Why a signature did not verify.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
-#[non_exhaustive]
-pub enum SignatureError {
-    /// The signature is not as long as the modulus.
-    #[error("signature is {actual} bytes, the key needs {expected}")]
-    WrongLength {
-        /// The modulus length in bytes.
-        expected: usize,
-        /// The signature's length.
-        actual: usize,
-    },
-    /// The signature does not verify under the key.
-    #[error("signature does not verify")]
-    Invalid,
-    /// The key is smaller than [`MIN_RSA_BITS`].
-    #[error("the key has only {bits} bits")]
-    WeakKey {
-        /// The key's size in bits.
-        bits: usize,
-    },
-}
+use super::error::{CertificateError, SignatureError};
 
 /// A public key this module can verify with.
 #[derive(Debug, Clone, PartialEq, Eq)]
