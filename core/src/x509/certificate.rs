@@ -20,7 +20,7 @@ use x509_cert::ext::pkix::{
 };
 use x509_cert::name::Name;
 
-use super::decode::{check_unique, decode_exact, serial_hex};
+use super::decode::{SignedParts, check_unique, decode_signed, serial_hex};
 use super::error::{CertificateError, JpkiProfileError, SignatureError};
 use super::names::{DistinguishedName, distinguished_name, names_match};
 use super::signature::{PublicKey, SignatureAlgorithm, verify_rs256};
@@ -204,16 +204,12 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, CertificateError
     if der.is_empty() {
         return Err(CertificateError::Empty);
     }
-    let (cert, tbs_der) = decode_exact::<Certificate>(der).map_err(|e| e.into_cert_error())?;
+    let SignedParts {
+        value: cert,
+        tbs_der,
+        signature,
+    } = decode_signed::<Certificate>(der)?;
     let tbs = &cert.tbs_certificate;
-    if tbs.signature != cert.signature_algorithm {
-        return Err(CertificateError::SignatureAlgorithmMismatch);
-    }
-    let signature = cert
-        .signature
-        .as_bytes()
-        .ok_or(CertificateError::BadSignatureEncoding)?
-        .to_vec();
     let spki_der = tbs.subject_public_key_info.to_der()?;
     let public_key = PublicKey::from_spki_der(&spki_der)?;
 

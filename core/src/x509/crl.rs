@@ -12,7 +12,7 @@ use x509_cert::name::Name;
 
 use super::certificate::CertificateInfo;
 use super::chain::TrustAnchor;
-use super::decode::{check_unique, decode_exact, serial_hex};
+use super::decode::{SignedParts, check_unique, decode_signed, serial_hex};
 use super::error::{CrlError, SignatureError};
 use super::names::{DistinguishedName, distinguished_name, names_match};
 use super::signature::{SignatureAlgorithm, verify_signed};
@@ -59,17 +59,12 @@ impl Crl {
     /// Parses a DER CRL. Bytes after it are an error, and so are critical extensions other
     /// than issuingDistributionPoint (delta CRLs and indirect CRLs are not supported).
     pub fn parse(der: &[u8]) -> Result<Self, CrlError> {
-        let (list, tbs_der) =
-            decode_exact::<CertificateList>(der).map_err(|e| e.into_crl_error())?;
+        let SignedParts {
+            value: list,
+            tbs_der,
+            signature,
+        } = decode_signed::<CertificateList>(der)?;
         let tbs = &list.tbs_cert_list;
-        if tbs.signature != list.signature_algorithm {
-            return Err(CrlError::SignatureAlgorithmMismatch);
-        }
-        let signature = list
-            .signature
-            .as_bytes()
-            .ok_or(CrlError::BadSignatureEncoding)?
-            .to_vec();
         let extensions = tbs.crl_extensions.as_deref().unwrap_or_default();
         check_unique(extensions).map_err(|oid| CrlError::DuplicateExtension { oid })?;
         let mut crl = Self {
