@@ -20,7 +20,7 @@ use x509_cert::ext::pkix::{
 };
 use x509_cert::name::Name;
 
-use super::decode::{SignedParts, check_unique, decode_signed, serial_hex};
+use super::decode::{check_unique, decode_signed, serial_hex};
 use super::error::{CertificateError, JpkiProfileError, SignatureError};
 use super::names::{DistinguishedName, distinguished_name, names_match};
 use super::signature::{PublicKey, SignatureAlgorithm, verify_rs256};
@@ -204,11 +204,13 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, CertificateError
     if der.is_empty() {
         return Err(CertificateError::Empty);
     }
-    let SignedParts {
-        value: cert,
-        tbs_der,
-        signature,
-    } = decode_signed::<Certificate>(der)?;
+    let (cert, tbs_der, signature) = decode_signed(der, |c: &Certificate| {
+        (
+            &c.tbs_certificate.signature,
+            &c.signature_algorithm,
+            &c.signature,
+        )
+    })?;
     let tbs = &cert.tbs_certificate;
     let spki_der = tbs.subject_public_key_info.to_der()?;
     let public_key = PublicKey::from_spki_der(&spki_der)?;

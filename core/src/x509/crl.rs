@@ -12,7 +12,7 @@ use x509_cert::name::Name;
 
 use super::certificate::CertificateInfo;
 use super::chain::TrustAnchor;
-use super::decode::{SignedParts, check_unique, decode_signed, serial_hex};
+use super::decode::{check_unique, decode_signed, serial_hex};
 use super::error::{CrlError, SignatureError};
 use super::names::{DistinguishedName, distinguished_name, names_match};
 use super::signature::{SignatureAlgorithm, verify_signed};
@@ -59,11 +59,13 @@ impl Crl {
     /// Parses a DER CRL. Bytes after it are an error, and so are critical extensions other
     /// than issuingDistributionPoint (delta CRLs and indirect CRLs are not supported).
     pub fn parse(der: &[u8]) -> Result<Self, CrlError> {
-        let SignedParts {
-            value: list,
-            tbs_der,
-            signature,
-        } = decode_signed::<CertificateList>(der)?;
+        let (list, tbs_der, signature) = decode_signed(der, |l: &CertificateList| {
+            (
+                &l.tbs_cert_list.signature,
+                &l.signature_algorithm,
+                &l.signature,
+            )
+        })?;
         let tbs = &list.tbs_cert_list;
         let extensions = tbs.crl_extensions.as_deref().unwrap_or_default();
         check_unique(extensions).map_err(|oid| CrlError::DuplicateExtension { oid })?;

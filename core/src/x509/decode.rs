@@ -6,8 +6,6 @@ use const_oid::ObjectIdentifier;
 use der::asn1::BitString;
 use der::{Decode, Reader, SliceReader};
 use spki::AlgorithmIdentifierOwned;
-use x509_cert::Certificate;
-use x509_cert::crl::CertificateList;
 use x509_cert::ext::Extension;
 
 use super::error::{CertificateError, CrlError};
@@ -22,51 +20,15 @@ pub(super) fn check_unique(extensions: &[Extension]) -> Result<(), ObjectIdentif
     Ok(())
 }
 
-/// A certificate or a CRL: a signed structure `SEQUENCE { tbs, algorithm, signature }` whose
-/// `tbs` repeats the algorithm.
-pub(super) trait Signed {
-    /// The algorithm named inside the signed part.
-    fn inner_algorithm(&self) -> &AlgorithmIdentifierOwned;
-    /// The algorithm named outside it.
-    fn outer_algorithm(&self) -> &AlgorithmIdentifierOwned;
-    /// The signature BIT STRING.
-    fn signature_bits(&self) -> &BitString;
-}
-
-impl Signed for Certificate {
-    fn inner_algorithm(&self) -> &AlgorithmIdentifierOwned {
-        &self.tbs_certificate.signature
-    }
-    fn outer_algorithm(&self) -> &AlgorithmIdentifierOwned {
-        &self.signature_algorithm
-    }
-    fn signature_bits(&self) -> &BitString {
-        &self.signature
-    }
-}
-
-impl Signed for CertificateList {
-    fn inner_algorithm(&self) -> &AlgorithmIdentifierOwned {
-        &self.tbs_cert_list.signature
-    }
-    fn outer_algorithm(&self) -> &AlgorithmIdentifierOwned {
-        &self.signature_algorithm
-    }
-    fn signature_bits(&self) -> &BitString {
-        &self.signature
-    }
-}
-
-/// A decoded signed structure with the bytes its signature is checked on.
-pub(super) struct SignedParts<T> {
-    /// The structure.
-    pub(super) value: T,
-    /// The **received** bytes of its first element, what the signature covers (re-encoding
-    /// could differ from what was signed).
-    pub(super) tbs_der: Vec<u8>,
-    /// The signature bytes.
-    pub(super) signature: Vec<u8>,
-}
+/// Where a signed structure `SEQUENCE { tbs, algorithm, signature }` keeps the algorithm named
+/// inside `tbs`, the one named outside it, and the signature BIT STRING.
+pub(super) type SignedFields<T> = fn(
+    &T,
+) -> (
+    &AlgorithmIdentifierOwned,
+    &AlgorithmIdentifierOwned,
+    &BitString,
+);
 
 /// Why [`decode_signed`] failed, in the order it checks.
 pub(super) enum SignedError {
@@ -82,33 +44,32 @@ impl From<der::Error> for SignedError {
     }
 }
 
-impl From<SignedError> for CertificateError {
-    fn from(e: SignedError) -> Self {
-        match e {
-            SignedError::Der(e) => Self::Malformed(e),
-            SignedError::Trailing(count) => Self::TrailingBytes { count },
-            SignedError::AlgorithmMismatch => Self::SignatureAlgorithmMismatch,
-            SignedError::BadSignatureEncoding => Self::BadSignatureEncoding,
+/// Both error types name the four failures alike.
+macro_rules! from_signed_error {
+    ($($error:ident),*) => {$(
+        impl From<SignedError> for $error {
+            fn from(e: SignedError) -> Self {
+                match e {
+                    SignedError::Der(e) => Self::Malformed(e),
+                    SignedError::Trailing(count) => Self::TrailingBytes { count },
+                    SignedError::AlgorithmMismatch => Self::SignatureAlgorithmMismatch,
+                    SignedError::BadSignatureEncoding => Self::BadSignatureEncoding,
+                }
+            }
         }
-    }
+    )*};
 }
 
-impl From<SignedError> for CrlError {
-    fn from(e: SignedError) -> Self {
-        match e {
-            SignedError::Der(e) => Self::Malformed(e),
-            SignedError::Trailing(count) => Self::TrailingBytes { count },
-            SignedError::AlgorithmMismatch => Self::SignatureAlgorithmMismatch,
-            SignedError::BadSignatureEncoding => Self::BadSignatureEncoding,
-        }
-    }
-}
+from_signed_error!(CertificateError, CrlError);
 
 /// Decodes a signed structure from exactly `der`: no bytes after it, the inner and outer
 /// signature algorithms equal (RFC 5280 §4.1.1.2, §5.1.1.2), and a signature of whole bytes.
-pub(super) fn decode_signed<'a, T: Decode<'a> + Signed>(
+/// Returns the structure, the **received** bytes of its first element (what the signature
+/// covers; re-encoding could differ from what was signed) and the signature bytes.
+pub(super) fn decode_signed<'a, T: Decode<'a>>(
     der: &'a [u8],
-) -> Result<SignedParts<T>, SignedError> {
+    fields: SignedFields<T>,
+) -> Result<(T, Vec<u8>, Vec<u8>), SignedError> {
     let mut reader = SliceReader::new(der)?;
     let value = T::decode(&mut reader)?;
     let rest = usize::try_from(reader.remaining_len())
@@ -116,11 +77,11 @@ pub(super) fn decode_signed<'a, T: Decode<'a> + Signed>(
     if rest != 0 {
         return Err(SignedError::Trailing(rest));
     }
-    if value.inner_algorithm() != value.outer_algorithm() {
+    let (inner_algorithm, outer_algorithm, bits) = fields(&value);
+    if inner_algorithm != outer_algorithm {
         return Err(SignedError::AlgorithmMismatch);
     }
-    let signature = value
-        .signature_bits()
+    let signature = bits
         .as_bytes()
         .ok_or(SignedError::BadSignatureEncoding)?
         .to_vec();
@@ -128,11 +89,7 @@ pub(super) fn decode_signed<'a, T: Decode<'a> + Signed>(
     let mut outer = SliceReader::new(der)?;
     der::Header::decode(&mut outer)?;
     let tbs_der = outer.tlv_bytes()?.to_vec();
-    Ok(SignedParts {
-        value,
-        tbs_der,
-        signature,
-    })
+    Ok((value, tbs_der, signature))
 }
 
 /// Upper-case hex of a DER INTEGER's bytes without leading zero bytes (at least one byte).
