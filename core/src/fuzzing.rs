@@ -371,7 +371,7 @@ fn element_names_fit_cp932(xml: &str) -> bool {
         let end = name
             .find(|c: char| c.is_whitespace() || c == '>' || c == '/')
             .unwrap_or(name.len());
-        name[..end].chars().all(crate::oqs::write::cp932_carries)
+        name[..end].chars().all(crate::oqs::cp932::cp932_carries)
     })
 }
 

@@ -465,3 +465,38 @@ impl fmt::Display for ServiceErrorCode {
         write!(f, "{} {}", self.code(), self.message())
     }
 }
+
+/// The character encoding of an `XmlMsg` file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Encoding {
+    /// UTF-8 (`CharacterCodeIdentifier` 0).
+    Utf8,
+    /// Shift_JIS as Japanese systems mean it: CP932 / Windows-31J
+    /// (`CharacterCodeIdentifier` 1).
+    ShiftJis,
+}
+
+impl Encoding {
+    /// The label written in the XML declaration: `UTF-8` or `Shift_JIS`.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Encoding::Utf8 => "UTF-8",
+            Encoding::ShiftJis => "Shift_JIS",
+        }
+    }
+
+    /// The matching `CharacterCodeIdentifier`.
+    pub const fn character_code_identifier(self) -> CharacterCodeIdentifier {
+        match self {
+            Encoding::Utf8 => CharacterCodeIdentifier::Utf8,
+            Encoding::ShiftJis => CharacterCodeIdentifier::ShiftJis,
+        }
+    }
+}
+
+impl fmt::Display for Encoding {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.label())
+    }
+}

@@ -1,6 +1,6 @@
 //! Elements the model does not know, kept verbatim so nothing is lost.
 
-use super::OqsError;
+use super::error::OqsError;
 
 /// An element the typed model does not know (or a known element in an unexpected shape,
 /// such as a duplicate or a text field with child elements). It is kept where it was
@@ -90,7 +90,7 @@ pub(crate) fn local_name(name: &str) -> &str {
 /// An XML name that [`super::to_xml`] can write in UTF-8 and in Shift_JIS alike: in a name,
 /// unlike in text, a character CP932 lacks cannot be written as a character reference.
 pub(crate) fn is_writable_name(name: &str) -> bool {
-    is_xml_name(name) && name.chars().all(super::write::cp932_carries)
+    is_xml_name(name) && name.chars().all(super::cp932::cp932_carries)
 }
 
 pub(crate) fn is_xml_name(name: &str) -> bool {

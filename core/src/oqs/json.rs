@@ -16,11 +16,17 @@ use serde::Serialize;
 use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
 use super::element::UnknownElement;
+use super::model::{
+    ElderlyRecipientCertificateInfo, LimitApplicationCertificateRelatedInfo, MessageBody,
+    MessageHeader, Node, QualificationConfirmSearchInfo, ResultList,
+    ResultOfQualificationConfirmation, SpecificDiseasesCertificateInfo,
+    SpecificDiseasesCertificateList, Visitor, XmlMsg,
+};
 
 /// `MessageHeader` → `messageHeader`. Only an ASCII first letter is lowered: the interface's
 /// element names are ASCII, and `char::to_lowercase` would link Unicode's case tables into the
 /// browser module (5.4 KB gzipped) for names that do not occur; `Ｖendor` stays `Ｖendor`.
-pub(crate) fn lower_camel(name: &str) -> String {
+fn lower_camel(name: &str) -> String {
     let mut chars = name.chars();
     match chars.next() {
         Some(first) => {
@@ -34,24 +40,20 @@ pub(crate) fn lower_camel(name: &str) -> String {
 }
 
 /// A map under construction that remembers its keys so unknown elements never collide.
-pub(crate) struct JsonMap<M> {
+struct JsonMap<M> {
     map: M,
     used: Vec<String>,
 }
 
 impl<M: SerializeMap> JsonMap<M> {
-    pub(crate) fn new(map: M) -> Self {
+    fn new(map: M) -> Self {
         Self {
             map,
             used: Vec::new(),
         }
     }
 
-    pub(crate) fn entry<V: Serialize + ?Sized>(
-        &mut self,
-        key: &str,
-        value: &V,
-    ) -> Result<(), M::Error> {
+    fn entry<V: Serialize + ?Sized>(&mut self, key: &str, value: &V) -> Result<(), M::Error> {
         self.used.push(key.to_owned());
         self.map.serialize_entry(key, value)
     }
@@ -71,7 +73,7 @@ impl<M: SerializeMap> JsonMap<M> {
     }
 
     /// Emits unknown elements grouped by name, in order of first appearance.
-    pub(crate) fn extras(&mut self, extra: &[UnknownElement]) -> Result<(), M::Error> {
+    fn extras(&mut self, extra: &[UnknownElement]) -> Result<(), M::Error> {
         let mut groups: Vec<(&str, Vec<&UnknownElement>)> = Vec::new();
         for el in extra {
             match groups.iter_mut().find(|(name, _)| *name == el.name()) {
@@ -90,13 +92,13 @@ impl<M: SerializeMap> JsonMap<M> {
         Ok(())
     }
 
-    pub(crate) fn end(self) -> Result<M::Ok, M::Error> {
+    fn end(self) -> Result<M::Ok, M::Error> {
         self.map.end()
     }
 }
 
 /// One unknown element as JSON.
-pub(crate) struct UnknownJson<'a>(pub(crate) &'a UnknownElement);
+struct UnknownJson<'a>(&'a UnknownElement);
 
 impl Serialize for UnknownJson<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
@@ -129,5 +131,100 @@ impl Serialize for UnknownElement {
     /// As in the JSON view: a leaf is its text, an element with children an object.
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         UnknownJson(self).serialize(serializer)
+    }
+}
+
+impl<M: SerializeMap> Visitor for JsonMap<M> {
+    type Error = M::Error;
+
+    fn text(&mut self, name: &'static str, text: &str) -> Result<(), M::Error> {
+        self.entry(&lower_camel(name), text)
+    }
+
+    fn code(
+        &mut self,
+        name: &'static str,
+        raw: &str,
+        label: Option<&'static str>,
+    ) -> Result<(), M::Error> {
+        let key = lower_camel(name);
+        self.entry(&key, raw)?;
+        self.entry(&format!("{key}Label"), &label)
+    }
+
+    fn node<N: Node>(&mut self, name: &'static str, node: &N) -> Result<(), M::Error> {
+        self.entry(&lower_camel(name), node)
+    }
+
+    fn nodes<N: Node>(&mut self, name: &'static str, nodes: &[N]) -> Result<(), M::Error> {
+        self.entry(&lower_camel(name), nodes)
+    }
+
+    /// `resultList` as an array of the results (also when empty), and the other children
+    /// of `ResultList`, if any, as an object under `resultListExtra`.
+    fn result_list(&mut self, name: &'static str, list: &ResultList) -> Result<(), M::Error> {
+        let key = lower_camel(name);
+        self.entry(&key, &list.results)?;
+        if list.extra.is_empty() {
+            return Ok(());
+        }
+        self.entry(&format!("{key}Extra"), &ExtraJson(&list.extra))
+    }
+
+    fn unknowns(&mut self, extra: &[UnknownElement]) -> Result<(), M::Error> {
+        self.extras(extra)
+    }
+}
+
+/// Unknown elements as a JSON object.
+struct ExtraJson<'a>(&'a [UnknownElement]);
+
+impl Serialize for ExtraJson<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = JsonMap::new(serializer.serialize_map(None)?);
+        map.extras(self.0)?;
+        map.end()
+    }
+}
+
+/// A [`Node`] as a JSON object.
+fn node_json<N: Node, S: Serializer>(node: &N, serializer: S) -> Result<S::Ok, S::Error> {
+    let mut map = JsonMap::new(serializer.serialize_map(None)?);
+    node.visit_children(&mut map)?;
+    map.end()
+}
+
+macro_rules! json_view {
+    ($($node:ty),* $(,)?) => {
+        $(
+            impl Serialize for $node {
+                /// The JSON view (see the `oqs` module documentation).
+                fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+                    node_json(self, serializer)
+                }
+            }
+        )*
+    };
+}
+
+json_view!(
+    MessageHeader,
+    MessageBody,
+    QualificationConfirmSearchInfo,
+    ResultOfQualificationConfirmation,
+    ElderlyRecipientCertificateInfo,
+    LimitApplicationCertificateRelatedInfo,
+    SpecificDiseasesCertificateList,
+    SpecificDiseasesCertificateInfo,
+);
+
+impl Serialize for XmlMsg {
+    /// The JSON view: `{"messageHeader": {…}, "messageBody": {…, "resultList": […]}}`.
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = JsonMap::new(serializer.serialize_map(None)?);
+        map.entry("messageHeader", &self.message_header)?;
+        map.entry("messageBody", &self.message_body)?;
+        map.extras(&self.extra)?;
+        map.end()
     }
 }

@@ -10,11 +10,13 @@
 //! Children are matched by local name (any namespace prefix ignored), in any order. A
 //! second occurrence of a known single element, or a known element in the wrong shape
 //! (a text field with child elements, a group with text), is kept in `extra` instead.
+//!
+//! The model knows no codec: the XML reader (`parse`) and writer (`write`), the JSON view
+//! (`json`) and the copied text (`copy_text`) depend on it, never the other way round. The
+//! writer and the JSON view see a node's children through [`Visitor`].
 
 use serde::Serialize;
-use serde::ser::{SerializeMap, SerializeSeq, Serializer};
 
-use super::OqsError;
 use super::codes::{
     CharacterCodeIdentifier, Code, CodeTable, ConsentFlag, ContributionRatio,
     InsuredCardClassification, LimitApplicationCertificateClassification,
@@ -23,55 +25,73 @@ use super::codes::{
     ReferenceClassification, SegmentOfResult, ServiceErrorCode, Sex,
 };
 use super::element::{UnknownElement, local_name};
-use super::json::{JsonMap, lower_camel};
-use super::write::XmlWriter;
+use super::error::OqsError;
 use crate::identifiers::VoucherFields;
 
-/// A struct mapped to an element with child elements.
-pub(crate) trait Node: Default {
+/// A struct mapped to an element with child elements. Its JSON view (`Serialize`) is
+/// implemented by the JSON codec, which the compiler makes sure of through this bound.
+pub(crate) trait Node: Default + Serialize {
     /// Fills the struct from an element's children.
     fn from_children(children: Vec<UnknownElement>) -> Self;
-    /// Writes the children in schema order, then the unknown ones.
-    fn write_children(&self, w: &mut XmlWriter);
-    /// Emits the JSON view's entries.
-    fn json_entries<M: SerializeMap>(&self, map: &mut JsonMap<M>) -> Result<(), M::Error>;
+    /// Hands the children to `visitor`: the known ones that are present in schema order,
+    /// then the unknown ones.
+    fn visit_children<V: Visitor>(&self, visitor: &mut V) -> Result<(), V::Error>;
+}
+
+/// What a codec (the XML writer, the JSON view) does with the children of a [`Node`]. The
+/// model walks itself and calls these; it knows no codec.
+pub(crate) trait Visitor {
+    /// What stops the walk.
+    type Error;
+    /// A text element that is present.
+    fn text(&mut self, name: &'static str, text: &str) -> Result<(), Self::Error>;
+    /// A code or ratio element that is present: its raw value, and its label when the value
+    /// is in its table.
+    fn code(
+        &mut self,
+        name: &'static str,
+        raw: &str,
+        label: Option<&'static str>,
+    ) -> Result<(), Self::Error>;
+    /// A nested element that is present.
+    fn node<N: Node>(&mut self, name: &'static str, node: &N) -> Result<(), Self::Error>;
+    /// A repeated nested element, present at least once.
+    fn nodes<N: Node>(&mut self, name: &'static str, nodes: &[N]) -> Result<(), Self::Error>;
+    /// `ResultList` (always visited, also when empty).
+    fn result_list(&mut self, name: &'static str, list: &ResultList) -> Result<(), Self::Error>;
+    /// The unknown children, in document order.
+    fn unknowns(&mut self, extra: &[UnknownElement]) -> Result<(), Self::Error>;
 }
 
 /// One known child slot of a [`Node`].
 pub(crate) trait Field: Default {
     /// Takes `el` into this slot, or hands it back (duplicate or wrong shape).
     fn accept(&mut self, el: UnknownElement) -> Result<(), UnknownElement>;
-    /// Writes the slot as element `name` (nothing when absent).
-    fn write(&self, name: &str, w: &mut XmlWriter);
-    /// Emits the slot's JSON entries under `key` (nothing when absent).
-    fn json<M: SerializeMap>(&self, key: &str, map: &mut JsonMap<M>) -> Result<(), M::Error>;
+    /// Hands the slot, as element `name`, to `visitor` (nothing when absent).
+    fn visit<V: Visitor>(&self, name: &'static str, visitor: &mut V) -> Result<(), V::Error>;
 }
 
-/// The text of a leaf, or the element back if it has children.
-fn leaf_text(el: UnknownElement) -> Result<String, UnknownElement> {
-    if el.children().is_empty() {
-        Ok(el.into_parts().1)
-    } else {
-        Err(el)
+/// Takes a leaf into an empty slot, its text made into the slot's value by `make`; hands the
+/// element back if the slot is taken or the element has children.
+fn accept_leaf<T>(
+    slot: &mut Option<T>,
+    el: UnknownElement,
+    make: impl FnOnce(String) -> T,
+) -> Result<(), UnknownElement> {
+    if slot.is_some() || !el.children().is_empty() {
+        return Err(el);
     }
+    *slot = Some(make(el.into_parts().1));
+    Ok(())
 }
 
 impl Field for Option<String> {
     fn accept(&mut self, el: UnknownElement) -> Result<(), UnknownElement> {
-        if self.is_some() {
-            return Err(el);
-        }
-        *self = Some(leaf_text(el)?);
-        Ok(())
+        accept_leaf(self, el, |text| text)
     }
-    fn write(&self, name: &str, w: &mut XmlWriter) {
-        if let Some(text) = self {
-            w.leaf(name, text);
-        }
-    }
-    fn json<M: SerializeMap>(&self, key: &str, map: &mut JsonMap<M>) -> Result<(), M::Error> {
+    fn visit<V: Visitor>(&self, name: &'static str, visitor: &mut V) -> Result<(), V::Error> {
         match self {
-            Some(text) => map.entry(key, text),
+            Some(text) => visitor.text(name, text),
             None => Ok(()),
         }
     }
@@ -79,23 +99,11 @@ impl Field for Option<String> {
 
 impl<T: CodeTable> Field for Option<Code<T>> {
     fn accept(&mut self, el: UnknownElement) -> Result<(), UnknownElement> {
-        if self.is_some() {
-            return Err(el);
-        }
-        *self = Some(Code::from_raw(leaf_text(el)?));
-        Ok(())
+        accept_leaf(self, el, Code::from_raw)
     }
-    fn write(&self, name: &str, w: &mut XmlWriter) {
-        if let Some(code) = self {
-            w.leaf(name, code.raw());
-        }
-    }
-    fn json<M: SerializeMap>(&self, key: &str, map: &mut JsonMap<M>) -> Result<(), M::Error> {
+    fn visit<V: Visitor>(&self, name: &'static str, visitor: &mut V) -> Result<(), V::Error> {
         match self {
-            Some(code) => {
-                map.entry(key, code.raw())?;
-                map.entry(&format!("{key}Label"), &code.label())
-            }
+            Some(code) => visitor.code(name, code.raw(), code.label()),
             None => Ok(()),
         }
     }
@@ -103,23 +111,11 @@ impl<T: CodeTable> Field for Option<Code<T>> {
 
 impl Field for Option<ContributionRatio> {
     fn accept(&mut self, el: UnknownElement) -> Result<(), UnknownElement> {
-        if self.is_some() {
-            return Err(el);
-        }
-        *self = Some(ContributionRatio::from_raw(leaf_text(el)?));
-        Ok(())
+        accept_leaf(self, el, ContributionRatio::from_raw)
     }
-    fn write(&self, name: &str, w: &mut XmlWriter) {
-        if let Some(ratio) = self {
-            w.leaf(name, ratio.raw());
-        }
-    }
-    fn json<M: SerializeMap>(&self, key: &str, map: &mut JsonMap<M>) -> Result<(), M::Error> {
+    fn visit<V: Visitor>(&self, name: &'static str, visitor: &mut V) -> Result<(), V::Error> {
         match self {
-            Some(ratio) => {
-                map.entry(key, ratio.raw())?;
-                map.entry(&format!("{key}Label"), &ratio.label())
-            }
+            Some(ratio) => visitor.code(name, ratio.raw(), ratio.label()),
             None => Ok(()),
         }
     }
@@ -134,29 +130,6 @@ fn group_children(el: UnknownElement) -> Result<Vec<UnknownElement>, UnknownElem
     }
 }
 
-/// Serialises a [`Node`] as a JSON object.
-pub(crate) struct NodeJson<'a, N>(pub(crate) &'a N);
-
-impl<N: Node> Serialize for NodeJson<'_, N> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = JsonMap::new(serializer.serialize_map(None)?);
-        self.0.json_entries(&mut map)?;
-        map.end()
-    }
-}
-
-struct NodeListJson<'a, N>(&'a [N]);
-
-impl<N: Node> Serialize for NodeListJson<'_, N> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut seq = serializer.serialize_seq(Some(self.0.len()))?;
-        for node in self.0 {
-            seq.serialize_element(&NodeJson(node))?;
-        }
-        seq.end()
-    }
-}
-
 impl<N: Node> Field for Option<N> {
     fn accept(&mut self, el: UnknownElement) -> Result<(), UnknownElement> {
         if self.is_some() {
@@ -165,14 +138,9 @@ impl<N: Node> Field for Option<N> {
         *self = Some(N::from_children(group_children(el)?));
         Ok(())
     }
-    fn write(&self, name: &str, w: &mut XmlWriter) {
-        if let Some(node) = self {
-            w.node(name, node);
-        }
-    }
-    fn json<M: SerializeMap>(&self, key: &str, map: &mut JsonMap<M>) -> Result<(), M::Error> {
+    fn visit<V: Visitor>(&self, name: &'static str, visitor: &mut V) -> Result<(), V::Error> {
         match self {
-            Some(node) => map.entry(key, &NodeJson(node)),
+            Some(node) => visitor.node(name, node),
             None => Ok(()),
         }
     }
@@ -183,16 +151,11 @@ impl<N: Node> Field for Vec<N> {
         self.push(N::from_children(group_children(el)?));
         Ok(())
     }
-    fn write(&self, name: &str, w: &mut XmlWriter) {
-        for node in self {
-            w.node(name, node);
-        }
-    }
-    fn json<M: SerializeMap>(&self, key: &str, map: &mut JsonMap<M>) -> Result<(), M::Error> {
+    fn visit<V: Visitor>(&self, name: &'static str, visitor: &mut V) -> Result<(), V::Error> {
         if self.is_empty() {
             Ok(())
         } else {
-            map.entry(key, &NodeListJson(self))
+            visitor.nodes(name, self)
         }
     }
 }
@@ -240,24 +203,9 @@ macro_rules! oqs_node {
                 node
             }
 
-            fn write_children(&self, w: &mut XmlWriter) {
-                $( Field::write(&self.$field, $xml, w); )*
-                w.unknowns(&self.extra);
-            }
-
-            fn json_entries<M: SerializeMap>(
-                &self,
-                map: &mut JsonMap<M>,
-            ) -> Result<(), M::Error> {
-                $( Field::json(&self.$field, &lower_camel($xml), map)?; )*
-                map.extras(&self.extra)
-            }
-        }
-
-        impl Serialize for $name {
-            /// The JSON view (see the `oqs` module documentation).
-            fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-                NodeJson(self).serialize(serializer)
+            fn visit_children<V: Visitor>(&self, visitor: &mut V) -> Result<(), V::Error> {
+                $( Field::visit(&self.$field, $xml, visitor)?; )*
+                visitor.unknowns(&self.extra)
             }
         }
     };
@@ -485,35 +433,8 @@ impl Field for ResultList {
         Ok(())
     }
 
-    fn write(&self, name: &str, w: &mut XmlWriter) {
-        if self.results.is_empty() && self.extra.is_empty() {
-            return;
-        }
-        w.open(name);
-        for result in &self.results {
-            w.node(Self::RESULT_ELEMENT, result);
-        }
-        w.unknowns(&self.extra);
-        w.close(name);
-    }
-
-    fn json<M: SerializeMap>(&self, key: &str, map: &mut JsonMap<M>) -> Result<(), M::Error> {
-        map.entry(key, &NodeListJson(&self.results))?;
-        if self.extra.is_empty() {
-            return Ok(());
-        }
-        map.entry(&format!("{key}Extra"), &ExtraJson(&self.extra))
-    }
-}
-
-/// Unknown elements as a JSON object.
-struct ExtraJson<'a>(&'a [UnknownElement]);
-
-impl Serialize for ExtraJson<'_> {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = JsonMap::new(serializer.serialize_map(None)?);
-        map.extras(self.0)?;
-        map.end()
+    fn visit<V: Visitor>(&self, name: &'static str, visitor: &mut V) -> Result<(), V::Error> {
+        visitor.result_list(name, self)
     }
 }
 
@@ -636,17 +557,6 @@ impl XmlMsg {
             .as_ref()
             .is_some_and(|c| c.is(ProcessingResultStatus::Error));
         segment || status
-    }
-}
-
-impl Serialize for XmlMsg {
-    /// The JSON view: `{"messageHeader": {…}, "messageBody": {…, "resultList": […]}}`.
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        let mut map = JsonMap::new(serializer.serialize_map(None)?);
-        map.entry("messageHeader", &NodeJson(&self.message_header))?;
-        map.entry("messageBody", &NodeJson(&self.message_body))?;
-        map.extras(&self.extra)?;
-        map.end()
     }
 }
 

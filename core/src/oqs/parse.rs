@@ -18,9 +18,10 @@
 use quick_xml::events::Event;
 use quick_xml::reader::Reader;
 
+use super::codes::Encoding;
 use super::element::{UnknownElement, is_xml_name, local_name};
+use super::error::{OqsError, Position};
 use super::model::XmlMsg;
-use super::{Encoding, OqsError, Position};
 
 /// Bounds on what [`parse_with_limits`] accepts.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

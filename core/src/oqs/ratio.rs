@@ -50,7 +50,7 @@ impl ShownRatio {
     /// `3割`, or `3割（法定・推定）` for a derived ratio; a data value that is not whole 割
     /// stays as given.
     pub fn display(&self) -> String {
-        let base = super::contribution_ratio_label(&self.raw)
+        let base = super::codes::contribution_ratio_label(&self.raw)
             .map_or_else(|| self.raw.clone(), str::to_owned);
         match self.source {
             RatioSource::Law => format!("{base}{DERIVED_MARK}"),
@@ -130,7 +130,7 @@ pub fn shown_ratio(r: &ResultOfQualificationConfirmation, on: GregorianDate) -> 
     let preschool_flag = r
         .preschool_classification
         .as_ref()
-        .is_some_and(|c| c.is(super::PreschoolClassification::Preschool));
+        .is_some_and(|c| c.is(super::codes::PreschoolClassification::Preschool));
     if is_late_elderly_insurer(r) {
         return late;
     }

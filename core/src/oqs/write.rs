@@ -11,12 +11,15 @@
 //! encode lossily (U+00A5 → `\`, U+203E → `~`, U+2212 → U+FF0D), so parsing the output
 //! gives back exactly the same text.
 
+use core::convert::Infallible;
+
+use super::codes::{CharacterCodeIdentifier, Code, Encoding};
+use super::cp932::encode_cp932;
 use super::element::UnknownElement;
-use super::model::{Node, XmlMsg};
-use super::{CharacterCodeIdentifier, Code, Encoding};
+use super::model::{Node, ResultList, Visitor, XmlMsg};
 
 /// Builds the document text.
-pub(crate) struct XmlWriter {
+struct XmlWriter {
     out: String,
     depth: usize,
 }
@@ -37,7 +40,7 @@ impl XmlWriter {
     }
 
     /// `<name>text</name>`.
-    pub(crate) fn leaf(&mut self, name: &str, text: &str) {
+    fn leaf(&mut self, name: &str, text: &str) {
         self.indent();
         self.out.push('<');
         self.out.push_str(name);
@@ -48,7 +51,7 @@ impl XmlWriter {
         self.out.push('>');
     }
 
-    pub(crate) fn open(&mut self, name: &str) {
+    fn open(&mut self, name: &str) {
         self.indent();
         self.out.push('<');
         self.out.push_str(name);
@@ -56,7 +59,7 @@ impl XmlWriter {
         self.depth += 1;
     }
 
-    pub(crate) fn close(&mut self, name: &str) {
+    fn close(&mut self, name: &str) {
         self.depth -= 1;
         self.indent();
         self.out.push_str("</");
@@ -65,13 +68,13 @@ impl XmlWriter {
     }
 
     /// A container element holding a node's children.
-    pub(crate) fn node<N: Node>(&mut self, name: &str, node: &N) {
+    fn write_node<N: Node>(&mut self, name: &str, node: &N) {
         self.open(name);
-        node.write_children(self);
+        let Ok(()) = node.visit_children(self);
         self.close(name);
     }
 
-    pub(crate) fn unknown(&mut self, el: &UnknownElement) {
+    fn unknown(&mut self, el: &UnknownElement) {
         if el.children().is_empty() {
             self.leaf(el.name(), el.text());
             return;
@@ -87,10 +90,59 @@ impl XmlWriter {
         self.close(el.name());
     }
 
-    pub(crate) fn unknowns(&mut self, extra: &[UnknownElement]) {
+    fn write_unknowns(&mut self, extra: &[UnknownElement]) {
         for el in extra {
             self.unknown(el);
         }
+    }
+}
+
+impl Visitor for XmlWriter {
+    type Error = Infallible;
+
+    fn text(&mut self, name: &'static str, text: &str) -> Result<(), Infallible> {
+        self.leaf(name, text);
+        Ok(())
+    }
+
+    fn code(
+        &mut self,
+        name: &'static str,
+        raw: &str,
+        _label: Option<&'static str>,
+    ) -> Result<(), Infallible> {
+        self.leaf(name, raw);
+        Ok(())
+    }
+
+    fn node<N: Node>(&mut self, name: &'static str, node: &N) -> Result<(), Infallible> {
+        self.write_node(name, node);
+        Ok(())
+    }
+
+    fn nodes<N: Node>(&mut self, name: &'static str, nodes: &[N]) -> Result<(), Infallible> {
+        for node in nodes {
+            self.write_node(name, node);
+        }
+        Ok(())
+    }
+
+    fn result_list(&mut self, name: &'static str, list: &ResultList) -> Result<(), Infallible> {
+        if list.results.is_empty() && list.extra.is_empty() {
+            return Ok(());
+        }
+        self.open(name);
+        for result in &list.results {
+            self.write_node(ResultList::RESULT_ELEMENT, result);
+        }
+        self.write_unknowns(&list.extra);
+        self.close(name);
+        Ok(())
+    }
+
+    fn unknowns(&mut self, extra: &[UnknownElement]) -> Result<(), Infallible> {
+        self.write_unknowns(extra);
+        Ok(())
     }
 }
 
@@ -131,9 +183,9 @@ pub fn to_xml(msg: &XmlMsg, encoding: Encoding) -> Vec<u8> {
     w.out.push_str(encoding.label());
     w.out.push_str("\" standalone=\"no\"?>");
     w.open(XmlMsg::ELEMENT);
-    w.node("MessageHeader", &header);
-    w.node("MessageBody", &msg.message_body);
-    w.unknowns(&msg.extra);
+    w.write_node("MessageHeader", &header);
+    w.write_node("MessageBody", &msg.message_body);
+    w.write_unknowns(&msg.extra);
     w.close(XmlMsg::ELEMENT);
     w.out.push('\n');
 
@@ -141,41 +193,4 @@ pub fn to_xml(msg: &XmlMsg, encoding: Encoding) -> Vec<u8> {
         Encoding::Utf8 => w.out.into_bytes(),
         Encoding::ShiftJis => encode_cp932(&w.out),
     }
-}
-
-/// The CP932 bytes of `c`, if CP932 encodes it without loss.
-fn cp932_bytes(c: char, buf: &mut [u8; 8]) -> Option<usize> {
-    if matches!(c, '\u{00A5}' | '\u{203E}' | '\u{2212}') {
-        return None;
-    }
-    let mut encoder = encoding_rs::SHIFT_JIS.new_encoder();
-    let s = c.encode_utf8(&mut [0u8; 4]).to_owned();
-    let (result, _read, written) = encoder.encode_from_utf8_without_replacement(&s, buf, true);
-    matches!(result, encoding_rs::EncoderResult::InputEmpty).then_some(written)
-}
-
-/// Whether CP932 encodes `c` without loss (the parser refuses element names with others).
-pub(crate) fn cp932_carries(c: char) -> bool {
-    c.is_ascii() || cp932_bytes(c, &mut [0u8; 8]).is_some()
-}
-
-/// Encodes to CP932, writing unencodable or lossy characters as `&#x…;`.
-///
-/// Only text content can hold such characters: known element names are ASCII, and unknown
-/// element names are refused unless CP932 carries them
-/// ([`super::element::is_writable_name`]).
-fn encode_cp932(text: &str) -> Vec<u8> {
-    let mut out = Vec::with_capacity(text.len());
-    let mut buf = [0u8; 8];
-    for c in text.chars() {
-        if c.is_ascii() {
-            out.push(c as u8);
-            continue;
-        }
-        match cp932_bytes(c, &mut buf) {
-            Some(written) => out.extend_from_slice(&buf[..written]),
-            None => out.extend_from_slice(format!("&#x{:X};", c as u32).as_bytes()),
-        }
-    }
-    out
 }

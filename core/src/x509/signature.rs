@@ -1,0 +1,167 @@
+//! Public keys, signature algorithms and signature verification (RSASSA-PKCS1-v1_5 with
+//! SHA-256/384/512): what certificates, CRLs and the card's authentication signature use.
+
+use const_oid::ObjectIdentifier;
+use const_oid::db::rfc5912::{
+    RSA_ENCRYPTION, SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION,
+    SHA_512_WITH_RSA_ENCRYPTION,
+};
+use der::{Decode, Tag, Tagged};
+use rsa::pkcs1::DecodeRsaPublicKey;
+use rsa::traits::PublicKeyParts;
+use rsa::{Pkcs1v15Sign, RsaPublicKey};
+use sha2::{Digest, Sha256, Sha384, Sha512};
+use spki::AlgorithmIdentifierOwned;
+
+use super::MIN_RSA_BITS;
+use super::error::{CertificateError, SignatureError};
+
+/// A public key this module can verify with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum PublicKey {
+    /// An RSA key.
+    Rsa(RsaPublicKey),
+}
+
+impl PublicKey {
+    /// Decodes a DER SubjectPublicKeyInfo.
+    pub fn from_spki_der(der: &[u8]) -> Result<Self, CertificateError> {
+        let spki = spki::SubjectPublicKeyInfoRef::from_der(der)?;
+        if spki.algorithm.oid != RSA_ENCRYPTION {
+            return Err(CertificateError::UnsupportedKeyAlgorithm {
+                oid: spki.algorithm.oid,
+            });
+        }
+        let bits = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or(CertificateError::BadPublicKey)?;
+        RsaPublicKey::from_pkcs1_der(bits)
+            .map(Self::Rsa)
+            .map_err(|_| CertificateError::BadPublicKey)
+    }
+
+    /// The algorithm's name: `"RSA"`.
+    pub fn algorithm(&self) -> &'static str {
+        match self {
+            Self::Rsa(_) => "RSA",
+        }
+    }
+
+    /// The key size in bits (the RSA modulus length).
+    pub fn bits(&self) -> usize {
+        match self {
+            Self::Rsa(key) => key.n().bits(),
+        }
+    }
+}
+
+impl AsRef<PublicKey> for PublicKey {
+    fn as_ref(&self) -> &PublicKey {
+        self
+    }
+}
+
+impl From<RsaPublicKey> for PublicKey {
+    fn from(key: RsaPublicKey) -> Self {
+        Self::Rsa(key)
+    }
+}
+
+/// A signature algorithm, as named in a certificate or CRL.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum SignatureAlgorithm {
+    /// sha256WithRSAEncryption (what JPKI uses).
+    RsaPkcs1Sha256,
+    /// sha384WithRSAEncryption.
+    RsaPkcs1Sha384,
+    /// sha512WithRSAEncryption.
+    RsaPkcs1Sha512,
+    /// Anything else; not verified.
+    Other(ObjectIdentifier),
+}
+
+impl SignatureAlgorithm {
+    pub(super) fn from_identifier(id: &AlgorithmIdentifierOwned) -> Self {
+        // RFC 4055 §5: the parameters are NULL (some encoders omit them).
+        let params_ok = id
+            .parameters
+            .as_ref()
+            .is_none_or(|p| p.tag() == Tag::Null && p.value().is_empty());
+        match id.oid {
+            oid if !params_ok => Self::Other(oid),
+            SHA_256_WITH_RSA_ENCRYPTION => Self::RsaPkcs1Sha256,
+            SHA_384_WITH_RSA_ENCRYPTION => Self::RsaPkcs1Sha384,
+            SHA_512_WITH_RSA_ENCRYPTION => Self::RsaPkcs1Sha512,
+            oid => Self::Other(oid),
+        }
+    }
+
+    /// The algorithm OID.
+    pub fn oid(&self) -> ObjectIdentifier {
+        match self {
+            Self::RsaPkcs1Sha256 => SHA_256_WITH_RSA_ENCRYPTION,
+            Self::RsaPkcs1Sha384 => SHA_384_WITH_RSA_ENCRYPTION,
+            Self::RsaPkcs1Sha512 => SHA_512_WITH_RSA_ENCRYPTION,
+            Self::Other(oid) => *oid,
+        }
+    }
+}
+
+/// Verifies `signature` over `signed` with `key` under `algorithm`.
+pub(super) fn verify_signed(
+    key: &PublicKey,
+    algorithm: SignatureAlgorithm,
+    signed: &[u8],
+    signature: &[u8],
+) -> Result<(), SignatureError> {
+    let PublicKey::Rsa(rsa_key) = key;
+    let bits = rsa_key.n().bits();
+    if bits < MIN_RSA_BITS {
+        return Err(SignatureError::WeakKey { bits });
+    }
+    if signature.len() != rsa_key.size() {
+        return Err(SignatureError::WrongLength {
+            expected: rsa_key.size(),
+            actual: signature.len(),
+        });
+    }
+    let result = match algorithm {
+        SignatureAlgorithm::RsaPkcs1Sha256 => rsa_key.verify(
+            Pkcs1v15Sign::new::<Sha256>(),
+            &Sha256::digest(signed),
+            signature,
+        ),
+        SignatureAlgorithm::RsaPkcs1Sha384 => rsa_key.verify(
+            Pkcs1v15Sign::new::<Sha384>(),
+            &Sha384::digest(signed),
+            signature,
+        ),
+        SignatureAlgorithm::RsaPkcs1Sha512 => rsa_key.verify(
+            Pkcs1v15Sign::new::<Sha512>(),
+            &Sha512::digest(signed),
+            signature,
+        ),
+        SignatureAlgorithm::Other(_) => return Err(SignatureError::Invalid),
+    };
+    result.map_err(|_| SignatureError::Invalid)
+}
+
+/// Verifies an RS256 signature: RSASSA-PKCS1-v1_5 with SHA-256 over `message` (the form the
+/// card produces when given the DER DigestInfo of SHA-256(`message`)). The key must have at
+/// least [`MIN_RSA_BITS`] and the signature must be exactly as long as the modulus. `key` is
+/// a [`PublicKey`] or a [`CertificateInfo`](super::CertificateInfo) (its subject key).
+pub fn verify_rs256(
+    key: &impl AsRef<PublicKey>,
+    message: &[u8],
+    signature: &[u8],
+) -> Result<(), SignatureError> {
+    verify_signed(
+        key.as_ref(),
+        SignatureAlgorithm::RsaPkcs1Sha256,
+        message,
+        signature,
+    )
+}
