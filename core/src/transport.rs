@@ -69,38 +69,24 @@ pub enum TransportErrorKind {
     /// The smart-card service (pcscd / the Windows service) or the bridge link is not
     /// available (`no-service`).
     ServiceUnavailable,
+    /// The card is in the reader but does not answer (mute, unpowered) (`card-error`).
+    Unresponsive,
     /// Anything else (`internal`).
     Other,
 }
 
 impl TransportErrorKind {
-    /// The bridge wire protocol's error code for this kind.
+    /// The bridge wire protocol's error code for this kind (the contract's mapping,
+    /// [`crate::wire::ErrorCode::of_transport`]).
     pub const fn code(self) -> &'static str {
-        match self {
-            TransportErrorKind::NoCard => "no-card",
-            TransportErrorKind::CardRemoved => "card-removed",
-            TransportErrorKind::ReaderUnavailable => "no-reader",
-            TransportErrorKind::Timeout => "timeout",
-            TransportErrorKind::PolicyDenied => "policy-denied",
-            TransportErrorKind::Busy => "sharing-violation",
-            TransportErrorKind::ServiceUnavailable => "no-service",
-            TransportErrorKind::Other => "internal",
-        }
+        crate::wire::ErrorCode::of_transport(self).as_str()
     }
 
     /// The kind for a bridge wire error code; codes that name no transport failure map to
     /// [`TransportErrorKind::Other`].
     pub fn from_code(code: &str) -> Self {
-        match code {
-            "no-card" => TransportErrorKind::NoCard,
-            "card-removed" => TransportErrorKind::CardRemoved,
-            "no-reader" => TransportErrorKind::ReaderUnavailable,
-            "timeout" => TransportErrorKind::Timeout,
-            "policy-denied" => TransportErrorKind::PolicyDenied,
-            "sharing-violation" => TransportErrorKind::Busy,
-            "no-service" => TransportErrorKind::ServiceUnavailable,
-            _ => TransportErrorKind::Other,
-        }
+        crate::wire::ErrorCode::parse(code)
+            .map_or(TransportErrorKind::Other, crate::wire::ErrorCode::transport_kind)
     }
 
     /// A short English description.
@@ -113,6 +99,7 @@ impl TransportErrorKind {
             TransportErrorKind::PolicyDenied => "the command was refused by the bridge's policy",
             TransportErrorKind::Busy => "the card is in use by another application",
             TransportErrorKind::ServiceUnavailable => "the smart-card service is not available",
+            TransportErrorKind::Unresponsive => "the card does not respond",
             TransportErrorKind::Other => "transport failure",
         }
     }

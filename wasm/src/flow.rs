@@ -30,10 +30,13 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use js_sys::{Function, Object};
 use myna_core::oqs::{self, XmlMsg};
+use myna_core::wire::timeouts::{CLIENT_REQUEST_MS, SERVICE_DEFAULT_MS, SERVICE_MAX_MS};
+use myna_core::wire::{Reader, method};
 use wasm_bindgen::JsValue;
 use web_sys::RequestMode;
 
-use crate::bridge::{BridgeInner, REQUEST_TIMEOUT_MS, Reader, readers_from_js};
+use crate::client::link::BridgeInner;
+use crate::client::read;
 use crate::error::{WebError, WebResult};
 use crate::http::{FetchFailure, HttpRequest, HttpResponse, fetch};
 use crate::js;
@@ -51,10 +54,10 @@ use crate::view::{FromJs, QualificationView, VoucherView};
 /// staff (with the fallback procedure) before the queue at reception grows; it is far inside
 /// a nonce's validity (minutes), so a confirmation that answers in time is never refused for
 /// an expired nonce because of the wait.
-pub const DEFAULT_SERVICE_TIMEOUT_MS: u32 = 30_000;
+pub const DEFAULT_SERVICE_TIMEOUT_MS: u32 = SERVICE_DEFAULT_MS;
 
 /// The largest `serviceTimeoutMs` accepted (5 minutes).
-pub const MAX_SERVICE_TIMEOUT_MS: u32 = 300_000;
+pub const MAX_SERVICE_TIMEOUT_MS: u32 = SERVICE_MAX_MS;
 
 /// Checks a `serviceTimeoutMs` value: `None` (not a number) and anything but an integer from
 /// 1 to [`MAX_SERVICE_TIMEOUT_MS`] is `invalid-argument`.
@@ -328,9 +331,9 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     options.progress("card", |_| {});
     let result = options
         .bridge
-        .request("listReaders", None, REQUEST_TIMEOUT_MS)
+        .request(method::LIST_READERS, None, CLIENT_REQUEST_MS)
         .await?;
-    let readers = readers_from_js(&js::get(&result, "readers"))?;
+    let readers = read::readers(&js::get(&result, "readers"))?;
     let reader = choose_reader(&readers, options.reader.as_deref())?;
     let session = SessionInner::open(options.bridge.clone(), reader.clone()).await?;
     let proof = card_step(&options, &session, &nonce).await;
@@ -400,7 +403,7 @@ mod tests {
     fn reader(name: &str, state: &str) -> Reader {
         Reader {
             name: name.into(),
-            state: state.into(),
+            state: myna_core::wire::ReaderState::parse(state).expect(state),
             atr: None,
         }
     }

@@ -4,20 +4,13 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use serde::Serialize;
+use myna_core::wire::service::ChallengeResponse;
 
 use super::reply::{self, Charset, XmlReplier};
 use super::{Authenticated, Credentials, Refusal, log_store_error};
 use crate::AppState;
 use crate::store::audit::rfc3339;
 use crate::store::challenges;
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ChallengeResponse {
-    nonce: String,
-    expires_at: String,
-}
 
 pub(super) async fn issue(
     State(state): State<AppState>,

@@ -17,6 +17,7 @@ use axum::extract::rejection::BytesRejection;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
+use myna_core::wire::service::ActivateRequest;
 use serde::{Deserialize, Serialize};
 
 use super::reply::{self, Charset, XmlReplier};
@@ -28,15 +29,6 @@ use crate::errors::ErrorCode;
 use crate::store::activation_limits::{self, Scope};
 use crate::store::audit::rfc3339;
 use crate::store::{StoreError, admin_tokens, facilities, terminals};
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-struct ActivateRequest {
-    facility_code: String,
-    user_id: String,
-    activation_code: String,
-    device_name: String,
-}
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
