@@ -31,6 +31,7 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use js_sys::{Function, Object};
 use myna_core::oqs::{self, XmlMsg};
 use myna_core::wire::timeouts::{CLIENT_REQUEST_MS, SERVICE_DEFAULT_MS, SERVICE_MAX_MS};
+use myna_core::wire::service::{self, ConfirmationRequest};
 use myna_core::wire::{Reader, method};
 use wasm_bindgen::JsValue;
 use web_sys::RequestMode;
@@ -74,23 +75,8 @@ pub fn service_timeout_ms(value: Option<f64>) -> WebResult<u32> {
     }
 }
 
-/// How the patient's identity is confirmed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// The patient's 4-digit PIN; the card signs the service's nonce.
-    Pin,
-    /// Staff compare the card's photo with the patient (目視); only the certificate is sent.
-    Visual,
-}
-
-impl Mode {
-    fn as_str(self) -> &'static str {
-        match self {
-            Mode::Pin => "pin",
-            Mode::Visual => "visual",
-        }
-    }
-}
+/// How the patient is identified: the contract's [`ConfirmationMode`] (`pin`, `visual`).
+pub use myna_core::wire::service::ConfirmationMode as Mode;
 
 struct Options {
     bridge: Rc<BridgeInner>,
@@ -270,7 +256,7 @@ fn is_success(status: u16) -> bool {
 
 /// `POST /api/v1/challenges` → the nonce.
 async fn challenge(options: &Options) -> WebResult<String> {
-    let answer = post(options, "/api/v1/challenges", Some("{}".into())).await?;
+    let answer = post(options, service::CHALLENGES_PATH, Some("{}".into())).await?;
     if !is_success(answer.status) {
         return Err(service_failure(&answer));
     }
@@ -343,21 +329,19 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     let proof = proof?;
 
     options.progress("confirmation", |_| {});
-    let body = Object::new();
-    js::set(&body, "mode", options.mode.as_str());
-    js::set(&body, "certificate", BASE64.encode(&proof.certificate));
-    if let Some(signature) = &proof.signature {
-        js::set(&body, "signature", BASE64.encode(signature));
-    }
-    js::set(&body, "nonce", nonce.as_str());
-    js::set(&body, "origin", origin.as_str());
-    if let Some(operator) = &options.operator {
-        js::set(&body, "operator", operator.as_str());
-    }
-    let body = js_sys::JSON::stringify(&body)
+    let body = ConfirmationRequest {
+        mode: options.mode.as_str().into(),
+        certificate: BASE64.encode(&proof.certificate),
+        signature: proof.signature.as_ref().map(|s| BASE64.encode(s)),
+        nonce,
+        origin,
+        operator: options.operator.clone(),
+        arbitrary_file_identifier: None,
+    };
+    let body = js_sys::JSON::stringify(&js::to_js(&body))
         .map(String::from)
         .map_err(|_| WebError::InvalidArgument("the confirmation is not serialisable".into()))?;
-    let answer = post(&options, "/api/v1/confirmations", Some(body)).await?;
+    let answer = post(&options, service::CONFIRMATIONS_PATH, Some(body)).await?;
     if !is_success(answer.status) {
         return Err(service_failure(&answer));
     }
