@@ -68,8 +68,8 @@ impl ConnectOptions {
     }
 }
 
-/// `connectBridge(url, options?)`: connects to the bridge (see the module docs for the steps
-/// and the error codes).
+/// `connectBridge(url, options?)`: connects to the bridge (see [`crate::client`] for the
+/// steps and the error codes).
 pub async fn connect_bridge(url: &str, options: &JsValue) -> WebResult<Bridge> {
     let endpoints = endpoints(url)?;
     let options = ConnectOptions::from_js(options)?;

@@ -554,14 +554,21 @@ mod tests {
         Simulation,
     };
 
-    use super::TYPES;
+    /// The declarations above, as this file holds them (the macro consumes the `const`).
+    fn types() -> &'static str {
+        let file = include_str!("types.rs");
+        let start = file.find("r#\"").expect("the declarations") + 3;
+        let end = start + file[start..].find("\"#;").expect("their end");
+        &file[start..end]
+    }
 
     /// The text of `export <kind> <name>` up to its end (`;` for a type, `}` at the start of
     /// a line for an interface).
     fn declaration(kind: &str, name: &str) -> &'static str {
         let head = format!("export {kind} {name} ");
-        let start = TYPES.find(&head).unwrap_or_else(|| panic!("no {head}"));
-        let rest = &TYPES[start..];
+        let text = types();
+        let start = text.find(&head).unwrap_or_else(|| panic!("no {head}"));
+        let rest = &text[start..];
         let end = if kind == "type" {
             rest.find(";\n").expect("end of type")
         } else {

@@ -30,6 +30,7 @@ pub fn backoff_ms(attempt: u32) -> u32 {
     BACKOFF_MS[i.min(BACKOFF_MS.len() - 1)]
 }
 
+/// Where the connection to the bridge stands (`Bridge.state`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum LinkState {
     Connecting,
@@ -56,7 +57,7 @@ struct Pending {
 }
 
 /// One WebSocket and the closures it calls.
-struct Link {
+pub(crate) struct Link {
     pub(crate) socket: WebSocket,
     generation: u32,
     open: Option<oneshot::Sender<Result<(), String>>>,
@@ -90,20 +91,20 @@ thread_local! {
 pub(crate) struct BridgeInner {
     pub(crate) id: u32,
     pub(crate) endpoints: Endpoints,
-    pub(crate) reconnect: bool,
-    pub(crate) max_attempts: Option<u32>,
+    reconnect: bool,
+    max_attempts: Option<u32>,
     pub(crate) state: Cell<LinkState>,
-    pub(crate) generation: Cell<u32>,
+    generation: Cell<u32>,
     pub(crate) link: RefCell<Option<Link>>,
-    pub(crate) next_request: Cell<u64>,
-    pub(crate) pending: RefCell<BTreeMap<u64, Pending>>,
+    next_request: Cell<u64>,
+    pending: RefCell<BTreeMap<u64, Pending>>,
     pub(crate) hello: RefCell<Option<Hello>>,
     pub(crate) readers: RefCell<Vec<Reader>>,
     pub(crate) service: Cell<bool>,
     pub(crate) reader_listeners: Listeners,
     pub(crate) state_listeners: Listeners,
-    pub(crate) next_listener: Cell<u32>,
-    pub(crate) reconnecting: Cell<bool>,
+    next_listener: Cell<u32>,
+    reconnecting: Cell<bool>,
 }
 
 impl Drop for BridgeInner {
