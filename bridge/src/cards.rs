@@ -61,8 +61,7 @@ use crate::policy::{Policy, READABLE_FILES, Reliance};
 use crate::protocol::{AuthenticateResult, ErrorCode, WireError, timeouts};
 
 /// How long a `transmit`, `connect` or `pinStatus` may take before the client gets `timeout`.
-pub const OPERATION_TIMEOUT: Duration =
-    Duration::from_millis(timeouts::BRIDGE_OPERATION_MS as u64);
+pub const OPERATION_TIMEOUT: Duration = Duration::from_millis(timeouts::BRIDGE_OPERATION_MS as u64);
 /// How long an `authenticate` may take (a PIN check and an RSA signature on a slow card).
 pub const AUTHENTICATE_TIMEOUT: Duration =
     Duration::from_millis(timeouts::BRIDGE_AUTHENTICATE_MS as u64);
@@ -159,9 +158,9 @@ impl Transport for LinkTransport<'_, '_> {
             *self.pin_sent = true;
             self.apdu.reset_at_end();
         }
-        self.apdu.transmit(command).map_err(|e| {
-            TransportError::new(e.kind(), e.to_string())
-        })
+        self.apdu
+            .transmit(command)
+            .map_err(|e| TransportError::new(e.kind(), e.to_string()))
     }
 
     fn supports_extended_length(&self) -> bool {

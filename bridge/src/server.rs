@@ -363,21 +363,19 @@ async fn call(
 ) -> Result<Value, WireError> {
     let snapshot = || state.cards.backend().watch().borrow().clone();
     match call {
-        Call::Hello => {
-            wire(protocol::Hello {
-                bridge: protocol::BridgeId {
-                    name: NAME.into(),
-                    version: env!("CARGO_PKG_VERSION").into(),
-                },
-                protocol: PROTOCOL_VERSION,
-                origin: origin.into(),
-                policy: policy::ELIGIBILITY.into(),
-                readers: snapshot().readers,
-                simulate: state.simulator.as_ref().map(|sim| protocol::Simulation {
-                    personas: sim.personas(),
-                }),
-            })
-        }
+        Call::Hello => wire(protocol::Hello {
+            bridge: protocol::BridgeId {
+                name: NAME.into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            protocol: PROTOCOL_VERSION,
+            origin: origin.into(),
+            policy: policy::ELIGIBILITY.into(),
+            readers: snapshot().readers,
+            simulate: state.simulator.as_ref().map(|sim| protocol::Simulation {
+                personas: sim.personas(),
+            }),
+        }),
         Call::ListReaders => {
             let snapshot = snapshot();
             if !snapshot.service {

@@ -85,8 +85,10 @@ impl TransportErrorKind {
     /// The kind for a bridge wire error code; codes that name no transport failure map to
     /// [`TransportErrorKind::Other`].
     pub fn from_code(code: &str) -> Self {
-        crate::wire::ErrorCode::parse(code)
-            .map_or(TransportErrorKind::Other, crate::wire::ErrorCode::transport_kind)
+        crate::wire::ErrorCode::parse(code).map_or(
+            TransportErrorKind::Other,
+            crate::wire::ErrorCode::transport_kind,
+        )
     }
 
     /// A short English description.

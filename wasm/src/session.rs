@@ -58,7 +58,9 @@ impl SessionInner {
     pub(crate) async fn transmit(&self, apdu: &[u8]) -> WebResult<Vec<u8>> {
         let params = Object::new();
         js::set(&params, "apdu", hex::encode_upper(apdu));
-        let result = self.call(method::TRANSMIT, params, CLIENT_REQUEST_MS).await?;
+        let result = self
+            .call(method::TRANSMIT, params, CLIENT_REQUEST_MS)
+            .await?;
         read::transmit_response(&result)
     }
 
@@ -69,7 +71,9 @@ impl SessionInner {
     pub(crate) async fn read_file(&self, file: &str) -> WebResult<Vec<u8>> {
         let params = Object::new();
         js::set(&params, "file", file);
-        let result = self.call(method::READ_FILE, params, CLIENT_REQUEST_MS).await?;
+        let result = self
+            .call(method::READ_FILE, params, CLIENT_REQUEST_MS)
+            .await?;
         read::file_data(&result)
     }
 

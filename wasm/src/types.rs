@@ -652,7 +652,10 @@ mod tests {
     fn every_bridge_error_code_is_declared_and_every_declared_bridge_code_exists() {
         let declared = quoted(declaration("type", "ErrorCode"));
         for code in ErrorCode::ALL {
-            assert!(declared.contains(code.as_str()), "{code} is not in the .d.ts");
+            assert!(
+                declared.contains(code.as_str()),
+                "{code} is not in the .d.ts"
+            );
         }
         let union = declaration("type", "ErrorCode");
         let start = union.find("// the bridge").expect("bridge section");
@@ -691,7 +694,10 @@ mod tests {
             readers: vec![reader],
             simulate: Some(Simulation::default()),
         };
-        assert_eq!(fields(declaration("interface", "BridgeHello")), keys(&hello));
+        assert_eq!(
+            fields(declaration("interface", "BridgeHello")),
+            keys(&hello)
+        );
         assert_eq!(inline("BridgeHello", "bridge:"), keys(&hello.bridge));
         assert_eq!(
             inline("BridgeHello", "simulate?:"),

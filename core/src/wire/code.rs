@@ -238,11 +238,27 @@ mod tests {
     #[test]
     fn card_failures_map_to_their_codes() {
         let cases = [
-            (JpkiError::ApplicationNotFound, ErrorCode::NotMyNumberCard, None),
-            (JpkiError::PinIncorrect { remaining: 2 }, ErrorCode::PinIncorrect, Some(2)),
-            (JpkiError::PinIncorrect { remaining: 0 }, ErrorCode::PinBlocked, Some(0)),
+            (
+                JpkiError::ApplicationNotFound,
+                ErrorCode::NotMyNumberCard,
+                None,
+            ),
+            (
+                JpkiError::PinIncorrect { remaining: 2 },
+                ErrorCode::PinIncorrect,
+                Some(2),
+            ),
+            (
+                JpkiError::PinIncorrect { remaining: 0 },
+                ErrorCode::PinBlocked,
+                Some(0),
+            ),
             (JpkiError::PinBlocked, ErrorCode::PinBlocked, Some(0)),
-            (JpkiError::LastAttemptNeedsConsent, ErrorCode::LastAttemptNeedsConsent, Some(1)),
+            (
+                JpkiError::LastAttemptNeedsConsent,
+                ErrorCode::LastAttemptNeedsConsent,
+                Some(1),
+            ),
             (JpkiError::MalformedLength, ErrorCode::CardError, None),
             (
                 JpkiError::UnexpectedStatus {

@@ -598,7 +598,10 @@ mod tests {
         for state in ["empty", "present", "inuse", "mute", "unavailable"] {
             let parsed = ReaderState::parse(state).expect(state);
             assert_eq!(parsed.as_str(), state);
-            assert_eq!(serde_json::to_string(&parsed).unwrap(), format!("\"{state}\""));
+            assert_eq!(
+                serde_json::to_string(&parsed).unwrap(),
+                format!("\"{state}\"")
+            );
             let reader = Reader {
                 name: "r".into(),
                 state: parsed,

@@ -119,7 +119,10 @@ mod tests {
             r#"{"mode":"visual","certificate":"Y2VydA==","nonce":"n","origin":"o","operator":"A"}"#,
         )
         .unwrap();
-        assert_eq!(ConfirmationMode::parse(&visual.mode), Some(ConfirmationMode::Visual));
+        assert_eq!(
+            ConfirmationMode::parse(&visual.mode),
+            Some(ConfirmationMode::Visual)
+        );
         assert_eq!(visual.signature, None);
         assert_eq!(ConfirmationMode::parse("PIN"), None);
     }

@@ -10,7 +10,7 @@ use futures_util::future::{Either, select};
 use gloo_timers::future::TimeoutFuture;
 use js_sys::{Function, Object};
 use myna_core::wire::timeouts::{CLIENT_OPEN_MS, CLIENT_REQUEST_MS};
-use myna_core::wire::{READERS_EVENT, Hello, Reader, method};
+use myna_core::wire::{Hello, READERS_EVENT, Reader, method};
 use wasm_bindgen::prelude::*;
 use web_sys::{BinaryType, CloseEvent, Event, MessageEvent, WebSocket};
 use zeroize::Zeroizing;
@@ -587,7 +587,6 @@ pub(crate) async fn connect(
     inner.set_state(LinkState::Connected);
     Ok(inner)
 }
-
 
 pub(crate) fn unsubscriber(
     inner: &Rc<BridgeInner>,

@@ -10,8 +10,7 @@
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use myna_core::wire::{
-    BridgeId, ErrorCode, Hello, PROTOCOL_VERSION, PinStatusResult, Reader, ReaderState,
-    Simulation,
+    BridgeId, ErrorCode, Hello, PROTOCOL_VERSION, PinStatusResult, Reader, ReaderState, Simulation,
 };
 use wasm_bindgen::JsValue;
 

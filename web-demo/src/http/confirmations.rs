@@ -26,8 +26,8 @@ use axum::extract::rejection::BytesRejection;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use myna_core::oqs::{ReferenceClassification, XmlMsg};
-use rusqlite::Connection;
 use myna_core::wire::service::{ConfirmationMode, ConfirmationRequest};
+use rusqlite::Connection;
 use time::OffsetDateTime;
 
 use super::reply::{Charset, XmlReplier};

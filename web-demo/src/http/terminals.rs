@@ -18,7 +18,7 @@ use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::response::Response;
 use myna_core::wire::service::ActivateRequest;
-use serde::{Deserialize, Serialize};
+use serde::Serialize;
 
 use super::reply::{self, Charset, XmlReplier};
 use super::{
