@@ -30,7 +30,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use js_sys::{Function, Object};
 use myna_core::oqs::{self, XmlMsg};
-use myna_core::wire::service::{self, ConfirmationRequest};
+use myna_core::wire::service;
 use myna_core::wire::timeouts::{CLIENT_REQUEST_MS, SERVICE_DEFAULT_MS, SERVICE_MAX_MS};
 use myna_core::wire::{Reader, method};
 use wasm_bindgen::JsValue;
@@ -329,16 +329,20 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     let proof = proof?;
 
     options.progress("confirmation", |_| {});
-    let body = ConfirmationRequest {
-        mode: options.mode.as_str().into(),
-        certificate: BASE64.encode(&proof.certificate),
-        signature: proof.signature.as_ref().map(|s| BASE64.encode(s)),
-        nonce,
-        origin,
-        operator: options.operator.clone(),
-        arbitrary_file_identifier: None,
-    };
-    let body = js_sys::JSON::stringify(&js::to_js(&body))
+    // Built by hand, with the contract's field names: serializing `ConfirmationRequest` with
+    // serde here cost the module more than a kilobyte gzipped (see `client::read`).
+    let body = Object::new();
+    js::set(&body, "mode", options.mode.as_str());
+    js::set(&body, "certificate", BASE64.encode(&proof.certificate));
+    if let Some(signature) = &proof.signature {
+        js::set(&body, "signature", BASE64.encode(signature));
+    }
+    js::set(&body, "nonce", nonce.as_str());
+    js::set(&body, "origin", origin.as_str());
+    if let Some(operator) = &options.operator {
+        js::set(&body, "operator", operator.as_str());
+    }
+    let body = js_sys::JSON::stringify(&body)
         .map(String::from)
         .map_err(|_| WebError::InvalidArgument("the confirmation is not serialisable".into()))?;
     let answer = post(&options, service::CONFIRMATIONS_PATH, Some(body)).await?;
