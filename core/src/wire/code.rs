@@ -302,5 +302,7 @@ mod tests {
             assert_eq!(ErrorCode::of_transport(kind).transport_kind(), kind);
             assert_eq!(kind.code(), ErrorCode::of_transport(kind).as_str());
         }
+        let kind = TransportErrorKind::Unresponsive;
+        assert_eq!(kind.code(), ErrorCode::of_transport(kind).as_str());
     }
 }
