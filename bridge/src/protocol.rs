@@ -7,5 +7,6 @@
 //! `docs/bridge-protocol.md` describes it for readers.
 
 pub use myna_core::wire::frame::*;
+pub use myna_core::wire::text::*;
 pub use myna_core::wire::timeouts;
 pub use myna_core::wire::{ErrorCode, PROTOCOL_VERSION, WireError};

@@ -2,8 +2,9 @@
 //! boundary, as serde types, written once.
 //!
 //! - [`frame`]: the bridge protocol v1 (`docs/bridge-protocol.md` describes it; this module is
-//!   its source of truth): requests as the bridge parses them ([`Request::parse`]), answers and
-//!   events as it writes them, and the typed result of every method.
+//!   its source of truth): every method's params and typed result, readers, events;
+//! - `text` (feature `json`, on by default): frames as text — `Request::parse` for the bridge,
+//!   `answer` and `readers_event` for what it writes.
 //! - [`code`]: [`ErrorCode`], every code the bridge sends, and the one mapping from card status
 //!   words and PC/SC failures to codes ([`ErrorCode::of_jpki`], [`ErrorCode::of_transport`]).
 //! - [`timeouts`]: the bridge's and the module's time limits.
@@ -21,15 +22,19 @@
 pub mod code;
 pub mod frame;
 pub mod service;
+#[cfg(feature = "json")]
+pub mod text;
 pub mod timeouts;
 
 pub use code::{ErrorCode, WireError};
 pub use frame::{
     AuthenticateParams, AuthenticateResult, BridgeId, Call, ConnectParams, ConnectResult,
-    HandleParams, Health, Hello, ParseFailure, PinStatusResult, READERS_EVENT, ReadFileParams,
-    ReadFileResult, Reader, ReaderState, ReadersEvent, ReadersResult, Request, SimulateParams,
-    Simulation, TransmitParams, TransmitResult, answer, method, readers_event,
+    HandleParams, Health, Hello, PinStatusResult, READERS_EVENT, ReadFileParams, ReadFileResult,
+    Reader, ReaderState, ReadersEvent, ReadersResult, SimulateParams, Simulation, TransmitParams,
+    TransmitResult, method,
 };
+#[cfg(feature = "json")]
+pub use text::{ParseFailure, Request, answer, readers_event};
 
 /// The protocol version this contract describes.
 pub const PROTOCOL_VERSION: u32 = 1;
