@@ -12,9 +12,8 @@
 use serde::{Deserialize, Serialize};
 use zeroize::Zeroizing;
 
-
 /// A reader's state as the wire shows it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum ReaderState {
     /// No card.
@@ -52,6 +51,14 @@ impl ReaderState {
         ]
         .into_iter()
         .find(|s| s.as_str() == text)
+    }
+}
+
+/// Written as [`ReaderState::as_str`] (the derive's own table of names cost the browser
+/// module 0.3 KB).
+impl Serialize for ReaderState {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
     }
 }
 
