@@ -76,6 +76,19 @@ pub enum TransportErrorKind {
 }
 
 impl TransportErrorKind {
+    /// Every kind.
+    pub const ALL: [TransportErrorKind; 9] = [
+        TransportErrorKind::NoCard,
+        TransportErrorKind::CardRemoved,
+        TransportErrorKind::ReaderUnavailable,
+        TransportErrorKind::Timeout,
+        TransportErrorKind::PolicyDenied,
+        TransportErrorKind::Busy,
+        TransportErrorKind::ServiceUnavailable,
+        TransportErrorKind::Unresponsive,
+        TransportErrorKind::Other,
+    ];
+
     /// The bridge wire protocol's error code for this kind: the contract's mapping
     /// ([`crate::wire::ErrorCode::of_transport`]), spelled out here because going through
     /// the contract's 20-entry table cost the browser module 217 B gzipped; the tests of
@@ -385,16 +398,11 @@ mod tests {
 
     #[test]
     fn wire_codes_round_trip() {
-        let kinds = [
-            TransportErrorKind::NoCard,
-            TransportErrorKind::CardRemoved,
-            TransportErrorKind::ReaderUnavailable,
-            TransportErrorKind::Timeout,
-            TransportErrorKind::PolicyDenied,
-            TransportErrorKind::Busy,
-            TransportErrorKind::ServiceUnavailable,
-            TransportErrorKind::Other,
-        ];
+        // `Unresponsive` is `card-error`, which also names status words: it reads back as
+        // `Other`.
+        let kinds = TransportErrorKind::ALL
+            .into_iter()
+            .filter(|k| *k != TransportErrorKind::Unresponsive);
         for kind in kinds {
             assert_eq!(TransportErrorKind::from_code(kind.code()), kind, "{kind:?}");
             assert!(!kind.to_string().is_empty());
