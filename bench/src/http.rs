@@ -9,7 +9,10 @@ use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
-use serde_json::{Value, json};
+use myna_core::wire::service::{
+    self, ActivateRequest, ChallengeResponse, ConfirmationMode, ConfirmationRequest,
+};
+use serde_json::Value;
 use tokio::net::TcpStream;
 
 /// The demo facility every new service database is seeded with.
@@ -71,18 +74,18 @@ impl HttpConn {
 
     /// Registers a terminal of the demo facility; its bearer token.
     pub async fn activate(&mut self, device: &str) -> Result<String> {
-        let body = json!({
-            "facilityCode": FACILITY_CODE,
-            "userId": USER_ID,
-            "activationCode": ACTIVATION_CODE,
-            "deviceName": device,
-        });
+        let body = ActivateRequest {
+            facility_code: FACILITY_CODE.into(),
+            user_id: USER_ID.into(),
+            activation_code: ACTIVATION_CODE.into(),
+            device_name: device.into(),
+        };
         let (status, bytes) = self
             .request(
                 Method::POST,
-                "/api/v1/terminals/activate",
+                service::ACTIVATE_PATH,
                 None,
-                Some(body.to_string().into()),
+                Some(serde_json::to_vec(&body)?.into()),
             )
             .await?;
         anyhow::ensure!(
@@ -100,25 +103,23 @@ impl HttpConn {
     /// A fresh challenge nonce.
     pub async fn challenge(&mut self, token: &str) -> Result<String> {
         let (status, bytes) = self
-            .request(Method::POST, "/api/v1/challenges", Some(token), None)
+            .request(Method::POST, service::CHALLENGES_PATH, Some(token), None)
             .await?;
         anyhow::ensure!(
             status == StatusCode::CREATED,
             "challenge answered {status}: {}",
             String::from_utf8_lossy(&bytes)
         );
-        let value: Value = serde_json::from_slice(&bytes)?;
-        Ok(value["nonce"]
-            .as_str()
-            .context("challenge answered no nonce")?
-            .to_owned())
+        let challenge: ChallengeResponse =
+            serde_json::from_slice(&bytes).context("challenge answered no nonce")?;
+        Ok(challenge.nonce)
     }
 
     /// `POST /api/v1/confirmations` with a prepared JSON body; the status and the XML.
     pub async fn confirm(&mut self, token: &str, body: Bytes) -> Result<(StatusCode, Bytes)> {
         self.request(
             Method::POST,
-            "/api/v1/confirmations",
+            service::CONFIRMATIONS_PATH,
             Some(token),
             Some(body),
         )
@@ -135,15 +136,17 @@ pub fn pin_confirmation_body(
 ) -> Bytes {
     use base64::Engine as _;
     let b64 = base64::engine::general_purpose::STANDARD;
-    json!({
-        "mode": "pin",
-        "certificate": b64.encode(certificate),
-        "signature": b64.encode(signature),
-        "nonce": nonce,
-        "origin": origin,
-    })
-    .to_string()
-    .into()
+    let body = ConfirmationRequest {
+        mode: ConfirmationMode::Pin.as_str().into(),
+        certificate: b64.encode(certificate),
+        signature: Some(b64.encode(signature)),
+        nonce: nonce.into(),
+        origin: origin.into(),
+        operator: None,
+        arbitrary_file_identifier: None,
+    };
+    // Serializing plain strings cannot fail.
+    serde_json::to_vec(&body).unwrap_or_default().into()
 }
 
 /// Checks that a confirmation answer is a successful `XmlMsg` (`SegmentOfResult` 1) with

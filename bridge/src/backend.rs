@@ -8,6 +8,8 @@
 
 use tokio::sync::watch;
 
+use myna_core::transport::TransportErrorKind;
+
 use crate::protocol::{ErrorCode, Reader, WireError};
 
 /// What went wrong talking to a reader or card.
@@ -40,19 +42,26 @@ pub enum LinkError {
     Other(String),
 }
 
+impl LinkError {
+    /// The transport failure this is, as the core's card operations see it; its wire code is
+    /// the contract's ([`ErrorCode::of_transport`]).
+    pub fn kind(&self) -> TransportErrorKind {
+        match self {
+            LinkError::NoService => TransportErrorKind::ServiceUnavailable,
+            LinkError::NoReader => TransportErrorKind::ReaderUnavailable,
+            LinkError::NoCard => TransportErrorKind::NoCard,
+            LinkError::CardRemoved => TransportErrorKind::CardRemoved,
+            LinkError::SharingViolation => TransportErrorKind::Busy,
+            LinkError::Timeout => TransportErrorKind::Timeout,
+            LinkError::Unresponsive => TransportErrorKind::Unresponsive,
+            LinkError::Other(_) => TransportErrorKind::Other,
+        }
+    }
+}
+
 impl From<LinkError> for WireError {
     fn from(e: LinkError) -> Self {
-        let code = match e {
-            LinkError::NoService => ErrorCode::NoService,
-            LinkError::NoReader => ErrorCode::NoReader,
-            LinkError::NoCard => ErrorCode::NoCard,
-            LinkError::CardRemoved => ErrorCode::CardRemoved,
-            LinkError::SharingViolation => ErrorCode::SharingViolation,
-            LinkError::Timeout => ErrorCode::Timeout,
-            LinkError::Unresponsive => ErrorCode::CardError,
-            LinkError::Other(_) => ErrorCode::Internal,
-        };
-        WireError::new(code, e.to_string())
+        WireError::new(ErrorCode::of_transport(e.kind()), e.to_string())
     }
 }
 

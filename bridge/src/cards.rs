@@ -59,12 +59,13 @@ use zeroize::Zeroizing;
 use crate::backend::{Apdu, Backend, CardLink, LinkError};
 use crate::last_try::{CardId, LastTry};
 use crate::policy::{Policy, READABLE_FILES, Reliance};
-use crate::protocol::{ErrorCode, WireError};
+use crate::protocol::{AuthenticateResult, ErrorCode, WireError, timeouts};
 
 /// How long a `transmit`, `connect` or `pinStatus` may take before the client gets `timeout`.
-pub const OPERATION_TIMEOUT: Duration = Duration::from_secs(30);
+pub const OPERATION_TIMEOUT: Duration = Duration::from_millis(timeouts::BRIDGE_OPERATION_MS as u64);
 /// How long an `authenticate` may take (a PIN check and an RSA signature on a slow card).
-pub const AUTHENTICATE_TIMEOUT: Duration = Duration::from_secs(60);
+pub const AUTHENTICATE_TIMEOUT: Duration =
+    Duration::from_millis(timeouts::BRIDGE_AUTHENTICATE_MS as u64);
 
 /// How long card operations may take before the client gets `timeout` (the defaults are
 /// [`OPERATION_TIMEOUT`] and [`AUTHENTICATE_TIMEOUT`]; tests shorten them).
@@ -96,12 +97,12 @@ pub struct Authentication {
 
 impl Authentication {
     /// The wire form `{certificate, signature, algorithm}`.
-    pub fn to_json(&self) -> serde_json::Value {
-        serde_json::json!({
-            "certificate": BASE64.encode(&self.certificate),
-            "signature": BASE64.encode(&self.signature),
-            "algorithm": MY_NUMBER_CARD.auth_algorithm.jose_name,
-        })
+    pub fn to_wire(&self) -> AuthenticateResult {
+        AuthenticateResult {
+            certificate: BASE64.encode(&self.certificate),
+            signature: BASE64.encode(&self.signature),
+            algorithm: MY_NUMBER_CARD.auth_algorithm.jose_name.into(),
+        }
     }
 }
 
@@ -156,18 +157,9 @@ impl Transport for LinkTransport<'_, '_> {
             *self.pin_sent = true;
             self.apdu.reset_at_end();
         }
-        self.apdu.transmit(command).map_err(|e| {
-            let kind = match e {
-                LinkError::NoService => TransportErrorKind::ServiceUnavailable,
-                LinkError::NoReader => TransportErrorKind::ReaderUnavailable,
-                LinkError::NoCard => TransportErrorKind::NoCard,
-                LinkError::CardRemoved => TransportErrorKind::CardRemoved,
-                LinkError::SharingViolation => TransportErrorKind::Busy,
-                LinkError::Timeout => TransportErrorKind::Timeout,
-                LinkError::Unresponsive | LinkError::Other(_) => TransportErrorKind::Other,
-            };
-            TransportError::new(kind, e.to_string())
-        })
+        self.apdu
+            .transmit(command)
+            .map_err(|e| TransportError::new(e.kind(), e.to_string()))
     }
 
     fn supports_extended_length(&self) -> bool {
@@ -175,51 +167,10 @@ impl Transport for LinkTransport<'_, '_> {
     }
 }
 
-fn link_error_of(e: &TransportError) -> Option<LinkError> {
-    match e.kind() {
-        TransportErrorKind::CardRemoved => Some(LinkError::CardRemoved),
-        TransportErrorKind::NoCard => Some(LinkError::NoCard),
-        TransportErrorKind::ServiceUnavailable => Some(LinkError::NoService),
-        _ => None,
-    }
-}
-
-/// Maps a JPKI client error to the wire.
+/// Maps a JPKI client error to the wire (the contract's one mapping,
+/// [`WireError::of_jpki`]).
 pub fn wire_error(e: JpkiError) -> WireError {
-    match e {
-        JpkiError::PinIncorrect { remaining: 0 } => {
-            WireError::new(ErrorCode::PinBlocked, "wrong PIN; the PIN is now blocked")
-                .with_remaining(0)
-        }
-        JpkiError::PinIncorrect { remaining } => {
-            WireError::new(ErrorCode::PinIncorrect, "wrong PIN").with_remaining(remaining)
-        }
-        JpkiError::PinBlocked => {
-            WireError::new(ErrorCode::PinBlocked, "the PIN is blocked").with_remaining(0)
-        }
-        JpkiError::LastAttemptNeedsConsent => WireError::new(
-            ErrorCode::LastAttemptNeedsConsent,
-            "one try left: ask the patient, then send allowLastAttempt: true",
-        )
-        .with_remaining(1),
-        JpkiError::ApplicationNotFound => WireError::new(
-            ErrorCode::NotMyNumberCard,
-            "the card has no JPKI application",
-        ),
-        JpkiError::Transport(t) => match link_error_of(&t) {
-            Some(link) => link.into(),
-            None => WireError::new(
-                match t.kind() {
-                    TransportErrorKind::Timeout => ErrorCode::Timeout,
-                    TransportErrorKind::Busy => ErrorCode::SharingViolation,
-                    TransportErrorKind::ReaderUnavailable => ErrorCode::NoReader,
-                    _ => ErrorCode::CardError,
-                },
-                t.to_string(),
-            ),
-        },
-        other => WireError::new(ErrorCode::CardError, other.to_string()),
-    }
+    WireError::of_jpki(e)
 }
 
 /// The error a page gets when one try is left, consent was given, and the card has not been

@@ -184,12 +184,12 @@ async fn health(State(state): State<Arc<AppState>>, headers: HeaderMap) -> Respo
         Err(refusal) => return forbidden(&refusal),
     };
     let readers = state.cards.backend().watch().borrow().readers.len();
-    let body = json!({
-        "name": NAME,
-        "version": env!("CARGO_PKG_VERSION"),
-        "protocol": PROTOCOL_VERSION,
-        "readers": readers,
-    });
+    let body = protocol::Health {
+        name: NAME.into(),
+        version: env!("CARGO_PKG_VERSION").into(),
+        protocol: PROTOCOL_VERSION,
+        readers,
+    };
     let mut response = axum::Json(body).into_response();
     let h = response.headers_mut();
     h.insert(header::VARY, HeaderValue::from_static("Origin"));
@@ -319,11 +319,8 @@ async fn connection(socket: WebSocket, origin: String, state: Arc<AppState>) {
             changed = readers.changed() => {
                 if changed.is_err() { break }
                 let snapshot = readers.borrow_and_update().clone();
-                let event = json!({
-                    "event": "readers",
-                    "data": { "readers": snapshot.readers, "service": snapshot.service },
-                });
-                if out.send(Message::Text(event.to_string().into())).await.is_err() {
+                let event = protocol::readers_event(&snapshot.readers, snapshot.service);
+                if out.send(Message::Text(event.into())).await.is_err() {
                     break;
                 }
             }
@@ -366,19 +363,19 @@ async fn call(
 ) -> Result<Value, WireError> {
     let snapshot = || state.cards.backend().watch().borrow().clone();
     match call {
-        Call::Hello => {
-            let mut hello = json!({
-                "bridge": { "name": NAME, "version": env!("CARGO_PKG_VERSION") },
-                "protocol": PROTOCOL_VERSION,
-                "origin": origin,
-                "policy": policy::ELIGIBILITY,
-                "readers": snapshot().readers,
-            });
-            if let Some(sim) = &state.simulator {
-                hello["simulate"] = json!({ "personas": sim.personas() });
-            }
-            Ok(hello)
-        }
+        Call::Hello => wire(protocol::Hello {
+            bridge: protocol::BridgeId {
+                name: NAME.into(),
+                version: env!("CARGO_PKG_VERSION").into(),
+            },
+            protocol: PROTOCOL_VERSION,
+            origin: origin.into(),
+            policy: policy::ELIGIBILITY.into(),
+            readers: snapshot().readers,
+            simulate: state.simulator.as_ref().map(|sim| protocol::Simulation {
+                personas: sim.personas(),
+            }),
+        }),
         Call::ListReaders => {
             let snapshot = snapshot();
             if !snapshot.service {
@@ -387,7 +384,9 @@ async fn call(
                     "the PC/SC service is not running",
                 ));
             }
-            Ok(json!({ "readers": snapshot.readers }))
+            wire(protocol::ReadersResult {
+                readers: snapshot.readers,
+            })
         }
         Call::Connect(p) => {
             if handles.len() >= MAX_HANDLES_PER_CONNECTION {
@@ -401,14 +400,16 @@ async fn call(
             }
             let handle = state.cards.connect(&p.reader).await?;
             handles.insert(handle, p.reader);
-            Ok(json!({ "handle": handle }))
+            wire(protocol::ConnectResult { handle })
         }
         Call::Transmit(p) => {
             let reader = reader_of(handles, p.handle)?;
             let apdu = hex::decode(&p.apdu)
                 .map_err(|_| WireError::new(ErrorCode::BadRequest, "apdu must be hex"))?;
             let response = state.cards.transmit(&reader, p.handle, apdu).await?;
-            Ok(json!({ "response": hex::encode_upper(response) }))
+            wire(protocol::TransmitResult {
+                response: hex::encode_upper(response),
+            })
         }
         Call::ReadFile(p) => {
             let reader = reader_of(handles, p.handle)?;
@@ -417,12 +418,15 @@ async fn call(
             })?;
             let data = state.cards.read_file(&reader, p.handle, fid).await?;
             let data = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, data);
-            Ok(json!({ "data": data }))
+            wire(protocol::ReadFileResult { data })
         }
         Call::PinStatus(p) => {
             let reader = reader_of(handles, p.handle)?;
             let status = state.cards.pin_status(&reader, p.handle).await?;
-            Ok(json!({ "remaining": status.remaining, "blocked": status.blocked }))
+            wire(protocol::PinStatusResult {
+                remaining: status.remaining,
+                blocked: status.blocked,
+            })
         }
         Call::Authenticate(p) => {
             let reader = reader_of(handles, p.handle)?;
@@ -437,7 +441,7 @@ async fn call(
                     p.allow_last_attempt,
                 )
                 .await?;
-            Ok(auth.to_json())
+            wire(auth.to_wire())
         }
         Call::Disconnect(p) => {
             let reader = reader_of(handles, p.handle)?;
@@ -460,6 +464,11 @@ async fn call(
             Ok(json!({}))
         }
     }
+}
+
+/// A method's typed result as the `result` of its answer.
+fn wire<T: serde::Serialize>(result: T) -> Result<Value, WireError> {
+    serde_json::to_value(result).map_err(|e| WireError::new(ErrorCode::Internal, e.to_string()))
 }
 
 /// Serves `listener` until `shutdown` completes; open connections are closed then.

@@ -13,6 +13,8 @@
 //! - [`identifiers`], [`wareki`]: 保険者番号 / 公費負担者番号 check digits, 記号・番号・枝番
 //!   normalisation, and 和暦 dates.
 //! - [`oqs`]: the OQS `XmlMsg` eligibility result (資格情報) with its code tables.
+//! - [`wire`]: the wire contract — the bridge's frames, error codes and time limits, and the
+//!   eligibility service's JSON bodies, as serde types shared by every side.
 //! - [`checkup`]: 受診券 / 利用券 validation and comparison, and the day's roster (CSV in/out).
 //!
 //! ## What it does not do
@@ -41,4 +43,5 @@ pub mod profile;
 pub mod sw;
 pub mod transport;
 pub mod wareki;
+pub mod wire;
 pub mod x509;

@@ -177,17 +177,10 @@ impl From<myna_core::checkup::roster::RosterError> for WebError {
     }
 }
 
-/// The code for a JPKI-AP failure that is not a transport failure.
+/// The code for a failed JPKI-AP operation: the wire contract's one mapping
+/// ([`myna_core::wire::ErrorCode::of_jpki`]), the same the bridge answers with.
 pub fn card_error_code(error: &JpkiError) -> &'static str {
-    match error {
-        JpkiError::Transport(t) => t.kind.code(),
-        JpkiError::ApplicationNotFound => "not-my-number-card",
-        JpkiError::PinIncorrect { remaining: 0 } | JpkiError::PinBlocked => "pin-blocked",
-        JpkiError::PinIncorrect { .. } => "pin-incorrect",
-        JpkiError::SecurityStatusNotSatisfied => "security-status-not-satisfied",
-        JpkiError::LastAttemptNeedsConsent => "last-attempt-needs-consent",
-        _ => "card-error",
-    }
+    myna_core::wire::ErrorCode::of_jpki(error).as_str()
 }
 
 impl WebError {

@@ -30,10 +30,14 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use js_sys::{Function, Object};
 use myna_core::oqs::{self, XmlMsg};
+use myna_core::wire::service;
+use myna_core::wire::timeouts::{CLIENT_REQUEST_MS, SERVICE_DEFAULT_MS, SERVICE_MAX_MS};
+use myna_core::wire::{Reader, method};
 use wasm_bindgen::JsValue;
 use web_sys::RequestMode;
 
-use crate::bridge::{BridgeInner, REQUEST_TIMEOUT_MS, Reader, readers_from_js};
+use crate::client::link::BridgeInner;
+use crate::client::read;
 use crate::error::{WebError, WebResult};
 use crate::http::{FetchFailure, HttpRequest, HttpResponse, fetch};
 use crate::js;
@@ -51,10 +55,10 @@ use crate::view::{FromJs, QualificationView, VoucherView};
 /// staff (with the fallback procedure) before the queue at reception grows; it is far inside
 /// a nonce's validity (minutes), so a confirmation that answers in time is never refused for
 /// an expired nonce because of the wait.
-pub const DEFAULT_SERVICE_TIMEOUT_MS: u32 = 30_000;
+pub const DEFAULT_SERVICE_TIMEOUT_MS: u32 = SERVICE_DEFAULT_MS;
 
 /// The largest `serviceTimeoutMs` accepted (5 minutes).
-pub const MAX_SERVICE_TIMEOUT_MS: u32 = 300_000;
+pub const MAX_SERVICE_TIMEOUT_MS: u32 = SERVICE_MAX_MS;
 
 /// Checks a `serviceTimeoutMs` value: `None` (not a number) and anything but an integer from
 /// 1 to [`MAX_SERVICE_TIMEOUT_MS`] is `invalid-argument`.
@@ -71,23 +75,8 @@ pub fn service_timeout_ms(value: Option<f64>) -> WebResult<u32> {
     }
 }
 
-/// How the patient's identity is confirmed.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Mode {
-    /// The patient's 4-digit PIN; the card signs the service's nonce.
-    Pin,
-    /// Staff compare the card's photo with the patient (目視); only the certificate is sent.
-    Visual,
-}
-
-impl Mode {
-    fn as_str(self) -> &'static str {
-        match self {
-            Mode::Pin => "pin",
-            Mode::Visual => "visual",
-        }
-    }
-}
+/// How the patient is identified: the contract's [`ConfirmationMode`] (`pin`, `visual`).
+pub use myna_core::wire::service::ConfirmationMode as Mode;
 
 struct Options {
     bridge: Rc<BridgeInner>,
@@ -267,7 +256,7 @@ fn is_success(status: u16) -> bool {
 
 /// `POST /api/v1/challenges` → the nonce.
 async fn challenge(options: &Options) -> WebResult<String> {
-    let answer = post(options, "/api/v1/challenges", Some("{}".into())).await?;
+    let answer = post(options, service::CHALLENGES_PATH, Some("{}".into())).await?;
     if !is_success(answer.status) {
         return Err(service_failure(&answer));
     }
@@ -328,9 +317,9 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     options.progress("card", |_| {});
     let result = options
         .bridge
-        .request("listReaders", None, REQUEST_TIMEOUT_MS)
+        .request(method::LIST_READERS, None, CLIENT_REQUEST_MS)
         .await?;
-    let readers = readers_from_js(&js::get(&result, "readers"))?;
+    let readers = read::readers(&js::get(&result, "readers"))?;
     let reader = choose_reader(&readers, options.reader.as_deref())?;
     let session = SessionInner::open(options.bridge.clone(), reader.clone()).await?;
     let proof = card_step(&options, &session, &nonce).await;
@@ -340,6 +329,8 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     let proof = proof?;
 
     options.progress("confirmation", |_| {});
+    // Built by hand, with the contract's field names: serializing `ConfirmationRequest` with
+    // serde here cost the module more than a kilobyte gzipped (see `client::read`).
     let body = Object::new();
     js::set(&body, "mode", options.mode.as_str());
     js::set(&body, "certificate", BASE64.encode(&proof.certificate));
@@ -354,7 +345,7 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     let body = js_sys::JSON::stringify(&body)
         .map(String::from)
         .map_err(|_| WebError::InvalidArgument("the confirmation is not serialisable".into()))?;
-    let answer = post(&options, "/api/v1/confirmations", Some(body)).await?;
+    let answer = post(&options, service::CONFIRMATIONS_PATH, Some(body)).await?;
     if !is_success(answer.status) {
         return Err(service_failure(&answer));
     }
@@ -400,7 +391,7 @@ mod tests {
     fn reader(name: &str, state: &str) -> Reader {
         Reader {
             name: name.into(),
-            state: state.into(),
+            state: myna_core::wire::ReaderState::parse(state).expect(state),
             atr: None,
         }
     }

@@ -34,6 +34,7 @@
 pub mod bridge;
 pub mod certificate;
 pub mod checkup;
+pub mod client;
 pub mod error;
 pub mod flow;
 mod http;

@@ -3,25 +3,16 @@
 
 use std::rc::Rc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use js_sys::{Object, Uint8Array};
 use myna_core::jpki::{self, JpkiError, Pin};
+use myna_core::wire::method;
+use myna_core::wire::timeouts::{CLIENT_AUTHENTICATE_MS, CLIENT_REQUEST_MS};
 use wasm_bindgen::prelude::*;
 
-use crate::bridge::{AUTHENTICATE_TIMEOUT_MS, BridgeInner, REQUEST_TIMEOUT_MS};
+use crate::client::link::BridgeInner;
+use crate::client::read::{self, Authentication};
 use crate::error::{WebError, WebResult};
 use crate::js;
-
-/// What `authenticate` returns.
-pub struct Authentication {
-    /// The auth certificate, DER.
-    pub certificate: Vec<u8>,
-    /// RSASSA-PKCS1-v1_5 over the bound message.
-    pub signature: Vec<u8>,
-    /// `RS256`.
-    pub algorithm: String,
-}
 
 /// The shared state of one card session.
 pub(crate) struct SessionInner {
@@ -38,13 +29,9 @@ impl SessionInner {
         let params = Object::new();
         js::set(&params, "reader", reader.as_str());
         let result = bridge
-            .request("connect", Some(params.into()), REQUEST_TIMEOUT_MS)
+            .request(method::CONNECT, Some(params.into()), CLIENT_REQUEST_MS)
             .await?;
-        let handle = js::get(&result, "handle")
-            .as_f64()
-            .filter(|h| *h >= 0.0 && *h <= f64::from(u32::MAX))
-            .ok_or_else(|| WebError::BadFrame("connect: no handle".into()))?
-            as u32;
+        let handle = read::handle(&result)?;
         Ok(SessionInner {
             bridge,
             reader,
@@ -71,12 +58,10 @@ impl SessionInner {
     pub(crate) async fn transmit(&self, apdu: &[u8]) -> WebResult<Vec<u8>> {
         let params = Object::new();
         js::set(&params, "apdu", hex::encode_upper(apdu));
-        let result = self.call("transmit", params, REQUEST_TIMEOUT_MS).await?;
-        let response = js::get(&result, "response")
-            .as_string()
-            .ok_or_else(|| WebError::BadFrame("transmit: no response".into()))?;
-        hex::decode(response)
-            .map_err(|_| WebError::BadFrame("transmit: response is not hex".into()))
+        let result = self
+            .call(method::TRANSMIT, params, CLIENT_REQUEST_MS)
+            .await?;
+        read::transmit_response(&result)
     }
 
     /// A whole file the bridge lets a page read (`000A`, `000B`, `0006`), by the bridge's
@@ -86,13 +71,10 @@ impl SessionInner {
     pub(crate) async fn read_file(&self, file: &str) -> WebResult<Vec<u8>> {
         let params = Object::new();
         js::set(&params, "file", file);
-        let result = self.call("readFile", params, REQUEST_TIMEOUT_MS).await?;
-        let data = js::get(&result, "data")
-            .as_string()
-            .ok_or_else(|| WebError::BadFrame("readFile: no data".into()))?;
-        BASE64
-            .decode(data.as_bytes())
-            .map_err(|_| WebError::BadFrame("readFile: data is not base64".into()))
+        let result = self
+            .call(method::READ_FILE, params, CLIENT_REQUEST_MS)
+            .await?;
+        read::file_data(&result)
     }
 
     /// The auth certificate (EF `000A`), DER, checked to be one certificate.
@@ -108,16 +90,10 @@ impl SessionInner {
     /// Tries left, without using one (the bridge's `pinStatus`).
     pub(crate) async fn pin_status(&self) -> WebResult<(u8, bool)> {
         let result = self
-            .call("pinStatus", Object::new(), REQUEST_TIMEOUT_MS)
+            .call(method::PIN_STATUS, Object::new(), CLIENT_REQUEST_MS)
             .await?;
-        let remaining = js::get(&result, "remaining")
-            .as_f64()
-            .filter(|n| (0.0..=255.0).contains(n))
-            .ok_or_else(|| WebError::BadFrame("pinStatus: no remaining".into()))?;
-        let blocked = js::get(&result, "blocked")
-            .as_bool()
-            .unwrap_or(remaining == 0.0);
-        Ok((remaining as u8, blocked))
+        let status = read::pin_status(&result)?;
+        Ok((status.remaining, status.blocked))
     }
 
     /// The bridge's `authenticate`: one PIN try at most, then the signature over the bound
@@ -134,28 +110,14 @@ impl SessionInner {
         js::set(&params, "pin", pin);
         js::set(&params, "allowLastAttempt", allow_last_attempt);
         let result = self
-            .call("authenticate", params, AUTHENTICATE_TIMEOUT_MS)
+            .call(method::AUTHENTICATE, params, CLIENT_AUTHENTICATE_MS)
             .await?;
-        let field = |key: &str| -> WebResult<Vec<u8>> {
-            let text = js::get(&result, key)
-                .as_string()
-                .ok_or_else(|| WebError::BadFrame(format!("authenticate: no {key}")))?;
-            BASE64
-                .decode(text.as_bytes())
-                .map_err(|_| WebError::BadFrame(format!("authenticate: {key} is not base64")))
-        };
-        Ok(Authentication {
-            certificate: field("certificate")?,
-            signature: field("signature")?,
-            algorithm: js::get(&result, "algorithm")
-                .as_string()
-                .unwrap_or_else(|| "RS256".into()),
-        })
+        read::authentication(&result)
     }
 
     /// Releases the handle.
     pub(crate) async fn disconnect(&self) -> WebResult<()> {
-        self.call("disconnect", Object::new(), REQUEST_TIMEOUT_MS)
+        self.call(method::DISCONNECT, Object::new(), CLIENT_REQUEST_MS)
             .await
             .map(|_| ())
     }

@@ -55,7 +55,7 @@ export type ErrorCode =
   | "last-attempt-needs-representation" | "pin-blocked"
   | "not-my-number-card" | "card-error" | "no-service" | "not-simulating" | "internal"
   | "too-many-handles"
-  // the card, read through the core
+  /** `6982` on signing: the PIN was not verified (the bridge and this module alike). */
   | "security-status-not-satisfied"
   // parsing an XmlMsg
   | "oqs-too-large" | "oqs-unsupported-encoding" | "oqs-conflicting-encoding"
@@ -541,3 +541,181 @@ export interface SpecificDiseasesCertificateInfo {
   [unknownElement: string]: unknown;
 }
 "#;
+
+#[cfg(test)]
+mod tests {
+    //! The declarations above against the wire contract ([`myna_core::wire`]): a code or a
+    //! field on one side only fails here.
+
+    use std::collections::BTreeSet;
+
+    use myna_core::wire::{
+        AuthenticateResult, BridgeId, ErrorCode, Hello, PinStatusResult, Reader, ReaderState,
+        Simulation,
+    };
+
+    /// The declarations above, as this file holds them (the macro consumes the `const`).
+    fn types() -> &'static str {
+        let file = include_str!("types.rs");
+        let start = file.find("r#\"").expect("the declarations") + 3;
+        let end = start + file[start..].find("\"#;").expect("their end");
+        &file[start..end]
+    }
+
+    /// The text of `export <kind> <name>` up to its end (`;` for a type, `}` at the start of
+    /// a line for an interface).
+    fn declaration(kind: &str, name: &str) -> &'static str {
+        let head = format!("export {kind} {name} ");
+        let text = types();
+        let start = text.find(&head).unwrap_or_else(|| panic!("no {head}"));
+        let rest = &text[start..];
+        let end = if kind == "type" {
+            rest.find(";\n").expect("end of type")
+        } else {
+            rest.find("\n}").expect("end of interface")
+        };
+        &rest[..end]
+    }
+
+    /// The quoted strings of a declaration, comments left out.
+    fn quoted(text: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        for line in text.lines() {
+            let line = line.split("//").next().unwrap_or_default();
+            if line.trim_start().starts_with("/**") || line.trim_start().starts_with('*') {
+                continue;
+            }
+            let mut parts = line.split('"');
+            parts.next();
+            while let (Some(inside), Some(_)) = (parts.next(), parts.next()) {
+                out.insert(inside.to_string());
+            }
+        }
+        out
+    }
+
+    /// The top-level field names of an interface (or of an inline `{ … }` type).
+    fn fields(body: &str) -> BTreeSet<String> {
+        let mut out = BTreeSet::new();
+        let mut depth = 0usize;
+        let mut in_comment = false;
+        let mut word = String::new();
+        for c in body.chars() {
+            if in_comment {
+                if c == '/' && word.ends_with('*') {
+                    in_comment = false;
+                }
+                word.push(c);
+                continue;
+            }
+            match c {
+                '{' => {
+                    depth += 1;
+                    word.clear();
+                }
+                '}' => depth = depth.saturating_sub(1),
+                ':' if depth == 1 => {
+                    let name = word.trim().trim_end_matches('?');
+                    if !name.is_empty() && name.chars().all(|c| c.is_ascii_alphanumeric()) {
+                        out.insert(name.to_string());
+                    }
+                    word.clear();
+                }
+                ';' | '\n' | ',' => word.clear(),
+                '*' if word.ends_with('/') => {
+                    in_comment = true;
+                    word.clear();
+                }
+                _ => word.push(c),
+            }
+        }
+        out
+    }
+
+    /// The keys a contract value serializes to.
+    fn keys<T: serde::Serialize>(value: &T) -> BTreeSet<String> {
+        match serde_json::to_value(value).expect("serializes") {
+            serde_json::Value::Object(map) => map.keys().cloned().collect(),
+            other => panic!("not an object: {other}"),
+        }
+    }
+
+    fn inline(interface: &str, field: &str) -> BTreeSet<String> {
+        let body = declaration("interface", interface);
+        let at = body.find(field).expect("field");
+        let open = at + body[at..].find('{').expect("inline type");
+        let close = open + body[open..].find('}').expect("inline end");
+        fields(&body[open..=close])
+    }
+
+    #[test]
+    fn every_bridge_error_code_is_declared_and_every_declared_bridge_code_exists() {
+        let declared = quoted(declaration("type", "ErrorCode"));
+        for code in ErrorCode::ALL {
+            assert!(
+                declared.contains(code.as_str()),
+                "{code} is not in the .d.ts"
+            );
+        }
+        let union = declaration("type", "ErrorCode");
+        let start = union.find("// the bridge").expect("bridge section");
+        let section = &union[start..];
+        let end = section[2..].find("\n  //").map_or(section.len(), |e| e + 2);
+        for code in quoted(&section[..end]) {
+            assert!(
+                ErrorCode::parse(&code).is_some(),
+                "{code} is declared as a bridge code but the contract has no such code"
+            );
+        }
+    }
+
+    #[test]
+    fn bridge_shapes_match_the_contract() {
+        let reader = Reader {
+            name: "R".into(),
+            state: ReaderState::Present,
+            atr: Some("3B".into()),
+        };
+        assert_eq!(fields(declaration("interface", "Reader")), keys(&reader));
+        let states: BTreeSet<String> = ["empty", "present", "inuse", "mute", "unavailable"]
+            .into_iter()
+            .filter(|s| ReaderState::parse(s).is_some())
+            .map(String::from)
+            .collect();
+        assert_eq!(quoted(declaration("interface", "Reader")), states);
+        let hello = Hello {
+            bridge: BridgeId {
+                name: "myna-bridge".into(),
+                version: "1".into(),
+            },
+            protocol: 1,
+            origin: "https://clinic.example".into(),
+            policy: "eligibility".into(),
+            readers: vec![reader],
+            simulate: Some(Simulation::default()),
+        };
+        assert_eq!(
+            fields(declaration("interface", "BridgeHello")),
+            keys(&hello)
+        );
+        assert_eq!(inline("BridgeHello", "bridge:"), keys(&hello.bridge));
+        assert_eq!(
+            inline("BridgeHello", "simulate?:"),
+            keys(&Simulation::default())
+        );
+        let status = PinStatusResult {
+            remaining: 3,
+            blocked: false,
+        };
+        assert_eq!(fields(declaration("interface", "PinStatus")), keys(&status));
+        let auth = AuthenticateResult {
+            certificate: String::new(),
+            signature: String::new(),
+            algorithm: "RS256".into(),
+        };
+        assert_eq!(
+            fields(declaration("interface", "Authentication")),
+            keys(&auth)
+        );
+    }
+}

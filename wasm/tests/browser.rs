@@ -635,9 +635,9 @@ async fn another_protocol_version_is_a_mismatch() {
 
 #[wasm_bindgen_test]
 fn protocol_versions_are_checked() {
-    assert!(myna_web::bridge::check_protocol(&JsValue::from(1)).is_ok());
+    assert!(myna_web::client::read::check_protocol(&JsValue::from(1)).is_ok());
     for other in [JsValue::from(2), JsValue::from_str("1"), JsValue::UNDEFINED] {
-        let e = myna_web::bridge::check_protocol(&other).unwrap_err();
+        let e = myna_web::client::read::check_protocol(&other).unwrap_err();
         assert_eq!(e.code(), "protocol-mismatch");
     }
 }

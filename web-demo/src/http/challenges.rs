@@ -4,7 +4,7 @@
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use serde::Serialize;
+use myna_core::wire::service::ChallengeResponse;
 
 use super::error::{ApiError, Failure};
 use super::reply::{self, Charset, XmlReplier};
@@ -12,13 +12,6 @@ use super::{Authenticated, Credentials};
 use crate::AppState;
 use crate::store::audit::rfc3339;
 use crate::store::challenges;
-
-#[derive(Debug, Serialize)]
-#[serde(rename_all = "camelCase")]
-struct ChallengeResponse {
-    nonce: String,
-    expires_at: String,
-}
 
 pub(super) async fn issue(
     State(state): State<AppState>,

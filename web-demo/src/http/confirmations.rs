@@ -24,8 +24,8 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use myna_core::oqs::{ReferenceClassification, XmlMsg};
+use myna_core::wire::service::{ConfirmationMode, ConfirmationRequest};
 use rusqlite::Connection;
-use serde::Deserialize;
 use time::OffsetDateTime;
 
 use super::body::ApiJson;
@@ -44,18 +44,6 @@ use crate::verify::{self, decode_base64};
 const MAX_CERTIFICATE_BYTES: usize = 8 * 1024;
 /// Largest signature accepted (RSA-4096).
 const MAX_SIGNATURE_BYTES: usize = 512;
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct ConfirmationRequest {
-    mode: String,
-    certificate: String,
-    signature: Option<String>,
-    nonce: String,
-    origin: String,
-    operator: Option<String>,
-    arbitrary_file_identifier: Option<String>,
-}
 
 /// What the body said, as far as it could be read. It goes into the audit row and the
 /// answer only once the terminal authenticated.
@@ -188,10 +176,10 @@ fn read_body(
     said: &mut Said,
 ) -> Result<(AuditMode, Presented), Failure> {
     let ApiJson(request) = body?;
-    let mode = match request.mode.as_str() {
-        "pin" => AuditMode::Pin,
-        "visual" => AuditMode::Visual,
-        _ => return Err(ErrorCode::BadRequest.into()),
+    let mode = match ConfirmationMode::parse(&request.mode) {
+        Some(ConfirmationMode::Pin) => AuditMode::Pin,
+        Some(ConfirmationMode::Visual) => AuditMode::Visual,
+        None => return Err(ErrorCode::BadRequest.into()),
     };
     said.mode = Some(mode);
     said.operator = request.operator.as_deref().map(short_text).transpose()?;

@@ -15,7 +15,8 @@ use axum::Extension;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
-use serde::{Deserialize, Serialize};
+use myna_core::wire::service::ActivateRequest;
+use serde::Serialize;
 
 use super::body::ApiJson;
 use super::error::{ApiError, Failure};
@@ -26,15 +27,6 @@ use crate::errors::ErrorCode;
 use crate::store::activation_limits::{self, Scope};
 use crate::store::audit::rfc3339;
 use crate::store::{StoreError, admin_tokens, facilities, terminals};
-
-#[derive(Debug, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub(super) struct ActivateRequest {
-    facility_code: String,
-    user_id: String,
-    activation_code: String,
-    device_name: String,
-}
 
 #[derive(Debug, Serialize)]
 #[serde(rename_all = "camelCase")]
