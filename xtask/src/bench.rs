@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, Result, bail};
+use myna_harness::Pcscd;
 
-use crate::pcscd::Pcscd;
 use crate::{run, system, workspace_root};
 
 /// `cargo xtask bench [-- MYNA-BENCH-OPTIONS]`.

@@ -12,7 +12,6 @@ mod demo;
 mod dist;
 mod e2e;
 mod fuzz;
-mod pcscd;
 mod personas;
 mod pkg;
 mod system;

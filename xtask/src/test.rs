@@ -17,8 +17,8 @@ use std::process::Command;
 use std::time::Instant;
 
 use anyhow::Result;
+use myna_harness::Pcscd;
 
-use crate::pcscd::Pcscd;
 use crate::{run, system, workspace_root};
 
 /// How long `cargo xtask test` fuzzes each target: a smoke run that replays the committed

@@ -38,13 +38,14 @@ use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
+use myna_harness::{Output, Proc, free_port};
 
 use crate::{browser, pkg, run, system, workspace_root};
 
@@ -52,69 +53,23 @@ use crate::{browser, pkg, run, system, workspace_root};
 /// (`xtask/browser/drive.mjs` says what each sets up).
 const LNA_MODES: &[&str] = &["granted", "denied", "prompt", "policy"];
 
-/// A child process killed when dropped.
-struct Running {
-    name: &'static str,
-    child: Child,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        println!("xtask wasm-tests: stopped {}", self.name);
-    }
-}
-
-/// A free loopback port (bound, then released).
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding a free port")?;
-    Ok(listener.local_addr()?.port())
-}
-
-/// Waits until `GET /health` on `port` answers anything.
-fn wait_for_http(name: &str, port: u16, child: &mut Child) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait()? {
-            bail!("{name} exited early: {status}");
-        }
-        if let Ok(mut stream) = TcpStream::connect((Ipv4Addr::LOCALHOST, port)) {
-            let request = format!(
-                "GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-            );
-            if stream.write_all(request.as_bytes()).is_ok() {
-                let mut first = String::new();
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-                if BufReader::new(&mut stream).read_line(&mut first).is_ok()
-                    && first.starts_with("HTTP/1.1")
-                {
-                    return Ok(());
-                }
-            }
-        }
-        if Instant::now() > deadline {
-            bail!("{name} did not answer on port {port} within 30 s");
-        }
-        thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn start(name: &'static str, program: &Path, args: &[String], log: &Path) -> Result<Running> {
-    let log_file = fs::File::create(log)?;
-    let child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(log_file.try_clone()?)
-        .stderr(log_file)
-        .spawn()
-        .with_context(|| format!("starting {}", program.display()))?;
+/// Starts `program args…` (output into `log`, stopped on drop) and waits until it answers
+/// HTTP on `GET /health` on `port` (any status).
+fn start(name: &str, program: &Path, args: &[String], log: &Path, port: u16) -> Result<Proc> {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    let mut child = Proc::spawn(name, cmd, Output::Fresh(log))?;
     println!(
         "xtask wasm-tests: started {name} ({} {})",
         program.display(),
         args.join(" ")
     );
-    Ok(Running { name, child })
+    child.wait_http(
+        SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        "/health",
+        |_| true,
+    )?;
+    Ok(child)
 }
 
 /// A minimal HTTP server on a thread answering every request with `response`.
@@ -440,7 +395,7 @@ pub fn run_wasm_tests() -> Result<()> {
     let demo_port = free_port()?;
     let closed_port = free_port()?;
 
-    let mut bridge = start(
+    let bridge = start(
         "myna-bridge --simulate",
         &bin.join("myna-bridge"),
         &[
@@ -456,9 +411,9 @@ pub fn run_wasm_tests() -> Result<()> {
             "--simulate".into(),
         ],
         &work.join("bridge.log"),
+        bridge_port,
     )?;
-    wait_for_http("myna-bridge", bridge_port, &mut bridge.child)?;
-    let mut foreign = start(
+    let foreign = start(
         "myna-bridge (foreign origin only)",
         &bin.join("myna-bridge"),
         &[
@@ -469,16 +424,16 @@ pub fn run_wasm_tests() -> Result<()> {
             "--simulate".into(),
         ],
         &work.join("bridge-foreign.log"),
+        foreign_port,
     )?;
-    wait_for_http("myna-bridge (foreign)", foreign_port, &mut foreign.child)?;
     let db = work.join(format!("demo-{}.sqlite3", std::process::id()));
     // A fresh service (fresh database, same port) for each browser: each browser's run
     // activates terminals, and the service allows 20 per facility.
-    let start_demo = || -> Result<Running> {
+    let start_demo = || -> Result<Proc> {
         for suffix in ["", "-wal", "-shm"] {
             let _ = fs::remove_file(format!("{}{suffix}", db.display()));
         }
-        let mut demo = start(
+        start(
             "myna-demo serve",
             &bin.join("myna-demo"),
             &[
@@ -493,9 +448,8 @@ pub fn run_wasm_tests() -> Result<()> {
                 example_origin.clone(),
             ],
             &work.join("demo.log"),
-        )?;
-        wait_for_http("myna-demo", demo_port, &mut demo.child)?;
-        Ok(demo)
+            demo_port,
+        )
     };
     // What the bridge answers a foreign origin: 403, no CORS headers.
     let refusing = StandIn::serve(http_answer(

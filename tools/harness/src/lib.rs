@@ -29,5 +29,5 @@ mod wait;
 pub use browser::Driver;
 pub use error::{Error, Result};
 pub use pcscd::{PCSCD_SOCKET, Pcscd};
-pub use process::{LogMode, Proc};
+pub use process::{Output, Proc};
 pub use wait::{free_port, http_get_status, wait_until};

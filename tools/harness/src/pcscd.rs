@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use crate::{Error, LogMode, Proc, Result};
+use crate::{Error, Output, Proc, Result};
 
 /// Where Debian's pcscd listens.
 pub const PCSCD_SOCKET: &str = "/run/pcscd/pcscd.comm";
@@ -41,7 +41,7 @@ impl Pcscd {
             .ok_or_else(|| Error::Missing("pcscd".into()))?;
         let mut cmd = Command::new(program);
         cmd.arg("--foreground");
-        let mut child = Proc::spawn("pcscd", cmd, Path::new("/dev/null"), LogMode::Fresh)?;
+        let mut child = Proc::spawn("pcscd", cmd, Output::Discard)?;
         let deadline = Instant::now() + START_TIMEOUT;
         while !answering() {
             if child.exited() {

@@ -2,7 +2,7 @@
 
 use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Child, Command, ExitStatus, Stdio};
 use std::time::{Duration, Instant};
 
 use crate::{Error, Result, http_get_status};
@@ -14,14 +14,18 @@ const TERM_GRACE: Duration = Duration::from_secs(5);
 /// How many lines of its log an error shows.
 const TAIL_LINES: usize = 15;
 
-/// Whether a process's log starts empty or continues an earlier run's (a bridge restarted
-/// within one scenario writes on in the same file).
+/// Where a child's stdout and stderr go.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LogMode {
-    /// Truncate the log first.
-    Fresh,
-    /// Append to it.
-    Append,
+pub enum Output<'a> {
+    /// A log file, truncated first.
+    Fresh(&'a Path),
+    /// A log file, appended to (a bridge restarted within one scenario writes on in the same
+    /// file).
+    Append(&'a Path),
+    /// This process's terminal (`cargo xtask demo`).
+    Terminal,
+    /// Nowhere.
+    Discard,
 }
 
 /// A running child process, stopped (SIGTERM, then SIGKILL after 5 s) and reaped on drop.
@@ -29,40 +33,44 @@ pub enum LogMode {
 pub struct Proc {
     name: String,
     child: Child,
-    log: PathBuf,
+    log: Option<PathBuf>,
 }
 
 impl Proc {
-    /// Spawns `cmd` as `name`, stdin closed, stdout and stderr into `log` (its folder is
-    /// created).
-    pub fn spawn(name: &str, mut cmd: Command, log: &Path, mode: LogMode) -> Result<Proc> {
-        if let Some(dir) = log.parent() {
-            std::fs::create_dir_all(dir)
-                .map_err(Error::io(format!("creating {}", dir.display())))?;
-        }
-        let file = std::fs::OpenOptions::new()
-            .create(true)
-            .write(true)
-            .append(mode == LogMode::Append)
-            .truncate(mode == LogMode::Fresh)
-            .open(log)
-            .map_err(Error::io(format!("opening {}", log.display())))?;
-        let out = file
-            .try_clone()
-            .map_err(Error::io(format!("opening {}", log.display())))?;
-        let child = cmd
-            .stdin(Stdio::null())
-            .stdout(out)
-            .stderr(file)
-            .spawn()
-            .map_err(Error::io(format!(
-                "starting {}",
-                cmd.get_program().to_string_lossy()
-            )))?;
+    /// Spawns `cmd` as `name`, stdin closed, stdout and stderr to `output` (a log's folder
+    /// is created).
+    pub fn spawn(name: &str, mut cmd: Command, output: Output<'_>) -> Result<Proc> {
+        let log = match output {
+            Output::Fresh(path) | Output::Append(path) => {
+                if let Some(dir) = path.parent() {
+                    std::fs::create_dir_all(dir)
+                        .map_err(Error::io(format!("creating {}", dir.display())))?;
+                }
+                let opened = || Error::io(format!("opening {}", path.display()));
+                let file = std::fs::OpenOptions::new()
+                    .create(true)
+                    .write(true)
+                    .append(matches!(output, Output::Append(_)))
+                    .truncate(matches!(output, Output::Fresh(_)))
+                    .open(path)
+                    .map_err(opened())?;
+                cmd.stdout(file.try_clone().map_err(opened())?).stderr(file);
+                Some(path.to_path_buf())
+            }
+            Output::Terminal => None,
+            Output::Discard => {
+                cmd.stdout(Stdio::null()).stderr(Stdio::null());
+                None
+            }
+        };
+        let child = cmd.stdin(Stdio::null()).spawn().map_err(Error::io(format!(
+            "starting {}",
+            cmd.get_program().to_string_lossy()
+        )))?;
         Ok(Proc {
             name: name.to_owned(),
             child,
-            log: log.to_path_buf(),
+            log,
         })
     }
 
@@ -76,14 +84,14 @@ impl Proc {
         self.child.id()
     }
 
-    /// The log file.
-    pub fn log(&self) -> &Path {
-        &self.log
+    /// How it ended, if it has.
+    pub fn exit_status(&mut self) -> Option<ExitStatus> {
+        self.child.try_wait().ok().flatten()
     }
 
     /// Whether the process has exited.
     pub fn exited(&mut self) -> bool {
-        matches!(self.child.try_wait(), Ok(Some(_)))
+        self.exit_status().is_some()
     }
 
     /// [`Error::Exited`] (with the end of its log) if the process has exited.
@@ -99,9 +107,12 @@ impl Proc {
         }
     }
 
-    /// The last lines of the process's log.
+    /// The last lines of the process's log (empty without a log file).
     pub fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
+        let Some(log) = &self.log else {
+            return String::new();
+        };
+        let text = std::fs::read_to_string(log).unwrap_or_default();
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(TAIL_LINES)..].join("\n")
     }
@@ -194,8 +205,7 @@ mod tests {
     #[test]
     fn a_dead_process_is_reported_with_its_log() {
         let log = temp_log("dies.log");
-        let mut p = Proc::spawn("dies", sh("echo first; echo last words; exit 3"), &log, LogMode::Fresh)
-            .unwrap();
+        let mut p = Proc::spawn("dies", sh("echo first; echo last words; exit 3"), Output::Fresh(&log)).unwrap();
         let err = p.wait_tcp(free_port_for_test()).unwrap_err();
         let Error::Exited { name, log_tail, .. } = err else {
             panic!("not Exited: {err}");
@@ -207,12 +217,12 @@ mod tests {
     #[test]
     fn logs_are_fresh_or_appended() {
         let log = temp_log("modes.log");
-        for (mode, line) in [(LogMode::Fresh, "one"), (LogMode::Append, "two")] {
-            let mut p = Proc::spawn("echo", sh(&format!("echo {line}")), &log, mode).unwrap();
+        for (output, line) in [(Output::Fresh(&log), "one"), (Output::Append(&log), "two")] {
+            let mut p = Proc::spawn("echo", sh(&format!("echo {line}")), output).unwrap();
             p.child.wait().unwrap();
         }
         assert_eq!(std::fs::read_to_string(&log).unwrap(), "one\ntwo\n");
-        let mut p = Proc::spawn("echo", sh("echo three"), &log, LogMode::Fresh).unwrap();
+        let mut p = Proc::spawn("echo", sh("echo three"), Output::Fresh(&log)).unwrap();
         p.child.wait().unwrap();
         assert_eq!(std::fs::read_to_string(&log).unwrap(), "three\n");
     }
@@ -220,7 +230,7 @@ mod tests {
     #[test]
     fn drop_stops_a_running_process() {
         let log = temp_log("sleeps.log");
-        let mut p = Proc::spawn("sleeps", sh("exec sleep 60"), &log, LogMode::Fresh).unwrap();
+        let mut p = Proc::spawn("sleeps", sh("exec sleep 60"), Output::Fresh(&log)).unwrap();
         p.check_running().unwrap();
         let pid = p.pid();
         let started = Instant::now();
