@@ -11,7 +11,7 @@ use std::path::Path;
 use anyhow::{Context as _, Result, bail};
 use serde_json::json;
 
-use crate::procs::{Child, sample};
+use crate::procs::{self, sample};
 use crate::ws::BridgeClient;
 
 /// The simulated reader of `myna-bridge --simulate`.
@@ -87,14 +87,14 @@ pub async fn measure(
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
-    let mut child = Child::spawn(
+    let mut child = procs::spawn(
         "myna-bridge-simulate",
         bridge,
         &args,
         &[("RUST_LOG", "warn")],
         logs,
     )?;
-    child.wait_http_ok(SocketAddr::from(([127, 0, 0, 1], port)), "/health")?;
+    procs::wait_http_ok(&mut child, SocketAddr::from(([127, 0, 0, 1], port)), "/health")?;
     for _ in 0..warm_up {
         session(port, origin).await?;
     }

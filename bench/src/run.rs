@@ -25,7 +25,8 @@ use serde_json::{Value, json};
 use crate::apdus::{self, FlowCount};
 use crate::card::InsertedCard;
 use crate::http::HttpConn;
-use crate::procs::{Child, SyncSampler, clock_ticks_per_second, free_port, sample};
+use crate::procs::{self, SyncSampler, clock_ticks_per_second, free_port, sample};
+use myna_harness::Proc;
 use crate::report::Measurement;
 use crate::stats::{median, ms, percentile};
 use crate::ws::BridgeClient;
@@ -106,10 +107,8 @@ pub struct Config {
     pub service_seconds: f64,
     /// Client connections of the service load.
     pub service_concurrency: usize,
-    /// Chromium and its driver, for the WASM start-up.
-    pub chromium: PathBuf,
-    /// chromedriver.
-    pub chromedriver: PathBuf,
+    /// `xtask/browser/drive.mjs`, which starts headless Chromium for the WASM start-up.
+    pub browser_driver: PathBuf,
     /// Connect–authenticate–disconnect sessions per step of the memory phase (N).
     pub memory_sessions: usize,
     /// The phases to run (`card`, `wasm`, `service`, `memory`); the others' figures are
@@ -288,7 +287,7 @@ async fn memory_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
 }
 
 /// Starts the release bridge on PC/SC, allowing [`ORIGIN`]; its port.
-fn start_bridge(config: &Config) -> Result<(Child, u16)> {
+fn start_bridge(config: &Config) -> Result<(Proc, u16)> {
     let port = free_port()?;
     // An empty config file: nothing from the user's own bridge.toml leaks in.
     let config_file = config.work.join("bridge.toml");
@@ -304,14 +303,14 @@ fn start_bridge(config: &Config) -> Result<(Child, u16)> {
     .iter()
     .map(|s| (*s).to_owned())
     .collect();
-    let mut child = Child::spawn(
+    let mut child = procs::spawn(
         "myna-bridge",
         &config.bridge,
         &args,
         &[],
         &config.work.join("logs"),
     )?;
-    child.wait_http_ok(SocketAddr::from(([127, 0, 0, 1], port)), "/health")?;
+    procs::wait_http_ok(&mut child, SocketAddr::from(([127, 0, 0, 1], port)), "/health")?;
     Ok((child, port))
 }
 
@@ -326,7 +325,7 @@ fn start_service(
     name: &str,
     db: &Path,
     chain_cache: bool,
-) -> Result<(Child, SocketAddr)> {
+) -> Result<(Proc, SocketAddr)> {
     for suffix in ["", "-wal", "-shm"] {
         let mut path = db.as_os_str().to_owned();
         path.push(suffix);
@@ -350,8 +349,8 @@ fn start_service(
     if !chain_cache {
         args.extend(["--certificate-cache".into(), "0".into()]);
     }
-    let mut child = Child::spawn(name, &config.demo, &args, &[], &config.work.join("logs"))?;
-    child.wait_http_ok(addr, "/api/v1/openapi.yaml")?;
+    let mut child = procs::spawn(name, &config.demo, &args, &[], &config.work.join("logs"))?;
+    procs::wait_http_ok(&mut child, addr, "/api/v1/openapi.yaml")?;
     Ok((child, addr))
 }
 
@@ -808,8 +807,7 @@ async fn wasm_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
     );
     let init = wasm::init_times(
         pkg,
-        &config.chromium,
-        &config.chromedriver,
+        &config.browser_driver,
         5,
         &config.work.join("logs"),
     )
