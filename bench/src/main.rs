@@ -76,6 +76,9 @@ struct RunArgs {
     /// connect–authenticate–disconnect sessions on a `--simulate` bridge.
     #[arg(long, default_value_t = 2000)]
     memory_sessions: usize,
+    /// The workspace root, whose largest non-test source file is reported.
+    #[arg(long, default_value = ".")]
+    source_root: PathBuf,
     /// Phases to run (for working on one; a partial run fails its report).
     #[arg(
         long,
@@ -119,6 +122,7 @@ fn real_main() -> Result<bool> {
         service_concurrency: args.service_concurrency,
         memory_sessions: args.memory_sessions,
         browser_driver: args.browser_driver,
+        source_root: args.source_root,
         phases: args.phases,
     };
     let measurements = run::run(&config)?;

@@ -81,6 +81,7 @@ pub const METRICS: &[(&str, &str)] = &[
     ("bridge_sim_rss_mib_after_n_sessions", "MiB"),
     ("bridge_sim_rss_growth_2n_over_n", "ratio"),
     ("machine_load_avg_1min", "procs"),
+    ("largest_source_file_lines", "lines"),
 ];
 
 /// What a run needs.
@@ -112,6 +113,8 @@ pub struct Config {
     pub browser_driver: PathBuf,
     /// Connect–authenticate–disconnect sessions per step of the memory phase (N).
     pub memory_sessions: usize,
+    /// The workspace whose source files are sized (`largest_source_file_lines`).
+    pub source_root: PathBuf,
     /// The phases to run (`card`, `wasm`, `service`, `memory`); the others' figures are
     /// reported as skipped (and their targets as failed).
     pub phases: Vec<String>,
@@ -242,6 +245,7 @@ pub fn run(config: &Config) -> Result<Vec<Measurement>> {
     } else if let Err(e) = runtime.block_on(memory_phase(config, &mut rec)) {
         rec.fail(&memory_metrics, &e);
     }
+    record_source_size(config, &mut rec);
     let load_at_end = load_average();
     if let (Some(a), Some(b)) = (load_at_start, load_at_end) {
         let cores = std::thread::available_parallelism().map_or(0, |n| n.get());
@@ -254,6 +258,33 @@ pub fn run(config: &Config) -> Result<Vec<Measurement>> {
         );
     }
     Ok(rec.finish())
+}
+
+/// The largest non-test source file (issue 15: at most 900 lines; informational here, the
+/// rule is `cargo xtask test`'s).
+fn record_source_size(config: &Config, rec: &mut Recorder) {
+    use myna_harness::source_size::{MAX_SOURCE_LINES, non_test_sources, oversized};
+    match non_test_sources(&config.source_root) {
+        Ok(sources) => {
+            let Some(largest) = sources.first() else {
+                rec.fail(
+                    &["largest_source_file_lines"],
+                    &anyhow::anyhow!("no source file in {}", config.source_root.display()),
+                );
+                return;
+            };
+            rec.set(
+                "largest_source_file_lines",
+                largest.lines as f64,
+                format!(
+                    "{}; target <= {MAX_SOURCE_LINES} (informational), {} non-test files over it",
+                    largest.path.display(),
+                    oversized(&sources).len()
+                ),
+            );
+        }
+        Err(e) => rec.fail(&["largest_source_file_lines"], &e.into()),
+    }
 }
 
 /// RSS of a `--simulate` bridge after N and 2N sessions ([`crate::memory`]).
