@@ -204,6 +204,7 @@ pub fn run(config: &Config) -> Result<Vec<Measurement>> {
                 && !n.starts_with("wasm_")
                 && !n.starts_with("machine_")
                 && !n.starts_with("bridge_sim_")
+                && !n.starts_with("largest_")
         })
         .collect();
     let skipped = || anyhow::anyhow!("phase skipped (--phases)");
