@@ -3,7 +3,7 @@
 //!
 //! [`run_e2e`] builds the npm package and the binaries, then, for each browser of
 //! [`browser::BROWSERS`] in turn (one stack each: fresh ports, fresh database), starts:
-//! - pcscd (if none answers; see [`crate::pcscd`]) with its vpcd reader;
+//! - pcscd (if none answers; see [`myna_harness::Pcscd`]) with its vpcd reader;
 //! - `myna-bridge --listen 127.0.0.1:B --allow-origin http://127.0.0.1:D` **without**
 //!   `--simulate`: the bridge reads the vpcd reader through pcscd as it would a USB reader;
 //! - `myna-bridge virtual-card --vpcd 127.0.0.1:35963 --persona NAME` (restarted with another

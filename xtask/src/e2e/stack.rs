@@ -54,6 +54,7 @@ impl Stack {
         format!("http://127.0.0.1:{}", self.demo_port)
     }
 
+    /// The service with the page (fresh database on first start; kept across restarts).
     pub fn start_demo(&mut self) -> Result<()> {
         let mut demo = start(
             "myna-demo",
@@ -76,6 +77,7 @@ impl Stack {
         Ok(())
     }
 
+    /// The service goes away (SIGTERM: a network outage as the page sees it).
     pub fn stop_demo(&mut self) {
         self.demo = None;
     }
