@@ -45,7 +45,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail};
-use myna_harness::{Output, Proc, free_port};
+use myna_harness::{LoopbackServer, Output, Proc, free_port};
 
 use crate::{browser, pkg, run, system, workspace_root};
 
@@ -72,41 +72,13 @@ fn start(name: &str, program: &Path, args: &[String], log: &Path, port: u16) -> 
     Ok(child)
 }
 
-/// A minimal HTTP server on a thread answering every request with `response`.
-struct StandIn {
-    stop: Arc<AtomicBool>,
-    port: u16,
-}
-
-impl StandIn {
-    fn serve(response: String) -> Result<StandIn> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-        listener.set_nonblocking(true)?;
-        let port = listener.local_addr()?.port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((mut stream, _)) => {
-                        let _ = stream.set_nonblocking(false);
-                        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-                        let mut buf = [0u8; 4096];
-                        let _ = stream.read(&mut buf);
-                        let _ = stream.write_all(response.as_bytes());
-                    }
-                    Err(_) => thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        Ok(StandIn { stop, port })
-    }
-}
-
-impl Drop for StandIn {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
+/// A minimal HTTP server answering every request with `response`.
+fn stand_in(response: String) -> Result<LoopbackServer> {
+    Ok(LoopbackServer::serve(move |mut stream, _| {
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf);
+        let _ = stream.write_all(response.as_bytes());
+    })?)
 }
 
 /// An eligibility service that is up but does not answer, on a thread; stops when dropped.
@@ -119,10 +91,7 @@ impl Drop for StandIn {
 /// - `GET /held`: `{"silent": n, "unanswered": n, "stalling": n}`, how many connections it
 ///   holds unanswered right now; a connection leaves the count when the browser closes it
 ///   (an aborted request).
-struct SlowService {
-    stop: Arc<AtomicBool>,
-    port: u16,
-}
+struct SlowService;
 
 /// Connections held unanswered, by route.
 #[derive(Default)]
@@ -136,25 +105,11 @@ impl SlowService {
     const CORS: &'static str = "access-control-allow-origin: *";
     const NONCE: &'static str = "c3RhbGxpbmctc2VydmljZS1ub25jZS0wMDAwMDAwMDAwMA";
 
-    fn serve() -> Result<SlowService> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-        listener.set_nonblocking(true)?;
-        let port = listener.local_addr()?.port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let held = Arc::new(Held::default());
-        let flag = stop.clone();
-        thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let (flag, held) = (flag.clone(), held.clone());
-                        thread::spawn(move || Self::answer(stream, &flag, &held));
-                    }
-                    Err(_) => thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        Ok(SlowService { stop, port })
+    fn serve() -> Result<LoopbackServer> {
+        let held = Held::default();
+        Ok(LoopbackServer::serve(move |stream, stop| {
+            Self::answer(stream, stop, &held);
+        })?)
     }
 
     /// Reads one request: its request line and, for a body announced by `content-length`,
@@ -185,8 +140,6 @@ impl SlowService {
     }
 
     fn answer(mut stream: TcpStream, stop: &AtomicBool, held: &Held) {
-        let _ = stream.set_nonblocking(false);
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
         let Some((method, target)) = Self::read_request(&mut stream) else {
             return;
         };
@@ -258,45 +211,20 @@ impl SlowService {
     }
 }
 
-impl Drop for SlowService {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
 /// Serves `pkg/` and `wasm/examples/` of the repository over HTTP (the example page and the
 /// package it imports), on a thread; stops when dropped.
-struct StaticFiles {
-    stop: Arc<AtomicBool>,
-    port: u16,
-}
+struct StaticFiles;
 
 impl StaticFiles {
     const ROOTS: [&'static str; 2] = ["pkg/", "wasm/examples/"];
 
-    fn serve(root: PathBuf) -> Result<StaticFiles> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-        listener.set_nonblocking(true)?;
-        let port = listener.local_addr()?.port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let root = root.clone();
-                        thread::spawn(move || Self::answer(&root, stream));
-                    }
-                    Err(_) => thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        Ok(StaticFiles { stop, port })
+    fn serve(root: PathBuf) -> Result<LoopbackServer> {
+        Ok(LoopbackServer::serve(move |stream, _| {
+            Self::answer(&root, stream);
+        })?)
     }
 
     fn answer(root: &Path, mut stream: TcpStream) {
-        let _ = stream.set_nonblocking(false);
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
         let mut line = String::new();
         if BufReader::new(&mut stream).read_line(&mut line).is_err() {
             return;
@@ -328,12 +256,6 @@ impl StaticFiles {
         );
         let _ = stream.write_all(head.as_bytes());
         let _ = stream.write_all(&body);
-    }
-}
-
-impl Drop for StaticFiles {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
@@ -389,7 +311,7 @@ pub fn run_wasm_tests() -> Result<()> {
     // The same page as a public site would have it (drive.mjs, LNA modes).
     let public_origin = format!("http://reception.test:{page_port}");
     let examples = StaticFiles::serve(root.clone())?;
-    let example_origin = format!("http://127.0.0.1:{}", examples.port);
+    let example_origin = format!("http://127.0.0.1:{}", examples.port());
     let bridge_port = free_port()?;
     let foreign_port = free_port()?;
     let demo_port = free_port()?;
@@ -452,13 +374,13 @@ pub fn run_wasm_tests() -> Result<()> {
         )
     };
     // What the bridge answers a foreign origin: 403, no CORS headers.
-    let refusing = StandIn::serve(http_answer(
+    let refusing = stand_in(http_answer(
         "403 Forbidden",
         &["content-type: text/plain"],
         "forbidden\n",
     ))?;
     // A future bridge that speaks only protocol 2.
-    let v2 = StandIn::serve(http_answer(
+    let v2 = stand_in(http_answer(
         "200 OK",
         &[
             "content-type: application/json",
@@ -515,12 +437,12 @@ pub fn run_wasm_tests() -> Result<()> {
         )
         .env(
             "MYNA_TEST_REFUSING_URL",
-            format!("ws://127.0.0.1:{}/v1", refusing.port),
+            format!("ws://127.0.0.1:{}/v1", refusing.port()),
         )
-        .env("MYNA_TEST_V2_URL", format!("ws://127.0.0.1:{}/v1", v2.port))
+        .env("MYNA_TEST_V2_URL", format!("ws://127.0.0.1:{}/v1", v2.port()))
         .env(
             "MYNA_TEST_SLOW_SERVICE_URL",
-            format!("http://127.0.0.1:{}", slow.port),
+            format!("http://127.0.0.1:{}", slow.port()),
         )
         .env(
             "MYNA_TEST_EXAMPLE_URL",

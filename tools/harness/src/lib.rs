@@ -9,6 +9,7 @@
 //!   waits for its own port ([`Proc::wait_tcp`]) or HTTP answer ([`Proc::wait_http`]) and
 //!   fails at once, with the end of its log, if the process dies meanwhile;
 //! - [`wait_until`]: polling a condition with a deadline;
+//! - [`LoopbackServer`]: a TCP server on threads for the stand-ins of the browser tests;
 //! - [`Pcscd`]: the PC/SC daemon, used if one answers, else started and stopped on drop;
 //! - [`Driver`]: a headless browser driven by `xtask/browser/drive.mjs` (puppeteer-core) in
 //!   JSON lines — the one browser driver of the project;
@@ -26,6 +27,7 @@ mod browser;
 mod error;
 mod pcscd;
 mod process;
+mod server;
 pub mod source_size;
 mod wait;
 
@@ -33,4 +35,5 @@ pub use browser::Driver;
 pub use error::{Error, Result};
 pub use pcscd::{PCSCD_SOCKET, Pcscd};
 pub use process::{Output, Proc};
+pub use server::LoopbackServer;
 pub use wait::{free_port, http_get_status, wait_until};
