@@ -4,7 +4,7 @@
 
 use std::ffi::CString;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use myna_bridge::virtual_card::{ApduLog, SharedCard, VirtualCard};

@@ -94,7 +94,11 @@ pub async fn measure(
         &[("RUST_LOG", "warn")],
         logs,
     )?;
-    procs::wait_http_ok(&mut child, SocketAddr::from(([127, 0, 0, 1], port)), "/health")?;
+    procs::wait_http_ok(
+        &mut child,
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        "/health",
+    )?;
     for _ in 0..warm_up {
         session(port, origin).await?;
     }

@@ -143,12 +143,7 @@ async fn pkg_file(State(files): State<Files>, UrlPath(name): UrlPath<String>) ->
 /// Loads the package in `loads` fresh headless Chromiums (each started by `drive.mjs serve`,
 /// so each with a new profile); the start-up times, ms. `driver`: `xtask/browser/drive.mjs`,
 /// with its `node_modules` installed (`cargo xtask bench` does).
-pub async fn init_times(
-    pkg: &Path,
-    driver: &Path,
-    loads: usize,
-    logs: &Path,
-) -> Result<Vec<f64>> {
+pub async fn init_times(pkg: &Path, driver: &Path, loads: usize, logs: &Path) -> Result<Vec<f64>> {
     let files = package_files(pkg)?;
     let glue = files
         .glue

@@ -36,15 +36,13 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Command, Stdio};
-use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
 use myna_harness::{LoopbackServer, Output, Proc, free_port};
 
 use crate::{browser, pkg, run, system, workspace_root};
@@ -439,7 +437,10 @@ pub fn run_wasm_tests() -> Result<()> {
             "MYNA_TEST_REFUSING_URL",
             format!("ws://127.0.0.1:{}/v1", refusing.port()),
         )
-        .env("MYNA_TEST_V2_URL", format!("ws://127.0.0.1:{}/v1", v2.port()))
+        .env(
+            "MYNA_TEST_V2_URL",
+            format!("ws://127.0.0.1:{}/v1", v2.port()),
+        )
         .env(
             "MYNA_TEST_SLOW_SERVICE_URL",
             format!("http://127.0.0.1:{}", slow.port()),

@@ -2,7 +2,6 @@
 //! APDU counts, the bridge's overhead, the end-to-end part ([`super::e2e`]), the idle bridge.
 
 use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
@@ -12,11 +11,10 @@ use serde_json::{Value, json};
 use super::{Config, ORIGIN, PERSONA, Recorder, progress};
 use crate::apdus::{self, FlowCount};
 use crate::card::InsertedCard;
-use crate::http::HttpConn;
-use crate::procs::{self, SyncSampler, clock_ticks_per_second, free_port, sample};
-use crate::stats::{median, ms, percentile};
+use crate::procs::{self, free_port};
+use crate::stats::percentile;
 use crate::ws::BridgeClient;
-use crate::{e2e, idle, overhead, service};
+use crate::{idle, overhead};
 
 /// Starts the release bridge on PC/SC, allowing [`ORIGIN`]; its port.
 fn start_bridge(config: &Config) -> Result<(Proc, u16)> {
@@ -42,7 +40,11 @@ fn start_bridge(config: &Config) -> Result<(Proc, u16)> {
         &[],
         &config.work.join("logs"),
     )?;
-    procs::wait_http_ok(&mut child, SocketAddr::from(([127, 0, 0, 1], port)), "/health")?;
+    procs::wait_http_ok(
+        &mut child,
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        "/health",
+    )?;
     Ok((child, port))
 }
 
@@ -210,7 +212,8 @@ pub(super) async fn card_phase(config: &Config, rec: &mut Recorder) -> Result<()
 
     // End to end: against the direct PC/SC reference, then with the modelled card timing.
     let mut handle = handle;
-    let e2e_result = super::e2e::e2e_phase(config, rec, &mut client, &mut handle, &inserted, &pin).await;
+    let e2e_result =
+        super::e2e::e2e_phase(config, rec, &mut client, &mut handle, &inserted, &pin).await;
     inserted
         .card
         .lock()
@@ -308,4 +311,3 @@ fn record_flows(rec: &mut Recorder, pin_flow: &FlowCount, visual: &FlowCount) {
         "SELECT AP, SELECT 000A, the READ BINARYs",
     );
 }
-

@@ -2,22 +2,15 @@
 //! service against the same APDUs from a direct PC/SC client, then with the modelled card
 //! timing.
 
-use std::net::SocketAddr;
-use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use anyhow::{Context as _, Result};
+use serde_json::json;
 
-use anyhow::{Context as _, Result, bail};
-use myna_harness::Proc;
-use serde_json::{Value, json};
-
-use super::{Config, ORIGIN, PERSONA, Recorder, progress};
-use crate::apdus::{self, FlowCount};
+use super::{Config, ORIGIN, Recorder, progress};
 use crate::card::InsertedCard;
+use crate::e2e;
 use crate::http::HttpConn;
-use crate::procs::{self, SyncSampler, clock_ticks_per_second, free_port, sample};
 use crate::stats::{median, ms, percentile};
 use crate::ws::BridgeClient;
-use crate::{e2e, idle, overhead, service};
 
 pub(super) async fn e2e_phase(
     config: &Config,
@@ -191,4 +184,3 @@ pub(super) async fn e2e_phase(
     );
     Ok(())
 }
-

@@ -334,13 +334,7 @@ async fn wasm_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
             size.raw_bytes
         ),
     );
-    let init = wasm::init_times(
-        pkg,
-        &config.browser_driver,
-        5,
-        &config.work.join("logs"),
-    )
-    .await?;
+    let init = wasm::init_times(pkg, &config.browser_driver, 5, &config.work.join("logs")).await?;
     rec.set(
         "wasm_init_ms",
         median(&init).context("no start-up measured")?,
@@ -351,4 +345,3 @@ async fn wasm_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
     );
     Ok(())
 }
-

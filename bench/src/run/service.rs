@@ -3,20 +3,16 @@
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
 use myna_harness::Proc;
-use serde_json::{Value, json};
 
 use super::{Config, ORIGIN, PERSONA, Recorder, progress};
-use crate::apdus::{self, FlowCount};
-use crate::card::InsertedCard;
 use crate::http::HttpConn;
 use crate::procs::{self, SyncSampler, clock_ticks_per_second, free_port, sample};
-use crate::stats::{median, ms, percentile};
-use crate::ws::BridgeClient;
-use crate::{e2e, idle, overhead, service};
+use crate::service;
+use crate::stats::median;
 
 /// Starts the release service on a fresh database at `db`; its address.
 /// `chain_cache`: whether `myna-demo` may remember verified certificate chains. The load
@@ -257,4 +253,3 @@ pub(super) async fn service_phase(config: &Config, rec: &mut Recorder) -> Result
     );
     Ok(())
 }
-

@@ -205,7 +205,12 @@ mod tests {
     #[test]
     fn a_dead_process_is_reported_with_its_log() {
         let log = temp_log("dies.log");
-        let mut p = Proc::spawn("dies", sh("echo first; echo last words; exit 3"), Output::Fresh(&log)).unwrap();
+        let mut p = Proc::spawn(
+            "dies",
+            sh("echo first; echo last words; exit 3"),
+            Output::Fresh(&log),
+        )
+        .unwrap();
         let err = p.wait_tcp(free_port_for_test()).unwrap_err();
         let Error::Exited { name, log_tail, .. } = err else {
             panic!("not Exited: {err}");

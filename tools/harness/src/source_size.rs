@@ -33,13 +33,13 @@ pub struct SourceFile {
 
 /// Whether `relative` (a path below the workspace root) is a test file under the rule.
 pub fn is_test_file(relative: &Path) -> bool {
-    let mut components = relative.components().map(|c| c.as_os_str().to_string_lossy());
-    let in_test_dir = relative
-        .parent()
-        .is_some_and(|dir| {
-            dir.components()
-                .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")))
-        });
+    let mut components = relative
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy());
+    let in_test_dir = relative.parent().is_some_and(|dir| {
+        dir.components()
+            .any(|c| matches!(c.as_os_str().to_str(), Some("tests" | "benches")))
+    });
     let fuzz_target = components.next().as_deref() == Some("fuzz")
         && components.next().as_deref() == Some("fuzz_targets");
     let name = relative
@@ -134,7 +134,10 @@ mod tests {
         for (path, text) in [
             ("core/src/big.rs", lines(MAX_SOURCE_LINES + 1)),
             ("core/src/ok.rs", lines(MAX_SOURCE_LINES)),
-            ("core/src/no_newline.rs", format!("{}x", lines(MAX_SOURCE_LINES))),
+            (
+                "core/src/no_newline.rs",
+                format!("{}x", lines(MAX_SOURCE_LINES)),
+            ),
             ("core/tests/huge.rs", lines(5000)),
             ("core/src/tests.rs", lines(5000)),
             ("target/debug/build/gen.rs", lines(5000)),

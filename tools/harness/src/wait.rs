@@ -44,8 +44,8 @@ pub fn wait_until(
 /// `GET path` on `addr` with HTTP/1.1 and `Connection: close`; the status code.
 pub fn http_get_status(addr: SocketAddr, path: &str) -> Result<u16> {
     let what = || format!("GET {path} on {addr}");
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))
-        .map_err(Error::io(what()))?;
+    let mut stream =
+        TcpStream::connect_timeout(&addr, Duration::from_secs(1)).map_err(Error::io(what()))?;
     stream
         .set_read_timeout(Some(Duration::from_secs(5)))
         .map_err(Error::io(what()))?;
@@ -78,10 +78,15 @@ mod tests {
     #[test]
     fn waiting_ends_when_done_fails_or_times_out() {
         let mut calls = 0;
-        wait_until("three calls", Duration::from_secs(5), Duration::ZERO, || {
-            calls += 1;
-            Ok(calls == 3)
-        })
+        wait_until(
+            "three calls",
+            Duration::from_secs(5),
+            Duration::ZERO,
+            || {
+                calls += 1;
+                Ok(calls == 3)
+            },
+        )
         .unwrap();
         assert_eq!(calls, 3);
         let timeout = wait_until("never", Duration::ZERO, Duration::ZERO, || Ok(false));

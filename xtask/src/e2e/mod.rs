@@ -121,4 +121,3 @@ fn run_in(browser_name: &str, root: &Path, work: &Path) -> Result<usize> {
         )
     })
 }
-

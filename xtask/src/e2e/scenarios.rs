@@ -343,7 +343,7 @@ fn hostile_page_cannot_lock_the_pin(stack: &mut Stack, b: &Browser) -> Result<()
           }}
         }})();
         return true;"#,
-        port = stack.bridge_port
+        port = stack.bridge_port()
     );
     b.js(&script)?;
     b.wait("the hostile script", "window.__hostile !== undefined", LONG)?;

@@ -54,6 +54,11 @@ impl Stack {
         format!("http://127.0.0.1:{}", self.demo_port)
     }
 
+    /// The bridge's port.
+    pub fn bridge_port(&self) -> u16 {
+        self.bridge_port
+    }
+
     /// The service with the page (fresh database on first start; kept across restarts).
     pub fn start_demo(&mut self) -> Result<()> {
         let mut demo = start(
