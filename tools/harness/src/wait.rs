@@ -104,8 +104,14 @@ mod tests {
         let server = std::thread::spawn(move || {
             for answer in ["HTTP/1.1 404 Not Found\r\n\r\n", "SSH-2.0-OpenSSH_9.2\r\n"] {
                 let (mut stream, _) = listener.accept().unwrap();
-                let mut request = [0u8; 16];
-                let _ = stream.read(&mut request);
+                // Read the whole request: closing with unread bytes would reset the answer.
+                let mut request = Vec::new();
+                let mut buf = [0u8; 256];
+                while !request.ends_with(b"\r\n\r\n") {
+                    let n = stream.read(&mut buf).unwrap();
+                    assert_ne!(n, 0, "the client closed early");
+                    request.extend_from_slice(&buf[..n]);
+                }
                 stream.write_all(answer.as_bytes()).unwrap();
             }
         });
