@@ -5,7 +5,6 @@
 //! something per session grows linearly (issue 11: the virtual card kept every APDU it
 //! answered, ~1.7 KiB per session). The ratio, not the MiB, is held to a target.
 
-use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
@@ -72,32 +71,14 @@ pub async fn measure(
     if sessions == 0 {
         bail!("--memory-sessions must be at least 1");
     }
-    let config = logs.join("bridge-memory.toml");
-    std::fs::create_dir_all(logs)?;
-    std::fs::write(&config, "")?;
-    let args: Vec<String> = [
-        "--simulate",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--allow-origin",
-        origin,
-        "--config",
-        config.to_str().context("a non-UTF-8 path")?,
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    let mut child = procs::spawn(
-        "myna-bridge-simulate",
+    let mut child = procs::start_bridge(
         bridge,
-        &args,
+        "myna-bridge-simulate",
+        port,
+        origin,
+        &["--simulate"],
         &[("RUST_LOG", "warn")],
         logs,
-    )?;
-    procs::wait_http_ok(
-        &mut child,
-        SocketAddr::from(([127, 0, 0, 1], port)),
-        "/health",
     )?;
     for _ in 0..warm_up {
         session(port, origin).await?;

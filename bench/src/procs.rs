@@ -37,6 +37,39 @@ pub fn wait_http_ok(child: &mut Proc, addr: SocketAddr, path: &str) -> Result<()
     Ok(child.wait_http(addr, path, |status| status == 200)?)
 }
 
+/// Starts the bridge `program` as `name` on loopback `port`, allowing `origin`, with `extra`
+/// arguments and `env`, and waits until `GET /health` answers 200. Its config file is an empty
+/// `logs/NAME.toml`: nothing from the user's own bridge.toml leaks in.
+pub fn start_bridge(
+    program: &Path,
+    name: &str,
+    port: u16,
+    origin: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+    logs: &Path,
+) -> Result<Proc> {
+    std::fs::create_dir_all(logs).with_context(|| format!("creating {}", logs.display()))?;
+    let config_file = logs.join(format!("{name}.toml"));
+    std::fs::write(&config_file, "")?;
+    let mut args: Vec<String> = vec![
+        "--listen".into(),
+        format!("127.0.0.1:{port}"),
+        "--allow-origin".into(),
+        origin.into(),
+        "--config".into(),
+        config_file.to_str().context("a non-UTF-8 path")?.into(),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    let mut child = spawn(name, program, &args, env, logs)?;
+    wait_http_ok(
+        &mut child,
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        "/health",
+    )?;
+    Ok(child)
+}
+
 /// CPU time and resident memory of a process, from `/proc/PID/stat` and `/proc/PID/status`,
 /// plus the context switches of all its threads (each one is a wake-up).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

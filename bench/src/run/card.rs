@@ -1,7 +1,6 @@
 //! The card phase: the virtual card in pcscd's vpcd reader, the release bridge on PC/SC;
 //! APDU counts, the bridge's overhead, the end-to-end part ([`super::e2e`]), the idle bridge.
 
-use std::net::SocketAddr;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
@@ -19,32 +18,8 @@ use crate::{idle, overhead};
 /// Starts the release bridge on PC/SC, allowing [`ORIGIN`]; its port.
 fn start_bridge(config: &Config) -> Result<(Proc, u16)> {
     let port = free_port()?;
-    // An empty config file: nothing from the user's own bridge.toml leaks in.
-    let config_file = config.work.join("bridge.toml");
-    std::fs::write(&config_file, "")?;
-    let args: Vec<String> = [
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--allow-origin",
-        ORIGIN,
-        "--config",
-        config_file.to_str().context("a non-UTF-8 path")?,
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    let mut child = procs::spawn(
-        "myna-bridge",
-        &config.bridge,
-        &args,
-        &[],
-        &config.work.join("logs"),
-    )?;
-    procs::wait_http_ok(
-        &mut child,
-        SocketAddr::from(([127, 0, 0, 1], port)),
-        "/health",
-    )?;
+    let logs = config.work.join("logs");
+    let child = procs::start_bridge(&config.bridge, "myna-bridge", port, ORIGIN, &[], &[], &logs)?;
     Ok((child, port))
 }
 

@@ -30,32 +30,14 @@ pub(super) async fn e2e_phase(
     let mut http = HttpConn::connect(addr).await?;
     let token = http.activate("bench e2e").await?;
     // Warm-up with an instant card (connections, caches), not counted.
-    e2e::run_once(
-        client,
-        *handle,
-        &inserted.log,
-        &mut http,
-        &token,
-        ORIGIN,
-        pin,
-    )
-    .await?;
+    confirm_once(client, *handle, inserted, &mut http, &token, pin).await?;
 
     // Measured: an instant card (no timing model), the confirmation through the bridge and
     // the same APDUs from a direct PC/SC client, alternating.
     let mut runs = Vec::new();
     let mut direct_runs = Vec::new();
     for i in 0..config.e2e_runs {
-        let run = e2e::run_once(
-            client,
-            *handle,
-            &inserted.log,
-            &mut http,
-            &token,
-            ORIGIN,
-            pin,
-        )
-        .await?;
+        let run = confirm_once(client, *handle, inserted, &mut http, &token, pin).await?;
         let reader = inserted.reader.clone();
         let pin_owned = pin.to_owned();
         let direct_run = tokio::task::spawn_blocking(move || {
@@ -156,18 +138,7 @@ pub(super) async fn e2e_phase(
         .set_timing(myna_bridge::virtual_card::TimingModel::realistic());
     let mut modelled = Vec::new();
     for _ in 0..config.e2e_runs {
-        modelled.push(
-            e2e::run_once(
-                client,
-                *handle,
-                &inserted.log,
-                &mut http,
-                &token,
-                ORIGIN,
-                pin,
-            )
-            .await?,
-        );
+        modelled.push(confirm_once(client, *handle, inserted, &mut http, &token, pin).await?);
     }
     drop(service);
     let totals: Vec<f64> = modelled.iter().map(|r| ms(r.total)).collect();
@@ -183,4 +154,17 @@ pub(super) async fn e2e_phase(
         "MODELLED: the sum of the card log's delays (an assumption, docs/benchmarks.md)",
     );
     Ok(())
+}
+
+/// One PIN confirmation through the bridge and the service on this phase's card session
+/// ([`e2e::run_once`]).
+async fn confirm_once(
+    client: &mut BridgeClient,
+    handle: u64,
+    inserted: &InsertedCard,
+    http: &mut HttpConn,
+    token: &str,
+    pin: &str,
+) -> Result<e2e::E2eRun> {
+    e2e::run_once(client, handle, &inserted.log, http, token, ORIGIN, pin).await
 }
