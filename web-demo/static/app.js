@@ -379,8 +379,16 @@ async function serviceErrorText(response) {
   return `HTTP ${response.status}`;
 }
 
-/** A request with the terminal's token; a 401 drops the token (re-activation). */
+/** The load-time token renewal ([`keepTerminalTokenFresh`]); settled once it is done. */
+let tokenFresh = Promise.resolve();
+
+/**
+ * A request with the terminal's token; a 401 drops the token (re-activation). Waits for the
+ * load-time renewal first: a request sent with the token it retires would answer 401 MW0002
+ * and drop a live terminal (the offline queue, flushed at load, lost its checks that way).
+ */
 async function authorizedFetch(path, init = {}) {
+  await tokenFresh;
   const t = storedTerminal();
   if (!t) throw new Error("端末が登録されていません");
   const response = await fetch(`${SERVICE_URL}${path}`, {
@@ -812,7 +820,7 @@ async function main() {
     myna: () => myna, operator, voucher, authorizedFetch, serviceErrorText, showResult,
     recorded: loadHistory,
   });
-  keepTerminalTokenFresh(SERVICE_URL, STORE.terminal, forgetTerminal);
+  tokenFresh = keepTerminalTokenFresh(SERVICE_URL, STORE.terminal, forgetTerminal);
   showTerminal();
   showMode();
   if (!(await loadPackage())) return;

@@ -34,7 +34,10 @@ export async function renewTerminalToken(serviceUrl, key) {
   return "unchanged";
 }
 
-/** Renews now and every hour; calls `onExpired` when the token has ended. */
+/**
+ * Renews now and every hour; calls `onExpired` when the token has ended. Returns the first
+ * renewal's promise: until it settles, the stored token may be one the service is retiring.
+ */
 export function keepTerminalTokenFresh(serviceUrl, key, onExpired) {
   const run = async () => {
     try {
@@ -43,6 +46,6 @@ export function keepTerminalTokenFresh(serviceUrl, key, onExpired) {
       // The service is unreachable: the next hour (or the next request) tells.
     }
   };
-  run();
-  return setInterval(run, HOUR_MS);
+  setInterval(run, HOUR_MS);
+  return run();
 }
