@@ -4,7 +4,7 @@
 
 use std::ffi::CString;
 use std::net::SocketAddr;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use myna_personas::Persona;
@@ -113,15 +113,14 @@ impl Drop for InsertedCard {
     }
 }
 
+/// Polls `done` every 50 ms until it holds or `timeout` passes.
 fn wait_until(what: &str, timeout: Duration, done: impl Fn() -> bool) -> Result<()> {
-    let deadline = Instant::now() + timeout;
-    while !done() {
-        if Instant::now() > deadline {
-            bail!("timed out after {timeout:?} waiting for {what}");
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    Ok(())
+    Ok(myna_harness::wait_until(
+        what,
+        timeout,
+        Duration::from_millis(50),
+        || Ok(done()),
+    )?)
 }
 
 #[cfg(test)]

@@ -68,16 +68,17 @@ struct RunArgs {
     /// Client connections of the service load.
     #[arg(long, default_value_t = 16)]
     service_concurrency: usize,
-    /// Chromium.
-    #[arg(long, default_value = "/usr/bin/chromium")]
-    chromium: PathBuf,
-    /// chromedriver (same major version as Chromium).
-    #[arg(long, default_value = "/usr/bin/chromedriver")]
-    chromedriver: PathBuf,
+    /// The browser driver (puppeteer-core, `npm ci` done in its folder), which starts
+    /// Debian's headless Chromium for the WASM start-up.
+    #[arg(long, default_value = "xtask/browser/drive.mjs")]
+    browser_driver: PathBuf,
     /// Sessions per step of the memory phase: RSS is read after N and after 2N
     /// connect–authenticate–disconnect sessions on a `--simulate` bridge.
     #[arg(long, default_value_t = 2000)]
     memory_sessions: usize,
+    /// The workspace root, whose largest non-test source file is reported.
+    #[arg(long, default_value = ".")]
+    source_root: PathBuf,
     /// Phases to run (for working on one; a partial run fails its report).
     #[arg(
         long,
@@ -120,8 +121,8 @@ fn real_main() -> Result<bool> {
         service_seconds: args.service_seconds,
         service_concurrency: args.service_concurrency,
         memory_sessions: args.memory_sessions,
-        chromium: args.chromium,
-        chromedriver: args.chromedriver,
+        browser_driver: args.browser_driver,
+        source_root: args.source_root,
         phases: args.phases,
     };
     let measurements = run::run(&config)?;

@@ -5,13 +5,12 @@
 //! something per session grows linearly (issue 11: the virtual card kept every APDU it
 //! answered, ~1.7 KiB per session). The ratio, not the MiB, is held to a target.
 
-use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::{Context as _, Result, bail};
 use serde_json::json;
 
-use crate::procs::{Child, sample};
+use crate::procs::{self, sample};
 use crate::ws::BridgeClient;
 
 /// The simulated reader of `myna-bridge --simulate`.
@@ -72,29 +71,15 @@ pub async fn measure(
     if sessions == 0 {
         bail!("--memory-sessions must be at least 1");
     }
-    let config = logs.join("bridge-memory.toml");
-    std::fs::create_dir_all(logs)?;
-    std::fs::write(&config, "")?;
-    let args: Vec<String> = [
-        "--simulate",
-        "--listen",
-        &format!("127.0.0.1:{port}"),
-        "--allow-origin",
-        origin,
-        "--config",
-        config.to_str().context("a non-UTF-8 path")?,
-    ]
-    .iter()
-    .map(|s| (*s).to_owned())
-    .collect();
-    let mut child = Child::spawn(
-        "myna-bridge-simulate",
+    let mut child = procs::start_bridge(
         bridge,
-        &args,
+        "myna-bridge-simulate",
+        port,
+        origin,
+        &["--simulate"],
         &[("RUST_LOG", "warn")],
         logs,
     )?;
-    child.wait_http_ok(SocketAddr::from(([127, 0, 0, 1], port)), "/health")?;
     for _ in 0..warm_up {
         session(port, origin).await?;
     }

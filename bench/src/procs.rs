@@ -1,147 +1,73 @@
 //! The measured programs as child processes, and what `/proc` says about them.
 //!
-//! Each program runs as the release binary the xtask built, with its stderr in
-//! `target/bench/logs/NAME.log`; a [`Child`] stops its process on drop (SIGTERM, then
-//! SIGKILL after 5 s), so a failing measurement never leaves a bridge or a service behind.
+//! Each program runs as the release binary the xtask built, with its output in
+//! `target/bench/logs/NAME.log`; a [`Proc`] (from `myna-harness`, shared with xtask) stops
+//! its process on drop (SIGTERM, then SIGKILL after 5 s), so a failing measurement never
+//! leaves a bridge or a service behind.
 
-use std::io::{Read as _, Write as _};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Context as _, Result};
+pub use myna_harness::free_port;
+use myna_harness::{Output, Proc};
 
-/// A running child process, stopped on drop.
-pub struct Child {
-    name: String,
-    child: std::process::Child,
-    log: PathBuf,
+/// Starts `program args…` (with `env` added) as `name`, its output into `logs/NAME.log`;
+/// stopped on drop ([`Proc`]).
+pub fn spawn(
+    name: &str,
+    program: &Path,
+    args: &[String],
+    env: &[(&str, &str)],
+    logs: &Path,
+) -> Result<Proc> {
+    let mut cmd = Command::new(program);
+    cmd.args(args).envs(env.iter().copied());
+    Ok(Proc::spawn(
+        name,
+        cmd,
+        Output::Fresh(&logs.join(format!("{name}.log"))),
+    )?)
 }
 
-impl Child {
-    /// Starts `program` with `args`, stderr and stdout into `logs/NAME.log`.
-    pub fn spawn(
-        name: &str,
-        program: &Path,
-        args: &[String],
-        env: &[(&str, &str)],
-        logs: &Path,
-    ) -> Result<Child> {
-        std::fs::create_dir_all(logs).with_context(|| format!("creating {}", logs.display()))?;
-        let log = logs.join(format!("{name}.log"));
-        let file =
-            std::fs::File::create(&log).with_context(|| format!("creating {}", log.display()))?;
-        let mut cmd = Command::new(program);
-        cmd.args(args)
-            .stdin(Stdio::null())
-            .stdout(file.try_clone()?)
-            .stderr(file);
-        for (k, v) in env {
-            cmd.env(k, v);
-        }
-        let child = cmd
-            .spawn()
-            .with_context(|| format!("starting {}", program.display()))?;
-        Ok(Child {
-            name: name.to_owned(),
-            child,
-            log,
-        })
-    }
-
-    /// The process id.
-    pub fn pid(&self) -> u32 {
-        self.child.id()
-    }
-
-    /// Fails if the process has exited (with the end of its log).
-    pub fn check_running(&mut self) -> Result<()> {
-        if let Some(status) = self.child.try_wait()? {
-            bail!(
-                "{} exited ({status}); its log ends with:\n{}",
-                self.name,
-                self.log_tail()
-            );
-        }
-        Ok(())
-    }
-
-    /// The last lines of the process's log.
-    pub fn log_tail(&self) -> String {
-        let text = std::fs::read_to_string(&self.log).unwrap_or_default();
-        let lines: Vec<&str> = text.lines().collect();
-        lines[lines.len().saturating_sub(15)..].join("\n")
-    }
-
-    /// Waits until `GET path` on `addr` answers 200 (or the process dies, or 30 s pass).
-    pub fn wait_http_ok(&mut self, addr: SocketAddr, path: &str) -> Result<()> {
-        let deadline = Instant::now() + Duration::from_secs(30);
-        loop {
-            self.check_running()?;
-            if http_get_status(addr, path).is_ok_and(|s| s == 200) {
-                return Ok(());
-            }
-            if Instant::now() > deadline {
-                bail!(
-                    "{} did not answer GET {path} on {addr} within 30 s; log:\n{}",
-                    self.name,
-                    self.log_tail()
-                );
-            }
-            std::thread::sleep(Duration::from_millis(50));
-        }
-    }
-
-    /// SIGTERM, then SIGKILL if it has not exited within 5 s.
-    pub fn stop(&mut self) {
-        if let Ok(Some(_)) = self.child.try_wait() {
-            return;
-        }
-        let _ = Command::new("kill")
-            .arg(self.child.id().to_string())
-            .stderr(Stdio::null())
-            .status();
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while Instant::now() < deadline {
-            if let Ok(Some(_)) = self.child.try_wait() {
-                return;
-            }
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+/// Waits until `GET path` on `addr` answers 200 (or the process dies, or 30 s pass).
+pub fn wait_http_ok(child: &mut Proc, addr: SocketAddr, path: &str) -> Result<()> {
+    Ok(child.wait_http(addr, path, |status| status == 200)?)
 }
 
-impl Drop for Child {
-    fn drop(&mut self) {
-        self.stop();
-    }
-}
-
-/// A loopback port nobody listens on right now.
-pub fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind("127.0.0.1:0").context("binding a probe socket")?;
-    Ok(listener.local_addr()?.port())
-}
-
-/// `GET path` with HTTP/1.1 and `Connection: close`; the status code.
-pub fn http_get_status(addr: SocketAddr, path: &str) -> Result<u16> {
-    let mut stream = TcpStream::connect_timeout(&addr, Duration::from_secs(1))?;
-    stream.set_read_timeout(Some(Duration::from_secs(5)))?;
-    write!(
-        stream,
-        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+/// Starts the bridge `program` as `name` on loopback `port`, allowing `origin`, with `extra`
+/// arguments and `env`, and waits until `GET /health` answers 200. Its config file is an empty
+/// `logs/NAME.toml`: nothing from the user's own bridge.toml leaks in.
+pub fn start_bridge(
+    program: &Path,
+    name: &str,
+    port: u16,
+    origin: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+    logs: &Path,
+) -> Result<Proc> {
+    std::fs::create_dir_all(logs).with_context(|| format!("creating {}", logs.display()))?;
+    let config_file = logs.join(format!("{name}.toml"));
+    std::fs::write(&config_file, "")?;
+    let mut args: Vec<String> = vec![
+        "--listen".into(),
+        format!("127.0.0.1:{port}"),
+        "--allow-origin".into(),
+        origin.into(),
+        "--config".into(),
+        config_file.to_str().context("a non-UTF-8 path")?.into(),
+    ];
+    args.extend(extra.iter().map(|a| (*a).to_owned()));
+    let mut child = spawn(name, program, &args, env, logs)?;
+    wait_http_ok(
+        &mut child,
+        SocketAddr::from(([127, 0, 0, 1], port)),
+        "/health",
     )?;
-    let mut head = [0u8; 12];
-    stream.read_exact(&mut head)?;
-    let text = std::str::from_utf8(&head)?;
-    let code = text
-        .strip_prefix("HTTP/1.1 ")
-        .and_then(|rest| rest.get(..3))
-        .context("not an HTTP/1.1 answer")?;
-    Ok(code.parse()?)
+    Ok(child)
 }
 
 /// CPU time and resident memory of a process, from `/proc/PID/stat` and `/proc/PID/status`,

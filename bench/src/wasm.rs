@@ -3,13 +3,14 @@
 //!
 //! Start-up is timed inside the page with `performance.now()`: from just before
 //! `import()` of the package's JS glue to the resolution of its default `init()` (fetch of
-//! the `.wasm` from a loopback server, compile, instantiate). Every load is a new WebDriver
-//! session, so a new browser profile: no HTTP cache and no cached compiled code.
+//! the `.wasm` from a loopback server, compile, instantiate). Every load is a new headless
+//! Chromium started by `xtask/browser/drive.mjs` (puppeteer-core, the project's one browser
+//! driver, through [`myna_harness::Driver`]), so a new browser profile: no HTTP cache and no
+//! cached compiled code. The browser's flags are the driver's (no GPU, no sandbox, no
+//! background traffic).
 
 use std::io::Write as _;
-use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, bail};
@@ -20,21 +21,8 @@ use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use flate2::Compression;
 use flate2::write::GzEncoder;
-use hyper::Method;
-use serde_json::{Value, json};
-
-use crate::http::HttpConn;
-use crate::procs::{Child, free_port};
-
-/// Chromium's headless flags for the benchmark (no GPU, no background traffic).
-pub const CHROMIUM_ARGS: &[&str] = &[
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-];
+use myna_harness::Driver;
+use serde_json::json;
 
 /// The package's files the benchmark uses.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -152,34 +140,10 @@ async fn pkg_file(State(files): State<Files>, UrlPath(name): UrlPath<String>) ->
     }
 }
 
-/// A WebDriver call; the `value` of the answer.
-async fn webdriver(
-    addr: SocketAddr,
-    method: Method,
-    path: &str,
-    body: Option<Value>,
-) -> Result<Value> {
-    let mut conn = HttpConn::connect(addr).await?;
-    let (status, bytes) = conn
-        .request(method, path, None, body.map(|b| b.to_string().into()))
-        .await?;
-    let value: Value = serde_json::from_slice(&bytes)
-        .with_context(|| format!("chromedriver answered {status} with no JSON"))?;
-    if !status.is_success() {
-        bail!("chromedriver {path}: {status}: {value}");
-    }
-    Ok(value["value"].clone())
-}
-
-/// Loads the package in `loads` fresh headless Chromium sessions; the start-up times, ms.
-pub async fn init_times(
-    pkg: &Path,
-    chromium: &Path,
-    chromedriver: &Path,
-    loads: usize,
-    logs: &Path,
-) -> Result<Vec<f64>> {
-    check_versions(chromium, chromedriver)?;
+/// Loads the package in `loads` fresh headless Chromiums (each started by `drive.mjs serve`,
+/// so each with a new profile); the start-up times, ms. `driver`: `xtask/browser/drive.mjs`,
+/// with its `node_modules` installed (`cargo xtask bench` does).
+pub async fn init_times(pkg: &Path, driver: &Path, loads: usize, logs: &Path) -> Result<Vec<f64>> {
     let files = package_files(pkg)?;
     let glue = files
         .glue
@@ -200,96 +164,38 @@ pub async fn init_times(
     let server = tokio::spawn(async move {
         let _ = axum::serve(listener, app).await;
     });
-
-    let port = free_port()?;
-    let mut driver = Child::spawn(
-        "chromedriver",
-        chromedriver,
-        &[format!("--port={port}")],
-        &[],
-        logs,
-    )?;
-    let driver_addr = SocketAddr::from(([127, 0, 0, 1], port));
-    driver.wait_http_ok(driver_addr, "/status")?;
-
-    let mut times = Vec::with_capacity(loads);
-    for _ in 0..loads {
-        let session = webdriver(
-            driver_addr,
-            Method::POST,
-            "/session",
-            Some(json!({"capabilities": {"alwaysMatch": {
-                "browserName": "chrome",
-                "goog:chromeOptions": {
-                    "binary": chromium.to_str().context("a non-UTF-8 path")?,
-                    "args": CHROMIUM_ARGS,
-                }
-            }}})),
-        )
-        .await?;
-        let id = session["sessionId"]
-            .as_str()
-            .context("no WebDriver session id")?
-            .to_owned();
-        let result = async {
-            webdriver(
-                driver_addr,
-                Method::POST,
-                &format!("/session/{id}/url"),
-                Some(json!({"url": format!("http://{site}/bench.html")})),
-            )
-            .await?;
-            let deadline = Instant::now() + Duration::from_secs(30);
-            loop {
-                let value = webdriver(
-                    driver_addr,
-                    Method::POST,
-                    &format!("/session/{id}/execute/sync"),
-                    Some(json!({"script": "return window.__bench || null;", "args": []})),
-                )
-                .await?;
-                if !value.is_null() {
-                    if value["ok"] != true {
-                        bail!("the module failed to start: {}", value["error"]);
-                    }
-                    return value["ms"].as_f64().context("no time");
-                }
-                if Instant::now() > deadline {
-                    bail!("the module did not start within 30 s");
-                }
-                tokio::time::sleep(Duration::from_millis(20)).await;
-            }
-        }
-        .await;
-        let _ = webdriver(driver_addr, Method::DELETE, &format!("/session/{id}"), None).await;
-        times.push(result?);
-    }
-    drop(driver);
+    std::fs::create_dir_all(logs).with_context(|| format!("creating {}", logs.display()))?;
+    let (driver, log) = (driver.to_path_buf(), logs.join("chromium.log"));
+    // The driver blocks; the page's server runs on this (single-threaded) runtime meanwhile.
+    let times = tokio::task::spawn_blocking(move || {
+        (0..loads)
+            .map(|_| load_once(&driver, &log, &format!("http://{site}/bench.html")))
+            .collect::<Result<Vec<f64>>>()
+    })
+    .await
+    .context("the browser thread panicked")?;
     server.abort();
-    Ok(times)
+    times
 }
 
-/// Whether Chromium and chromedriver have the same major version (chromedriver refuses
-/// otherwise); `Err` with both versions when they differ.
-pub fn check_versions(chromium: &Path, chromedriver: &Path) -> Result<()> {
-    let version = |p: &Path| -> Result<String> {
-        let out = Command::new(p)
-            .arg("--version")
-            .output()
-            .with_context(|| format!("running {} --version", p.display()))?;
-        Ok(String::from_utf8_lossy(&out.stdout).trim().to_owned())
-    };
-    let major = |v: &str| {
-        v.split_whitespace()
-            .find(|w| w.chars().next().is_some_and(|c| c.is_ascii_digit()))
-            .and_then(|w| w.split('.').next())
-            .map(str::to_owned)
-    };
-    let (a, b) = (version(chromium)?, version(chromedriver)?);
-    if major(&a).is_none() || major(&a) != major(&b) {
-        bail!("Chromium ({a}) and chromedriver ({b}) differ in major version");
+/// One fresh Chromium loading `url`; the time the page measured, ms.
+fn load_once(driver: &Path, log: &Path, url: &str) -> Result<f64> {
+    let mut browser = Driver::start(driver, "chromium", log).context("starting Chromium")?;
+    browser.call("goto", json!({ "url": url }))?;
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let value = browser.call("js", json!({"script": "return window.__bench || null;"}))?;
+        if !value.is_null() {
+            if value["ok"] != true {
+                bail!("the module failed to start: {}", value["error"]);
+            }
+            return value["ms"].as_f64().context("no time");
+        }
+        if Instant::now() > deadline {
+            bail!("the module did not start within 30 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
     }
-    Ok(())
 }
 
 #[cfg(test)]

@@ -10,7 +10,8 @@
 // Two modes:
 //   node drive.mjs serve <chromium|firefox> <lna-mode>
 //       JSON lines on stdin ({"id", "op", …}) → JSON lines on stdout ({"id", "ok"} or
-//       {"id", "error"}). The e2e scenarios (xtask/src/e2e.rs) speak this.
+//       {"id", "error"}). The e2e scenarios (xtask/src/e2e/) and myna-bench
+//       (bench/src/wasm.rs) speak this, through myna-harness's Driver.
 //   node drive.mjs wasm-test <chromium|firefox> <wasm file> [runner args…]
 //       A cargo runner for wasm32 tests: runs wasm-bindgen-test-runner in its interactive
 //       mode (it serves the test page and waits), opens the page in the browser, streams the

@@ -11,8 +11,8 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context as _, Result, bail};
+use myna_harness::Pcscd;
 
-use crate::pcscd::Pcscd;
 use crate::{run, system, workspace_root};
 
 /// `cargo xtask bench [-- MYNA-BENCH-OPTIONS]`.
@@ -47,6 +47,10 @@ pub fn run_bench(args: &Args) -> Result<()> {
         ])
         .current_dir(&root))?;
     let pkg = build_package(&root)?;
+    if pkg.is_some() {
+        // The WASM start-up is timed in Chromium through the project's browser driver.
+        crate::browser::ensure_driver()?;
+    }
     let release = target_dir(&root).join("release");
     let work = target_dir(&root).join("bench");
     let pcscd = Pcscd::ensure_running()?;
@@ -60,6 +64,8 @@ pub fn run_bench(args: &Args) -> Result<()> {
         .arg(&work)
         .arg("--report")
         .arg(work.join("report.json"))
+        .arg("--browser-driver")
+        .arg(crate::browser::drive_script())
         .current_dir(&root);
     if let Some(pkg) = &pkg {
         cmd.arg("--pkg").arg(pkg);

@@ -6,7 +6,9 @@
 //! - `cargo xtask wasm-tests` uses it as the cargo runner of the wasm32 tests
 //!   (`node drive.mjs wasm-test <browser> …` runs wasm-bindgen-test-runner in its
 //!   interactive mode and drives the page);
-//! - `cargo xtask e2e` talks to `node drive.mjs serve <browser>` in JSON lines ([`Driver`]).
+//! - `cargo xtask e2e` talks to `node drive.mjs serve <browser>` in JSON lines
+//!   ([`myna_harness::Driver`]);
+//! - `myna-bench` times the module's start-up in Chromium through the same `serve` mode.
 //!
 //! Why puppeteer-core for both, and not chromedriver for Chromium plus a second path for
 //! Firefox: Firefox has no classic WebDriver without geckodriver (not in Debian; building it
@@ -26,12 +28,11 @@
 //! machine the download of `firefox-esr` (80 MB) and `fonts-noto-cjk` (57 MB), not measured
 //! here (both were installed). About 3–4 minutes in all.
 
-use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Child, ChildStdin, ChildStdout, Command, Stdio};
+use std::process::Command;
 
 use anyhow::{Context, Result, bail};
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use crate::{run, workspace_root};
 
@@ -98,87 +99,4 @@ pub fn ensure_driver() -> Result<()> {
 /// The cargo runner that runs a wasm32 test binary in `browser`.
 pub fn wasm_runner(browser: &str) -> String {
     format!("node {} wasm-test {browser}", drive_script().display())
-}
-
-/// A headless browser driven by `drive.mjs serve`, one JSON line per command.
-pub struct Driver {
-    child: Child,
-    stdin: ChildStdin,
-    stdout: BufReader<ChildStdout>,
-    next_id: u64,
-    /// What the browser says it is (`Chrome/156…`, `firefox/153…`).
-    pub version: String,
-}
-
-impl Driver {
-    /// Starts `browser` (a name from [`BROWSERS`]); its stderr goes to `log`.
-    pub fn start(browser: &str, log: &Path) -> Result<Driver> {
-        let log = std::fs::File::create(log)?;
-        let mut child = Command::new("node")
-            .arg(drive_script())
-            .args(["serve", browser, "off"])
-            .env("PUPPETEER_SKIP_DOWNLOAD", "1")
-            .stdin(Stdio::piped())
-            .stdout(Stdio::piped())
-            .stderr(log)
-            .spawn()
-            .context("starting node xtask/browser/drive.mjs")?;
-        let stdin = child.stdin.take().context("driver stdin")?;
-        let stdout = BufReader::new(child.stdout.take().context("driver stdout")?);
-        let mut driver = Driver {
-            child,
-            stdin,
-            stdout,
-            next_id: 1,
-            version: String::new(),
-        };
-        let hello = driver
-            .read_answer()
-            .with_context(|| format!("starting {browser}"))?;
-        driver.version = hello["ok"].as_str().unwrap_or("").to_owned();
-        Ok(driver)
-    }
-
-    fn read_answer(&mut self) -> Result<Value> {
-        let mut line = String::new();
-        if self.stdout.read_line(&mut line)? == 0 {
-            bail!("the browser driver exited (see its log)");
-        }
-        serde_json::from_str(&line).with_context(|| format!("driver answer {line:?}"))
-    }
-
-    /// Sends `op` with `args`; its result.
-    pub fn call(&mut self, op: &str, args: Value) -> Result<Value> {
-        let id = self.next_id;
-        self.next_id += 1;
-        let mut request = args;
-        request["id"] = json!(id);
-        request["op"] = json!(op);
-        writeln!(self.stdin, "{request}")?;
-        self.stdin.flush()?;
-        let answer = self.read_answer()?;
-        if answer["id"] != json!(id) {
-            bail!("driver answered {} to request {id}", answer["id"]);
-        }
-        if let Some(error) = answer.get("error") {
-            bail!("{op}: {}", error.as_str().unwrap_or("error"));
-        }
-        Ok(answer.get("ok").cloned().unwrap_or(Value::Null))
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = writeln!(self.stdin, "{}", json!({"op": "quit"}));
-        let _ = self.stdin.flush();
-        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
-        while std::time::Instant::now() < deadline {
-            if matches!(self.child.try_wait(), Ok(Some(_))) {
-                return;
-            }
-            std::thread::sleep(std::time::Duration::from_millis(50));
-        }
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
 }

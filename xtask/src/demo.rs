@@ -13,13 +13,14 @@
 use std::fs;
 use std::net::{Ipv4Addr, TcpListener};
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::thread;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use anyhow::{Context, Result, bail};
+use myna_harness::{Output, Proc};
 
 use crate::{pkg, run, system, workspace_root};
 
@@ -28,46 +29,14 @@ pub const BRIDGE_PORT: u16 = 27450;
 /// The service's and page's address.
 pub const DEMO_PORT: u16 = 8787;
 
-/// A child process stopped (SIGTERM, then SIGKILL) and waited for when dropped.
-pub struct DemoProcess {
-    name: &'static str,
-    child: Child,
-}
-
-impl DemoProcess {
-    /// Starts `program args…` with its output on this terminal.
-    pub fn spawn(name: &'static str, program: &Path, args: &[&str]) -> Result<Self> {
-        let child = Command::new(program)
-            .args(args)
-            .stdin(Stdio::null())
-            .spawn()
-            .with_context(|| format!("starting {}", program.display()))?;
-        Ok(Self { name, child })
-    }
-
-    /// Whether it has exited (and how).
-    fn exited(&mut self) -> Option<std::process::ExitStatus> {
-        self.child.try_wait().ok().flatten()
-    }
-}
-
-impl Drop for DemoProcess {
-    fn drop(&mut self) {
-        if self.exited().is_none() {
-            // SIGTERM: both programs shut down gracefully on it.
-            let _ = Command::new("kill")
-                .arg(self.child.id().to_string())
-                .stderr(Stdio::null())
-                .status();
-            let deadline = Instant::now() + Duration::from_secs(5);
-            while Instant::now() < deadline && self.exited().is_none() {
-                thread::sleep(Duration::from_millis(50));
-            }
-            let _ = self.child.kill();
-        }
-        let _ = self.child.wait();
-        println!("xtask demo: stopped {}", self.name);
-    }
+/// Starts `program args…` with its output on this terminal (stopped on drop: SIGTERM, a few
+/// seconds, SIGKILL) and waits until it listens on `port`.
+fn start(name: &str, program: &Path, args: &[&str], port: u16) -> Result<Proc> {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    let mut child = Proc::spawn(name, cmd, Output::Terminal)?;
+    child.wait_tcp(port)?;
+    Ok(child)
 }
 
 /// Fails clearly when `port` on 127.0.0.1 is taken.
@@ -78,23 +47,6 @@ fn ensure_free(port: u16, what: &str) -> Result<()> {
             "port 127.0.0.1:{port} ({what}) is taken ({err}); stop what uses it \
              (e.g. `ss -ltnp 'sport = :{port}'` shows it) and run `cargo xtask demo` again"
         ),
-    }
-}
-
-/// Waits until something accepts connections on `port`, or the child exits.
-fn wait_listening(child: &mut DemoProcess, port: u16) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.exited() {
-            bail!("{} exited at start: {status}", child.name);
-        }
-        if std::net::TcpStream::connect((Ipv4Addr::LOCALHOST, port)).is_ok() {
-            return Ok(());
-        }
-        if Instant::now() > deadline {
-            bail!("{} did not listen on port {port} within 30 s", child.name);
-        }
-        thread::sleep(Duration::from_millis(100));
     }
 }
 
@@ -130,7 +82,7 @@ pub fn run_demo() -> Result<()> {
     let bridge_listen = format!("127.0.0.1:{BRIDGE_PORT}");
     let demo_listen = format!("127.0.0.1:{DEMO_PORT}");
 
-    let mut bridge = DemoProcess::spawn(
+    let mut bridge = start(
         "myna-bridge",
         &bin.join("myna-bridge"),
         &[
@@ -140,9 +92,9 @@ pub fn run_demo() -> Result<()> {
             "--allow-origin",
             &origin,
         ],
+        BRIDGE_PORT,
     )?;
-    wait_listening(&mut bridge, BRIDGE_PORT)?;
-    let mut demo = DemoProcess::spawn(
+    let mut demo = start(
         "myna-demo",
         &bin.join("myna-demo"),
         &[
@@ -154,8 +106,8 @@ pub fn run_demo() -> Result<()> {
             "--pkg-dir",
             &pkg_dir.display().to_string(),
         ],
+        DEMO_PORT,
     )?;
-    wait_listening(&mut demo, DEMO_PORT)?;
 
     println!(
         "
@@ -183,11 +135,11 @@ pub fn run_demo() -> Result<()> {
     );
 
     while !stop.load(Ordering::SeqCst) {
-        if let Some(status) = bridge.exited() {
+        if let Some(status) = bridge.exit_status() {
             println!("xtask demo: myna-bridge exited ({status}); stopping");
             break;
         }
-        if let Some(status) = demo.exited() {
+        if let Some(status) = demo.exit_status() {
             println!("xtask demo: myna-demo exited ({status}); stopping");
             break;
         }
@@ -196,5 +148,6 @@ pub fn run_demo() -> Result<()> {
     println!("xtask demo: stopping");
     drop(demo);
     drop(bridge);
+    println!("xtask demo: stopped myna-demo and myna-bridge");
     Ok(())
 }

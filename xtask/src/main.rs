@@ -13,7 +13,6 @@ mod dist;
 mod e2e;
 mod fuzz;
 mod labels;
-mod pcscd;
 mod personas;
 mod pkg;
 mod system;

@@ -14,12 +14,19 @@
 //!    workspace), writes `myna-web-labels.js` + `.d.ts` from the core's code tables
 //!    ([`crate::labels`]), and prints the gzipped `.wasm` size, failing above
 //!    [`MAX_GZIP_BYTES`].
+//!
+//! The module is read with `wasmparser` and compressed with `flate2` (gzip level 9), so
+//! nothing here shells out but to cargo, wasm-bindgen and wasm-opt.
 
 use std::fs;
+use std::io::Write as _;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use anyhow::{Context, Result, bail};
+use flate2::Compression;
+use flate2::write::GzEncoder;
+use wasmparser::{ExternalKind, Parser, Payload, TypeRef};
 
 use crate::{run, system, workspace_root};
 
@@ -182,141 +189,70 @@ fn copy_package_files(root: &Path, out: &Path) -> Result<()> {
     Ok(())
 }
 
-/// The size of `path` compressed with `gzip -9`.
+/// The size of `path` compressed with gzip at level 9 (`flate2`; a few hundred bytes more
+/// than GNU `gzip -9` on this module, see [`MAX_GZIP_BYTES`]).
 pub fn gzip_size(path: &Path) -> Result<u64> {
-    let output = Command::new("gzip")
-        .args(["-9", "-n", "-c"])
-        .arg(path)
-        .output()
-        .context("running gzip")?;
-    if !output.status.success() {
-        bail!("gzip failed on {}", path.display());
-    }
-    Ok(output.stdout.len() as u64)
-}
-
-fn read_leb_u32(bytes: &[u8], at: &mut usize) -> Result<u32> {
-    let mut value: u32 = 0;
-    for shift in (0..35).step_by(7) {
-        let byte = *bytes.get(*at).context("truncated LEB128")?;
-        *at += 1;
-        value |= u32::from(byte & 0x7F) << shift;
-        if byte & 0x80 == 0 {
-            return Ok(value);
-        }
-    }
-    bail!("LEB128 longer than 5 bytes")
+    let bytes = fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let mut encoder = GzEncoder::new(Vec::new(), Compression::best());
+    encoder.write_all(&bytes)?;
+    Ok(encoder.finish()?.len() as u64)
 }
 
 /// A table's element type.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum RefType {
-    /// `funcref` (0x70).
+    /// `funcref`.
     Func,
-    /// `externref` (0x6F).
+    /// `externref`.
     Extern,
-    /// Anything else, by its byte.
-    Other(u8),
+    /// Anything else, as wasmparser writes it.
+    Other(String),
 }
 
-impl RefType {
-    fn from_byte(b: u8) -> Self {
-        match b {
-            0x70 => RefType::Func,
-            0x6F => RefType::Extern,
-            other => RefType::Other(other),
+impl From<wasmparser::RefType> for RefType {
+    fn from(t: wasmparser::RefType) -> Self {
+        if t == wasmparser::RefType::FUNCREF {
+            RefType::Func
+        } else if t == wasmparser::RefType::EXTERNREF {
+            RefType::Extern
+        } else {
+            RefType::Other(t.to_string())
         }
     }
-}
-
-fn skip_limits(bytes: &[u8], at: &mut usize) -> Result<()> {
-    let flags = read_leb_u32(bytes, at)?;
-    read_leb_u32(bytes, at)?;
-    if flags & 1 != 0 {
-        read_leb_u32(bytes, at)?;
-    }
-    Ok(())
-}
-
-fn read_name<'a>(bytes: &'a [u8], at: &mut usize) -> Result<&'a [u8]> {
-    let len = read_leb_u32(bytes, at)? as usize;
-    let name = bytes
-        .get(*at..*at + len)
-        .context("name runs past the end")?;
-    *at += len;
-    Ok(name)
 }
 
 /// The exported tables of a module: export name and element type, in export order.
 pub fn exported_tables(module: &[u8]) -> Result<Vec<(String, RefType)>> {
-    const HEADER: usize = 8;
-    if module.len() < HEADER || &module[..4] != b"\0asm" {
-        bail!("not a wasm module");
-    }
+    // Imported tables come first in the table index space, then the table section's.
     let mut tables: Vec<RefType> = Vec::new();
     let mut exports = Vec::new();
-    let mut at = HEADER;
-    while at < module.len() {
-        let id = module[at];
-        at += 1;
-        let size = read_leb_u32(module, &mut at)? as usize;
-        let end = at
-            .checked_add(size)
-            .filter(|&e| e <= module.len())
-            .context("section runs past the end of the module")?;
-        let section = &module[..end];
-        let mut p = at;
-        match id {
-            // Imports: tables imported come first in the table index space.
-            2 => {
-                for _ in 0..read_leb_u32(section, &mut p)? {
-                    read_name(section, &mut p)?;
-                    read_name(section, &mut p)?;
-                    let kind = *section.get(p).context("truncated import")?;
-                    p += 1;
-                    match kind {
-                        0 => {
-                            read_leb_u32(section, &mut p)?;
-                        }
-                        1 => {
-                            let t = *section.get(p).context("truncated import")?;
-                            p += 1;
-                            tables.push(RefType::from_byte(t));
-                            skip_limits(section, &mut p)?;
-                        }
-                        2 => skip_limits(section, &mut p)?,
-                        3 => p += 2,
-                        4 => {
-                            p += 1;
-                            read_leb_u32(section, &mut p)?;
-                        }
-                        other => bail!("unknown import kind {other}"),
+    for payload in Parser::new(0).parse_all(module) {
+        match payload.context("reading the wasm module")? {
+            Payload::ImportSection(imports) => {
+                for import in imports.into_imports() {
+                    if let TypeRef::Table(t) = import?.ty {
+                        tables.push(t.element_type.into());
                     }
                 }
             }
-            4 => {
-                for _ in 0..read_leb_u32(section, &mut p)? {
-                    let t = *section.get(p).context("truncated table")?;
-                    p += 1;
-                    tables.push(RefType::from_byte(t));
-                    skip_limits(section, &mut p)?;
+            Payload::TableSection(section) => {
+                for table in section {
+                    tables.push(table?.ty.element_type.into());
                 }
             }
-            7 => {
-                for _ in 0..read_leb_u32(section, &mut p)? {
-                    let name = String::from_utf8_lossy(read_name(section, &mut p)?).into_owned();
-                    let kind = *section.get(p).context("truncated export")?;
-                    p += 1;
-                    let index = read_leb_u32(section, &mut p)? as usize;
-                    if kind == 1 {
-                        let t = *tables.get(index).context("export of a missing table")?;
-                        exports.push((name, t));
+            Payload::ExportSection(section) => {
+                for export in section {
+                    let export = export?;
+                    if export.kind == ExternalKind::Table {
+                        let t = tables
+                            .get(export.index as usize)
+                            .context("export of a missing table")?;
+                        exports.push((export.name.to_owned(), t.clone()));
                     }
                 }
             }
             _ => {}
         }
-        at = end;
     }
     Ok(exports)
 }

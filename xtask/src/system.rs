@@ -36,11 +36,7 @@ pub const DEBIAN_PACKAGES: &[(&str, &str)] = &[
     ("openssl", "independent checks of the test certificates"),
     (
         "chromium",
-        "headless browser for the WASM and end-to-end tests",
-    ),
-    (
-        "chromium-driver",
-        "WebDriver for that browser, same version (the bench's WASM load timing)",
+        "headless browser for the WASM and end-to-end tests and the bench's WASM start-up",
     ),
     (
         "firefox-esr",

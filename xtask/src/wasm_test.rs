@@ -36,15 +36,14 @@
 
 use std::fs;
 use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{Ipv4Addr, SocketAddr, TcpListener, TcpStream};
+use std::net::{Ipv4Addr, SocketAddr, TcpStream};
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::Arc;
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
-use std::thread;
 use std::time::{Duration, Instant};
 
-use anyhow::{Context, Result, bail};
+use anyhow::{Result, bail};
+use myna_harness::{LoopbackServer, Output, Proc, free_port};
 
 use crate::{browser, pkg, run, system, workspace_root};
 
@@ -52,106 +51,32 @@ use crate::{browser, pkg, run, system, workspace_root};
 /// (`xtask/browser/drive.mjs` says what each sets up).
 const LNA_MODES: &[&str] = &["granted", "denied", "prompt", "policy"];
 
-/// A child process killed when dropped.
-struct Running {
-    name: &'static str,
-    child: Child,
-}
-
-impl Drop for Running {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-        println!("xtask wasm-tests: stopped {}", self.name);
-    }
-}
-
-/// A free loopback port (bound, then released).
-fn free_port() -> Result<u16> {
-    let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0)).context("binding a free port")?;
-    Ok(listener.local_addr()?.port())
-}
-
-/// Waits until `GET /health` on `port` answers anything.
-fn wait_for_http(name: &str, port: u16, child: &mut Child) -> Result<()> {
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        if let Some(status) = child.try_wait()? {
-            bail!("{name} exited early: {status}");
-        }
-        if let Ok(mut stream) = TcpStream::connect((Ipv4Addr::LOCALHOST, port)) {
-            let request = format!(
-                "GET /health HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nConnection: close\r\n\r\n"
-            );
-            if stream.write_all(request.as_bytes()).is_ok() {
-                let mut first = String::new();
-                let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-                if BufReader::new(&mut stream).read_line(&mut first).is_ok()
-                    && first.starts_with("HTTP/1.1")
-                {
-                    return Ok(());
-                }
-            }
-        }
-        if Instant::now() > deadline {
-            bail!("{name} did not answer on port {port} within 30 s");
-        }
-        thread::sleep(Duration::from_millis(100));
-    }
-}
-
-fn start(name: &'static str, program: &Path, args: &[String], log: &Path) -> Result<Running> {
-    let log_file = fs::File::create(log)?;
-    let child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(log_file.try_clone()?)
-        .stderr(log_file)
-        .spawn()
-        .with_context(|| format!("starting {}", program.display()))?;
+/// Starts `program args…` (output into `log`, stopped on drop) and waits until it answers
+/// HTTP on `GET /health` on `port` (any status).
+fn start(name: &str, program: &Path, args: &[String], log: &Path, port: u16) -> Result<Proc> {
+    let mut cmd = Command::new(program);
+    cmd.args(args);
+    let mut child = Proc::spawn(name, cmd, Output::Fresh(log))?;
     println!(
         "xtask wasm-tests: started {name} ({} {})",
         program.display(),
         args.join(" ")
     );
-    Ok(Running { name, child })
+    child.wait_http(
+        SocketAddr::from((Ipv4Addr::LOCALHOST, port)),
+        "/health",
+        |_| true,
+    )?;
+    Ok(child)
 }
 
-/// A minimal HTTP server on a thread answering every request with `response`.
-struct StandIn {
-    stop: Arc<AtomicBool>,
-    port: u16,
-}
-
-impl StandIn {
-    fn serve(response: String) -> Result<StandIn> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-        listener.set_nonblocking(true)?;
-        let port = listener.local_addr()?.port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((mut stream, _)) => {
-                        let _ = stream.set_nonblocking(false);
-                        let _ = stream.set_read_timeout(Some(Duration::from_secs(2)));
-                        let mut buf = [0u8; 4096];
-                        let _ = stream.read(&mut buf);
-                        let _ = stream.write_all(response.as_bytes());
-                    }
-                    Err(_) => thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        Ok(StandIn { stop, port })
-    }
-}
-
-impl Drop for StandIn {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
+/// A minimal HTTP server answering every request with `response`.
+fn stand_in(response: String) -> Result<LoopbackServer> {
+    Ok(LoopbackServer::serve(move |mut stream, _| {
+        let mut buf = [0u8; 4096];
+        let _ = stream.read(&mut buf);
+        let _ = stream.write_all(response.as_bytes());
+    })?)
 }
 
 /// An eligibility service that is up but does not answer, on a thread; stops when dropped.
@@ -164,10 +89,7 @@ impl Drop for StandIn {
 /// - `GET /held`: `{"silent": n, "unanswered": n, "stalling": n}`, how many connections it
 ///   holds unanswered right now; a connection leaves the count when the browser closes it
 ///   (an aborted request).
-struct SlowService {
-    stop: Arc<AtomicBool>,
-    port: u16,
-}
+struct SlowService;
 
 /// Connections held unanswered, by route.
 #[derive(Default)]
@@ -181,25 +103,11 @@ impl SlowService {
     const CORS: &'static str = "access-control-allow-origin: *";
     const NONCE: &'static str = "c3RhbGxpbmctc2VydmljZS1ub25jZS0wMDAwMDAwMDAwMA";
 
-    fn serve() -> Result<SlowService> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-        listener.set_nonblocking(true)?;
-        let port = listener.local_addr()?.port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let held = Arc::new(Held::default());
-        let flag = stop.clone();
-        thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let (flag, held) = (flag.clone(), held.clone());
-                        thread::spawn(move || Self::answer(stream, &flag, &held));
-                    }
-                    Err(_) => thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        Ok(SlowService { stop, port })
+    fn serve() -> Result<LoopbackServer> {
+        let held = Held::default();
+        Ok(LoopbackServer::serve(move |stream, stop| {
+            Self::answer(stream, stop, &held);
+        })?)
     }
 
     /// Reads one request: its request line and, for a body announced by `content-length`,
@@ -230,8 +138,6 @@ impl SlowService {
     }
 
     fn answer(mut stream: TcpStream, stop: &AtomicBool, held: &Held) {
-        let _ = stream.set_nonblocking(false);
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
         let Some((method, target)) = Self::read_request(&mut stream) else {
             return;
         };
@@ -303,45 +209,20 @@ impl SlowService {
     }
 }
 
-impl Drop for SlowService {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-    }
-}
-
 /// Serves `pkg/` and `wasm/examples/` of the repository over HTTP (the example page and the
 /// package it imports), on a thread; stops when dropped.
-struct StaticFiles {
-    stop: Arc<AtomicBool>,
-    port: u16,
-}
+struct StaticFiles;
 
 impl StaticFiles {
     const ROOTS: [&'static str; 2] = ["pkg/", "wasm/examples/"];
 
-    fn serve(root: PathBuf) -> Result<StaticFiles> {
-        let listener = TcpListener::bind((Ipv4Addr::LOCALHOST, 0))?;
-        listener.set_nonblocking(true)?;
-        let port = listener.local_addr()?.port();
-        let stop = Arc::new(AtomicBool::new(false));
-        let flag = stop.clone();
-        thread::spawn(move || {
-            while !flag.load(Ordering::Relaxed) {
-                match listener.accept() {
-                    Ok((stream, _)) => {
-                        let root = root.clone();
-                        thread::spawn(move || Self::answer(&root, stream));
-                    }
-                    Err(_) => thread::sleep(Duration::from_millis(10)),
-                }
-            }
-        });
-        Ok(StaticFiles { stop, port })
+    fn serve(root: PathBuf) -> Result<LoopbackServer> {
+        Ok(LoopbackServer::serve(move |stream, _| {
+            Self::answer(&root, stream);
+        })?)
     }
 
     fn answer(root: &Path, mut stream: TcpStream) {
-        let _ = stream.set_nonblocking(false);
-        let _ = stream.set_read_timeout(Some(Duration::from_secs(5)));
         let mut line = String::new();
         if BufReader::new(&mut stream).read_line(&mut line).is_err() {
             return;
@@ -373,12 +254,6 @@ impl StaticFiles {
         );
         let _ = stream.write_all(head.as_bytes());
         let _ = stream.write_all(&body);
-    }
-}
-
-impl Drop for StaticFiles {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
     }
 }
 
@@ -434,13 +309,13 @@ pub fn run_wasm_tests() -> Result<()> {
     // The same page as a public site would have it (drive.mjs, LNA modes).
     let public_origin = format!("http://reception.test:{page_port}");
     let examples = StaticFiles::serve(root.clone())?;
-    let example_origin = format!("http://127.0.0.1:{}", examples.port);
+    let example_origin = format!("http://127.0.0.1:{}", examples.port());
     let bridge_port = free_port()?;
     let foreign_port = free_port()?;
     let demo_port = free_port()?;
     let closed_port = free_port()?;
 
-    let mut bridge = start(
+    let bridge = start(
         "myna-bridge --simulate",
         &bin.join("myna-bridge"),
         &[
@@ -456,9 +331,9 @@ pub fn run_wasm_tests() -> Result<()> {
             "--simulate".into(),
         ],
         &work.join("bridge.log"),
+        bridge_port,
     )?;
-    wait_for_http("myna-bridge", bridge_port, &mut bridge.child)?;
-    let mut foreign = start(
+    let foreign = start(
         "myna-bridge (foreign origin only)",
         &bin.join("myna-bridge"),
         &[
@@ -469,16 +344,16 @@ pub fn run_wasm_tests() -> Result<()> {
             "--simulate".into(),
         ],
         &work.join("bridge-foreign.log"),
+        foreign_port,
     )?;
-    wait_for_http("myna-bridge (foreign)", foreign_port, &mut foreign.child)?;
     let db = work.join(format!("demo-{}.sqlite3", std::process::id()));
     // A fresh service (fresh database, same port) for each browser: each browser's run
     // activates terminals, and the service allows 20 per facility.
-    let start_demo = || -> Result<Running> {
+    let start_demo = || -> Result<Proc> {
         for suffix in ["", "-wal", "-shm"] {
             let _ = fs::remove_file(format!("{}{suffix}", db.display()));
         }
-        let mut demo = start(
+        start(
             "myna-demo serve",
             &bin.join("myna-demo"),
             &[
@@ -493,18 +368,17 @@ pub fn run_wasm_tests() -> Result<()> {
                 example_origin.clone(),
             ],
             &work.join("demo.log"),
-        )?;
-        wait_for_http("myna-demo", demo_port, &mut demo.child)?;
-        Ok(demo)
+            demo_port,
+        )
     };
     // What the bridge answers a foreign origin: 403, no CORS headers.
-    let refusing = StandIn::serve(http_answer(
+    let refusing = stand_in(http_answer(
         "403 Forbidden",
         &["content-type: text/plain"],
         "forbidden\n",
     ))?;
     // A future bridge that speaks only protocol 2.
-    let v2 = StandIn::serve(http_answer(
+    let v2 = stand_in(http_answer(
         "200 OK",
         &[
             "content-type: application/json",
@@ -561,12 +435,15 @@ pub fn run_wasm_tests() -> Result<()> {
         )
         .env(
             "MYNA_TEST_REFUSING_URL",
-            format!("ws://127.0.0.1:{}/v1", refusing.port),
+            format!("ws://127.0.0.1:{}/v1", refusing.port()),
         )
-        .env("MYNA_TEST_V2_URL", format!("ws://127.0.0.1:{}/v1", v2.port))
+        .env(
+            "MYNA_TEST_V2_URL",
+            format!("ws://127.0.0.1:{}/v1", v2.port()),
+        )
         .env(
             "MYNA_TEST_SLOW_SERVICE_URL",
-            format!("http://127.0.0.1:{}", slow.port),
+            format!("http://127.0.0.1:{}", slow.port()),
         )
         .env(
             "MYNA_TEST_EXAMPLE_URL",
