@@ -51,7 +51,7 @@ use myna_core::apdu::Command;
 use myna_core::jpki::{self, JpkiError, Pin, PinStatus};
 use myna_core::profile::{Fid, MY_NUMBER_CARD, cla, ins};
 use myna_core::sw::{Status, StatusWord};
-use myna_core::transport::{Transport, TransportError, TransportErrorKind};
+use myna_core::transport::{Transport, TransportError};
 use sha2::{Digest as _, Sha256};
 use tokio::sync::oneshot;
 use zeroize::Zeroizing;

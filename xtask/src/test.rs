@@ -30,11 +30,6 @@ use crate::{run, system, workspace_root};
 /// `cargo xtask fuzz --seconds N` (fuzz/README.md).
 const FUZZ_SECONDS: u64 = 20;
 
-/// Whether the size step fails the run. Off while issue 15's file splits are being merged
-/// (several files on main are still over the limit); the integrator sets it to `true` once
-/// `cargo xtask test` shows no offender in the step's output.
-const ENFORCE_SOURCE_SIZE: bool = false;
-
 /// Runs the whole suite.
 pub fn run_all() -> Result<()> {
     let started = Instant::now();
@@ -53,7 +48,7 @@ pub fn run_all() -> Result<()> {
             "no non-test source file over {} lines",
             source_size::MAX_SOURCE_LINES
         ),
-        || check_source_size(&root, ENFORCE_SOURCE_SIZE),
+        || check_source_size(&root),
     )?;
     step("cargo fmt --check", || {
         run(Command::new("cargo")
@@ -144,8 +139,8 @@ pub fn run_all() -> Result<()> {
 /// `target/`, `node_modules/`, `pkg/` and hidden folders; test files (not held to the rule)
 /// are those in `tests/` and `benches/` folders, files named `tests.rs` or `*_tests.rs`, and
 /// fuzz targets (`fuzz/fuzz_targets/`) — see [`myna_harness::source_size`]. Fails naming every
-/// offender when `enforce` is set; otherwise names them and passes.
-fn check_source_size(root: &Path, enforce: bool) -> Result<()> {
+/// offender.
+fn check_source_size(root: &Path) -> Result<()> {
     let sources = source_size::non_test_sources(root)?;
     let over = source_size::oversized(&sources);
     if over.is_empty() {
@@ -163,17 +158,10 @@ fn check_source_size(root: &Path, enforce: bool) -> Result<()> {
         .map(|f| format!("{} ({} lines)", f.path.display(), f.lines))
         .collect::<Vec<_>>()
         .join(", ");
-    if enforce {
-        bail!(
-            "over {} lines: {list}; split them along their seams",
-            source_size::MAX_SOURCE_LINES
-        );
-    }
-    println!(
-        "xtask: NOT ENFORCED YET (ENFORCE_SOURCE_SIZE in xtask/src/test.rs): over {} lines: {list}",
+    bail!(
+        "over {} lines: {list}; split them along their seams",
         source_size::MAX_SOURCE_LINES
-    );
-    Ok(())
+    )
 }
 
 fn step(name: &str, f: impl FnOnce() -> Result<()>) -> Result<()> {
