@@ -4,12 +4,15 @@
 mod support;
 
 use const_oid::db::rfc5280::ID_KP_CLIENT_AUTH;
-use const_oid::db::rfc5912::{ID_CE_KEY_USAGE, ID_CE_NAME_CONSTRAINTS};
+use const_oid::db::rfc5912::{
+    ID_CE_AUTHORITY_KEY_IDENTIFIER, ID_CE_CRL_DISTRIBUTION_POINTS, ID_CE_KEY_USAGE,
+    ID_CE_NAME_CONSTRAINTS,
+};
 use der::{Decode, Encode};
 use myna_core::x509::{
     CertificateError, ChainError, Crl, CrlError, CrlLocation, JPKI_AUTH_POLICY, JpkiProfileError,
     PublicKey, SignatureAlgorithm, SignatureError, TrustAnchor, iso8601_utc, parse_certificate,
-    verify_chain, verify_rs256,
+    parse_certificate_lazy, verify_chain, verify_rs256,
 };
 use rsa::signature::{SignatureEncoding, Signer};
 use rsa::{BigUint, RsaPublicKey};
@@ -63,14 +66,14 @@ fn default_persona_certificate_fields() {
     assert_eq!(cert.extended_key_usage, vec![ID_KP_CLIENT_AUTH]);
     assert_eq!(cert.policies, vec![JPKI_AUTH_POLICY]);
     assert!(cert.has_crl_distribution_point());
-    match &cert.crl_distribution_points[..] {
+    match &cert.crl_distribution_points().unwrap()[..] {
         [CrlLocation::Directory(dn)] => assert_eq!(dn.common_name(), Some("Chiyoda-ku CRLDP")),
         other => panic!("unexpected CRL DPs {other:?}"),
     }
     assert_eq!(cert.basic_constraints, None);
     assert!(cert.unknown_critical_extensions.is_empty());
     let root = parse_certificate(ROOT_CRT).unwrap();
-    assert_eq!(cert.authority_key_id, root.subject_key_id);
+    assert_eq!(cert.authority_key_id().unwrap(), root.subject_key_id);
     assert_eq!(cert.subject_key_id.as_ref().map(Vec::len), Some(20));
     assert_eq!(cert.der(), DEFAULT_CRT);
     assert!(cert.is_jpki_auth());
@@ -219,6 +222,77 @@ fn duplicate_and_undecodable_extensions_are_rejected() {
         parse_certificate(&spec.sign(&key(ROOT_KEY))),
         Err(CertificateError::BadExtension { oid, .. }) if oid == ID_CE_KEY_USAGE
     ));
+}
+
+#[test]
+fn the_lazy_parse_reads_the_same_certificates() {
+    for der in [
+        DEFAULT_CRT,
+        ROOT_CRT,
+        OLD_ROOT_CRT,
+        JLIS_TEST_LEAF,
+        JLIS_TEST_CA_2019,
+        JLIS_TEST_CA_2023,
+    ] {
+        let (full, lazy) = (parse_certificate(der), parse_certificate_lazy(der));
+        assert_eq!(full, lazy);
+        let lazy = lazy.unwrap();
+        assert!(lazy.crl_distribution_points().is_ok() && lazy.authority_key_id().is_ok());
+    }
+    let mut trailing = DEFAULT_CRT.to_vec();
+    trailing.push(0);
+    assert_eq!(
+        parse_certificate_lazy(&trailing),
+        Err(CertificateError::TrailingBytes { count: 1 })
+    );
+}
+
+/// A malformed cRLDistributionPoints or authorityKeyIdentifier: `parse_certificate`, and so
+/// `verify_chain` and `TrustAnchor` (what the service uses), refuse it; the lazy parse (the
+/// browser module's) accepts it and its accessor returns the same error.
+#[test]
+fn a_malformed_crl_dp_or_aki_is_refused_by_the_checked_parse_only() {
+    let mut spec = Spec::new(
+        subject_of(ROOT_CRT),
+        name("CN=X,C=JP"),
+        spki_of(DEFAULT_CRT),
+    );
+    for oid in [ID_CE_CRL_DISTRIBUTION_POINTS, ID_CE_AUTHORITY_KEY_IDENTIFIER] {
+        // A malformed one before a malformed keyUsage: the checked parse names the first.
+        spec.extensions = vec![
+            ext(oid, false, &der::asn1::Null),
+            ext(ID_CE_KEY_USAGE, true, &der::asn1::Null),
+        ];
+        let der = spec.sign(&key(ROOT_KEY));
+        let refused = parse_certificate(&der).unwrap_err();
+        assert!(
+            matches!(refused, CertificateError::BadExtension { oid: o, .. } if o == oid),
+            "{refused:?}"
+        );
+        assert_eq!(
+            verify_chain(&der, &[], &[root()], jan_2026()).unwrap_err(),
+            ChainError::Leaf(refused.clone())
+        );
+        assert_eq!(TrustAnchor::from_der(&der).unwrap_err(), refused);
+        assert!(matches!(
+            parse_certificate_lazy(&der),
+            Err(CertificateError::BadExtension { oid, .. }) if oid == ID_CE_KEY_USAGE
+        ));
+
+        spec.extensions = vec![ext(oid, false, &der::asn1::Null)];
+        let der = spec.sign(&key(ROOT_KEY));
+        let refused = parse_certificate(&der).unwrap_err();
+        let lazy = parse_certificate_lazy(&der).unwrap();
+        let found = if oid == ID_CE_CRL_DISTRIBUTION_POINTS {
+            assert!(!lazy.has_crl_distribution_point());
+            assert!(lazy.authority_key_id().unwrap().is_none());
+            lazy.crl_distribution_points().unwrap_err()
+        } else {
+            assert!(lazy.crl_distribution_points().unwrap().is_empty());
+            lazy.authority_key_id().unwrap_err()
+        };
+        assert_eq!(found, refused);
+    }
 }
 
 // ---------------------------------------------------------------- chains over the personas
@@ -797,14 +871,17 @@ fn a_real_jpki_test_card_certificate_verifies_to_its_own_test_root_only() {
     assert_eq!(leaf.check_jpki_auth(), Ok(()));
     assert_eq!(leaf.not_after_iso(), "2030-02-17T14:59:59Z");
     assert!(matches!(
-        &leaf.crl_distribution_points[..],
+        &leaf.crl_distribution_points().unwrap()[..],
         [CrlLocation::Directory(dn)] if dn.common_name() == Some("Kiyose-shi CRLDP")
     ));
     let ca2019 = anchor(JLIS_TEST_CA_2019);
     let ca2023 = anchor(JLIS_TEST_CA_2023);
     assert_eq!(ca2019.certificate().serial, "BFCD");
     assert_eq!(ca2023.certificate().serial, "218887");
-    assert_eq!(leaf.authority_key_id, ca2023.certificate().subject_key_id);
+    assert_eq!(
+        leaf.authority_key_id().unwrap(),
+        ca2023.certificate().subject_key_id
+    );
 
     let at = jan_2026();
     let path = verify_chain(JLIS_TEST_LEAF, &[], &[ca2019.clone(), ca2023.clone()], at).unwrap();

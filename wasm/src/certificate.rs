@@ -61,7 +61,7 @@ fn oids(list: &[const_oid::ObjectIdentifier]) -> Array {
 
 /// The facts of a DER certificate; `invalid-certificate` when it is not one.
 pub fn parse(der: &[u8]) -> WebResult<JsValue> {
-    let info = x509::parse_certificate(der)
+    let info = x509::parse_certificate_lazy(der)
         .map_err(|e: CertificateError| WebError::InvalidCertificate(e.to_string()))?;
     let out = Object::new();
     js::set(&out, "serialNumber", info.serial.as_str());

@@ -1,5 +1,12 @@
 //! One certificate: [`parse_certificate`] and what it yields ([`CertificateInfo`]), and the
 //! JPKI user-authentication profile check.
+//!
+//! cRLDistributionPoints and authorityKeyIdentifier are kept as their DER and decoded by their
+//! accessors ([`CertificateInfo::crl_distribution_points`],
+//! [`CertificateInfo::authority_key_id`]). [`parse_certificate`] decodes both while it parses,
+//! so it refuses a certificate whose CRL DP or AKI is malformed; [`parse_certificate_lazy`]
+//! does not, so a caller that never asks for them (the browser module's `parseCertificate`)
+//! does not link the `GeneralName` decoders (−11.8 KB gzipped, docs/benchmarks.md).
 
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5280::ID_KP_CLIENT_AUTH;
@@ -108,19 +115,19 @@ pub struct CertificateInfo {
     pub extended_key_usage: Vec<ObjectIdentifier>,
     /// certificatePolicies policy identifiers (empty if absent).
     pub policies: Vec<ObjectIdentifier>,
-    /// cRLDistributionPoints names (empty if absent).
-    pub crl_distribution_points: Vec<CrlLocation>,
     /// basicConstraints, if present.
     pub basic_constraints: Option<BasicConstraints>,
     /// subjectKeyIdentifier, if present.
     pub subject_key_id: Option<Vec<u8>>,
-    /// authorityKeyIdentifier's keyIdentifier, if present.
-    pub authority_key_id: Option<Vec<u8>>,
     /// Critical extensions this module does not process.
     pub unknown_critical_extensions: Vec<ObjectIdentifier>,
     /// SHA-256 of the whole DER certificate.
     pub sha256_fingerprint: [u8; 32],
     der: Vec<u8>,
+    /// The cRLDistributionPoints extension's value (DER), if present.
+    crl_distribution_points_der: Option<Vec<u8>>,
+    /// The authorityKeyIdentifier extension's value (DER), if present.
+    authority_key_id_der: Option<Vec<u8>>,
     pub(super) tbs_der: Vec<u8>,
     pub(super) signature: Vec<u8>,
     pub(super) issuer_name: Name,
@@ -153,9 +160,37 @@ impl CertificateInfo {
         self.not_before <= at_unix && at_unix <= self.not_after
     }
 
-    /// Whether a cRLDistributionPoints extension names at least one place.
+    /// cRLDistributionPoints names (empty if absent), decoded on each call. An error only
+    /// for a certificate from [`parse_certificate_lazy`]: [`parse_certificate`] has refused
+    /// one whose extension does not decode, with this same error.
+    pub fn crl_distribution_points(&self) -> Result<Vec<CrlLocation>, CertificateError> {
+        let Some(value) = &self.crl_distribution_points_der else {
+            return Ok(Vec::new());
+        };
+        decode_crl_distribution_points(value).map_err(|source| CertificateError::BadExtension {
+            oid: ID_CE_CRL_DISTRIBUTION_POINTS,
+            source,
+        })
+    }
+
+    /// authorityKeyIdentifier's keyIdentifier, if present, decoded on each call. An error
+    /// only for a certificate from [`parse_certificate_lazy`], as for
+    /// [`Self::crl_distribution_points`].
+    pub fn authority_key_id(&self) -> Result<Option<Vec<u8>>, CertificateError> {
+        let Some(value) = &self.authority_key_id_der else {
+            return Ok(None);
+        };
+        decode_authority_key_id(value).map_err(|source| CertificateError::BadExtension {
+            oid: ID_CE_AUTHORITY_KEY_IDENTIFIER,
+            source,
+        })
+    }
+
+    /// Whether a cRLDistributionPoints extension names at least one place (`false` when it
+    /// does not decode).
     pub fn has_crl_distribution_point(&self) -> bool {
-        !self.crl_distribution_points.is_empty()
+        self.crl_distribution_points()
+            .is_ok_and(|places| !places.is_empty())
     }
 
     /// Whether subject and issuer names are the same (a root, or a JPKI link certificate).
@@ -199,8 +234,26 @@ impl CertificateInfo {
     }
 }
 
-/// Parses one DER X.509 certificate. Bytes after it are an error.
+/// Parses one DER X.509 certificate. Bytes after it are an error, and so is any extension
+/// this module reads that does not decode (cRLDistributionPoints and authorityKeyIdentifier
+/// included).
 pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, CertificateError> {
+    parse::<true>(der)
+}
+
+/// [`parse_certificate`] without decoding cRLDistributionPoints and authorityKeyIdentifier:
+/// a certificate whose CRL DP or AKI does not decode is accepted, and the accessors
+/// ([`CertificateInfo::crl_distribution_points`], [`CertificateInfo::authority_key_id`])
+/// return the error [`parse_certificate`] would have. For showing a certificate (the browser
+/// module), never for a trust decision: [`verify_chain`](super::verify_chain) and
+/// [`TrustAnchor`](super::TrustAnchor) parse with [`parse_certificate`].
+pub fn parse_certificate_lazy(der: &[u8]) -> Result<CertificateInfo, CertificateError> {
+    parse::<false>(der)
+}
+
+/// `DECODE_ALL`: whether CRL DP and AKI are decoded here (a constant, so that the lazy
+/// parse does not link their decoders).
+fn parse<const DECODE_ALL: bool>(der: &[u8]) -> Result<CertificateInfo, CertificateError> {
     if der.is_empty() {
         return Err(CertificateError::Empty);
     }
@@ -228,13 +281,13 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, CertificateError
         key_usage: None,
         extended_key_usage: Vec::new(),
         policies: Vec::new(),
-        crl_distribution_points: Vec::new(),
         basic_constraints: None,
         subject_key_id: None,
-        authority_key_id: None,
         unknown_critical_extensions: Vec::new(),
         sha256_fingerprint: Sha256::digest(der).into(),
         der: der.to_vec(),
+        crl_distribution_points_der: None,
+        authority_key_id_der: None,
         tbs_der,
         signature,
         issuer_name: tbs.issuer.clone(),
@@ -243,7 +296,7 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, CertificateError
     let extensions = tbs.extensions.as_deref().unwrap_or_default();
     check_unique(extensions).map_err(|oid| CertificateError::DuplicateExtension { oid })?;
     for ext in extensions {
-        read_extension(&mut info, ext).map_err(|source| CertificateError::BadExtension {
+        read_extension::<DECODE_ALL>(&mut info, ext).map_err(|source| CertificateError::BadExtension {
             oid: ext.extn_id,
             source,
         })?;
@@ -251,7 +304,10 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, CertificateError
     Ok(info)
 }
 
-fn read_extension(info: &mut CertificateInfo, ext: &Extension) -> der::Result<()> {
+fn read_extension<const DECODE_ALL: bool>(
+    info: &mut CertificateInfo,
+    ext: &Extension,
+) -> der::Result<()> {
     let value = ext.extn_value.as_bytes();
     match ext.extn_id {
         ID_CE_KEY_USAGE => {
@@ -277,11 +333,10 @@ fn read_extension(info: &mut CertificateInfo, ext: &Extension) -> der::Result<()
                 .collect();
         }
         ID_CE_CRL_DISTRIBUTION_POINTS => {
-            info.crl_distribution_points = CrlDistributionPoints::from_der(value)?
-                .0
-                .iter()
-                .flat_map(crl_locations)
-                .collect();
+            if DECODE_ALL {
+                decode_crl_distribution_points(value)?;
+            }
+            info.crl_distribution_points_der = Some(value.to_vec());
         }
         ID_CE_BASIC_CONSTRAINTS => {
             let bc = PkixBasicConstraints::from_der(value)?;
@@ -294,9 +349,10 @@ fn read_extension(info: &mut CertificateInfo, ext: &Extension) -> der::Result<()
             info.subject_key_id = Some(SubjectKeyIdentifier::from_der(value)?.0.into_bytes());
         }
         ID_CE_AUTHORITY_KEY_IDENTIFIER => {
-            info.authority_key_id = AuthorityKeyIdentifier::from_der(value)?
-                .key_identifier
-                .map(|k| k.into_bytes());
+            if DECODE_ALL {
+                decode_authority_key_id(value)?;
+            }
+            info.authority_key_id_der = Some(value.to_vec());
         }
         // Read by nobody here, but harmless to accept when critical: they constrain nothing
         // this module decides.
@@ -305,6 +361,20 @@ fn read_extension(info: &mut CertificateInfo, ext: &Extension) -> der::Result<()
         _ => {}
     }
     Ok(())
+}
+
+fn decode_crl_distribution_points(value: &[u8]) -> der::Result<Vec<CrlLocation>> {
+    Ok(CrlDistributionPoints::from_der(value)?
+        .0
+        .iter()
+        .flat_map(crl_locations)
+        .collect())
+}
+
+fn decode_authority_key_id(value: &[u8]) -> der::Result<Option<Vec<u8>>> {
+    Ok(AuthorityKeyIdentifier::from_der(value)?
+        .key_identifier
+        .map(|k| k.into_bytes()))
 }
 
 fn crl_locations(dp: &DistributionPoint) -> Vec<CrlLocation> {

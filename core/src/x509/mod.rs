@@ -7,7 +7,10 @@
 //! ## What is checked where
 //! - [`parse_certificate`] decodes one DER certificate (rejecting trailing bytes), and
 //!   extracts what a caller needs: serial, names, validity, the RSA key, key usage, extended
-//!   key usage, policies, CRL distribution points, basic constraints and key identifiers.
+//!   key usage, policies, CRL distribution points, basic constraints and key identifiers
+//!   (CRL distribution points and the authority key identifier through accessors that decode
+//!   them; [`parse_certificate_lazy`] leaves both undecoded until asked, for a caller that
+//!   only shows a certificate).
 //!   [`CertificateInfo::check_jpki_auth`] tells whether it has the JPKI authentication
 //!   profile.
 //! - [`verify_chain`] builds a path from a leaf to one of the [`TrustAnchor`]s through the
@@ -51,6 +54,7 @@ mod time;
 
 pub use certificate::{
     BasicConstraints, CertificateInfo, CrlLocation, KeyUsage, parse_certificate,
+    parse_certificate_lazy,
 };
 pub use chain::{TrustAnchor, VerifiedPath, verify_chain};
 pub use crl::{Crl, RevokedCertificate};
