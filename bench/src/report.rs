@@ -141,8 +141,9 @@ pub const TARGETS: &[Target] = &[
     Target {
         name: "wasm_gzip_bytes",
         bound: Bound::AtMost,
-        // xtask pkg's budget (MAX_GZIP_BYTES), 204 KiB.
-        limit: Limit::Fixed(204.0 * 1024.0),
+        // xtask pkg's budget (MAX_GZIP_BYTES): the module's 196,110 B (cargo xtask pkg, after
+        // parseCertificate stopped decoding CRL DP and AKI) plus 2 KiB.
+        limit: Limit::Fixed(198_158.0),
     },
     Target {
         // Per core, like with like: a confirmation verifies two RSA-2048 signatures, so one
@@ -379,12 +380,12 @@ mod tests {
         let entries = evaluate(&[
             m("bridge_apdu_over_direct_pcsc_ratio", 5.0),
             m("direct_pcsc_apdu_over_loopback_rtt_ratio", 50.0001),
-            m("wasm_gzip_bytes", 208_896.0),
+            m("wasm_gzip_bytes", 198_158.0),
         ]);
         assert_eq!(entries[0].pass, Some(true), "the limit itself passes");
         assert_eq!(entries[1].pass, Some(false));
         assert_eq!(entries[2].pass, Some(true));
-        assert_eq!(entries[2].target.as_deref(), Some("<= 208896"));
+        assert_eq!(entries[2].target.as_deref(), Some("<= 198158"));
     }
 
     #[test]

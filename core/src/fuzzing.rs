@@ -248,6 +248,27 @@ pub fn x509(data: &[u8], anchor_der: &[u8], leaf_der: &[u8]) {
     let anchors = [anchor];
     let mut times = vec![PERSONA_TIME, i64::MIN, i64::MAX, 0];
 
+    // The lazy parse (the browser module's) accepts what the checked one accepts, reads it
+    // the same, and differs only by a CRL DP or AKI that its accessors then refuse.
+    let lazy = x509::parse_certificate_lazy(data);
+    match (x509::parse_certificate(data), &lazy) {
+        (Ok(info), lazy) => {
+            assert_eq!(lazy.as_ref(), Ok(&info), "the lazy parse read it otherwise");
+            assert!(info.crl_distribution_points().is_ok() && info.authority_key_id().is_ok());
+        }
+        (Err(refused), Ok(lazy)) => {
+            let found = [
+                lazy.crl_distribution_points().err(),
+                lazy.authority_key_id().err(),
+            ];
+            assert!(
+                found.contains(&Some(refused)),
+                "the lazy parse accepted what its accessors do not refuse"
+            );
+        }
+        (Err(_), Err(_)) => {}
+    }
+
     if let Ok(info) = x509::parse_certificate(data) {
         assert_eq!(
             info.der(),

@@ -136,7 +136,32 @@ fn x509_seeds() -> Vec<(String, Vec<u8>)> {
         let path = format!("tests/fixtures/personas/{persona}/auth.crt.der");
         seeds.push((persona.to_string(), read(&path)));
     }
+    // The default certificate with a malformed cRLDistributionPoints / authorityKeyIdentifier:
+    // what the checked parse refuses and the lazy one (the browser module's) accepts.
+    let default = read("tests/fixtures/personas/default/auth.crt.der");
+    for (name, oid_last) in [("default-bad-crl-dp", 0x1f), ("default-bad-aki", 0x23)] {
+        seeds.push((name.into(), with_extension_set_not_sequence(&default, oid_last)));
+    }
     seeds
+}
+
+/// `der` with the value of extension `2.5.29.<oid_last>` starting with a SET tag instead of
+/// its SEQUENCE: every length stays right, only that extension no longer decodes.
+fn with_extension_set_not_sequence(der: &[u8], oid_last: u8) -> Vec<u8> {
+    let oid = [0x06, 0x03, 0x55, 0x1d, oid_last];
+    let at = der
+        .windows(oid.len())
+        .position(|w| w == oid)
+        .expect("the certificate has the extension")
+        + oid.len();
+    // An optional `critical` BOOLEAN, then the OCTET STRING (short length) holding the value.
+    let at = if der[at] == 0x01 { at + 3 } else { at };
+    assert_eq!(der[at], 0x04, "the extension's OCTET STRING");
+    let value = if der[at + 1] < 0x80 { at + 2 } else { at + 2 + usize::from(der[at + 1] & 0x7f) };
+    assert_eq!(der[value], 0x30, "the extension's value is a SEQUENCE");
+    let mut out = der.to_vec();
+    out[value] = 0x31;
+    out
 }
 
 fn oqs_seeds() -> Vec<(String, Vec<u8>)> {
