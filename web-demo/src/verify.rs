@@ -524,6 +524,38 @@ mod tests {
         assert_eq!(stats().capacity, 2);
     }
 
+    /// A certificate whose cRLDistributionPoints or authorityKeyIdentifier does not decode is
+    /// malformed to the service (the core's checked parse, through `verify_chain`), although
+    /// the browser module's lazy parse shows it; it is refused before its (now broken)
+    /// signature is looked at, and never remembered.
+    #[test]
+    fn a_malformed_crl_dp_or_aki_is_a_malformed_certificate() {
+        let personas = myna_personas::Personas::embedded();
+        let anchors = crate::personas::trust_anchors(&personas).unwrap();
+        let good = personas.get("default").unwrap().auth_cert_der.clone();
+        let at = 1_780_272_000; // 2026-06-01
+        assert!(outcome(&anchors, &good, at).is_ok());
+        for oid_last in [0x1f, 0x23] {
+            // The extension's value (after OID 2.5.29.<oid_last> and its OCTET STRING header)
+            // a SET instead of a SEQUENCE: every length still right.
+            let oid = [0x06, 0x03, 0x55, 0x1d, oid_last];
+            let at_oid = good.windows(5).position(|w| w == oid).unwrap() + 5;
+            assert_eq!(good[at_oid], 0x04, "not critical, short OCTET STRING");
+            let mut bad = good.clone();
+            assert_eq!(bad[at_oid + 2], 0x30);
+            bad[at_oid + 2] = 0x31;
+            assert!(x509::parse_certificate_lazy(&bad).is_ok());
+            for _ in 0..2 {
+                assert_eq!(
+                    outcome(&anchors, &bad, at),
+                    Err(ErrorCode::CertificateMalformed)
+                );
+            }
+        }
+        let stats = anchors.chain_cache_stats().unwrap();
+        assert_eq!(stats.entries, 1, "only the good one is remembered");
+    }
+
     #[test]
     fn base64_is_bounded_and_lenient_about_padding() {
         assert_eq!(decode_base64("AQID", 3), Some(vec![1, 2, 3]));
