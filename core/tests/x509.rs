@@ -257,7 +257,10 @@ fn a_malformed_crl_dp_or_aki_is_refused_by_the_checked_parse_only() {
         name("CN=X,C=JP"),
         spki_of(DEFAULT_CRT),
     );
-    for oid in [ID_CE_CRL_DISTRIBUTION_POINTS, ID_CE_AUTHORITY_KEY_IDENTIFIER] {
+    for oid in [
+        ID_CE_CRL_DISTRIBUTION_POINTS,
+        ID_CE_AUTHORITY_KEY_IDENTIFIER,
+    ] {
         // A malformed one before a malformed keyUsage: the checked parse names the first.
         spec.extensions = vec![
             ext(oid, false, &der::asn1::Null),

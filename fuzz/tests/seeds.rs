@@ -140,7 +140,10 @@ fn x509_seeds() -> Vec<(String, Vec<u8>)> {
     // what the checked parse refuses and the lazy one (the browser module's) accepts.
     let default = read("tests/fixtures/personas/default/auth.crt.der");
     for (name, oid_last) in [("default-bad-crl-dp", 0x1f), ("default-bad-aki", 0x23)] {
-        seeds.push((name.into(), with_extension_set_not_sequence(&default, oid_last)));
+        seeds.push((
+            name.into(),
+            with_extension_set_not_sequence(&default, oid_last),
+        ));
     }
     seeds
 }
@@ -157,7 +160,11 @@ fn with_extension_set_not_sequence(der: &[u8], oid_last: u8) -> Vec<u8> {
     // An optional `critical` BOOLEAN, then the OCTET STRING (short length) holding the value.
     let at = if der[at] == 0x01 { at + 3 } else { at };
     assert_eq!(der[at], 0x04, "the extension's OCTET STRING");
-    let value = if der[at + 1] < 0x80 { at + 2 } else { at + 2 + usize::from(der[at + 1] & 0x7f) };
+    let value = if der[at + 1] < 0x80 {
+        at + 2
+    } else {
+        at + 2 + usize::from(der[at + 1] & 0x7f)
+    };
     assert_eq!(der[value], 0x30, "the extension's value is a SEQUENCE");
     let mut out = der.to_vec();
     out[value] = 0x31;
@@ -431,11 +438,18 @@ fn copy_text_seeds() -> Vec<(String, Vec<u8>)> {
         let Ok(msg) = myna_core::oqs::parse(&std::fs::read(&path).expect("fixture")) else {
             continue;
         };
-        let stem = path.file_stem().expect("name").to_string_lossy().into_owned();
+        let stem = path
+            .file_stem()
+            .expect("name")
+            .to_string_lossy()
+            .into_owned();
         let text = myna_core::oqs::to_copy_text(&msg);
         if stem == "normal_utf8" {
             let cut = text.len() / 2;
-            let cut = (0..=cut).rev().find(|&i| text.is_char_boundary(i)).unwrap_or(0);
+            let cut = (0..=cut)
+                .rev()
+                .find(|&i| text.is_char_boundary(i))
+                .unwrap_or(0);
             seeds.push(("truncated".to_owned(), text[..cut].as_bytes().to_vec()));
             seeds.push(("tabs-lost".to_owned(), text.replace('\t', " ").into_bytes()));
         }

@@ -296,9 +296,11 @@ fn parse<const DECODE_ALL: bool>(der: &[u8]) -> Result<CertificateInfo, Certific
     let extensions = tbs.extensions.as_deref().unwrap_or_default();
     check_unique(extensions).map_err(|oid| CertificateError::DuplicateExtension { oid })?;
     for ext in extensions {
-        read_extension::<DECODE_ALL>(&mut info, ext).map_err(|source| CertificateError::BadExtension {
-            oid: ext.extn_id,
-            source,
+        read_extension::<DECODE_ALL>(&mut info, ext).map_err(|source| {
+            CertificateError::BadExtension {
+                oid: ext.extn_id,
+                source,
+            }
         })?;
     }
     Ok(info)
