@@ -450,7 +450,7 @@ fn copy_text_seeds() -> Vec<(String, Vec<u8>)> {
                 .rev()
                 .find(|&i| text.is_char_boundary(i))
                 .unwrap_or(0);
-            seeds.push(("truncated".to_owned(), text[..cut].as_bytes().to_vec()));
+            seeds.push(("truncated".to_owned(), text.as_bytes()[..cut].to_vec()));
             seeds.push(("tabs-lost".to_owned(), text.replace('\t', " ").into_bytes()));
         }
         seeds.push((stem, text.into_bytes()));
