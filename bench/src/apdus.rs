@@ -54,6 +54,7 @@ fn step(flow_step: FlowStep, len: usize, extended: bool) -> Step {
         FlowStep::PinStatus => ("VERIFY (no data: tries left)".to_owned(), 1),
         FlowStep::VerifyPin => ("VERIFY (PIN)".to_owned(), 1),
         FlowStep::Sign => ("COMPUTE DIGITAL SIGNATURE".to_owned(), 1),
+        FlowStep::ReadTokenLabel => ("READ BINARY (token label)".to_owned(), 1),
     };
     Step { command, count }
 }

@@ -160,7 +160,7 @@ pub fn token_info(serial: &str) -> Vec<u8> {
     }
     let profile = &myna_core::profile::MY_NUMBER_CARD;
     let mut out = Vec::with_capacity(160);
-    padded(&mut out, profile.token_label_my_number_card, 32);
+    padded(&mut out, profile.token_label, 32);
     padded(&mut out, "myna-web virtual card TEST DATA", 32);
     padded(&mut out, "VIRTUAL", 16);
     padded(&mut out, serial, 16);

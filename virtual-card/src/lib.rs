@@ -528,7 +528,7 @@ fn build_app(
     let guard_of = |access: Access| -> Option<Fid> {
         match access {
             Access::Free | Access::PinObject => None,
-            Access::AuthKey => Some(profile.auth_pin),
+            Access::AuthKey | Access::AuthPin => Some(profile.auth_pin),
             Access::SignKey | Access::SignPassword => Some(profile.sign_password),
             Access::AppPin => app_pin,
         }

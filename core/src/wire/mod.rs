@@ -31,7 +31,7 @@ pub use frame::{
     AuthenticateParams, AuthenticateResult, BridgeId, Call, ConnectParams, ConnectResult,
     HandleParams, Health, Hello, PinStatusResult, READERS_EVENT, ReadFileParams, ReadFileResult,
     Reader, ReaderState, ReadersEvent, ReadersResult, SimulateParams, Simulation, TransmitParams,
-    TransmitResult, method,
+    Token, TransmitResult, method,
 };
 #[cfg(feature = "json")]
 pub use text::{ParseFailure, Request, answer, readers_event};
