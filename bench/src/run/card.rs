@@ -14,6 +14,7 @@ use crate::procs::{self, free_port};
 use crate::stats::percentile;
 use crate::ws::BridgeClient;
 use crate::{idle, overhead};
+use myna_core::profile::MY_NUMBER_CARD;
 
 /// Starts the release bridge on PC/SC, allowing [`ORIGIN`]; its port.
 fn start_bridge(config: &Config) -> Result<(Proc, u16)> {
@@ -264,8 +265,8 @@ fn record_flows(rec: &mut Recorder, pin_flow: &FlowCount, visual: &FlowCount) {
     );
     rec.set(
         "pin_flow_apdus_minimum",
-        apdus::total(&apdus::pin_flow_minimum(len, extended)) as f64,
-        format!("{len}-byte certificate, {link}, EFs selected (docs/benchmarks.md)"),
+        apdus::total(&apdus::pin_flow_minimum(&MY_NUMBER_CARD, len, extended)) as f64,
+        format!("{len}-byte certificate, {link}, EFs selected, the token detected (docs/benchmarks.md)"),
     );
     rec.set(
         "pin_flow_apdus_minimum_sfi",
@@ -280,9 +281,10 @@ fn record_flows(rec: &mut Recorder, pin_flow: &FlowCount, visual: &FlowCount) {
     rec.set(
         "visual_flow_apdus_minimum",
         apdus::total(&apdus::visual_flow_minimum(
+            &MY_NUMBER_CARD,
             visual.certificate_len,
             apdus::used_extended_reads(&visual.entries),
         )) as f64,
-        "SELECT AP, SELECT 000A, the READ BINARYs",
+        "SELECT AP, the token detection (SELECT 0006, READ BINARY 32), SELECT 000A, the READ BINARYs",
     );
 }
