@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail};
 use base64::Engine as _;
 use myna_core::profile::{
-    ANDROID_PHONE, CARD_INFO_INPUT_AID, CardProfile, FlowStep, JPKI_AID, MY_NUMBER_CARD, cla, ins,
+    CARD_INFO_INPUT_AID, CardProfile, FlowStep, JPKI_AID, MY_NUMBER_CARD, cla, ins,
     select, with_token_detection,
 };
 use myna_virtual_card::{ApduLog, LogEntry};
@@ -481,7 +481,7 @@ mod tests {
         assert_eq!(total(&pin_flow_minimum(card, 1_147, false)), 14);
         assert_eq!(total(&visual_flow_minimum(card, 1_147, false)), 9);
         // An Android phone: the same commands in its order; 目視 stops after the detection.
-        let android = &ANDROID_PHONE;
+        let android = &myna_core::profile::ANDROID_PHONE;
         assert_eq!(total(&pin_flow_minimum(android, 1_147, false)), 14);
         assert_eq!(total(&visual_flow_minimum(android, 1_147, false)), 3);
         let names: Vec<String> = pin_flow_minimum(android, 1_147, false)
