@@ -386,6 +386,9 @@ export interface ConfirmQualificationOptions {
 export interface QualificationResult {
   mode: "pin" | "visual";
   reader: string;
+  /** Which token answered: the plastic card or an Android phone's スマホ用電子証明書
+   * (an iPhone is refused with `token-not-supported`). Absent with an older bridge. */
+  token?: "card" | "android" | "iphone";
   /** The eligibility service's XmlMsg, parsed. */
   qualification: XmlMsg;
   /** The XmlMsg as received (decoded text). */
