@@ -12,8 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail};
 use base64::Engine as _;
 use myna_core::profile::{
-    CARD_INFO_INPUT_AID, CardProfile, FlowStep, JPKI_AID, MY_NUMBER_CARD, cla, ins,
-    select, with_token_detection,
+    CARD_INFO_INPUT_AID, CardProfile, FlowStep, JPKI_AID, MY_NUMBER_CARD, cla, ins, select,
+    with_token_detection,
 };
 use myna_virtual_card::{ApduLog, LogEntry};
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
@@ -73,7 +73,11 @@ fn flow(steps: &[FlowStep], len: usize, extended: bool) -> Vec<Step> {
 /// [`CardProfile::visual_flow`]: myna_core::profile::CardProfile::visual_flow
 pub fn visual_flow_minimum(profile: &CardProfile, len: usize, extended: bool) -> Vec<Step> {
     if profile.visual_flow.is_empty() {
-        return flow(&with_token_detection(&[FlowStep::SelectJpki]), len, extended);
+        return flow(
+            &with_token_detection(&[FlowStep::SelectJpki]),
+            len,
+            extended,
+        );
     }
     flow(&with_token_detection(profile.visual_flow), len, extended)
 }

@@ -120,9 +120,12 @@ pub async fn select_and_detect<T: Transport + ?Sized>(
     jpki::select_jpki_ap(transport).await?;
     let info = jpki::detect_token(transport).await?;
     let profile = info.served_profile()?;
-    let token = info.kind.wire().ok_or_else(|| JpkiError::TokenNotSupported {
-        label: info.label.clone(),
-    })?;
+    let token = info
+        .kind
+        .wire()
+        .ok_or_else(|| JpkiError::TokenNotSupported {
+            label: info.label.clone(),
+        })?;
     Ok((profile, token))
 }
 
@@ -418,8 +421,7 @@ impl Op<'_> {
         // cannot even do that, no PIN try is at stake; an Android phone gives it only after
         // the PIN (docs/phones.md §2), so there it follows the one VERIFY.
         let step_at = |step| profile.pin_flow.iter().position(|s| *s == step);
-        let certificate_first =
-            step_at(FlowStep::ReadCertificate) < step_at(FlowStep::VerifyPin);
+        let certificate_first = step_at(FlowStep::ReadCertificate) < step_at(FlowStep::VerifyPin);
         let certificate = if certificate_first {
             Some(
                 block_on(jpki::read_certificate(

@@ -1016,15 +1016,25 @@ async fn phones(rig: &Rig) {
         )
         .await
         .unwrap();
-    assert_eq!((auth["token"].as_str(), auth["algorithm"].as_str()), (Some("android"), Some("RS256")));
+    assert_eq!(
+        (auth["token"].as_str(), auth["algorithm"].as_str()),
+        (Some("android"), Some("RS256"))
+    );
     let persona = personas().get("android").unwrap();
     assert_eq!(
-        BASE64.decode(auth["certificate"].as_str().unwrap()).unwrap(),
+        BASE64
+            .decode(auth["certificate"].as_str().unwrap())
+            .unwrap(),
         persona.auth_cert_der
     );
     let signature = BASE64.decode(auth["signature"].as_str().unwrap()).unwrap();
     assert!(verifies("android", ORIGIN, NONCE, &signature));
-    assert!(!verifies("android", "https://evil.example", NONCE, &signature));
+    assert!(!verifies(
+        "android",
+        "https://evil.example",
+        NONCE,
+        &signature
+    ));
     let sent = commands_since(rig, from);
     let reads = persona.auth_cert_der.len().div_ceil(256);
     let mut expected = vec![
@@ -1038,7 +1048,10 @@ async fn phones(rig: &Rig) {
     assert_eq!(sent[sent.len() - 2..], ["00A4020C", "802A0080"], "{sent:?}");
     if let Some(card) = rig.local_card() {
         let card = card.lock();
-        assert!(!card.any_pin_verified(), "a verified PIN outlived authenticate");
+        assert!(
+            !card.any_pin_verified(),
+            "a verified PIN outlived authenticate"
+        );
     }
     assert_eq!(pin_verifies_sent(rig), 1);
     // A wrong PIN: one VERIFY, pin-incorrect with the tries left, never a retry.
@@ -1049,7 +1062,10 @@ async fn phones(rig: &Rig) {
         )
         .await
         .unwrap_err();
-    assert_eq!((code(&e), e["remaining"].as_u64()), ("pin-incorrect", Some(2)));
+    assert_eq!(
+        (code(&e), e["remaining"].as_u64()),
+        ("pin-incorrect", Some(2))
+    );
     assert_eq!(pin_verifies_sent(rig), 2);
 
     // Taken away mid-flow.
@@ -1093,7 +1109,8 @@ async fn phones(rig: &Rig) {
     let sent = commands_since(rig, from);
     assert_eq!(sent.len(), 12, "{sent:?}");
     assert!(
-        sent.chunks(3).all(|c| c == ["00A4040C", "00A4020C", "00B00000"]),
+        sent.chunks(3)
+            .all(|c| c == ["00A4040C", "00A4020C", "00B00000"]),
         "only the label is read: {sent:?}"
     );
     assert_eq!(pin_verifies_sent(rig), 0);

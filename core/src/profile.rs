@@ -130,10 +130,8 @@ pub enum FlowStep {
 /// `SELECT 0006`, `READ BINARY` of the 32-byte label. The peers that serve phones do the
 /// same (`docs/phones.md` §1, "APDUs peers use"); the card answers it without a PIN, and
 /// both peers read it on Android before any `VERIFY` (an inference recorded there).
-pub const TOKEN_DETECTION: &[FlowStep] = &[
-    FlowStep::SelectEf(TOKEN_INFO),
-    FlowStep::ReadTokenLabel,
-];
+pub const TOKEN_DETECTION: &[FlowStep] =
+    &[FlowStep::SelectEf(TOKEN_INFO), FlowStep::ReadTokenLabel];
 
 /// `flow` as the bridge runs it: [`TOKEN_DETECTION`] right after its `SELECT` of the
 /// JPKI-AP (the first step).
@@ -562,7 +560,10 @@ mod tests {
     fn issue_14_the_android_profile_verifies_before_it_reads() {
         let a = ANDROID_PHONE;
         assert_eq!(a.jpki.aid, MY_NUMBER_CARD.jpki.aid);
-        assert_eq!(a.jpki.file(a.auth_certificate).unwrap().access, Access::AuthPin);
+        assert_eq!(
+            a.jpki.file(a.auth_certificate).unwrap().access,
+            Access::AuthPin
+        );
         assert!(a.visual_flow.is_empty());
         assert!(!a.eligibility_readable.contains(&a.auth_certificate));
         let at = |step| a.pin_flow.iter().position(|s| *s == step).unwrap();
@@ -571,7 +572,10 @@ mod tests {
         assert!(at(FlowStep::ReadCertificate) < at(FlowStep::Sign));
         assert_eq!(a.pin_flow[0], FlowStep::SelectJpki);
         assert_eq!(
-            a.pin_flow.iter().filter(|s| **s == FlowStep::SelectJpki).count(),
+            a.pin_flow
+                .iter()
+                .filter(|s| **s == FlowStep::SelectJpki)
+                .count(),
             1
         );
         assert_eq!(a.pin_flow.len(), MY_NUMBER_CARD.pin_flow.len());

@@ -784,8 +784,8 @@ fn shared_cards_share_state_and_log() {
 /// unverified), then the same signature as the card.
 #[test]
 fn issue_14_the_android_token_gives_its_certificate_only_after_the_pin() {
-    let mut c = VirtualCard::new(contents(Some("1234")).as_token(myna_core::wire::Token::Android))
-        .unwrap();
+    let mut c =
+        VirtualCard::new(contents(Some("1234")).as_token(myna_core::wire::Token::Android)).unwrap();
     assert_eq!(sw(&mut c, SELECT_JPKI), 0x9000);
     assert_eq!(sw(&mut c, "00 A4 02 0C 02 00 06"), 0x9000);
     let (label, status) = tx(&mut c, "00 B0 00 00 20");

@@ -266,7 +266,9 @@ fn record_flows(rec: &mut Recorder, pin_flow: &FlowCount, visual: &FlowCount) {
     rec.set(
         "pin_flow_apdus_minimum",
         apdus::total(&apdus::pin_flow_minimum(&MY_NUMBER_CARD, len, extended)) as f64,
-        format!("{len}-byte certificate, {link}, EFs selected, the token detected (docs/benchmarks.md)"),
+        format!(
+            "{len}-byte certificate, {link}, EFs selected, the token detected (docs/benchmarks.md)"
+        ),
     );
     rec.set(
         "pin_flow_apdus_minimum_sfi",

@@ -6,9 +6,9 @@ use super::{
 };
 use crate::apdu::Command;
 use crate::profile::{ANDROID_PHONE, CardProfile, Fid, MY_NUMBER_CARD, token_label};
-use crate::wire::Token;
 use crate::sw::Status;
 use crate::transport::Transport;
+use crate::wire::Token;
 
 /// The DER tag of a SEQUENCE (a certificate is one).
 const DER_SEQUENCE: u8 = 0x30;

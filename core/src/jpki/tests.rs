@@ -533,7 +533,10 @@ fn token_info_names_the_card() {
     let android = TokenInfo::from_label_bytes(&label);
     assert_eq!(android.kind, TokenKind::Android);
     assert_eq!(android.kind.wire(), Some(crate::wire::Token::Android));
-    assert_eq!(android.served_profile().unwrap().token_label, "JPKIAPGPSETOKEN");
+    assert_eq!(
+        android.served_profile().unwrap().token_label,
+        "JPKIAPGPSETOKEN"
+    );
     let mut label = b"JPKIAPIOSTOKEN".to_vec();
     label.resize(32, 0);
     let iphone = TokenInfo::from_label_bytes(&label);
@@ -543,7 +546,10 @@ fn token_info_names_the_card() {
         iphone.served_profile(),
         Err(JpkiError::TokenNotSupported { label }) if label == "JPKIAPIOSTOKEN"
     ));
-    assert_eq!(TokenKind::MyNumberCard.wire(), Some(crate::wire::Token::Card));
+    assert_eq!(
+        TokenKind::MyNumberCard.wire(),
+        Some(crate::wire::Token::Card)
+    );
     assert_eq!(TokenKind::JukiCard.profile(), None);
 
     let mut t = token_info_card(b"SOMEOTHERTOKEN\0\0", "62 82");
