@@ -926,9 +926,13 @@ async fn fifty_clients_on_one_card(rig: &Rig) {
 }
 
 /// The card pulled out while a slow operation runs: `card-removed`, then `no-card`.
-async fn card_removed_mid_operation(rig: &Rig) {
-    let mut c = Client::connect(rig).await;
-    let handle = c.open(rig).await;
+/// Starts an `authenticate` on a slow card, takes the card away in the middle of it, and
+/// returns the client with the answer, which must come (nothing hangs).
+async fn authenticate_while_removed(
+    rig: &Rig,
+    mut c: Client,
+    handle: u64,
+) -> (Client, Result<Value, Value>) {
     rig.card().lock().set_timing(TimingModel {
         per_apdu: Duration::from_millis(150),
         ..TimingModel::instant()
@@ -944,10 +948,16 @@ async fn card_removed_mid_operation(rig: &Rig) {
     });
     tokio::time::sleep(Duration::from_millis(400)).await;
     rig.remove().await;
-    let (mut c, r) = tokio::time::timeout(Duration::from_secs(20), call)
+    tokio::time::timeout(Duration::from_secs(20), call)
         .await
         .expect("no hang")
-        .unwrap();
+        .unwrap()
+}
+
+async fn card_removed_mid_operation(rig: &Rig) {
+    let mut c = Client::connect(rig).await;
+    let handle = c.open(rig).await;
+    let (mut c, r) = authenticate_while_removed(rig, c, handle).await;
     let e = r.unwrap_err();
     assert_eq!(code(&e), "card-removed", "{e}");
     let e = c
@@ -976,6 +986,15 @@ fn commands_since(rig: &Rig, from: usize) -> Vec<String> {
         .iter()
         .map(|e| hex::encode_upper(&e.command[..e.command.len().min(4)]))
         .collect()
+}
+
+/// `authenticate` for this suite's origin-bound nonce with `pin`.
+async fn authenticate(c: &mut Client, handle: u64, pin: &str) -> Result<Value, Value> {
+    c.call(
+        "authenticate",
+        json!({"handle": handle, "nonce": NONCE, "pin": pin}),
+    )
+    .await
 }
 
 /// Issue 14: phones (`docs/phones.md`). Android: 目視 (`readFile 000A`) answers
@@ -1009,13 +1028,7 @@ async fn phones(rig: &Rig) {
         .unwrap();
     assert_eq!(status, json!({"remaining": 3, "blocked": false}));
     let from = rig.card().log().len();
-    let auth = c
-        .call(
-            "authenticate",
-            json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
-        )
-        .await
-        .unwrap();
+    let auth = authenticate(&mut c, handle, "1234").await.unwrap();
     assert_eq!(
         (auth["token"].as_str(), auth["algorithm"].as_str()),
         (Some("android"), Some("RS256"))
@@ -1055,13 +1068,7 @@ async fn phones(rig: &Rig) {
     }
     assert_eq!(pin_verifies_sent(rig), 1);
     // A wrong PIN: one VERIFY, pin-incorrect with the tries left, never a retry.
-    let e = c
-        .call(
-            "authenticate",
-            json!({"handle": handle, "nonce": NONCE, "pin": "9999"}),
-        )
-        .await
-        .unwrap_err();
+    let e = authenticate(&mut c, handle, "9999").await.unwrap_err();
     assert_eq!(
         (code(&e), e["remaining"].as_u64()),
         ("pin-incorrect", Some(2))
@@ -1069,25 +1076,7 @@ async fn phones(rig: &Rig) {
     assert_eq!(pin_verifies_sent(rig), 2);
 
     // Taken away mid-flow.
-    rig.card().lock().set_timing(TimingModel {
-        per_apdu: Duration::from_millis(150),
-        ..TimingModel::instant()
-    });
-    let call = tokio::spawn(async move {
-        let r = c
-            .call(
-                "authenticate",
-                json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
-            )
-            .await;
-        (c, r)
-    });
-    tokio::time::sleep(Duration::from_millis(400)).await;
-    rig.remove().await;
-    let (_, r) = tokio::time::timeout(Duration::from_secs(20), call)
-        .await
-        .expect("no hang")
-        .unwrap();
+    let (_, r) = authenticate_while_removed(rig, c, handle).await;
     assert_eq!(code(&r.unwrap_err()), "card-removed");
 
     rig.insert("iphone").await;

@@ -314,58 +314,67 @@ const PIN_FLOW: &[FlowStep] = &[
     FlowStep::Sign,
 ];
 
+/// The JPKI-AP's files, the same on the card and on an Android phone (`docs/phones.md` §2:
+/// the peers use the card's file IDs on phones) except what protects the auth certificate.
+const fn jpki_files(auth_certificate: Access) -> [FileEntry; 9] {
+    [
+        FileEntry {
+            fid: Fid(0x000A),
+            name: "user-authentication certificate (利用者証明用電子証明書)",
+            access: auth_certificate,
+        },
+        FileEntry {
+            fid: Fid(0x000B),
+            name: "user-authentication CA certificate",
+            access: Access::Free,
+        },
+        FileEntry {
+            fid: Fid(0x0001),
+            name: "signing certificate (署名用電子証明書)",
+            access: Access::SignPassword,
+        },
+        FileEntry {
+            fid: Fid(0x0002),
+            name: "signing CA certificate",
+            access: Access::Free,
+        },
+        FileEntry {
+            fid: Fid(0x0006),
+            name: "token info",
+            access: Access::Free,
+        },
+        FileEntry {
+            fid: Fid(0x0017),
+            name: "user-authentication private key",
+            access: Access::AuthKey,
+        },
+        FileEntry {
+            fid: Fid(0x0018),
+            name: "user-authentication PIN (利用者証明用暗証番号)",
+            access: Access::PinObject,
+        },
+        FileEntry {
+            fid: Fid(0x001A),
+            name: "signing private key",
+            access: Access::SignKey,
+        },
+        FileEntry {
+            fid: Fid(0x001B),
+            name: "signing password (署名用パスワード)",
+            access: Access::PinObject,
+        },
+    ]
+}
+
+/// The card's JPKI-AP files: the auth certificate is free to read.
+const CARD_JPKI_FILES: [FileEntry; 9] = jpki_files(Access::Free);
+
 /// The My Number Card (個人番号カード) of 2016 onwards, RSA-2048.
 pub const MY_NUMBER_CARD: CardProfile = CardProfile {
     jpki: Application {
         aid: JPKI_AID,
         name: "JPKI-AP (公的個人認証AP)",
-        files: &[
-            FileEntry {
-                fid: Fid(0x000A),
-                name: "user-authentication certificate (利用者証明用電子証明書)",
-                access: Access::Free,
-            },
-            FileEntry {
-                fid: Fid(0x000B),
-                name: "user-authentication CA certificate",
-                access: Access::Free,
-            },
-            FileEntry {
-                fid: Fid(0x0001),
-                name: "signing certificate (署名用電子証明書)",
-                access: Access::SignPassword,
-            },
-            FileEntry {
-                fid: Fid(0x0002),
-                name: "signing CA certificate",
-                access: Access::Free,
-            },
-            FileEntry {
-                fid: Fid(0x0006),
-                name: "token info",
-                access: Access::Free,
-            },
-            FileEntry {
-                fid: Fid(0x0017),
-                name: "user-authentication private key",
-                access: Access::AuthKey,
-            },
-            FileEntry {
-                fid: Fid(0x0018),
-                name: "user-authentication PIN (利用者証明用暗証番号)",
-                access: Access::PinObject,
-            },
-            FileEntry {
-                fid: Fid(0x001A),
-                name: "signing private key",
-                access: Access::SignKey,
-            },
-            FileEntry {
-                fid: Fid(0x001B),
-                name: "signing password (署名用パスワード)",
-                access: Access::PinObject,
-            },
-        ],
+        files: &CARD_JPKI_FILES,
     },
     card_info_input: Application {
         aid: CARD_INFO_INPUT_AID,
@@ -416,6 +425,9 @@ pub const MY_NUMBER_CARD: CardProfile = CardProfile {
     token_label: token_label::MY_NUMBER_CARD,
 };
 
+/// An Android phone's JPKI-AP files: the auth certificate only after the auth PIN.
+const ANDROID_JPKI_FILES: [FileEntry; 9] = jpki_files(Access::AuthPin);
+
 /// An Android phone's PIN flow (`docs/phones.md` §2, "Order peers use"): the phone gives its
 /// auth certificate only after the auth PIN, so the tries left come first (none used), then
 /// one `VERIFY`, then the certificate, then the signature — all under one `SELECT` of the
@@ -448,53 +460,7 @@ pub const ANDROID_PHONE: CardProfile = CardProfile {
     jpki: Application {
         aid: JPKI_AID,
         name: "JPKI-AP on an Android phone (スマホ用電子証明書, GP-SE)",
-        files: &[
-            FileEntry {
-                fid: AUTH_CERTIFICATE,
-                name: "user-authentication certificate (スマホ用利用者証明用電子証明書)",
-                access: Access::AuthPin,
-            },
-            FileEntry {
-                fid: AUTH_CA_CERTIFICATE,
-                name: "user-authentication CA certificate",
-                access: Access::Free,
-            },
-            FileEntry {
-                fid: Fid(0x0001),
-                name: "signing certificate (スマホ用署名用電子証明書)",
-                access: Access::SignPassword,
-            },
-            FileEntry {
-                fid: Fid(0x0002),
-                name: "signing CA certificate",
-                access: Access::Free,
-            },
-            FileEntry {
-                fid: TOKEN_INFO,
-                name: "token info",
-                access: Access::Free,
-            },
-            FileEntry {
-                fid: AUTH_KEY,
-                name: "user-authentication private key",
-                access: Access::AuthKey,
-            },
-            FileEntry {
-                fid: AUTH_PIN,
-                name: "user-authentication PIN (スマホ用利用者証明用電子証明書の暗証番号)",
-                access: Access::PinObject,
-            },
-            FileEntry {
-                fid: Fid(0x001A),
-                name: "signing private key",
-                access: Access::SignKey,
-            },
-            FileEntry {
-                fid: Fid(0x001B),
-                name: "signing password (署名用パスワード)",
-                access: Access::PinObject,
-            },
-        ],
+        files: &ANDROID_JPKI_FILES,
     },
     eligibility_readable: &[AUTH_CA_CERTIFICATE, TOKEN_INFO],
     visual_flow: &[],
