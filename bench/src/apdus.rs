@@ -12,7 +12,8 @@ use std::time::{Duration, Instant};
 use anyhow::{Context as _, Result, bail};
 use base64::Engine as _;
 use myna_core::profile::{
-    CARD_INFO_INPUT_AID, FlowStep, JPKI_AID, MY_NUMBER_CARD, cla, ins, select,
+    CARD_INFO_INPUT_AID, CardProfile, FlowStep, JPKI_AID, MY_NUMBER_CARD, cla, ins, select,
+    with_token_detection,
 };
 use myna_virtual_card::{ApduLog, LogEntry};
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
@@ -54,6 +55,7 @@ fn step(flow_step: FlowStep, len: usize, extended: bool) -> Step {
         FlowStep::PinStatus => ("VERIFY (no data: tries left)".to_owned(), 1),
         FlowStep::VerifyPin => ("VERIFY (PIN)".to_owned(), 1),
         FlowStep::Sign => ("COMPUTE DIGITAL SIGNATURE".to_owned(), 1),
+        FlowStep::ReadTokenLabel => ("READ BINARY (token label)".to_owned(), 1),
     };
     Step { command, count }
 }
@@ -63,20 +65,31 @@ fn flow(steps: &[FlowStep], len: usize, extended: bool) -> Vec<Step> {
 }
 
 /// The fewest commands that read the auth certificate (`len` bytes) with EFs addressed by
-/// `SELECT`: the visual (目視) flow of the card table ([`CardProfile::visual_flow`]).
+/// `SELECT`: the visual (目視) flow of the token's table ([`CardProfile::visual_flow`]) with
+/// the token detection the bridge runs after `SELECT` of the JPKI-AP (2 APDUs,
+/// [`myna_core::profile::TOKEN_DETECTION`]). A token without a 目視 flow (an Android phone) costs the `SELECT`
+/// and the detection, then `pin-required`.
 ///
 /// [`CardProfile::visual_flow`]: myna_core::profile::CardProfile::visual_flow
-pub fn visual_flow_minimum(len: usize, extended: bool) -> Vec<Step> {
-    flow(MY_NUMBER_CARD.visual_flow, len, extended)
+pub fn visual_flow_minimum(profile: &CardProfile, len: usize, extended: bool) -> Vec<Step> {
+    if profile.visual_flow.is_empty() {
+        return flow(
+            &with_token_detection(&[FlowStep::SelectJpki]),
+            len,
+            extended,
+        );
+    }
+    flow(&with_token_detection(profile.visual_flow), len, extended)
 }
 
-/// The fewest commands for the PIN flow with EFs addressed by `SELECT`, the card table's
-/// [`CardProfile::pin_flow`]: the certificate, the tries left (to ask consent before the last
-/// try without spending one), one `VERIFY`, one signature.
+/// The fewest commands for the PIN flow with EFs addressed by `SELECT`, the token's
+/// [`CardProfile::pin_flow`] with the detection after `SELECT` of the JPKI-AP: the
+/// certificate, the tries left (to ask consent before the last try without spending one),
+/// one `VERIFY`, one signature — in the token's order.
 ///
 /// [`CardProfile::pin_flow`]: myna_core::profile::CardProfile::pin_flow
-pub fn pin_flow_minimum(len: usize, extended: bool) -> Vec<Step> {
-    flow(MY_NUMBER_CARD.pin_flow, len, extended)
+pub fn pin_flow_minimum(profile: &CardProfile, len: usize, extended: bool) -> Vec<Step> {
+    flow(&with_token_detection(profile.pin_flow), len, extended)
 }
 
 /// The same with every EF named by its short EF identifier in the command itself
@@ -87,6 +100,14 @@ pub fn pin_flow_minimum_sfi(len: usize, extended: bool) -> Vec<Step> {
     vec![
         Step {
             command: "SELECT JPKI-AP".to_owned(),
+            count: 1,
+        },
+        Step {
+            command: "SELECT EF 0006".to_owned(),
+            count: 1,
+        },
+        Step {
+            command: "READ BINARY (token label)".to_owned(),
             count: 1,
         },
         Step {
@@ -452,16 +473,37 @@ mod tests {
 
     #[test]
     fn the_minimal_flows() {
-        // A 1,400-byte certificate with short APDUs: 2 + 6 to read it, 5 for PIN + signature.
-        assert_eq!(total(&visual_flow_minimum(1_400, false)), 8);
-        assert_eq!(total(&pin_flow_minimum(1_400, false)), 13);
-        assert_eq!(total(&pin_flow_minimum(1_400, true)), 9);
-        assert_eq!(total(&pin_flow_minimum_sfi(1_400, false)), 10);
+        // A 1,400-byte certificate with short APDUs: 2 + 6 to read it, 2 to detect the
+        // token, 5 for PIN + signature.
+        let card = &MY_NUMBER_CARD;
+        assert_eq!(total(&visual_flow_minimum(card, 1_400, false)), 10);
+        assert_eq!(total(&pin_flow_minimum(card, 1_400, false)), 15);
+        assert_eq!(total(&pin_flow_minimum(card, 1_400, true)), 11);
+        assert_eq!(total(&pin_flow_minimum_sfi(1_400, false)), 12);
+        // The test certificate (1,147 bytes): 14 for PIN, 9 for 目視 (12 and 7 before the
+        // detection, issue 14).
+        assert_eq!(total(&pin_flow_minimum(card, 1_147, false)), 14);
+        assert_eq!(total(&visual_flow_minimum(card, 1_147, false)), 9);
+        // An Android phone: the same commands in its order; 目視 stops after the detection.
+        let android = &myna_core::profile::ANDROID_PHONE;
+        assert_eq!(total(&pin_flow_minimum(android, 1_147, false)), 14);
+        assert_eq!(total(&visual_flow_minimum(android, 1_147, false)), 3);
+        // The card's commands, the certificate moved after the one VERIFY.
+        let names = |profile| -> Vec<String> {
+            pin_flow_minimum(profile, 1_147, false)
+                .into_iter()
+                .map(|s| s.command)
+                .collect()
+        };
+        let (mut on_card, on_phone) = (names(card), names(android));
+        let certificate = on_card.drain(3..5).collect::<Vec<_>>();
+        on_card.splice(6..6, certificate);
+        assert_eq!(on_phone, on_card);
         // The same read through transmit: every request re-selects what it relies on.
         assert_eq!(total(&visual_flow_via_transmit(1_147, false)), 18);
         assert_eq!(total(&visual_flow_via_transmit(1_400, false)), 21);
         // The steps name every command once, in order.
-        let names: Vec<String> = pin_flow_minimum(1_400, false)
+        let names: Vec<String> = pin_flow_minimum(card, 1_400, false)
             .into_iter()
             .map(|s| s.command)
             .collect();
@@ -469,6 +511,8 @@ mod tests {
             names,
             [
                 "SELECT JPKI-AP",
+                "SELECT EF 0006",
+                "READ BINARY (token label)",
                 "SELECT EF 000A",
                 "READ BINARY",
                 "SELECT EF 0018",

@@ -59,7 +59,14 @@ pub fn authenticate(reader: &str, origin: &str, nonce: &str, pin: &str) -> Resul
         apdus: 0,
     };
     let signature = pollster::block_on(async {
-        jpki::read_auth_certificate(&mut direct).await?;
+        // The bridge's card order with its token detection (issue 14), command for command.
+        jpki::select_jpki_ap(&mut direct).await?;
+        jpki::detect_token(&mut direct).await?;
+        jpki::read_certificate(
+            &mut direct,
+            myna_core::profile::MY_NUMBER_CARD.auth_certificate,
+        )
+        .await?;
         jpki::verify_auth_pin_with_consent(&mut direct, &pin, false).await?;
         jpki::sign_with_auth_key(&mut direct, &digest_info).await
     })

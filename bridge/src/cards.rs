@@ -49,7 +49,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use myna_core::apdu::Command;
 use myna_core::jpki::{self, JpkiError, Pin, PinStatus};
-use myna_core::profile::{Fid, MY_NUMBER_CARD, cla, ins};
+use myna_core::profile::{CardProfile, Fid, FlowStep, MY_NUMBER_CARD, cla, ins};
 use myna_core::sw::{Status, StatusWord};
 use myna_core::transport::{Transport, TransportError};
 use sha2::{Digest as _, Sha256};
@@ -59,7 +59,7 @@ use zeroize::Zeroizing;
 use crate::backend::{Apdu, Backend, CardLink, LinkError};
 use crate::last_try::{CardId, LastTry};
 use crate::policy::{Policy, READABLE_FILES, Reliance};
-use crate::protocol::{AuthenticateResult, ErrorCode, WireError, timeouts};
+use crate::protocol::{AuthenticateResult, ErrorCode, Token, WireError, timeouts};
 
 /// How long a `transmit`, `connect` or `pinStatus` may take before the client gets `timeout`.
 pub const OPERATION_TIMEOUT: Duration = Duration::from_millis(timeouts::BRIDGE_OPERATION_MS as u64);
@@ -93,17 +93,40 @@ pub struct Authentication {
     pub certificate: Vec<u8>,
     /// RSASSA-PKCS1-v1_5 with SHA-256 over the auth message.
     pub signature: Vec<u8>,
+    /// Which token signed (the card or an Android phone).
+    pub token: Token,
+    /// The token's card table (its key algorithm names the signature's).
+    pub profile: &'static CardProfile,
 }
 
 impl Authentication {
-    /// The wire form `{certificate, signature, algorithm}`.
+    /// The wire form `{certificate, signature, algorithm, token}`.
     pub fn to_wire(&self) -> AuthenticateResult {
         AuthenticateResult {
             certificate: BASE64.encode(&self.certificate),
             signature: BASE64.encode(&self.signature),
-            algorithm: MY_NUMBER_CARD.auth_algorithm.jose_name.into(),
+            algorithm: self.profile.auth_algorithm.jose_name.into(),
+            token: self.token,
         }
     }
+}
+
+/// `SELECT` of the JPKI-AP, then [`jpki::detect_token`] (2 APDUs, the same transaction):
+/// the token's card table, or `token-not-supported` (an iPhone, a 住基カード, an unknown
+/// label) before anything else, a PIN above all, is sent. `docs/phones.md` §1 and §3.
+pub async fn select_and_detect<T: Transport + ?Sized>(
+    transport: &mut T,
+) -> Result<(&'static CardProfile, Token), JpkiError> {
+    jpki::select_jpki_ap(transport).await?;
+    let info = jpki::detect_token(transport).await?;
+    let profile = info.served_profile()?;
+    let token = info
+        .kind
+        .wire()
+        .ok_or_else(|| JpkiError::TokenNotSupported {
+            label: info.label.clone(),
+        })?;
+    Ok((profile, token))
 }
 
 type Job = Box<dyn FnOnce(&mut WorkerState) + Send>;
@@ -241,15 +264,23 @@ pub fn transmit_page_command(
 }
 
 /// Reads a whole file the policy lets a page read, in one transaction: `SELECT` JPKI-AP,
-/// `SELECT` the EF, `READ BINARY` until done. A certificate (`000A`, `000B`) is read to the
-/// length its DER header declares (2 + ⌈n/256⌉ APDUs with short APDUs, the minimum); another
-/// file (`0006`) 256 bytes at a time until the card says it ends or gives fewer bytes than
-/// asked (at most [`jpki::MAX_CERTIFICATE_LEN`] bytes).
+/// the token's label ([`select_and_detect`], 2 APDUs), `SELECT` the EF, `READ BINARY` until
+/// done. A certificate (`000A`, `000B`) is read to the length its DER header declares
+/// (4 + ⌈n/256⌉ APDUs with short APDUs, the minimum with detection); another file (`0006`)
+/// 256 bytes at a time until the card says it ends or gives fewer bytes than asked (at most
+/// [`jpki::MAX_CERTIFICATE_LEN`] bytes).
+///
+/// A file the token gives only after its PIN (an Android phone's `000A`) answers
+/// [`JpkiError::PinRequired`] without a command for it reaching the token; an unserved token
+/// [`JpkiError::TokenNotSupported`].
 pub async fn read_allowed_file<T: Transport + ?Sized>(
     transport: &mut T,
     fid: Fid,
 ) -> Result<Vec<u8>, JpkiError> {
-    jpki::select_jpki_ap(transport).await?;
+    let (profile, _) = select_and_detect(transport).await?;
+    if !profile.eligibility_readable.contains(&fid) {
+        return Err(JpkiError::PinRequired { fid });
+    }
     if fid == MY_NUMBER_CARD.auth_certificate || fid == MY_NUMBER_CARD.auth_ca_certificate {
         return jpki::read_certificate(transport, fid).await;
     }
@@ -332,7 +363,7 @@ impl Op<'_> {
     pub fn pin_status(&mut self) -> Result<PinStatus, WireError> {
         let mut t = self.transport();
         let result = pollster::block_on(async {
-            jpki::select_jpki_ap(&mut t).await?;
+            select_and_detect(&mut t).await?;
             jpki::auth_pin_status(&mut t).await
         });
         self.policy
@@ -382,13 +413,35 @@ impl Op<'_> {
         use pollster::block_on;
         let message = myna_core::auth::auth_message(origin, nonce);
         let digest_info = myna_core::auth::digest_info_sha256(&message);
-        // The certificate first: if the card cannot even give it, no PIN try is at stake.
-        let certificate =
-            block_on(jpki::read_auth_certificate(&mut self.transport())).map_err(wire_error)?;
+        // Which token answers, inside this transaction: an unserved one (an iPhone) is refused
+        // here, before any PIN could go out.
+        let (profile, token) =
+            block_on(select_and_detect(&mut self.transport())).map_err(wire_error)?;
+        // The token's order (its card table): the card gives its certificate first — if it
+        // cannot even do that, no PIN try is at stake; an Android phone gives it only after
+        // the PIN (docs/phones.md §2), so there it follows the one VERIFY.
+        let step_at = |step| profile.pin_flow.iter().position(|s| *s == step);
+        let certificate_first = step_at(FlowStep::ReadCertificate) < step_at(FlowStep::VerifyPin);
+        let certificate = if certificate_first {
+            Some(
+                block_on(jpki::read_certificate(
+                    &mut self.transport(),
+                    profile.auth_certificate,
+                ))
+                .map_err(wire_error)?,
+            )
+        } else {
+            None
+        };
         // The last try may be used only by this card (its certificate, just read), on a
         // presentation after the one where it was seen with one try left (read before
-        // anything else is sent, inside this transaction).
-        let card: CardId = Sha256::digest(&certificate).into();
+        // anything else is sent, inside this transaction). A token that gives no
+        // certificate before the PIN (an Android phone) is known only by its token label:
+        // the re-presentation rule holds, but any phone counts as the same one.
+        let card: CardId = match &certificate {
+            Some(der) => Sha256::digest(der).into(),
+            None => Sha256::digest(profile.token_label.as_bytes()).into(),
+        };
         let insertion = self.apdu.insertion();
         let may_use_last = allow_last_attempt && self.last_try.may_use_last(insertion, card);
         // Tries left, then (blocked: nothing; one left without consent or a new
@@ -432,6 +485,15 @@ impl Op<'_> {
             }
             Err(e) => return Err(wire_error(e)),
         }
+        let certificate = match certificate {
+            Some(der) => der,
+            // After the one VERIFY, under the same SELECT of the application.
+            None => block_on(jpki::read_certificate(
+                &mut self.transport(),
+                profile.auth_certificate,
+            ))
+            .map_err(wire_error)?,
+        };
         let signature = block_on(jpki::sign_with_auth_key(
             &mut self.transport(),
             &digest_info,
@@ -440,6 +502,8 @@ impl Op<'_> {
         Ok(Authentication {
             certificate,
             signature,
+            token,
+            profile,
         })
     }
 }

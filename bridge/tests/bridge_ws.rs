@@ -926,9 +926,13 @@ async fn fifty_clients_on_one_card(rig: &Rig) {
 }
 
 /// The card pulled out while a slow operation runs: `card-removed`, then `no-card`.
-async fn card_removed_mid_operation(rig: &Rig) {
-    let mut c = Client::connect(rig).await;
-    let handle = c.open(rig).await;
+/// Starts an `authenticate` on a slow card, takes the card away in the middle of it, and
+/// returns the client with the answer, which must come (nothing hangs).
+async fn authenticate_while_removed(
+    rig: &Rig,
+    mut c: Client,
+    handle: u64,
+) -> (Client, Result<Value, Value>) {
     rig.card().lock().set_timing(TimingModel {
         per_apdu: Duration::from_millis(150),
         ..TimingModel::instant()
@@ -944,10 +948,16 @@ async fn card_removed_mid_operation(rig: &Rig) {
     });
     tokio::time::sleep(Duration::from_millis(400)).await;
     rig.remove().await;
-    let (mut c, r) = tokio::time::timeout(Duration::from_secs(20), call)
+    tokio::time::timeout(Duration::from_secs(20), call)
         .await
         .expect("no hang")
-        .unwrap();
+        .unwrap()
+}
+
+async fn card_removed_mid_operation(rig: &Rig) {
+    let mut c = Client::connect(rig).await;
+    let handle = c.open(rig).await;
+    let (mut c, r) = authenticate_while_removed(rig, c, handle).await;
     let e = r.unwrap_err();
     assert_eq!(code(&e), "card-removed", "{e}");
     let e = c
@@ -970,6 +980,132 @@ async fn card_removed_mid_operation(rig: &Rig) {
     );
 }
 
+/// Commands the card got since `from` in its log, each as its first four bytes in hex.
+fn commands_since(rig: &Rig, from: usize) -> Vec<String> {
+    rig.card().log().entries()[from..]
+        .iter()
+        .map(|e| hex::encode_upper(&e.command[..e.command.len().min(4)]))
+        .collect()
+}
+
+/// `authenticate` for this suite's origin-bound nonce with `pin`.
+async fn authenticate(c: &mut Client, handle: u64, pin: &str) -> Result<Value, Value> {
+    c.call(
+        "authenticate",
+        json!({"handle": handle, "nonce": NONCE, "pin": pin}),
+    )
+    .await
+}
+
+/// Issue 14: phones (`docs/phones.md`). Android: 目視 (`readFile 000A`) answers
+/// `pin-required` after the label with nothing for 000A sent; the PIN flow runs the phone's
+/// order (tries left, one VERIFY, certificate, signature) bound to the origin, the warm reset
+/// at the end; a phone taken away mid-flow answers `card-removed` and nothing hangs.
+/// iPhone: `token-not-supported` for readFile, pinStatus and authenticate, and nothing past
+/// its label reaches it. Leaves the `default` card inserted.
+async fn phones(rig: &Rig) {
+    rig.insert("android").await;
+    let mut c = Client::connect(rig).await;
+    let handle = c.open(rig).await;
+    let from = rig.card().log().len();
+    let e = c
+        .call("readFile", json!({"handle": handle, "file": "000A"}))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "pin-required", "{e}");
+    assert_eq!(
+        commands_since(rig, from),
+        ["00A4040C", "00A4020C", "00B00000"],
+        "SELECT AP, SELECT 0006, the label: nothing for 000A"
+    );
+    // The CA certificate needs no PIN on the phone either.
+    c.call("readFile", json!({"handle": handle, "file": "000B"}))
+        .await
+        .unwrap();
+    let status = c
+        .call("pinStatus", json!({"handle": handle}))
+        .await
+        .unwrap();
+    assert_eq!(status, json!({"remaining": 3, "blocked": false}));
+    let from = rig.card().log().len();
+    let auth = authenticate(&mut c, handle, "1234").await.unwrap();
+    assert_eq!(
+        (auth["token"].as_str(), auth["algorithm"].as_str()),
+        (Some("android"), Some("RS256"))
+    );
+    let persona = personas().get("android").unwrap();
+    assert_eq!(
+        BASE64
+            .decode(auth["certificate"].as_str().unwrap())
+            .unwrap(),
+        persona.auth_cert_der
+    );
+    let signature = BASE64.decode(auth["signature"].as_str().unwrap()).unwrap();
+    assert!(verifies("android", ORIGIN, NONCE, &signature));
+    assert!(!verifies(
+        "android",
+        "https://evil.example",
+        NONCE,
+        &signature
+    ));
+    let sent = commands_since(rig, from);
+    let reads = persona.auth_cert_der.len().div_ceil(256);
+    let mut expected = vec![
+        "00A4040C", "00A4020C", "00B00000", // the JPKI-AP, the token's label
+        "00A4020C", "00200080", "00200080", // SELECT 0018, tries left, the one VERIFY
+        "00A4020C", // SELECT 000A, after the PIN
+    ];
+    expected.push("00B00000"); // the certificate's first READ BINARY
+    assert_eq!(sent.len(), 9 + reads, "{sent:?}");
+    assert_eq!(sent[..8], expected[..8], "{sent:?}");
+    assert_eq!(sent[sent.len() - 2..], ["00A4020C", "802A0080"], "{sent:?}");
+    if let Some(card) = rig.local_card() {
+        let card = card.lock();
+        assert!(
+            !card.any_pin_verified(),
+            "a verified PIN outlived authenticate"
+        );
+    }
+    assert_eq!(pin_verifies_sent(rig), 1);
+    // A wrong PIN: one VERIFY, pin-incorrect with the tries left, never a retry.
+    let e = authenticate(&mut c, handle, "9999").await.unwrap_err();
+    assert_eq!(
+        (code(&e), e["remaining"].as_u64()),
+        ("pin-incorrect", Some(2))
+    );
+    assert_eq!(pin_verifies_sent(rig), 2);
+
+    // Taken away mid-flow.
+    let (_, r) = authenticate_while_removed(rig, c, handle).await;
+    assert_eq!(code(&r.unwrap_err()), "card-removed");
+
+    rig.insert("iphone").await;
+    let mut c = Client::connect(rig).await;
+    let handle = c.open(rig).await;
+    let from = rig.card().log().len();
+    for (method, params) in [
+        ("readFile", json!({"handle": handle, "file": "000A"})),
+        ("readFile", json!({"handle": handle, "file": "000B"})),
+        ("pinStatus", json!({"handle": handle})),
+        (
+            "authenticate",
+            json!({"handle": handle, "nonce": NONCE, "pin": "1234", "allowLastAttempt": true}),
+        ),
+    ] {
+        let e = c.call(method, params).await.unwrap_err();
+        assert_eq!(code(&e), "token-not-supported", "{method}: {e}");
+    }
+    let sent = commands_since(rig, from);
+    assert_eq!(sent.len(), 12, "{sent:?}");
+    assert!(
+        sent.chunks(3)
+            .all(|c| c == ["00A4040C", "00A4020C", "00B00000"]),
+        "only the label is read: {sent:?}"
+    );
+    assert_eq!(pin_verifies_sent(rig), 0);
+    rig.insert("default").await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn protocol_suite_with_the_simulated_reader() {
     let rig = Rig::sim("default").await;
@@ -980,6 +1116,7 @@ async fn protocol_suite_with_the_simulated_reader() {
     fifty_clients_on_one_card(&rig).await;
     card_removed_mid_operation(&rig).await;
     issue_11_card(&rig).await;
+    phones(&rig).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1117,6 +1254,7 @@ async fn protocol_suite_on_the_real_pcscd_path() {
     fifty_clients_on_one_card(&rig).await;
     card_removed_mid_operation(&rig).await;
     issue_11_card(&rig).await;
+    phones(&rig).await;
     rig.remove().await;
 }
 
@@ -1584,9 +1722,10 @@ async fn read_file_reads_the_allowed_files_only(rig: &Rig) {
         BASE64.decode(file["data"].as_str().unwrap()).unwrap(),
         persona.auth_cert_der
     );
-    // SELECT AP, SELECT EF, ⌈n/256⌉ READ BINARY: the visual flow's minimum.
+    // SELECT AP, the token's label (SELECT 0006, READ BINARY 32: issue 14), SELECT EF,
+    // ⌈n/256⌉ READ BINARY: the visual flow's minimum.
     let n = persona.auth_cert_der.len();
-    assert_eq!(log.len(), 2 + n.div_ceil(256), "{log:?}");
+    assert_eq!(log.len(), 4 + n.div_ceil(256), "{log:?}");
     let token = c
         .call("readFile", json!({"handle": handle, "file": "0006"}))
         .await

@@ -45,6 +45,7 @@
 //! | [`read_certificate`] | 1 + ⌈n / 256⌉ (n = 1,400: 7) | 1 + 1 if n ≤ 256, else 1 + 2 (3) |
 //! | [`read_auth_certificate`], [`read_auth_ca_certificate`] | 2 + ⌈n / 256⌉ (8) | 4 |
 //! | [`read_token_info`] | 3 | 3 |
+//! | [`detect_token`] | 2 | 2 |
 //! | [`auth_pin_status`], [`verify_auth_pin`], [`sign_with_auth_key`] | 2 | 2 |
 //! | [`verify_auth_pin_with_consent`] | 3 (2 if no PIN is sent) | 3 |
 //!
@@ -67,8 +68,8 @@ mod sign;
 mod tests;
 
 pub use certificate::{
-    TokenInfo, TokenKind, certificate_length, read_auth_ca_certificate, read_auth_certificate,
-    read_certificate, read_token_info,
+    TokenInfo, TokenKind, certificate_length, detect_token, read_auth_ca_certificate,
+    read_auth_certificate, read_certificate, read_token_info,
 };
 pub use pin::{
     Pin, PinError, PinStatus, auth_pin_status, verify_auth_pin, verify_auth_pin_with_consent,
@@ -170,6 +171,20 @@ pub enum JpkiError {
     ResponseChainTooLong {
         /// The rounds followed before giving up.
         rounds: usize,
+    },
+    /// The token gives this file only after its PIN is verified (an Android phone's auth
+    /// certificate, [`crate::profile::Access::AuthPin`]); nothing was sent for it.
+    #[error("file {fid} needs the PIN on this token")]
+    PinRequired {
+        /// The file asked for.
+        fid: Fid,
+    },
+    /// The token-info label names a token this project does not serve (an iPhone, a
+    /// 住基カード, an unknown label): `docs/phones.md` §3.
+    #[error("token {label:?} is not supported")]
+    TokenNotSupported {
+        /// The label read (trailing spaces and NULs removed).
+        label: String,
     },
     /// The certificate EF does not start with a DER SEQUENCE (e.g. an empty `FF…` file).
     #[error("the file does not hold a certificate: first byte {tag:#04X}, not a SEQUENCE")]

@@ -120,6 +120,28 @@ pub enum FlowStep {
     VerifyPin,
     /// `COMPUTE DIGITAL SIGNATURE` with the current key EF.
     Sign,
+    /// `READ BINARY` of the token-info label (32 bytes of EF `0006`), after
+    /// `SelectEf(token_info)`: which token answered ([`TOKEN_DETECTION`]).
+    ReadTokenLabel,
+}
+
+/// What the bridge sends right after `SELECT` of the JPKI-AP, in every flow, to learn which
+/// token answered before it acts on the token's rules (2 APDUs, inside the same transaction):
+/// `SELECT 0006`, `READ BINARY` of the 32-byte label. The peers that serve phones do the
+/// same (`docs/phones.md` §1, "APDUs peers use"); the card answers it without a PIN, and
+/// both peers read it on Android before any `VERIFY` (an inference recorded there).
+pub const TOKEN_DETECTION: &[FlowStep] =
+    &[FlowStep::SelectEf(TOKEN_INFO), FlowStep::ReadTokenLabel];
+
+/// `flow` as the bridge runs it: [`TOKEN_DETECTION`] right after its `SELECT` of the
+/// JPKI-AP (the first step).
+pub fn with_token_detection(flow: &[FlowStep]) -> Vec<FlowStep> {
+    let mut steps = Vec::with_capacity(flow.len() + TOKEN_DETECTION.len());
+    let (first, rest) = flow.split_at(flow.len().min(1));
+    steps.extend_from_slice(first);
+    steps.extend_from_slice(TOKEN_DETECTION);
+    steps.extend_from_slice(rest);
+    steps
 }
 
 /// A file identifier (FID) of an elementary file inside an application, e.g. `000A`.
@@ -152,6 +174,9 @@ pub enum Access {
     SignPassword,
     /// Readable only after the application's PIN is verified (券面事項入力補助AP files).
     AppPin,
+    /// Readable only after the auth PIN (利用者証明用暗証番号) is verified: an Android phone's
+    /// auth certificate (`docs/phones.md` §2).
+    AuthPin,
     /// A PIN or password object: the target of `VERIFY`, never readable.
     PinObject,
 }
@@ -236,10 +261,23 @@ pub struct CardProfile {
     /// PIN mode: the APDU order of the bridge's `authenticate` (certificate, tries left, one
     /// `VERIFY`, signature), each command needed (see `docs/benchmarks.md`).
     pub pin_flow: &'static [FlowStep],
-    /// The token-info label of a My Number Card (`JPKIAPICCTOKEN2`).
-    pub token_label_my_number_card: &'static str,
-    /// The token-info label of the old 住基カード (`JPKIAPICCTOKEN`).
-    pub token_label_juki_card: &'static str,
+    /// The token-info label this token answers in EF `0006` ([`token_label`]).
+    pub token_label: &'static str,
+}
+
+/// The labels at the start of EF `0006` (token information): 32 bytes of ASCII, padded with
+/// spaces (or NULs: parsers trim both). Sources: `docs/phones.md` §1 (myna-card
+/// `TokenType`, libmyna `CheckCard`, jpki/myna).
+pub mod token_label {
+    /// A My Number Card (the plastic card).
+    pub const MY_NUMBER_CARD: &str = "JPKIAPICCTOKEN2";
+    /// The old 住民基本台帳カード.
+    pub const JUKI_CARD: &str = "JPKIAPICCTOKEN";
+    /// An Android phone's スマホ用電子証明書 (GP-SE: GlobalPlatform Secure Element).
+    pub const ANDROID: &str = "JPKIAPGPSETOKEN";
+    /// An iPhone's マイナンバーカード機能. Only myna-card names it; how its applet answers a
+    /// PC/SC reader is not public (`docs/phones.md` §3), so this project refuses it.
+    pub const IPHONE: &str = "JPKIAPIOSTOKEN";
 }
 
 /// The JPKI-AP AID `D3 92 F0 00 26 01 00 00 00 01`.
@@ -276,58 +314,67 @@ const PIN_FLOW: &[FlowStep] = &[
     FlowStep::Sign,
 ];
 
+/// The JPKI-AP's files, the same on the card and on an Android phone (`docs/phones.md` §2:
+/// the peers use the card's file IDs on phones) except what protects the auth certificate.
+const fn jpki_files(auth_certificate: Access) -> [FileEntry; 9] {
+    [
+        FileEntry {
+            fid: Fid(0x000A),
+            name: "user-authentication certificate (利用者証明用電子証明書)",
+            access: auth_certificate,
+        },
+        FileEntry {
+            fid: Fid(0x000B),
+            name: "user-authentication CA certificate",
+            access: Access::Free,
+        },
+        FileEntry {
+            fid: Fid(0x0001),
+            name: "signing certificate (署名用電子証明書)",
+            access: Access::SignPassword,
+        },
+        FileEntry {
+            fid: Fid(0x0002),
+            name: "signing CA certificate",
+            access: Access::Free,
+        },
+        FileEntry {
+            fid: Fid(0x0006),
+            name: "token info",
+            access: Access::Free,
+        },
+        FileEntry {
+            fid: Fid(0x0017),
+            name: "user-authentication private key",
+            access: Access::AuthKey,
+        },
+        FileEntry {
+            fid: Fid(0x0018),
+            name: "user-authentication PIN (利用者証明用暗証番号)",
+            access: Access::PinObject,
+        },
+        FileEntry {
+            fid: Fid(0x001A),
+            name: "signing private key",
+            access: Access::SignKey,
+        },
+        FileEntry {
+            fid: Fid(0x001B),
+            name: "signing password (署名用パスワード)",
+            access: Access::PinObject,
+        },
+    ]
+}
+
+/// The card's JPKI-AP files: the auth certificate is free to read.
+const CARD_JPKI_FILES: [FileEntry; 9] = jpki_files(Access::Free);
+
 /// The My Number Card (個人番号カード) of 2016 onwards, RSA-2048.
 pub const MY_NUMBER_CARD: CardProfile = CardProfile {
     jpki: Application {
         aid: JPKI_AID,
         name: "JPKI-AP (公的個人認証AP)",
-        files: &[
-            FileEntry {
-                fid: Fid(0x000A),
-                name: "user-authentication certificate (利用者証明用電子証明書)",
-                access: Access::Free,
-            },
-            FileEntry {
-                fid: Fid(0x000B),
-                name: "user-authentication CA certificate",
-                access: Access::Free,
-            },
-            FileEntry {
-                fid: Fid(0x0001),
-                name: "signing certificate (署名用電子証明書)",
-                access: Access::SignPassword,
-            },
-            FileEntry {
-                fid: Fid(0x0002),
-                name: "signing CA certificate",
-                access: Access::Free,
-            },
-            FileEntry {
-                fid: Fid(0x0006),
-                name: "token info",
-                access: Access::Free,
-            },
-            FileEntry {
-                fid: Fid(0x0017),
-                name: "user-authentication private key",
-                access: Access::AuthKey,
-            },
-            FileEntry {
-                fid: Fid(0x0018),
-                name: "user-authentication PIN (利用者証明用暗証番号)",
-                access: Access::PinObject,
-            },
-            FileEntry {
-                fid: Fid(0x001A),
-                name: "signing private key",
-                access: Access::SignKey,
-            },
-            FileEntry {
-                fid: Fid(0x001B),
-                name: "signing password (署名用パスワード)",
-                access: Access::PinObject,
-            },
-        ],
+        files: &CARD_JPKI_FILES,
     },
     card_info_input: Application {
         aid: CARD_INFO_INPUT_AID,
@@ -375,8 +422,51 @@ pub const MY_NUMBER_CARD: CardProfile = CardProfile {
     eligibility_readable: &[AUTH_CERTIFICATE, AUTH_CA_CERTIFICATE, TOKEN_INFO],
     visual_flow: VISUAL_FLOW,
     pin_flow: PIN_FLOW,
-    token_label_my_number_card: "JPKIAPICCTOKEN2",
-    token_label_juki_card: "JPKIAPICCTOKEN",
+    token_label: token_label::MY_NUMBER_CARD,
+};
+
+/// An Android phone's JPKI-AP files: the auth certificate only after the auth PIN.
+const ANDROID_JPKI_FILES: [FileEntry; 9] = jpki_files(Access::AuthPin);
+
+/// An Android phone's PIN flow (`docs/phones.md` §2, "Order peers use"): the phone gives its
+/// auth certificate only after the auth PIN, so the tries left come first (none used), then
+/// one `VERIFY`, then the certificate, then the signature — all under one `SELECT` of the
+/// JPKI-AP, so the verified state holds until the signature.
+const ANDROID_PIN_FLOW: &[FlowStep] = &[
+    FlowStep::SelectJpki,
+    FlowStep::SelectEf(AUTH_PIN),
+    FlowStep::PinStatus,
+    FlowStep::VerifyPin,
+    FlowStep::SelectEf(AUTH_CERTIFICATE),
+    FlowStep::ReadCertificate,
+    FlowStep::SelectEf(AUTH_KEY),
+    FlowStep::Sign,
+];
+
+/// An Android phone's スマホ用電子証明書 (token label `JPKIAPGPSETOKEN`, a GP-SE applet),
+/// as far as `docs/phones.md` §2 documents it: the card's AID and file IDs (the peers use
+/// them unchanged), but the auth certificate `000A` is readable only after the auth PIN
+/// ([`Access::AuthPin`]), so there is no 目視 flow (`visual_flow` is empty: `pin-required`)
+/// and the PIN flow verifies before it reads. The command forms are the card's short ones,
+/// the only ones shown to work on a phone (`00 A4 02 0C`, short `00 B0`, `00 20 00 80`,
+/// `80 2A 00 80` after `SELECT 0017`).
+///
+/// Not documented for phones, so taken from the card as the peers do: the PIN's try limit
+/// (3), its length (4 digits), the key algorithm (the bridge reports the certificate's; the
+/// card's RSA-2048 is the only one any peer handles). The phone has no 券面AP or
+/// 券面事項入力補助AP (a strong hint, libmyna): this product never selects them on any token,
+/// and the policy keeps refusing their AIDs.
+pub const ANDROID_PHONE: CardProfile = CardProfile {
+    jpki: Application {
+        aid: JPKI_AID,
+        name: "JPKI-AP on an Android phone (スマホ用電子証明書, GP-SE)",
+        files: &ANDROID_JPKI_FILES,
+    },
+    eligibility_readable: &[AUTH_CA_CERTIFICATE, TOKEN_INFO],
+    visual_flow: &[],
+    pin_flow: ANDROID_PIN_FLOW,
+    token_label: token_label::ANDROID,
+    ..MY_NUMBER_CARD
 };
 
 /// Tries of the signing password (署名用パスワード) on a fresh card.
@@ -427,6 +517,49 @@ mod tests {
         );
         assert_eq!(ins::name(ins::READ_BINARY), Some("READ BINARY"));
         assert_eq!(ins::name(0x88), None);
+    }
+
+    /// Issue 14: the Android phone's table differs from the card's only where
+    /// `docs/phones.md` says it does: 000A behind the auth PIN, no 目視, VERIFY before the
+    /// certificate.
+    #[test]
+    fn issue_14_the_android_profile_verifies_before_it_reads() {
+        let a = ANDROID_PHONE;
+        assert_eq!(a.jpki.aid, MY_NUMBER_CARD.jpki.aid);
+        assert_eq!(
+            a.jpki.file(a.auth_certificate).unwrap().access,
+            Access::AuthPin
+        );
+        assert!(a.visual_flow.is_empty());
+        assert!(!a.eligibility_readable.contains(&a.auth_certificate));
+        let at = |step| a.pin_flow.iter().position(|s| *s == step).unwrap();
+        assert!(at(FlowStep::PinStatus) < at(FlowStep::VerifyPin));
+        assert!(at(FlowStep::VerifyPin) < at(FlowStep::ReadCertificate));
+        assert!(at(FlowStep::ReadCertificate) < at(FlowStep::Sign));
+        assert_eq!(a.pin_flow[0], FlowStep::SelectJpki);
+        assert_eq!(
+            a.pin_flow
+                .iter()
+                .filter(|s| **s == FlowStep::SelectJpki)
+                .count(),
+            1
+        );
+        assert_eq!(a.pin_flow.len(), MY_NUMBER_CARD.pin_flow.len());
+        for fid in a.eligibility_readable {
+            assert_eq!(a.jpki.file(*fid).unwrap().access, Access::Free);
+        }
+        let flow = with_token_detection(MY_NUMBER_CARD.visual_flow);
+        assert_eq!(
+            flow,
+            [
+                FlowStep::SelectJpki,
+                FlowStep::SelectEf(TOKEN_INFO),
+                FlowStep::ReadTokenLabel,
+                FlowStep::SelectEf(AUTH_CERTIFICATE),
+                FlowStep::ReadCertificate,
+            ]
+        );
+        assert_eq!(with_token_detection(&[]), TOKEN_DETECTION);
     }
 
     #[test]

@@ -3,6 +3,8 @@
 use rsa::RsaPrivateKey;
 use zeroize::Zeroizing;
 
+use myna_core::profile::{ANDROID_PHONE, CardProfile, MY_NUMBER_CARD, token_label};
+use myna_core::wire::Token;
 use myna_personas::Persona;
 
 /// The contact ATR of a My Number Card batch: `3B E0 00 FF 81 31 FE 45 14`.
@@ -48,8 +50,12 @@ pub struct CardContents {
     pub sign_password: Option<Zeroizing<String>>,
     /// Tries left on the signing password.
     pub sign_password_remaining: u8,
-    /// JPKI-AP EF `0006`: token info. Default: [`token_info`] with a test serial number.
+    /// JPKI-AP EF `0006`: token info. Default: [`token_info`] of the card's label with a
+    /// test serial number.
     pub token_info: Vec<u8>,
+    /// Which token this is: the card (default), an Android phone or an iPhone
+    /// ([`CardContents::as_token`]). It picks the card table the virtual card follows.
+    pub token: Token,
     /// 券面事項入力補助AP EF `0001` (個人番号). Default: [`my_number_file`] of
     /// [`FAKE_MY_NUMBER`].
     pub my_number_file: Vec<u8>,
@@ -101,7 +107,8 @@ impl CardContents {
             auth_pin_remaining: profile.auth_pin_tries,
             sign_password: Some(Zeroizing::new(TEST_SIGN_PASSWORD.to_owned())),
             sign_password_remaining: myna_core::profile::SIGN_PASSWORD_TRIES,
-            token_info: token_info("0000000000000000"),
+            token_info: token_info(profile.token_label, "0000000000000000"),
+            token: Token::Card,
             my_number_file: my_number_file(FAKE_MY_NUMBER),
             basic_info_file: basic_info_file(&BasicInfo::test_data()),
             card_info_pin_remaining: myna_core::profile::CARD_INFO_INPUT_PIN_TRIES,
@@ -120,7 +127,11 @@ impl CardContents {
             persona.pin.as_ref().map(|p| p.as_str()),
         );
         contents.auth_pin_remaining = persona.pin_remaining;
-        contents.token_info = token_info(&serial_from(&persona.subject_cn));
+        contents.token_info = token_info(
+            MY_NUMBER_CARD.token_label,
+            &serial_from(&persona.subject_cn),
+        );
+        contents = contents.as_token(persona.token);
         let basic = match &persona.insurance {
             Some(record) => BasicInfo {
                 name: record.name.clone(),
@@ -135,6 +146,43 @@ impl CardContents {
     }
 }
 
+impl CardContents {
+    /// The same contents answering as `token`: its label in EF `0006` (the rest of the file
+    /// kept), and its card table ([`CardContents::profile`]).
+    pub fn as_token(mut self, token: Token) -> Self {
+        let label = match token {
+            Token::Card => token_label::MY_NUMBER_CARD,
+            Token::Android => token_label::ANDROID,
+            Token::Iphone => token_label::IPHONE,
+        };
+        let mut field = label.as_bytes().to_vec();
+        field.resize(32, b' ');
+        if self.token_info.len() < 32 {
+            self.token_info.resize(32, b' ');
+        }
+        self.token_info[..32].copy_from_slice(&field);
+        self.token = token;
+        self
+    }
+
+    /// The card table the virtual card follows for [`CardContents::token`]:
+    /// - the card: [`MY_NUMBER_CARD`];
+    /// - an Android phone: [`ANDROID_PHONE`] — EF `000A` only after the auth PIN; before it,
+    ///   `SELECT 000A` succeeds and `READ BINARY` answers `6982` (security status not
+    ///   satisfied). `docs/phones.md` §2: *likely 6982, unverified* — the card answers `6982`
+    ///   for its protected files (OpenSC #3169); no phone trace is public. The try limit and
+    ///   PIN length are the card's (not documented for phones).
+    /// - an iPhone: only its EF `0006` label is documented (`docs/phones.md` §3). Past that
+    ///   nothing is modelled from a source: it keeps the card's table, and the bridge never
+    ///   sends anything past the label to it (`token-not-supported`).
+    pub fn profile(&self) -> &'static CardProfile {
+        match self.token {
+            Token::Android => &ANDROID_PHONE,
+            Token::Card | Token::Iphone => &MY_NUMBER_CARD,
+        }
+    }
+}
+
 /// The last 16 characters of `id`, left-padded with `0` (token-info serial numbers are 16).
 fn serial_from(id: &str) -> String {
     let chars: Vec<char> = id.chars().filter(|c| c.is_ascii_graphic()).collect();
@@ -146,21 +194,23 @@ fn serial_from(id: &str) -> String {
 /// integers, as the `myna-card` crate describes a physical card's (label, manufacturer,
 /// model, serial, flags, session and PIN-length counts, memory, versions, time).
 ///
-/// The label is the profile's `JPKIAPICCTOKEN2`; manufacturer and model say this is a
+/// The label is `label` (a [`token_label`], e.g. the card's `JPKIAPICCTOKEN2`); manufacturer and model say this is a
 /// virtual test card; `serial` (16 ASCII characters, padded or cut) is the caller's. Flags
 /// `0000040D` (RNG, login required, user PIN initialised, token initialised), one session,
 /// PIN length 6–16 and hardware/firmware version `"03"`/`"01"` follow that description
 /// **(uncertain: taken from one source)**.
-pub fn token_info(serial: &str) -> Vec<u8> {
+///
+/// A phone's EF `0006` beyond its label is not documented (`docs/phones.md` §1): the
+/// virtual phones keep this layout, which only the label of matters to any client.
+pub fn token_info(label: &str, serial: &str) -> Vec<u8> {
     fn padded(out: &mut Vec<u8>, text: &str, width: usize) {
         let bytes = text.as_bytes();
         let n = bytes.len().min(width);
         out.extend_from_slice(&bytes[..n]);
         out.resize(out.len() + (width - n), b' ');
     }
-    let profile = &myna_core::profile::MY_NUMBER_CARD;
     let mut out = Vec::with_capacity(160);
-    padded(&mut out, profile.token_label_my_number_card, 32);
+    padded(&mut out, label, 32);
     padded(&mut out, "myna-web virtual card TEST DATA", 32);
     padded(&mut out, "VIRTUAL", 16);
     padded(&mut out, serial, 16);
@@ -283,7 +333,7 @@ mod tests {
 
     #[test]
     fn token_info_has_the_card_label_and_160_bytes() {
-        let info = token_info("0123456789ABCDEFXYZ");
+        let info = token_info(token_label::MY_NUMBER_CARD, "0123456789ABCDEFXYZ");
         assert_eq!(info.len(), 160);
         assert_eq!(&info[..32], b"JPKIAPICCTOKEN2                 ");
         assert_eq!(&info[80..96], b"0123456789ABCDEF");

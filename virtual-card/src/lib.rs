@@ -20,7 +20,9 @@
 //! simulated reader sleeps it on its card worker thread.
 //!
 //! Its layout (applications, files, access rules, PIN tries, key size, token label) comes
-//! from [`myna_core::profile::MY_NUMBER_CARD`]; commands are decoded with
+//! from the card table of its token ([`CardContents::profile`]): the card's
+//! [`myna_core::profile::MY_NUMBER_CARD`], or an Android phone's
+//! [`myna_core::profile::ANDROID_PHONE`] (EF `000A` behind the auth PIN); commands are decoded with
 //! [`myna_core::apdu::Command::decode`] and answered with [`myna_core::apdu::Response`].
 //! The behaviour is taken from OpenSC's JPKI driver, the `myna-card` crate (which documents
 //! what real cards answer) and the project's `card.md`; where they leave a choice open, the
@@ -87,7 +89,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use myna_core::apdu::Response;
-use myna_core::profile::{Access, Application, CardProfile, Fid, MY_NUMBER_CARD};
+use myna_core::profile::{Access, Application, CardProfile, Fid};
 use myna_core::sw::StatusWord;
 use myna_personas::Persona;
 use rand_chacha::ChaCha20Rng;
@@ -302,7 +304,7 @@ impl VirtualCard {
         contents: CardContents,
         options: CardOptions,
     ) -> Result<Self, CardBuildError> {
-        let profile = &MY_NUMBER_CARD;
+        let profile = contents.profile();
         if contents.atr.is_empty() || contents.atr.len() > 33 {
             return Err(CardBuildError::InvalidAtr {
                 len: contents.atr.len(),
@@ -528,7 +530,7 @@ fn build_app(
     let guard_of = |access: Access| -> Option<Fid> {
         match access {
             Access::Free | Access::PinObject => None,
-            Access::AuthKey => Some(profile.auth_pin),
+            Access::AuthKey | Access::AuthPin => Some(profile.auth_pin),
             Access::SignKey | Access::SignPassword => Some(profile.sign_password),
             Access::AppPin => app_pin,
         }

@@ -2,7 +2,7 @@
 
 use std::sync::OnceLock;
 
-use myna_core::profile::{CARD_INFO_INPUT_AID, CARD_SURFACE_AID, JPKI_AID};
+use myna_core::profile::{CARD_INFO_INPUT_AID, CARD_SURFACE_AID, JPKI_AID, MY_NUMBER_CARD};
 use rand_chacha::ChaCha20Rng;
 use rand_chacha::rand_core::SeedableRng;
 use rsa::{Pkcs1v15Sign, Pss, RsaPrivateKey};
@@ -777,4 +777,36 @@ fn shared_cards_share_state_and_log() {
     assert_eq!(other.lock().current_application(), Some(JPKI_AID));
     assert_eq!(other.log().len(), 1);
     assert!(format!("{other:?}").contains("VirtualCard"));
+}
+
+/// Issue 14: an Android phone's JPKI applet as `docs/phones.md` §2 documents it — its label
+/// in EF 0006 without a PIN, EF 000A only after the auth PIN (6982 before it: likely,
+/// unverified), then the same signature as the card.
+#[test]
+fn issue_14_the_android_token_gives_its_certificate_only_after_the_pin() {
+    let mut c =
+        VirtualCard::new(contents(Some("1234")).as_token(myna_core::wire::Token::Android)).unwrap();
+    assert_eq!(sw(&mut c, SELECT_JPKI), 0x9000);
+    assert_eq!(sw(&mut c, "00 A4 02 0C 02 00 06"), 0x9000);
+    let (label, status) = tx(&mut c, "00 B0 00 00 20");
+    assert_eq!(status, 0x9000);
+    assert_eq!(
+        myna_core::jpki::TokenInfo::from_label_bytes(&label).kind,
+        myna_core::jpki::TokenKind::Android
+    );
+    assert_eq!(sw(&mut c, "00 A4 02 0C 02 00 0A"), 0x9000);
+    assert_eq!(sw(&mut c, "00 B0 00 00 00"), 0x6982);
+    // The CA certificate stays free.
+    assert_eq!(sw(&mut c, "00 A4 02 0C 02 00 0B"), 0x9000);
+    assert_eq!(sw(&mut c, "00 B0 00 00 04"), 0x9000);
+    verify_auth_pin(&mut c);
+    assert_eq!(sw(&mut c, "00 A4 02 0C 02 00 0A"), 0x9000);
+    let (head, status) = tx(&mut c, "00 B0 00 00 04");
+    assert_eq!((head[0], status), (0x30, 0x9000));
+    let (signature, status) = sign_digest_info(&mut c, b"m");
+    assert_eq!((signature.len(), status), (256, 0x9000));
+    // The card itself is unchanged: its 000A needs no PIN.
+    let mut card = jpki_card();
+    assert_eq!(sw(&mut card, "00 A4 02 0C 02 00 0A"), 0x9000);
+    assert_eq!(sw(&mut card, "00 B0 00 00 04"), 0x9000);
 }

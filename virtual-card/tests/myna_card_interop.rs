@@ -175,3 +175,29 @@ fn myna_card_reads_the_file_limits_from_the_same_profile() {
     );
     assert_eq!(myna_card::ap::text::DF, MY_NUMBER_CARD.card_info_input.aid);
 }
+
+/// Issue 14: what the `myna-card` crate (which classifies tokens but applies the card's
+/// access rules to all of them, `docs/phones.md` §4) does with the virtual Android phone: it
+/// names the token Android and the iPhone iPhone; its "readable without a PIN" certificate
+/// read fails on the phone with 6982 until the auth PIN is verified, then gives the persona's
+/// certificate.
+#[test]
+fn issue_14_myna_card_meets_the_virtual_phones() {
+    let (persona, mut card, _shared, _log) = card_of("android");
+    let mut jpki = JpkiAp::select(&mut card).unwrap();
+    assert_eq!(jpki.read_token_type().unwrap(), TokenType::Android);
+    assert!(matches!(
+        jpki.read_auth_certificate_der(),
+        Err(myna_card::Error::Status(sw)) if sw.value() == 0x6982
+    ));
+    jpki.verify_auth_pin(&Pin::numeric(persona.pin.as_deref().unwrap().as_str()).unwrap())
+        .unwrap();
+    assert_eq!(
+        jpki.read_auth_certificate_der().unwrap(),
+        persona.auth_cert_der
+    );
+
+    let (_, mut card, _shared, _log) = card_of("iphone");
+    let mut jpki = JpkiAp::select(&mut card).unwrap();
+    assert_eq!(jpki.read_token_type().unwrap(), TokenType::IPhone);
+}

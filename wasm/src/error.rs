@@ -177,6 +177,19 @@ impl From<myna_core::checkup::roster::RosterError> for WebError {
     }
 }
 
+/// The module's Japanese message for a code whose English message would not help the
+/// patient or staff at the desk (issue 14), else `None`.
+pub fn japanese_message(code: &str) -> Option<&'static str> {
+    match code {
+        "pin-required" => Some("スマートフォンのマイナ保険証は暗証番号で確認してください"),
+        "token-not-supported" => Some(
+            "このスマートフォン（iPhone など）またはカードはこの読み取りでは確認できません。\
+             マイナンバーカード本体、または資格確認書か資格情報のお知らせで確認してください",
+        ),
+        _ => None,
+    }
+}
+
 /// The code for a failed JPKI-AP operation: the wire contract's one mapping
 /// ([`myna_core::wire::ErrorCode::of_jpki`]), the same the bridge answers with.
 pub fn card_error_code(error: &JpkiError) -> &'static str {
@@ -230,7 +243,10 @@ impl WebError {
 
     /// The JS `Error` for this failure.
     pub fn to_js(&self) -> JsValue {
-        let error = js_sys::Error::new(&self.to_string());
+        let error = match japanese_message(self.code()) {
+            Some(message) => js_sys::Error::new(message),
+            None => js_sys::Error::new(&self.to_string()),
+        };
         error.set_name("MynaWebError");
         let set = |key: &str, value: JsValue| {
             // Setting a property on a fresh Error cannot fail.
@@ -340,6 +356,29 @@ mod tests {
         };
         assert_eq!(e.code(), "pin-incorrect");
         assert_eq!(e.remaining(), Some(2));
+    }
+
+    /// Issue 14: the two phone codes reach the page with Japanese messages, from the bridge
+    /// and from the module's own card operations alike; other codes keep theirs.
+    #[test]
+    fn issue_14_phone_codes_have_japanese_messages() {
+        let bridge = WebError::Bridge {
+            code: "pin-required".into(),
+            message: "file 000A needs the PIN on this token".into(),
+            remaining: None,
+        };
+        assert_eq!(
+            japanese_message(bridge.code()),
+            Some("スマートフォンのマイナ保険証は暗証番号で確認してください")
+        );
+        let card = WebError::Card(JpkiError::TokenNotSupported {
+            label: "JPKIAPIOSTOKEN".into(),
+        });
+        assert_eq!(card.code(), "token-not-supported");
+        let text = japanese_message(card.code()).unwrap();
+        assert!(text.contains("マイナンバーカード本体") && text.contains("資格確認書"));
+        assert!(text.contains("資格情報のお知らせ"));
+        assert_eq!(japanese_message("pin-incorrect"), None);
     }
 
     #[test]

@@ -275,6 +275,8 @@ async fn challenge(options: &Options) -> WebResult<String> {
 struct Proof {
     certificate: Vec<u8>,
     signature: Option<Vec<u8>>,
+    /// `QualificationResult.token`: which token answered (issue 14).
+    token: Option<String>,
 }
 
 async fn card_step(options: &Options, session: &SessionInner, nonce: &str) -> WebResult<Proof> {
@@ -284,6 +286,9 @@ async fn card_step(options: &Options, session: &SessionInner, nonce: &str) -> We
             Ok(Proof {
                 certificate: session.read_auth_certificate().await?,
                 signature: None,
+                // The bridge gives a certificate without the PIN only to the card: an Android
+                // phone answers `pin-required`, an iPhone `token-not-supported`.
+                token: Some("card".into()),
             })
         }
         Mode::Pin => {
@@ -299,12 +304,13 @@ async fn card_step(options: &Options, session: &SessionInner, nonce: &str) -> We
             Ok(Proof {
                 certificate: auth.certificate,
                 signature: Some(auth.signature),
+                token: auth.token,
             })
         }
     }
 }
 
-/// Runs the flow; resolves to `{mode, reader, qualification, xml, voucher?,
+/// Runs the flow; resolves to `{mode, reader, token?, qualification, xml, voucher?,
 /// voucherComparison?}`.
 pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     let options = Options::from_js(options)?;
@@ -364,6 +370,9 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     let out = Object::new();
     js::set(&out, "mode", options.mode.as_str());
     js::set(&out, "reader", reader.as_str());
+    if let Some(token) = &proof.token {
+        js::set(&out, "token", token.as_str());
+    }
     js::set(&out, "qualification", message_to_js(&msg));
     js::set(&out, "xml", xml);
     if let Some(voucher) = &options.voucher {

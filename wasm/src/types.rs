@@ -57,6 +57,12 @@ export type ErrorCode =
   | "too-many-handles"
   /** `6982` on signing: the PIN was not verified (the bridge and this module alike). */
   | "security-status-not-satisfied"
+  /** 目視 with a token that gives its certificate only after the PIN (an Android phone's
+   * スマホ用電子証明書): no PIN was sent; switch the patient to the PIN pad. */
+  | "pin-required"
+  /** A token this product does not serve (an iPhone, a 住基カード, an unknown token): no PIN
+   * was sent; use the plastic card, or the 資格確認書 / 資格情報のお知らせ. */
+  | "token-not-supported"
   // parsing an XmlMsg
   | "oqs-too-large" | "oqs-unsupported-encoding" | "oqs-conflicting-encoding"
   | "oqs-invalid-bytes" | "oqs-malformed" | "oqs-truncated" | "oqs-dtd" | "oqs-wrong-root"
@@ -135,6 +141,8 @@ export interface Authentication {
   /** RSASSA-PKCS1-v1_5 / SHA-256 over the origin- and nonce-bound message. */
   signature: Uint8Array;
   algorithm: "RS256";
+  /** Which token signed: the plastic card or an Android phone. */
+  token: "card" | "android" | "iphone";
 }
 
 /** The facts of an X.509 certificate. */
@@ -378,6 +386,9 @@ export interface ConfirmQualificationOptions {
 export interface QualificationResult {
   mode: "pin" | "visual";
   reader: string;
+  /** Which token answered: the plastic card or an Android phone's スマホ用電子証明書
+   * (an iPhone is refused with `token-not-supported`). Absent with an older bridge. */
+  token?: "card" | "android" | "iphone";
   /** The eligibility service's XmlMsg, parsed. */
   qualification: XmlMsg;
   /** The XmlMsg as received (decoded text). */
@@ -712,6 +723,7 @@ mod tests {
             certificate: String::new(),
             signature: String::new(),
             algorithm: "RS256".into(),
+            token: myna_core::wire::Token::Card,
         };
         assert_eq!(
             fields(declaration("interface", "Authentication")),

@@ -46,6 +46,8 @@ pub const METRICS: &[(&str, &str)] = &[
     ("pin_flow_apdus_minimum_sfi", "apdus"),
     ("visual_flow_apdus", "apdus"),
     ("visual_flow_apdus_minimum", "apdus"),
+    ("pin_flow_apdus_minimum_android", "apdus"),
+    ("visual_flow_apdus_minimum_android", "apdus"),
     ("opensc_apdus_same_operations", "apdus"),
     ("bridge_apdu_over_direct_pcsc_ratio", "ratio"),
     ("bridge_apdu_ms_p50", "ms"),

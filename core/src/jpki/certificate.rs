@@ -5,14 +5,18 @@ use super::{
     select_jpki_ap, unexpected,
 };
 use crate::apdu::Command;
-use crate::profile::{Fid, MY_NUMBER_CARD};
+use crate::profile::{ANDROID_PHONE, CardProfile, Fid, MY_NUMBER_CARD, token_label};
 use crate::sw::Status;
 use crate::transport::Transport;
+use crate::wire::Token;
 
 /// The DER tag of a SEQUENCE (a certificate is one).
 const DER_SEQUENCE: u8 = 0x30;
 
-/// Which card a token-info label names.
+/// Which token a token-info label names (the labels: [`token_label`], `docs/phones.md` §1).
+///
+/// This is the one place a label becomes a kind; [`TokenKind::profile`] gives the card table
+/// of a token this project serves, [`TokenKind::wire`] the name pages see.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum TokenKind {
@@ -20,8 +24,47 @@ pub enum TokenKind {
     MyNumberCard,
     /// `JPKIAPICCTOKEN`: an old 住民基本台帳カード.
     JukiCard,
-    /// Any other label.
+    /// `JPKIAPGPSETOKEN`: an Android phone's スマホ用電子証明書.
+    Android,
+    /// `JPKIAPIOSTOKEN`: an iPhone. Not served: its applet's behaviour toward a PC/SC reader
+    /// is not public (`docs/phones.md` §3).
+    Iphone,
+    /// Any other label. Never treated as a card.
     Unknown,
+}
+
+impl TokenKind {
+    /// The kind a label (trailing spaces and NULs already removed) names.
+    pub fn of_label(label: &str) -> TokenKind {
+        match label {
+            token_label::MY_NUMBER_CARD => TokenKind::MyNumberCard,
+            token_label::JUKI_CARD => TokenKind::JukiCard,
+            token_label::ANDROID => TokenKind::Android,
+            token_label::IPHONE => TokenKind::Iphone,
+            _ => TokenKind::Unknown,
+        }
+    }
+
+    /// The card table of a token this project serves: the card or an Android phone. `None`
+    /// for an iPhone, a 住基カード and unknown labels (the bridge answers
+    /// `token-not-supported` before any PIN is sent).
+    pub fn profile(self) -> Option<&'static CardProfile> {
+        match self {
+            TokenKind::MyNumberCard => Some(&MY_NUMBER_CARD),
+            TokenKind::Android => Some(&ANDROID_PHONE),
+            TokenKind::JukiCard | TokenKind::Iphone | TokenKind::Unknown => None,
+        }
+    }
+
+    /// The name pages see (`QualificationResult.token`), for the tokens that have one.
+    pub fn wire(self) -> Option<Token> {
+        match self {
+            TokenKind::MyNumberCard => Some(Token::Card),
+            TokenKind::Android => Some(Token::Android),
+            TokenKind::Iphone => Some(Token::Iphone),
+            TokenKind::JukiCard | TokenKind::Unknown => None,
+        }
+    }
 }
 
 /// The token-info EF (`0006`).
@@ -42,14 +85,18 @@ impl TokenInfo {
             .rposition(|&b| b != b' ' && b != 0)
             .map_or(0, |i| i + 1);
         let label = String::from_utf8_lossy(&field[..end]).into_owned();
-        let kind = if label == MY_NUMBER_CARD.token_label_my_number_card {
-            TokenKind::MyNumberCard
-        } else if label == MY_NUMBER_CARD.token_label_juki_card {
-            TokenKind::JukiCard
-        } else {
-            TokenKind::Unknown
-        };
+        let kind = TokenKind::of_label(&label);
         TokenInfo { label, kind }
+    }
+
+    /// The card table of this token, or [`JpkiError::TokenNotSupported`] for a token this
+    /// project does not serve (iPhone, 住基カード, an unknown label).
+    pub fn served_profile(&self) -> Result<&'static CardProfile, JpkiError> {
+        self.kind
+            .profile()
+            .ok_or_else(|| JpkiError::TokenNotSupported {
+                label: self.label.clone(),
+            })
     }
 }
 
@@ -184,14 +231,23 @@ pub async fn read_auth_ca_certificate<T: Transport + ?Sized>(
     read_certificate(transport, MY_NUMBER_CARD.auth_ca_certificate).await
 }
 
-/// The token-info label (EF `0006`): `SELECT` JPKI-AP, `SELECT 0006`,
-/// `READ BINARY` of [`TOKEN_INFO_LABEL_LEN`] bytes. 3 APDUs.
-///
-/// A shorter file (`6282` with fewer bytes, `6B00`) gives a shorter (possibly empty) label.
+/// The token-info label (EF `0006`): `SELECT` JPKI-AP, then [`detect_token`]. 3 APDUs.
 pub async fn read_token_info<T: Transport + ?Sized>(
     transport: &mut T,
 ) -> Result<TokenInfo, JpkiError> {
     select_jpki_ap(transport).await?;
+    detect_token(transport).await
+}
+
+/// Which token answers as the current JPKI-AP ([`crate::profile::TOKEN_DETECTION`]):
+/// `SELECT 0006`, `READ BINARY` of [`TOKEN_INFO_LABEL_LEN`] bytes. 2 APDUs; call
+/// [`select_jpki_ap`] first. No PIN is needed on the card, nor (as both peers that serve
+/// phones rely on) on an Android phone (`docs/phones.md` §1).
+///
+/// A shorter file (`6282` with fewer bytes, `6B00`) gives a shorter (possibly empty) label.
+pub async fn detect_token<T: Transport + ?Sized>(
+    transport: &mut T,
+) -> Result<TokenInfo, JpkiError> {
     select_ef(transport, MY_NUMBER_CARD.token_info).await?;
     let chunk = read_chunk(transport, 0, TOKEN_INFO_LABEL_LEN).await?;
     Ok(TokenInfo::from_label_bytes(&chunk.data))

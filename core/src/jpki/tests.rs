@@ -527,6 +527,31 @@ fn token_info_names_the_card() {
         TokenKind::JukiCard
     );
 
+    // Issue 14: the phones' labels (docs/phones.md §1), space- or NUL-padded.
+    let mut label = b"JPKIAPGPSETOKEN".to_vec();
+    label.resize(32, b' ');
+    let android = TokenInfo::from_label_bytes(&label);
+    assert_eq!(android.kind, TokenKind::Android);
+    assert_eq!(android.kind.wire(), Some(crate::wire::Token::Android));
+    assert_eq!(
+        android.served_profile().unwrap().token_label,
+        "JPKIAPGPSETOKEN"
+    );
+    let mut label = b"JPKIAPIOSTOKEN".to_vec();
+    label.resize(32, 0);
+    let iphone = TokenInfo::from_label_bytes(&label);
+    assert_eq!(iphone.kind, TokenKind::Iphone);
+    assert_eq!(iphone.kind.wire(), Some(crate::wire::Token::Iphone));
+    assert!(matches!(
+        iphone.served_profile(),
+        Err(JpkiError::TokenNotSupported { label }) if label == "JPKIAPIOSTOKEN"
+    ));
+    assert_eq!(
+        TokenKind::MyNumberCard.wire(),
+        Some(crate::wire::Token::Card)
+    );
+    assert_eq!(TokenKind::JukiCard.profile(), None);
+
     let mut t = token_info_card(b"SOMEOTHERTOKEN\0\0", "62 82");
     let info = block_on(read_token_info(&mut t)).unwrap();
     assert_eq!(info.label, "SOMEOTHERTOKEN");
@@ -901,6 +926,16 @@ fn script_step(
                 .encode(),
             &with_sw(&[0x11; 256], OK),
         ),
+        FlowStep::ReadTokenLabel => {
+            let mut label = p.token_label.as_bytes().to_vec();
+            label.resize(TOKEN_INFO_LABEL_LEN, b' ');
+            t.expect(
+                &Command::read_binary(0, TOKEN_INFO_LABEL_LEN as u32)
+                    .unwrap()
+                    .encode(),
+                &with_sw(&label, OK),
+            )
+        }
     }
 }
 

@@ -85,6 +85,12 @@ error_codes! {
     TooManyHandles = "too-many-handles",
     /// The card is not a My Number Card (no JPKI-AP).
     NotMyNumberCard = "not-my-number-card",
+    /// The token gives this file only after its PIN is verified (an Android phone's auth
+    /// certificate: 目視 is impossible, use the PIN). No PIN was sent.
+    PinRequired = "pin-required",
+    /// The token is one this product does not serve (an iPhone, a 住基カード, an unknown
+    /// token-info label); nothing was sent after reading its label, no PIN among it.
+    TokenNotSupported = "token-not-supported",
     /// `6982` on signing: the PIN has not been verified (see the module note).
     SecurityStatusNotSatisfied = "security-status-not-satisfied",
     /// The card answered with an unexpected status word, or does not answer at all.
@@ -138,6 +144,8 @@ impl ErrorCode {
             JpkiError::PinIncorrect { .. } => ErrorCode::PinIncorrect,
             JpkiError::SecurityStatusNotSatisfied => ErrorCode::SecurityStatusNotSatisfied,
             JpkiError::LastAttemptNeedsConsent => ErrorCode::LastAttemptNeedsConsent,
+            JpkiError::PinRequired { .. } => ErrorCode::PinRequired,
+            JpkiError::TokenNotSupported { .. } => ErrorCode::TokenNotSupported,
             _ => ErrorCode::CardError,
         }
     }
@@ -206,6 +214,7 @@ impl WireError {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::profile::Fid;
     use crate::sw::StatusWord;
     use crate::transport::TransportError;
 
@@ -260,6 +269,18 @@ mod tests {
                 Some(1),
             ),
             (JpkiError::MalformedLength, ErrorCode::CardError, None),
+            (
+                JpkiError::PinRequired { fid: Fid(0x000A) },
+                ErrorCode::PinRequired,
+                None,
+            ),
+            (
+                JpkiError::TokenNotSupported {
+                    label: "JPKIAPIOSTOKEN".into(),
+                },
+                ErrorCode::TokenNotSupported,
+                None,
+            ),
             (
                 JpkiError::UnexpectedStatus {
                     sw: StatusWord::new(0x6A, 0x86),

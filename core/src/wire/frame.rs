@@ -309,6 +309,37 @@ pub struct AuthenticateResult {
     pub signature: String,
     /// The signature algorithm, `RS256`.
     pub algorithm: String,
+    /// Which token answered: the card or an Android phone (an iPhone is refused with
+    /// `token-not-supported`).
+    pub token: Token,
+}
+
+/// Which kind of token answered as the JPKI-AP, as pages see it
+/// (`QualificationResult.token`): `"card" | "android" | "iphone"`. The core's
+/// [`crate::jpki::TokenKind`] maps a token-info label to it (`docs/phones.md` §1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Token {
+    /// The plastic My Number Card (`JPKIAPICCTOKEN2`).
+    Card,
+    /// An Android phone's スマホ用電子証明書 (`JPKIAPGPSETOKEN`).
+    Android,
+    /// An iPhone (`JPKIAPIOSTOKEN`).
+    Iphone,
+}
+
+impl Token {
+    /// Every token, in declaration order.
+    pub const ALL: &'static [Token] = &[Token::Card, Token::Android, Token::Iphone];
+
+    /// The name as sent on the wire.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            Token::Card => "card",
+            Token::Android => "android",
+            Token::Iphone => "iphone",
+        }
+    }
 }
 
 /// `GET /health`.

@@ -30,8 +30,8 @@ pub use code::{ErrorCode, WireError};
 pub use frame::{
     AuthenticateParams, AuthenticateResult, BridgeId, Call, ConnectParams, ConnectResult,
     HandleParams, Health, Hello, PinStatusResult, READERS_EVENT, ReadFileParams, ReadFileResult,
-    Reader, ReaderState, ReadersEvent, ReadersResult, SimulateParams, Simulation, TransmitParams,
-    TransmitResult, method,
+    Reader, ReaderState, ReadersEvent, ReadersResult, SimulateParams, Simulation, Token,
+    TransmitParams, TransmitResult, method,
 };
 #[cfg(feature = "json")]
 pub use text::{ParseFailure, Request, answer, readers_event};

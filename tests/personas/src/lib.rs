@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use myna_core::wire::Token;
 use rsa::RsaPrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
 use rsa::traits::PublicKeyParts;
@@ -329,6 +330,9 @@ pub struct Persona {
     pub issuer_cert_der: Vec<u8>,
     /// The linked 資格情報; `None` for a card never linked to insurance.
     pub insurance: Option<InsuranceRecord>,
+    /// Which token holds the certificate: the plastic card (default), an Android phone's
+    /// スマホ用電子証明書, or an iPhone (issue 14, `docs/phones.md`).
+    pub token: Token,
 }
 
 impl core::fmt::Debug for Persona {
@@ -379,6 +383,12 @@ struct PersonaSpec {
     not_after: String,
     subject_cn: String,
     insurance: Option<InsuranceRecord>,
+    #[serde(default = "card_token")]
+    token: Token,
+}
+
+fn card_token() -> Token {
+    Token::Card
 }
 
 /// The parts of the generator's `index.toml` a loader needs (other fields are ignored).
@@ -556,6 +566,7 @@ impl Personas {
                 auth_key,
                 issuer_cert_der: ca_cert_der.clone(),
                 insurance: spec.insurance,
+                token: spec.token,
             });
         }
         Ok(Personas {

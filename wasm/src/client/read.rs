@@ -170,9 +170,12 @@ pub struct Authentication {
     pub signature: Vec<u8>,
     /// `RS256`.
     pub algorithm: String,
+    /// Which token signed (`card`, `android`), when the bridge says (issue 14).
+    pub token: Option<String>,
 }
 
-/// `authenticate`'s `{certificate, signature, algorithm}` (`algorithm` defaults to `RS256`).
+/// `authenticate`'s `{certificate, signature, algorithm, token}` (`algorithm` defaults to
+/// `RS256`).
 pub fn authentication(result: &JsValue) -> WebResult<Authentication> {
     Ok(Authentication {
         certificate: base64_field(result, "authenticate", "certificate")?,
@@ -180,5 +183,6 @@ pub fn authentication(result: &JsValue) -> WebResult<Authentication> {
         algorithm: js::get(result, "algorithm")
             .as_string()
             .unwrap_or_else(|| "RS256".into()),
+        token: js::get(result, "token").as_string(),
     })
 }
