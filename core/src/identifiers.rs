@@ -260,6 +260,45 @@ fn two_digits(s: &str) -> u8 {
     (b[0] - b'0') * 10 + (b[1] - b'0')
 }
 
+/// `Display` as the normalised digits (`as_str`) and `FromStr` as `parse`, for each
+/// identifier type.
+macro_rules! digits_text {
+    ($($identifier:ty),+) => {$(
+        impl fmt::Display for $identifier {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $identifier {
+            type Err = IdentifierError;
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                Self::parse(s)
+            }
+        }
+    )+};
+}
+
+digits_text!(InsurerNumber, PublicExpenseNumber, BranchNumber);
+
+/// The digits of `input` ([`digits_of`]) when there are as many as one of `lengths`
+/// (`expected` says which, for the error) and the last is their check digit.
+fn checked_digits(
+    input: &str,
+    lengths: &[usize],
+    expected: &'static str,
+) -> Result<String, IdentifierError> {
+    let digits = digits_of(input)?;
+    if !lengths.contains(&digits.len()) {
+        return Err(IdentifierError::InvalidLength {
+            expected,
+            found: digits.len(),
+        });
+    }
+    verify_check_digit(&digits)?;
+    Ok(digits)
+}
+
 /// A validated 保険者番号: 6 digits (国保) or 8 digits, with a correct check digit.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct InsurerNumber {
@@ -278,15 +317,9 @@ impl InsurerNumber {
     /// assert!(InsurerNumber::parse("０１１３００１２").is_ok());
     /// ```
     pub fn parse(input: &str) -> Result<Self, IdentifierError> {
-        let digits = digits_of(input)?;
-        if digits.len() != 6 && digits.len() != 8 {
-            return Err(IdentifierError::InvalidLength {
-                expected: "6 or 8",
-                found: digits.len(),
-            });
-        }
-        verify_check_digit(&digits)?;
-        Ok(Self { digits })
+        Ok(Self {
+            digits: checked_digits(input, &[6, 8], "6 or 8")?,
+        })
     }
 
     /// The normalised digits (6 or 8 ASCII digits).
@@ -330,19 +363,6 @@ impl InsurerNumber {
     }
 }
 
-impl fmt::Display for InsurerNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.digits)
-    }
-}
-
-impl FromStr for InsurerNumber {
-    type Err = IdentifierError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
-    }
-}
-
 /// Whether `input` is a valid 保険者番号 (see [`InsurerNumber::parse`]).
 ///
 /// ```
@@ -363,15 +383,9 @@ pub struct PublicExpenseNumber {
 impl PublicExpenseNumber {
     /// Parses a 公費負担者番号, accepting full-width digits and surrounding spaces.
     pub fn parse(input: &str) -> Result<Self, IdentifierError> {
-        let digits = digits_of(input)?;
-        if digits.len() != 8 {
-            return Err(IdentifierError::InvalidLength {
-                expected: "8",
-                found: digits.len(),
-            });
-        }
-        verify_check_digit(&digits)?;
-        Ok(Self { digits })
+        Ok(Self {
+            digits: checked_digits(input, &[8], "8")?,
+        })
     }
 
     /// The normalised 8 ASCII digits.
@@ -387,19 +401,6 @@ impl PublicExpenseNumber {
     /// The 都道府県 code.
     pub fn prefecture_code(&self) -> u8 {
         two_digits(&self.digits[2..4])
-    }
-}
-
-impl fmt::Display for PublicExpenseNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.digits)
-    }
-}
-
-impl FromStr for PublicExpenseNumber {
-    type Err = IdentifierError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
     }
 }
 
@@ -447,19 +448,6 @@ impl BranchNumber {
     /// The numeric value 0–99.
     pub fn value(&self) -> u8 {
         (self.0[0] - b'0') * 10 + (self.0[1] - b'0')
-    }
-}
-
-impl fmt::Display for BranchNumber {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-impl FromStr for BranchNumber {
-    type Err = IdentifierError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s)
     }
 }
 
@@ -596,7 +584,8 @@ fn given(value: &Option<String>, normalise: fn(&str) -> String) -> Option<String
     value.as_deref().map(normalise).filter(|s| !s.is_empty())
 }
 
-fn compare_field(a: Option<String>, b: Option<String>) -> FieldMatch {
+/// Two given values (see [`VoucherComparison`]'s normalisation), compared.
+pub(crate) fn compare_field(a: Option<String>, b: Option<String>) -> FieldMatch {
     match (a, b) {
         (Some(a), Some(b)) if a == b => FieldMatch::Match,
         (Some(_), Some(_)) => FieldMatch::Mismatch,

@@ -24,10 +24,10 @@
 //!
 //! With several results (複数該当) the one with the fewest problems is compared.
 
-use crate::identifiers::{FieldMatch, VoucherComparison};
+use crate::identifiers::{FieldMatch, VoucherComparison, compare_field};
 
 use super::normalize::{branch_key, insurer_key, kana_key, name_key, symbol_key};
-use super::voucher::{Voucher, VoucherError, parse_date, parse_sex};
+use super::voucher::{Voucher, VoucherError, VoucherField, parse_date, parse_sex};
 
 /// What an eligibility result says about one person, as text (from the `XmlMsg` model or
 /// from its JSON view).
@@ -254,20 +254,18 @@ impl VoucherCheck {
     }
 }
 
-fn r(o: &Option<String>) -> Option<&str> {
-    o.as_deref()
-}
-
 fn key(value: Option<&str>, f: fn(&str) -> String) -> Option<String> {
     value.map(f).filter(|s| !s.is_empty())
 }
 
-fn field(a: Option<String>, b: Option<String>) -> FieldMatch {
-    match (a, b) {
-        (Some(a), Some(b)) if a == b => FieldMatch::Match,
-        (Some(_), Some(_)) => FieldMatch::Mismatch,
-        _ => FieldMatch::NotGiven,
-    }
+/// The voucher's `field` and the result's `value`, compared by their keys `f`.
+fn pair(
+    voucher: &Voucher,
+    field: VoucherField,
+    value: &Option<String>,
+    f: fn(&str) -> String,
+) -> FieldMatch {
+    compare_field(key(voucher.get(field), f), key(value.as_deref(), f))
 }
 
 fn date_key(s: &str) -> String {
@@ -280,50 +278,42 @@ fn sex_key(s: &str) -> String {
 
 /// Compares the identifying fields with the same keys as the roster and the simulator.
 pub fn compare_fields(voucher: &Voucher, result: &ResultFacts) -> VoucherComparison {
-    let v = |f| voucher.get(f);
-    use super::voucher::VoucherField as F;
+    use VoucherField as F;
+    let r = result;
     VoucherComparison {
-        insurer_number: field(
-            key(v(F::InsurerNumber), insurer_key),
-            key(r(&result.insurer_number), insurer_key),
+        insurer_number: pair(voucher, F::InsurerNumber, &r.insurer_number, insurer_key),
+        insured_card_symbol: pair(
+            voucher,
+            F::InsuredCardSymbol,
+            &r.insured_card_symbol,
+            symbol_key,
         ),
-        insured_card_symbol: field(
-            key(v(F::InsuredCardSymbol), symbol_key),
-            key(r(&result.insured_card_symbol), symbol_key),
+        insured_identification_number: pair(
+            voucher,
+            F::InsuredIdentificationNumber,
+            &r.insured_identification_number,
+            symbol_key,
         ),
-        insured_identification_number: field(
-            key(v(F::InsuredIdentificationNumber), symbol_key),
-            key(r(&result.insured_identification_number), symbol_key),
+        insured_branch_number: pair(
+            voucher,
+            F::InsuredBranchNumber,
+            &r.insured_branch_number,
+            branch_key,
         ),
-        insured_branch_number: field(
-            key(v(F::InsuredBranchNumber), branch_key),
-            key(r(&result.insured_branch_number), branch_key),
-        ),
-        voucher_insurer_number_error: v(F::InsurerNumber)
+        voucher_insurer_number_error: voucher
+            .get(F::InsurerNumber)
             .and_then(|s| crate::identifiers::InsurerNumber::parse(s).err()),
     }
 }
 
 /// Compares the person fields.
 pub fn compare_person(voucher: &Voucher, result: &ResultFacts) -> PersonComparison {
-    use super::voucher::VoucherField as F;
+    use VoucherField as F;
     PersonComparison {
-        name: field(
-            key(voucher.get(F::Name), name_key),
-            key(r(&result.name), name_key),
-        ),
-        name_kana: field(
-            key(voucher.get(F::NameKana), kana_key),
-            key(r(&result.name_kana), kana_key),
-        ),
-        birthdate: field(
-            key(voucher.get(F::Birthdate), date_key),
-            key(r(&result.birthdate), date_key),
-        ),
-        sex: field(
-            key(voucher.get(F::Sex), sex_key),
-            key(r(&result.sex), sex_key),
-        ),
+        name: pair(voucher, F::Name, &result.name, name_key),
+        name_kana: pair(voucher, F::NameKana, &result.name_kana, kana_key),
+        birthdate: pair(voucher, F::Birthdate, &result.birthdate, date_key),
+        sex: pair(voucher, F::Sex, &result.sex, sex_key),
     }
 }
 
@@ -366,7 +356,7 @@ fn check_one(
     if person.is_mismatch() {
         problems.push(Problem::PersonMismatch);
     }
-    use super::voucher::VoucherField as F;
+    use VoucherField as F;
     if let Some(until) = voucher.get(F::ValidUntil).and_then(|s| parse_date(s).ok()) {
         if date > until {
             problems.push(Problem::VoucherExpired);

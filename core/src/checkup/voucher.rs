@@ -253,47 +253,43 @@ pub struct Voucher {
     pub contract_agency: Option<String>,
 }
 
+/// The member of a [`Voucher`] that holds `$field`, borrowed as `$voucher` says (`&v`,
+/// `&mut v`): the one list of which member is which field, for [`Voucher::get`] and
+/// [`Voucher::set`].
+macro_rules! member {
+    ($field:expr, $($voucher:tt)+) => {
+        match $field {
+            VoucherField::Kind => $($voucher)+.kind,
+            VoucherField::VoucherNumber => $($voucher)+.voucher_number,
+            VoucherField::ValidUntil => $($voucher)+.valid_until,
+            VoucherField::InsurerNumber => $($voucher)+.insurer_number,
+            VoucherField::InsuredCardSymbol => $($voucher)+.insured_card_symbol,
+            VoucherField::InsuredIdentificationNumber => {
+                $($voucher)+.insured_identification_number
+            }
+            VoucherField::InsuredBranchNumber => $($voucher)+.insured_branch_number,
+            VoucherField::Name => $($voucher)+.name,
+            VoucherField::NameKana => $($voucher)+.name_kana,
+            VoucherField::Birthdate => $($voucher)+.birthdate,
+            VoucherField::Sex => $($voucher)+.sex,
+            VoucherField::WindowCharge => $($voucher)+.window_charge,
+            VoucherField::ContractAgency => $($voucher)+.contract_agency,
+        }
+    };
+}
+
 impl Voucher {
     /// The value of `field`, trimmed; `None` when absent or blank.
     pub fn get(&self, field: VoucherField) -> Option<&str> {
-        let v = match field {
-            VoucherField::Kind => &self.kind,
-            VoucherField::VoucherNumber => &self.voucher_number,
-            VoucherField::ValidUntil => &self.valid_until,
-            VoucherField::InsurerNumber => &self.insurer_number,
-            VoucherField::InsuredCardSymbol => &self.insured_card_symbol,
-            VoucherField::InsuredIdentificationNumber => &self.insured_identification_number,
-            VoucherField::InsuredBranchNumber => &self.insured_branch_number,
-            VoucherField::Name => &self.name,
-            VoucherField::NameKana => &self.name_kana,
-            VoucherField::Birthdate => &self.birthdate,
-            VoucherField::Sex => &self.sex,
-            VoucherField::WindowCharge => &self.window_charge,
-            VoucherField::ContractAgency => &self.contract_agency,
-        };
-        v.as_deref()
+        member!(field, &self)
+            .as_deref()
             .map(|s| s.trim_matches(|c: char| c.is_whitespace() || c == '\u{3000}'))
             .filter(|s| !s.is_empty())
     }
 
     /// Sets `field` (blank is stored as absent).
     pub fn set(&mut self, field: VoucherField, value: &str) {
-        let value = Some(value.to_owned());
-        match field {
-            VoucherField::Kind => self.kind = value,
-            VoucherField::VoucherNumber => self.voucher_number = value,
-            VoucherField::ValidUntil => self.valid_until = value,
-            VoucherField::InsurerNumber => self.insurer_number = value,
-            VoucherField::InsuredCardSymbol => self.insured_card_symbol = value,
-            VoucherField::InsuredIdentificationNumber => self.insured_identification_number = value,
-            VoucherField::InsuredBranchNumber => self.insured_branch_number = value,
-            VoucherField::Name => self.name = value,
-            VoucherField::NameKana => self.name_kana = value,
-            VoucherField::Birthdate => self.birthdate = value,
-            VoucherField::Sex => self.sex = value,
-            VoucherField::WindowCharge => self.window_charge = value,
-            VoucherField::ContractAgency => self.contract_agency = value,
-        }
+        *member!(field, &mut self) = Some(value.to_owned());
     }
 
     /// Validates every field and returns the voucher in normal form (digits ASCII, dates

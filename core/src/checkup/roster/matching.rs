@@ -1,8 +1,8 @@
 //! Which roster row a check belongs to.
 
-use crate::checkup::compare::ResultFacts;
-use crate::checkup::normalize::{branch_key, insurer_key, kana_key, name_key, symbol_key};
-use crate::checkup::voucher::{Voucher, VoucherField, parse_date, parse_sex};
+use crate::checkup::compare::{ResultFacts, compare_fields, compare_person};
+use crate::checkup::voucher::Voucher;
+use crate::identifiers::FieldMatch;
 
 /// How a check found its row.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -38,93 +38,23 @@ impl RosterMatch {
     }
 }
 
-fn same(a: Option<&str>, b: Option<&str>, f: fn(&str) -> String) -> Option<bool> {
-    match (
-        a.map(f).filter(|s| !s.is_empty()),
-        b.map(f).filter(|s| !s.is_empty()),
-    ) {
-        (Some(a), Some(b)) => Some(a == b),
-        _ => None,
-    }
-}
-
-fn date_of(s: &str) -> String {
-    parse_date(s).unwrap_or_else(|_| s.trim().to_owned())
-}
-
-fn sex_of(s: &str) -> String {
-    parse_sex(s).map_or_else(|| s.trim().to_owned(), str::to_owned)
-}
-
-/// Whether the person fields agree: `Some(true)` all given agree, `Some(false)` one differs,
-/// `None` nothing to compare.
-fn person_agrees(v: &Voucher, r: &ResultFacts) -> Option<bool> {
-    let kana = same(
-        v.get(VoucherField::NameKana),
-        r.name_kana.as_deref(),
-        kana_key,
-    );
-    let name = if kana.is_some() {
-        None
-    } else {
-        same(v.get(VoucherField::Name), r.name.as_deref(), name_key)
-    };
-    let checks = [
-        kana,
-        name,
-        same(
-            v.get(VoucherField::Birthdate),
-            r.birthdate.as_deref(),
-            date_of,
-        ),
-        same(v.get(VoucherField::Sex), r.sex.as_deref(), sex_of),
-    ];
-    if checks.contains(&Some(false)) {
-        Some(false)
-    } else if checks.iter().any(Option::is_some) {
-        Some(true)
-    } else {
-        None
-    }
-}
-
 /// Finds the roster row of a checked person (see the module notes).
 pub fn match_to_roster<'a>(
     rows: impl IntoIterator<Item = &'a Voucher>,
     result: &ResultFacts,
 ) -> RosterMatch {
     let rows: Vec<&Voucher> = rows.into_iter().collect();
+    // 保険者番号 and 番号 agree, 記号 and 枝番 do not differ (`VoucherComparison::is_match`).
     let by_numbers: Vec<usize> = rows
         .iter()
         .enumerate()
-        .filter(|(_, v)| {
-            same(
-                v.get(VoucherField::InsurerNumber),
-                result.insurer_number.as_deref(),
-                insurer_key,
-            ) == Some(true)
-                && same(
-                    v.get(VoucherField::InsuredIdentificationNumber),
-                    result.insured_identification_number.as_deref(),
-                    symbol_key,
-                ) == Some(true)
-                && same(
-                    v.get(VoucherField::InsuredCardSymbol),
-                    result.insured_card_symbol.as_deref(),
-                    symbol_key,
-                ) != Some(false)
-                && same(
-                    v.get(VoucherField::InsuredBranchNumber),
-                    result.insured_branch_number.as_deref(),
-                    branch_key,
-                ) != Some(false)
-        })
+        .filter(|(_, v)| compare_fields(v, result).is_match())
         .map(|(i, _)| i)
         .collect();
     let narrowed: Vec<usize> = by_numbers
         .iter()
         .copied()
-        .filter(|&i| person_agrees(rows[i], result) != Some(false))
+        .filter(|&i| !compare_person(rows[i], result).is_mismatch())
         .collect();
     match narrowed.as_slice() {
         [one] => return RosterMatch::Numbers(*one),
@@ -136,18 +66,10 @@ pub fn match_to_roster<'a>(
         .iter()
         .enumerate()
         .filter(|(_, v)| {
-            let birth = same(
-                v.get(VoucherField::Birthdate),
-                result.birthdate.as_deref(),
-                date_of,
-            );
-            let kana = same(
-                v.get(VoucherField::NameKana),
-                result.name_kana.as_deref(),
-                kana_key,
-            );
-            let name = same(v.get(VoucherField::Name), result.name.as_deref(), name_key);
-            birth == Some(true) && (kana == Some(true) || (kana.is_none() && name == Some(true)))
+            let p = compare_person(v, result);
+            p.birthdate == FieldMatch::Match
+                && (p.name_kana == FieldMatch::Match
+                    || (p.name_kana == FieldMatch::NotGiven && p.name == FieldMatch::Match))
         })
         .map(|(i, _)| i)
         .collect();
