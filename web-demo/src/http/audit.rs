@@ -3,15 +3,13 @@
 //! Query: `limit` (1–1000, default 100), `before` (a record id: page backwards).
 //! Answer: `{"facilityCode", "records": [...], "nextBefore": id | null}`.
 
-use axum::extract::{Query, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::Query;
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
-use super::authenticate;
-use super::error::{ApiError, Failure};
-use super::reply::{self, Charset, XmlReplier};
-use crate::AppState;
+use super::error::Failure;
+use super::{Call, respond};
 use crate::errors::ErrorCode;
 use crate::store::audit::{self, AuditRecord};
 
@@ -35,14 +33,12 @@ struct AuditPage {
 }
 
 pub(super) async fn list(
-    State(state): State<AppState>,
-    charset: Charset,
-    headers: HeaderMap,
+    call: Call,
     query: Result<Query<AuditQuery>, axum::extract::rejection::QueryRejection>,
-) -> Result<Response, ApiError> {
-    let mut replier = XmlReplier::new(state.now(), charset);
+) -> Response {
+    let mut replier = call.replier();
     let result = async {
-        let terminal = authenticate(&state, &headers).await?;
+        let terminal = call.authenticate().await?;
         replier.facility(&terminal.facility.code);
         let Query(query) = query.map_err(|_| ErrorCode::BadRequest)?;
         let limit = query.limit.unwrap_or(DEFAULT_LIMIT);
@@ -50,7 +46,7 @@ pub(super) async fn list(
             return Err(ErrorCode::BadRequest.into());
         }
         let facility = terminal.facility.code.clone();
-        let records = state
+        let records = call
             .db()
             .read(move |conn| audit::list(conn, &facility, query.before, limit))
             .await
@@ -65,6 +61,5 @@ pub(super) async fn list(
         })
     }
     .await;
-    let page = result.map_err(|failure| replier.refuse(failure))?;
-    Ok(reply::json(StatusCode::OK, &page))
+    respond(&replier, StatusCode::OK, result)
 }

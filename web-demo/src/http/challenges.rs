@@ -1,28 +1,21 @@
 //! `POST /api/v1/challenges`: a single-use nonce for the terminal (the token checked and
 //! the nonce stored in one write job).
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use myna_core::wire::service::ChallengeResponse;
 
-use super::error::{ApiError, Failure};
-use super::reply::{self, Charset, XmlReplier};
-use super::{Authenticated, Credentials};
-use crate::AppState;
+use super::error::Failure;
+use super::{Authenticated, Call, Credentials, respond};
 use crate::store::audit::rfc3339;
 use crate::store::challenges;
 
-pub(super) async fn issue(
-    State(state): State<AppState>,
-    charset: Charset,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let mut replier = XmlReplier::new(state.now(), charset);
-    let now = state.now();
+pub(super) async fn issue(call: Call) -> Response {
+    let mut replier = call.replier();
+    let now = call.state.now();
     let result = async {
-        let credentials = Credentials::of(&state, &headers)?;
-        let Authenticated { terminal, outcome } = state
+        let credentials = Credentials::of(&call.state, &call.headers)?;
+        let Authenticated { terminal, outcome } = call
             .db()
             .write(move |conn| {
                 let terminal = credentials.authenticate(conn)?;
@@ -36,12 +29,9 @@ pub(super) async fn issue(
         outcome
     }
     .await;
-    let challenge = result.map_err(|failure: Failure| replier.refuse(failure))?;
-    Ok(reply::json(
-        StatusCode::CREATED,
-        &ChallengeResponse {
-            nonce: challenge.nonce,
-            expires_at: rfc3339(challenge.expires_at.unix_timestamp()),
-        },
-    ))
+    let answer = result.map(|challenge| ChallengeResponse {
+        nonce: challenge.nonce,
+        expires_at: rfc3339(challenge.expires_at.unix_timestamp()),
+    });
+    respond(&replier, StatusCode::CREATED, answer)
 }

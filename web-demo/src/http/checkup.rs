@@ -20,9 +20,9 @@
 
 use axum::body::Bytes;
 use axum::extract::rejection::{BytesRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, Query};
 use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderMap, HeaderValue, StatusCode};
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use myna_core::checkup::compare::Problem;
 use myna_core::checkup::roster::{self, DayCheck, ExportEncoding, RosterRow};
@@ -32,8 +32,7 @@ use serde::{Deserialize, Serialize};
 
 use super::body::{ApiJson, bytes_refusal};
 use super::error::{ApiError, Failure};
-use super::reply::{self, Charset, XmlReplier};
-use super::{authenticate, short_text};
+use super::{Call, optional_short_text, short_text};
 use crate::AppState;
 use crate::errors::ErrorCode;
 use crate::store::StoreError;
@@ -46,25 +45,17 @@ use crate::store::terminals::AuthenticatedTerminal;
 /// The most insurers in a facility's list.
 pub const MAX_CONTRACTED_INSURERS: usize = 5000;
 
+/// The audit row of a change `kind` (status `status`) made by `terminal`.
 fn audit_entry(
-    state: &AppState,
+    call: &Call,
     terminal: &AuthenticatedTerminal,
     kind: AuditKind,
-    operator: Option<String>,
-    mode: Option<AuditMode>,
     status: StatusCode,
 ) -> AuditEntry {
-    AuditEntry {
-        occurred_at: state.now(),
-        facility_code: Some(terminal.facility.code.clone()),
-        terminal_id: Some(terminal.terminal_id.clone()),
-        operator,
-        kind,
-        mode,
-        qualification_validity: None,
-        error_code: None,
-        http_status: status.as_u16(),
-    }
+    let mut entry = AuditEntry::new(call.state.now(), kind);
+    entry.set_terminal(terminal);
+    entry.http_status = status.as_u16();
+    entry
 }
 
 fn check_day(day: &str) -> Result<String, ErrorCode> {
@@ -73,33 +64,17 @@ fn check_day(day: &str) -> Result<String, ErrorCode> {
         .map_err(|_| ErrorCode::InvalidDay)
 }
 
-async fn answer<T: Serialize>(
-    charset: Charset,
-    state: &AppState,
-    status: StatusCode,
-    work: impl Future<Output = Result<T, Failure>>,
-) -> Result<Response, ApiError> {
-    match work.await {
-        Ok(body) => Ok(reply::json(status, &body)),
-        Err(failure) => Err(XmlReplier::new(state.now(), charset).refuse(failure)),
-    }
-}
-
 #[derive(Debug, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
 pub(super) struct InsurerList {
     insurers: Vec<ContractedInsurer>,
 }
 
-pub(super) async fn get_insurers(
-    State(state): State<AppState>,
-    charset: Charset,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    answer(charset, &state, StatusCode::OK, async {
-        let terminal = authenticate(&state, &headers).await?;
+pub(super) async fn get_insurers(call: Call) -> Response {
+    call.json(StatusCode::OK, async {
+        let terminal = call.authenticate().await?;
         let facility = terminal.facility.code.clone();
-        let insurers = state
+        let insurers = call
             .db()
             .read(move |conn| store::contracted_insurers(conn, &facility))
             .await
@@ -110,13 +85,11 @@ pub(super) async fn get_insurers(
 }
 
 pub(super) async fn put_insurers(
-    State(state): State<AppState>,
-    charset: Charset,
-    headers: HeaderMap,
+    call: Call,
     body: Result<ApiJson<InsurerList>, ApiError>,
-) -> Result<Response, ApiError> {
-    answer(charset, &state, StatusCode::OK, async {
-        let terminal = authenticate(&state, &headers).await?;
+) -> Response {
+    call.json(StatusCode::OK, async {
+        let terminal = call.authenticate().await?;
         let ApiJson(request) = body?;
         if request.insurers.len() > MAX_CONTRACTED_INSURERS {
             return Err(ErrorCode::BadRequest.into());
@@ -125,7 +98,7 @@ pub(super) async fn put_insurers(
         for i in request.insurers {
             let number = InsurerNumber::parse(&i.insurer_number)
                 .map_err(|_| ErrorCode::InvalidInsurerNumber)?;
-            let name = i.name.as_deref().map(short_text).transpose()?;
+            let name = optional_short_text(&i.name)?;
             list.push(ContractedInsurer {
                 insurer_number: number.as_str().to_owned(),
                 name,
@@ -133,14 +106,12 @@ pub(super) async fn put_insurers(
         }
         let facility = terminal.facility.code.clone();
         let entry = audit_entry(
-            &state,
+            &call,
             &terminal,
             AuditKind::ContractedInsurers,
-            None,
-            None,
             StatusCode::OK,
         );
-        let insurers = state
+        let insurers = call
             .db()
             .write(move |conn| {
                 store::replace_contracted_insurers(conn, &facility, &list)?;
@@ -173,14 +144,12 @@ struct Imported {
 }
 
 pub(super) async fn put_roster(
-    State(state): State<AppState>,
-    charset: Charset,
-    headers: HeaderMap,
+    call: Call,
     Path(day): Path<String>,
     body: Result<Bytes, BytesRejection>,
-) -> Result<Response, ApiError> {
-    answer(charset, &state, StatusCode::OK, async {
-        let terminal = authenticate(&state, &headers).await?;
+) -> Response {
+    call.json(StatusCode::OK, async {
+        let terminal = call.authenticate().await?;
         let day = check_day(&day)?;
         let body = body.map_err(|rejection| bytes_refusal(&rejection))?;
         let import = roster::parse_roster(&body).map_err(|e| {
@@ -189,17 +158,9 @@ pub(super) async fn put_roster(
         })?;
         let rows: Vec<RosterRow> = import.rows.clone();
         let facility = terminal.facility.code.clone();
-        let entry = audit_entry(
-            &state,
-            &terminal,
-            AuditKind::Roster,
-            None,
-            None,
-            StatusCode::OK,
-        );
+        let entry = audit_entry(&call, &terminal, AuditKind::Roster, StatusCode::OK);
         let stored_day = day.clone();
-        state
-            .db()
+        call.db()
             .write(move |conn| {
                 store::replace_roster(conn, &facility, &stored_day, &rows)?;
                 audit::insert(conn, &entry)
@@ -310,16 +271,12 @@ async fn load_day(
         .map_err(Failure::from)
 }
 
-pub(super) async fn get_roster(
-    State(state): State<AppState>,
-    charset: Charset,
-    headers: HeaderMap,
-    Path(day): Path<String>,
-) -> Result<Response, ApiError> {
-    answer(charset, &state, StatusCode::OK, async {
-        let terminal = authenticate(&state, &headers).await?;
+pub(super) async fn get_roster(call: Call, Path(day): Path<String>) -> Response {
+    call.json(StatusCode::OK, async {
+        let terminal = call.authenticate().await?;
         let day = check_day(&day)?;
-        let (rows, checks) = load_day(&state, terminal.facility.code.clone(), day.clone()).await?;
+        let (rows, checks) =
+            load_day(&call.state, terminal.facility.code.clone(), day.clone()).await?;
         let (core_rows, core_checks) = day_inputs(&rows, &checks);
         let list = roster::day_list(core_rows.len(), &core_checks)
             .into_iter()
@@ -390,14 +347,12 @@ struct CheckRecorded {
 }
 
 pub(super) async fn post_check(
-    State(state): State<AppState>,
-    charset: Charset,
-    headers: HeaderMap,
+    call: Call,
     Path(day): Path<String>,
     body: Result<ApiJson<CheckRequest>, ApiError>,
-) -> Result<Response, ApiError> {
-    answer(charset, &state, StatusCode::CREATED, async {
-        let terminal = authenticate(&state, &headers).await?;
+) -> Response {
+    call.json(StatusCode::CREATED, async {
+        let terminal = call.authenticate().await?;
         let day = check_day(&day)?;
         let ApiJson(request) = body?;
         let operator = short_text(&request.operator)?;
@@ -436,7 +391,7 @@ pub(super) async fn post_check(
                 return Err(ErrorCode::BadRequest.into());
             }
         }
-        let now = state.now().unix_timestamp();
+        let now = call.state.now().unix_timestamp();
         let queued_at = match &request.queued_at {
             None => None,
             Some(t) => Some(
@@ -447,19 +402,14 @@ pub(super) async fn post_check(
         };
         let facility = terminal.facility.code.clone();
         let terminal_id = terminal.terminal_id.clone();
-        let mut entry = audit_entry(
-            &state,
-            &terminal,
-            AuditKind::DayCheck,
-            Some(operator.clone()),
-            Some(mode),
-            StatusCode::CREATED,
-        );
+        let mut entry = audit_entry(&call, &terminal, AuditKind::DayCheck, StatusCode::CREATED);
+        entry.operator = Some(operator.clone());
+        entry.mode = Some(mode);
         let mode_text = request.mode.clone();
         let problems = request.problems;
         let row_id = request.row_id;
         let problem = problems.first().cloned();
-        let recorded = state
+        let recorded = call
             .db()
             .write(
                 move |conn| -> Result<Result<CheckRecorded, ErrorCode>, StoreError> {
@@ -518,15 +468,13 @@ pub(super) struct ExportQuery {
 }
 
 pub(super) async fn export(
-    State(state): State<AppState>,
-    charset: Charset,
-    headers: HeaderMap,
+    call: Call,
     Path(day): Path<String>,
     query: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, ApiError> {
-    let mut replier = XmlReplier::new(state.now(), charset);
+    let mut replier = call.replier();
     let result = async {
-        let terminal = authenticate(&state, &headers).await?;
+        let terminal = call.authenticate().await?;
         replier.facility(&terminal.facility.code);
         let day = check_day(&day)?;
         let Query(query) = query.map_err(|_| ErrorCode::BadRequest)?;
@@ -534,7 +482,8 @@ pub(super) async fn export(
             None => ExportEncoding::Utf8Bom,
             Some(e) => ExportEncoding::parse(e).ok_or(ErrorCode::UnsupportedCharset)?,
         };
-        let (rows, checks) = load_day(&state, terminal.facility.code.clone(), day.clone()).await?;
+        let (rows, checks) =
+            load_day(&call.state, terminal.facility.code.clone(), day.clone()).await?;
         let (core_rows, core_checks) = day_inputs(&rows, &checks);
         let (bytes, _) =
             roster::encode_export(&roster::export_csv(&core_rows, &core_checks), encoding);

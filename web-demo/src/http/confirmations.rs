@@ -20,8 +20,7 @@
 //!
 //! A refusal before step 3 commits its audit row in a job of its own.
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::HeaderMap;
 use axum::response::Response;
 use myna_core::oqs::{ReferenceClassification, XmlMsg};
 use myna_core::wire::service::{ConfirmationMode, ConfirmationRequest};
@@ -30,8 +29,8 @@ use time::OffsetDateTime;
 
 use super::body::ApiJson;
 use super::error::{ApiError, Failure};
-use super::reply::{Charset, XmlReplier};
-use super::{Authenticated, Credentials, lookup_and_audit, short_text};
+use super::reply::XmlReplier;
+use super::{Authenticated, Call, Credentials, answer_run, lookup_and_audit, optional_short_text};
 use crate::AppState;
 use crate::errors::ErrorCode;
 use crate::qualification::{answer, expiry_notice};
@@ -66,30 +65,14 @@ struct Evidence {
 type Presented = Result<Evidence, ErrorCode>;
 
 pub(super) async fn confirm(
-    State(state): State<AppState>,
-    charset: Charset,
-    headers: HeaderMap,
+    call: Call,
     body: Result<ApiJson<ConfirmationRequest>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let now = state.now();
-    let mut replier = XmlReplier::new(now, charset).reference(ReferenceClassification::Card);
-    let mut entry = AuditEntry {
-        occurred_at: now,
-        facility_code: None,
-        terminal_id: None,
-        operator: None,
-        kind: AuditKind::Confirmation,
-        mode: None,
-        qualification_validity: None,
-        error_code: None,
-        http_status: 0,
-    };
-    match run(&state, &headers, body, &mut replier, &mut entry).await {
-        // Audited with the records' lookup.
-        Ok(Ok(msg)) => Ok(replier.xml(StatusCode::OK, &msg)),
-        Ok(Err(code)) => Err(replier.refuse(code)),
-        Err(failure) => super::audit_then_answer(&state, &replier, entry, Err(failure)).await,
-    }
+    let now = call.state.now();
+    let mut replier = XmlReplier::new(now, call.charset).reference(ReferenceClassification::Card);
+    let mut entry = AuditEntry::new(now, AuditKind::Confirmation);
+    let ran = run(&call.state, &call.headers, body, &mut replier, &mut entry).await;
+    answer_run(&call.state, &replier, entry, ran).await
 }
 
 /// `Ok`: the answer, its audit row committed; `Err`: a refusal not yet audited.
@@ -117,8 +100,7 @@ async fn run(
         })
         .await?;
     replier.facility(&terminal.facility.code);
-    entry.facility_code = Some(terminal.facility.code.clone());
-    entry.terminal_id = Some(terminal.terminal_id.clone());
+    entry.set_terminal(&terminal);
     entry.mode = said.mode;
     entry.operator = said.operator;
     replier.arbitrary_file_identifier(said.arbitrary_file_identifier);
@@ -182,12 +164,8 @@ fn read_body(
         None => return Err(ErrorCode::BadRequest.into()),
     };
     said.mode = Some(mode);
-    said.operator = request.operator.as_deref().map(short_text).transpose()?;
-    said.arbitrary_file_identifier = request
-        .arbitrary_file_identifier
-        .as_deref()
-        .map(short_text)
-        .transpose()?;
+    said.operator = optional_short_text(&request.operator)?;
+    said.arbitrary_file_identifier = optional_short_text(&request.arbitrary_file_identifier)?;
     let presented = evidence(request, mode, said.operator.is_some());
     Ok((mode, presented))
 }

@@ -7,16 +7,14 @@
 //! Body: `{"document": "portal" | "notice" | "certificate", "operator": "…"}`.
 //! Answer: 201 `{"id", "occurredAt"}`.
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::Response;
 use serde::{Deserialize, Serialize};
 
 use super::body::ApiJson;
 use super::error::{ApiError, Failure};
-use super::reply::{self, Charset, XmlReplier};
-use super::{authenticate, short_text};
-use crate::AppState;
+use super::reply::XmlReplier;
+use super::{Call, respond, short_text};
 use crate::errors::ErrorCode;
 use crate::store::audit::{self, AuditEntry, AuditKind, AuditMode, rfc3339};
 
@@ -45,30 +43,22 @@ fn document_mode(document: &str) -> Option<AuditMode> {
 }
 
 pub(super) async fn record(
-    State(state): State<AppState>,
-    charset: Charset,
-    headers: HeaderMap,
+    call: Call,
     body: Result<ApiJson<FallbackRequest>, ApiError>,
-) -> Result<Response, ApiError> {
-    let now = state.now();
-    let mut replier = XmlReplier::new(now, charset);
+) -> Response {
+    let now = call.state.now();
+    let mut replier = XmlReplier::new(now, call.charset);
     let result = async {
-        let terminal = authenticate(&state, &headers).await?;
+        let terminal = call.authenticate().await?;
         replier.facility(&terminal.facility.code);
         let ApiJson(request) = body?;
         let mode = document_mode(&request.document).ok_or(ErrorCode::BadRequest)?;
-        let entry = AuditEntry {
-            occurred_at: now,
-            facility_code: Some(terminal.facility.code.clone()),
-            terminal_id: Some(terminal.terminal_id.clone()),
-            operator: Some(short_text(&request.operator)?),
-            kind: AuditKind::Fallback,
-            mode: Some(mode),
-            qualification_validity: None,
-            error_code: None,
-            http_status: StatusCode::CREATED.as_u16(),
-        };
-        let id = state
+        let mut entry = AuditEntry::new(now, AuditKind::Fallback);
+        entry.set_terminal(&terminal);
+        entry.operator = Some(short_text(&request.operator)?);
+        entry.mode = Some(mode);
+        entry.http_status = StatusCode::CREATED.as_u16();
+        let id = call
             .db()
             .write(move |conn| audit::insert(conn, &entry))
             .await
@@ -79,8 +69,7 @@ pub(super) async fn record(
         })
     }
     .await;
-    let recorded = result.map_err(|failure| replier.refuse(failure))?;
-    Ok(reply::json(StatusCode::CREATED, &recorded))
+    respond(&replier, StatusCode::CREATED, result)
 }
 
 #[cfg(test)]

@@ -45,11 +45,14 @@ mod terminals;
 pub mod web;
 
 use axum::Router;
+use axum::extract::FromRequestParts;
 use axum::http::header::{AUTHORIZATION, CONTENT_TYPE, ORIGIN};
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{delete, get, post};
 use rusqlite::Connection;
+use serde::Serialize;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 
 use crate::AppState;
@@ -169,6 +172,67 @@ async fn authenticate(
         .await
 }
 
+/// What every API handler starts from: the state, the answer's character set (an
+/// unsupported `charset` parameter is refused here, see [`Charset`]) and the request's
+/// headers.
+struct Call {
+    state: AppState,
+    charset: Charset,
+    headers: HeaderMap,
+}
+
+impl FromRequestParts<AppState> for Call {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        Ok(Self {
+            charset: Charset::from_request_parts(parts, state).await?,
+            state: state.clone(),
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
+impl Call {
+    /// A replier for an answer written now, in the request's character set.
+    fn replier(&self) -> XmlReplier {
+        XmlReplier::new(self.state.now(), self.charset)
+    }
+
+    /// The service's database.
+    fn db(&self) -> &crate::db::Db {
+        self.state.db()
+    }
+
+    /// The request's terminal (see [`authenticate`]).
+    async fn authenticate(&self) -> Result<AuthenticatedTerminal, Failure> {
+        authenticate(&self.state, &self.headers).await
+    }
+
+    /// What `work` makes, as a JSON answer with `status`; its failure as a refusal written
+    /// when it ends (with no facility in its header).
+    async fn json<T: Serialize>(
+        &self,
+        status: StatusCode,
+        work: impl Future<Output = Result<T, Failure>>,
+    ) -> Response {
+        let result = work.await;
+        respond(&self.replier(), status, result)
+    }
+}
+
+/// `result` as a JSON answer with `status`, or as `replier`'s refusal.
+fn respond<T: Serialize>(
+    replier: &XmlReplier,
+    status: StatusCode,
+    result: Result<T, Failure>,
+) -> Response {
+    match result {
+        Ok(body) => reply::json(status, &body),
+        Err(failure) => replier.refuse(failure).into_response(),
+    }
+}
+
 /// What authenticates a request (its bearer token and `Origin` header), taken out of the
 /// headers so a database job can check it as its first step.
 struct Credentials {
@@ -246,6 +310,22 @@ async fn audit_then_answer(
     }
 }
 
+/// The answer of a confirmation or search whose run audited its own lookup: the `XmlMsg`
+/// (`Ok(Ok)`) or refusal (`Ok(Err)`) it made, or a failure before the lookup, audited here.
+async fn answer_run(
+    state: &AppState,
+    replier: &XmlReplier,
+    entry: AuditEntry,
+    ran: Result<Result<XmlMsg, ErrorCode>, Failure>,
+) -> Result<Response, ApiError> {
+    match ran {
+        // Audited with the lookup.
+        Ok(Ok(msg)) => Ok(replier.xml(StatusCode::OK, &msg)),
+        Ok(Err(code)) => Err(replier.refuse(code)),
+        Err(failure) => audit_then_answer(state, replier, entry, Err(failure)).await,
+    }
+}
+
 /// Fills in an audit row's outcome: a normal answer (200) with its `QualificationValidity`,
 /// or an error answer.
 fn set_outcome(entry: &mut AuditEntry, outcome: Result<Option<&str>, ErrorCode>) {
@@ -303,6 +383,11 @@ fn short_text(value: &str) -> Result<String, ErrorCode> {
         return Err(ErrorCode::BadRequest);
     }
     Ok(value.to_owned())
+}
+
+/// An optional free-text field: absent, or a [`short_text`].
+fn optional_short_text(value: &Option<String>) -> Result<Option<String>, ErrorCode> {
+    value.as_deref().map(short_text).transpose()
 }
 
 #[cfg(test)]

@@ -23,17 +23,15 @@
 //! whose `mode` is not `official-app` goes on to the card-based handler untouched.
 
 use axum::body::{Body, Bytes};
-use axum::extract::{FromRequest, Request, State};
-use axum::http::HeaderMap;
+use axum::extract::{FromRequest, Request};
 use axum::response::Response;
 use myna_core::oqs::{ReferenceClassification, XmlMsg, parse_copy_text};
 use serde::Deserialize;
 
 use super::body::{ApiJson, bytes_refusal};
 use super::error::{ApiError, Failure};
-use super::reply::{Charset, XmlReplier};
-use super::{audit_then_answer, authenticate, short_text};
-use crate::AppState;
+use super::reply::XmlReplier;
+use super::{Call, audit_then_answer, optional_short_text};
 use crate::errors::ErrorCode;
 use crate::store::audit::{AuditEntry, AuditKind, AuditMode};
 
@@ -61,62 +59,48 @@ pub(super) struct OfficialAppRequest {
 /// `POST /api/v1/confirmations`: `official-app` here, every other body to
 /// [`super::confirmations::confirm`]. The body is buffered once (the route's limit
 /// applies), peeked at, and read by the chosen handler's [`ApiJson`].
-pub(super) async fn dispatch(
-    State(state): State<AppState>,
-    charset: Charset,
-    request: Request,
-) -> Result<Response, ApiError> {
+pub(super) async fn dispatch(call: Call, request: Request) -> Result<Response, ApiError> {
     let (parts, body) = request.into_parts();
-    let headers = parts.headers.clone();
-    let bytes = match Bytes::from_request(Request::from_parts(parts.clone(), body), &state).await {
-        Ok(bytes) => bytes,
-        Err(rejection) => {
-            // Unreadable: the card-based handler answers it once the terminal authenticated.
-            let refused = XmlReplier::new(state.now(), charset).refuse(bytes_refusal(&rejection));
-            return super::confirmations::confirm(State(state), charset, headers, Err(refused))
-                .await;
-        }
-    };
+    let bytes =
+        match Bytes::from_request(Request::from_parts(parts.clone(), body), &call.state).await {
+            Ok(bytes) => bytes,
+            Err(rejection) => {
+                // Unreadable: the card-based handler answers it once the terminal authenticated.
+                let refused = call.replier().refuse(bytes_refusal(&rejection));
+                return super::confirmations::confirm(call, Err(refused)).await;
+            }
+        };
     let official =
         serde_json::from_slice::<ModeOnly>(&bytes).is_ok_and(|m| m.mode.as_deref() == Some(MODE));
     let request = Request::from_parts(parts, Body::from(bytes));
     if official {
-        let body = ApiJson::from_request(request, &state).await;
-        confirm(State(state), charset, headers, body).await
+        let body = ApiJson::from_request(request, &call.state).await;
+        confirm(call, body).await
     } else {
-        let body = ApiJson::from_request(request, &state).await;
-        super::confirmations::confirm(State(state), charset, headers, body).await
+        let body = ApiJson::from_request(request, &call.state).await;
+        super::confirmations::confirm(call, body).await
     }
 }
 
 async fn confirm(
-    State(state): State<AppState>,
-    charset: Charset,
-    headers: HeaderMap,
+    call: Call,
     body: Result<ApiJson<OfficialAppRequest>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let now = state.now();
-    let mut replier = XmlReplier::new(now, charset).reference(ReferenceClassification::Card);
-    let terminal = authenticate(&state, &headers)
+    let now = call.state.now();
+    let mut replier = XmlReplier::new(now, call.charset).reference(ReferenceClassification::Card);
+    let terminal = call
+        .authenticate()
         .await
         .map_err(|failure| replier.refuse(failure))?;
     replier.facility(&terminal.facility.code);
-    let mut entry = AuditEntry {
-        occurred_at: now,
-        facility_code: Some(terminal.facility.code.clone()),
-        terminal_id: Some(terminal.terminal_id.clone()),
-        operator: None,
-        kind: AuditKind::Confirmation,
-        mode: Some(AuditMode::OfficialApp),
-        qualification_validity: None,
-        error_code: None,
-        http_status: 0,
-    };
+    let mut entry = AuditEntry::new(now, AuditKind::Confirmation);
+    entry.set_terminal(&terminal);
+    entry.mode = Some(AuditMode::OfficialApp);
     let outcome = read(body, &mut entry, &mut replier).map(|msg| {
         let today = replier.context().qualification_confirmation_date;
         stamp(msg, &replier, &today)
     });
-    audit_then_answer(&state, &replier, entry, outcome).await
+    audit_then_answer(&call.state, &replier, entry, outcome).await
 }
 
 /// The request's copy text, read; the operator and file identifier noted on the way.
@@ -126,14 +110,8 @@ fn read(
     replier: &mut XmlReplier,
 ) -> Result<XmlMsg, Failure> {
     let ApiJson(request) = body?;
-    entry.operator = request.operator.as_deref().map(short_text).transpose()?;
-    replier.arbitrary_file_identifier(
-        request
-            .arbitrary_file_identifier
-            .as_deref()
-            .map(short_text)
-            .transpose()?,
-    );
+    entry.operator = optional_short_text(&request.operator)?;
+    replier.arbitrary_file_identifier(optional_short_text(&request.arbitrary_file_identifier)?);
     if entry.operator.is_none() {
         return Err(ErrorCode::OperatorMissing.into());
     }

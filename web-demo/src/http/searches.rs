@@ -4,17 +4,14 @@
 //! The token is checked on a read connection; the lookup and the audit row of its answer
 //! are one write job.
 
-use axum::extract::State;
-use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use myna_core::oqs::{ReferenceClassification, XmlMsg};
 use serde::Deserialize;
 
 use super::body::ApiJson;
 use super::error::{ApiError, Failure};
-use super::reply::{Charset, XmlReplier};
-use super::{authenticate, lookup_and_audit, short_text};
-use crate::AppState;
+use super::reply::XmlReplier;
+use super::{Call, answer_run, lookup_and_audit, optional_short_text};
 use crate::errors::ErrorCode;
 use crate::qualification::{answer, search_info};
 use crate::store::audit::{AuditEntry, AuditKind, AuditMode};
@@ -33,55 +30,32 @@ pub(super) struct SearchRequest {
 }
 
 pub(super) async fn search(
-    State(state): State<AppState>,
-    charset: Charset,
-    headers: HeaderMap,
+    call: Call,
     body: Result<ApiJson<SearchRequest>, ApiError>,
 ) -> Result<Response, ApiError> {
-    let now = state.now();
+    let now = call.state.now();
     let mut replier =
-        XmlReplier::new(now, charset).reference(ReferenceClassification::InsuranceNumbers);
-    let mut entry = AuditEntry {
-        occurred_at: now,
-        facility_code: None,
-        terminal_id: None,
-        operator: None,
-        kind: AuditKind::Search,
-        mode: Some(AuditMode::Numbers),
-        qualification_validity: None,
-        error_code: None,
-        http_status: 0,
-    };
-    match run(&state, &headers, body, &mut replier, &mut entry).await {
-        // Audited with the lookup.
-        Ok(Ok(msg)) => Ok(replier.xml(StatusCode::OK, &msg)),
-        Ok(Err(code)) => Err(replier.refuse(code)),
-        Err(failure) => super::audit_then_answer(&state, &replier, entry, Err(failure)).await,
-    }
+        XmlReplier::new(now, call.charset).reference(ReferenceClassification::InsuranceNumbers);
+    let mut entry = AuditEntry::new(now, AuditKind::Search);
+    entry.mode = Some(AuditMode::Numbers);
+    let ran = run(&call, body, &mut replier, &mut entry).await;
+    answer_run(&call.state, &replier, entry, ran).await
 }
 
 /// `Ok`: the answer, its audit row committed; `Err`: a refusal not yet audited.
 async fn run(
-    state: &AppState,
-    headers: &HeaderMap,
+    call: &Call,
     body: Result<ApiJson<SearchRequest>, ApiError>,
     replier: &mut XmlReplier,
     entry: &mut AuditEntry,
 ) -> Result<Result<XmlMsg, ErrorCode>, Failure> {
-    let terminal = authenticate(state, headers).await?;
+    let terminal = call.authenticate().await?;
     replier.facility(&terminal.facility.code);
-    entry.facility_code = Some(terminal.facility.code.clone());
-    entry.terminal_id = Some(terminal.terminal_id.clone());
+    entry.set_terminal(&terminal);
 
     let ApiJson(request) = body?;
-    entry.operator = request.operator.as_deref().map(short_text).transpose()?;
-    replier.arbitrary_file_identifier(
-        request
-            .arbitrary_file_identifier
-            .as_deref()
-            .map(short_text)
-            .transpose()?,
-    );
+    entry.operator = optional_short_text(&request.operator)?;
+    replier.arbitrary_file_identifier(optional_short_text(&request.arbitrary_file_identifier)?);
     let insurer_number = crate::verify::check_insurer_number(&request.insurer_number)?;
     if parse_yyyymmdd(&request.birthdate).is_none() {
         return Err(ErrorCode::InvalidDate.into());
@@ -110,7 +84,7 @@ async fn run(
         branch.clone(),
         request.birthdate.clone(),
     );
-    let found = lookup_and_audit(state, entry.clone(), move |conn| {
+    let found = lookup_and_audit(&call.state, entry.clone(), move |conn| {
         Ok(Ok(records::find_by_numbers(
             conn,
             &insurer_number,

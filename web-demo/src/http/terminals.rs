@@ -12,7 +12,7 @@
 use std::net::SocketAddr;
 
 use axum::Extension;
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{ConnectInfo, Path};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use myna_core::wire::service::ActivateRequest;
@@ -20,8 +20,7 @@ use serde::Serialize;
 
 use super::body::ApiJson;
 use super::error::{ApiError, Failure};
-use super::reply::{self, Charset, XmlReplier};
-use super::{Credentials, bearer_token, check_origin_header, short_text};
+use super::{Call, Credentials, bearer_token, check_origin_header, respond, short_text};
 use crate::AppState;
 use crate::errors::ErrorCode;
 use crate::store::activation_limits::{self, Scope};
@@ -57,18 +56,14 @@ struct RevokeResponse {
 }
 
 pub(super) async fn activate(
-    State(state): State<AppState>,
     client: Option<Extension<ConnectInfo<SocketAddr>>>,
-    charset: Charset,
-    headers: HeaderMap,
+    call: Call,
     body: Result<ApiJson<ActivateRequest>, ApiError>,
-) -> Result<Response, ApiError> {
-    let replier = XmlReplier::new(state.now(), charset);
+) -> Response {
+    let replier = call.replier();
     let client = client.map(|Extension(ConnectInfo(addr))| addr.ip().to_string());
-    let answer = activate_inner(&state, client, &headers, body)
-        .await
-        .map_err(|failure| replier.refuse(failure))?;
-    Ok(reply::json(StatusCode::CREATED, &answer))
+    let answer = activate_inner(&call.state, client, &call.headers, body).await;
+    respond(&replier, StatusCode::CREATED, answer)
 }
 
 async fn activate_inner(
@@ -152,50 +147,38 @@ async fn activate_inner(
     })
 }
 
-pub(super) async fn renew(
-    State(state): State<AppState>,
-    charset: Charset,
-    headers: HeaderMap,
-) -> Result<Response, ApiError> {
-    let replier = XmlReplier::new(state.now(), charset);
+pub(super) async fn renew(call: Call) -> Response {
+    let replier = call.replier();
     let result = async {
-        let credentials = Credentials::of(&state, &headers)?;
-        let now = state.now();
-        state
+        let credentials = Credentials::of(&call.state, &call.headers)?;
+        let now = call.state.now();
+        let (_, renewed) = call
             .db()
             .write(move |conn| {
                 // The origin check as for every terminal request, then the trade.
                 credentials.authenticate(conn)?;
                 Ok::<_, Failure>(terminals::renew(conn, &credentials.token, now)?)
             })
-            .await
-    }
-    .await;
-    let (_, renewed) = result.map_err(|failure| replier.refuse(failure))?;
-    tracing::info!(terminal = %renewed.terminal_id, "terminal token renewed");
-    Ok(reply::json(
-        StatusCode::CREATED,
-        &RenewResponse {
+            .await?;
+        tracing::info!(terminal = %renewed.terminal_id, "terminal token renewed");
+        Ok::<_, Failure>(RenewResponse {
             terminal_id: renewed.terminal_id,
             token: renewed.token,
             expires_at: rfc3339(renewed.expires_at.unix_timestamp()),
-        },
-    ))
+        })
+    }
+    .await;
+    respond(&replier, StatusCode::CREATED, result)
 }
 
-pub(super) async fn revoke(
-    State(state): State<AppState>,
-    charset: Charset,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
-    let replier = XmlReplier::new(state.now(), charset);
+pub(super) async fn revoke(call: Call, Path(id): Path<String>) -> Response {
+    let replier = call.replier();
     let result = async {
-        let token = bearer_token(&headers)
+        let token = bearer_token(&call.headers)
             .ok_or(ErrorCode::Unauthorized)?
             .to_owned();
-        let now = state.now();
-        state
+        let now = call.state.now();
+        let (_, info) = call
             .db()
             .write(move |conn| {
                 let Some(facility) = admin_tokens::facility_of(conn, &token)? else {
@@ -211,17 +194,14 @@ pub(super) async fn revoke(
                 terminals::revoke(conn, Some(&facility), &id, now).map(|info| (facility, info))
             })
             .await
-            .map_err(Failure::from)
-    }
-    .await;
-    let (_, info) = result.map_err(|failure| replier.refuse(failure))?;
-    tracing::info!(terminal = %info.terminal_id, "terminal revoked");
-    Ok(reply::json(
-        StatusCode::OK,
-        &RevokeResponse {
+            .map_err(Failure::from)?;
+        tracing::info!(terminal = %info.terminal_id, "terminal revoked");
+        Ok::<_, Failure>(RevokeResponse {
             terminal_id: info.terminal_id,
             device_name: info.device_name,
             revoked_at: info.revoked_at.map(rfc3339).unwrap_or_default(),
-        },
-    ))
+        })
+    }
+    .await;
+    respond(&replier, StatusCode::OK, result)
 }

@@ -11,6 +11,7 @@ use serde::Serialize;
 use time::OffsetDateTime;
 
 use super::StoreError;
+use super::terminals::AuthenticatedTerminal;
 
 /// What was done.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -75,6 +76,30 @@ pub struct AuditEntry {
     pub error_code: Option<String>,
     /// The HTTP status answered.
     pub http_status: u16,
+}
+
+impl AuditEntry {
+    /// A row of `kind` at `occurred_at`; who, how and the outcome are filled in as the
+    /// request goes.
+    pub fn new(occurred_at: OffsetDateTime, kind: AuditKind) -> Self {
+        Self {
+            occurred_at,
+            facility_code: None,
+            terminal_id: None,
+            operator: None,
+            kind,
+            mode: None,
+            qualification_validity: None,
+            error_code: None,
+            http_status: 0,
+        }
+    }
+
+    /// Names the terminal that made the request, and its facility.
+    pub fn set_terminal(&mut self, terminal: &AuthenticatedTerminal) {
+        self.facility_code = Some(terminal.facility.code.clone());
+        self.terminal_id = Some(terminal.terminal_id.clone());
+    }
 }
 
 /// A stored row, as `GET /api/v1/audit` lists it.
