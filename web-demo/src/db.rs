@@ -620,13 +620,24 @@ mod tests {
         Ok(())
     }
 
-    #[tokio::test]
-    async fn a_failing_job_rolls_back_alone_and_the_batch_commits_once() {
+    /// Creates the table `t` the tests write numbers to.
+    fn create_t(db: &Db) {
+        db.call_blocking(|c| c.execute_batch("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
+            .unwrap();
+    }
+
+    /// A database file in a fresh directory (removed when the `TempDir` drops), with `t`.
+    fn file_with_t() -> (tempfile::TempDir, PathBuf, Db) {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("demo.sqlite3");
         let (db, _) = Db::open(&path).unwrap();
-        db.call_blocking(|c| c.execute_batch("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
-            .unwrap();
+        create_t(&db);
+        (dir, path, db)
+    }
+
+    #[tokio::test]
+    async fn a_failing_job_rolls_back_alone_and_the_batch_commits_once() {
+        let (_dir, path, db) = file_with_t();
         let before = db.writer_stats();
         let (release, holder) = hold(&db);
         let ok1 = db.write(|c| insert(c, 1));
@@ -679,12 +690,10 @@ mod tests {
 
     #[tokio::test]
     async fn a_read_sees_every_write_that_returned() {
-        let dir = tempfile::tempdir().unwrap();
-        let (db, _) = Db::open(&dir.path().join("demo.sqlite3")).unwrap();
+        let (_dir, _, db) = file_with_t();
         let (memory, _) = Db::open_in_memory().unwrap();
+        create_t(&memory);
         for db in [db, memory] {
-            db.call_blocking(|c| c.execute_batch("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
-                .unwrap();
             for x in 1..=20 {
                 db.write(move |c| insert(c, x)).await.unwrap();
                 let seen = db
@@ -698,21 +707,14 @@ mod tests {
 
     #[tokio::test]
     async fn readers_cannot_write() {
-        let dir = tempfile::tempdir().unwrap();
-        let (db, _) = Db::open(&dir.path().join("demo.sqlite3")).unwrap();
-        db.call_blocking(|c| c.execute_batch("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
-            .unwrap();
+        let (_dir, _, db) = file_with_t();
         let err = db.read(|c| insert(c, 1)).await.unwrap_err();
         assert!(err.to_string().contains("readonly"), "{err}");
     }
 
     #[tokio::test]
     async fn a_write_sent_before_the_last_handle_is_dropped_still_commits() {
-        let dir = tempfile::tempdir().unwrap();
-        let path = dir.path().join("demo.sqlite3");
-        let (db, _) = Db::open(&path).unwrap();
-        db.call_blocking(|c| c.execute_batch("CREATE TABLE t (x INTEGER PRIMARY KEY)"))
-            .unwrap();
+        let (_dir, path, db) = file_with_t();
         let pending = db.write(|c| insert(c, 1));
         // Dropping the handle waits for the writer to finish what was sent.
         drop(db);

@@ -323,8 +323,7 @@ async fn a_certificate_not_yet_valid_is_refused() {
 
 #[tokio::test]
 async fn a_certificate_from_another_ca_is_untrusted() {
-    let h = Harness::with(support::old_root_only(), &[ORIGIN]).await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal_trusting(support::old_root_only()).await;
     h.confirm_pin(&token, &Card::load("default"))
         .await
         .assert_error(401, "MW0007");
@@ -542,42 +541,18 @@ async fn json_bodies_are_refused_with_the_service_codes_after_the_token() {
         request.body(Body::from(body)).unwrap()
     };
     let searches = "/api/v1/searches";
-    h.send(raw(
-        Some(&token),
-        searches,
-        "application/json",
-        b"{not json".to_vec(),
-    ))
-    .await
-    .assert_error(400, "MW0001");
-    // Well-formed JSON of the wrong shape: 400 (axum's own answer would be 422).
-    h.send(raw(
-        Some(&token),
-        searches,
-        "application/json",
-        b"{\"a\":1}".to_vec(),
-    ))
-    .await
-    .assert_error(400, "MW0001");
-    h.send(raw(Some(&token), searches, "text/plain", b"{}".to_vec()))
-        .await
-        .assert_error(415, "MW0025");
-    h.send(raw(
-        Some(&token),
-        searches,
-        "application/json",
-        vec![b' '; 70 * 1024],
-    ))
-    .await
-    .assert_error(413, "MW0026");
-    h.send(raw(
-        Some(&token),
-        searches,
-        "text/plain",
-        vec![b' '; 70 * 1024],
-    ))
-    .await
-    .assert_error(415, "MW0025");
+    for (content_type, body, status, code) in [
+        ("application/json", b"{not json".to_vec(), 400, "MW0001"),
+        // Well-formed JSON of the wrong shape: 400 (axum's own answer would be 422).
+        ("application/json", b"{\"a\":1}".to_vec(), 400, "MW0001"),
+        ("text/plain", b"{}".to_vec(), 415, "MW0025"),
+        ("application/json", vec![b' '; 70 * 1024], 413, "MW0026"),
+        ("text/plain", vec![b' '; 70 * 1024], 415, "MW0025"),
+    ] {
+        h.send(raw(Some(&token), searches, content_type, body))
+            .await
+            .assert_error(status, code);
+    }
     // The token is looked at first: without one, nothing is said about the body.
     h.send(raw(None, searches, "text/plain", b"{".to_vec()))
         .await

@@ -184,18 +184,17 @@ async fn a_fallback_needs_a_terminal_a_known_document_and_an_operator() {
 #[test]
 fn a_version_1_database_is_migrated_keeping_its_audit_rows() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("old.sqlite3");
-    {
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(include_str!("../migrations/0001_initial.sql"))
-            .unwrap();
-        conn.execute_batch(
-            "PRAGMA user_version = 1;
-             INSERT INTO audit (occurred_at, kind, mode, result, error_code, http_status)
+    let path = support::old_database(
+        dir.path(),
+        &[include_str!("../migrations/0001_initial.sql")],
+    );
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch(
+            "INSERT INTO audit (occurred_at, kind, mode, result, error_code, http_status)
              VALUES (1, 'confirmation', 'pin', 'error', 'MW0002', 401);",
         )
         .unwrap();
-    }
     let (db, opened) = myna_demo::db::Db::open(&path).unwrap();
     assert_eq!(opened, myna_demo::db::Opened::Existing);
     let (count, version): (i64, u32) = db

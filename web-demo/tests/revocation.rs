@@ -41,8 +41,7 @@ fn twins() -> (Card, Card) {
 
 #[tokio::test]
 async fn a_new_crl_replaces_the_old_one_while_the_service_runs() {
-    let h = Harness::with(both_roots(), &[support::ORIGIN]).await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal_trusting(both_roots()).await;
     let card = Card::load("default");
     let revoked = Card::load("revoked-cert");
     // The seeded CRL: `revoked-cert` listed, `default` not. The chain of `default` is now
@@ -74,8 +73,7 @@ async fn a_new_crl_replaces_the_old_one_while_the_service_runs() {
 
 #[tokio::test]
 async fn a_forged_crl_or_one_of_another_issuer_is_refused_and_changes_nothing() {
-    let h = Harness::with(both_roots(), &[support::ORIGIN]).await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal_trusting(both_roots()).await;
     let card = Card::load("default");
     let (this_update, next_update) = week();
     let listing_default =
@@ -92,7 +90,7 @@ async fn a_forged_crl_or_one_of_another_issuer_is_refused_and_changes_nothing() 
     assert!(matches!(
         load(
             &h,
-            &Ca::root().partitioned_crl(this_update, next_update, &[], 5)
+            &Ca::root().crl_with(this_update, next_update, &[], 5, true)
         ),
         Err(LoadError::Refused(CrlRefusal::Partitioned))
     ));
@@ -118,8 +116,7 @@ async fn a_forged_crl_or_one_of_another_issuer_is_refused_and_changes_nothing() 
 
 #[tokio::test]
 async fn a_stale_crl_is_refused_when_loaded_and_when_used() {
-    let h = Harness::with(both_roots(), &[support::ORIGIN]).await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal_trusting(both_roots()).await;
     let card = Card::load("default");
     let revoked = Card::load("revoked-cert");
 
@@ -179,8 +176,7 @@ async fn a_stale_crl_is_refused_when_loaded_and_when_used() {
 
 #[tokio::test]
 async fn revocation_is_keyed_by_the_issuing_ca_not_by_serial_or_name() {
-    let h = Harness::with(both_roots(), &[support::ORIGIN]).await;
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal_trusting(both_roots()).await;
     let (root_issued, old_issued) = twins();
     let serial = serial_of(&root_issued.certificate);
     assert_eq!(serial, serial_of(&old_issued.certificate));
@@ -214,16 +210,14 @@ async fn revocation_is_keyed_by_the_issuing_ca_not_by_serial_or_name() {
 #[test]
 fn a_database_from_before_crls_gets_the_personas_crl_when_opened() {
     let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("old.sqlite3");
-    {
-        // Schema version 2: serials copied out of the CRL, no CRL kept.
-        let conn = rusqlite::Connection::open(&path).unwrap();
-        conn.execute_batch(include_str!("../migrations/0001_initial.sql"))
-            .unwrap();
-        conn.execute_batch(include_str!("../migrations/0002_fallbacks.sql"))
-            .unwrap();
-        conn.execute_batch("PRAGMA user_version = 2").unwrap();
-    }
+    // Schema version 2: serials copied out of the CRL, no CRL kept.
+    let path = support::old_database(
+        dir.path(),
+        &[
+            include_str!("../migrations/0001_initial.sql"),
+            include_str!("../migrations/0002_fallbacks.sql"),
+        ],
+    );
     let db = myna_demo::open_database(
         &path,
         &[support::ORIGIN.to_owned()],

@@ -214,35 +214,29 @@ mod tests {
 
     #[test]
     fn negotiation_prefers_the_query_then_q_values() {
-        let none = HeaderMap::new();
-        assert_eq!(Charset::negotiate(None, &none), Ok(Charset(Encoding::Utf8)));
-        assert_eq!(
-            Charset::negotiate(Some("charset=Shift_JIS"), &none),
-            Ok(Charset(Encoding::ShiftJis))
-        );
-        assert_eq!(
-            Charset::negotiate(Some("a=1&charset=cp932"), &accept("utf-8")),
-            Ok(Charset(Encoding::ShiftJis))
-        );
-        assert_eq!(
-            Charset::negotiate(Some("charset=EUC-JP"), &none),
-            Err(ErrorCode::UnsupportedCharset)
-        );
-        assert_eq!(
-            Charset::negotiate(None, &accept("Shift_JIS")),
-            Ok(Charset(Encoding::ShiftJis))
-        );
-        assert_eq!(
-            Charset::negotiate(None, &accept("utf-8;q=0.5, windows-31j")),
-            Ok(Charset(Encoding::ShiftJis))
-        );
-        assert_eq!(
-            Charset::negotiate(None, &accept("shift_jis, utf-8")),
-            Ok(Charset(Encoding::Utf8))
-        );
-        assert_eq!(
-            Charset::negotiate(None, &accept("euc-jp")),
-            Ok(Charset(Encoding::Utf8))
-        );
+        use Encoding::{ShiftJis, Utf8};
+        // (query, Accept-Charset, the choice)
+        let cases = [
+            (None, None, Ok(Utf8)),
+            (Some("charset=Shift_JIS"), None, Ok(ShiftJis)),
+            (Some("a=1&charset=cp932"), Some("utf-8"), Ok(ShiftJis)),
+            (
+                Some("charset=EUC-JP"),
+                None,
+                Err(ErrorCode::UnsupportedCharset),
+            ),
+            (None, Some("Shift_JIS"), Ok(ShiftJis)),
+            (None, Some("utf-8;q=0.5, windows-31j"), Ok(ShiftJis)),
+            (None, Some("shift_jis, utf-8"), Ok(Utf8)),
+            (None, Some("euc-jp"), Ok(Utf8)),
+        ];
+        for (query, accept_charset, choice) in cases {
+            let headers = accept_charset.map_or_else(HeaderMap::new, accept);
+            assert_eq!(
+                Charset::negotiate(query, &headers),
+                choice.map(Charset),
+                "{query:?}, {accept_charset:?}"
+            );
+        }
     }
 }

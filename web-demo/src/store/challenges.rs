@@ -93,101 +93,91 @@ pub fn consume(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::Db;
-    use crate::store::facilities::{NewFacility, insert};
+    use crate::seed::{DEMO_ACTIVATION_CODE, DEMO_FACILITY_CODE, DEMO_USER_ID};
     use crate::store::terminals::activate;
-    use time::macros::datetime;
+    use crate::store::testing::{NOW, with_demo_facility};
 
-    const NOW: OffsetDateTime = datetime!(2026-04-01 09:00 UTC);
-
-    fn setup() -> (Db, String, String) {
-        let (db, _) = Db::open_in_memory().unwrap();
-        let f = NewFacility {
-            code: "1399999999".into(),
-            name: "x".into(),
-            user_id: "U".into(),
-            activation_code: "A".into(),
-            pin_mode: true,
-            visual_mode: true,
-            origins: vec![],
-        };
-        let (a, b) = db
-            .call_blocking(|c| -> Result<_, StoreError> {
-                insert(c, &f, NOW)?;
-                let a = activate(c, "1399999999", "U", "A", "a", NOW)?;
-                let b = activate(c, "1399999999", "U", "A", "b", NOW)?;
-                Ok((a.terminal_id, b.terminal_id))
-            })
-            .unwrap();
-        (db, a, b)
+    /// Runs `test` with two terminals of the demo facility (their ids).
+    fn with_terminals(test: impl FnOnce(&mut Connection, &str, &str) -> Result<(), StoreError>) {
+        with_demo_facility(|c| {
+            let a = activate(
+                c,
+                DEMO_FACILITY_CODE,
+                DEMO_USER_ID,
+                DEMO_ACTIVATION_CODE,
+                "a",
+                NOW,
+            )?;
+            let b = activate(
+                c,
+                DEMO_FACILITY_CODE,
+                DEMO_USER_ID,
+                DEMO_ACTIVATION_CODE,
+                "b",
+                NOW,
+            )?;
+            test(c, &a.terminal_id, &b.terminal_id)
+        });
     }
 
     #[test]
     fn a_nonce_is_single_use() {
-        let (db, a, _) = setup();
-        db.call_blocking(|c| -> Result<(), StoreError> {
-            let ch = issue(c, &a, NOW)?;
+        with_terminals(|c, a, _| {
+            let ch = issue(c, a, NOW)?;
             assert_eq!(ch.nonce.len(), 43);
             assert_eq!(ch.expires_at, NOW + Duration::minutes(5));
-            consume(c, &a, &ch.nonce, NOW + Duration::seconds(10))?;
+            consume(c, a, &ch.nonce, NOW + Duration::seconds(10))?;
             assert!(matches!(
-                consume(c, &a, &ch.nonce, NOW + Duration::seconds(11)),
+                consume(c, a, &ch.nonce, NOW + Duration::seconds(11)),
                 Err(StoreError::ChallengeUsed)
             ));
             Ok(())
-        })
-        .unwrap();
+        });
     }
 
     #[test]
     fn an_expired_nonce_is_refused_and_burnt() {
-        let (db, a, _) = setup();
-        db.call_blocking(|c| -> Result<(), StoreError> {
-            let ch = issue(c, &a, NOW)?;
+        with_terminals(|c, a, _| {
+            let ch = issue(c, a, NOW)?;
             assert!(matches!(
-                consume(c, &a, &ch.nonce, NOW + Duration::minutes(5)),
+                consume(c, a, &ch.nonce, NOW + Duration::minutes(5)),
                 Err(StoreError::ChallengeExpired)
             ));
             assert!(matches!(
-                consume(c, &a, &ch.nonce, NOW),
+                consume(c, a, &ch.nonce, NOW),
                 Err(StoreError::ChallengeUsed)
             ));
-            let ch = issue(c, &a, NOW)?;
-            consume(c, &a, &ch.nonce, NOW + Duration::seconds(299))?;
+            let ch = issue(c, a, NOW)?;
+            consume(c, a, &ch.nonce, NOW + Duration::seconds(299))?;
             Ok(())
-        })
-        .unwrap();
+        });
     }
 
     #[test]
     fn a_nonce_is_bound_to_its_terminal() {
-        let (db, a, b) = setup();
-        db.call_blocking(|c| -> Result<(), StoreError> {
-            let ch = issue(c, &a, NOW)?;
+        with_terminals(|c, a, b| {
+            let ch = issue(c, a, NOW)?;
             assert!(matches!(
-                consume(c, &b, &ch.nonce, NOW),
+                consume(c, b, &ch.nonce, NOW),
                 Err(StoreError::ChallengeOtherTerminal)
             ));
-            consume(c, &a, &ch.nonce, NOW)?;
+            consume(c, a, &ch.nonce, NOW)?;
             assert!(matches!(
-                consume(c, &a, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NOW),
+                consume(c, a, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NOW),
                 Err(StoreError::ChallengeUnknown)
             ));
             Ok(())
-        })
-        .unwrap();
+        });
     }
 
     #[test]
     fn long_expired_challenges_are_pruned() {
-        let (db, a, _) = setup();
-        db.call_blocking(|c| -> Result<(), StoreError> {
-            issue(c, &a, NOW)?;
-            issue(c, &a, NOW + Duration::days(2))?;
+        with_terminals(|c, a, _| {
+            issue(c, a, NOW)?;
+            issue(c, a, NOW + Duration::days(2))?;
             let n: i64 = c.query_row("SELECT count(*) FROM challenges", [], |r| r.get(0))?;
             assert_eq!(n, 1);
             Ok(())
-        })
-        .unwrap();
+        });
     }
 }

@@ -172,6 +172,31 @@ pub fn serial_hex(bytes: &[u8]) -> String {
     }
 }
 
+/// What the store's tests share.
+#[cfg(test)]
+pub(crate) mod testing {
+    use rusqlite::Connection;
+    use time::OffsetDateTime;
+    use time::macros::datetime;
+
+    use super::StoreError;
+    use crate::db::Db;
+
+    /// The instant the store's tests run at.
+    pub const NOW: OffsetDateTime = datetime!(2026-04-01 09:00 UTC);
+
+    /// Runs `test` on a new in-memory database holding the demo facility
+    /// ([`crate::seed::demo_facility`], no web origins); an error fails the test.
+    pub fn with_demo_facility(test: impl FnOnce(&mut Connection) -> Result<(), StoreError>) {
+        let (db, _) = Db::open_in_memory().unwrap();
+        db.call_blocking(|conn| {
+            super::facilities::insert(conn, &crate::seed::demo_facility(vec![]), NOW)?;
+            test(conn)
+        })
+        .unwrap();
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -235,31 +235,11 @@ fn row_to_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<TerminalInfo> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::db::Db;
-    use crate::store::facilities::{NewFacility, insert};
-    use time::macros::datetime;
-
-    const NOW: OffsetDateTime = datetime!(2026-04-01 09:00 UTC);
-
-    fn db_with(code: &str) -> Db {
-        let (db, _) = Db::open_in_memory().unwrap();
-        let f = NewFacility {
-            code: code.into(),
-            name: "x".into(),
-            user_id: "W0000001".into(),
-            activation_code: "DEMO0001".into(),
-            pin_mode: true,
-            visual_mode: true,
-            origins: vec![],
-        };
-        db.call_blocking(|c| insert(c, &f, NOW)).unwrap();
-        db
-    }
+    use crate::store::testing::{NOW, with_demo_facility};
 
     #[test]
     fn tokens_authenticate_and_are_stored_hashed() {
-        let db = db_with("1399999999");
-        db.call_blocking(|conn| -> Result<(), StoreError> {
+        with_demo_facility(|conn| {
             let a = activate(conn, "1399999999", "W0000001", "DEMO0001", "受付1", NOW)?;
             let t = authenticate(conn, &a.token, NOW)?;
             assert_eq!(t.terminal_id, a.terminal_id);
@@ -273,14 +253,12 @@ mod tests {
                 Err(StoreError::UnknownToken)
             ));
             Ok(())
-        })
-        .unwrap();
+        });
     }
 
     #[test]
     fn the_21st_terminal_is_refused_until_one_is_revoked() {
-        let db = db_with("1399999999");
-        db.call_blocking(|conn| -> Result<(), StoreError> {
+        with_demo_facility(|conn| {
             let mut ids = Vec::new();
             for i in 0..MAX_TERMINALS_PER_APPLICATION {
                 let a = activate(
@@ -308,15 +286,13 @@ mod tests {
             activate(conn, "1399999999", "W0000001", "DEMO0001", "端末21", NOW)?;
             assert_eq!(list(conn, "1399999999")?.len(), 21);
             Ok(())
-        })
-        .unwrap();
+        });
     }
 
     /// Issue 11 item 8: tokens lived for ever.
     #[test]
     fn issue_11_tokens_end_after_their_lifetime_and_renew_before() {
-        let db = db_with("1399999999");
-        db.call_blocking(|conn| -> Result<(), StoreError> {
+        with_demo_facility(|conn| {
             let a = activate(conn, "1399999999", "W0000001", "DEMO0001", "受付1", NOW)?;
             assert_eq!(a.expires_at, NOW + TOKEN_LIFETIME);
             let almost = NOW + TOKEN_LIFETIME - Duration::seconds(1);
@@ -342,14 +318,12 @@ mod tests {
                 Err(StoreError::TokenExpired)
             ));
             Ok(())
-        })
-        .unwrap();
+        });
     }
 
     #[test]
     fn a_facility_cannot_revoke_another_facilitys_terminal() {
-        let db = db_with("1399999999");
-        db.call_blocking(|conn| -> Result<(), StoreError> {
+        with_demo_facility(|conn| {
             let a = activate(conn, "1399999999", "W0000001", "DEMO0001", "x", NOW)?;
             assert!(matches!(
                 revoke(conn, Some("1300000000"), &a.terminal_id, NOW),
@@ -361,7 +335,6 @@ mod tests {
             ));
             revoke(conn, None, &a.terminal_id, NOW)?;
             Ok(())
-        })
-        .unwrap();
+        });
     }
 }

@@ -5,7 +5,7 @@
 pub mod pki;
 pub mod service;
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use axum::Router;
@@ -112,6 +112,20 @@ pub fn assert_demo_facility_on(msg: &XmlMsg, date: &str) {
         header.qualification_confirmation_date.as_deref(),
         Some(date)
     );
+}
+
+/// A database file `old.sqlite3` in `dir` as an older build left it: `migrations` (the SQL
+/// of that build's migrations, in order) applied and `PRAGMA user_version` set to their
+/// count.
+pub fn old_database(dir: &Path, migrations: &[&str]) -> PathBuf {
+    let path = dir.join("old.sqlite3");
+    let conn = rusqlite::Connection::open(&path).unwrap();
+    for sql in migrations {
+        conn.execute_batch(sql).unwrap();
+    }
+    conn.pragma_update(None, "user_version", migrations.len() as i64)
+        .unwrap();
+    path
 }
 
 /// The single number a `SELECT count(*) …` gives on `db`.
@@ -329,7 +343,13 @@ impl Harness {
 
     /// A harness with one terminal activated as `受付`, and that terminal's token.
     pub async fn with_terminal() -> (Self, String) {
-        let h = Self::new().await;
+        Self::with_terminal_trusting(test_anchors()).await
+    }
+
+    /// A harness trusting `anchors` (origins: [`ORIGIN`]) and the token of a terminal
+    /// activated on it.
+    pub async fn with_terminal_trusting(anchors: TrustAnchors) -> (Self, String) {
+        let h = Self::with(anchors, &[ORIGIN]).await;
         let (_, token) = h.activate("受付").await;
         (h, token)
     }

@@ -78,19 +78,10 @@ impl Ca {
         self.crl_with(this_update, next_update, serials, number, false)
     }
 
-    /// [`Self::crl`] with a critical issuingDistributionPoint (an empty one): a CRL that
-    /// covers only part of its CA's certificates, as the real per-municipality CRLs do.
-    pub fn partitioned_crl(
-        &self,
-        this_update: OffsetDateTime,
-        next_update: OffsetDateTime,
-        serials: &[SerialNumber],
-        number: u8,
-    ) -> Vec<u8> {
-        self.crl_with(this_update, next_update, serials, number, true)
-    }
-
-    fn crl_with(
+    /// [`Self::crl`], and when `partitioned` with a critical issuingDistributionPoint (an
+    /// empty one): a CRL that covers only part of its CA's certificates, as the real
+    /// per-municipality CRLs do.
+    pub fn crl_with(
         &self,
         this_update: OffsetDateTime,
         next_update: OffsetDateTime,
