@@ -19,6 +19,14 @@ fn with_signature(
     body
 }
 
+/// `card`'s PIN confirmation of `nonce`, signed by another card's key (`kokuho`).
+fn signed_by_another_card(card: &Card, nonce: &str) -> serde_json::Value {
+    with_signature(
+        card.pin_confirmation(nonce),
+        Card::load("kokuho").sign(ORIGIN, nonce),
+    )
+}
+
 fn validity(msg: &XmlMsg) -> &str {
     msg.message_body
         .qualification_validity
@@ -380,10 +388,7 @@ async fn each_signature_failure_is_refused() {
 
     // Signed by another card's key.
     let nonce = h.nonce(&token).await;
-    let body = with_signature(
-        card.pin_confirmation(&nonce),
-        Card::load("kokuho").sign(ORIGIN, &nonce),
-    );
+    let body = signed_by_another_card(&card, &nonce);
     h.confirm(&token, body).await.assert_error(401, "MW0006");
 
     // Truncated signature.
@@ -431,10 +436,7 @@ async fn nonce_replay_expiry_and_binding() {
 
     // A failed attempt burns the nonce too (bad signature, then the right one).
     let nonce = h.nonce(&token).await;
-    let bad = with_signature(
-        card.pin_confirmation(&nonce),
-        Card::load("kokuho").sign(ORIGIN, &nonce),
-    );
+    let bad = signed_by_another_card(&card, &nonce);
     h.confirm(&token, bad).await.assert_error(401, "MW0006");
     let good = card.pin_confirmation(&nonce);
     h.confirm(&token, good).await.assert_error(409, "MW0013");
