@@ -123,12 +123,16 @@ pub fn opt_u32(value: &JsValue, key: &str) -> WebResult<Option<u32>> {
     }
 }
 
-/// A Rust value as a plain JS value: objects (not `Map`s), `null` for `None`.
+/// A Rust value as a plain JS value: objects (not `Map`s), `null` for `None` — written as
+/// JSON by `serde_json` and read back by the browser's `JSON.parse`. The values serialized
+/// here are trees of strings, integers, booleans, options, vectors and string-keyed maps, which
+/// JSON carries exactly; writing JS objects directly with `serde-wasm-bindgen` instead made the
+/// module 2,988 B larger gzipped (docs/benchmarks.md).
 pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
-    let serializer = serde_wasm_bindgen::Serializer::json_compatible();
-    // The values serialized here are trees of strings, numbers, booleans, options, vectors
-    // and string-keyed maps: the JSON-compatible serializer accepts all of them.
-    value.serialize(&serializer).unwrap_or(JsValue::NULL)
+    serde_json::to_string(value)
+        .ok()
+        .and_then(|text| js_sys::JSON::parse(&text).ok())
+        .unwrap_or(JsValue::NULL)
 }
 
 /// A copy of bytes as a `Uint8Array`.
