@@ -89,7 +89,7 @@ fn every_persona_certificate_has_the_auth_profile_and_matches_the_index() {
         assert_eq!(cert.check_jpki_auth(), Ok(()), "{name}");
         assert_eq!(cert.serial, index_field(name, "serial"), "{name}");
         let fingerprint: String = cert
-            .sha256_fingerprint
+            .sha256_fingerprint()
             .iter()
             .map(|b| format!("{b:02X}"))
             .collect();

@@ -12,7 +12,7 @@ use wasm_bindgen::prelude::*;
 use crate::client::endpoint::{check_loopback, endpoints};
 use crate::client::link::{self, BridgeInner, LinkOptions};
 use crate::client::read;
-use crate::error::{WebError, WebResult};
+use crate::error::WebResult;
 use crate::js;
 use crate::session::CardSession;
 
@@ -41,26 +41,10 @@ struct ConnectOptions {
 
 impl ConnectOptions {
     fn from_js(options: &JsValue) -> WebResult<Self> {
-        if !(options.is_undefined() || options.is_null() || options.is_object()) {
-            return Err(WebError::InvalidArgument(
-                "options must be an object".into(),
-            ));
-        }
-        let reconnect = match js::get(options, "reconnect") {
-            v if v.is_undefined() || v.is_null() => true,
-            v => v
-                .as_bool()
-                .ok_or_else(|| WebError::InvalidArgument("`reconnect` must be a boolean".into()))?,
-        };
-        let allow_non_loopback = match js::get(options, "allowNonLoopbackBridge") {
-            v if v.is_undefined() || v.is_null() => false,
-            v => v.as_bool().ok_or_else(|| {
-                WebError::InvalidArgument("`allowNonLoopbackBridge` must be a boolean".into())
-            })?,
-        };
+        js::options_object(options)?;
         Ok(ConnectOptions {
-            allow_non_loopback,
-            reconnect,
+            reconnect: js::bool_or(options, "reconnect", true)?,
+            allow_non_loopback: js::opt_bool(options, "allowNonLoopbackBridge")?,
             max_attempts: js::opt_u32(options, "maxReconnectAttempts")?,
             on_state: js::opt_function(options, "onStateChange")?,
             on_readers: js::opt_function(options, "onReaders")?,
@@ -94,6 +78,24 @@ where
     F: Future<Output = WebResult<JsValue>> + 'static,
 {
     wasm_bindgen_futures::future_to_promise(async move { future.await.map_err(JsValue::from) })
+}
+
+impl Bridge {
+    /// The bridge's `simulate` request (`action`, and the persona to insert).
+    fn simulate(&self, action: &'static str, persona: Option<String>) -> js_sys::Promise {
+        let inner = self.inner.clone();
+        promise(async move {
+            let params = Object::new();
+            js::set(&params, "action", action);
+            if let Some(persona) = persona {
+                js::set(&params, "persona", persona);
+            }
+            inner
+                .request(method::SIMULATE, Some(params.into()), CLIENT_REQUEST_MS)
+                .await?;
+            Ok(JsValue::UNDEFINED)
+        })
+    }
 }
 
 #[wasm_bindgen]
@@ -167,10 +169,7 @@ impl Bridge {
         #[wasm_bindgen(unchecked_param_type = "(readers: Reader[], service: boolean) => void")]
         listener: Function,
     ) -> Function {
-        let id = self
-            .inner
-            .add_listener(&self.inner.reader_listeners, listener);
-        link::unsubscriber(&self.inner, |i| &i.reader_listeners, id)
+        link::subscribe(&self.inner, |i| &i.reader_listeners, listener)
     }
 
     /// Calls `listener({state, attempt?, delayMs?, error?})` on every connection state change.
@@ -181,10 +180,7 @@ impl Bridge {
         #[wasm_bindgen(unchecked_param_type = "(event: BridgeStateEvent) => void")]
         listener: Function,
     ) -> Function {
-        let id = self
-            .inner
-            .add_listener(&self.inner.state_listeners, listener);
-        link::unsubscriber(&self.inner, |i| &i.state_listeners, id)
+        link::subscribe(&self.inner, |i| &i.state_listeners, listener)
     }
 
     /// Opens a session on the card in `reader`.
@@ -197,45 +193,20 @@ impl Bridge {
     /// With a bridge started with `--simulate`: puts `persona`'s virtual card in the reader.
     #[wasm_bindgen(js_name = simulateInsert, unchecked_return_type = "Promise<void>")]
     pub fn simulate_insert(&self, persona: String) -> js_sys::Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let params = Object::new();
-            js::set(&params, "action", "insert");
-            js::set(&params, "persona", persona);
-            inner
-                .request(method::SIMULATE, Some(params.into()), CLIENT_REQUEST_MS)
-                .await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        self.simulate("insert", Some(persona))
     }
 
     /// With a bridge started with `--simulate`: takes the virtual card out.
     #[wasm_bindgen(js_name = simulateRemove, unchecked_return_type = "Promise<void>")]
     pub fn simulate_remove(&self) -> js_sys::Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let params = Object::new();
-            js::set(&params, "action", "remove");
-            inner
-                .request(method::SIMULATE, Some(params.into()), CLIENT_REQUEST_MS)
-                .await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        self.simulate("remove", None)
     }
 
     /// With a bridge started with `--simulate`: takes the virtual card out and presents the
     /// same card again (its PIN counters kept), as staff do before a patient's last PIN try.
     #[wasm_bindgen(js_name = simulateReinsert, unchecked_return_type = "Promise<void>")]
     pub fn simulate_reinsert(&self) -> js_sys::Promise {
-        let inner = self.inner.clone();
-        promise(async move {
-            let params = Object::new();
-            js::set(&params, "action", "reinsert");
-            inner
-                .request(method::SIMULATE, Some(params.into()), CLIENT_REQUEST_MS)
-                .await?;
-            Ok(JsValue::UNDEFINED)
-        })
+        self.simulate("reinsert", None)
     }
 
     /// Closes the connection for good (no reconnection). Requests in flight fail with

@@ -7,7 +7,7 @@
 //! WHATWG Shift_JIS decoder *is* Windows-31J), as `parseQualificationXml` does — so the
 //! `.wasm` carries no decoding tables; the CP932 *export* is the service's (see [`export_roster_csv_js`]).
 
-use js_sys::{Array, ArrayBuffer, Object, Uint8Array};
+use js_sys::{Array, Object};
 use myna_core::checkup::compare::{self, CheckContext, Problem, VoucherCheck};
 use myna_core::checkup::roster::{
     self, DayCheck, ExportEncoding, RosterError, RosterImport, RosterRow,
@@ -15,7 +15,6 @@ use myna_core::checkup::roster::{
 use myna_core::checkup::voucher::{Voucher, VoucherError, VoucherField, parse_date};
 use myna_core::identifiers::FieldMatch;
 use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{TextDecoder, TextDecoderOptions};
 
 use crate::error::{WebError, WebResult};
 use crate::js;
@@ -35,13 +34,9 @@ impl CheckOptions {
     /// Reads `{date?, contractedInsurers?}`; `date` in any form reception writes
     /// (`20250601`, `2025/6/1`, `令和7年6月1日`) — else `invalid-date`.
     pub fn from_js(options: &JsValue) -> WebResult<Self> {
+        js::options_object(options)?;
         if options.is_undefined() || options.is_null() {
             return Ok(Self::default());
-        }
-        if !options.is_object() {
-            return Err(WebError::InvalidArgument(
-                "options must be an object".into(),
-            ));
         }
         let date = match js::opt_string(options, "date")? {
             Some(d) => Some(parse_date(&d).map_err(WebError::InvalidDate)?),
@@ -230,18 +225,12 @@ pub fn validate_voucher_js(voucher: &JsValue) -> WebResult<JsValue> {
     Ok(out.into())
 }
 
-fn roster_text(input: &JsValue) -> WebResult<String> {
-    if let Some(text) = input.as_string() {
-        return Ok(text);
-    }
-    let bytes = if let Some(bytes) = input.dyn_ref::<Uint8Array>() {
-        bytes.to_vec()
-    } else if let Some(buffer) = input.dyn_ref::<ArrayBuffer>() {
-        Uint8Array::new(buffer).to_vec()
-    } else {
-        return Err(WebError::InvalidArgument(
-            "parseRoster takes a string, a Uint8Array or an ArrayBuffer".into(),
-        ));
+/// The roster's text and how it came: `"text"` (a string), `"utf-8"` (bytes, BOM or not) or
+/// `"cp932"` (bytes that are not UTF-8, decoded as Shift_JIS).
+fn roster_text(input: &JsValue) -> WebResult<(String, &'static str)> {
+    let bytes = match js::text_input(input, "parseRoster")? {
+        js::TextInput::Text(text) => return Ok((text, "text")),
+        js::TextInput::Bytes(bytes) => bytes,
     };
     if bytes.len() > roster::MAX_ROSTER_BYTES {
         return Err(RosterError::TooLarge {
@@ -252,15 +241,10 @@ fn roster_text(input: &JsValue) -> WebResult<String> {
     }
     let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(&bytes);
     if let Ok(text) = core::str::from_utf8(body) {
-        return Ok(text.to_owned());
+        return Ok((text.to_owned(), "utf-8"));
     }
-    let options = TextDecoderOptions::new();
-    options.set_fatal(true);
-    let decoder = TextDecoder::new_with_label_and_options("shift_jis", &options)
-        .map_err(|_| WebError::Environment("TextDecoder(\"shift_jis\")".into()))?;
-    decoder
-        .decode_with_u8_array(&bytes)
-        .map_err(|_| RosterError::InvalidBytes { offset: 0 }.into())
+    let text = js::decode_shift_jis(&bytes)?.ok_or(RosterError::InvalidBytes { offset: 0 })?;
+    Ok((text, "cp932"))
 }
 
 fn import_to_js(import: &RosterImport, encoding: &str) -> JsValue {
@@ -313,26 +297,8 @@ fn import_to_js(import: &RosterImport, encoding: &str) -> JsValue {
 /// `parseRoster(input)` → `{encoding, rows: [{line, voucher}], errors: [{line, codes,
 /// message, errors}], ignoredColumns}`; a file that cannot be read at all throws `roster-…`.
 pub fn parse_roster_js(input: &JsValue) -> WebResult<JsValue> {
-    let is_text = input.is_string();
-    let text = roster_text(input)?;
+    let (text, encoding) = roster_text(input)?;
     let import = roster::parse_roster_text(&text)?;
-    let encoding = if is_text {
-        "text"
-    } else if let Some(b) = input.dyn_ref::<Uint8Array>() {
-        if core::str::from_utf8(&b.to_vec()).is_ok() {
-            "utf-8"
-        } else {
-            "cp932"
-        }
-    } else if let Some(b) = input.dyn_ref::<ArrayBuffer>() {
-        if core::str::from_utf8(&Uint8Array::new(b).to_vec()).is_ok() {
-            "utf-8"
-        } else {
-            "cp932"
-        }
-    } else {
-        "utf-8"
-    };
     Ok(import_to_js(&import, encoding))
 }
 

@@ -171,12 +171,6 @@ pub enum WebError {
     Roster(myna_core::checkup::roster::RosterError),
 }
 
-impl From<myna_core::checkup::roster::RosterError> for WebError {
-    fn from(e: myna_core::checkup::roster::RosterError) -> Self {
-        WebError::Roster(e)
-    }
-}
-
 /// The module's Japanese message for a code whose English message would not help the
 /// patient or staff at the desk (issue 14), else `None`.
 pub fn japanese_message(code: &str) -> Option<&'static str> {
@@ -316,28 +310,23 @@ impl From<WebError> for JsValue {
     }
 }
 
-impl From<PinError> for WebError {
-    fn from(e: PinError) -> Self {
-        WebError::InvalidPin(e)
-    }
+/// `From` for the core's errors that a variant wraps as they are.
+macro_rules! wrap_errors {
+    ($($error:ty => $variant:ident),* $(,)?) => {$(
+        impl From<$error> for WebError {
+            fn from(e: $error) -> Self {
+                WebError::$variant(e)
+            }
+        }
+    )*};
 }
 
-impl From<OqsError> for WebError {
-    fn from(e: OqsError) -> Self {
-        WebError::Qualification(e)
-    }
-}
-
-impl From<CopyTextError> for WebError {
-    fn from(e: CopyTextError) -> Self {
-        WebError::CopyText(e)
-    }
-}
-
-impl From<WarekiError> for WebError {
-    fn from(e: WarekiError) -> Self {
-        WebError::InvalidDate(e)
-    }
+wrap_errors! {
+    PinError => InvalidPin,
+    OqsError => Qualification,
+    CopyTextError => CopyText,
+    WarekiError => InvalidDate,
+    myna_core::checkup::roster::RosterError => Roster,
 }
 
 /// The result type of the module's internals.

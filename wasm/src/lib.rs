@@ -69,7 +69,11 @@ pub fn connect_bridge(
     })
 }
 
-/// `parseCertificate(der)` → the certificate's facts; throws `invalid-certificate`.
+/// `parseCertificate(der)` → the certificate's facts, for showing it (not a trust decision);
+/// throws `invalid-certificate` when `der` is not one DER certificate it can read. Its
+/// cRLDistributionPoints and authorityKeyIdentifier are not decoded (not shown): a
+/// certificate whose CRL distribution point or authority key identifier is malformed is
+/// shown, not refused (the eligibility service, which decides trust, refuses it).
 #[wasm_bindgen(js_name = parseCertificate, unchecked_return_type = "CertificateInfo")]
 pub fn parse_certificate(der: &[u8]) -> Result<JsValue, JsValue> {
     throw(certificate::parse(der))

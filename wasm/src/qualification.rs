@@ -1,11 +1,9 @@
 //! The eligibility result in JavaScript: parsing (`parseQualificationXml`), 受診券照合
 //! (`compareVoucher`), the copy text, and reading a result object back for rendering.
 
-use js_sys::{ArrayBuffer, Uint8Array};
 use myna_core::identifiers::{VoucherComparison, VoucherFields};
 use myna_core::oqs::{self, Encoding, OqsError, ParseLimits, XmlMsg};
-use wasm_bindgen::{JsCast, JsValue};
-use web_sys::{TextDecoder, TextDecoderOptions};
+use wasm_bindgen::JsValue;
 
 use crate::error::{WebError, WebResult};
 use crate::js;
@@ -29,13 +27,7 @@ pub fn decode_bytes(bytes: &[u8]) -> WebResult<String> {
     }
     match oqs::detect_encoding(bytes)? {
         Encoding::ShiftJis => {
-            let options = TextDecoderOptions::new();
-            options.set_fatal(true);
-            let decoder = TextDecoder::new_with_label_and_options("shift_jis", &options)
-                .map_err(|_| WebError::Environment("TextDecoder(\"shift_jis\")".into()))?;
-            decoder
-                .decode_with_u8_array(bytes)
-                .map_err(|_| WebError::InvalidBytes("Shift_JIS"))
+            js::decode_shift_jis(bytes)?.ok_or(WebError::InvalidBytes("Shift_JIS"))
         }
         _ => {
             let body = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
@@ -52,19 +44,11 @@ pub fn decode_bytes(bytes: &[u8]) -> WebResult<String> {
 
 /// Parses an `XmlMsg`: a string as is, bytes as UTF-8 or Shift_JIS (CP932).
 pub fn parse_input(input: &JsValue) -> WebResult<XmlMsg> {
-    if let Some(text) = input.as_string() {
-        return Ok(oqs::parse_str(&text)?);
-    }
-    let bytes = if let Some(bytes) = input.dyn_ref::<Uint8Array>() {
-        bytes.to_vec()
-    } else if let Some(buffer) = input.dyn_ref::<ArrayBuffer>() {
-        Uint8Array::new(buffer).to_vec()
-    } else {
-        return Err(WebError::InvalidArgument(
-            "parseQualificationXml takes a string, a Uint8Array or an ArrayBuffer".into(),
-        ));
+    let text = match js::text_input(input, "parseQualificationXml")? {
+        js::TextInput::Text(text) => text,
+        js::TextInput::Bytes(bytes) => decode_bytes(&bytes)?,
     };
-    Ok(oqs::parse_str(&decode_bytes(&bytes)?)?)
+    Ok(oqs::parse_str(&text)?)
 }
 
 /// The JSON view of a message (what JavaScript gets).

@@ -41,17 +41,8 @@ struct RenderOptions {
 
 impl RenderOptions {
     fn from_js(options: &JsValue) -> WebResult<Self> {
-        if !(options.is_undefined() || options.is_null() || options.is_object()) {
-            return Err(WebError::InvalidArgument(
-                "options must be an object".into(),
-            ));
-        }
-        let copy_button = match js::get(options, "copyButton") {
-            v if v.is_undefined() || v.is_null() => true,
-            v => v.as_bool().ok_or_else(|| {
-                WebError::InvalidArgument("`copyButton` must be a boolean".into())
-            })?,
-        };
+        js::options_object(options)?;
+        let copy_button = js::bool_or(options, "copyButton", true)?;
         let heading_level = match js::opt_u32(options, "headingLevel")? {
             None => 2,
             Some(l @ 1..=5) => l as u8,

@@ -5,6 +5,7 @@ use std::rc::Rc;
 
 use js_sys::{Object, Uint8Array};
 use myna_core::jpki::{self, JpkiError, Pin};
+use myna_core::profile::{Fid, MY_NUMBER_CARD};
 use myna_core::wire::method;
 use myna_core::wire::timeouts::{CLIENT_AUTHENTICATE_MS, CLIENT_REQUEST_MS};
 use wasm_bindgen::prelude::*;
@@ -68,23 +69,25 @@ impl SessionInner {
     /// `readFile`: `SELECT` JPKI-AP, `SELECT` EF and the `READ BINARY`s in one PC/SC
     /// transaction, so no other program's command can come between the selection and the
     /// reads (issue 11), with the fewest APDUs (2 + ⌈n/256⌉ for a certificate).
-    pub(crate) async fn read_file(&self, file: &str) -> WebResult<Vec<u8>> {
+    pub(crate) async fn read_file(&self, file: Fid) -> WebResult<Vec<u8>> {
         let params = Object::new();
-        js::set(&params, "file", file);
+        js::set(&params, "file", hex::encode_upper(file.to_bytes()));
         let result = self
             .call(method::READ_FILE, params, CLIENT_REQUEST_MS)
             .await?;
         read::file_data(&result)
     }
 
-    /// The auth certificate (EF `000A`), DER, checked to be one certificate.
+    /// The auth certificate (EF `000A`, the card table's `auth_certificate`), DER, checked
+    /// to be one certificate.
     pub(crate) async fn read_auth_certificate(&self) -> WebResult<Vec<u8>> {
-        certificate(self.read_file("000A").await?)
+        certificate(self.read_file(MY_NUMBER_CARD.auth_certificate).await?)
     }
 
-    /// The CA certificate of the auth certificate (EF `000B`), DER.
+    /// The CA certificate of the auth certificate (EF `000B`, the card table's
+    /// `auth_ca_certificate`), DER.
     pub(crate) async fn read_auth_ca_certificate(&self) -> WebResult<Vec<u8>> {
-        certificate(self.read_file("000B").await?)
+        certificate(self.read_file(MY_NUMBER_CARD.auth_ca_certificate).await?)
     }
 
     /// Tries left, without using one (the bridge's `pinStatus`).

@@ -703,6 +703,30 @@ fn persona_and_root_certificates() {
     assert!(get(&root, "jpkiProfileError").is_string());
 }
 
+/// Issue 15: `parseCertificate` decodes neither cRLDistributionPoints nor
+/// authorityKeyIdentifier, so a certificate whose one or other is malformed (its value's
+/// SEQUENCE tag made a SET) is shown, not refused; the service's checked parse refuses it.
+#[wasm_bindgen_test]
+fn a_malformed_crl_dp_or_aki_is_shown_not_refused() {
+    for oid_last in [0x1f, 0x23] {
+        let oid = [0x06, 0x03, 0x55, 0x1d, oid_last];
+        let mut at = PERSONA_DEFAULT.windows(5).position(|w| w == oid).unwrap() + 5;
+        if PERSONA_DEFAULT[at] == 0x01 {
+            at += 3; // critical
+        }
+        assert_eq!(PERSONA_DEFAULT[at], 0x04, "the extension's OCTET STRING");
+        let long = PERSONA_DEFAULT[at + 1]
+            .checked_sub(0x80)
+            .map_or(0, usize::from);
+        let value = at + 2 + long;
+        let mut der = PERSONA_DEFAULT.to_vec();
+        assert_eq!(der[value], 0x30);
+        der[value] = 0x31;
+        let c = myna_web::parse_certificate(&der).unwrap();
+        assert_eq!(string(&c, "serialNumber"), "4E3188B0CE2A7078");
+    }
+}
+
 #[wasm_bindgen_test]
 fn bad_der_is_invalid_certificate() {
     let mut trailing = PERSONA_DEFAULT.to_vec();

@@ -121,8 +121,6 @@ pub struct CertificateInfo {
     pub subject_key_id: Option<Vec<u8>>,
     /// Critical extensions this module does not process.
     pub unknown_critical_extensions: Vec<ObjectIdentifier>,
-    /// SHA-256 of the whole DER certificate.
-    pub sha256_fingerprint: [u8; 32],
     der: Vec<u8>,
     /// The cRLDistributionPoints extension's value (DER), if present.
     crl_distribution_points_der: Option<Vec<u8>>,
@@ -138,6 +136,12 @@ impl CertificateInfo {
     /// The certificate's DER bytes.
     pub fn der(&self) -> &[u8] {
         &self.der
+    }
+
+    /// SHA-256 of the whole DER certificate, computed on each call (the browser module, which
+    /// does not show it, then links no SHA-256).
+    pub fn sha256_fingerprint(&self) -> [u8; 32] {
+        Sha256::digest(&self.der).into()
     }
 
     /// The key algorithm's name (`"RSA"`).
@@ -284,7 +288,6 @@ fn parse<const DECODE_ALL: bool>(der: &[u8]) -> Result<CertificateInfo, Certific
         basic_constraints: None,
         subject_key_id: None,
         unknown_critical_extensions: Vec::new(),
-        sha256_fingerprint: Sha256::digest(der).into(),
         der: der.to_vec(),
         crl_distribution_points_der: None,
         authority_key_id_der: None,

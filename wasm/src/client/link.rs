@@ -588,11 +588,14 @@ pub(crate) async fn connect(
     Ok(inner)
 }
 
-pub(crate) fn unsubscriber(
+/// Adds `listener` to the list `which` picks and returns the JS function that removes it
+/// (a no-op once the bridge client is gone).
+pub(crate) fn subscribe(
     inner: &Rc<BridgeInner>,
     which: fn(&BridgeInner) -> &Listeners,
-    id: u32,
+    listener: Function,
 ) -> Function {
+    let id = inner.add_listener(which(inner), listener);
     let weak = Rc::downgrade(inner);
     Closure::once_into_js(move || {
         if let Some(inner) = weak.upgrade() {
