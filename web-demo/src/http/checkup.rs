@@ -55,6 +55,7 @@ fn audit_entry(
     status: StatusCode,
 ) -> AuditEntry {
     AuditEntry {
+        token: None,
         occurred_at: state.now(),
         facility_code: Some(terminal.facility.code.clone()),
         terminal_id: Some(terminal.terminal_id.clone()),

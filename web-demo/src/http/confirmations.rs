@@ -24,6 +24,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 use myna_core::oqs::{ReferenceClassification, XmlMsg};
+use myna_core::wire::Token;
 use myna_core::wire::service::{ConfirmationMode, ConfirmationRequest};
 use rusqlite::Connection;
 use time::OffsetDateTime;
@@ -52,6 +53,9 @@ struct Said {
     mode: Option<AuditMode>,
     operator: Option<String>,
     arbitrary_file_identifier: Option<String>,
+    /// The token the bridge reported (issue 14), recorded as said: nothing in the
+    /// certificate tells a card from a phone.
+    token: Option<Token>,
 }
 
 /// What the card presented, well-formed.
@@ -80,6 +84,7 @@ pub(super) async fn confirm(
         operator: None,
         kind: AuditKind::Confirmation,
         mode: None,
+        token: None,
         qualification_validity: None,
         error_code: None,
         http_status: 0,
@@ -120,6 +125,7 @@ async fn run(
     entry.facility_code = Some(terminal.facility.code.clone());
     entry.terminal_id = Some(terminal.terminal_id.clone());
     entry.mode = said.mode;
+    entry.token = said.token;
     entry.operator = said.operator;
     replier.arbitrary_file_identifier(said.arbitrary_file_identifier);
     let (evidence, crl_generation) = outcome?;
@@ -182,6 +188,7 @@ fn read_body(
         None => return Err(ErrorCode::BadRequest.into()),
     };
     said.mode = Some(mode);
+    said.token = request.token;
     said.operator = request.operator.as_deref().map(short_text).transpose()?;
     said.arbitrary_file_identifier = request
         .arbitrary_file_identifier

@@ -58,6 +58,7 @@ pub(super) async fn record(
         let ApiJson(request) = body?;
         let mode = document_mode(&request.document).ok_or(ErrorCode::BadRequest)?;
         let entry = AuditEntry {
+            token: None,
             occurred_at: now,
             facility_code: Some(terminal.facility.code.clone()),
             terminal_id: Some(terminal.terminal_id.clone()),

@@ -102,6 +102,7 @@ async fn confirm(
         .map_err(|failure| replier.refuse(failure))?;
     replier.facility(&terminal.facility.code);
     let mut entry = AuditEntry {
+        token: None,
         occurred_at: now,
         facility_code: Some(terminal.facility.code.clone()),
         terminal_id: Some(terminal.terminal_id.clone()),

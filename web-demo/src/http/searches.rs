@@ -42,6 +42,7 @@ pub(super) async fn search(
     let mut replier =
         XmlReplier::new(now, charset).reference(ReferenceClassification::InsuranceNumbers);
     let mut entry = AuditEntry {
+        token: None,
         occurred_at: now,
         facility_code: None,
         terminal_id: None,

@@ -22,11 +22,12 @@
 //!
 //! The parts: [`stack`] (the processes), [`page`] (driving the page), [`scenarios`] (one
 //! function per scenario, one row of [`scenarios::SCENARIOS`] each; every scenario runs in
-//! every browser). Ports, processes, waiting, pcscd and the browser driver come from
+//! every browser), [`phones`] (the smartphone scenarios of issue 14). Ports, processes, waiting, pcscd and the browser driver come from
 //! `myna-harness` (`tools/harness`). The driver is a child process answering JSON lines, so
 //! no async runtime is needed.
 
 mod page;
+mod phones;
 mod scenarios;
 mod stack;
 
