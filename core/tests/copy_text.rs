@@ -435,9 +435,18 @@ fn the_identity_line_is_written_only_for_a_phone_and_read_back_as_extra() {
         }
     }
 
-    assert_eq!(identity_label(Token::Android, Pin), "スマートフォン（Android）・暗証番号");
-    assert_eq!(identity_label(Token::Iphone, Pin), "スマートフォン（iPhone）・暗証番号");
-    assert_eq!(identity_label(Token::Card, Visual), "マイナンバーカード・目視");
+    assert_eq!(
+        identity_label(Token::Android, Pin),
+        "スマートフォン（Android）・暗証番号"
+    );
+    assert_eq!(
+        identity_label(Token::Iphone, Pin),
+        "スマートフォン（iPhone）・暗証番号"
+    );
+    assert_eq!(
+        identity_label(Token::Card, Visual),
+        "マイナンバーカード・目視"
+    );
 
     let msg = valid(vec![taro(), elderly]);
     let plain = to_copy_text(&msg);
@@ -445,14 +454,18 @@ fn the_identity_line_is_written_only_for_a_phone_and_read_back_as_extra() {
     let line = "本人確認\tスマートフォン（Android）・暗証番号\r\n";
     assert_eq!(
         phone,
-        plain.replace("\r\n裏面記載情報\r\n", &format!("\r\n{line}裏面記載情報\r\n")),
+        plain.replace(
+            "\r\n裏面記載情報\r\n",
+            &format!("\r\n{line}裏面記載情報\r\n")
+        ),
         "one line at the end of each 資格情報 section, nothing else changed"
     );
     assert_eq!(phone.matches(line).count(), 2, "{phone}");
 
     // Why it is not written by default: an importer stops on the label it does not know.
-    assert!(importer(&plain).is_ok());
-    let refused = importer(&phone).unwrap_err();
+    let one = valid(vec![taro()]);
+    assert!(importer(&to_copy_text(&one)).is_ok());
+    let refused = importer(&to_copy_text_with_identity(&one, Token::Android, Pin)).unwrap_err();
     assert!(refused.contains("本人確認"), "{refused}");
 
     // The product's own parser takes it: the results as without the line, the line kept.

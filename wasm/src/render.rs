@@ -16,7 +16,7 @@ use web_sys::{Document, Element, Event, HtmlElement};
 use crate::error::{WebError, WebResult};
 use crate::js;
 use crate::qualification::{identity_from_js, view_from_js, voucher_from_js};
-use crate::view::{self, QualificationView, Section, Status, VoucherComparisonView};
+use crate::view::{self, Section, Status, VoucherComparisonView};
 use myna_core::checkup::compare::{Problem, VoucherCheck};
 use myna_core::identifiers::FieldMatch;
 
@@ -484,7 +484,10 @@ fn on_copy_click(event: Event) {
 pub fn copy_text_js(result: &JsValue, options: &JsValue) -> WebResult<String> {
     let (view, _) = view_from_js(result)?;
     if identity_line_option(options)? {
-        Ok(view::copy_text_with_identity(&view, &identity_from_js(result)))
+        Ok(view::copy_text_with_identity(
+            &view,
+            &identity_from_js(result),
+        ))
     } else {
         Ok(view::copy_text(&view))
     }

@@ -458,14 +458,21 @@ fn the_panel_says_when_a_smartphone_was_used() {
         text(&host, ".myna-identity__value"),
         "マイナンバーカード・目視"
     );
-    assert!(host.query_selector(".myna-identity--phone").unwrap().is_none());
+    assert!(
+        host.query_selector(".myna-identity--phone")
+            .unwrap()
+            .is_none()
+    );
     // A bare XmlMsg says nothing about the desk: no 本人確認.
     let (host, _) = render(&parse(NORMAL), JsValue::UNDEFINED);
     assert!(host.query_selector(".myna-identity").unwrap().is_none());
 
     let plain = myna_web::copy_text(parse(NORMAL), JsValue::UNDEFINED).unwrap();
     let asked = object(&[("identityLine", JsValue::TRUE)]);
-    assert_eq!(myna_web::copy_text(phone.clone(), JsValue::UNDEFINED).unwrap(), plain);
+    assert_eq!(
+        myna_web::copy_text(phone.clone(), JsValue::UNDEFINED).unwrap(),
+        plain
+    );
     let with_line = myna_web::copy_text(phone.clone(), asked.clone()).unwrap();
     assert_eq!(
         with_line,

@@ -83,7 +83,9 @@ fn the_copy_text_reads_back_into_the_same_tree() {
         "有効"
     );
     // A fixture with more than the text carries still reads back what it carries.
-    let normal = myna_web::parse_copy_text(&myna_web::copy_text(parse(NORMAL), JsValue::UNDEFINED).unwrap()).unwrap();
+    let normal =
+        myna_web::parse_copy_text(&myna_web::copy_text(parse(NORMAL), JsValue::UNDEFINED).unwrap())
+            .unwrap();
     assert_eq!(
         string(&normal, "messageBody.resultList.0.insurerNumber"),
         "01130012"

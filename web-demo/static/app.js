@@ -597,7 +597,7 @@ function showResult(result) {
   const validity = result.qualification.messageBody.qualificationValidity ?? "";
   document.body.dataset.outcome = `ok ${result.mode} ${validity}`;
   $("print-meta").textContent =
-    `${new Date().toLocaleString("ja-JP")} ／ 担当者: ${operator()} ／ 方法: ${MODES[result.mode] ?? result.mode}`;
+    `${new Date().toLocaleString("ja-JP")} ／ 担当者: ${operator()} ／ 方法: ${MODES[result.mode] ?? result.mode}${TOKENS[result.token] ? `・${TOKENS[result.token]}` : ""}`;
   setPhase("result");
 }
 

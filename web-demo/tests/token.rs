@@ -28,7 +28,12 @@ async fn the_audit_records_the_token_the_bridge_reported() {
     let mut body = phone.pin_confirmation(&nonce);
     body["token"] = json!("android");
     let r = h.confirm(&token, body).await;
-    assert_eq!(r.status, StatusCode::OK, "{}", String::from_utf8_lossy(&r.body));
+    assert_eq!(
+        r.status,
+        StatusCode::OK,
+        "{}",
+        String::from_utf8_lossy(&r.body)
+    );
 
     // The card, 目視.
     let card = Card::load("no-pin");
@@ -57,7 +62,12 @@ async fn the_audit_records_the_token_the_bridge_reported() {
     let listed: Vec<_> = audit.iter().rev().map(|r| r["token"].clone()).collect();
     assert_eq!(
         listed,
-        [json!("android"), json!("card"), json!(null), json!("android")]
+        [
+            json!("android"),
+            json!("card"),
+            json!(null),
+            json!("android")
+        ]
     );
     assert_eq!(audit[3]["mode"], "pin");
     assert_eq!(audit[2]["mode"], "visual");

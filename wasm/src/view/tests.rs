@@ -280,5 +280,9 @@ fn the_copy_text_names_a_phone_only_when_asked_and_a_card_never() {
     );
     let back = oqs::parse_copy_text(&phone).unwrap();
     assert_eq!(back.results().len(), 1);
-    assert_eq!(back.results()[0].extra.len(), 1, "the line is kept, not lost");
+    assert_eq!(
+        back.results()[0].extra.len(),
+        1,
+        "the line is kept, not lost"
+    );
 }

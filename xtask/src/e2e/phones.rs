@@ -19,7 +19,11 @@ const PIN_REQUIRED: &str = "スマートフォンのマイナ保険証は暗証�
 pub(super) fn android_visual_switches_to_the_pin_pad(stack: &mut Stack, b: &Browser) -> Result<()> {
     swap(stack, b, "android", false)?;
     set_mode(b, "visual")?;
-    b.wait("the phone", "document.body.dataset.card === 'present'", LONG)?;
+    b.wait(
+        "the phone",
+        "document.body.dataset.card === 'present'",
+        LONG,
+    )?;
     b.type_into("#v-insurer", "01130012")?;
     b.type_into("#v-symbol", "12345678")?;
     b.type_into("#v-number", "1014")?;
@@ -32,7 +36,9 @@ pub(super) fn android_visual_switches_to_the_pin_pad(stack: &mut Stack, b: &Brow
         LONG,
     )?;
     let note = b.text("#pinpad-note")?;
-    expect(note.contains(PIN_REQUIRED), || format!("PIN pad note: {note}"))?;
+    expect(note.contains(PIN_REQUIRED), || {
+        format!("PIN pad note: {note}")
+    })?;
     expect(b.outcome()?.is_empty(), || {
         "pin-required ended the check instead of asking for the PIN".into()
     })?;
@@ -91,7 +97,11 @@ pub(super) fn android_visual_switches_to_the_pin_pad(stack: &mut Stack, b: &Brow
 pub(super) fn iphone_is_refused_with_the_fallbacks(stack: &mut Stack, b: &Browser) -> Result<()> {
     swap(stack, b, "iphone", false)?;
     set_mode(b, "visual")?;
-    b.wait("the phone", "document.body.dataset.card === 'present'", LONG)?;
+    b.wait(
+        "the phone",
+        "document.body.dataset.card === 'present'",
+        LONG,
+    )?;
     b.click("#visual-ok")?;
     wait_card(b, false)?;
     b.click("#start")?;
@@ -109,7 +119,9 @@ pub(super) fn iphone_is_refused_with_the_fallbacks(stack: &mut Stack, b: &Browse
         format!("actions: {actions}")
     })?;
     let pad = b.js("return document.getElementById('pinpad').hidden;")?;
-    expect(pad == Value::Bool(true), || "the PIN pad opened for an iPhone".into())?;
+    expect(pad == Value::Bool(true), || {
+        "the PIN pad opened for an iPhone".into()
+    })?;
     b.screenshot("23-iphone-not-supported")?;
     Ok(())
 }
