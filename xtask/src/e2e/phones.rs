@@ -77,8 +77,8 @@ pub(super) fn android_visual_switches_to_the_pin_pad(stack: &mut Stack, b: &Brow
     // The service's audit, as its API lists it and as the day's history shows it.
     let newest = b.js(
         "const t = JSON.parse(localStorage.getItem('myna-demo.terminal'));
-         return fetch('/api/v1/audit?limit=1', {headers: {Authorization: `Bearer ${t.token}`}})
-           .then(r => r.json()).then(p => p.records[0]);",
+         return fetch('/api/v1/audit?limit=10', {headers: {Authorization: `Bearer ${t.token}`}})
+           .then(r => r.json()).then(p => p.records.find(r => r.kind === 'confirmation'));",
     )?;
     expect(
         newest["token"] == "android" && newest["mode"] == "pin" && newest["result"] == "ok",
