@@ -43,11 +43,11 @@ pub(super) fn android_visual_switches_to_the_pin_pad(stack: &mut Stack, b: &Brow
         "pin-required ended the check instead of asking for the PIN".into()
     })?;
     let kept = b.js("return document.getElementById('v-number').value;")?;
-    expect(kept == Value::from("1014"), || {
+    expect(kept == "1014", || {
         format!("the patient's 受診券 was lost: {kept}")
     })?;
     let pad_dots = b.js("return document.getElementById('pin-dots').dataset.count;")?;
-    expect(pad_dots == Value::from("0"), || {
+    expect(pad_dots == "0", || {
         format!("the PIN pad is not empty: {pad_dots}")
     })?;
     b.screenshot("21-android-pin-required")?;
@@ -70,7 +70,7 @@ pub(super) fn android_visual_switches_to_the_pin_pad(stack: &mut Stack, b: &Brow
         || format!("voucher: {voucher}"),
     )?;
     let desk_mode = b.js("return document.body.dataset.mode;")?;
-    expect(desk_mode == Value::from("visual"), || {
+    expect(desk_mode == "visual", || {
         format!("the desk's mode changed: {desk_mode}")
     })?;
     b.screenshot("22-result-android")?;
