@@ -144,6 +144,7 @@ pub fn pin_confirmation_body(
         origin: origin.into(),
         operator: None,
         arbitrary_file_identifier: None,
+        token: None,
     };
     // Serializing plain strings cannot fail.
     serde_json::to_vec(&body).unwrap_or_default().into()

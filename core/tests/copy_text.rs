@@ -404,3 +404,90 @@ fn answers_that_are_not_valid_stop_an_importer() {
     );
     assert!(back.results().is_empty());
 }
+
+/// Issue 14: the `本人確認` line says a smartphone was used, only when asked and only for a
+/// phone; the card's text stays the app's, byte for byte.
+#[test]
+fn the_identity_line_is_written_only_for_a_phone_and_read_back_as_extra() {
+    use myna_core::oqs::{identity_label, to_copy_text_with_identity};
+    use myna_core::wire::Token;
+    use myna_core::wire::service::ConfirmationMode::{Pin, Visual};
+
+    let elderly = {
+        let mut r = taro();
+        r.elderly_recipient_certificate_info = Some(elderly_2_wari());
+        r
+    };
+    let msgs = [
+        valid(vec![taro()]),
+        valid(vec![taro(), elderly.clone()]),
+        XmlMsg::normal(&context(), QualificationValidity::Invalid, vec![taro()]),
+        XmlMsg::error(&context(), "MW0009", "電子証明書が失効しています"),
+        XmlMsg::normal(&context(), QualificationValidity::NoQualification, vec![]),
+    ];
+    for msg in &msgs {
+        for mode in [Pin, Visual] {
+            assert_eq!(
+                to_copy_text_with_identity(msg, Token::Card, mode),
+                to_copy_text(msg),
+                "a card's text is the app's, byte for byte"
+            );
+        }
+    }
+
+    assert_eq!(
+        identity_label(Token::Android, Pin),
+        "スマートフォン（Android）・暗証番号"
+    );
+    assert_eq!(
+        identity_label(Token::Iphone, Pin),
+        "スマートフォン（iPhone）・暗証番号"
+    );
+    assert_eq!(
+        identity_label(Token::Card, Visual),
+        "マイナンバーカード・目視"
+    );
+
+    let msg = valid(vec![taro(), elderly]);
+    let plain = to_copy_text(&msg);
+    let phone = to_copy_text_with_identity(&msg, Token::Android, Pin);
+    let line = "本人確認\tスマートフォン（Android）・暗証番号\r\n";
+    assert_eq!(
+        phone,
+        plain.replace(
+            "\r\n裏面記載情報\r\n",
+            &format!("\r\n{line}裏面記載情報\r\n")
+        ),
+        "one line at the end of each 資格情報 section, nothing else changed"
+    );
+    assert_eq!(phone.matches(line).count(), 2, "{phone}");
+
+    // Why it is not written by default: an importer stops on the label it does not know.
+    let one = valid(vec![taro()]);
+    assert!(importer(&to_copy_text(&one)).is_ok());
+    let refused = importer(&to_copy_text_with_identity(&one, Token::Android, Pin)).unwrap_err();
+    assert!(refused.contains("本人確認"), "{refused}");
+
+    // The product's own parser takes it: the results as without the line, the line kept.
+    let back = parse_copy_text(&phone).unwrap();
+    let without = parse_copy_text(&plain).unwrap();
+    assert_eq!(back.results().len(), 2);
+    for (with, without) in back.results().iter().zip(without.results()) {
+        let mut stripped = with.clone();
+        assert_eq!(stripped.extra.len(), 1, "{:?}", stripped.extra);
+        let kept = stripped.extra.remove(0);
+        let xml = format!("{kept:?}");
+        assert!(
+            xml.contains("本人確認") && xml.contains("スマートフォン（Android）・暗証番号"),
+            "{xml}"
+        );
+        assert_eq!(&stripped, without);
+    }
+    // The error and empty answers carry no result an importer would take: no line.
+    for msg in &msgs[3..] {
+        assert_eq!(
+            to_copy_text_with_identity(msg, Token::Android, Pin),
+            to_copy_text(msg)
+        );
+    }
+}

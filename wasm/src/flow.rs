@@ -348,6 +348,16 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     if let Some(operator) = &options.operator {
         js::set(&body, "operator", operator.as_str());
     }
+    // Which token answered, as the bridge reported it (issue 14): the service records it in
+    // the audit; it cannot verify it from the certificate.
+    // A name the contract does not know is left out rather than failing the check.
+    if let Some(token) = proof
+        .token
+        .as_deref()
+        .filter(|t| myna_core::wire::Token::ALL.iter().any(|k| k.as_str() == *t))
+    {
+        js::set(&body, "token", token);
+    }
     let body = js_sys::JSON::stringify(&body)
         .map(String::from)
         .map_err(|_| WebError::InvalidArgument("the confirmation is not serialisable".into()))?;

@@ -120,13 +120,15 @@ pub fn render_qualification(
     throw(render::render(element, &result, &options)).map(JsCast::unchecked_into)
 }
 
-/// `copyText(result)` → the official app's copy text (CRLF, sections, 和暦) the panel's copy
-/// button copies.
+/// `copyText(result, options?)` → the official app's copy text (CRLF, sections, 和暦) the
+/// panel's copy button copies; `{identityLine: true}` adds `本人確認` when a smartphone
+/// answered (`docs/copy-text.md`).
 #[wasm_bindgen(js_name = copyText)]
 pub fn copy_text(
     #[wasm_bindgen(unchecked_param_type = "QualificationResult | XmlMsg")] result: JsValue,
+    #[wasm_bindgen(unchecked_optional_param_type = "CopyTextOptions")] options: JsValue,
 ) -> Result<String, JsValue> {
-    throw(render::copy_text_js(&result))
+    throw(render::copy_text_js(&result, &options))
 }
 
 /// `validateInsurerNumber(s)` → whether `s` is a valid 保険者番号 (8 digits, or 6 for 国保,

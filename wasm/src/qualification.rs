@@ -7,7 +7,7 @@ use wasm_bindgen::JsValue;
 
 use crate::error::{WebError, WebResult};
 use crate::js;
-use crate::view::{FromJs, QualificationView, VoucherView};
+use crate::view::{FromJs, IdentityView, QualificationView, VoucherView};
 
 /// Decodes an `XmlMsg` file to text.
 ///
@@ -106,4 +106,14 @@ pub fn view_from_js(result: &JsValue) -> WebResult<(QualificationView, Option<Vo
     }
     let view = QualificationView::from_js(&tree);
     Ok((view, voucher))
+}
+
+/// The 本人確認 of a result: `mode` and `token` of what `confirmQualification` resolved to;
+/// nothing for a bare `XmlMsg` tree (it says nothing about the check at the desk).
+pub fn identity_from_js(result: &JsValue) -> IdentityView {
+    if js::get(result, "qualification").is_object() {
+        IdentityView::from_js(result)
+    } else {
+        IdentityView::default()
+    }
 }

@@ -15,8 +15,8 @@ use web_sys::{Document, Element, Event, HtmlElement};
 
 use crate::error::{WebError, WebResult};
 use crate::js;
-use crate::qualification::{view_from_js, voucher_from_js};
-use crate::view::{self, QualificationView, Section, Status, VoucherComparisonView};
+use crate::qualification::{identity_from_js, view_from_js, voucher_from_js};
+use crate::view::{self, Section, Status, VoucherComparisonView};
 use myna_core::checkup::compare::{Problem, VoucherCheck};
 use myna_core::identifiers::FieldMatch;
 
@@ -33,6 +33,7 @@ thread_local! {
 
 struct RenderOptions {
     copy_button: bool,
+    identity_line: bool,
     heading_level: u8,
     title: String,
     voucher: Option<view::VoucherView>,
@@ -43,6 +44,7 @@ impl RenderOptions {
     fn from_js(options: &JsValue) -> WebResult<Self> {
         js::options_object(options)?;
         let copy_button = js::bool_or(options, "copyButton", true)?;
+        let identity_line = identity_line_option(options)?;
         let heading_level = match js::opt_u32(options, "headingLevel")? {
             None => 2,
             Some(l @ 1..=5) => l as u8,
@@ -54,12 +56,19 @@ impl RenderOptions {
         };
         Ok(RenderOptions {
             copy_button,
+            identity_line,
             heading_level,
             title: js::opt_string(options, "title")?.unwrap_or_else(|| "資格確認結果".into()),
             voucher: voucher_from_js(&js::get(options, "voucher"))?,
             check_options: crate::checkup::CheckOptions::from_js(options)?,
         })
     }
+}
+
+/// `identityLine` (default false): whether the copy text carries `本人確認` for a phone.
+fn identity_line_option(options: &JsValue) -> WebResult<bool> {
+    js::options_object(options)?;
+    js::bool_or(options, "identityLine", false)
 }
 
 /// Builds elements in one document.
@@ -273,6 +282,7 @@ fn today() -> myna_core::wareki::GregorianDate {
 pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResult<Element> {
     let options = RenderOptions::from_js(options)?;
     let (view, carried_voucher) = view_from_js(result)?;
+    let identity = identity_from_js(result);
     let voucher = options.voucher.clone().or(carried_voucher);
     let doc = element
         .owner_document()
@@ -319,6 +329,21 @@ pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResu
             &format!("確認日 {}", view::display_date(date)),
         )?;
         b.append(&panel, &meta)?;
+    }
+
+    // 本人確認 (issue 14): which token answered and how, e.g. スマートフォン（Android）・暗証番号.
+    if let Some(label) = identity.label() {
+        let p = b.el(
+            "p",
+            if identity.is_phone() {
+                "myna-identity myna-identity--phone"
+            } else {
+                "myna-identity"
+            },
+        )?;
+        b.append(&p, &b.text_el("span", "myna-identity__label", "本人確認")?)?;
+        b.append(&p, &b.text_el("strong", "myna-identity__value", &label)?)?;
+        b.append(&panel, &p)?;
     }
 
     if status == Status::Error {
@@ -373,7 +398,12 @@ pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResu
     }
 
     if options.copy_button {
-        b.append(&panel, &copy_controls(&b, &view)?)?;
+        let text = if options.identity_line {
+            view::copy_text_with_identity(&view, &identity)
+        } else {
+            view::copy_text(&view)
+        };
+        b.append(&panel, &copy_controls(&b, &text)?)?;
     }
 
     element.set_text_content(None);
@@ -381,7 +411,7 @@ pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResu
     Ok(panel)
 }
 
-fn copy_controls(b: &Builder, view: &QualificationView) -> WebResult<Element> {
+fn copy_controls(b: &Builder, text: &str) -> WebResult<Element> {
     let actions = b.el("div", "myna-actions")?;
     let button = b.text_el("button", "myna-copy", "資格情報をコピー")?;
     b.attr(&button, "type", "button")?;
@@ -393,7 +423,7 @@ fn copy_controls(b: &Builder, view: &QualificationView) -> WebResult<Element> {
             .map(|_| ())
             .map_err(|_| WebError::Environment("expando property".into()))
     };
-    set(COPY_TEXT, &JsValue::from_str(&view::copy_text(view)))?;
+    set(COPY_TEXT, &JsValue::from_str(text))?;
     set(COPY_STATUS, &status)?;
     COPY_HANDLER.with(|handler| {
         button
@@ -432,8 +462,15 @@ fn on_copy_click(event: Event) {
     });
 }
 
-/// `copyText(result)`: the text the copy button puts on the clipboard.
-pub fn copy_text_js(result: &JsValue) -> WebResult<String> {
+/// `copyText(result, options)`: the text the copy button puts on the clipboard.
+pub fn copy_text_js(result: &JsValue, options: &JsValue) -> WebResult<String> {
     let (view, _) = view_from_js(result)?;
-    Ok(view::copy_text(&view))
+    if identity_line_option(options)? {
+        Ok(view::copy_text_with_identity(
+            &view,
+            &identity_from_js(result),
+        ))
+    } else {
+        Ok(view::copy_text(&view))
+    }
 }

@@ -387,7 +387,9 @@ export interface QualificationResult {
   mode: "pin" | "visual";
   reader: string;
   /** Which token answered: the plastic card or an Android phone's スマホ用電子証明書
-   * (an iPhone is refused with `token-not-supported`). Absent with an older bridge. */
+   * (an iPhone is refused with `token-not-supported`). Absent with an older bridge. Sent to
+   * the service in the confirmation body (its audit records it as the bridge reported it), and
+   * shown by `renderQualification` as 本人確認. */
   token?: "card" | "android" | "iphone";
   /** The eligibility service's XmlMsg, parsed. */
   qualification: XmlMsg;
@@ -400,6 +402,10 @@ export interface QualificationResult {
 export interface RenderOptions {
   /** Show the copy button (default true). */
   copyButton?: boolean;
+  /** The copy button's text carries the `本人確認` line when a smartphone answered (default
+   * false; see `CopyTextOptions`). The panel always shows 本人確認 when the result names its
+   * token and mode. */
+  identityLine?: boolean;
   /** The panel heading's level, 1–5 (default 2); sections use the next level. */
   headingLevel?: number;
   /** The panel heading (default "資格確認結果"). */
@@ -410,6 +416,14 @@ export interface RenderOptions {
   date?: string;
   /** The facility's 委託元保険者一覧. */
   contractedInsurers?: Array<string | { insurerNumber: string }>;
+}
+
+export interface CopyTextOptions {
+  /** When a smartphone answered (`token` "android" or "iphone"), add
+   * `本人確認<TAB>スマートフォン（Android）・暗証番号` as the last line of each 資格情報 section.
+   * Default false: the official app's text has no such label and importers may stop on a
+   * label they do not know. A card's text is the same either way. */
+  identityLine?: boolean;
 }
 
 // ---- The XmlMsg tree (parseQualificationXml, QualificationResult.qualification) ----------

@@ -431,6 +431,64 @@ fn a_confirm_result_object_renders_with_its_voucher() {
     );
 }
 
+/// Issue 14: the panel says which token answered and how (本人確認), and the copy text
+/// names a smartphone only when asked; a card's copy text is the same with the option.
+#[wasm_bindgen_test]
+fn the_panel_says_when_a_smartphone_was_used() {
+    let confirm = |mode: &str, token: &str| {
+        object(&[
+            ("mode", mode.into()),
+            ("reader", "Virtual PCD 00 00".into()),
+            ("token", token.into()),
+            ("qualification", parse(NORMAL)),
+        ])
+    };
+    let phone = confirm("pin", "android");
+    let (host, _) = render(&phone, JsValue::UNDEFINED);
+    assert_eq!(
+        text(&host, ".myna-identity--phone"),
+        "本人確認スマートフォン（Android）・暗証番号"
+    );
+    assert_eq!(
+        text(&host, ".myna-identity__value"),
+        "スマートフォン（Android）・暗証番号"
+    );
+    let (host, _) = render(&confirm("visual", "card"), JsValue::UNDEFINED);
+    assert_eq!(
+        text(&host, ".myna-identity__value"),
+        "マイナンバーカード・目視"
+    );
+    assert!(
+        host.query_selector(".myna-identity--phone")
+            .unwrap()
+            .is_none()
+    );
+    // A bare XmlMsg says nothing about the desk: no 本人確認.
+    let (host, _) = render(&parse(NORMAL), JsValue::UNDEFINED);
+    assert!(host.query_selector(".myna-identity").unwrap().is_none());
+
+    let plain = myna_web::copy_text(parse(NORMAL), JsValue::UNDEFINED).unwrap();
+    let asked = object(&[("identityLine", JsValue::TRUE)]);
+    assert_eq!(
+        myna_web::copy_text(phone.clone(), JsValue::UNDEFINED).unwrap(),
+        plain
+    );
+    let with_line = myna_web::copy_text(phone.clone(), asked.clone()).unwrap();
+    assert_eq!(
+        with_line,
+        plain.replace(
+            "\r\n裏面記載情報\r\n",
+            "\r\n本人確認\tスマートフォン（Android）・暗証番号\r\n裏面記載情報\r\n"
+        )
+    );
+    assert!(myna_web::parse_copy_text(&with_line).is_ok());
+    for card in [confirm("pin", "card"), confirm("visual", "card")] {
+        assert_eq!(myna_web::copy_text(card, asked.clone()).unwrap(), plain);
+    }
+    let bad = myna_web::copy_text(phone, object(&[("identityLine", "yes".into())]));
+    assert_eq!(code(&bad.unwrap_err()), "invalid-argument");
+}
+
 #[wasm_bindgen_test]
 fn hostile_text_stays_text() {
     let xml = answer(
@@ -501,7 +559,7 @@ fn kokuho_padding_is_trimmed() {
 
 #[wasm_bindgen_test]
 fn copy_text_is_tab_separated_sections() {
-    let text = myna_web::copy_text(parse(MULTIPLE)).unwrap();
+    let text = myna_web::copy_text(parse(MULTIPLE), JsValue::UNDEFINED).unwrap();
     assert!(text.ends_with("\r\n"));
     let lines: Vec<&str> = text.trim_end_matches("\r\n").split("\r\n").collect();
     assert_eq!(lines[0], "資格情報");
@@ -526,7 +584,7 @@ fn copy_text_is_tab_separated_sections() {
 #[wasm_bindgen_test(async)]
 async fn the_copy_button_copies_the_result_text() {
     let result = parse(NORMAL);
-    let expected = myna_web::copy_text(result.clone()).unwrap();
+    let expected = myna_web::copy_text(result.clone(), JsValue::UNDEFINED).unwrap();
     let record = js_sys::Function::new_no_args(
         "const c = navigator.clipboard;
          const real = c.writeText;

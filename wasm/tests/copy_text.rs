@@ -62,7 +62,7 @@ const CARRIED: &str = r#"<XmlMsg><MessageHeader><QualificationConfirmationDate>2
 #[wasm_bindgen_test]
 fn the_copy_text_reads_back_into_the_same_tree() {
     let from_xml = parse(CARRIED);
-    let text = myna_web::copy_text(from_xml.clone()).unwrap();
+    let text = myna_web::copy_text(from_xml.clone(), JsValue::UNDEFINED).unwrap();
     assert!(
         text.starts_with("資格情報\r\n確認日 : \t令和7年10月15日\r\n"),
         "{text}"
@@ -83,7 +83,9 @@ fn the_copy_text_reads_back_into_the_same_tree() {
         "有効"
     );
     // A fixture with more than the text carries still reads back what it carries.
-    let normal = myna_web::parse_copy_text(&myna_web::copy_text(parse(NORMAL)).unwrap()).unwrap();
+    let normal =
+        myna_web::parse_copy_text(&myna_web::copy_text(parse(NORMAL), JsValue::UNDEFINED).unwrap())
+            .unwrap();
     assert_eq!(
         string(&normal, "messageBody.resultList.0.insurerNumber"),
         "01130012"
@@ -123,7 +125,7 @@ fn the_apps_words_become_codes() {
 
 #[wasm_bindgen_test]
 fn bad_pastes_are_coded_errors_with_the_line() {
-    let good = myna_web::copy_text(parse(NORMAL)).unwrap();
+    let good = myna_web::copy_text(parse(NORMAL), JsValue::UNDEFINED).unwrap();
     let error = |t: &str| myna_web::parse_copy_text(t).unwrap_err();
     assert_eq!(code(&error("")), "copy-text-empty");
     assert_eq!(

@@ -96,6 +96,7 @@ const MIGRATIONS: &[(&str, &str)] = &[
         "0006_checkup",
         include_str!("../migrations/0006_checkup.sql"),
     ),
+    ("0007_token", include_str!("../migrations/0007_token.sql")),
 ];
 
 /// The schema version this build writes.

@@ -342,10 +342,15 @@ function setMode(value) {
 let pinDigits = "";
 let pinResolve = null;
 
-/** Shows the PIN pad; resolves with the 4 digits, or null when cancelled. */
-function askPin() {
+/**
+ * Shows the PIN pad, with `note` above it when given; resolves with the 4 digits, or null when
+ * cancelled.
+ */
+function askPin(note = "") {
   pinDigits = "";
   drawPin();
+  $("pinpad-note").textContent = note;
+  $("pinpad-note").hidden = !note;
   $("pinpad-remaining").textContent = reception.pinStatus && !reception.pinStatus.blocked
     ? `残り${reception.pinStatus.remaining}回${reception.pinStatus.remaining <= 1 ? "（間違えるとロックされます）" : ""}`
     : "";
@@ -462,7 +467,7 @@ async function start() {
   reception.lastResult = null;
   delete document.body.dataset.outcome;
   showProgress("");
-  const m = mode();
+  let m = mode();
   let pin;
   let allowLastAttempt = false;
   if (m === "pin") {
@@ -508,6 +513,18 @@ async function start() {
           if (await askRepresentation({ bridge, reader, setPhase })) { setPhase("running"); continue; }
           setPhase("idle");
           break;
+        }
+        // 目視 with an Android phone (issue 14): the phone gives its certificate only after its
+        // PIN, and the module refused before anything touched it. This patient moves to the PIN
+        // pad with the module's message; the voucher, roster row and operator stay, and so does
+        // the desk's 目視 setting for the next patient. The PIN typed now is a first try, sent
+        // once; a cancel ends the check.
+        if (e?.code === "pin-required" && m === "visual") {
+          pin = await askPin(describe(e));
+          if (pin === null) { pin = undefined; setPhase("idle"); break; }
+          m = "pin";
+          setPhase("running");
+          continue;
         }
         if (e?.code === "last-attempt-needs-consent" && !allowLastAttempt) {
           reception.pinStatus = { remaining: 1, blocked: false };
@@ -561,6 +578,7 @@ function handleFailure(e) {
       actions.push(suggestFallback());
       break;
     case "not-my-number-card":
+    case "token-not-supported":
     case "card-error":
       actions.push(suggestFallback());
       break;
@@ -579,7 +597,7 @@ function showResult(result) {
   const validity = result.qualification.messageBody.qualificationValidity ?? "";
   document.body.dataset.outcome = `ok ${result.mode} ${validity}`;
   $("print-meta").textContent =
-    `${new Date().toLocaleString("ja-JP")} ／ 担当者: ${operator()} ／ 方法: ${MODES[result.mode] ?? result.mode}`;
+    `${new Date().toLocaleString("ja-JP")} ／ 担当者: ${operator()} ／ 方法: ${MODES[result.mode] ?? result.mode}${TOKENS[result.token] ? `・${TOKENS[result.token]}` : ""}`;
   setPhase("result");
 }
 
@@ -653,6 +671,8 @@ async function recordFallback(event) {
 
 const DOCUMENTS = { portal: "マイナポータル画面", notice: "資格情報のお知らせ", certificate: "資格確認書" };
 const KINDS = { confirmation: "資格確認", search: "資格照会", fallback: "代替確認" };
+/** The token a card-based check's audit row names (as the bridge reported it; issue 14). */
+const TOKENS = { android: "スマートフォン（Android）", iphone: "スマートフォン（iPhone）" };
 const MODES = { pin: "暗証番号", visual: "目視", numbers: "番号", "official-app": "マイナ資格確認アプリ", ...DOCUMENTS };
 
 /** The day's records (Japan time) from the service's audit trail. */
@@ -669,7 +689,7 @@ async function loadHistory() {
     $("history-table").tBodies[0].replaceChildren(...rows.map((r) => el("tr", { "data-result": r.result },
       el("td", {}, new Date(r.occurredAt).toLocaleTimeString("ja-JP", { timeZone: "Asia/Tokyo" })),
       el("td", {}, KINDS[r.kind] ?? r.kind),
-      el("td", {}, MODES[r.mode] ?? r.mode ?? ""),
+      el("td", {}, (MODES[r.mode] ?? r.mode ?? "") + (TOKENS[r.token] ? `・${TOKENS[r.token]}` : "")),
       el("td", {}, r.kind === "fallback" ? "記録" : r.result === "ok"
         ? labels.QUALIFICATION_VALIDITY[r.qualificationValidity] ?? r.qualificationValidity ?? "正常"
         : `エラー ${r.errorCode ?? ""}`),

@@ -49,8 +49,8 @@ pub use codes::{
     contribution_ratio_percent,
 };
 pub use copy_text::{
-    CopyTextError, MAX_COPY_TEXT_BYTES, UNKNOWN_FIELD_ELEMENT, copy_text_date, parse_copy_text,
-    to_copy_text,
+    CopyTextError, IDENTITY_LABEL, MAX_COPY_TEXT_BYTES, UNKNOWN_FIELD_ELEMENT, copy_text_date,
+    identity_label, parse_copy_text, to_copy_text, to_copy_text_with_identity, token_label,
 };
 pub use element::UnknownElement;
 pub use error::{OqsError, Position};

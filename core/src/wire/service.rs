@@ -7,6 +7,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use super::Token;
+
 /// `POST /api/v1/challenges`.
 pub const CHALLENGES_PATH: &str = "/api/v1/challenges";
 /// `POST /api/v1/confirmations`.
@@ -77,6 +79,10 @@ pub struct ConfirmationRequest {
     /// The terminal's own reference, echoed in the answer.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub arbitrary_file_identifier: Option<String>,
+    /// Which token answered, as the bridge reported it (`AuthenticateResult.token`, issue
+    /// 14): recorded in the audit. The service cannot verify it from the certificate.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub token: Option<Token>,
 }
 
 /// The body of `POST /api/v1/terminals/activate`.
@@ -107,10 +113,20 @@ mod tests {
             origin: "https://clinic.example".into(),
             operator: None,
             arbitrary_file_identifier: None,
+            token: None,
         };
         assert_eq!(
             serde_json::to_string(&body).unwrap(),
             r#"{"mode":"pin","certificate":"Y2VydA==","signature":"c2ln","nonce":"n","origin":"https://clinic.example"}"#
+        );
+        let phone = ConfirmationRequest {
+            token: Some(Token::Android),
+            ..body
+        };
+        assert!(
+            serde_json::to_string(&phone)
+                .unwrap()
+                .ends_with(r#","token":"android"}"#)
         );
         let challenge: ChallengeResponse =
             serde_json::from_str(r#"{"nonce":"abc","expiresAt":"2026-12-06T00:05:00Z"}"#).unwrap();
@@ -124,6 +140,19 @@ mod tests {
             Some(ConfirmationMode::Visual)
         );
         assert_eq!(visual.signature, None);
+        assert_eq!(visual.token, None);
+        let card: ConfirmationRequest = serde_json::from_str(
+            r#"{"mode":"visual","certificate":"Y2VydA==","nonce":"n","origin":"o","token":"card"}"#,
+        )
+        .unwrap();
+        assert_eq!(card.token, Some(Token::Card));
+        assert!(
+            serde_json::from_str::<ConfirmationRequest>(
+                r#"{"mode":"pin","certificate":"","nonce":"n","origin":"o","token":"watch"}"#
+            )
+            .is_err(),
+            "a token the contract does not name is a bad body"
+        );
         assert_eq!(ConfirmationMode::parse("PIN"), None);
     }
 }

@@ -10,11 +10,23 @@ use myna_core::oqs::{
     XmlMsg,
 };
 
-use super::{QualificationView, ResultView, Text};
+use super::{IdentityView, QualificationView, ResultView, Text};
 
 /// The official app's copy text of `view` (see the module documentation).
 pub fn copy_text(view: &QualificationView) -> String {
     oqs::to_copy_text(&to_message(view))
+}
+
+/// [`copy_text`], plus the `本人確認` line when a smartphone answered
+/// (`myna_core::oqs::to_copy_text_with_identity`); exactly [`copy_text`] for the card, or
+/// when the token or the mode is not known.
+pub fn copy_text_with_identity(view: &QualificationView, identity: &IdentityView) -> String {
+    match (identity.token(), identity.mode()) {
+        (Some(token), Some(mode)) => {
+            oqs::to_copy_text_with_identity(&to_message(view), token, mode)
+        }
+        _ => copy_text(view),
+    }
 }
 
 fn opt(t: &Text) -> Option<String> {

@@ -11,18 +11,21 @@
 //! - `qualification`: the view structs ([`QualificationView`] and its parts) and the
 //!   validity [`Status`].
 //! - `panel`: the panel's [`Section`]s and [`Row`]s, labels and dates (and the 負担割合 rule).
+//! - `identity`: 本人確認, which token answered and how ([`IdentityView`], issue 14).
 //! - `message`: the view back to the core's `XmlMsg` ([`to_message`]) and [`copy_text`].
 //! - `voucher`: the 受診券 ([`VoucherView`]), what the 受診券照合 reads, and its JS result
 //!   ([`VoucherComparisonView`]).
 
 #[macro_use]
 mod read;
+mod identity;
 mod message;
 mod panel;
 mod qualification;
 mod voucher;
 
-pub use message::{copy_text, to_message};
+pub use identity::IdentityView;
+pub use message::{copy_text, copy_text_with_identity, to_message};
 pub use panel::{
     Row, Section, SectionKind, Value, code_label, display_date, ratio_label, sections, wareki_date,
 };

@@ -231,3 +231,58 @@ fn certificate_sections_show_issue_date_and_period() {
         "no 長期入院該当年月日 row without the date"
     );
 }
+
+fn identity(mode: &str, token: &str) -> IdentityView {
+    IdentityView {
+        mode: text(mode),
+        token: text(token),
+    }
+}
+
+#[test]
+fn identity_says_when_a_smartphone_was_used() {
+    assert_eq!(
+        identity("pin", "android").label().as_deref(),
+        Some("スマートフォン（Android）・暗証番号")
+    );
+    assert!(identity("pin", "android").is_phone());
+    assert_eq!(
+        identity("pin", "iphone").label().as_deref(),
+        Some("スマートフォン（iPhone）・暗証番号")
+    );
+    assert_eq!(
+        identity("visual", "card").label().as_deref(),
+        Some("マイナンバーカード・目視")
+    );
+    assert!(!identity("visual", "card").is_phone());
+    // Nothing is guessed: an unknown token, or no mode (a bare XmlMsg), says nothing.
+    assert_eq!(identity("pin", "watch").label(), None);
+    assert_eq!(identity("", "android").label(), None);
+    assert_eq!(identity("pin", "").label(), None);
+    assert_eq!(IdentityView::default().label(), None);
+}
+
+#[test]
+fn the_copy_text_names_a_phone_only_when_asked_and_a_card_never() {
+    let view = sample();
+    let plain = copy_text(&view);
+    for card in [identity("pin", "card"), identity("visual", "card")] {
+        assert_eq!(copy_text_with_identity(&view, &card), plain);
+    }
+    assert_eq!(copy_text_with_identity(&view, &identity("pin", "")), plain);
+    let phone = copy_text_with_identity(&view, &identity("pin", "android"));
+    assert_eq!(
+        phone,
+        plain.replace(
+            "\r\n裏面記載情報\r\n",
+            "\r\n本人確認\tスマートフォン（Android）・暗証番号\r\n裏面記載情報\r\n"
+        )
+    );
+    let back = oqs::parse_copy_text(&phone).unwrap();
+    assert_eq!(back.results().len(), 1);
+    assert_eq!(
+        back.results()[0].extra.len(),
+        1,
+        "the line is kept, not lost"
+    );
+}

@@ -23,6 +23,7 @@
 use axum::http::HeaderMap;
 use axum::response::Response;
 use myna_core::oqs::{ReferenceClassification, XmlMsg};
+use myna_core::wire::Token;
 use myna_core::wire::service::{ConfirmationMode, ConfirmationRequest};
 use rusqlite::Connection;
 use time::OffsetDateTime;
@@ -51,6 +52,9 @@ struct Said {
     mode: Option<AuditMode>,
     operator: Option<String>,
     arbitrary_file_identifier: Option<String>,
+    /// The token the bridge reported (issue 14), recorded as said: nothing in the
+    /// certificate tells a card from a phone.
+    token: Option<Token>,
 }
 
 /// What the card presented, well-formed.
@@ -102,6 +106,7 @@ async fn run(
     replier.facility(&terminal.facility.code);
     entry.set_terminal(&terminal);
     entry.mode = said.mode;
+    entry.token = said.token;
     entry.operator = said.operator;
     replier.arbitrary_file_identifier(said.arbitrary_file_identifier);
     let (evidence, crl_generation) = outcome?;
@@ -164,6 +169,7 @@ fn read_body(
         None => return Err(ErrorCode::BadRequest.into()),
     };
     said.mode = Some(mode);
+    said.token = request.token;
     said.operator = optional_short_text(&request.operator)?;
     said.arbitrary_file_identifier = optional_short_text(&request.arbitrary_file_identifier)?;
     let presented = evidence(request, mode, said.operator.is_some());

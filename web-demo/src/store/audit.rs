@@ -10,6 +10,8 @@ use rusqlite::{Connection, params};
 use serde::Serialize;
 use time::OffsetDateTime;
 
+use myna_core::wire::Token;
+
 use super::StoreError;
 use super::terminals::AuthenticatedTerminal;
 
@@ -70,6 +72,9 @@ pub struct AuditEntry {
     pub kind: AuditKind,
     /// The mode, when the request got far enough to state one.
     pub mode: Option<AuditMode>,
+    /// Which token answered a card-based confirmation, as the bridge reported it (the body's
+    /// `token`, issue 14); the service cannot verify it from the certificate.
+    pub token: Option<Token>,
     /// `QualificationValidity` of a normal answer.
     pub qualification_validity: Option<String>,
     /// `ErrorCode` of an error answer.
@@ -89,6 +94,7 @@ impl AuditEntry {
             operator: None,
             kind,
             mode: None,
+            token: None,
             qualification_validity: None,
             error_code: None,
             http_status: 0,
@@ -120,6 +126,9 @@ pub struct AuditRecord {
     pub kind: String,
     /// `pin`, `visual`, `numbers`, `official-app`, or a fallback's document.
     pub mode: Option<String>,
+    /// `card`, `android` or `iphone`: what the terminal said the bridge reported (not
+    /// verified by the service); null when not said.
+    pub token: Option<String>,
     /// `ok` or `error`.
     pub result: String,
     /// `QualificationValidity` of a normal answer.
@@ -157,8 +166,8 @@ pub fn insert(conn: &Connection, entry: &AuditEntry) -> Result<i64, StoreError> 
     };
     conn.prepare_cached(
         "INSERT INTO audit (occurred_at, facility_code, terminal_id, operator, kind, mode,
-             result, qualification_validity, error_code, http_status)
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+             result, qualification_validity, error_code, http_status, token)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
     )?
     .execute(params![
         entry.occurred_at.unix_timestamp(),
@@ -171,6 +180,7 @@ pub fn insert(conn: &Connection, entry: &AuditEntry) -> Result<i64, StoreError> 
         entry.qualification_validity,
         entry.error_code,
         entry.http_status,
+        entry.token.map(Token::as_str),
     ])?;
     Ok(conn.last_insert_rowid())
 }
@@ -184,7 +194,7 @@ pub fn list(
 ) -> Result<Vec<AuditRecord>, StoreError> {
     let mut stmt = conn.prepare(
         "SELECT a.id, a.occurred_at, a.terminal_id, t.device_name, a.operator, a.kind, a.mode,
-                a.result, a.qualification_validity, a.error_code, a.http_status
+                a.result, a.qualification_validity, a.error_code, a.http_status, a.token
          FROM audit a LEFT JOIN terminals t ON t.id = a.terminal_id
          WHERE a.facility_code = ?1 AND a.id < ?2
          ORDER BY a.id DESC LIMIT ?3",
@@ -205,6 +215,7 @@ pub fn list(
                 qualification_validity: r.get(8)?,
                 error_code: r.get(9)?,
                 http_status: r.get(10)?,
+                token: r.get(11)?,
             })
         },
     )?;

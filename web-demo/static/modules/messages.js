@@ -43,6 +43,10 @@ export function describe(e) {
       return "暗証番号は数字4桁です。";
     case "not-my-number-card":
       return "マイナンバーカードではないカードです。";
+    case "pin-required": // an Android phone in 目視 (issue 14): the module's Japanese message
+      return e.message || "スマートフォンのマイナ保険証は暗証番号で確認してください";
+    case "token-not-supported": // an iPhone (issue 14): the module's message names the fallbacks
+      return e.message || "このスマートフォンまたはカードはこの読み取りでは確認できません。マイナンバーカード本体、または資格確認書か資格情報のお知らせで確認してください";
     case "policy-denied":
       return "カード読取ソフトの設定でこの操作が許可されていません。";
     case "timeout":

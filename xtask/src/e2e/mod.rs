@@ -17,16 +17,17 @@
 //! only used to wait for a state; every check also reads the text staff see. Screenshots of
 //! the key states go to `target/e2e/screenshots/<browser>/`, process logs to
 //! `target/e2e/<browser>/`. `docs/screenshots/` (shown in the README) holds copies of
-//! Chromium's `02-pin-pad`, `03-result-pin`, `07-last-try-dialog` and `16-bridge-not-running`
-//! from this run, rendered with Debian's `fonts-noto-cjk`; copy them again when the page changes.
+//! Chromium's `02-pin-pad`, `03-result-pin`, `07-last-try-dialog`, `16-bridge-not-running`,
+//! `21-android-pin-required` and `22-result-android` (among others) from this run, rendered with Debian's `fonts-noto-cjk`; copy them again when the page changes.
 //!
 //! The parts: [`stack`] (the processes), [`page`] (driving the page), [`scenarios`] (one
 //! function per scenario, one row of [`scenarios::SCENARIOS`] each; every scenario runs in
-//! every browser). Ports, processes, waiting, pcscd and the browser driver come from
+//! every browser), [`phones`] (the smartphone scenarios of issue 14). Ports, processes, waiting, pcscd and the browser driver come from
 //! `myna-harness` (`tools/harness`). The driver is a child process answering JSON lines, so
 //! no async runtime is needed.
 
 mod page;
+mod phones;
 mod scenarios;
 mod stack;
 

@@ -11,11 +11,11 @@ use serde_json::{Value, json};
 use super::page::Browser;
 use super::stack::Stack;
 
-const LONG: Duration = Duration::from_secs(60);
-const SHORT: Duration = Duration::from_secs(20);
+pub(super) const LONG: Duration = Duration::from_secs(60);
+pub(super) const SHORT: Duration = Duration::from_secs(20);
 
 /// Waits until the page shows a card in the reader and (PIN mode) the tries left read from it.
-fn wait_card(b: &Browser, pin_mode: bool) -> Result<()> {
+pub(super) fn wait_card(b: &Browser, pin_mode: bool) -> Result<()> {
     b.wait("the card", "document.body.dataset.card === 'present'", LONG)?;
     b.wait(
         "the start button",
@@ -40,7 +40,7 @@ fn wait_card_gone(b: &Browser) -> Result<()> {
     )
 }
 
-fn swap(stack: &mut Stack, b: &Browser, persona: &str, realistic: bool) -> Result<()> {
+pub(super) fn swap(stack: &mut Stack, b: &Browser, persona: &str, realistic: bool) -> Result<()> {
     stack.remove();
     wait_card_gone(b)?;
     b.click("#reset")?;
@@ -48,7 +48,7 @@ fn swap(stack: &mut Stack, b: &Browser, persona: &str, realistic: bool) -> Resul
     Ok(())
 }
 
-fn set_mode(b: &Browser, mode: &str) -> Result<()> {
+pub(super) fn set_mode(b: &Browser, mode: &str) -> Result<()> {
     b.click(&format!("#mode-{mode}"))?;
     b.wait(
         "the mode",
@@ -57,7 +57,7 @@ fn set_mode(b: &Browser, mode: &str) -> Result<()> {
     )
 }
 
-fn enter_pin(b: &Browser, pin: &str) -> Result<()> {
+pub(super) fn enter_pin(b: &Browser, pin: &str) -> Result<()> {
     b.wait(
         "the PIN pad",
         "!document.getElementById('pinpad').hidden",
@@ -69,7 +69,7 @@ fn enter_pin(b: &Browser, pin: &str) -> Result<()> {
     b.click("#pin-ok")
 }
 
-fn wait_outcome(b: &Browser) -> Result<String> {
+pub(super) fn wait_outcome(b: &Browser) -> Result<String> {
     b.wait(
         "the outcome",
         "document.body.dataset.outcome !== undefined",
@@ -78,7 +78,7 @@ fn wait_outcome(b: &Browser) -> Result<String> {
     b.outcome()
 }
 
-fn expect(condition: bool, what: impl FnOnce() -> String) -> Result<()> {
+pub(super) fn expect(condition: bool, what: impl FnOnce() -> String) -> Result<()> {
     if condition {
         Ok(())
     } else {
@@ -751,6 +751,14 @@ pub const SCENARIOS: &[(&str, Scenario)] = &[
     ("terminal activation", activation),
     ("PIN mode with a 受診券", pin_mode),
     ("visual mode (目視), remembered", visual_mode),
+    (
+        "an Android phone in 目視: the PIN pad, then スマートフォン in the panel and the audit",
+        super::phones::android_visual_switches_to_the_pin_pad,
+    ),
+    (
+        "an iPhone is refused with the fallbacks",
+        super::phones::iphone_is_refused_with_the_fallbacks,
+    ),
     ("wrong PIN, then the right one", wrong_then_right_pin),
     ("last-try consent, then the card put back", last_try_consent),
     (

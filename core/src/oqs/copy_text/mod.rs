@@ -25,7 +25,9 @@
 //! The writer uses only the labels importers know, plus three that appear only where an
 //! importer should stop rather than import: `資格有効性` (written when the answer is not
 //! 有効), `エラーコード` and `エラーメッセージ` (an error answer). `未就学区分` and `照会番号`
-//! are written only when the result has them. What the format has no label for (the
+//! are written only when the result has them. [`to_copy_text_with_identity`] adds, on
+//! request and only for a smartphone, a `本人確認` line at the end of 資格情報 (issue 14;
+//! `docs/copy-text.md` says why it is not written by default). What the format has no label for (the
 //! 限度額 区分, 交付年月日, 郵便番号, …) is not in the text: a round trip keeps exactly the
 //! fields the format carries.
 //!
@@ -54,7 +56,10 @@ mod read;
 mod write;
 
 pub use read::parse_copy_text;
-pub use write::{copy_text_date, to_copy_text};
+pub use write::{
+    IDENTITY_LABEL, copy_text_date, identity_label, to_copy_text, to_copy_text_with_identity,
+    token_label,
+};
 
 /// The largest text [`parse_copy_text`] reads (a real result is under 1 KiB).
 pub const MAX_COPY_TEXT_BYTES: usize = 64 * 1024;

@@ -12,6 +12,8 @@ use crate::oqs::codes::{
 };
 use crate::oqs::model::{ResultOfQualificationConfirmation, XmlMsg};
 use crate::wareki::{GregorianDate, Wareki};
+use crate::wire::Token;
+use crate::wire::service::ConfirmationMode;
 
 /// `yyyyMMdd` → `令和6年4月1日` (numeric year, `令和1年` for the first year); anything else
 /// stays as given.
@@ -85,9 +87,52 @@ impl Lines {
     }
 }
 
+/// The label of the optional line that says a smartphone was used
+/// ([`to_copy_text_with_identity`]).
+pub const IDENTITY_LABEL: &str = "本人確認";
+
+/// The token in Japanese: `マイナンバーカード`, `スマートフォン（Android）`,
+/// `スマートフォン（iPhone）`.
+pub const fn token_label(token: Token) -> &'static str {
+    match token {
+        Token::Card => "マイナンバーカード",
+        Token::Android => "スマートフォン（Android）",
+        Token::Iphone => "スマートフォン（iPhone）",
+    }
+}
+
+/// How the patient was identified, in Japanese, as the panel's `本人確認` shows it:
+/// `スマートフォン（Android）・暗証番号`, `マイナンバーカード・目視`.
+pub fn identity_label(token: Token, mode: ConfirmationMode) -> String {
+    let mode = match mode {
+        ConfirmationMode::Pin => "暗証番号",
+        ConfirmationMode::Visual => "目視",
+    };
+    format!("{}・{mode}", token_label(token))
+}
+
 /// The copied-result text of `msg`, exactly as the official app lays it out (see the
 /// module documentation): CRLF line ends, one block per result.
 pub fn to_copy_text(msg: &XmlMsg) -> String {
+    write(msg, None)
+}
+
+/// [`to_copy_text`], plus — only when `token` is a smartphone — a line
+/// `本人確認<TAB>スマートフォン（Android）・暗証番号` as the last line of each 資格情報
+/// section (before `裏面記載情報`). For the card this is exactly [`to_copy_text`], byte for
+/// byte; so is an error answer or an answer without results (nothing an importer takes).
+///
+/// The official app's text has no such label and importers stop on a label they do not
+/// know, so pages write it only when asked (`copyText(result, {identityLine: true})`);
+/// [`super::parse_copy_text`] keeps it in the result's `extra` (`docs/copy-text.md`).
+pub fn to_copy_text_with_identity(msg: &XmlMsg, token: Token, mode: ConfirmationMode) -> String {
+    match token {
+        Token::Card => write(msg, None),
+        Token::Android | Token::Iphone => write(msg, Some(&identity_label(token, mode))),
+    }
+}
+
+fn write(msg: &XmlMsg, identity: Option<&str>) -> String {
     let mut out = Lines(String::with_capacity(1024));
     let confirmed = msg
         .message_header
@@ -130,6 +175,9 @@ pub fn to_copy_text(msg: &XmlMsg) -> String {
             );
         }
         out.fields(QUALIFICATION, r);
+        if let Some(identity) = identity {
+            out.cell(IDENTITY_LABEL, identity);
+        }
         out.line(BACK_TITLE);
         out.fields(BACK, r);
         if ELDERLY.iter().any(|f| (f.get)(r).is_some()) {

@@ -1,0 +1,127 @@
+//! Smartphones used as the マイナ保険証 (issue 14), on the real pcscd + vpcd path: the
+//! `android` persona in 目視 switches the patient to the PIN pad, and the `iphone` persona is
+//! refused with the fallbacks.
+
+use anyhow::Result;
+use serde_json::Value;
+
+use super::page::Browser;
+use super::scenarios::{LONG, SHORT, expect, set_mode, swap, wait_card, wait_outcome};
+use super::stack::Stack;
+
+/// The module's Japanese message for `pin-required`.
+const PIN_REQUIRED: &str = "スマートフォンのマイナ保険証は暗証番号で確認してください";
+
+/// 目視 with an Android phone: the module answers `pin-required` before the PIN is touched,
+/// the page opens the PIN pad with its message for this patient (the 受診券 typed stays, the
+/// desk's 目視 setting stays), the PIN goes once, the panel says スマートフォン（Android）・暗証番号,
+/// and the service's audit records `android`.
+pub(super) fn android_visual_switches_to_the_pin_pad(stack: &mut Stack, b: &Browser) -> Result<()> {
+    swap(stack, b, "android", false)?;
+    set_mode(b, "visual")?;
+    b.wait(
+        "the phone",
+        "document.body.dataset.card === 'present'",
+        LONG,
+    )?;
+    b.type_into("#v-insurer", "01130012")?;
+    b.type_into("#v-symbol", "12345678")?;
+    b.type_into("#v-number", "1014")?;
+    b.click("#visual-ok")?;
+    wait_card(b, false)?;
+    b.click("#start")?;
+    b.wait(
+        "the PIN pad after pin-required",
+        "!document.getElementById('pinpad').hidden",
+        LONG,
+    )?;
+    let note = b.text("#pinpad-note")?;
+    expect(note.contains(PIN_REQUIRED), || {
+        format!("PIN pad note: {note}")
+    })?;
+    expect(b.outcome()?.is_empty(), || {
+        "pin-required ended the check instead of asking for the PIN".into()
+    })?;
+    let kept = b.js("return document.getElementById('v-number').value;")?;
+    expect(kept == "1014", || {
+        format!("the patient's 受診券 was lost: {kept}")
+    })?;
+    let pad_dots = b.js("return document.getElementById('pin-dots').dataset.count;")?;
+    expect(pad_dots == "0", || {
+        format!("the PIN pad is not empty: {pad_dots}")
+    })?;
+    b.screenshot("21-android-pin-required")?;
+    for digit in "1234".chars() {
+        b.click(&format!(".keys button[data-key='{digit}']"))?;
+    }
+    b.click("#pin-ok")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "ok pin 1", || format!("outcome {outcome}"))?;
+    let panel = b.text("#result")?;
+    expect(
+        panel.contains("本人確認")
+            && panel.contains("スマートフォン（Android）・暗証番号")
+            && panel.contains("清水"),
+        || format!("panel: {panel}"),
+    )?;
+    let voucher = b.text("#voucher-summary")?;
+    expect(
+        voucher.contains("一致") && !voucher.contains("不一致"),
+        || format!("voucher: {voucher}"),
+    )?;
+    let desk_mode = b.js("return document.body.dataset.mode;")?;
+    expect(desk_mode == "visual", || {
+        format!("the desk's mode changed: {desk_mode}")
+    })?;
+    b.screenshot("22-result-android")?;
+    // The service's audit, as its API lists it and as the day's history shows it.
+    let newest = b.js(
+        "const t = JSON.parse(localStorage.getItem('myna-demo.terminal'));
+         return fetch('/api/v1/audit?limit=10', {headers: {Authorization: `Bearer ${t.token}`}})
+           .then(r => r.json()).then(p => p.records.find(r => r.kind === 'confirmation'));",
+    )?;
+    expect(
+        newest["token"] == "android" && newest["mode"] == "pin" && newest["result"] == "ok",
+        || format!("audit: {newest}"),
+    )?;
+    b.wait(
+        "the history row",
+        "document.getElementById('history-table').innerText.includes('スマートフォン（Android）')",
+        SHORT,
+    )?;
+    Ok(())
+}
+
+/// An iPhone: `token-not-supported`, the module's message with the fallbacks, and the page's
+/// 代替の確認方法で受付; no PIN pad.
+pub(super) fn iphone_is_refused_with_the_fallbacks(stack: &mut Stack, b: &Browser) -> Result<()> {
+    swap(stack, b, "iphone", false)?;
+    set_mode(b, "visual")?;
+    b.wait(
+        "the phone",
+        "document.body.dataset.card === 'present'",
+        LONG,
+    )?;
+    b.click("#visual-ok")?;
+    wait_card(b, false)?;
+    b.click("#start")?;
+    let outcome = wait_outcome(b)?;
+    expect(outcome == "error token-not-supported", || {
+        format!("outcome {outcome}")
+    })?;
+    let error = b.text("#error-text")?;
+    expect(
+        error.contains("資格確認書") && error.contains("マイナンバーカード"),
+        || format!("error: {error}"),
+    )?;
+    let actions = b.text("#error-actions")?;
+    expect(actions.contains("代替の確認方法で受付"), || {
+        format!("actions: {actions}")
+    })?;
+    let pad = b.js("return document.getElementById('pinpad').hidden;")?;
+    expect(pad == Value::Bool(true), || {
+        "the PIN pad opened for an iPhone".into()
+    })?;
+    b.screenshot("23-iphone-not-supported")?;
+    Ok(())
+}
