@@ -4,80 +4,38 @@
 //! answers `timeout` (the page is never left hanging). Each test fails when its timeout is
 //! not applied.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
 use myna_bridge::cards::{AUTHENTICATE_TIMEOUT, CardTimeouts, Cards, OPERATION_TIMEOUT};
-use myna_bridge::gate::Gate;
 use myna_bridge::personas::Personas;
-use myna_bridge::server::{self, AppState, HEADER_TIMEOUT, Timeouts};
+use myna_bridge::server::{HEADER_TIMEOUT, Timeouts};
 use myna_bridge::sim_backend::{self, SimBackend};
 use myna_virtual_card::TimingModel;
-use serde_json::{Value, json};
+use serde_json::json;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio::net::TcpStream;
 
-const ORIGIN: &str = "https://reception.clinic.example.jp";
+use support::Client;
+
 const NONCE: &str = "q2VpYmFzZTY0dXJsLW5vbmNlLWZvci10aGUtdGVzdHMtMDEyMzQ1Njc4OQ";
 /// SELECT the JPKI-AP (the policy admits it).
 const SELECT_JPKI: &str = "00A4040C0AD392F000260100000001";
 
 async fn bridge(timeouts: Timeouts, card_timeouts: CardTimeouts) -> (SocketAddr, Arc<SimBackend>) {
     let sim = SimBackend::new(Personas::embedded(), Some("default"), false).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let state = Arc::new(AppState {
-        timeouts,
-        gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
-        cards: Cards::with_timeouts(sim.clone(), card_timeouts),
-        simulator: None,
-        sockets: Default::default(),
-    });
-    tokio::spawn(server::serve(listener, state, std::future::pending()));
-    (addr, sim)
-}
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
-
-async fn call(ws: &mut Ws, id: u64, method: &str, params: Value) -> Value {
-    let frame = json!({"id": id, "method": method, "params": params}).to_string();
-    ws.send(Message::Text(frame.into())).await.unwrap();
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("an answer within 10 s")
-            .expect("open")
-            .unwrap();
-        let Message::Text(text) = msg else { continue };
-        let v: Value = serde_json::from_str(&text).unwrap();
-        if v.get("id") == Some(&json!(id)) {
-            return v;
-        }
-    }
+    let cards = Cards::with_timeouts(sim.clone(), card_timeouts);
+    (support::serve(cards, timeouts, None).await, sim)
 }
 
 /// A WebSocket with a session on the simulated card.
-async fn session(addr: SocketAddr) -> (Ws, u64) {
-    let mut request = format!("ws://{addr}/v1").into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("Origin", ORIGIN.parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let v = call(
-        &mut ws,
-        1,
-        "connect",
-        json!({"reader": sim_backend::READER_NAME}),
-    )
-    .await;
-    let handle = v["result"]["handle"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{v}"));
-    (ws, handle)
+async fn session(addr: SocketAddr) -> (Client, u64) {
+    let mut c = Client::connect(addr).await;
+    let handle = c.open(sim_backend::READER_NAME).await;
+    (c, handle)
 }
 
 #[test]
@@ -172,19 +130,15 @@ async fn a_card_operation_that_does_not_finish_in_time_answers_timeout() {
         },
     )
     .await;
-    let (mut ws, handle) = session(addr).await;
+    let (mut c, handle) = session(addr).await;
     sim.card().unwrap().lock().set_timing(TimingModel {
         per_apdu: Duration::from_secs(3),
         ..TimingModel::instant()
     });
     let began = Instant::now();
-    let v = call(
-        &mut ws,
-        2,
-        "transmit",
-        json!({"handle": handle, "apdu": SELECT_JPKI}),
-    )
-    .await;
+    let v = c
+        .request("transmit", json!({"handle": handle, "apdu": SELECT_JPKI}))
+        .await;
     let elapsed = began.elapsed();
     assert_eq!(v["error"]["code"], "timeout", "{v}");
     assert!(
@@ -206,7 +160,7 @@ async fn authenticate_has_its_own_timeout() {
         },
     )
     .await;
-    let (mut ws, handle) = session(addr).await;
+    let (mut c, handle) = session(addr).await;
     let card = sim.card().unwrap();
 
     // The signature takes 0.8 s: longer than the operation timeout, within authenticate's.
@@ -214,13 +168,12 @@ async fn authenticate_has_its_own_timeout() {
         signature: Duration::from_millis(800),
         ..TimingModel::instant()
     });
-    let v = call(
-        &mut ws,
-        2,
-        "authenticate",
-        json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
-    )
-    .await;
+    let v = c
+        .request(
+            "authenticate",
+            json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
+        )
+        .await;
     assert!(v["result"]["signature"].is_string(), "{v}");
 
     // The signature takes 4 s: `timeout` once authenticate's limit passes.
@@ -229,13 +182,12 @@ async fn authenticate_has_its_own_timeout() {
         ..TimingModel::instant()
     });
     let began = Instant::now();
-    let v = call(
-        &mut ws,
-        3,
-        "authenticate",
-        json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
-    )
-    .await;
+    let v = c
+        .request(
+            "authenticate",
+            json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
+        )
+        .await;
     let elapsed = began.elapsed();
     assert_eq!(v["error"]["code"], "timeout", "{v}");
     assert!(
@@ -258,7 +210,7 @@ async fn a_timed_out_authenticate_sends_no_pin_afterwards() {
         },
     )
     .await;
-    let (mut ws, handle) = session(addr).await;
+    let (mut c, handle) = session(addr).await;
     let card = sim.card().unwrap();
     assert_eq!(card.lock().auth_pin_remaining(), 3);
     // Every APDU takes 250 ms: the certificate alone (SELECT, SELECT, reads) takes over 1 s.
@@ -266,13 +218,12 @@ async fn a_timed_out_authenticate_sends_no_pin_afterwards() {
         per_apdu: Duration::from_millis(250),
         ..TimingModel::instant()
     });
-    let v = call(
-        &mut ws,
-        2,
-        "authenticate",
-        json!({"handle": handle, "nonce": NONCE, "pin": "0000"}),
-    )
-    .await;
+    let v = c
+        .request(
+            "authenticate",
+            json!({"handle": handle, "nonce": NONCE, "pin": "0000"}),
+        )
+        .await;
     assert_eq!(v["error"]["code"], "timeout", "{v}");
     // Long enough for the abandoned job to have run to its end.
     tokio::time::sleep(Duration::from_secs(4)).await;
