@@ -59,33 +59,28 @@ fn answer(validity: &str, body_extra: &str, result_extra: &str) -> String {
 #[wasm_bindgen_test]
 fn parses_utf8_text_into_the_lower_camel_case_tree() {
     let msg = parse(NORMAL);
-    assert_eq!(string(&msg, "messageHeader.segmentOfResult"), "1");
-    assert_eq!(
-        string(&msg, "messageHeader.segmentOfResultLabel"),
-        "正常終了"
-    );
-    assert_eq!(
-        string(&msg, "messageBody.qualificationValidityLabel"),
-        "有効"
+    assert_strings(
+        &msg,
+        &[
+            ("messageHeader.segmentOfResult", "1"),
+            ("messageHeader.segmentOfResultLabel", "正常終了"),
+            ("messageBody.qualificationValidityLabel", "有効"),
+        ],
     );
     let results = path(&msg, "messageBody.resultList");
     assert!(js_sys::Array::is_array(&results));
     assert_eq!(js_sys::Array::from(&results).length(), 1);
-    assert_eq!(
-        string(&msg, "messageBody.resultList.0.insurerNumber"),
-        "01130012"
-    );
-    assert_eq!(
-        string(&msg, "messageBody.resultList.0.name"),
-        "山田\u{3000}太郎"
-    );
-    assert_eq!(string(&msg, "messageBody.resultList.0.sex1Label"), "男");
-    assert_eq!(
-        string(
-            &msg,
-            "messageBody.resultList.0.insuredPartialContributionRatioLabel"
-        ),
-        "3割"
+    assert_strings(
+        &msg,
+        &[
+            ("messageBody.resultList.0.insurerNumber", "01130012"),
+            ("messageBody.resultList.0.name", "山田\u{3000}太郎"),
+            ("messageBody.resultList.0.sex1Label", "男"),
+            (
+                "messageBody.resultList.0.insuredPartialContributionRatioLabel",
+                "3割",
+            ),
+        ],
     );
     // A plain object, not a Map.
     assert!(path(&msg, "messageBody").is_object());
@@ -95,21 +90,17 @@ fn parses_utf8_text_into_the_lower_camel_case_tree() {
 #[wasm_bindgen_test]
 fn parses_cp932_bytes_with_the_characters_plain_shift_jis_lacks() {
     let msg = parse_bytes(CP932).expect("parses CP932");
-    assert_eq!(
-        string(&msg, "messageBody.resultList.0.name"),
-        "髙橋\u{3000}次郎"
-    );
-    assert_eq!(
-        string(&msg, "messageBody.resultList.0.nameOfOther"),
-        "山﨑\u{3000}次郎"
-    );
-    assert_eq!(
-        string(&msg, "messageBody.resultList.0.address"),
-        "大阪府大阪市港区築港１－１－１\u{3000}㈱みなと①号館\u{FF5E}２階"
-    );
-    assert_eq!(
-        string(&msg, "messageBody.resultList.0.insuredCardSymbol"),
-        "２００１"
+    assert_strings(
+        &msg,
+        &[
+            ("messageBody.resultList.0.name", "髙橋\u{3000}次郎"),
+            ("messageBody.resultList.0.nameOfOther", "山﨑\u{3000}次郎"),
+            (
+                "messageBody.resultList.0.address",
+                "大阪府大阪市港区築港１－１－１\u{3000}㈱みなと①号館\u{FF5E}２階",
+            ),
+            ("messageBody.resultList.0.insuredCardSymbol", "２００１"),
+        ],
     );
     // The same bytes as an ArrayBuffer.
     let buffer = Uint8Array::from(CP932).buffer();
@@ -235,11 +226,16 @@ fn voucher_comparison_normalises_and_reports_fields() {
         ("insuredIdentificationNumber", "１００１".into()),
     ]);
     let c = myna_web::compare_voucher(voucher, msg.clone(), JsValue::UNDEFINED).unwrap();
-    assert_eq!(string(&c, "insurerNumber"), "match");
-    assert_eq!(string(&c, "insuredCardSymbol"), "match");
-    assert_eq!(string(&c, "insuredIdentificationNumber"), "match");
-    assert_eq!(string(&c, "insuredBranchNumber"), "not-given");
-    assert_eq!(string(&c, "labels.insuredBranchNumber"), "記載なし");
+    assert_strings(
+        &c,
+        &[
+            ("insurerNumber", "match"),
+            ("insuredCardSymbol", "match"),
+            ("insuredIdentificationNumber", "match"),
+            ("insuredBranchNumber", "not-given"),
+            ("labels.insuredBranchNumber", "記載なし"),
+        ],
+    );
     assert_eq!(get(&c, "isMatch"), JsValue::TRUE);
 
     let voucher = object(&[
@@ -674,15 +670,20 @@ const JLIS_ROOT_3: &[u8] = include_bytes!("../../tests/fixtures/jlis/authca03.ce
 #[wasm_bindgen_test]
 fn a_real_test_card_certificate_is_read() {
     let c = myna_web::parse_certificate(TEST_CARD_LEAF).expect("parses");
-    assert_eq!(string(&c, "serialNumber"), "227B13");
-    assert_eq!(string(&c, "subject"), "C=JP, CN=997794E9AGCIEG13221003A");
-    assert_eq!(
-        string(&c, "issuer"),
-        "C=JP, O=JPKI-TEST, OU=JPKI for user authentication, OU=Japan Agency for Local Authority Information Systems"
+    assert_strings(
+        &c,
+        &[
+            ("serialNumber", "227B13"),
+            ("subject", "C=JP, CN=997794E9AGCIEG13221003A"),
+            (
+                "issuer",
+                "C=JP, O=JPKI-TEST, OU=JPKI for user authentication, OU=Japan Agency for Local Authority Information Systems",
+            ),
+            ("notBefore", "2025-10-27T01:35:42Z"),
+            ("notAfter", "2030-02-17T14:59:59Z"),
+            ("keyAlgorithm", "RSA"),
+        ],
     );
-    assert_eq!(string(&c, "notBefore"), "2025-10-27T01:35:42Z");
-    assert_eq!(string(&c, "notAfter"), "2030-02-17T14:59:59Z");
-    assert_eq!(string(&c, "keyAlgorithm"), "RSA");
     assert_eq!(get(&c, "keyBits").as_f64(), Some(2048.0));
     assert_eq!(string(&c, "signatureAlgorithm"), "sha256WithRSAEncryption");
     assert_eq!(get(&c, "isJpkiAuth"), JsValue::TRUE);

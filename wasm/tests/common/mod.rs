@@ -43,6 +43,13 @@ pub fn string(value: &JsValue, dotted: &str) -> String {
         .unwrap_or_else(|| panic!("{dotted} is not a string: {:?}", path(value, dotted)))
 }
 
+/// Asserts that each dotted path of `value` holds its string; a failure names the path.
+pub fn assert_strings(value: &JsValue, expected: &[(&str, &str)]) {
+    for (dotted, want) in expected {
+        assert_eq!(string(value, dotted), *want, "{dotted}");
+    }
+}
+
 /// The `code` of a thrown/rejected error, checking it is a MynaWebError.
 pub fn code(error: &JsValue) -> String {
     let e: &js_sys::Error = error
