@@ -519,22 +519,34 @@ fn all_seeds() -> BTreeMap<&'static str, Vec<(String, Vec<u8>)>> {
     ])
 }
 
-#[test]
-fn frame_seeds_decode_to_the_frames_they_encode() {
-    for (name, frame) in frames() {
-        let bytes = encode_frame(&frame);
-        let decoded = FrameInput::arbitrary_take_rest(Unstructured::new(&bytes)).expect(&name);
-        assert_eq!(decoded.0, frame, "{name}");
+/// Each named seed's encoding decodes (as `Input`, unwrapped by `inner`) to the seed again.
+fn assert_decodes_back<T, Input>(
+    seeds: Vec<(String, T)>,
+    encode: impl Fn(&T) -> Vec<u8>,
+    inner: impl Fn(Input) -> T,
+) where
+    T: PartialEq + std::fmt::Debug,
+    Input: for<'a> Arbitrary<'a>,
+{
+    for (name, seed) in seeds {
+        let bytes = encode(&seed);
+        let decoded = Input::arbitrary_take_rest(Unstructured::new(&bytes)).expect(&name);
+        assert_eq!(inner(decoded), seed, "{name}");
     }
 }
 
 #[test]
+fn frame_seeds_decode_to_the_frames_they_encode() {
+    assert_decodes_back(frames(), encode_frame, |input: FrameInput| input.0);
+}
+
+#[test]
 fn policy_seeds_decode_to_the_steps_they_encode() {
-    for (name, steps) in step_lists() {
-        let bytes = encode_steps(&steps);
-        let decoded = PolicySteps::arbitrary_take_rest(Unstructured::new(&bytes)).expect(&name);
-        assert_eq!(decoded.0, steps, "{name}");
-    }
+    assert_decodes_back(
+        step_lists(),
+        |steps| encode_steps(steps),
+        |input: PolicySteps| input.0,
+    );
 }
 
 /// Runs one input through its target, as the fuzz target binary would.
