@@ -50,6 +50,18 @@ pub fn assert_strings(value: &JsValue, expected: &[(&str, &str)]) {
     }
 }
 
+/// Asserts that each labelled field in `scope` shows its text; a failure names the label.
+pub fn assert_fields(scope: &Element, expected: &[(&str, &str)]) {
+    for (label, want) in expected {
+        assert_eq!(field(scope, label).as_deref(), Some(*want), "{label}");
+    }
+}
+
+/// `connectBridge(url)`, which must fail: the error's code and the error.
+pub async fn connect_refused(url: &str) -> (String, JsValue) {
+    rejection(myna_web::connect_bridge(url.into(), JsValue::UNDEFINED)).await
+}
+
 /// The `code` of a thrown/rejected error, checking it is a MynaWebError.
 pub fn code(error: &JsValue) -> String {
     let e: &js_sys::Error = error
