@@ -18,6 +18,8 @@
 //! card's own APDU log are replaced by what the wire shows (tries left unchanged, for one);
 //! without `MYNA_BRIDGE_EXE` the test says so and passes.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
@@ -27,10 +29,9 @@ use base64::engine::general_purpose::STANDARD as BASE64;
 use futures_util::{SinkExt, StreamExt};
 use myna_bridge::backend::Backend;
 use myna_bridge::cards::Cards;
-use myna_bridge::gate::Gate;
 use myna_bridge::pcsc_backend::PcscBackend;
 use myna_bridge::personas::Personas;
-use myna_bridge::server::{self, AppState, Simulator};
+use myna_bridge::server::{self, Simulator};
 use myna_bridge::sim_backend::{self, SimBackend};
 use myna_core::transport::{Transport, TransportError, TransportErrorKind};
 use myna_virtual_card::vpcd::{VpcdHandle, spawn_vpcd};
@@ -39,11 +40,11 @@ use rsa::Pkcs1v15Sign;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-const ORIGIN: &str = "https://reception.clinic.example.jp";
+use support::{Client, ORIGIN};
+
 const NONCE: &str = "q2VpYmFzZTY0dXJsLW5vbmNlLWZvci10aGUtdGVzdHMtMDEyMzQ1Njc4OQ";
 const PCSC_READER: &str = "Virtual PCD 00 00";
 const VPCD: &str = "127.0.0.1:35963";
@@ -89,16 +90,7 @@ impl Rig {
         simulator: Option<Arc<dyn Simulator>>,
         reader: &str,
     ) -> Rig {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let addr = listener.local_addr().unwrap();
-        let state = Arc::new(AppState {
-            timeouts: Default::default(),
-            gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
-            cards: Cards::new(backend),
-            simulator,
-            sockets: Default::default(),
-        });
-        tokio::spawn(server::serve(listener, state, std::future::pending()));
+        let addr = support::serve(Cards::new(backend), Default::default(), simulator).await;
         Rig {
             addr,
             reader: reader.to_string(),
@@ -182,6 +174,13 @@ impl Rig {
         })
     }
 
+    /// A client with a session on the reader: the client and the session's handle.
+    async fn session(&self) -> (Client, u64) {
+        let mut c = Client::connect(self.addr).await;
+        let handle = c.open(&self.reader).await;
+        (c, handle)
+    }
+
     fn card(&self) -> SharedCard {
         self.local_card()
             .expect("a card is inserted, in this process")
@@ -200,7 +199,7 @@ impl Rig {
 
     /// Swaps cards through the wire protocol's `simulate` (external bridge programs).
     async fn simulate(&self, params: Value) {
-        let mut c = Client::connect(self).await;
+        let mut c = Client::connect(self.addr).await;
         c.call("simulate", params).await.unwrap();
     }
 
@@ -298,7 +297,7 @@ impl Rig {
 
     /// Waits until the bridge reports the reader in `state`.
     async fn wait_reader_state(&self, state: &str) {
-        let mut c = Client::connect(self).await;
+        let mut c = Client::connect(self.addr).await;
         let mut last = None;
         for _ in 0..200 {
             let readers = c.call("listReaders", json!({})).await;
@@ -323,70 +322,6 @@ impl Rig {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
         panic!("reader never became {state}; last listReaders: {last:?}");
-    }
-}
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
-
-struct Client {
-    ws: Ws,
-    next: u64,
-    events: Vec<Value>,
-}
-
-impl Client {
-    async fn connect(rig: &Rig) -> Client {
-        let mut request = format!("ws://{}/v1", rig.addr)
-            .into_client_request()
-            .unwrap();
-        request
-            .headers_mut()
-            .insert("Origin", ORIGIN.parse().unwrap());
-        let (ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-        Client {
-            ws,
-            next: 1,
-            events: Vec::new(),
-        }
-    }
-
-    async fn frame(&mut self, text: String) -> Value {
-        self.ws.send(Message::Text(text.into())).await.unwrap();
-        loop {
-            let msg = tokio::time::timeout(Duration::from_secs(30), self.ws.next())
-                .await
-                .expect("an answer")
-                .expect("open")
-                .unwrap();
-            let Message::Text(t) = msg else { continue };
-            let v: Value = serde_json::from_str(&t).unwrap();
-            if v.get("event").is_some() {
-                self.events.push(v);
-                continue;
-            }
-            return v;
-        }
-    }
-
-    async fn call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
-        let id = self.next;
-        self.next += 1;
-        let v = self
-            .frame(json!({"id": id, "method": method, "params": params}).to_string())
-            .await;
-        assert_eq!(v["id"], id);
-        match v.get("result") {
-            Some(r) => Ok(r.clone()),
-            None => Err(v["error"].clone()),
-        }
-    }
-
-    async fn open(&mut self, rig: &Rig) -> u64 {
-        self.call("connect", json!({"reader": rig.reader}))
-            .await
-            .unwrap()["handle"]
-            .as_u64()
-            .unwrap()
     }
 }
 
@@ -530,12 +465,12 @@ async fn handshake_matrix(rig: &Rig) {
 /// Reads the certificate through `transmit`, checks the tries, authenticates, and checks that
 /// the signature binds the origin the bridge saw.
 async fn read_and_authenticate(rig: &Rig) {
-    let mut c = Client::connect(rig).await;
+    let mut c = Client::connect(rig.addr).await;
     let hello = c.call("hello", json!({})).await.unwrap();
     assert_eq!(hello["protocol"], 1);
     assert_eq!(hello["origin"], ORIGIN);
     assert_eq!(hello["policy"], "eligibility");
-    let handle = c.open(rig).await;
+    let handle = c.open(&rig.reader).await;
     let certificate = read_certificate(&mut c, handle).await;
     assert_eq!(
         certificate,
@@ -626,8 +561,7 @@ async fn read_and_authenticate(rig: &Rig) {
 
 /// Every forbidden class answers policy-denied, and the card's log proves nothing reached it.
 async fn policy_matrix(rig: &Rig) {
-    let mut c = Client::connect(rig).await;
-    let handle = c.open(rig).await;
+    let (mut c, handle) = rig.session().await;
     let send = |apdu: &str| json!({"handle": handle, "apdu": apdu});
     c.call("transmit", send("00A4040C0AD392F000260100000001"))
         .await
@@ -689,8 +623,7 @@ async fn policy_matrix(rig: &Rig) {
 
 /// wrong, wrong, consent needed (nothing sent), correct with consent; then a blocked card.
 async fn pin_paths(rig: &Rig) {
-    let mut c = Client::connect(rig).await;
-    let handle = c.open(rig).await;
+    let (mut c, handle) = rig.session().await;
     let auth = |pin: &str, consent: bool| json!({"handle": handle, "nonce": NONCE, "pin": pin, "allowLastAttempt": consent});
     let verifies_sent = |rig: &Rig| {
         rig.local_card().map(|card| {
@@ -753,7 +686,7 @@ async fn pin_paths(rig: &Rig) {
         "the last try was sent without a new presentation"
     );
     rig.present_again().await;
-    let handle = c.open(rig).await;
+    let handle = c.open(&rig.reader).await;
     let auth = |pin: &str, consent: bool| json!({"handle": handle, "nonce": NONCE, "pin": pin, "allowLastAttempt": consent});
     let ok = c.call("authenticate", auth("1234", true)).await.unwrap();
     assert!(verifies(
@@ -770,7 +703,7 @@ async fn pin_paths(rig: &Rig) {
     );
 
     rig.insert("blocked").await;
-    let mut c = Client::connect(rig).await;
+    let mut c = Client::connect(rig.addr).await;
     let e = c
         .call("pinStatus", json!({"handle": handle}))
         .await
@@ -780,7 +713,7 @@ async fn pin_paths(rig: &Rig) {
         "unknown-handle",
         "handles belong to their connection"
     );
-    let handle = c.open(rig).await;
+    let handle = c.open(&rig.reader).await;
     assert_eq!(
         c.call("pinStatus", json!({"handle": handle}))
             .await
@@ -809,8 +742,7 @@ async fn concurrent_clients(rig: &Rig) {
     let expected = personas().get("default").unwrap().auth_cert_der.clone();
     let mut tasks = Vec::new();
     for i in 0..2 {
-        let mut c = Client::connect(rig).await;
-        let handle = c.open(rig).await;
+        let (mut c, handle) = rig.session().await;
         let expected = expected.clone();
         tasks.push(tokio::spawn(async move {
             for round in 0..8 {
@@ -851,8 +783,7 @@ async fn fifty_clients_on_one_card(rig: &Rig) {
     let slowest_at_first_finish = Arc::new(AtomicUsize::new(usize::MAX));
     let mut clients = Vec::new();
     for _ in 0..CLIENTS {
-        let mut c = Client::connect(rig).await;
-        let handle = c.open(rig).await;
+        let (c, handle) = rig.session().await;
         clients.push((c, handle));
     }
     let start = tokio::sync::Barrier::new(CLIENTS);
@@ -955,8 +886,7 @@ async fn authenticate_while_removed(
 }
 
 async fn card_removed_mid_operation(rig: &Rig) {
-    let mut c = Client::connect(rig).await;
-    let handle = c.open(rig).await;
+    let (c, handle) = rig.session().await;
     let (mut c, r) = authenticate_while_removed(rig, c, handle).await;
     let e = r.unwrap_err();
     assert_eq!(code(&e), "card-removed", "{e}");
@@ -971,7 +901,7 @@ async fn card_removed_mid_operation(rig: &Rig) {
         .unwrap_err();
     assert_eq!(code(&e), "no-card");
     rig.insert("default").await;
-    let handle = c.open(rig).await;
+    let handle = c.open(&rig.reader).await;
     assert_eq!(
         c.call("pinStatus", json!({"handle": handle}))
             .await
@@ -1005,8 +935,7 @@ async fn authenticate(c: &mut Client, handle: u64, pin: &str) -> Result<Value, V
 /// its label reaches it. Leaves the `default` card inserted.
 async fn phones(rig: &Rig) {
     rig.insert("android").await;
-    let mut c = Client::connect(rig).await;
-    let handle = c.open(rig).await;
+    let (mut c, handle) = rig.session().await;
     let from = rig.card().log().len();
     let e = c
         .call("readFile", json!({"handle": handle, "file": "000A"}))
@@ -1080,8 +1009,7 @@ async fn phones(rig: &Rig) {
     assert_eq!(code(&r.unwrap_err()), "card-removed");
 
     rig.insert("iphone").await;
-    let mut c = Client::connect(rig).await;
-    let handle = c.open(rig).await;
+    let (mut c, handle) = rig.session().await;
     let from = rig.card().log().len();
     for (method, params) in [
         ("readFile", json!({"handle": handle, "file": "000A"})),
@@ -1122,7 +1050,7 @@ async fn protocol_suite_with_the_simulated_reader() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn simulate_swaps_cards_and_fires_reader_events() {
     let rig = Rig::sim("default").await;
-    let mut c = Client::connect(&rig).await;
+    let mut c = Client::connect(rig.addr).await;
     let hello = c.call("hello", json!({})).await.unwrap();
     let names: Vec<&str> = hello["simulate"]["personas"]
         .as_array()
@@ -1152,7 +1080,7 @@ async fn simulate_swaps_cards_and_fires_reader_events() {
         states.windows(2).any(|w| w == ["empty", "present"]),
         "{states:?}"
     );
-    let handle = c.open(&rig).await;
+    let handle = c.open(&rig.reader).await;
     let cert = myna_core::jpki::read_auth_certificate(&mut Via {
         client: &mut c,
         handle,
@@ -1169,7 +1097,7 @@ async fn bad_frames_get_typed_errors_and_oversized_ones_close_the_connection() {
 
 /// Typed errors for bad frames; an oversized frame closes the connection.
 async fn bad_frames(rig: &Rig) {
-    let mut c = Client::connect(rig).await;
+    let mut c = Client::connect(rig.addr).await;
     let v = c.frame("{not json".to_string()).await;
     assert_eq!(
         (v["id"].clone(), code(&v["error"])),
@@ -1209,7 +1137,7 @@ async fn protocol_suite_against_an_external_bridge() {
         std::env::var("MYNA_BRIDGE_EXE").unwrap(),
         rig.addr
     );
-    let mut c = Client::connect(&rig).await;
+    let mut c = Client::connect(rig.addr).await;
     let hello = c.call("hello", json!({})).await.unwrap();
     assert_eq!(hello["bridge"]["version"], env!("CARGO_PKG_VERSION"));
     handshake_matrix(&rig).await;
@@ -1307,92 +1235,91 @@ impl Backend for Counting {
     fn shutdown(&self) {}
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_vanished_client_releases_the_card() {
-    let sim = SimBackend::new(personas().clone(), Some("default"), false).unwrap();
-    let live = Arc::new(std::sync::atomic::AtomicUsize::new(0));
-    let counting = Arc::new(Counting {
-        inner: sim.clone(),
-        live: live.clone(),
-    });
-    let rig = Rig::start(
-        Place::Sim(sim.clone()),
-        counting,
-        Some(sim),
-        sim_backend::READER_NAME,
-    )
-    .await;
-    let count = || live.load(std::sync::atomic::Ordering::SeqCst);
-    let mut a = Client::connect(&rig).await;
-    let mut b = Client::connect(&rig).await;
-    a.open(&rig).await;
-    let hb = b.open(&rig).await;
-    assert_eq!(count(), 1, "one card connection for both sessions");
-    drop(a); // the page closes without a goodbye
-    tokio::time::sleep(Duration::from_millis(300)).await;
-    assert_eq!(count(), 1, "b still holds a session");
-    b.call("disconnect", json!({"handle": hb})).await.unwrap();
-    let e = b
-        .call("pinStatus", json!({"handle": hb}))
-        .await
-        .unwrap_err();
-    assert_eq!(code(&e), "unknown-handle");
-    assert_eq!(count(), 0, "the last session released the card");
-    let hb = b.open(&rig).await;
-    assert_eq!(count(), 1);
-    drop(b);
-    for _ in 0..100 {
-        if count() == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(
-        count(),
-        0,
-        "handle {hb} of a vanished client still holds the card"
-    );
-}
-
 /// A bridge on the simulated reader with `timeouts`, counting the card connections it holds.
-async fn counting_rig(timeouts: server::Timeouts) -> (Rig, Arc<std::sync::atomic::AtomicUsize>) {
+async fn counting_rig(timeouts: server::Timeouts) -> (Rig, Live) {
     let sim = SimBackend::new(personas().clone(), Some("default"), false).unwrap();
     let live = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counting = Arc::new(Counting {
         inner: sim.clone(),
         live: live.clone(),
     });
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let state = Arc::new(AppState {
-        timeouts,
-        gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
-        cards: Cards::new(counting),
-        simulator: None,
-        sockets: Default::default(),
-    });
-    tokio::spawn(server::serve(listener, state, std::future::pending()));
+    let addr = support::serve(Cards::new(counting), timeouts, None).await;
     let rig = Rig {
         addr,
         reader: sim_backend::READER_NAME.to_string(),
         place: Place::Sim(sim),
         timing: TimingModel::instant(),
     };
-    (rig, live)
+    (rig, Live(live))
+}
+
+/// Timeouts with these idle and write limits and no pings in a test's time.
+fn without_pings(idle: Duration, write: Duration) -> server::Timeouts {
+    server::Timeouts {
+        ping: Duration::from_secs(60),
+        idle,
+        write,
+        ..Default::default()
+    }
+}
+
+/// The card connections a [`counting_rig`] holds.
+struct Live(Arc<std::sync::atomic::AtomicUsize>);
+
+impl Live {
+    fn count(&self) -> usize {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// Fails with `what` unless every card connection is released within `within`.
+    async fn assert_released(&self, within: Duration, what: &str) {
+        support::eventually(within, || self.count() == 0).await;
+        assert_eq!(self.count(), 0, "{what}");
+    }
+
+    /// A client with a session: the card connected once.
+    async fn client_with_a_session(&self, rig: &Rig) -> Client {
+        let mut c = Client::connect(rig.addr).await;
+        c.open(&rig.reader).await;
+        assert_eq!(self.count(), 1);
+        c
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_vanished_client_releases_the_card() {
+    let (rig, live) = counting_rig(Default::default()).await;
+    let a = live.client_with_a_session(&rig).await;
+    let (mut b, hb) = rig.session().await;
+    assert_eq!(live.count(), 1, "one card connection for both sessions");
+    drop(a); // the page closes without a goodbye
+    tokio::time::sleep(Duration::from_millis(300)).await;
+    assert_eq!(live.count(), 1, "b still holds a session");
+    b.call("disconnect", json!({"handle": hb})).await.unwrap();
+    let e = b
+        .call("pinStatus", json!({"handle": hb}))
+        .await
+        .unwrap_err();
+    assert_eq!(code(&e), "unknown-handle");
+    assert_eq!(live.count(), 0, "the last session released the card");
+    let hb = b.open(&rig.reader).await;
+    assert_eq!(live.count(), 1);
+    drop(b);
+    live.assert_released(
+        Duration::from_secs(2),
+        &format!("handle {hb} of a vanished client still holds the card"),
+    )
+    .await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_connection_is_closed_and_releases_its_card() {
-    let (rig, live) = counting_rig(server::Timeouts {
-        ping: Duration::from_secs(60),
-        idle: Duration::from_millis(500),
-        write: Duration::from_secs(10),
-        ..Default::default()
-    })
+    let (rig, live) = counting_rig(without_pings(
+        Duration::from_millis(500),
+        Duration::from_secs(10),
+    ))
     .await;
-    let mut c = Client::connect(&rig).await;
-    c.open(&rig).await;
-    assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let mut c = live.client_with_a_session(&rig).await;
     // Say nothing for longer than the idle timeout: the bridge closes the socket.
     tokio::time::sleep(Duration::from_millis(1200)).await;
     let end = tokio::time::timeout(Duration::from_secs(5), c.ws.next())
@@ -1402,17 +1329,11 @@ async fn a_silent_connection_is_closed_and_releases_its_card() {
         matches!(end, None | Some(Err(_)) | Some(Ok(Message::Close(_)))),
         "{end:?}"
     );
-    for _ in 0..100 {
-        if live.load(std::sync::atomic::Ordering::SeqCst) == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(
-        live.load(std::sync::atomic::Ordering::SeqCst),
-        0,
-        "the idle client's card connection was kept"
-    );
+    live.assert_released(
+        Duration::from_secs(2),
+        "the idle client's card connection was kept",
+    )
+    .await;
 }
 
 /// A page that keeps sending but never reads its answers (a hung tab, a hostile script) fills
@@ -1420,16 +1341,12 @@ async fn a_silent_connection_is_closed_and_releases_its_card() {
 /// serving everybody else.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_does_not_read_is_dropped_and_releases_its_card() {
-    let (rig, live) = counting_rig(server::Timeouts {
-        ping: Duration::from_secs(60),
-        idle: Duration::from_secs(60),
-        write: Duration::from_millis(500),
-        ..Default::default()
-    })
+    let (rig, live) = counting_rig(without_pings(
+        Duration::from_secs(60),
+        Duration::from_millis(500),
+    ))
     .await;
-    let mut c = Client::connect(&rig).await;
-    c.open(&rig).await;
-    assert_eq!(live.load(std::sync::atomic::Ordering::SeqCst), 1);
+    let c = live.client_with_a_session(&rig).await;
 
     // Requests go out, answers pile up unread until both sockets' buffers are full. The
     // socket stays open throughout (both halves held): only the bridge can end it.
@@ -1454,21 +1371,16 @@ async fn a_client_that_does_not_read_is_dropped_and_releases_its_card() {
         .expect("the flood never stopped")
         .unwrap();
     assert!(sent < 2_000_000, "the bridge never pushed back");
-    for _ in 0..250 {
-        if live.load(std::sync::atomic::Ordering::SeqCst) == 0 {
-            break;
-        }
-        tokio::time::sleep(Duration::from_millis(20)).await;
-    }
-    assert_eq!(
-        live.load(std::sync::atomic::Ordering::SeqCst),
-        0,
-        "the card connection of a client that does not read was kept ({sent} requests sent)"
-    );
+    live.assert_released(
+        Duration::from_secs(5),
+        &format!(
+            "the card connection of a client that does not read was kept ({sent} requests sent)"
+        ),
+    )
+    .await;
     drop((sink, stream));
     // Others are still served.
-    let mut other = Client::connect(&rig).await;
-    let handle = other.open(&rig).await;
+    let (mut other, handle) = rig.session().await;
     let status = other
         .call("pinStatus", json!({"handle": handle}))
         .await
@@ -1579,8 +1491,7 @@ fn assert_read(response: &Value, expected: &[u8], when: &str) {
 async fn another_programs_selection_never_leaks_through_a_handle(rig: &Rig) {
     let persona = personas().get("default").unwrap();
     let (auth, ca) = (&persona.auth_cert_der, &persona.issuer_cert_der);
-    let mut c = Client::connect(rig).await;
-    let handle = c.open(rig).await;
+    let (mut c, handle) = rig.session().await;
     for apdu in ["00A4040C0AD392F000260100000001", "00A4020C02000A"] {
         c.call("transmit", transmit_frame(handle, apdu))
             .await
@@ -1710,8 +1621,7 @@ async fn another_programs_selection_never_leaks_through_a_handle(rig: &Rig) {
 /// `readFile` reads exactly the three files, whole, and refuses the rest without sending.
 async fn read_file_reads_the_allowed_files_only(rig: &Rig) {
     let persona = personas().get("default").unwrap();
-    let mut c = Client::connect(rig).await;
-    let handle = c.open(rig).await;
+    let (mut c, handle) = rig.session().await;
     let log = rig.card().log();
     log.clear();
     let file = c
@@ -1768,8 +1678,7 @@ fn pin_verifies_sent(rig: &Rig) -> usize {
 /// left needs one re-placement too.
 async fn the_last_try_needs_the_card_presented_again(rig: &Rig) {
     rig.insert("last-try").await;
-    let mut c = Client::connect(rig).await;
-    let mut handle = c.open(rig).await;
+    let (mut c, mut handle) = rig.session().await;
     let auth = |handle: u64, consent: bool| json!({"handle": handle, "nonce": NONCE, "pin": "6666", "allowLastAttempt": consent});
     let sent = pin_verifies_sent(rig);
     // A hostile page sets the flag at once: nothing reaches the card.
@@ -1791,8 +1700,7 @@ async fn the_last_try_needs_the_card_presented_again(rig: &Rig) {
         .await
         .unwrap();
     assert_eq!(status["remaining"], 1);
-    let mut other = Client::connect(rig).await;
-    let h2 = other.open(rig).await;
+    let (mut other, h2) = rig.session().await;
     let e = other
         .call("authenticate", auth(h2, true))
         .await
@@ -1809,7 +1717,7 @@ async fn the_last_try_needs_the_card_presented_again(rig: &Rig) {
         .await
         .unwrap_err();
     assert_eq!(code(&e), "card-removed");
-    handle = c.open(rig).await;
+    handle = c.open(&rig.reader).await;
     let status = c
         .call("pinStatus", json!({"handle": handle}))
         .await
@@ -1853,8 +1761,7 @@ async fn a_refused_authenticate_resets_nothing(rig: &Rig) {
         if let Some(persona) = insert {
             rig.insert(persona).await;
         }
-        let mut c = Client::connect(rig).await;
-        let handle = c.open(rig).await;
+        let (mut c, handle) = rig.session().await;
         // Another program has a session on the card, with the JPKI-AP selected.
         let other = pcsc.then(OtherProgram::connect);
         if let Some(o) = &other {
@@ -1890,8 +1797,7 @@ async fn a_refused_authenticate_resets_nothing(rig: &Rig) {
     }
     // A wrong PIN did reach the card: that request still ends with the reset.
     rig.insert("default").await;
-    let mut c = Client::connect(rig).await;
-    let handle = c.open(rig).await;
+    let (mut c, handle) = rig.session().await;
     let other = pcsc.then(OtherProgram::connect);
     let e = c
         .call(

@@ -1,11 +1,13 @@
 //! The `myna-bridge virtual-card` command line, against a fake vpcd on a loopback port.
 
+mod support;
+
 use std::io::{Read, Write};
 use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
-const BIN: &str = env!("CARGO_BIN_EXE_myna-bridge");
+use support::{BIN, refused};
 
 fn exchange(stream: &mut std::net::TcpStream, payload: &[u8]) -> Vec<u8> {
     let mut frame = (payload.len() as u16).to_be_bytes().to_vec();
@@ -20,18 +22,13 @@ fn exchange(stream: &mut std::net::TcpStream, payload: &[u8]) -> Vec<u8> {
 
 #[test]
 fn an_unknown_persona_is_refused_with_the_known_names() {
-    let out = Command::new(BIN)
-        .args([
-            "virtual-card",
-            "--vpcd",
-            "127.0.0.1:9",
-            "--persona",
-            "nobody",
-        ])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused(Command::new(BIN).args([
+        "virtual-card",
+        "--vpcd",
+        "127.0.0.1:9",
+        "--persona",
+        "nobody",
+    ]));
     assert!(stderr.contains("unknown persona \"nobody\""), "{stderr}");
     assert!(
         stderr.contains("default") && stderr.contains("no-pin"),

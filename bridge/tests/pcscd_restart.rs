@@ -10,24 +10,20 @@
 //! `MYNA_REQUIRE_PCSC=1` (set by `cargo xtask test`, which runs as root); otherwise it says
 //! why and passes.
 
+mod support;
+
 use std::process::Command;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
 use myna_bridge::cards::Cards;
-use myna_bridge::gate::Gate;
 use myna_bridge::pcsc_backend::PcscBackend;
 use myna_bridge::personas::Personas;
-use myna_bridge::server::{self, AppState};
 use myna_virtual_card::vpcd::spawn_vpcd;
 use myna_virtual_card::{SharedCard, VirtualCard};
 use serde_json::{Value, json};
-use tokio::net::TcpListener;
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
-const ORIGIN: &str = "http://localhost:8080";
+use support::Client;
+
 const READER: &str = "Virtual PCD 00 00";
 
 /// Whether a live pcscd process exists. A killed pcscd whose parent has not reaped it yet
@@ -59,26 +55,22 @@ fn wait_until(what: &str, timeout: Duration, mut f: impl FnMut() -> bool) {
     }
 }
 
-type Ws =
-    tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
-
-/// Sends a request; returns its answer and any events that came first.
-async fn call(ws: &mut Ws, id: u64, method: &str, params: Value, events: &mut Vec<Value>) -> Value {
-    let frame = json!({"id": id, "method": method, "params": params}).to_string();
-    ws.send(Message::Text(frame.into())).await.unwrap();
+/// Asks `listReaders` until its answer satisfies `until`; fails with the last answer after
+/// `within`.
+async fn list_readers_until(
+    c: &mut Client,
+    failure: &str,
+    within: Duration,
+    until: impl Fn(&Value) -> bool,
+) {
+    let start = Instant::now();
     loop {
-        let msg = tokio::time::timeout(Duration::from_secs(30), ws.next())
-            .await
-            .expect("no hang")
-            .unwrap()
-            .unwrap();
-        let Message::Text(t) = msg else { continue };
-        let v: Value = serde_json::from_str(&t).unwrap();
-        if v.get("event").is_some() {
-            events.push(v);
-        } else {
-            return v;
+        let a = c.request("listReaders", json!({})).await;
+        if until(&a) {
+            return;
         }
+        assert!(start.elapsed() < within, "{failure}: {a}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
 
@@ -106,27 +98,8 @@ async fn the_bridge_survives_pcscd_going_away_and_coming_back() {
     let vpcd = spawn_vpcd("127.0.0.1:35963".parse().unwrap(), card.clone()).unwrap();
     assert!(vpcd.wait_connected(Duration::from_secs(10)));
 
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let state = Arc::new(AppState {
-        timeouts: Default::default(),
-        gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
-        cards: Cards::new(PcscBackend::start()),
-        simulator: None,
-        sockets: Default::default(),
-    });
-    tokio::spawn(server::serve(listener, state, std::future::pending()));
-    let mut request = format!("ws://{addr}/v1").into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("Origin", ORIGIN.parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let mut events = Vec::new();
-    let mut id = 0;
-    let mut next = || {
-        id += 1;
-        id
-    };
+    let addr = support::serve(Cards::new(PcscBackend::start()), Default::default(), None).await;
+    let mut c = Client::connect(addr).await;
 
     let card_present = |answer: &Value| {
         answer["result"]["readers"].as_array().is_some_and(|rs| {
@@ -134,18 +107,13 @@ async fn the_bridge_survives_pcscd_going_away_and_coming_back() {
                 .any(|r| r["name"] == READER && r["atr"].is_string())
         })
     };
-    let start = Instant::now();
-    loop {
-        let a = call(&mut ws, next(), "listReaders", json!({}), &mut events).await;
-        if card_present(&a) {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "card never seen: {a}"
-        );
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
+    list_readers_until(
+        &mut c,
+        "card never seen",
+        Duration::from_secs(10),
+        card_present,
+    )
+    .await;
 
     // pcscd goes away.
     assert!(
@@ -158,30 +126,19 @@ async fn the_bridge_survives_pcscd_going_away_and_coming_back() {
     wait_until("pcscd to stop", Duration::from_secs(10), || {
         !pcscd_running()
     });
-    let start = Instant::now();
-    loop {
-        let a = call(&mut ws, next(), "listReaders", json!({}), &mut events).await;
-        if a["error"]["code"] == "no-service" {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(10),
-            "never reported no-service: {a}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let a = call(
-        &mut ws,
-        next(),
-        "connect",
-        json!({"reader": READER}),
-        &mut events,
+    list_readers_until(
+        &mut c,
+        "never reported no-service",
+        Duration::from_secs(10),
+        |a| a["error"]["code"] == "no-service",
     )
     .await;
+    let a = c.request("connect", json!({"reader": READER})).await;
     assert_eq!(a["error"]["code"], "no-service", "{a}");
     assert!(
-        events.iter().any(|e| e["data"]["service"] == false),
-        "no service:false event: {events:?}"
+        c.events.iter().any(|e| e["data"]["service"] == false),
+        "no service:false event: {:?}",
+        c.events
     );
 
     // pcscd comes back (daemonised, so it outlives this test like the one it replaced).
@@ -191,42 +148,20 @@ async fn the_bridge_survives_pcscd_going_away_and_coming_back() {
         vpcd.wait_connected(Duration::from_secs(20)),
         "the vpcd adapter did not reconnect"
     );
-    let start = Instant::now();
-    loop {
-        let a = call(&mut ws, next(), "listReaders", json!({}), &mut events).await;
-        if card_present(&a) {
-            break;
-        }
-        assert!(
-            start.elapsed() < Duration::from_secs(20),
-            "the bridge did not recover: {a}"
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-    let handle = call(
-        &mut ws,
-        next(),
-        "connect",
-        json!({"reader": READER}),
-        &mut events,
+    list_readers_until(
+        &mut c,
+        "the bridge did not recover",
+        Duration::from_secs(20),
+        card_present,
     )
     .await;
-    let handle = handle["result"]["handle"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{handle}"));
-    let status = call(
-        &mut ws,
-        next(),
-        "pinStatus",
-        json!({"handle": handle}),
-        &mut events,
-    )
-    .await;
+    let handle = c.open(READER).await;
+    let status = c.request("pinStatus", json!({"handle": handle})).await;
     assert_eq!(
         status["result"],
         json!({"remaining": 3, "blocked": false}),
         "{status}"
     );
-    assert!(events.iter().any(|e| e["data"]["service"] == true));
+    assert!(c.events.iter().any(|e| e["data"]["service"] == true));
     vpcd.shutdown();
 }

@@ -10,7 +10,7 @@ use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::json;
-use support::{BIN, Bridge, Client, READER, open, run_to_exit, session};
+use support::{BIN, Bridge, Client, READER, open, refused, run_to_exit, session};
 
 /// A nonce no other line of the log could contain by chance.
 const NONCE: &str = "Zm9yLXRoZS1sb2ctdGVzdC1vbmx5LW5vdC1hLXJlYWwtbm9uY2UtMDEyMzQ1Njc4OQ";
@@ -40,7 +40,7 @@ async fn issue_11_no_pin_reaches_any_log_at_trace() {
     assert_eq!(auth["algorithm"], "RS256");
     // A wrong PIN and a malformed PIN frame go through the error paths too.
     let mut c = Client::connect(bridge.addr).await;
-    let handle = c.call("connect", json!({"reader": READER})).await.unwrap()["handle"].clone();
+    let handle = c.open(READER).await;
     let frame = json!({"id": 7, "method": "authenticate",
         "params": {"handle": handle, "nonce": NONCE, "pin": 1234, "allowLastAttempt": false}})
     .to_string();
@@ -95,17 +95,15 @@ fn issue_11_a_port_in_use_is_named_with_its_likely_cause() {
 /// Issue 11 item 5: `http://` origins of any host were accepted.
 #[test]
 fn issue_11_a_plain_http_origin_of_another_host_is_refused_at_start() {
-    let out = Command::new(BIN)
-        .args(["--listen", "127.0.0.1:0", "--config", "/dev/null"])
-        .args([
-            "--allow-origin",
-            "http://reception.clinic.example.jp",
-            "--simulate",
-        ])
-        .output()
-        .unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
+    let stderr = refused(
+        Command::new(BIN)
+            .args(["--listen", "127.0.0.1:0", "--config", "/dev/null"])
+            .args([
+                "--allow-origin",
+                "http://reception.clinic.example.jp",
+                "--simulate",
+            ]),
+    );
     assert!(
         stderr.contains("\"http://reception.clinic.example.jp\"")
             && stderr.contains("plain http is accepted only for this computer")
@@ -117,15 +115,12 @@ fn issue_11_a_plain_http_origin_of_another_host_is_refused_at_start() {
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("bridge.toml");
     std::fs::write(&file, "allow_origins = [\"http://192.168.1.20:8080\"]\n").unwrap();
-    let out = run_to_exit(
+    let stderr = refused(
         Command::new(BIN)
             .args(["--listen", "127.0.0.1:0", "--simulate", "--config"])
             .arg(&file),
-        Duration::from_secs(20),
     );
     std::fs::remove_dir_all(&dir).unwrap();
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("http://192.168.1.20:8080"), "{stderr}");
     // The demo's loopback http origin still starts.
     let demo = Bridge::start_with(
@@ -135,14 +130,11 @@ fn issue_11_a_plain_http_origin_of_another_host_is_refused_at_start() {
     );
     drop(demo);
     // The test rigs' named way around the rule exists only with a virtual card.
-    let out = run_to_exit(
+    let stderr = refused(
         Command::new(BIN)
             .args(["--listen", "127.0.0.1:0", "--config", "/dev/null"])
             .args(["--allow-insecure-http-origin", "http://reception.test:8080"]),
-        Duration::from_secs(20),
     );
-    assert!(!out.status.success());
-    let stderr = String::from_utf8_lossy(&out.stderr);
     assert!(stderr.contains("only with --simulate"), "{stderr}");
     let rig = Bridge::start_with(
         "",

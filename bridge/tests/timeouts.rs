@@ -4,80 +4,63 @@
 //! answers `timeout` (the page is never left hanging). Each test fails when its timeout is
 //! not applied.
 
+mod support;
+
 use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use futures_util::{SinkExt, StreamExt};
 use myna_bridge::cards::{AUTHENTICATE_TIMEOUT, CardTimeouts, Cards, OPERATION_TIMEOUT};
-use myna_bridge::gate::Gate;
 use myna_bridge::personas::Personas;
-use myna_bridge::server::{self, AppState, HEADER_TIMEOUT, Timeouts};
+use myna_bridge::server::{HEADER_TIMEOUT, Timeouts};
 use myna_bridge::sim_backend::{self, SimBackend};
-use myna_virtual_card::TimingModel;
+use myna_virtual_card::{SharedCard, TimingModel};
 use serde_json::{Value, json};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::{TcpListener, TcpStream};
-use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio::net::TcpStream;
 
-const ORIGIN: &str = "https://reception.clinic.example.jp";
+use support::Client;
+
 const NONCE: &str = "q2VpYmFzZTY0dXJsLW5vbmNlLWZvci10aGUtdGVzdHMtMDEyMzQ1Njc4OQ";
 /// SELECT the JPKI-AP (the policy admits it).
 const SELECT_JPKI: &str = "00A4040C0AD392F000260100000001";
 
 async fn bridge(timeouts: Timeouts, card_timeouts: CardTimeouts) -> (SocketAddr, Arc<SimBackend>) {
     let sim = SimBackend::new(Personas::embedded(), Some("default"), false).unwrap();
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let addr = listener.local_addr().unwrap();
-    let state = Arc::new(AppState {
-        timeouts,
-        gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
-        cards: Cards::with_timeouts(sim.clone(), card_timeouts),
-        simulator: None,
-        sockets: Default::default(),
-    });
-    tokio::spawn(server::serve(listener, state, std::future::pending()));
-    (addr, sim)
-}
-
-type Ws = tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<TcpStream>>;
-
-async fn call(ws: &mut Ws, id: u64, method: &str, params: Value) -> Value {
-    let frame = json!({"id": id, "method": method, "params": params}).to_string();
-    ws.send(Message::Text(frame.into())).await.unwrap();
-    loop {
-        let msg = tokio::time::timeout(Duration::from_secs(10), ws.next())
-            .await
-            .expect("an answer within 10 s")
-            .expect("open")
-            .unwrap();
-        let Message::Text(text) = msg else { continue };
-        let v: Value = serde_json::from_str(&text).unwrap();
-        if v.get("id") == Some(&json!(id)) {
-            return v;
-        }
-    }
+    let cards = Cards::with_timeouts(sim.clone(), card_timeouts);
+    (support::serve(cards, timeouts, None).await, sim)
 }
 
 /// A WebSocket with a session on the simulated card.
-async fn session(addr: SocketAddr) -> (Ws, u64) {
-    let mut request = format!("ws://{addr}/v1").into_client_request().unwrap();
-    request
-        .headers_mut()
-        .insert("Origin", ORIGIN.parse().unwrap());
-    let (mut ws, _) = tokio_tungstenite::connect_async(request).await.unwrap();
-    let v = call(
-        &mut ws,
-        1,
-        "connect",
-        json!({"reader": sim_backend::READER_NAME}),
-    )
-    .await;
-    let handle = v["result"]["handle"]
-        .as_u64()
-        .unwrap_or_else(|| panic!("{v}"));
-    (ws, handle)
+async fn session(addr: SocketAddr) -> (Client, u64) {
+    let mut c = Client::connect(addr).await;
+    let handle = c.open(sim_backend::READER_NAME).await;
+    (c, handle)
+}
+
+/// A session on the simulated card behind a bridge with these card-operation limits (the
+/// HTTP ones the defaults); the card.
+async fn card_session(operation: Duration, authenticate: Duration) -> (Client, u64, SharedCard) {
+    let card_timeouts = CardTimeouts {
+        operation,
+        authenticate,
+    };
+    let (addr, sim) = bridge(Timeouts::default(), card_timeouts).await;
+    let (c, handle) = session(addr).await;
+    (c, handle, sim.card().unwrap())
+}
+
+/// A request: its whole answer and how long it took.
+async fn timed(c: &mut Client, method: &str, params: Value) -> (Value, Duration) {
+    let began = Instant::now();
+    let v = c.request(method, params).await;
+    (v, began.elapsed())
+}
+
+/// Fails unless the answer is `timeout`, given after at least `limit` and before `before`.
+fn assert_timed_out((v, elapsed): (Value, Duration), limit: Duration, before: Duration) {
+    assert_eq!(v["error"]["code"], "timeout", "{v}");
+    assert!(elapsed >= limit && elapsed < before, "{elapsed:?}");
 }
 
 #[test]
@@ -164,33 +147,18 @@ async fn a_request_head_that_does_not_arrive_in_time_is_cut_off() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_card_operation_that_does_not_finish_in_time_answers_timeout() {
     let operation = Duration::from_millis(400);
-    let (addr, sim) = bridge(
-        Timeouts::default(),
-        CardTimeouts {
-            operation,
-            authenticate: Duration::from_secs(60),
-        },
-    )
-    .await;
-    let (mut ws, handle) = session(addr).await;
-    sim.card().unwrap().lock().set_timing(TimingModel {
+    let (mut c, handle, card) = card_session(operation, Duration::from_secs(60)).await;
+    card.lock().set_timing(TimingModel {
         per_apdu: Duration::from_secs(3),
         ..TimingModel::instant()
     });
-    let began = Instant::now();
-    let v = call(
-        &mut ws,
-        2,
+    let answer = timed(
+        &mut c,
         "transmit",
         json!({"handle": handle, "apdu": SELECT_JPKI}),
     )
     .await;
-    let elapsed = began.elapsed();
-    assert_eq!(v["error"]["code"], "timeout", "{v}");
-    assert!(
-        elapsed >= operation && elapsed < Duration::from_millis(2500),
-        "{elapsed:?}"
-    );
+    assert_timed_out(answer, operation, Duration::from_millis(2500));
 }
 
 /// T13: `authenticate` has its own, longer limit: a signature slower than it answers
@@ -198,29 +166,15 @@ async fn a_card_operation_that_does_not_finish_in_time_answers_timeout() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn authenticate_has_its_own_timeout() {
     let authenticate = Duration::from_millis(1500);
-    let (addr, sim) = bridge(
-        Timeouts::default(),
-        CardTimeouts {
-            operation: Duration::from_millis(300),
-            authenticate,
-        },
-    )
-    .await;
-    let (mut ws, handle) = session(addr).await;
-    let card = sim.card().unwrap();
+    let (mut c, handle, card) = card_session(Duration::from_millis(300), authenticate).await;
+    let with_pin = json!({"handle": handle, "nonce": NONCE, "pin": "1234"});
 
     // The signature takes 0.8 s: longer than the operation timeout, within authenticate's.
     card.lock().set_timing(TimingModel {
         signature: Duration::from_millis(800),
         ..TimingModel::instant()
     });
-    let v = call(
-        &mut ws,
-        2,
-        "authenticate",
-        json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
-    )
-    .await;
+    let (v, _) = timed(&mut c, "authenticate", with_pin.clone()).await;
     assert!(v["result"]["signature"].is_string(), "{v}");
 
     // The signature takes 4 s: `timeout` once authenticate's limit passes.
@@ -228,20 +182,8 @@ async fn authenticate_has_its_own_timeout() {
         signature: Duration::from_secs(4),
         ..TimingModel::instant()
     });
-    let began = Instant::now();
-    let v = call(
-        &mut ws,
-        3,
-        "authenticate",
-        json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
-    )
-    .await;
-    let elapsed = began.elapsed();
-    assert_eq!(v["error"]["code"], "timeout", "{v}");
-    assert!(
-        elapsed >= authenticate && elapsed < Duration::from_millis(3500),
-        "{elapsed:?}"
-    );
+    let answer = timed(&mut c, "authenticate", with_pin).await;
+    assert_timed_out(answer, authenticate, Duration::from_millis(3500));
 }
 
 /// A request the page was answered `timeout` for must not spend a PIN try later (found in
@@ -250,25 +192,16 @@ async fn authenticate_has_its_own_timeout() {
 /// — a wrong PIN then cost a try the page never saw being used.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_timed_out_authenticate_sends_no_pin_afterwards() {
-    let (addr, sim) = bridge(
-        Timeouts::default(),
-        CardTimeouts {
-            operation: Duration::from_millis(300),
-            authenticate: Duration::from_millis(800),
-        },
-    )
-    .await;
-    let (mut ws, handle) = session(addr).await;
-    let card = sim.card().unwrap();
+    let (mut c, handle, card) =
+        card_session(Duration::from_millis(300), Duration::from_millis(800)).await;
     assert_eq!(card.lock().auth_pin_remaining(), 3);
     // Every APDU takes 250 ms: the certificate alone (SELECT, SELECT, reads) takes over 1 s.
     card.lock().set_timing(TimingModel {
         per_apdu: Duration::from_millis(250),
         ..TimingModel::instant()
     });
-    let v = call(
-        &mut ws,
-        2,
+    let (v, _) = timed(
+        &mut c,
         "authenticate",
         json!({"handle": handle, "nonce": NONCE, "pin": "0000"}),
     )

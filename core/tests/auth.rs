@@ -45,6 +45,14 @@ fn card_sign(key_pk8: &[u8], digest_info: &[u8]) -> Vec<u8> {
         .unwrap()
 }
 
+/// The `default` persona's card signature for `origin` and [`NONCE`].
+fn default_card_signature(origin: &str) -> Vec<u8> {
+    card_sign(
+        DEFAULT_KEY,
+        &digest_info_sha256(&auth_message(origin, NONCE)),
+    )
+}
+
 #[test]
 fn the_message_matches_openssl() {
     let m = auth_message(ORIGIN, NONCE);
@@ -63,10 +71,7 @@ fn the_message_matches_openssl() {
 #[test]
 fn a_card_style_signature_verifies_and_equals_openssl_rs256() {
     let cert = parse_certificate(DEFAULT_CRT).unwrap();
-    let signature = card_sign(
-        DEFAULT_KEY,
-        &digest_info_sha256(&auth_message(ORIGIN, NONCE)),
-    );
+    let signature = default_card_signature(ORIGIN);
     // PKCS#1 v1.5 is deterministic: the card's form is byte-identical to RS256 over M.
     assert_eq!(signature, unhex(OPENSSL_SIGNATURE));
     assert_eq!(
@@ -82,10 +87,7 @@ fn a_card_style_signature_verifies_and_equals_openssl_rs256() {
 #[test]
 fn a_signature_is_bound_to_its_origin_nonce_and_key() {
     let cert = parse_certificate(DEFAULT_CRT).unwrap();
-    let signature = card_sign(
-        DEFAULT_KEY,
-        &digest_info_sha256(&auth_message(ORIGIN, NONCE)),
-    );
+    let signature = default_card_signature(ORIGIN);
     let invalid = Err(AuthError::Signature(SignatureError::Invalid));
     for origin in [
         "https://evil.example.jp",
@@ -135,10 +137,7 @@ fn a_signature_is_bound_to_its_origin_nonce_and_key() {
 #[test]
 fn invalid_inputs_are_refused_before_the_signature_is_looked_at() {
     let cert = parse_certificate(DEFAULT_CRT).unwrap();
-    let signature = card_sign(
-        DEFAULT_KEY,
-        &digest_info_sha256(&auth_message(ORIGIN, NONCE)),
-    );
+    let signature = default_card_signature(ORIGIN);
     assert_eq!(
         verify_auth_signature(&cert, "https://Reception.example.jp", NONCE, &signature),
         Err(AuthError::Origin(OriginError::NotLowercase))
@@ -149,10 +148,7 @@ fn invalid_inputs_are_refused_before_the_signature_is_looked_at() {
     );
     // Even a "valid" signature over an invalid origin is refused.
     let bad_origin = "https://reception.example.jp/";
-    let signature = card_sign(
-        DEFAULT_KEY,
-        &digest_info_sha256(&auth_message(bad_origin, NONCE)),
-    );
+    let signature = default_card_signature(bad_origin);
     assert_eq!(
         verify_auth_signature(&cert, bad_origin, NONCE, &signature),
         Err(AuthError::Origin(OriginError::HasPath))
@@ -167,26 +163,20 @@ fn nonce_edges() {
     assert_eq!(ok(&"a".repeat(42)), Err(NonceError::TooShort { len: 42 }));
     assert_eq!(ok(""), Err(NonceError::TooShort { len: 0 }));
     assert_eq!(ok(&"a".repeat(129)), Err(NonceError::TooLong { len: 129 }));
-    assert_eq!(
-        ok(&format!("{}=", "a".repeat(43))),
-        Err(NonceError::InvalidCharacter { position: 43 })
-    );
-    assert_eq!(
-        ok(&format!("{}+", "a".repeat(43))),
-        Err(NonceError::InvalidCharacter { position: 43 })
-    );
-    assert_eq!(
-        ok(&format!("a/{}", "a".repeat(43))),
-        Err(NonceError::InvalidCharacter { position: 1 })
-    );
-    assert_eq!(
-        ok(&format!("{} ", "a".repeat(43))),
-        Err(NonceError::InvalidCharacter { position: 43 })
-    );
-    assert_eq!(
-        ok(&format!("é{}", "a".repeat(43))),
-        Err(NonceError::InvalidCharacter { position: 0 })
-    );
+    let a43 = "a".repeat(43);
+    for (nonce, position) in [
+        (format!("{a43}="), 43),
+        (format!("{a43}+"), 43),
+        (format!("a/{a43}"), 1),
+        (format!("{a43} "), 43),
+        (format!("é{a43}"), 0),
+    ] {
+        assert_eq!(
+            ok(&nonce),
+            Err(NonceError::InvalidCharacter { position }),
+            "{nonce:?}"
+        );
+    }
 }
 
 #[test]

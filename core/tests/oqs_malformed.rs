@@ -4,6 +4,18 @@ use myna_core::oqs::{
     Encoding, OqsError, ParseLimits, Position, parse, parse_str, parse_with_limits,
 };
 
+/// Asserts that `result` is an `Err` matching the pattern; the message names the case.
+macro_rules! assert_err {
+    ($result:expr, $pattern:pat) => {
+        let result = $result;
+        assert!(
+            matches!(result, Err($pattern)),
+            "{}: {result:?}",
+            stringify!($result)
+        );
+    };
+}
+
 fn malformed(name: &str) -> Vec<u8> {
     let path = format!(
         "{}/tests/data/oqs/malformed/{name}",
@@ -81,38 +93,37 @@ fn unsupported_encodings_are_refused() {
         .into_iter()
         .chain("<XmlMsg/>".encode_utf16().flat_map(u16::to_le_bytes))
         .collect();
-    assert!(matches!(
-        parse(&utf16),
-        Err(OqsError::UnsupportedEncoding { .. })
-    ));
+    assert_err!(parse(&utf16), OqsError::UnsupportedEncoding { .. });
     // UTF-16 without a BOM.
     let utf16be: Vec<u8> = "<XmlMsg/>"
         .encode_utf16()
         .flat_map(u16::to_be_bytes)
         .collect();
-    assert!(matches!(
-        parse(&utf16be),
-        Err(OqsError::UnsupportedEncoding { .. })
-    ));
+    assert_err!(parse(&utf16be), OqsError::UnsupportedEncoding { .. });
 }
 
 #[test]
 fn bom_and_declaration_must_agree() {
     let mut bytes = vec![0xEF, 0xBB, 0xBF];
     bytes.extend_from_slice(b"<?xml version=\"1.0\" encoding=\"Shift_JIS\"?><XmlMsg/>");
-    assert!(matches!(
+    assert_err!(
         parse(&bytes),
-        Err(OqsError::ConflictingEncoding { bom: "UTF-8", .. })
-    ));
+        OqsError::ConflictingEncoding { bom: "UTF-8", .. }
+    );
+}
+
+/// The fixture `name` and the encoding and offset its `InvalidBytes` refusal names.
+fn invalid_bytes(name: &str) -> (Vec<u8>, Encoding, usize) {
+    let bytes = malformed(name);
+    match parse(&bytes) {
+        Err(OqsError::InvalidBytes { encoding, offset }) => (bytes, encoding, offset),
+        other => panic!("{name}: {other:?}"),
+    }
 }
 
 #[test]
 fn shift_jis_bytes_declared_utf8_are_invalid_bytes_at_their_offset() {
-    let bytes = malformed("utf8_declared_sjis_bytes.xml");
-    let err = parse(&bytes).unwrap_err();
-    let OqsError::InvalidBytes { encoding, offset } = err else {
-        panic!("{err:?}");
-    };
+    let (bytes, encoding, offset) = invalid_bytes("utf8_declared_sjis_bytes.xml");
     assert_eq!(encoding, Encoding::Utf8);
     let expected = bytes.iter().position(|b| !b.is_ascii()).unwrap();
     assert_eq!(offset, expected);
@@ -120,11 +131,7 @@ fn shift_jis_bytes_declared_utf8_are_invalid_bytes_at_their_offset() {
 
 #[test]
 fn invalid_shift_jis_sequence_is_reported_at_its_offset() {
-    let bytes = malformed("sjis_invalid_bytes.xml");
-    let err = parse(&bytes).unwrap_err();
-    let OqsError::InvalidBytes { encoding, offset } = err else {
-        panic!("{err:?}");
-    };
+    let (bytes, encoding, offset) = invalid_bytes("sjis_invalid_bytes.xml");
     assert_eq!(encoding, Encoding::ShiftJis);
     assert_eq!(&bytes[offset..offset + 2], &[0x81, 0x20]);
 }
@@ -190,34 +197,28 @@ fn structural_problems() {
         parse_str("  <!-- only a comment -->  ").unwrap_err(),
         OqsError::NoRoot
     );
-    assert!(matches!(
+    assert_err!(
         parse_str("<XmlMsg><MessageHeader/></XmlMsg><XmlMsg/>"),
-        Err(OqsError::ContentAfterRoot { .. })
-    ));
-    assert!(matches!(
-        parse_str("<XmlMsg><MessageHeader/></XmlMsg>trailing"),
-        Err(OqsError::Malformed { .. })
-    ));
-    assert!(matches!(
-        parse_str("text<XmlMsg><MessageHeader/></XmlMsg>"),
-        Err(OqsError::Malformed { .. })
-    ));
-    assert!(matches!(
+        OqsError::ContentAfterRoot { .. }
+    );
+    assert_err!(
         parse_str("<XmlMsg></MessageHeader></XmlMsg>"),
-        Err(OqsError::MismatchedEndTag { .. })
-    ));
-    assert!(matches!(
-        parse_str("<XmlMsg><MessageHeader/></XmlMsg></XmlMsg>"),
-        Err(OqsError::Malformed { .. })
-    ));
-    assert!(matches!(
-        parse_str("<XmlMsg><MessageHeader/>&</XmlMsg>"),
-        Err(OqsError::Malformed { .. })
-    ));
-    assert!(matches!(
-        parse_str("<XmlMsg><MessageHeader/><?xml version=\"1.0\"?></XmlMsg>"),
-        Err(OqsError::Malformed { .. })
-    ));
+        OqsError::MismatchedEndTag { .. }
+    );
+    // Text, an end tag, `&` or a declaration where XML allows none.
+    for doc in [
+        "<XmlMsg><MessageHeader/></XmlMsg>trailing",
+        "text<XmlMsg><MessageHeader/></XmlMsg>",
+        "<XmlMsg><MessageHeader/></XmlMsg></XmlMsg>",
+        "<XmlMsg><MessageHeader/>&</XmlMsg>",
+        "<XmlMsg><MessageHeader/><?xml version=\"1.0\"?></XmlMsg>",
+    ] {
+        let result = parse_str(doc);
+        assert!(
+            matches!(result, Err(OqsError::Malformed { .. })),
+            "{doc}: {result:?}"
+        );
+    }
     assert_eq!(
         parse_str("<XmlMsg><MessageBody/></XmlMsg>").unwrap_err(),
         OqsError::MissingElement {
@@ -233,20 +234,17 @@ fn limits_are_enforced() {
         max_bytes: doc.len() - 1,
         ..ParseLimits::DEFAULT
     };
-    assert!(matches!(
+    assert_err!(
         parse_with_limits(&doc, &tight),
-        Err(OqsError::InputTooLarge { .. })
-    ));
+        OqsError::InputTooLarge { .. }
+    );
 
     let deep = format!(
         "<XmlMsg><MessageHeader/>{}{}</XmlMsg>",
         "<a>".repeat(40),
         "</a>".repeat(40)
     );
-    assert!(matches!(
-        parse(deep.as_bytes()),
-        Err(OqsError::TooDeep { limit: 32, .. })
-    ));
+    assert_err!(parse(deep.as_bytes()), OqsError::TooDeep { limit: 32, .. });
 
     let many = format!("<XmlMsg><MessageHeader/>{}</XmlMsg>", "<a/>".repeat(100));
     let few = ParseLimits {

@@ -1,7 +1,7 @@
 //! Parsing real-world-shaped `XmlMsg` files (tests/data/oqs/).
 
 use myna_core::oqs::{
-    CharacterCodeIdentifier, CodeTable, ConsentFlag, Encoding, InsuredCardClassification,
+    CharacterCodeIdentifier, Code, CodeTable, ConsentFlag, Encoding, InsuredCardClassification,
     LimitApplicationCertificateClassification, LimitApplicationCertificateClassificationFlag,
     PersonalFamilyClassification, ProcessingResultStatus, QualificationValidity, ReasonOfLoss,
     ReferenceClassification, SegmentOfResult, Sex, XmlMsg, detect_encoding, parse, parse_str,
@@ -10,6 +10,11 @@ use myna_core::oqs::{
 fn fixture(name: &str) -> Vec<u8> {
     let path = format!("{}/tests/data/oqs/{name}", env!("CARGO_MANIFEST_DIR"));
     std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+/// A code field's typed value (`None` when absent or not in its table).
+fn value<T: CodeTable>(code: &Option<Code<T>>) -> Option<T> {
+    code.as_ref().and_then(Code::value)
 }
 
 fn parse_fixture(name: &str) -> XmlMsg {
@@ -27,33 +32,22 @@ fn normal_utf8_result_is_fully_typed() {
     );
     assert_eq!(h.medical_institution_code.as_deref(), Some("1399999999"));
     assert_eq!(h.arbitrary_file_identifier.as_deref(), Some("REQ-0001"));
-    assert!(
-        h.reference_classification
-            .as_ref()
-            .unwrap()
-            .is(ReferenceClassification::Card)
+    assert_eq!(
+        value(&h.reference_classification),
+        Some(ReferenceClassification::Card)
     );
-    assert!(
-        h.segment_of_result
-            .as_ref()
-            .unwrap()
-            .is(SegmentOfResult::Normal)
-    );
-    assert!(
-        h.character_code_identifier
-            .as_ref()
-            .unwrap()
-            .is(CharacterCodeIdentifier::Utf8)
+    assert_eq!(value(&h.segment_of_result), Some(SegmentOfResult::Normal));
+    assert_eq!(
+        value(&h.character_code_identifier),
+        Some(CharacterCodeIdentifier::Utf8)
     );
     assert_eq!(h.error_code, None);
     assert!(h.extra.is_empty());
 
     let b = &msg.message_body;
-    assert!(
-        b.processing_result_status
-            .as_ref()
-            .unwrap()
-            .is(ProcessingResultStatus::Normal)
+    assert_eq!(
+        value(&b.processing_result_status),
+        Some(ProcessingResultStatus::Normal)
     );
     assert_eq!(
         msg.qualification_validity(),
@@ -76,11 +70,9 @@ fn normal_utf8_result_is_fully_typed() {
     assert_eq!(r.insured_card_symbol.as_deref(), Some("12345678"));
     assert_eq!(r.insured_identification_number.as_deref(), Some("1001"));
     assert_eq!(r.insured_branch_number.as_deref(), Some("00"));
-    assert!(
-        r.personal_family_classification
-            .as_ref()
-            .unwrap()
-            .is(PersonalFamilyClassification::Insured)
+    assert_eq!(
+        value(&r.personal_family_classification),
+        Some(PersonalFamilyClassification::Insured)
     );
     assert_eq!(r.name.as_deref(), Some("山田\u{3000}太郎"));
     assert_eq!(r.name_kana.as_deref(), Some("ﾔﾏﾀﾞ ﾀﾛｳ"));
@@ -136,12 +128,9 @@ fn cp932_file_decodes_nec_and_ibm_extensions_and_fullwidth_tilde() {
     );
     assert_eq!(r.insured_card_symbol.as_deref(), Some("２００１"));
     assert_eq!(r.name_kana.as_deref(), Some("ﾀｶﾊｼ ｼﾞﾛｳ"));
-    assert!(
-        msg.message_header
-            .character_code_identifier
-            .as_ref()
-            .unwrap()
-            .is(CharacterCodeIdentifier::ShiftJis)
+    assert_eq!(
+        value(&msg.message_header.character_code_identifier),
+        Some(CharacterCodeIdentifier::ShiftJis)
     );
 
     // The same document in UTF-8 gives the same model.
@@ -228,12 +217,9 @@ fn multiple_results_with_nested_infos() {
         msg.qualification_validity(),
         Some(QualificationValidity::MultipleMatches)
     );
-    assert!(
-        msg.message_header
-            .reference_classification
-            .as_ref()
-            .unwrap()
-            .is(ReferenceClassification::InsuranceNumbers)
+    assert_eq!(
+        value(&msg.message_header.reference_classification),
+        Some(ReferenceClassification::InsuranceNumbers)
     );
     let search = msg
         .message_body
@@ -242,12 +228,9 @@ fn multiple_results_with_nested_infos() {
         .unwrap();
     assert_eq!(search.insurer_number.as_deref(), Some("06270011"));
     assert_eq!(search.insured_branch_number, None);
-    assert!(
-        search
-            .limit_application_certificate_related_cons_flg
-            .as_ref()
-            .unwrap()
-            .is(ConsentFlag::Consented)
+    assert_eq!(
+        value(&search.limit_application_certificate_related_cons_flg),
+        Some(ConsentFlag::Consented)
     );
 
     let results = msg.results();
@@ -282,13 +265,7 @@ fn multiple_results_with_nested_infos() {
 
     let second = &results[1];
     assert_eq!(second.disqualification_date.as_deref(), Some("20250331"));
-    assert!(
-        second
-            .reason_of_loss
-            .as_ref()
-            .unwrap()
-            .is(ReasonOfLoss::Other)
-    );
+    assert_eq!(value(&second.reason_of_loss), Some(ReasonOfLoss::Other));
     assert_eq!(
         second
             .limit_application_certificate_related_cons_time
@@ -323,12 +300,7 @@ fn multiple_results_with_nested_infos() {
 fn error_result_segment_9() {
     let msg = parse_fixture("error_result.xml");
     let h = &msg.message_header;
-    assert!(
-        h.segment_of_result
-            .as_ref()
-            .unwrap()
-            .is(SegmentOfResult::Abnormal)
-    );
+    assert_eq!(value(&h.segment_of_result), Some(SegmentOfResult::Abnormal));
     assert_eq!(h.error_code.as_deref(), Some("MW0008"));
     assert_eq!(
         h.error_message.as_deref(),

@@ -213,11 +213,9 @@ fn error_builders() {
 
     let custom = XmlMsg::error(&context(), "E123", "独自エラー");
     let h = &custom.message_header;
-    assert!(
-        h.segment_of_result
-            .as_ref()
-            .unwrap()
-            .is(SegmentOfResult::Abnormal)
+    assert_eq!(
+        h.segment_of_result.as_ref().and_then(Code::value),
+        Some(SegmentOfResult::Abnormal)
     );
     assert_eq!(h.error_code.as_deref(), Some("E123"));
     assert_eq!(custom.message_body, Default::default());

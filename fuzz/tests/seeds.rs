@@ -171,21 +171,27 @@ fn with_extension_set_not_sequence(der: &[u8], oid_last: u8) -> Vec<u8> {
     out
 }
 
+/// The `.xml` fixtures in `dir` (below the workspace root), by name, with their stems.
+fn xml_fixtures(dir: &str) -> Vec<(String, std::path::PathBuf)> {
+    let mut paths: Vec<_> = std::fs::read_dir(root().join(dir))
+        .expect("oqs fixtures")
+        .map(|e| e.expect("entry").path())
+        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
+        .collect();
+    paths.sort();
+    paths
+        .into_iter()
+        .map(|path| {
+            let stem = path.file_stem().expect("name").to_string_lossy();
+            (stem.into_owned(), path)
+        })
+        .collect()
+}
+
 fn oqs_seeds() -> Vec<(String, Vec<u8>)> {
     let mut seeds = Vec::new();
     for dir in ["core/tests/data/oqs", "core/tests/data/oqs/malformed"] {
-        let mut names: Vec<_> = std::fs::read_dir(root().join(dir))
-            .expect("oqs fixtures")
-            .map(|e| e.expect("entry").path())
-            .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-            .collect();
-        names.sort();
-        for path in names {
-            let stem = path
-                .file_stem()
-                .expect("name")
-                .to_string_lossy()
-                .into_owned();
+        for (stem, path) in xml_fixtures(dir) {
             let prefix = if dir.ends_with("malformed") {
                 "malformed-"
             } else {
@@ -427,22 +433,10 @@ fn step_lists() -> Vec<(String, Vec<Step>)> {
 /// that must be refused (truncated, tabs lost, another language).
 fn copy_text_seeds() -> Vec<(String, Vec<u8>)> {
     let mut seeds = Vec::new();
-    let dir = root().join("core/tests/data/oqs");
-    let mut names: Vec<_> = std::fs::read_dir(&dir)
-        .expect("oqs fixtures")
-        .map(|e| e.expect("entry").path())
-        .filter(|p| p.extension().is_some_and(|x| x == "xml"))
-        .collect();
-    names.sort();
-    for path in names {
+    for (stem, path) in xml_fixtures("core/tests/data/oqs") {
         let Ok(msg) = myna_core::oqs::parse(&std::fs::read(&path).expect("fixture")) else {
             continue;
         };
-        let stem = path
-            .file_stem()
-            .expect("name")
-            .to_string_lossy()
-            .into_owned();
         let text = myna_core::oqs::to_copy_text(&msg);
         if stem == "normal_utf8" {
             let cut = text.len() / 2;
@@ -525,22 +519,34 @@ fn all_seeds() -> BTreeMap<&'static str, Vec<(String, Vec<u8>)>> {
     ])
 }
 
-#[test]
-fn frame_seeds_decode_to_the_frames_they_encode() {
-    for (name, frame) in frames() {
-        let bytes = encode_frame(&frame);
-        let decoded = FrameInput::arbitrary_take_rest(Unstructured::new(&bytes)).expect(&name);
-        assert_eq!(decoded.0, frame, "{name}");
+/// Each named seed's encoding decodes (as `Input`, unwrapped by `inner`) to the seed again.
+fn assert_decodes_back<T, Input>(
+    seeds: Vec<(String, T)>,
+    encode: impl Fn(&T) -> Vec<u8>,
+    inner: impl Fn(Input) -> T,
+) where
+    T: PartialEq + std::fmt::Debug,
+    Input: for<'a> Arbitrary<'a>,
+{
+    for (name, seed) in seeds {
+        let bytes = encode(&seed);
+        let decoded = Input::arbitrary_take_rest(Unstructured::new(&bytes)).expect(&name);
+        assert_eq!(inner(decoded), seed, "{name}");
     }
 }
 
 #[test]
+fn frame_seeds_decode_to_the_frames_they_encode() {
+    assert_decodes_back(frames(), encode_frame, |input: FrameInput| input.0);
+}
+
+#[test]
 fn policy_seeds_decode_to_the_steps_they_encode() {
-    for (name, steps) in step_lists() {
-        let bytes = encode_steps(&steps);
-        let decoded = PolicySteps::arbitrary_take_rest(Unstructured::new(&bytes)).expect(&name);
-        assert_eq!(decoded.0, steps, "{name}");
-    }
+    assert_decodes_back(
+        step_lists(),
+        |steps| encode_steps(steps),
+        |input: PolicySteps| input.0,
+    );
 }
 
 /// Runs one input through its target, as the fuzz target binary would.

@@ -207,22 +207,13 @@ mod tests {
     #[test]
     fn pin_data_never_reaches_the_log() {
         let log = ApduLog::new();
+        let push = |command: &[u8], sw| {
+            log.push(LogEntry::new(command, sw, 0, None, Duration::ZERO));
+        };
         let verify = [0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4'];
-        log.push(LogEntry::new(
-            &verify,
-            StatusWord::OK,
-            0,
-            None,
-            Duration::ZERO,
-        ));
+        push(&verify, StatusWord::OK);
         let change = [0x00, 0x24, 0x01, 0x80, 0x04, b'9', b'8', b'7', b'6'];
-        log.push(LogEntry::new(
-            &change,
-            StatusWord::OK,
-            0,
-            None,
-            Duration::ZERO,
-        ));
+        push(&change, StatusWord::OK);
         let entries = log.entries();
         assert_eq!(entries[0].command, [0x00, 0x20, 0x00, 0x80]);
         assert_eq!(entries[0].redacted_len, Some(5));
@@ -233,13 +224,7 @@ mod tests {
             "{text}"
         );
         // A status query has nothing to redact.
-        log.push(LogEntry::new(
-            &verify[..4],
-            StatusWord(0x63C3),
-            0,
-            None,
-            Duration::ZERO,
-        ));
+        push(&verify[..4], StatusWord(0x63C3));
         assert_eq!(log.entries()[2].redacted_len, None);
         assert_eq!(log.len(), 3);
         log.clear();

@@ -43,6 +43,50 @@ fn authenticate_options(pin: &str, allow_last_attempt: bool) -> JsValue {
     ])
 }
 
+/// `authenticate` with `pin` that must fail: the error's code and the error.
+async fn authenticate_fails(
+    session: &JsValue,
+    pin: &str,
+    allow_last_attempt: bool,
+) -> (String, JsValue) {
+    fails(
+        session,
+        "authenticate",
+        &[authenticate_options(pin, allow_last_attempt)],
+    )
+    .await
+}
+
+/// `authenticate` with `pin` that must succeed: the answer.
+async fn authenticate_ok(session: &JsValue, pin: &str, allow_last_attempt: bool) -> JsValue {
+    ok(
+        session,
+        "authenticate",
+        &[authenticate_options(pin, allow_last_attempt)],
+    )
+    .await
+}
+
+/// `authenticate` with `pin` is refused with `code`, and the error and the card both say `left`
+/// tries remain.
+async fn assert_refused(
+    session: &JsValue,
+    pin: &str,
+    allow_last_attempt: bool,
+    code: &str,
+    left: f64,
+) {
+    let (got, error) = authenticate_fails(session, pin, allow_last_attempt).await;
+    assert_eq!(got, code, "PIN {pin}");
+    let reported = get(&error, "remaining").as_f64();
+    assert_eq!(reported, Some(left), "{code}: the tries left it reports");
+    assert_eq!(
+        remaining(session).await,
+        left,
+        "{code}: the tries left on the card"
+    );
+}
+
 async fn remaining(session: &JsValue) -> f64 {
     let status = ok(session, "pinStatus", &[]).await;
     get(&status, "remaining").as_f64().unwrap()
@@ -169,22 +213,10 @@ fn hex(s: &str) -> JsValue {
 async fn a_wrong_pin_uses_exactly_one_try_and_the_right_one_signs() {
     let Some(url) = bridge_url() else { return };
     let (bridge, session) = session_with(url, "default").await;
-    let (code, error) = fails(
-        &session,
-        "authenticate",
-        &[authenticate_options("0000", false)],
-    )
-    .await;
-    assert_eq!(code, "pin-incorrect");
-    assert_eq!(get(&error, "remaining").as_f64(), Some(2.0));
-    assert_eq!(remaining(&session).await, 2.0, "exactly one try was used");
+    // Exactly one try was used.
+    assert_refused(&session, "0000", false, "pin-incorrect", 2.0).await;
 
-    let auth = ok(
-        &session,
-        "authenticate",
-        &[authenticate_options("1234", false)],
-    )
-    .await;
+    let auth = authenticate_ok(&session, "1234", false).await;
     assert_eq!(string(&auth, "algorithm"), "RS256");
     let signature: Uint8Array = get(&auth, "signature").into();
     assert_eq!(signature.length(), 256);
@@ -203,43 +235,26 @@ async fn a_wrong_pin_uses_exactly_one_try_and_the_right_one_signs() {
 async fn the_last_try_needs_consent_and_a_new_presentation_and_a_blocked_pin_says_so() {
     let Some(url) = bridge_url() else { return };
     let (bridge, session) = session_with(url, "last-try").await;
-    let (code, error) = fails(
-        &session,
-        "authenticate",
-        &[authenticate_options("0000", false)],
-    )
-    .await;
-    assert_eq!(code, "last-attempt-needs-consent");
-    assert_eq!(get(&error, "remaining").as_f64(), Some(1.0));
-    assert_eq!(remaining(&session).await, 1.0, "the PIN was not sent");
+    // The pin was not sent.
+    assert_refused(&session, "0000", false, "last-attempt-needs-consent", 1.0).await;
     // Consent alone is not enough: the card must be presented again (issue 11).
-    let (code, error) = fails(
+    // The pin was not sent.
+    assert_refused(
         &session,
-        "authenticate",
-        &[authenticate_options("6666", true)],
+        "6666",
+        true,
+        "last-attempt-needs-representation",
+        1.0,
     )
     .await;
-    assert_eq!(code, "last-attempt-needs-representation");
-    assert_eq!(get(&error, "remaining").as_f64(), Some(1.0));
-    assert_eq!(remaining(&session).await, 1.0, "the PIN was not sent");
     ok(&bridge, "simulateReinsert", &[]).await;
     let session = ok(&bridge, "connect", &[READER.into()]).await;
-    let auth = ok(
-        &session,
-        "authenticate",
-        &[authenticate_options("6666", true)],
-    )
-    .await;
+    let auth = authenticate_ok(&session, "6666", true).await;
     assert_eq!(string(&auth, "algorithm"), "RS256");
 
     ok(&bridge, "simulateInsert", &["blocked".into()]).await;
     let session = ok(&bridge, "connect", &[READER.into()]).await;
-    let (code, error) = fails(
-        &session,
-        "authenticate",
-        &[authenticate_options("5555", true)],
-    )
-    .await;
+    let (code, error) = authenticate_fails(&session, "5555", true).await;
     assert_eq!(code, "pin-blocked");
     assert_eq!(get(&error, "remaining").as_f64(), Some(0.0));
     let status = ok(&session, "pinStatus", &[]).await;
@@ -252,12 +267,7 @@ async fn bad_pins_and_nonces_never_reach_the_card() {
     let Some(url) = bridge_url() else { return };
     let (bridge, session) = session_with(url, "default").await;
     for pin in ["12a4", "123", "12345", "１２３４"] {
-        let (code, _) = fails(
-            &session,
-            "authenticate",
-            &[authenticate_options(pin, false)],
-        )
-        .await;
+        let (code, _) = authenticate_fails(&session, pin, false).await;
         assert_eq!(code, "invalid-pin", "{pin}");
     }
     let short_nonce = object(&[("nonce", "abc".into()), ("pin", "1234".into())]);
@@ -357,7 +367,7 @@ async fn a_real_bridge_refuses_a_foreign_origin() {
     ) else {
         return;
     };
-    let (code, error) = rejection(myna_web::connect_bridge(url.into(), JsValue::UNDEFINED)).await;
+    let (code, error) = connect_refused(url).await;
     assert_eq!(code, "origin-refused");
     assert_eq!(get(&error, "origin").as_string().unwrap(), page_origin());
 }

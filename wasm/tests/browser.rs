@@ -59,33 +59,28 @@ fn answer(validity: &str, body_extra: &str, result_extra: &str) -> String {
 #[wasm_bindgen_test]
 fn parses_utf8_text_into_the_lower_camel_case_tree() {
     let msg = parse(NORMAL);
-    assert_eq!(string(&msg, "messageHeader.segmentOfResult"), "1");
-    assert_eq!(
-        string(&msg, "messageHeader.segmentOfResultLabel"),
-        "正常終了"
-    );
-    assert_eq!(
-        string(&msg, "messageBody.qualificationValidityLabel"),
-        "有効"
+    assert_strings(
+        &msg,
+        &[
+            ("messageHeader.segmentOfResult", "1"),
+            ("messageHeader.segmentOfResultLabel", "正常終了"),
+            ("messageBody.qualificationValidityLabel", "有効"),
+        ],
     );
     let results = path(&msg, "messageBody.resultList");
     assert!(js_sys::Array::is_array(&results));
     assert_eq!(js_sys::Array::from(&results).length(), 1);
-    assert_eq!(
-        string(&msg, "messageBody.resultList.0.insurerNumber"),
-        "01130012"
-    );
-    assert_eq!(
-        string(&msg, "messageBody.resultList.0.name"),
-        "山田\u{3000}太郎"
-    );
-    assert_eq!(string(&msg, "messageBody.resultList.0.sex1Label"), "男");
-    assert_eq!(
-        string(
-            &msg,
-            "messageBody.resultList.0.insuredPartialContributionRatioLabel"
-        ),
-        "3割"
+    assert_strings(
+        &msg,
+        &[
+            ("messageBody.resultList.0.insurerNumber", "01130012"),
+            ("messageBody.resultList.0.name", "山田\u{3000}太郎"),
+            ("messageBody.resultList.0.sex1Label", "男"),
+            (
+                "messageBody.resultList.0.insuredPartialContributionRatioLabel",
+                "3割",
+            ),
+        ],
     );
     // A plain object, not a Map.
     assert!(path(&msg, "messageBody").is_object());
@@ -95,21 +90,17 @@ fn parses_utf8_text_into_the_lower_camel_case_tree() {
 #[wasm_bindgen_test]
 fn parses_cp932_bytes_with_the_characters_plain_shift_jis_lacks() {
     let msg = parse_bytes(CP932).expect("parses CP932");
-    assert_eq!(
-        string(&msg, "messageBody.resultList.0.name"),
-        "髙橋\u{3000}次郎"
-    );
-    assert_eq!(
-        string(&msg, "messageBody.resultList.0.nameOfOther"),
-        "山﨑\u{3000}次郎"
-    );
-    assert_eq!(
-        string(&msg, "messageBody.resultList.0.address"),
-        "大阪府大阪市港区築港１－１－１\u{3000}㈱みなと①号館\u{FF5E}２階"
-    );
-    assert_eq!(
-        string(&msg, "messageBody.resultList.0.insuredCardSymbol"),
-        "２００１"
+    assert_strings(
+        &msg,
+        &[
+            ("messageBody.resultList.0.name", "髙橋\u{3000}次郎"),
+            ("messageBody.resultList.0.nameOfOther", "山﨑\u{3000}次郎"),
+            (
+                "messageBody.resultList.0.address",
+                "大阪府大阪市港区築港１－１－１\u{3000}㈱みなと①号館\u{FF5E}２階",
+            ),
+            ("messageBody.resultList.0.insuredCardSymbol", "２００１"),
+        ],
     );
     // The same bytes as an ArrayBuffer.
     let buffer = Uint8Array::from(CP932).buffer();
@@ -235,11 +226,16 @@ fn voucher_comparison_normalises_and_reports_fields() {
         ("insuredIdentificationNumber", "１００１".into()),
     ]);
     let c = myna_web::compare_voucher(voucher, msg.clone(), JsValue::UNDEFINED).unwrap();
-    assert_eq!(string(&c, "insurerNumber"), "match");
-    assert_eq!(string(&c, "insuredCardSymbol"), "match");
-    assert_eq!(string(&c, "insuredIdentificationNumber"), "match");
-    assert_eq!(string(&c, "insuredBranchNumber"), "not-given");
-    assert_eq!(string(&c, "labels.insuredBranchNumber"), "記載なし");
+    assert_strings(
+        &c,
+        &[
+            ("insurerNumber", "match"),
+            ("insuredCardSymbol", "match"),
+            ("insuredIdentificationNumber", "match"),
+            ("insuredBranchNumber", "not-given"),
+            ("labels.insuredBranchNumber", "記載なし"),
+        ],
+    );
     assert_eq!(get(&c, "isMatch"), JsValue::TRUE);
 
     let voucher = object(&[
@@ -283,26 +279,25 @@ fn the_panel_shows_validity_and_every_field_accessibly() {
             .tag_name(),
         "H3"
     );
-    assert_eq!(field(&q, "保険者名").unwrap(), "全国健康保険協会東京支部");
-    assert_eq!(field(&q, "保険者番号").unwrap(), "01130012");
-    assert_eq!(field(&q, "記号").unwrap(), "12345678");
-    assert_eq!(field(&q, "番号").unwrap(), "1001");
-    assert_eq!(field(&q, "枝番").unwrap(), "00");
-    assert_eq!(field(&q, "氏名").unwrap(), "山田\u{3000}太郎");
-    assert_eq!(field(&q, "氏名カナ").unwrap(), "ﾔﾏﾀﾞ ﾀﾛｳ");
-    assert_eq!(
-        field(&q, "生年月日").unwrap(),
-        "昭和55年4月15日（1980/04/15）"
+    assert_fields(
+        &q,
+        &[
+            ("保険者名", "全国健康保険協会東京支部"),
+            ("保険者番号", "01130012"),
+            ("記号", "12345678"),
+            ("番号", "1001"),
+            ("枝番", "00"),
+            ("氏名", "山田\u{3000}太郎"),
+            ("氏名カナ", "ﾔﾏﾀﾞ ﾀﾛｳ"),
+            ("生年月日", "昭和55年4月15日（1980/04/15）"),
+            ("性別", "男"),
+            ("本人・家族の別", "本人"),
+            // 030 sits in the 後期 field of a 45-year-old: the row shows the law's ratio, marked.
+            ("負担割合", "3割（法定・推定）"),
+            ("有効期間", "平成27年4月1日（2015/04/01） 〜 "),
+            ("証区分", "一般"),
+        ],
     );
-    assert_eq!(field(&q, "性別").unwrap(), "男");
-    assert_eq!(field(&q, "本人・家族の別").unwrap(), "本人");
-    // 030 sits in the 後期 field of a 45-year-old: the row shows the law's ratio, marked.
-    assert_eq!(field(&q, "負担割合").unwrap(), "3割（法定・推定）");
-    assert_eq!(
-        field(&q, "有効期間").unwrap(),
-        "平成27年4月1日（2015/04/01） 〜 "
-    );
-    assert_eq!(field(&q, "証区分").unwrap(), "一般");
     assert_eq!(
         text(&host, ".myna-meta"),
         "確認日 令和7年10月15日（2025/10/15）"
@@ -338,9 +333,14 @@ fn elderly_and_limit_sections_appear_when_present() {
         "令和7年8月1日（2025/08/01） 〜 令和8年7月31日（2026/07/31）"
     );
     let limit = section(&host, "限度額適用認定証");
-    assert_eq!(field(&limit, "認定証区分").unwrap(), "限度額適用");
-    assert_eq!(field(&limit, "適用区分").unwrap(), "区分ウ");
-    assert_eq!(field(&limit, "交付年月日").unwrap(), "記載なし");
+    assert_fields(
+        &limit,
+        &[
+            ("認定証区分", "限度額適用"),
+            ("適用区分", "区分ウ"),
+            ("交付年月日", "記載なし"),
+        ],
+    );
 }
 
 #[wasm_bindgen_test]
@@ -380,27 +380,21 @@ fn an_error_answer_shows_its_code_and_message() {
 #[wasm_bindgen_test]
 fn the_voucher_comparison_is_highlighted() {
     let msg = parse(NORMAL);
-    let matching = object(&[(
-        "voucher",
-        object(&[
-            ("insurerNumber", "01130012".into()),
+    // Render options with a 受診券 of this insurer number and 番号 1001.
+    let with_voucher = |insurer_number: &str| {
+        let voucher = object(&[
+            ("insurerNumber", insurer_number.into()),
             ("insuredIdentificationNumber", "1001".into()),
-        ]),
-    )]);
-    let (host, _) = render(&msg, matching);
+        ]);
+        object(&[("voucher", voucher)])
+    };
+    let (host, _) = render(&msg, with_voucher("01130012"));
     let v = host.query_selector(".myna-voucher").unwrap().unwrap();
     assert!(v.class_name().contains("myna-voucher--match"));
     assert_eq!(field(&v, "保険者番号").unwrap(), "一致");
     assert_eq!(field(&v, "記号").unwrap(), "記載なし");
 
-    let mismatching = object(&[(
-        "voucher",
-        object(&[
-            ("insurerNumber", "06270011".into()),
-            ("insuredIdentificationNumber", "1001".into()),
-        ]),
-    )]);
-    let (host, _) = render(&msg, mismatching);
+    let (host, _) = render(&msg, with_voucher("06270011"));
     let v = host.query_selector(".myna-voucher").unwrap().unwrap();
     assert!(v.class_name().contains("myna-voucher--mismatch"));
     assert_eq!(field(&v, "保険者番号").unwrap(), "不一致");
@@ -650,7 +644,7 @@ async fn bad_bridge_urls_are_invalid_arguments() {
 #[wasm_bindgen_test(async)]
 async fn nothing_listening_is_bridge_not_running() {
     let url = option_env!("MYNA_TEST_CLOSED_URL").unwrap_or("ws://127.0.0.1:1/v1");
-    let (code, error) = rejection(myna_web::connect_bridge(url.into(), JsValue::UNDEFINED)).await;
+    let (code, error) = connect_refused(url).await;
     assert_eq!(code, "bridge-not-running");
     assert!(get(&error, "url").is_string());
 }
@@ -663,7 +657,7 @@ async fn a_403_without_cors_is_origin_refused() {
     ) else {
         return;
     };
-    let (code, error) = rejection(myna_web::connect_bridge(url.into(), JsValue::UNDEFINED)).await;
+    let (code, error) = connect_refused(url).await;
     assert_eq!(code, "origin-refused");
     let origin = web_sys::window().unwrap().location().origin().unwrap();
     assert_eq!(get(&error, "origin").as_string().unwrap(), origin);
@@ -732,15 +726,20 @@ const JLIS_ROOT_3: &[u8] = include_bytes!("../../tests/fixtures/jlis/authca03.ce
 #[wasm_bindgen_test]
 fn a_real_test_card_certificate_is_read() {
     let c = myna_web::parse_certificate(TEST_CARD_LEAF).expect("parses");
-    assert_eq!(string(&c, "serialNumber"), "227B13");
-    assert_eq!(string(&c, "subject"), "C=JP, CN=997794E9AGCIEG13221003A");
-    assert_eq!(
-        string(&c, "issuer"),
-        "C=JP, O=JPKI-TEST, OU=JPKI for user authentication, OU=Japan Agency for Local Authority Information Systems"
+    assert_strings(
+        &c,
+        &[
+            ("serialNumber", "227B13"),
+            ("subject", "C=JP, CN=997794E9AGCIEG13221003A"),
+            (
+                "issuer",
+                "C=JP, O=JPKI-TEST, OU=JPKI for user authentication, OU=Japan Agency for Local Authority Information Systems",
+            ),
+            ("notBefore", "2025-10-27T01:35:42Z"),
+            ("notAfter", "2030-02-17T14:59:59Z"),
+            ("keyAlgorithm", "RSA"),
+        ],
     );
-    assert_eq!(string(&c, "notBefore"), "2025-10-27T01:35:42Z");
-    assert_eq!(string(&c, "notAfter"), "2030-02-17T14:59:59Z");
-    assert_eq!(string(&c, "keyAlgorithm"), "RSA");
     assert_eq!(get(&c, "keyBits").as_f64(), Some(2048.0));
     assert_eq!(string(&c, "signatureAlgorithm"), "sha256WithRSAEncryption");
     assert_eq!(get(&c, "isJpkiAuth"), JsValue::TRUE);

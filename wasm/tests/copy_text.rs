@@ -74,13 +74,12 @@ fn the_copy_text_reads_back_into_the_same_tree() {
         json(&path(&from_xml, "messageBody.resultList")),
         "{text}"
     );
-    assert_eq!(
-        string(&from_text, "messageHeader.qualificationConfirmationDate"),
-        "20251015"
-    );
-    assert_eq!(
-        string(&from_text, "messageBody.qualificationValidityLabel"),
-        "有効"
+    assert_strings(
+        &from_text,
+        &[
+            ("messageHeader.qualificationConfirmationDate", "20251015"),
+            ("messageBody.qualificationValidityLabel", "有効"),
+        ],
     );
     // A fixture with more than the text carries still reads back what it carries.
     let normal =

@@ -85,6 +85,16 @@ fn options(env: &Env, extra: &[(&str, JsValue)]) -> JsValue {
     object(&pairs)
 }
 
+/// PIN mode with `pin`.
+fn pin_options(env: &Env, pin: &str) -> JsValue {
+    options(env, &[("mode", "pin".into()), ("pin", pin.into())])
+}
+
+/// 目視, by an operator named `x`.
+fn visual_options(env: &Env) -> JsValue {
+    options(env, &[("mode", "visual".into()), ("operator", "x".into())])
+}
+
 async fn confirm(options: JsValue) -> Result<JsValue, JsValue> {
     JsFuture::from(myna_web::confirm_qualification(options)).await
 }
@@ -119,18 +129,16 @@ async fn visual_mode_confirms_and_renders() {
     ))
     .await
     .expect("visual confirmation");
-    assert_eq!(string(&result, "mode"), "visual");
-    assert_eq!(string(&result, "reader"), READER);
+    assert_strings(&result, &[("mode", "visual"), ("reader", READER)]);
     let q = get(&result, "qualification");
-    assert_eq!(string(&q, "messageHeader.segmentOfResult"), "1");
-    assert_eq!(string(&q, "messageBody.qualificationValidity"), "1");
-    assert_eq!(
-        string(&q, "messageBody.resultList.0.insurerNumber"),
-        "01130012"
-    );
-    assert_eq!(
-        string(&q, "messageBody.resultList.0.name"),
-        "山田\u{3000}太郎"
+    assert_strings(
+        &q,
+        &[
+            ("messageHeader.segmentOfResult", "1"),
+            ("messageBody.qualificationValidity", "1"),
+            ("messageBody.resultList.0.insurerNumber", "01130012"),
+            ("messageBody.resultList.0.name", "山田\u{3000}太郎"),
+        ],
     );
     assert!(string(&result, "xml").contains("<XmlMsg"));
     assert_eq!(
@@ -194,11 +202,7 @@ async fn a_wrong_pin_fails_once_and_is_never_retried() {
     let Some(env) = env(Some("default")).await else {
         return;
     };
-    let (code, error) = confirm_err(options(
-        &env,
-        &[("mode", "pin".into()), ("pin", "9999".into())],
-    ))
-    .await;
+    let (code, error) = confirm_err(pin_options(&env, "9999")).await;
     assert_eq!(code, "pin-incorrect");
     assert_eq!(get(&error, "remaining").as_f64(), Some(2.0));
     let session = ok(&env.bridge, "connect", &[READER.into()]).await;
@@ -215,11 +219,7 @@ async fn the_last_try_needs_consent() {
     let Some(env) = env(Some("last-try")).await else {
         return;
     };
-    let (code, error) = confirm_err(options(
-        &env,
-        &[("mode", "pin".into()), ("pin", "6666".into())],
-    ))
-    .await;
+    let (code, error) = confirm_err(pin_options(&env, "6666")).await;
     assert_eq!(code, "last-attempt-needs-consent");
     assert_eq!(get(&error, "remaining").as_f64(), Some(1.0));
     let with_consent = || {
@@ -237,16 +237,7 @@ async fn the_last_try_needs_consent() {
     assert_eq!(code, "last-attempt-needs-representation");
     assert_eq!(get(&error, "remaining").as_f64(), Some(1.0));
     ok(&env.bridge, "simulateReinsert", &[]).await;
-    let result = confirm(options(
-        &env,
-        &[
-            ("mode", "pin".into()),
-            ("pin", "6666".into()),
-            ("allowLastAttempt", JsValue::TRUE),
-        ],
-    ))
-    .await
-    .expect("with consent");
+    let result = confirm(with_consent()).await.expect("with consent");
     assert_eq!(
         string(&result, "qualification.messageBody.qualificationValidity"),
         "1"
@@ -256,11 +247,7 @@ async fn the_last_try_needs_consent() {
 #[wasm_bindgen_test(async)]
 async fn card_and_reader_problems() {
     let Some(env) = env(None).await else { return };
-    let (code, _) = confirm_err(options(
-        &env,
-        &[("mode", "visual".into()), ("operator", "x".into())],
-    ))
-    .await;
+    let (code, _) = confirm_err(visual_options(&env)).await;
     assert_eq!(code, "no-card");
     ok(&env.bridge, "simulateInsert", &["default".into()]).await;
     let (code, error) = confirm_err(options(
@@ -274,11 +261,7 @@ async fn card_and_reader_problems() {
     .await;
     assert_eq!(code, "no-reader");
     assert_eq!(get(&error, "reader").as_string().unwrap(), "Another Reader");
-    let (code, _) = confirm_err(options(
-        &env,
-        &[("mode", "pin".into()), ("pin", "12".into())],
-    ))
-    .await;
+    let (code, _) = confirm_err(pin_options(&env, "12")).await;
     assert_eq!(code, "invalid-pin");
     let (code, _) = confirm_err(options(&env, &[("mode", "face".into())])).await;
     assert_eq!(code, "invalid-argument");
@@ -290,11 +273,7 @@ async fn service_errors_carry_the_service_code() {
         return;
     };
     env.token = "not-a-token".into();
-    let (code, error) = confirm_err(options(
-        &env,
-        &[("mode", "visual".into()), ("operator", "x".into())],
-    ))
-    .await;
+    let (code, error) = confirm_err(visual_options(&env)).await;
     assert_eq!(code, "service-error");
     assert_eq!(get(&error, "errorCode").as_string().unwrap(), "MW0002");
     assert_eq!(get(&error, "status").as_f64(), Some(401.0));
@@ -306,11 +285,7 @@ async fn an_expired_certificate_is_refused_by_the_service() {
     let Some(env) = env(Some("expired-cert")).await else {
         return;
     };
-    let (code, error) = confirm_err(options(
-        &env,
-        &[("mode", "pin".into()), ("pin", "3333".into())],
-    ))
-    .await;
+    let (code, error) = confirm_err(pin_options(&env, "3333")).await;
     assert_eq!(code, "service-error");
     assert_eq!(get(&error, "errorCode").as_string().unwrap(), "MW0008");
 }
@@ -320,12 +295,7 @@ async fn an_unlinked_card_is_a_normal_answer_without_qualification() {
     let Some(env) = env(Some("unlinked")).await else {
         return;
     };
-    let result = confirm(options(
-        &env,
-        &[("mode", "pin".into()), ("pin", "2222".into())],
-    ))
-    .await
-    .expect("answer");
+    let result = confirm(pin_options(&env, "2222")).await.expect("answer");
     assert_eq!(
         string(&result, "qualification.messageBody.qualificationValidity"),
         "4"
@@ -340,12 +310,7 @@ async fn an_elderly_persona_shows_the_elderly_section() {
     let Some(env) = env(Some("elderly-70")).await else {
         return;
     };
-    let result = confirm(options(
-        &env,
-        &[("mode", "pin".into()), ("pin", "4567".into())],
-    ))
-    .await
-    .expect("answer");
+    let result = confirm(pin_options(&env, "4567")).await.expect("answer");
     let host = container();
     myna_web::render_qualification(&host, result, JsValue::UNDEFINED).unwrap();
     let elderly = section(&host, "高齢受給者証");
@@ -358,11 +323,7 @@ async fn an_unreachable_service_is_service_unreachable() {
         return;
     };
     env.service = option_env!("MYNA_TEST_CLOSED_SERVICE_URL").unwrap_or("http://127.0.0.1:1");
-    let (code, error) = confirm_err(options(
-        &env,
-        &[("mode", "visual".into()), ("operator", "x".into())],
-    ))
-    .await;
+    let (code, error) = confirm_err(visual_options(&env)).await;
     assert_eq!(code, "service-unreachable");
     assert!(
         get(&error, "url")
@@ -555,12 +516,9 @@ async fn a_stalled_confirmation_body_times_out_after_the_card_signed() {
     // and a new attempt (a new challenge) with the real service goes through.
     assert_eq!(tries_left(&env).await, 3.0);
     env.service = real;
-    let result = confirm(options(
-        &env,
-        &[("mode", "pin".into()), ("pin", "1234".into())],
-    ))
-    .await
-    .expect("a new attempt after the timeout");
+    let result = confirm(pin_options(&env, "1234"))
+        .await
+        .expect("a new attempt after the timeout");
     assert_eq!(
         string(&result, "qualification.messageBody.qualificationValidity"),
         "1"

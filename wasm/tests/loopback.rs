@@ -53,8 +53,7 @@ async fn issue_11_a_non_loopback_bridge_is_refused_before_any_connection() {
         "ws://localhost.attacker.example:27450/v1",
         "https://attacker.example/v1",
     ] {
-        let (code, error) =
-            rejection(myna_web::connect_bridge(url.into(), JsValue::UNDEFINED)).await;
+        let (code, error) = connect_refused(url).await;
         assert_eq!(code, "bridge-not-loopback", "{url}");
         assert!(
             get(&error, "url")

@@ -380,16 +380,8 @@ fn ca(
                 path_len_constraint: None,
             },
         )?,
-        extension(
-            ID_CE_CRL_DISTRIBUTION_POINTS,
-            false,
-            &directory_name_dp(subject.clone()),
-        )?,
-        extension(
-            ID_CE_SUBJECT_KEY_IDENTIFIER,
-            false,
-            &SubjectKeyIdentifier::try_from(spki.owned_to_ref())?,
-        )?,
+        crl_distribution_point(subject.clone())?,
+        subject_key_identifier(&spki)?,
     ];
     let issuer = Issuer {
         name: subject.clone(),
@@ -437,21 +429,13 @@ fn auth_certificate(
                 policy_qualifiers: None,
             }]),
         )?,
-        extension(
-            ID_CE_CRL_DISTRIBUTION_POINTS,
-            false,
-            &directory_name_dp(name(CRL_DP_DN)?),
-        )?,
+        crl_distribution_point(name(CRL_DP_DN)?)?,
         extension(
             ID_CE_AUTHORITY_KEY_IDENTIFIER,
             false,
             &AuthorityKeyIdentifier::try_from(issuer.spki.owned_to_ref())?,
         )?,
-        extension(
-            ID_CE_SUBJECT_KEY_IDENTIFIER,
-            false,
-            &SubjectKeyIdentifier::try_from(spki.owned_to_ref())?,
-        )?,
+        subject_key_identifier(&spki)?,
     ];
     sign_certificate(
         issuer,
@@ -550,14 +534,25 @@ fn sign(issuer: &Issuer, tbs: &[u8]) -> Result<BitString> {
 }
 
 /// A CRLDistributionPoints value with one directoryName full name.
-fn directory_name_dp(directory: Name) -> CrlDistributionPoints {
-    CrlDistributionPoints(vec![DistributionPoint {
+/// The (non-critical) CRL distribution point extension naming `directory`.
+fn crl_distribution_point(directory: Name) -> Result<Extension> {
+    let points = CrlDistributionPoints(vec![DistributionPoint {
         distribution_point: Some(DistributionPointName::FullName(vec![
             GeneralName::DirectoryName(directory),
         ])),
         reasons: None,
         crl_issuer: None,
-    }])
+    }]);
+    extension(ID_CE_CRL_DISTRIBUTION_POINTS, false, &points)
+}
+
+/// The subject key identifier extension of a certificate for `spki`.
+fn subject_key_identifier(spki: &SubjectPublicKeyInfoOwned) -> Result<Extension> {
+    extension(
+        ID_CE_SUBJECT_KEY_IDENTIFIER,
+        false,
+        &SubjectKeyIdentifier::try_from(spki.owned_to_ref())?,
+    )
 }
 
 fn extension(oid: ObjectIdentifier, critical: bool, value: &impl Encode) -> Result<Extension> {

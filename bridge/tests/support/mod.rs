@@ -12,7 +12,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
+use myna_bridge::cards::Cards;
+use myna_bridge::gate::Gate;
+use myna_bridge::server::{self, AppState, Simulator, Timeouts};
 use serde_json::{Value, json};
+use tokio::net::TcpListener;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
@@ -175,6 +179,13 @@ pub fn run_to_exit(command: &mut Command, timeout: Duration) -> std::process::Ou
     child.wait_with_output().unwrap()
 }
 
+/// Runs `command` to its exit (see [`run_to_exit`]), which must be a failure; its stderr.
+pub fn refused(command: &mut Command) -> String {
+    let out = run_to_exit(command, Duration::from_secs(20));
+    assert!(!out.status.success(), "not refused: {out:?}");
+    String::from_utf8_lossy(&out.stderr).into_owned()
+}
+
 pub type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
@@ -193,10 +204,31 @@ pub async fn open(addr: SocketAddr) -> Result<Ws, Option<u16>> {
     }
 }
 
-/// A client with request ids.
+/// A bridge served by the library in this test's process on a free loopback port, allowing
+/// [`ORIGIN`].
+pub async fn serve(
+    cards: Arc<Cards>,
+    timeouts: Timeouts,
+    simulator: Option<Arc<dyn Simulator>>,
+) -> SocketAddr {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let state = Arc::new(AppState {
+        timeouts,
+        gate: Gate::new(addr.port(), [ORIGIN.to_string()]),
+        cards,
+        simulator,
+        sockets: Default::default(),
+    });
+    tokio::spawn(server::serve(listener, state, std::future::pending()));
+    addr
+}
+
+/// A client with request ids; the events that arrive are kept in `events`.
 pub struct Client {
     pub ws: Ws,
     next: u64,
+    pub events: Vec<Value>,
 }
 
 impl Client {
@@ -205,12 +237,16 @@ impl Client {
     }
 
     pub fn from_ws(ws: Ws) -> Client {
-        Client { ws, next: 1 }
+        Client {
+            ws,
+            next: 1,
+            events: Vec::new(),
+        }
     }
 
-    /// Sends `frame` as is (a text frame) and returns the answer with its id.
-    pub async fn send_raw(&mut self, id: u64, frame: String) -> Result<Value, Value> {
-        self.ws.send(Message::Text(frame.into())).await.unwrap();
+    /// Sends `text` as is (a text frame) and returns the next answer that is not an event.
+    pub async fn frame(&mut self, text: String) -> Value {
+        self.ws.send(Message::Text(text.into())).await.unwrap();
         loop {
             let msg = tokio::time::timeout(Duration::from_secs(30), self.ws.next())
                 .await
@@ -220,24 +256,48 @@ impl Client {
             let Message::Text(t) = msg else { continue };
             let v: Value = serde_json::from_str(&t).unwrap();
             if v.get("event").is_some() {
+                self.events.push(v);
                 continue;
             }
-            assert_eq!(v["id"], id);
-            return match v.get("result") {
-                Some(r) => Ok(r.clone()),
-                None => Err(v["error"].clone()),
-            };
+            return v;
         }
     }
 
+    /// Sends `frame` as is and returns the answer with its id.
+    pub async fn send_raw(&mut self, id: u64, frame: String) -> Result<Value, Value> {
+        let v = self.frame(frame).await;
+        assert_eq!(v["id"], id);
+        match v.get("result") {
+            Some(r) => Ok(r.clone()),
+            None => Err(v["error"].clone()),
+        }
+    }
+
+    /// A request; the whole answer (`{"id", "result"}` or `{"id", "error"}`).
+    pub async fn request(&mut self, method: &str, params: Value) -> Value {
+        let id = self.next_id();
+        let v = self
+            .frame(json!({"id": id, "method": method, "params": params}).to_string())
+            .await;
+        assert_eq!(v["id"], id);
+        v
+    }
+
     pub async fn call(&mut self, method: &str, params: Value) -> Result<Value, Value> {
-        let id = self.next;
-        self.next += 1;
+        let id = self.next_id();
         self.send_raw(
             id,
             json!({"id": id, "method": method, "params": params}).to_string(),
         )
         .await
+    }
+
+    /// `connect` to `reader`: the session's handle.
+    pub async fn open(&mut self, reader: &str) -> u64 {
+        let v = self.request("connect", json!({"reader": reader})).await;
+        v["result"]["handle"]
+            .as_u64()
+            .unwrap_or_else(|| panic!("{v}"))
     }
 
     pub fn next_id(&mut self) -> u64 {
@@ -256,11 +316,23 @@ impl Client {
     }
 }
 
+/// Polls `until` every 20 ms until it holds or `within` has passed; whether it held.
+pub async fn eventually(within: Duration, mut until: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + within;
+    while !until() {
+        if Instant::now() > deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    true
+}
+
 /// One connect–authenticate–disconnect session (what a reception check does), PIN `pin`.
 pub async fn session(addr: SocketAddr, nonce: &str, pin: &str) -> Value {
     let mut c = Client::connect(addr).await;
     c.call("hello", json!({})).await.unwrap();
-    let handle = c.call("connect", json!({"reader": READER})).await.unwrap()["handle"].clone();
+    let handle = c.open(READER).await;
     let auth = c
         .call(
             "authenticate",

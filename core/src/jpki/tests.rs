@@ -30,6 +30,24 @@ fn with_sw(data: &[u8], sw: &[u8]) -> Vec<u8> {
     [data, sw].concat()
 }
 
+trait ScriptedReads {
+    /// Appends a READ BINARY `read` (hex) answered with `data` and 90 00.
+    fn reads(self, read: &str, data: &[u8]) -> Self;
+}
+
+impl ScriptedReads for ScriptedTransport {
+    fn reads(self, read: &str, data: &[u8]) -> Self {
+        self.expect(&hex(read), &with_sw(data, OK))
+    }
+}
+
+/// Reads the certificate in EF `fid` through `t`, which must then have used its whole script.
+fn read_in(t: &mut ScriptedTransport, fid: u16) -> Result<Vec<u8>, JpkiError> {
+    let read = block_on(read_certificate(t, Fid(fid)));
+    t.assert_finished();
+    read
+}
+
 fn digest_info() -> Vec<u8> {
     let mut d = hex("30 31 30 0D 06 09 60 86 48 01 65 03 04 02 01 05 00 04 20");
     d.extend([0x5A; 32]);
@@ -43,7 +61,7 @@ fn exchange_follows_61xx_including_6100_as_256() {
     let mut t = ScriptedTransport::new()
         .expect_hex("80 2A 00 80 01 AA 00", "61 00")
         .expect(&hex("00 C0 00 00 00"), &with_sw(&[1; 256], &hex("61 10")))
-        .expect(&hex("00 C0 00 00 10"), &with_sw(&[2; 16], OK));
+        .reads("00 C0 00 00 10", &[2; 16]);
     let cmd = Command::compute_digital_signature(&[0xAA]).unwrap();
     let response = block_on(exchange(&mut t, &cmd)).unwrap();
     assert_eq!(response.sw, StatusWord::OK);
@@ -56,7 +74,7 @@ fn exchange_follows_61xx_including_6100_as_256() {
 fn exchange_keeps_data_that_came_with_61xx() {
     let mut t = ScriptedTransport::new()
         .expect(&hex("00 B0 00 00 04"), &with_sw(&[1, 2], &hex("61 02")))
-        .expect(&hex("00 C0 00 00 02"), &with_sw(&[3, 4], OK));
+        .reads("00 C0 00 00 02", &[3, 4]);
     let cmd = Command::read_binary(0, 4).unwrap();
     let response = block_on(exchange(&mut t, &cmd)).unwrap();
     assert_eq!(response.data, vec![1, 2, 3, 4]);
@@ -106,7 +124,7 @@ fn a_6cxx_on_every_get_response_keeps_the_chain_bounded() {
 fn exchange_resends_once_on_6cxx_with_the_exact_le() {
     let mut t = ScriptedTransport::new()
         .expect_hex("00 B0 00 00 00", "6C 20")
-        .expect(&hex("00 B0 00 00 20"), &with_sw(&[9; 32], OK));
+        .reads("00 B0 00 00 20", &[9; 32]);
     let cmd = Command::read_binary(0, 256).unwrap();
     let response = block_on(exchange(&mut t, &cmd)).unwrap();
     assert_eq!(response.data, vec![9; 32]);
@@ -118,13 +136,12 @@ fn exchange_resends_once_on_6cxx_with_the_exact_le() {
         .expect_hex("00 B0 00 00 00", "6C 20")
         .expect_hex("00 B0 00 00 20", "6C 10");
     assert_eq!(
-        block_on(read_certificate(&mut t, Fid(0x000A))),
+        read_in(&mut t, 0x000A),
         Err(JpkiError::UnexpectedStatus {
             sw: StatusWord(0x6C10),
             during: Operation::ReadBinary
         })
     );
-    t.assert_finished();
 }
 
 #[test]
@@ -132,7 +149,7 @@ fn exchange_then_61xx_after_a_6cxx_resend() {
     let mut t = ScriptedTransport::new()
         .expect_hex("00 B0 00 00 00", "6C 00")
         .expect_hex("00 B0 00 00 00", "61 00")
-        .expect(&hex("00 C0 00 00 00"), &with_sw(&[5; 256], OK));
+        .reads("00 C0 00 00 00", &[5; 256]);
     let cmd = Command::read_binary(0, 256).unwrap();
     assert_eq!(block_on(exchange(&mut t, &cmd)).unwrap().data, vec![5; 256]);
     t.assert_finished();
@@ -201,12 +218,12 @@ fn auth_certificate_of_1400_bytes_in_short_apdus_takes_8_apdus() {
     let mut t = ScriptedTransport::new()
         .expect_hex(SELECT_AP, "90 00")
         .expect_hex(SELECT_000A, "90 00")
-        .expect(&hex("00 B0 00 00 00"), &with_sw(&file[0..256], OK))
-        .expect(&hex("00 B0 01 00 00"), &with_sw(&file[256..512], OK))
-        .expect(&hex("00 B0 02 00 00"), &with_sw(&file[512..768], OK))
-        .expect(&hex("00 B0 03 00 00"), &with_sw(&file[768..1024], OK))
-        .expect(&hex("00 B0 04 00 00"), &with_sw(&file[1024..1280], OK))
-        .expect(&hex("00 B0 05 00 78"), &with_sw(&file[1280..1400], OK));
+        .reads("00 B0 00 00 00", &file[0..256])
+        .reads("00 B0 01 00 00", &file[256..512])
+        .reads("00 B0 02 00 00", &file[512..768])
+        .reads("00 B0 03 00 00", &file[768..1024])
+        .reads("00 B0 04 00 00", &file[1024..1280])
+        .reads("00 B0 05 00 78", &file[1280..1400]);
     let read = block_on(read_auth_certificate(&mut t)).unwrap();
     assert_eq!(read, cert);
     assert_eq!(t.sent().len(), 8);
@@ -220,9 +237,9 @@ fn auth_certificate_of_1400_bytes_with_extended_length_takes_4_apdus() {
         .with_extended_length(true)
         .expect_hex(SELECT_AP, "90 00")
         .expect_hex(SELECT_000A, "90 00")
-        .expect(&hex("00 B0 00 00 00"), &with_sw(&file[0..256], OK))
+        .reads("00 B0 00 00 00", &file[0..256])
         // 1400 - 256 = 1144 = 0x0478, one extended READ BINARY.
-        .expect(&hex("00 B0 01 00 00 04 78"), &with_sw(&file[256..1400], OK));
+        .reads("00 B0 01 00 00 04 78", &file[256..1400]);
     let read = block_on(read_auth_certificate(&mut t)).unwrap();
     assert_eq!(read, cert);
     assert_eq!(t.sent().len(), 4);
@@ -238,9 +255,9 @@ fn ca_certificate_of_1636_bytes_in_short_and_extended_mode() {
         .expect_hex(SELECT_000B, "90 00");
     for (i, offset) in (0..1536).step_by(256).enumerate() {
         let cmd = format!("00 B0 {i:02X} 00 00");
-        t = t.expect(&hex(&cmd), &with_sw(&file[offset..offset + 256], OK));
+        t = t.reads(&cmd, &file[offset..offset + 256]);
     }
-    t = t.expect(&hex("00 B0 06 00 64"), &with_sw(&file[1536..1636], OK));
+    t = t.reads("00 B0 06 00 64", &file[1536..1636]);
     assert_eq!(block_on(read_auth_ca_certificate(&mut t)).unwrap(), cert);
     assert_eq!(t.sent().len(), 9);
     t.assert_finished();
@@ -248,14 +265,10 @@ fn ca_certificate_of_1636_bytes_in_short_and_extended_mode() {
     let mut t = ScriptedTransport::new()
         .with_extended_length(true)
         .expect_hex(SELECT_000B, "90 00")
-        .expect(&hex("00 B0 00 00 00"), &with_sw(&file[..256], OK))
-        .expect(&hex("00 B0 01 00 00 05 64"), &with_sw(&file[256..], OK));
-    assert_eq!(
-        block_on(read_certificate(&mut t, Fid(0x000B))).unwrap(),
-        cert
-    );
+        .reads("00 B0 00 00 00", &file[..256])
+        .reads("00 B0 01 00 00 05 64", &file[256..]);
+    assert_eq!(read_in(&mut t, 0x000B), Ok(cert));
     assert_eq!(t.sent().len(), 3);
-    t.assert_finished();
 }
 
 #[test]
@@ -263,35 +276,24 @@ fn short_reads_continue_from_where_the_card_stopped() {
     let (cert, file) = certificate_file(1300, 0);
     let mut t = ScriptedTransport::new()
         .expect_hex(SELECT_000A, "90 00")
-        .expect(&hex("00 B0 00 00 00"), &with_sw(&file[0..256], OK))
+        .reads("00 B0 00 00 00", &file[0..256])
         // The card gives 200 of the 256 asked for…
-        .expect(&hex("00 B0 01 00 00"), &with_sw(&file[256..456], OK))
+        .reads("00 B0 01 00 00", &file[256..456])
         // …so the next read starts at 456 = 0x01C8.
-        .expect(&hex("00 B0 01 C8 00"), &with_sw(&file[456..712], OK))
-        .expect(&hex("00 B0 02 C8 00"), &with_sw(&file[712..968], OK))
-        .expect(&hex("00 B0 03 C8 00"), &with_sw(&file[968..1224], OK))
-        .expect(&hex("00 B0 04 C8 4C"), &with_sw(&file[1224..1300], OK));
-    assert_eq!(
-        block_on(read_certificate(&mut t, Fid(0x000A))).unwrap(),
-        cert
-    );
-    t.assert_finished();
+        .reads("00 B0 01 C8 00", &file[456..712])
+        .reads("00 B0 02 C8 00", &file[712..968])
+        .reads("00 B0 03 C8 00", &file[968..1224])
+        .reads("00 B0 04 C8 4C", &file[1224..1300]);
+    assert_eq!(read_in(&mut t, 0x000A), Ok(cert.clone()));
 
     // An extended read answered short is followed by another extended read of the rest.
     let mut t = ScriptedTransport::new()
         .with_extended_length(true)
         .expect_hex(SELECT_000A, "90 00")
-        .expect(&hex("00 B0 00 00 00"), &with_sw(&file[0..256], OK))
-        .expect(&hex("00 B0 01 00 00 04 14"), &with_sw(&file[256..1000], OK))
-        .expect(
-            &hex("00 B0 03 E8 00 01 2C"),
-            &with_sw(&file[1000..1300], OK),
-        );
-    assert_eq!(
-        block_on(read_certificate(&mut t, Fid(0x000A))).unwrap(),
-        cert
-    );
-    t.assert_finished();
+        .reads("00 B0 00 00 00", &file[0..256])
+        .reads("00 B0 01 00 00 04 14", &file[256..1000])
+        .reads("00 B0 03 E8 00 01 2C", &file[1000..1300]);
+    assert_eq!(read_in(&mut t, 0x000A), Ok(cert));
 }
 
 #[test]
@@ -300,14 +302,10 @@ fn certificate_reads_through_61xx_and_6cxx() {
     let mut t = ScriptedTransport::new()
         .expect_hex(SELECT_000A, "90 00")
         .expect_hex("00 B0 00 00 00", "61 00")
-        .expect(&hex("00 C0 00 00 00"), &with_sw(&file[..256], OK))
+        .reads("00 C0 00 00 00", &file[..256])
         .expect_hex("00 B0 01 00 2C", "6C 2C")
-        .expect(&hex("00 B0 01 00 2C"), &with_sw(&file[256..], OK));
-    assert_eq!(
-        block_on(read_certificate(&mut t, Fid(0x000A))).unwrap(),
-        cert
-    );
-    t.assert_finished();
+        .reads("00 B0 01 00 2C", &file[256..]);
+    assert_eq!(read_in(&mut t, 0x000A), Ok(cert));
 }
 
 #[test]
@@ -318,71 +316,51 @@ fn end_of_file_6282_with_the_last_bytes_is_success() {
     let mut t = ScriptedTransport::new()
         .expect_hex(SELECT_000A, "90 00")
         .expect(&hex("00 B0 00 00 00"), &with_sw(&cert, &hex("62 82")));
-    assert_eq!(
-        block_on(read_certificate(&mut t, Fid(0x000A))).unwrap(),
-        cert
-    );
+    assert_eq!(read_in(&mut t, 0x000A), Ok(cert));
     assert_eq!(t.sent().len(), 2);
-    t.assert_finished();
 }
 
 #[test]
 fn a_file_shorter_than_its_certificate_is_truncated() {
     let (_, file) = certificate_file(1300, 0);
-    // 6282 with some data, before the declared end.
-    let mut t = ScriptedTransport::new()
-        .expect_hex(SELECT_000A, "90 00")
-        .expect(&hex("00 B0 00 00 00"), &with_sw(&file[..256], OK))
-        .expect(
-            &hex("00 B0 01 00 00"),
-            &with_sw(&file[256..300], &hex("62 82")),
-        );
-    assert_eq!(
-        block_on(read_certificate(&mut t, Fid(0x000A))),
-        Err(JpkiError::CertificateTruncated {
-            expected: 1300,
-            read: 300
-        })
-    );
-    t.assert_finished();
-
-    // 6B00: the offset is already past the end of the EF.
-    let mut t = ScriptedTransport::new()
-        .expect_hex(SELECT_000A, "90 00")
-        .expect(&hex("00 B0 00 00 00"), &with_sw(&file[..256], OK))
-        .expect_hex("00 B0 01 00 00", "6B 00");
-    assert_eq!(
-        block_on(read_certificate(&mut t, Fid(0x000A))),
-        Err(JpkiError::CertificateTruncated {
-            expected: 1300,
-            read: 256
-        })
-    );
-    t.assert_finished();
-
-    // An empty 9000 answer would otherwise loop forever.
-    let mut t = ScriptedTransport::new()
-        .expect_hex(SELECT_000A, "90 00")
-        .expect(&hex("00 B0 00 00 00"), &with_sw(&file[..256], OK))
-        .expect_hex("00 B0 01 00 00", "90 00");
-    assert!(matches!(
-        block_on(read_certificate(&mut t, Fid(0x000A))),
-        Err(JpkiError::CertificateTruncated { read: 256, .. })
-    ));
-    t.assert_finished();
-
-    // An empty EF: 6B00 at offset 0.
-    let mut t = ScriptedTransport::new()
-        .expect_hex(SELECT_000A, "90 00")
-        .expect_hex("00 B0 00 00 00", "6B 00");
-    assert_eq!(
-        block_on(read_certificate(&mut t, Fid(0x000A))),
-        Err(JpkiError::CertificateTruncated {
-            expected: 2,
-            read: 0
-        })
-    );
-    t.assert_finished();
+    let truncated = |expected, read| JpkiError::CertificateTruncated { expected, read };
+    let first_read = || {
+        ScriptedTransport::new()
+            .expect_hex(SELECT_000A, "90 00")
+            .reads("00 B0 00 00 00", &file[..256])
+    };
+    let cases = [
+        (
+            "6282 with some data, before the declared end",
+            first_read().expect(
+                &hex("00 B0 01 00 00"),
+                &with_sw(&file[256..300], &hex("62 82")),
+            ),
+            truncated(1300, 300),
+        ),
+        (
+            "6B00: the offset is already past the end of the EF",
+            first_read().expect_hex("00 B0 01 00 00", "6B 00"),
+            truncated(1300, 256),
+        ),
+        (
+            "an empty 9000 answer (would otherwise loop forever)",
+            first_read().expect_hex("00 B0 01 00 00", "90 00"),
+            truncated(1300, 256),
+        ),
+        (
+            "an empty EF: 6B00 at offset 0",
+            ScriptedTransport::new()
+                .expect_hex(SELECT_000A, "90 00")
+                .expect_hex("00 B0 00 00 00", "6B 00"),
+            truncated(2, 0),
+        ),
+    ];
+    for (case, mut t, error) in cases {
+        let read = block_on(read_certificate(&mut t, Fid(0x000A)));
+        assert_eq!(read, Err(error), "{case}");
+        t.assert_finished();
+    }
 }
 
 #[test]
@@ -480,23 +458,18 @@ fn a_malformed_header_stops_after_the_first_read() {
     let mut t = ScriptedTransport::new()
         .with_extended_length(true)
         .expect_hex(SELECT_000A, "90 00")
-        .expect(&hex("00 B0 00 00 00"), &with_sw(&first, OK));
-    assert_eq!(
-        block_on(read_certificate(&mut t, Fid(0x000A))),
-        Err(JpkiError::MalformedLength)
-    );
-    t.assert_finished();
+        .reads("00 B0 00 00 00", &first);
+    assert_eq!(read_in(&mut t, 0x000A), Err(JpkiError::MalformedLength));
 
     let mut first = hex("30 82 40 00");
     first.resize(256, 0xAB);
     let mut t = ScriptedTransport::new()
         .expect_hex(SELECT_000A, "90 00")
-        .expect(&hex("00 B0 00 00 00"), &with_sw(&first, OK));
+        .reads("00 B0 00 00 00", &first);
     assert!(matches!(
-        block_on(read_certificate(&mut t, Fid(0x000A))),
+        read_in(&mut t, 0x000A),
         Err(JpkiError::CertificateTooLarge { .. })
     ));
-    t.assert_finished();
 }
 
 // ---- token info -----------------------------------------------------------------------
@@ -803,7 +776,7 @@ fn sign_returns_the_256_byte_signature() {
     let mut t = ScriptedTransport::new()
         .expect_hex(SELECT_0017, "90 00")
         .expect(&sign_command(), &hex("61 00"))
-        .expect(&hex("00 C0 00 00 00"), &with_sw(&signature, OK));
+        .reads("00 C0 00 00 00", &signature);
     assert_eq!(
         block_on(sign_with_auth_key(&mut t, &digest_info())).unwrap(),
         signature

@@ -43,6 +43,25 @@ pub fn string(value: &JsValue, dotted: &str) -> String {
         .unwrap_or_else(|| panic!("{dotted} is not a string: {:?}", path(value, dotted)))
 }
 
+/// Asserts that each dotted path of `value` holds its string; a failure names the path.
+pub fn assert_strings(value: &JsValue, expected: &[(&str, &str)]) {
+    for (dotted, want) in expected {
+        assert_eq!(string(value, dotted), *want, "{dotted}");
+    }
+}
+
+/// Asserts that each labelled field in `scope` shows its text; a failure names the label.
+pub fn assert_fields(scope: &Element, expected: &[(&str, &str)]) {
+    for (label, want) in expected {
+        assert_eq!(field(scope, label).as_deref(), Some(*want), "{label}");
+    }
+}
+
+/// `connectBridge(url)`, which must fail: the error's code and the error.
+pub async fn connect_refused(url: &str) -> (String, JsValue) {
+    rejection(myna_web::connect_bridge(url.into(), JsValue::UNDEFINED)).await
+}
+
 /// The `code` of a thrown/rejected error, checking it is a MynaWebError.
 pub fn code(error: &JsValue) -> String {
     let e: &js_sys::Error = error

@@ -48,6 +48,14 @@ pub(super) fn swap(stack: &mut Stack, b: &Browser, persona: &str, realistic: boo
     Ok(())
 }
 
+/// Swaps in `persona`'s card (PIN mode); fails unless the tries left the page reads from it
+/// say `tries`.
+fn swap_reading_tries(stack: &mut Stack, b: &Browser, persona: &str, tries: &str) -> Result<()> {
+    swap(stack, b, persona, false)?;
+    wait_card(b, true)?;
+    expect_text(b, "#pin-status", &[tries])
+}
+
 pub(super) fn set_mode(b: &Browser, mode: &str) -> Result<()> {
     b.click(&format!("#mode-{mode}"))?;
     b.wait(
@@ -69,6 +77,25 @@ pub(super) fn enter_pin(b: &Browser, pin: &str) -> Result<()> {
     b.click("#pin-ok")
 }
 
+/// 目視: the photo checked (`#visual-ok`), the card read.
+fn photo_checked(b: &Browser) -> Result<()> {
+    b.click("#visual-ok")?;
+    wait_card(b, false)
+}
+
+/// 目視: the photo checked, the check started.
+fn start_visual(b: &Browser) -> Result<()> {
+    photo_checked(b)?;
+    b.click("#start")
+}
+
+/// PIN mode: once the card is read, starts the check and enters `pin`.
+fn start_with_pin(b: &Browser, pin: &str) -> Result<()> {
+    wait_card(b, true)?;
+    b.click("#start")?;
+    enter_pin(b, pin)
+}
+
 pub(super) fn wait_outcome(b: &Browser) -> Result<String> {
     b.wait(
         "the outcome",
@@ -76,6 +103,21 @@ pub(super) fn wait_outcome(b: &Browser) -> Result<String> {
         LONG,
     )?;
     b.outcome()
+}
+
+/// Waits for the check's outcome; fails unless it is `want`.
+fn expect_outcome(b: &Browser, want: &str) -> Result<()> {
+    let outcome = wait_outcome(b)?;
+    expect(outcome == want, || format!("outcome {outcome}, not {want}"))
+}
+
+/// Fails unless the text of `selector` contains every one of `words`.
+fn expect_text(b: &Browser, selector: &str, words: &[&str]) -> Result<()> {
+    let text = b.text(selector)?;
+    match words.iter().find(|w| !text.contains(**w)) {
+        None => Ok(()),
+        Some(missing) => Err(anyhow!("{selector} without {missing:?}: {text}")),
+    }
 }
 
 pub(super) fn expect(condition: bool, what: impl FnOnce() -> String) -> Result<()> {
@@ -103,10 +145,7 @@ fn activation(_: &mut Stack, b: &Browser) -> Result<()> {
         "document.getElementById('activation-error').textContent !== ''",
         SHORT,
     )?;
-    let refusal = b.text("#activation-error")?;
-    expect(refusal.contains("正しくありません"), || {
-        format!("wrong activation code: {refusal}")
-    })?;
+    expect_text(b, "#activation-error", &["正しくありません"])?;
     b.type_into("#activation-form [name=activationCode]", "DEMO0001")?;
     b.click("#activation-form button[type=submit]")?;
     b.wait(
@@ -114,10 +153,7 @@ fn activation(_: &mut Stack, b: &Browser) -> Result<()> {
         "document.getElementById('activation').hidden",
         SHORT,
     )?;
-    let chip = b.text("#terminal-chip")?;
-    expect(chip.contains("E2E 受付1"), || {
-        format!("terminal chip: {chip}")
-    })?;
+    expect_text(b, "#terminal-chip", &["E2E 受付1"])?;
     b.type_into("#operator", "受付 佐々木")?;
     // A real reader (pcscd), not the simulator: no test-card switcher on the page.
     let switcher = b.js("const box = document.getElementById('persona-box'); \
@@ -132,10 +168,7 @@ fn pin_mode(stack: &mut Stack, b: &Browser) -> Result<()> {
     stack.insert("default", false)?;
     set_mode(b, "pin")?;
     wait_card(b, true)?;
-    let tries = b.text("#pin-status")?;
-    expect(tries.contains("残り回数: 3回"), || {
-        format!("tries: {tries}")
-    })?;
+    expect_text(b, "#pin-status", &["残り回数: 3回"])?;
     b.type_into("#v-insurer", "01130012")?;
     b.type_into("#v-symbol", "12345678")?;
     b.type_into("#v-number", "1001")?;
@@ -151,12 +184,8 @@ fn pin_mode(stack: &mut Stack, b: &Browser) -> Result<()> {
     b.click(".keys button[data-key='3']")?;
     b.click(".keys button[data-key='4']")?;
     b.click("#pin-ok")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "ok pin 1", || format!("outcome {outcome}"))?;
-    let panel = b.text("#result")?;
-    expect(panel.contains("山田") && panel.contains("有効"), || {
-        format!("panel: {panel}")
-    })?;
+    expect_outcome(b, "ok pin 1")?;
+    expect_text(b, "#result", &["山田", "有効"])?;
     let voucher = b.text("#voucher-summary")?;
     expect(
         voucher.contains("一致") && !voucher.contains("不一致"),
@@ -172,10 +201,7 @@ fn pin_mode(stack: &mut Stack, b: &Browser) -> Result<()> {
     // A 受診券 that differs.
     b.type_into("#v-number", "9999")?;
     b.click("#compare")?;
-    let voucher = b.text("#voucher-summary")?;
-    expect(voucher.contains("不一致"), || {
-        format!("voucher: {voucher}")
-    })?;
+    expect_text(b, "#voucher-summary", &["不一致"])?;
     b.screenshot("04-voucher-mismatch")?;
     // The day's history, from the service.
     b.wait(
@@ -183,11 +209,7 @@ fn pin_mode(stack: &mut Stack, b: &Browser) -> Result<()> {
         "document.querySelectorAll('#history-table tbody tr').length >= 1",
         SHORT,
     )?;
-    let history = b.text("#history-table")?;
-    expect(
-        history.contains("暗証番号") && history.contains("受付 佐々木"),
-        || format!("history: {history}"),
-    )?;
+    expect_text(b, "#history-table", &["暗証番号", "受付 佐々木"])?;
     Ok(())
 }
 
@@ -199,13 +221,9 @@ fn visual_mode(stack: &mut Stack, b: &Browser) -> Result<()> {
     expect(disabled == Value::Bool(true), || {
         "start is enabled before the photo check".into()
     })?;
-    b.click("#visual-ok")?;
-    wait_card(b, false)?;
-    b.click("#start")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "ok visual 1", || format!("outcome {outcome}"))?;
-    let panel = b.text("#result")?;
-    expect(panel.contains("佐藤"), || format!("panel: {panel}"))?;
+    start_visual(b)?;
+    expect_outcome(b, "ok visual 1")?;
+    expect_text(b, "#result", &["佐藤"])?;
     b.screenshot("05-result-visual")?;
     // The mode is remembered by this terminal.
     b.reload()?;
@@ -220,28 +238,18 @@ fn visual_mode(stack: &mut Stack, b: &Browser) -> Result<()> {
 fn wrong_then_right_pin(stack: &mut Stack, b: &Browser) -> Result<()> {
     swap(stack, b, "kouki", false)?;
     set_mode(b, "pin")?;
-    wait_card(b, true)?;
-    b.click("#start")?;
-    enter_pin(b, "9999")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "error pin-incorrect", || {
-        format!("outcome {outcome}")
-    })?;
-    let error = b.text("#error-text")?;
-    expect(error.contains("残り2回"), || format!("error: {error}"))?;
+    start_with_pin(b, "9999")?;
+    expect_outcome(b, "error pin-incorrect")?;
+    expect_text(b, "#error-text", &["残り2回"])?;
     b.screenshot("06-pin-incorrect")?;
     b.click("#error-actions button")?;
     enter_pin(b, "3456")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "ok pin 1", || format!("outcome {outcome}"))?;
+    expect_outcome(b, "ok pin 1")?;
     Ok(())
 }
 
 fn last_try_consent(stack: &mut Stack, b: &Browser) -> Result<()> {
-    swap(stack, b, "last-try", false)?;
-    wait_card(b, true)?;
-    let tries = b.text("#pin-status")?;
-    expect(tries.contains("1回"), || format!("tries: {tries}"))?;
+    swap_reading_tries(stack, b, "last-try", "1回")?;
     // Declining sends nothing: the card still has its try.
     b.click("#start")?;
     enter_pin(b, "6666")?;
@@ -273,11 +281,7 @@ fn last_try_consent(stack: &mut Stack, b: &Browser) -> Result<()> {
         "document.getElementById('represent')?.open && document.getElementById('represent').dataset.step === 'remove'",
         LONG,
     )?;
-    let status = b.text("#represent-status")?;
-    expect(
-        status.contains("カードをリーダーから外して"),
-        || format!("status: {status}"),
-    )?;
+    expect_text(b, "#represent-status", &["カードをリーダーから外して"])?;
     expect(
         b.js("return document.getElementById('represent-ok').disabled;")?
             .as_bool()
@@ -297,13 +301,9 @@ fn last_try_consent(stack: &mut Stack, b: &Browser) -> Result<()> {
         "document.getElementById('represent').dataset.step === 'ready'",
         LONG,
     )?;
-    let status = b.text("#represent-status")?;
-    expect(status.contains("患者さんにもう一度確認"), || {
-        format!("status: {status}")
-    })?;
+    expect_text(b, "#represent-status", &["患者さんにもう一度確認"])?;
     b.click("#represent-ok")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "ok pin 1", || format!("outcome {outcome}"))?;
+    expect_outcome(b, "ok pin 1")?;
     Ok(())
 }
 
@@ -361,17 +361,10 @@ fn hostile_page_cannot_lock_the_pin(stack: &mut Stack, b: &Browser) -> Result<()
 }
 
 fn blocked_card(stack: &mut Stack, b: &Browser) -> Result<()> {
-    swap(stack, b, "blocked", false)?;
-    wait_card(b, true)?;
-    let status = b.text("#pin-status")?;
-    expect(status.contains("ロック"), || format!("status: {status}"))?;
+    swap_reading_tries(stack, b, "blocked", "ロック")?;
     b.click("#start")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "error pin-blocked", || {
-        format!("outcome {outcome}")
-    })?;
-    let error = b.text("#error-text")?;
-    expect(error.contains("市区町村"), || format!("error: {error}"))?;
+    expect_outcome(b, "error pin-blocked")?;
+    expect_text(b, "#error-text", &["市区町村"])?;
     b.screenshot("08-pin-blocked")?;
     // The page offers 目視; it works with this card.
     b.click("#error-actions button")?;
@@ -380,20 +373,15 @@ fn blocked_card(stack: &mut Stack, b: &Browser) -> Result<()> {
         "document.body.dataset.mode === 'visual'",
         SHORT,
     )?;
-    b.click("#visual-ok")?;
-    wait_card(b, false)?;
-    b.click("#start")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "ok visual 1", || format!("outcome {outcome}"))?;
+    start_visual(b)?;
+    expect_outcome(b, "ok visual 1")?;
     set_mode(b, "pin")?;
     Ok(())
 }
 
 fn card_removed(stack: &mut Stack, b: &Browser) -> Result<()> {
     swap(stack, b, "default", true)?;
-    wait_card(b, true)?;
-    b.click("#start")?;
-    enter_pin(b, "1234")?;
+    start_with_pin(b, "1234")?;
     b.wait(
         "the card being read",
         "['certificate', 'authenticate'].includes(document.querySelector('#progress li[data-state=current]')?.dataset.step)",
@@ -405,8 +393,7 @@ fn card_removed(stack: &mut Stack, b: &Browser) -> Result<()> {
         ["error card-removed", "error no-card"].contains(&outcome.as_str()),
         || format!("outcome {outcome}"),
     )?;
-    let error = b.text("#error-text")?;
-    expect(error.contains("カード"), || format!("error: {error}"))?;
+    expect_text(b, "#error-text", &["カード"])?;
     b.screenshot("09-card-removed")?;
     Ok(())
 }
@@ -414,15 +401,9 @@ fn card_removed(stack: &mut Stack, b: &Browser) -> Result<()> {
 fn unlinked(stack: &mut Stack, b: &Browser) -> Result<()> {
     b.click("#reset")?;
     stack.insert("unlinked", false)?;
-    wait_card(b, true)?;
-    b.click("#start")?;
-    enter_pin(b, "2222")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "ok pin 4", || format!("outcome {outcome}"))?;
-    let panel = b.text("#result")?;
-    expect(panel.contains("該当資格なし"), || {
-        format!("panel: {panel}")
-    })?;
+    start_with_pin(b, "2222")?;
+    expect_outcome(b, "ok pin 4")?;
+    expect_text(b, "#result", &["該当資格なし"])?;
     b.screenshot("10-unlinked")?;
     Ok(())
 }
@@ -437,17 +418,9 @@ fn certificate_refused(
     shot: &str,
 ) -> Result<()> {
     swap(stack, b, persona, false)?;
-    wait_card(b, true)?;
-    b.click("#start")?;
-    enter_pin(b, pin)?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "error service-error", || {
-        format!("outcome {outcome}")
-    })?;
-    let error = b.text("#error-text")?;
-    expect(error.contains(code) && error.contains(words), || {
-        format!("error: {error}")
-    })?;
+    start_with_pin(b, pin)?;
+    expect_outcome(b, "error service-error")?;
+    expect_text(b, "#error-text", &[code, words])?;
     b.screenshot(shot)?;
     Ok(())
 }
@@ -490,10 +463,7 @@ fn bridge_restarted(stack: &mut Stack, b: &Browser) -> Result<()> {
     expect(card != Value::String("present".into()), || {
         "the page still shows a card with the bridge gone".into()
     })?;
-    let readers = b.text("#reader-state")?;
-    expect(readers.contains("再接続"), || {
-        format!("reader line: {readers}")
-    })?;
+    expect_text(b, "#reader-state", &["再接続"])?;
     b.js("window.scrollTo(0, 0); return true;")?;
     b.screenshot("13-bridge-reconnecting")?;
     stack.start_bridge()?;
@@ -503,30 +473,19 @@ fn bridge_restarted(stack: &mut Stack, b: &Browser) -> Result<()> {
         "document.getElementById('bridge-chip').textContent.includes('接続済み')",
         LONG,
     )?;
-    b.click("#visual-ok")?;
-    wait_card(b, false)?;
-    b.click("#start")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "ok visual 1", || format!("outcome {outcome}"))?;
+    start_visual(b)?;
+    expect_outcome(b, "ok visual 1")?;
     Ok(())
 }
 
 fn service_down(stack: &mut Stack, b: &Browser) -> Result<()> {
     swap(stack, b, "default", false)?;
     set_mode(b, "visual")?;
-    b.click("#visual-ok")?;
-    wait_card(b, false)?;
+    photo_checked(b)?;
     stack.stop_demo();
     b.click("#start")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "error service-unreachable", || {
-        format!("outcome {outcome}")
-    })?;
-    let error = b.text("#error-text")?;
-    expect(
-        error.contains("資格確認サービスに接続できません"),
-        || format!("error: {error}"),
-    )?;
+    expect_outcome(b, "error service-unreachable")?;
+    expect_text(b, "#error-text", &["資格確認サービスに接続できません"])?;
     b.screenshot("14-service-down")?;
     // The fallback cannot be recorded while the service is down …
     b.click("#fallback-form input[value=notice]")?;
@@ -536,10 +495,7 @@ fn service_down(stack: &mut Stack, b: &Browser) -> Result<()> {
         "document.getElementById('fallback-message').textContent !== ''",
         SHORT,
     )?;
-    let message = b.text("#fallback-message")?;
-    expect(message.contains("紙の受付簿"), || {
-        format!("fallback: {message}")
-    })?;
+    expect_text(b, "#fallback-message", &["紙の受付簿"])?;
     // … and is once it is back; the day's history shows it.
     stack.start_demo()?;
     b.click("#fallback-form button[type=submit]")?;
@@ -567,8 +523,7 @@ fn bridge_missing(stack: &mut Stack, b: &Browser) -> Result<()> {
         "!document.getElementById('bridge-help').hidden",
         LONG,
     )?;
-    let help = b.text("#bridge-help")?;
-    expect(help.contains("myna-bridge"), || format!("help: {help}"))?;
+    expect_text(b, "#bridge-help", &["myna-bridge"])?;
     b.screenshot("16-bridge-not-running")?;
     Ok(())
 }
@@ -603,15 +558,12 @@ fn roster_day(stack: &mut Stack, b: &Browser) -> Result<()> {
     )?;
     // 山田太郎's 受診券 expired: a problem, with what to do.
     b.click("#day-table tbody tr:nth-child(1) button")?;
-    b.click("#visual-ok")?;
-    wait_card(b, false)?;
-    b.click("#start")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "ok visual 1", || format!("outcome {outcome}"))?;
-    let voucher = b.text("#voucher-summary")?;
-    expect(
-        voucher.contains("有効期限が切れています") && voucher.contains("有効期限内の受診券"),
-        || format!("voucher: {voucher}"),
+    start_visual(b)?;
+    expect_outcome(b, "ok visual 1")?;
+    expect_text(
+        b,
+        "#voucher-summary",
+        &["有効期限が切れています", "有効期限内の受診券"],
     )?;
     b.wait(
         "the problem in the day's list",
@@ -623,14 +575,10 @@ fn roster_day(stack: &mut Stack, b: &Browser) -> Result<()> {
     // The bus loses the network: 佐藤花子's 目視 check is queued with her certificate.
     swap(stack, b, "kokuho", false)?;
     b.click("#day-table tbody tr:nth-child(2) button")?;
-    b.click("#visual-ok")?;
-    wait_card(b, false)?;
+    photo_checked(b)?;
     stack.stop_demo();
     b.click("#start")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "error service-unreachable", || {
-        format!("outcome {outcome}")
-    })?;
+    expect_outcome(b, "error service-unreachable")?;
     b.click("#queue-visual")?;
     b.wait(
         "the queued check",
@@ -640,9 +588,7 @@ fn roster_day(stack: &mut Stack, b: &Browser) -> Result<()> {
     b.screenshot("18-offline-queued")?;
     // A refused one: a revoked certificate, queued the same way.
     swap(stack, b, "revoked-cert", false)?;
-    b.click("#visual-ok")?;
-    wait_card(b, false)?;
-    b.click("#start")?;
+    start_visual(b)?;
     wait_outcome(b)?;
     b.click("#queue-visual")?;
     b.wait(
@@ -707,10 +653,7 @@ fn official_app_paste(_stack: &mut Stack, b: &Browser) -> Result<()> {
         "document.getElementById('official-app').dataset.error === 'copy-text-malformed'",
         SHORT,
     )?;
-    let message = b.text("#official-app-message")?;
-    expect(message.contains("崩れています"), || {
-        format!("message: {message}")
-    })?;
+    expect_text(b, "#official-app-message", &["崩れています"])?;
     // (A textarea's value reads CRLF back as LF; the parser takes either.)
     let kept = b.js("return document.getElementById('official-app-text').value;")?;
     expect(
@@ -720,20 +663,14 @@ fn official_app_paste(_stack: &mut Stack, b: &Browser) -> Result<()> {
     // The app's text: the same panel, the 受診券 comparison, a record in the history.
     paste(b, OFFICIAL_APP_TEXT)?;
     b.click("#official-app-read")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "ok official-app 1", || {
-        format!("outcome {outcome}")
-    })?;
-    let summary = b.text("#voucher-summary")?;
-    expect(summary.contains("一致"), || format!("voucher: {summary}"))?;
-    let panel = b.text("#result")?;
-    expect(
-        panel.contains("山田　太郎") && panel.contains("3割（法定・推定）"),
-        || format!("panel: {panel}"),
+    expect_outcome(b, "ok official-app 1")?;
+    expect_text(b, "#voucher-summary", &["一致"])?;
+    // … and the notice that the 確認日 is not today.
+    expect_text(
+        b,
+        "#result",
+        &["山田　太郎", "3割（法定・推定）", "本日ではありません"],
     )?;
-    expect(panel.contains("本日ではありません"), || {
-        format!("the 確認日 notice is missing: {panel}")
-    })?;
     b.wait(
         "the paste in the history",
         "document.getElementById('history-table').textContent.includes('マイナ資格確認アプリ')",

@@ -2,10 +2,7 @@
 //! how its value is written and read and which model field holds it.
 
 use crate::oqs::codes::{Code, CodeTable, ContributionRatio};
-use crate::oqs::model::{
-    ElderlyRecipientCertificateInfo, LimitApplicationCertificateRelatedInfo,
-    ResultOfQualificationConfirmation,
-};
+use crate::oqs::model::ResultOfQualificationConfirmation;
 
 /// How a label's value is written and read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,265 +47,113 @@ pub(super) struct Field {
     pub(super) set: Set,
 }
 
+/// A model field's value as the copy text holds it: the raw text, kept as is.
+trait Raw {
+    fn raw_text(&self) -> String;
+    fn from_text(text: String) -> Self;
+}
+
+impl Raw for String {
+    fn raw_text(&self) -> String {
+        self.clone()
+    }
+    fn from_text(text: String) -> Self {
+        text
+    }
+}
+
+impl<T: CodeTable> Raw for Code<T> {
+    fn raw_text(&self) -> String {
+        self.raw().to_owned()
+    }
+    fn from_text(text: String) -> Self {
+        Code::from_raw(text)
+    }
+}
+
+impl Raw for ContributionRatio {
+    fn raw_text(&self) -> String {
+        self.raw().to_owned()
+    }
+    fn from_text(text: String) -> Self {
+        ContributionRatio::from_raw(text)
+    }
+}
+
+/// `field!(label, Kind, always, field)` for a field of the result, `field!(label, Kind,
+/// always, group.field)` for one of a group the result may have (created when written).
 macro_rules! field {
-    ($label:literal, $kind:ident, $always:literal, |$r:ident| $get:expr, |$w:ident, $v:ident| $set:expr) => {
+    ($label:literal, $kind:ident, $always:literal, $f:ident) => {
         Field {
             label: $label,
             kind: Kind::$kind,
             always: $always,
-            get: |$r| $get,
-            set: |$w, $v| $set,
+            get: |r| r.$f.as_ref().map(Raw::raw_text),
+            set: |r, v| r.$f = Some(Raw::from_text(v)),
+        }
+    };
+    ($label:literal, $kind:ident, $always:literal, $group:ident . $f:ident) => {
+        Field {
+            label: $label,
+            kind: Kind::$kind,
+            always: $always,
+            get: |r| r.$group.as_ref()?.$f.as_ref().map(Raw::raw_text),
+            set: |r, v| r.$group.get_or_insert_with(Default::default).$f = Some(Raw::from_text(v)),
         }
     };
 }
 
-fn code_raw<T: CodeTable>(c: &Option<Code<T>>) -> Option<String> {
-    c.as_ref().map(|c| c.raw().to_owned())
-}
-
-fn elderly(r: &mut ResultOfQualificationConfirmation) -> &mut ElderlyRecipientCertificateInfo {
-    r.elderly_recipient_certificate_info
-        .get_or_insert_with(Default::default)
-}
-
-fn limit(r: &mut ResultOfQualificationConfirmation) -> &mut LimitApplicationCertificateRelatedInfo {
-    r.limit_application_certificate_related_info
-        .get_or_insert_with(Default::default)
-}
-
 /// 資格情報, in the app's order.
+#[rustfmt::skip] // one row a label
 pub(super) const QUALIFICATION: &[Field] = &[
-    field!(
-        "保険者番号",
-        Text,
-        true,
-        |r| r.insurer_number.clone(),
-        |r, v| r.insurer_number = Some(v)
-    ),
-    field!(
-        "保険者名",
-        Text,
-        true,
-        |r| r.insurer_name.clone(),
-        |r, v| r.insurer_name = Some(v)
-    ),
-    field!(
-        "記号",
-        Text,
-        true,
-        |r| r.insured_card_symbol.clone(),
-        |r, v| r.insured_card_symbol = Some(v)
-    ),
-    field!(
-        "番号",
-        Text,
-        true,
-        |r| r.insured_identification_number.clone(),
-        |r, v| r.insured_identification_number = Some(v)
-    ),
-    field!(
-        "枝番",
-        Text,
-        true,
-        |r| r.insured_branch_number.clone(),
-        |r, v| r.insured_branch_number = Some(v)
-    ),
-    field!("氏名", Text, true, |r| r.name.clone(), |r, v| r.name =
-        Some(v)),
-    field!(
-        "フリガナ",
-        Text,
-        true,
-        |r| r.name_kana.clone(),
-        |r, v| r.name_kana = Some(v)
-    ),
-    field!(
-        "生年月日",
-        Date,
-        true,
-        |r| r.birthdate.clone(),
-        |r, v| r.birthdate = Some(v)
-    ),
-    field!("性別", Sex, true, |r| code_raw(&r.sex1), |r, v| r.sex1 =
-        Some(Code::from_raw(v))),
-    field!(
-        "証区分",
-        CardClass,
-        true,
-        |r| code_raw(&r.insured_card_classification),
-        |r, v| r.insured_card_classification = Some(Code::from_raw(v))
-    ),
-    field!(
-        "有効開始日",
-        Date,
-        true,
-        |r| r.insured_card_valid_date.clone(),
-        |r, v| r.insured_card_valid_date = Some(v)
-    ),
-    field!(
-        "有効終了日",
-        Date,
-        true,
-        |r| r.insured_card_expiration_date.clone(),
-        |r, v| r.insured_card_expiration_date = Some(v)
-    ),
-    field!(
-        "資格取得年月日",
-        Date,
-        true,
-        |r| r.qualification_date.clone(),
-        |r, v| r.qualification_date = Some(v)
-    ),
-    field!(
-        "負担割合",
-        Ratio,
-        true,
-        |r| r
-            .insured_partial_contribution_ratio
-            .as_ref()
-            .map(|x| x.raw().to_owned()),
-        |r, v| r.insured_partial_contribution_ratio = Some(ContributionRatio::from_raw(v))
-    ),
-    field!(
-        "未就学区分",
-        Preschool,
-        false,
-        |r| code_raw(&r.preschool_classification),
-        |r, v| r.preschool_classification = Some(Code::from_raw(v))
-    ),
-    field!(
-        "本人・家族の別",
-        Family,
-        true,
-        |r| code_raw(&r.personal_family_classification),
-        |r, v| r.personal_family_classification = Some(Code::from_raw(v))
-    ),
-    field!(
-        "被保険者氏名",
-        Text,
-        true,
-        |r| r.insured_name.clone(),
-        |r, v| r.insured_name = Some(v)
-    ),
-    field!("住所", Text, true, |r| r.address.clone(), |r, v| r
-        .address =
-        Some(v)),
-    field!(
-        "照会番号",
-        Text,
-        false,
-        |r| r.reference_number.clone(),
-        |r, v| r.reference_number = Some(v)
-    ),
+    field!("保険者番号", Text, true, insurer_number),
+    field!("保険者名", Text, true, insurer_name),
+    field!("記号", Text, true, insured_card_symbol),
+    field!("番号", Text, true, insured_identification_number),
+    field!("枝番", Text, true, insured_branch_number),
+    field!("氏名", Text, true, name),
+    field!("フリガナ", Text, true, name_kana),
+    field!("生年月日", Date, true, birthdate),
+    field!("性別", Sex, true, sex1),
+    field!("証区分", CardClass, true, insured_card_classification),
+    field!("有効開始日", Date, true, insured_card_valid_date),
+    field!("有効終了日", Date, true, insured_card_expiration_date),
+    field!("資格取得年月日", Date, true, qualification_date),
+    field!("負担割合", Ratio, true, insured_partial_contribution_ratio),
+    field!("未就学区分", Preschool, false, preschool_classification),
+    field!("本人・家族の別", Family, true, personal_family_classification),
+    field!("被保険者氏名", Text, true, insured_name),
+    field!("住所", Text, true, address),
+    field!("照会番号", Text, false, reference_number),
 ];
 
 /// 裏面記載情報.
 pub(super) const BACK: &[Field] = &[
-    field!("氏名", Text, true, |r| r.name_of_other.clone(), |r, v| {
-        r.name_of_other = Some(v)
-    }),
-    field!(
-        "氏名カナ",
-        Text,
-        true,
-        |r| r.name_of_other_kana.clone(),
-        |r, v| r.name_of_other_kana = Some(v)
-    ),
-    field!("性別", Sex, true, |r| code_raw(&r.sex2), |r, v| r.sex2 =
-        Some(Code::from_raw(v))),
+    field!("氏名", Text, true, name_of_other),
+    field!("氏名カナ", Text, true, name_of_other_kana),
+    field!("性別", Sex, true, sex2),
 ];
 
 /// 高齢受給者証.
+#[rustfmt::skip] // one row a label
 pub(super) const ELDERLY: &[Field] = &[
-    field!(
-        "有効開始日",
-        Date,
-        true,
-        |r| r
-            .elderly_recipient_certificate_info
-            .as_ref()?
-            .elderly_recipient_valid_start_date
-            .clone(),
-        |r, v| elderly(r).elderly_recipient_valid_start_date = Some(v)
-    ),
-    field!(
-        "有効終了日",
-        Date,
-        true,
-        |r| r
-            .elderly_recipient_certificate_info
-            .as_ref()?
-            .elderly_recipient_valid_end_date
-            .clone(),
-        |r, v| elderly(r).elderly_recipient_valid_end_date = Some(v)
-    ),
-    field!(
-        "負担割合",
-        Ratio,
-        true,
-        |r| Some(
-            r.elderly_recipient_certificate_info
-                .as_ref()?
-                .elderly_recipient_contribution_ratio
-                .as_ref()?
-                .raw()
-                .to_owned()
-        ),
-        |r, v| elderly(r).elderly_recipient_contribution_ratio =
-            Some(ContributionRatio::from_raw(v))
-    ),
+    field!("有効開始日", Date, true, elderly_recipient_certificate_info.elderly_recipient_valid_start_date),
+    field!("有効終了日", Date, true, elderly_recipient_certificate_info.elderly_recipient_valid_end_date),
+    field!("負担割合", Ratio, true, elderly_recipient_certificate_info.elderly_recipient_contribution_ratio),
 ];
 
 /// 限度額適用認定証 (the two labels importers know; 認定証区分 / 適用区分 are read when a
 /// newer app writes them, never written).
+#[rustfmt::skip] // one row a label
 pub(super) const LIMIT: &[Field] = &[
-    field!(
-        "有効開始年月日",
-        Date,
-        true,
-        |r| r
-            .limit_application_certificate_related_info
-            .as_ref()?
-            .limit_application_certificate_valid_start_date
-            .clone(),
-        |r, v| limit(r).limit_application_certificate_valid_start_date = Some(v)
-    ),
-    field!(
-        "有効終了年月日",
-        Date,
-        true,
-        |r| r
-            .limit_application_certificate_related_info
-            .as_ref()?
-            .limit_application_certificate_valid_end_date
-            .clone(),
-        |r, v| limit(r).limit_application_certificate_valid_end_date = Some(v)
-    ),
+    field!("有効開始年月日", Date, true, limit_application_certificate_related_info.limit_application_certificate_valid_start_date),
+    field!("有効終了年月日", Date, true, limit_application_certificate_related_info.limit_application_certificate_valid_end_date),
 ];
 
+#[rustfmt::skip] // one row a label
 pub(super) const LIMIT_READ_ONLY: &[Field] = &[
-    field!(
-        "認定証区分",
-        LimitClass,
-        false,
-        |r| code_raw(
-            &r.limit_application_certificate_related_info
-                .as_ref()?
-                .limit_application_certificate_classification
-        ),
-        |r, v| limit(r).limit_application_certificate_classification = Some(Code::from_raw(v))
-    ),
-    field!(
-        "適用区分",
-        LimitFlag,
-        false,
-        |r| code_raw(
-            &r.limit_application_certificate_related_info
-                .as_ref()?
-                .limit_application_certificate_classification_flag
-        ),
-        |r, v| limit(r).limit_application_certificate_classification_flag = Some(Code::from_raw(v))
-    ),
+    field!("認定証区分", LimitClass, false, limit_application_certificate_related_info.limit_application_certificate_classification),
+    field!("適用区分", LimitFlag, false, limit_application_certificate_related_info.limit_application_certificate_classification_flag),
 ];
 
 /// The section lines.
