@@ -4,9 +4,9 @@
 
 mod support;
 
-use myna_core::oqs::{self, Code, QualificationValidity, ResultOfQualificationConfirmation};
+use myna_core::oqs::{self, QualificationValidity};
 use serde_json::json;
-use support::{Card, Harness, assert_demo_facility_on};
+use support::{Card, Harness, assert_demo_facility_on, taro};
 use time::macros::datetime;
 
 /// These tests set the service's clock to 2024, before the seeded CRL's thisUpdate
@@ -36,33 +36,6 @@ fn crl_of_spring_2024(h: &Harness, revoked: &[&Card]) {
         datetime!(2024-03-02 00:00 UTC),
     )
     .unwrap();
-}
-
-fn taro() -> oqs::XmlMsg {
-    let mut r = ResultOfQualificationConfirmation::default();
-    r.insurer_number = Some("01130012".into());
-    r.insurer_name = Some("全国健康保険協会東京支部".into());
-    r.insured_card_symbol = Some("12-34".into());
-    r.insured_identification_number = Some("567".into());
-    r.insured_branch_number = Some("00".into());
-    r.name = Some("山田\u{3000}太郎".into());
-    r.birthdate = Some("19850401".into());
-    r.sex1 = Some(Code::from_raw("1"));
-    r.insured_card_classification = Some(Code::from_raw("01"));
-    r.personal_family_classification = Some(Code::from_raw("1"));
-    let mut msg = oqs::XmlMsg::normal(
-        &oqs::ResponseContext {
-            process_execution_time: "20260601090000".into(),
-            qualification_confirmation_date: "20260601".into(),
-            medical_institution_code: "1399999999".into(),
-            arbitrary_file_identifier: None,
-            reference_classification: oqs::ReferenceClassification::Card,
-        },
-        QualificationValidity::Valid,
-        vec![r],
-    );
-    msg.message_header.process_execution_time = None;
-    msg
 }
 
 #[tokio::test]

@@ -135,34 +135,14 @@ fn a_version_6_database_gets_the_token_column_keeping_its_rows() {
 /// the service's `official-app` import: answered and audited like one without it.
 #[tokio::test]
 async fn a_pasted_text_with_the_phone_line_is_imported() {
-    use myna_core::oqs::{self, Code, QualificationValidity, ResultOfQualificationConfirmation};
+    use myna_core::oqs::{self, QualificationValidity};
     use myna_core::wire::Token;
     use myna_core::wire::service::ConfirmationMode;
 
     let h = Harness::new().await; // 2026-06-01 09:00 JST
     let (_, token) = h.activate("受付").await;
-    let mut r = ResultOfQualificationConfirmation::default();
-    r.insurer_number = Some("01130012".into());
-    r.insurer_name = Some("全国健康保険協会東京支部".into());
-    r.insured_card_symbol = Some("12-34".into());
-    r.insured_identification_number = Some("567".into());
-    r.insured_branch_number = Some("00".into());
-    r.name = Some("山田\u{3000}太郎".into());
-    r.birthdate = Some("19850401".into());
-    r.sex1 = Some(Code::from_raw("1"));
-    r.insured_card_classification = Some(Code::from_raw("01"));
-    r.personal_family_classification = Some(Code::from_raw("1"));
-    let msg = oqs::XmlMsg::normal(
-        &oqs::ResponseContext {
-            process_execution_time: "20260601090000".into(),
-            qualification_confirmation_date: "20260601".into(),
-            medical_institution_code: "1399999999".into(),
-            arbitrary_file_identifier: None,
-            reference_classification: oqs::ReferenceClassification::Card,
-        },
-        QualificationValidity::Valid,
-        vec![r.clone()],
-    );
+    let msg = support::taro();
+    let r = &msg.results()[0];
     let text = oqs::to_copy_text_with_identity(&msg, Token::Android, ConfirmationMode::Pin);
     assert!(text.contains("本人確認\tスマートフォン（Android）・暗証番号\r\n"));
     let reply = h

@@ -14,7 +14,7 @@ use axum::http::{HeaderMap, Method, Request, StatusCode};
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use http_body_util::BodyExt as _;
-use myna_core::oqs::XmlMsg;
+use myna_core::oqs::{self, XmlMsg};
 use myna_demo::clock::ManualClock;
 use myna_demo::db::Db;
 use myna_demo::seed::SeedData;
@@ -394,4 +394,33 @@ impl Harness {
         r.assert_status(StatusCode::OK);
         r.json()["records"].as_array().unwrap().clone()
     }
+}
+
+/// 山田太郎's answer (協会けんぽ東京, 2026-06-01), as the official app would have shown it: the
+/// result the copy-text tests paste.
+pub fn taro() -> oqs::XmlMsg {
+    let mut r = oqs::ResultOfQualificationConfirmation::default();
+    r.insurer_number = Some("01130012".into());
+    r.insurer_name = Some("全国健康保険協会東京支部".into());
+    r.insured_card_symbol = Some("12-34".into());
+    r.insured_identification_number = Some("567".into());
+    r.insured_branch_number = Some("00".into());
+    r.name = Some("山田\u{3000}太郎".into());
+    r.birthdate = Some("19850401".into());
+    r.sex1 = Some(oqs::Code::from_raw("1"));
+    r.insured_card_classification = Some(oqs::Code::from_raw("01"));
+    r.personal_family_classification = Some(oqs::Code::from_raw("1"));
+    let mut msg = oqs::XmlMsg::normal(
+        &oqs::ResponseContext {
+            process_execution_time: "20260601090000".into(),
+            qualification_confirmation_date: "20260601".into(),
+            medical_institution_code: "1399999999".into(),
+            arbitrary_file_identifier: None,
+            reference_classification: oqs::ReferenceClassification::Card,
+        },
+        oqs::QualificationValidity::Valid,
+        vec![r],
+    );
+    msg.message_header.process_execution_time = None;
+    msg
 }

@@ -6,8 +6,21 @@ use anyhow::Result;
 use serde_json::Value;
 
 use super::page::Browser;
-use super::scenarios::{LONG, SHORT, expect, set_mode, swap, wait_card, wait_outcome};
+use super::scenarios::{
+    LONG, SHORT, expect, expect_outcome, expect_text, set_mode, start_visual, swap,
+};
 use super::stack::Stack;
+
+/// Puts `persona`'s phone on the reader with the desk in 目視, and waits until the page sees it.
+fn phone_in_visual(stack: &mut Stack, b: &Browser, persona: &str) -> Result<()> {
+    swap(stack, b, persona, false)?;
+    set_mode(b, "visual")?;
+    b.wait(
+        "the phone",
+        "document.body.dataset.card === 'present'",
+        LONG,
+    )
+}
 
 /// The module's Japanese message for `pin-required`.
 const PIN_REQUIRED: &str = "スマートフォンのマイナ保険証は暗証番号で確認してください";
@@ -17,19 +30,11 @@ const PIN_REQUIRED: &str = "スマートフォンのマイナ保険証は暗証�
 /// desk's 目視 setting stays), the PIN goes once, the panel says スマートフォン（Android）・暗証番号,
 /// and the service's audit records `android`.
 pub(super) fn android_visual_switches_to_the_pin_pad(stack: &mut Stack, b: &Browser) -> Result<()> {
-    swap(stack, b, "android", false)?;
-    set_mode(b, "visual")?;
-    b.wait(
-        "the phone",
-        "document.body.dataset.card === 'present'",
-        LONG,
-    )?;
+    phone_in_visual(stack, b, "android")?;
     b.type_into("#v-insurer", "01130012")?;
     b.type_into("#v-symbol", "12345678")?;
     b.type_into("#v-number", "1014")?;
-    b.click("#visual-ok")?;
-    wait_card(b, false)?;
-    b.click("#start")?;
+    start_visual(b)?;
     b.wait(
         "the PIN pad after pin-required",
         "!document.getElementById('pinpad').hidden",
@@ -55,8 +60,7 @@ pub(super) fn android_visual_switches_to_the_pin_pad(stack: &mut Stack, b: &Brow
         b.click(&format!(".keys button[data-key='{digit}']"))?;
     }
     b.click("#pin-ok")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "ok pin 1", || format!("outcome {outcome}"))?;
+    expect_outcome(b, "ok pin 1")?;
     let panel = b.text("#result")?;
     expect(
         panel.contains("本人確認")
@@ -95,29 +99,11 @@ pub(super) fn android_visual_switches_to_the_pin_pad(stack: &mut Stack, b: &Brow
 /// An iPhone: `token-not-supported`, the module's message with the fallbacks, and the page's
 /// 代替の確認方法で受付; no PIN pad.
 pub(super) fn iphone_is_refused_with_the_fallbacks(stack: &mut Stack, b: &Browser) -> Result<()> {
-    swap(stack, b, "iphone", false)?;
-    set_mode(b, "visual")?;
-    b.wait(
-        "the phone",
-        "document.body.dataset.card === 'present'",
-        LONG,
-    )?;
-    b.click("#visual-ok")?;
-    wait_card(b, false)?;
-    b.click("#start")?;
-    let outcome = wait_outcome(b)?;
-    expect(outcome == "error token-not-supported", || {
-        format!("outcome {outcome}")
-    })?;
-    let error = b.text("#error-text")?;
-    expect(
-        error.contains("資格確認書") && error.contains("マイナンバーカード"),
-        || format!("error: {error}"),
-    )?;
-    let actions = b.text("#error-actions")?;
-    expect(actions.contains("代替の確認方法で受付"), || {
-        format!("actions: {actions}")
-    })?;
+    phone_in_visual(stack, b, "iphone")?;
+    start_visual(b)?;
+    expect_outcome(b, "error token-not-supported")?;
+    expect_text(b, "#error-text", &["資格確認書", "マイナンバーカード"])?;
+    expect_text(b, "#error-actions", &["代替の確認方法で受付"])?;
     let pad = b.js("return document.getElementById('pinpad').hidden;")?;
     expect(pad == Value::Bool(true), || {
         "the PIN pad opened for an iPhone".into()

@@ -84,7 +84,7 @@ fn photo_checked(b: &Browser) -> Result<()> {
 }
 
 /// 目視: the photo checked, the check started.
-fn start_visual(b: &Browser) -> Result<()> {
+pub(super) fn start_visual(b: &Browser) -> Result<()> {
     photo_checked(b)?;
     b.click("#start")
 }
@@ -106,13 +106,13 @@ pub(super) fn wait_outcome(b: &Browser) -> Result<String> {
 }
 
 /// Waits for the check's outcome; fails unless it is `want`.
-fn expect_outcome(b: &Browser, want: &str) -> Result<()> {
+pub(super) fn expect_outcome(b: &Browser, want: &str) -> Result<()> {
     let outcome = wait_outcome(b)?;
     expect(outcome == want, || format!("outcome {outcome}, not {want}"))
 }
 
 /// Fails unless the text of `selector` contains every one of `words`.
-fn expect_text(b: &Browser, selector: &str, words: &[&str]) -> Result<()> {
+pub(super) fn expect_text(b: &Browser, selector: &str, words: &[&str]) -> Result<()> {
     let text = b.text(selector)?;
     match words.iter().find(|w| !text.contains(**w)) {
         None => Ok(()),
