@@ -140,6 +140,8 @@ pub fn pin_confirmation_body(
         mode: ConfirmationMode::Pin.as_str().into(),
         certificate: b64.encode(certificate),
         signature: Some(b64.encode(signature)),
+        // The card's and the Android phone's (`profile::MY_NUMBER_CARD.auth_algorithm`).
+        algorithm: Some(myna_core::profile::AuthAlgorithm::Rs256.as_str().into()),
         nonce: nonce.into(),
         origin: origin.into(),
         operator: None,
