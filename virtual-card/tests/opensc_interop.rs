@@ -7,26 +7,22 @@
 //! print why and pass, unless `MYNA_REQUIRE_PCSC=1` (the project's test command sets it),
 //! in which case they fail.
 
-use std::io::Read;
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use myna_core::profile::{CARD_INFO_INPUT_AID, JPKI_AID};
+use myna_harness::opensc::{self, AUTH_TOKEN_LABEL, PKCS11_MODULE};
 use myna_personas::{Persona, Personas};
 use myna_virtual_card::vpcd::{VpcdHandle, spawn_vpcd};
 use myna_virtual_card::{ApduLog, SharedCard, TimingModel, VirtualCard};
-use rsa::Pkcs1v15Sign;
-use sha2::{Digest, Sha256};
+use myna_core::x509::parse_certificate;
 
 /// vpcd's second reader: `Virtual PCD 00 01` listens on 35964.
 const PORT: u16 = 35964;
 const READER: &str = "Virtual PCD 00 01";
-const PKCS11_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
-/// The token label OpenSC's JPKI emulation gives the auth-PIN slot.
-const AUTH_TOKEN_LABEL: &str = "JPKI (User Authentication PIN)";
 
 /// One card in the reader at a time.
 static READER_LOCK: Mutex<()> = Mutex::new(());
@@ -162,42 +158,14 @@ impl Drop for Inserted {
     }
 }
 
-/// Runs a tool (killed after 60 s); returns (success, stdout, stderr).
+/// Runs a tool (killed after 60 s, [`myna_harness::run_tool`]); returns (success, stdout,
+/// stderr).
 fn run(program: &str, args: &[&str]) -> (bool, String, String) {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {program}: {e}"));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{program} {args:?} did not finish in 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    (status.success(), stdout, stderr)
+    let mut command = Command::new(program);
+    command.args(args);
+    let out = myna_harness::run_tool(command, Duration::from_secs(60))
+        .unwrap_or_else(|e| panic!("{program} {args:?}: {e}"));
+    (out.success(), out.stdout, out.stderr)
 }
 
 fn run_ok(program: &str, args: &[&str]) -> String {
@@ -219,21 +187,8 @@ fn opensc_reader_index() -> String {
 /// The PKCS#11 slot id of the auth-PIN token in the reader (`pkcs11-tool --list-slots`).
 fn auth_slot() -> String {
     let list = run_ok("pkcs11-tool", &["--module", PKCS11_MODULE, "--list-slots"]);
-    let mut current: Option<String> = None;
-    for line in list.lines() {
-        if let Some(rest) = line.strip_prefix("Slot ") {
-            // "Slot 2 (0x4): Virtual PCD 00 01"
-            current = rest
-                .contains(READER)
-                .then(|| rest.split(['(', ')']).nth(1).map(str::to_owned))
-                .flatten();
-        } else if line.contains("token label") && line.contains(AUTH_TOKEN_LABEL) {
-            if let Some(slot) = &current {
-                return slot.clone();
-            }
-        }
-    }
-    panic!("no {AUTH_TOKEN_LABEL:?} slot on {READER}:\n{list}");
+    opensc::auth_slot(&list, READER)
+        .unwrap_or_else(|| panic!("no {AUTH_TOKEN_LABEL:?} slot on {READER}:\n{list}"))
 }
 
 /// The DER inside a PEM certificate.
@@ -350,16 +305,10 @@ fn opensc_recognises_reads_and_signs() {
     let data = b"myna-web OpenSC interop";
     let signature = pkcs11_sign(&slot, "1234", data).expect("pkcs11-tool signs");
     assert_eq!(signature.len(), 256);
-    inserted
-        .persona
-        .auth_key
-        .to_public_key()
-        .verify(
-            Pkcs1v15Sign::new::<Sha256>(),
-            &Sha256::digest(data),
-            &signature,
-        )
-        .expect("the signature verifies");
+    parse_certificate(&inserted.persona.auth_cert_der)
+        .unwrap()
+        .verify_rs256(data, &signature)
+        .expect("the signature verifies with the certificate's key");
 
     // What the card saw.
     let entries = inserted.log.entries();
@@ -418,6 +367,40 @@ fn opensc_sees_wrong_pins_and_the_block() {
     assert!(err.contains("C_Login failed"), "{err}");
     assert!(inserted.log.entries().iter().any(|e| e.sw.0 == 0x6984));
     assert!(!inserted.log.touched_application(CARD_INFO_INPUT_AID));
+}
+
+/// Issue 14: what OpenSC's JPKI driver does with an Android phone (the `android` persona: the
+/// card's AID and files, EF `000A` readable only after the auth PIN, `6982` before it —
+/// `docs/phones.md` §2). Observed on this virtual phone, not on a real one.
+#[test]
+fn issue_14_opensc_meets_an_android_phone() {
+    if !ready("issue_14_opensc_meets_an_android_phone") {
+        return;
+    }
+    let _guard = lock();
+    let inserted = Inserted::new("android");
+    let reader = opensc_reader_index();
+    let (ok, stdout, stderr) = run("opensc-tool", &["--reader", &reader, "--name"]);
+    eprintln!("--name: {ok} {stdout} {stderr}");
+    let (ok, stdout, stderr) = run(
+        "pkcs15-tool",
+        &["--reader", &reader, "--read-certificate", "01"],
+    );
+    eprintln!("--read-certificate 01: {ok}\n{stdout}\n{stderr}");
+    let (ok, stdout, stderr) = run(
+        "pkcs15-tool",
+        &["--reader", &reader, "--read-certificate", "03"],
+    );
+    eprintln!("--read-certificate 03: {ok}\n{stdout}\n{stderr}");
+    let (ok, stdout, stderr) = run("pkcs15-tool", &["--reader", &reader, "--list-pins"]);
+    eprintln!("--list-pins: {ok}\n{stdout}\n{stderr}");
+    let slot = auth_slot();
+    let signed = pkcs11_sign(&slot, "1234", b"myna-web OpenSC android");
+    eprintln!("sign: {:?}", signed.as_ref().map(Vec::len));
+    for e in inserted.log.entries() {
+        eprintln!("{} {:04X}", hex::encode_upper(&e.command), e.sw.0);
+    }
+    panic!("observe");
 }
 
 #[test]

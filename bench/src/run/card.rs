@@ -25,7 +25,7 @@ fn start_bridge(config: &Config) -> Result<(Proc, u16)> {
 }
 
 /// Waits until the bridge lists `reader` with a card present.
-async fn wait_reader_present(client: &mut BridgeClient, reader: &str) -> Result<()> {
+pub(super) async fn wait_reader_present(client: &mut BridgeClient, reader: &str) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let listed: Value = client.call_ok("listReaders", json!({})).await?;
@@ -210,6 +210,7 @@ pub(super) async fn card_phase(config: &Config, rec: &mut Recorder) -> Result<()
             ],
             &e,
         );
+        rec.fail(super::e2e::ANDROID_METRICS, &e);
     }
     let _ = client.call("disconnect", json!({ "handle": handle })).await;
     client.close().await;

@@ -140,7 +140,7 @@ impl CertificateInfo {
         &self.der
     }
 
-    /// The key algorithm's name (`"RSA"`).
+    /// The key algorithm's name (`"RSA"`, or `"EC"` for a P-384 key).
     pub fn key_algorithm(&self) -> &'static str {
         self.public_key.algorithm()
     }

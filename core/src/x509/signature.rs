@@ -71,11 +71,11 @@ impl PublicKey {
         }
     }
 
-    /// The algorithm's name: `"RSA"` or `"EC P-384"`.
+    /// The algorithm's name: `"RSA"` or `"EC"` (P-384, the only curve parsed).
     pub fn algorithm(&self) -> &'static str {
         match self {
             Self::Rsa(_) => "RSA",
-            Self::EcP384(_) => "EC P-384",
+            Self::EcP384(_) => "EC",
         }
     }
 
