@@ -303,7 +303,10 @@ pub fn visual_flow_via_transmit(len: usize, extended: bool) -> Vec<Step> {
 /// killed after 60 s ([`myna_harness::run_tool`]). Stdout on success.
 fn run_opensc(program: &str, args: &[&str], home: &Path) -> Result<String> {
     let mut command = Command::new(program);
-    command.args(args).env("HOME", home).env_remove("OPENSC_CONF");
+    command
+        .args(args)
+        .env("HOME", home)
+        .env_remove("OPENSC_CONF");
     let out = myna_harness::run_tool(command, Duration::from_secs(60))
         .with_context(|| format!("{program} (is OpenSC installed?)"))?;
     if !out.success() {

@@ -190,7 +190,8 @@ fn ec_spki(curve: const_oid::ObjectIdentifier, point: &[u8]) -> spki::SubjectPub
 #[test]
 fn issue_14_a_p384_key_parses_and_other_keys_do_not() {
     use const_oid::db::rfc5912::{ID_EC_PUBLIC_KEY, SECP_256_R_1, SECP_384_R_1};
-    let issue = |spki| Spec::new(subject_of(ROOT_CRT), name("CN=EC,C=JP"), spki).sign(&key(ROOT_KEY));
+    let issue =
+        |spki| Spec::new(subject_of(ROOT_CRT), name("CN=EC,C=JP"), spki).sign(&key(ROOT_KEY));
     let mut point = vec![0x04];
     point.extend([7; 96]);
     let info = parse_certificate(&issue(ec_spki(SECP_384_R_1, &point))).unwrap();
@@ -203,11 +204,17 @@ fn issue_14_a_p384_key_parses_and_other_keys_do_not() {
     );
     assert_eq!(
         parse_certificate(&issue(ec_spki(SECP_256_R_1, &point[..65]))),
-        Err(CertificateError::UnsupportedKeyAlgorithm { oid: SECP_256_R_1 })
+        Err(CertificateError::UnsupportedKeyAlgorithm {
+            oid: ID_EC_PUBLIC_KEY
+        })
     );
     let mut compressed = vec![0x02];
     compressed.extend([7; 48]);
-    for bad in [compressed, point[..96].to_vec(), [&[0x05][..], &point[1..]].concat()] {
+    for bad in [
+        compressed,
+        point[..96].to_vec(),
+        [&[0x05][..], &point[1..]].concat(),
+    ] {
         assert_eq!(
             parse_certificate(&issue(ec_spki(SECP_384_R_1, &bad))),
             Err(CertificateError::BadPublicKey)
@@ -215,7 +222,12 @@ fn issue_14_a_p384_key_parses_and_other_keys_do_not() {
     }
     let mut no_curve = ec_spki(SECP_384_R_1, &point);
     no_curve.algorithm.parameters = None;
-    assert_eq!(parse_certificate(&issue(no_curve)), Err(CertificateError::BadPublicKey));
+    assert_eq!(
+        parse_certificate(&issue(no_curve)),
+        Err(CertificateError::UnsupportedKeyAlgorithm {
+            oid: ID_EC_PUBLIC_KEY
+        })
+    );
     let ed25519 = const_oid::ObjectIdentifier::new_unwrap("1.3.101.112");
     let mut other = ec_spki(SECP_384_R_1, &point);
     other.algorithm = spki::AlgorithmIdentifierOwned {
@@ -226,7 +238,6 @@ fn issue_14_a_p384_key_parses_and_other_keys_do_not() {
         parse_certificate(&issue(other)),
         Err(CertificateError::UnsupportedKeyAlgorithm { oid: ed25519 })
     );
-    assert_ne!(ID_EC_PUBLIC_KEY, ed25519);
 }
 
 /// Certificates signed by an EC key are not verified: an EC issuer is refused before any

@@ -4,9 +4,9 @@
 use myna_card::ap::jpki::{JpkiAp, SignatureScheme};
 use myna_card::{Card, Pin, Retries, TokenType, Transmit};
 use myna_core::profile::{CARD_INFO_INPUT_AID, MY_NUMBER_CARD};
+use myna_core::x509::parse_certificate;
 use myna_personas::{Persona, Personas};
 use myna_virtual_card::{ApduLog, SharedCard, VirtualCard};
-use myna_core::x509::parse_certificate;
 use sha2::{Digest, Sha256};
 
 /// `myna-card`'s transport over the virtual card.

@@ -14,11 +14,11 @@ use std::time::{Duration, Instant};
 
 use base64::Engine;
 use myna_core::profile::{CARD_INFO_INPUT_AID, JPKI_AID};
+use myna_core::x509::parse_certificate;
 use myna_harness::opensc::{self, AUTH_TOKEN_LABEL, PKCS11_MODULE};
 use myna_personas::{Persona, Personas};
 use myna_virtual_card::vpcd::{VpcdHandle, spawn_vpcd};
 use myna_virtual_card::{ApduLog, SharedCard, TimingModel, VirtualCard};
-use myna_core::x509::parse_certificate;
 
 /// vpcd's second reader: `Virtual PCD 00 01` listens on 35964.
 const PORT: u16 = 35964;

@@ -440,7 +440,12 @@ pub fn check_signature(
 /// ES384 over [`auth::auth_message`]: the origin and the nonce validated as for RS256, the
 /// signature `r ‖ s` of 48 bytes each (the JOSE form), verified with the P-384 point (an
 /// off-curve point or a signature of another length does not verify).
-fn verify_es384(point: &[u8], origin: &str, nonce: &str, signature: &[u8]) -> Result<(), AuthError> {
+fn verify_es384(
+    point: &[u8],
+    origin: &str,
+    nonce: &str,
+    signature: &[u8],
+) -> Result<(), AuthError> {
     use p384::ecdsa::signature::Verifier as _;
     auth::validate_origin(origin)?;
     auth::validate_nonce(nonce)?;

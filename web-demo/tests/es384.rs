@@ -91,9 +91,13 @@ async fn issue_14_an_es384_confirmation_is_verified_and_answered() {
         .assert_status_ok();
     let validity = msg.message_body.qualification_validity.as_ref().unwrap();
     assert_eq!(validity.raw(), "1");
-    assert_eq!(msg.message_body.name.as_deref(), Some("森　結衣"));
+    assert_eq!(msg.results()[0].name.as_deref(), Some("森　結衣"));
     let audit = h.audit(&token).await;
-    assert!(audit.iter().any(|r| r["mode"] == "pin" && r["errorCode"].is_null()));
+    assert!(
+        audit
+            .iter()
+            .any(|r| r["mode"] == "pin" && r["errorCode"].is_null())
+    );
 }
 
 #[tokio::test]
@@ -225,7 +229,12 @@ async fn issue_14_es384_through_the_real_service() {
 
     let first = nonce().await;
     let (status, xml) = confirm(card.body(&first, &card.sign(ORIGIN, &first), ES384)).await;
-    assert_eq!(status, StatusCode::OK.as_u16(), "{}", String::from_utf8_lossy(&xml));
+    assert_eq!(
+        status,
+        StatusCode::OK.as_u16(),
+        "{}",
+        String::from_utf8_lossy(&xml)
+    );
     let msg = myna_core::oqs::parse(&xml).unwrap();
     assert_eq!(
         msg.message_body

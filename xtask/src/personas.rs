@@ -307,11 +307,7 @@ fn generate(
         let cert_der = cert.to_der()?;
         let cert_path = format!("{}/auth.crt.der", persona.name);
         let key_path = format!("{}/auth.key.pk8.der", persona.name);
-        let entries = if is_p384 {
-            &mut next_index
-        } else {
-            &mut index
-        };
+        let entries = if is_p384 { &mut next_index } else { &mut index };
         entries.push(PersonaIndex {
             name: persona.name.clone(),
             status: persona.certificate,

@@ -34,11 +34,11 @@ pub enum CertificateError {
     /// The subject public key is neither RSA nor EC on P-384.
     #[error("unsupported public key algorithm {oid}")]
     UnsupportedKeyAlgorithm {
-        /// The key's algorithm OID (for an EC key on another curve, the curve's OID).
+        /// The key's algorithm OID (id-ecPublicKey for an EC key not on a named P-384).
         oid: ObjectIdentifier,
     },
-    /// The subject public key says RSA but does not decode as an RSA public key, or says
-    /// EC without a named curve or without an uncompressed P-384 point.
+    /// The subject public key says RSA but does not decode as an RSA public key, or is an EC
+    /// key on P-384 that is not an uncompressed point.
     #[error("the public key does not decode")]
     BadPublicKey,
     /// An extension this module reads does not decode.

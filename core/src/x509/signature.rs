@@ -49,26 +49,37 @@ impl PublicKey {
             .subject_public_key
             .as_bytes()
             .ok_or(CertificateError::BadPublicKey)?;
-        match spki.algorithm.oid {
-            RSA_ENCRYPTION => RsaPublicKey::from_pkcs1_der(bits)
-                .map(Self::Rsa)
-                .map_err(|_| CertificateError::BadPublicKey),
-            ID_EC_PUBLIC_KEY => {
-                let curve = spki
-                    .algorithm
-                    .parameters
-                    .and_then(|p| p.decode_as::<ObjectIdentifier>().ok())
-                    .ok_or(CertificateError::BadPublicKey)?;
-                if curve != SECP_384_R_1 {
-                    return Err(CertificateError::UnsupportedKeyAlgorithm { oid: curve });
-                }
-                if bits.len() != P384_POINT_LEN || bits[0] != 0x04 {
-                    return Err(CertificateError::BadPublicKey);
-                }
-                Ok(Self::EcP384(bits.to_vec()))
-            }
-            oid => Err(CertificateError::UnsupportedKeyAlgorithm { oid }),
+        if spki.algorithm.oid == ID_EC_PUBLIC_KEY {
+            return Self::ec_p384(spki.algorithm.parameters, bits);
         }
+        if spki.algorithm.oid != RSA_ENCRYPTION {
+            return Err(CertificateError::UnsupportedKeyAlgorithm {
+                oid: spki.algorithm.oid,
+            });
+        }
+        RsaPublicKey::from_pkcs1_der(bits)
+            .map(Self::Rsa)
+            .map_err(|_| CertificateError::BadPublicKey)
+    }
+
+    /// An id-ecPublicKey: namedCurve secp384r1 (compared as the parameters' DER bytes, which
+    /// keeps an OID decoder out of the browser module) and an uncompressed point.
+    fn ec_p384(
+        parameters: Option<der::AnyRef<'_>>,
+        point: &[u8],
+    ) -> Result<Self, CertificateError> {
+        let on_p384 = parameters.is_some_and(|p| {
+            p.tag() == Tag::ObjectIdentifier && p.value() == SECP_384_R_1.as_bytes()
+        });
+        if !on_p384 {
+            return Err(CertificateError::UnsupportedKeyAlgorithm {
+                oid: ID_EC_PUBLIC_KEY,
+            });
+        }
+        if point.len() != P384_POINT_LEN || point[0] != 0x04 {
+            return Err(CertificateError::BadPublicKey);
+        }
+        Ok(Self::EcP384(point.to_vec()))
     }
 
     /// The algorithm's name: `"RSA"` or `"EC"` (P-384, the only curve parsed).

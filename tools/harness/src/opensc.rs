@@ -40,8 +40,14 @@ mod tests {
             Slot 1 (0x1): Virtual PCD 00 00\n  token label        : JPKI (Digital Signature PIN)\n\
             Slot 4 (0x4): Virtual PCD 00 01\n  token label        : JPKI (Digital Signature PIN)\n\
             Slot 5 (0x5): Virtual PCD 00 01\n  token label        : JPKI (User Authentication PIN)\n";
-        assert_eq!(auth_slot(listing, "Virtual PCD 00 00").as_deref(), Some("0x0"));
-        assert_eq!(auth_slot(listing, "Virtual PCD 00 01").as_deref(), Some("0x5"));
+        assert_eq!(
+            auth_slot(listing, "Virtual PCD 00 00").as_deref(),
+            Some("0x0")
+        );
+        assert_eq!(
+            auth_slot(listing, "Virtual PCD 00 01").as_deref(),
+            Some("0x5")
+        );
         assert_eq!(auth_slot(listing, "Virtual PCD 00 02"), None);
     }
 }

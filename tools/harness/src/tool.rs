@@ -2,7 +2,6 @@
 //! `pkcs11-tool`: the benchmark's OpenSC count and the virtual card's interop tests run them
 //! the same way, through this one copy).
 
-use std::io::Read as _;
 use std::process::{Child, Command, ExitStatus, Stdio};
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
@@ -94,7 +93,10 @@ mod tests {
         let out = run_tool(sh, Duration::from_secs(10)).unwrap();
         assert!(!out.success());
         assert_eq!(out.status.code(), Some(3));
-        assert_eq!((out.stdout.as_str(), out.stderr.as_str()), ("out\n", "err\n"));
+        assert_eq!(
+            (out.stdout.as_str(), out.stderr.as_str()),
+            ("out\n", "err\n")
+        );
     }
 
     #[test]
