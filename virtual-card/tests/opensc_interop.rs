@@ -222,33 +222,43 @@ fn temp_path(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("myna-opensc-{}-{name}", std::process::id()))
 }
 
+/// One `pkcs11-tool` process on `slot` logged in with `pin`, doing `operations`.
+fn pkcs11_session(slot: &str, pin: &str, operations: &[&str]) -> (bool, String, String) {
+    let mut args = vec![
+        "--module",
+        PKCS11_MODULE,
+        "--slot",
+        slot,
+        "--login",
+        "--pin",
+        pin,
+    ];
+    args.extend_from_slice(operations);
+    run("pkcs11-tool", &args)
+}
+
+/// The `pkcs11-tool` arguments that sign `input` into `output` with the auth key (ID 01).
+fn sign_args<'a>(input: &'a std::path::Path, output: &'a std::path::Path) -> [&'a str; 9] {
+    [
+        "--sign",
+        "--mechanism",
+        "SHA256-RSA-PKCS",
+        "--id",
+        "01",
+        "-i",
+        input.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+    ]
+}
+
 /// Signs `data` with pkcs11-tool and the auth key; `Ok(signature)` or `Err(output)`.
 fn pkcs11_sign(slot: &str, pin: &str, data: &[u8]) -> Result<Vec<u8>, String> {
     let input = temp_path("data");
     let output = temp_path("sig");
     std::fs::write(&input, data).unwrap();
     let _ = std::fs::remove_file(&output);
-    let (ok, stdout, stderr) = run(
-        "pkcs11-tool",
-        &[
-            "--module",
-            PKCS11_MODULE,
-            "--slot",
-            slot,
-            "--login",
-            "--pin",
-            pin,
-            "--sign",
-            "--mechanism",
-            "SHA256-RSA-PKCS",
-            "--id",
-            "01",
-            "-i",
-            input.to_str().unwrap(),
-            "-o",
-            output.to_str().unwrap(),
-        ],
-    );
+    let (ok, stdout, stderr) = pkcs11_session(slot, pin, &sign_args(&input, &output));
     let result = if ok {
         Ok(std::fs::read(&output).unwrap())
     } else {
@@ -433,35 +443,9 @@ fn issue_14_opensc_meets_an_android_phone() {
     let (input, signed) = (temp_path("android-in"), temp_path("android-sig"));
     std::fs::write(&input, data).unwrap();
     inserted.log.clear();
-    let session = |extra: &[&str]| {
-        let mut args = vec![
-            "--module",
-            PKCS11_MODULE,
-            "--slot",
-            &slot,
-            "--login",
-            "--pin",
-            "1234",
-        ];
-        args.extend_from_slice(extra);
-        run("pkcs11-tool", &args)
-    };
-    let (ok, stdout, stderr) = session(&[
-        "--sign",
-        "--mechanism",
-        "SHA256-RSA-PKCS",
-        "--id",
-        "01",
-        "--input-file",
-        input.to_str().unwrap(),
-        "--output-file",
-        signed.to_str().unwrap(),
-        "--read-object",
-        "--type",
-        "cert",
-        "--id",
-        "01",
-    ]);
+    let mut operations = sign_args(&input, &signed).to_vec();
+    operations.extend(["--read-object", "--type", "cert", "--id", "01"]);
+    let (ok, stdout, stderr) = pkcs11_session(&slot, "1234", &operations);
     let signature = std::fs::read(&signed).unwrap_or_default();
     assert!(!ok, "a certificate object appeared:\n{stdout}");
     assert!(stderr.contains("object not found"), "{stderr}");

@@ -190,8 +190,18 @@ pub(super) async fn card_phase(config: &Config, rec: &mut Recorder) -> Result<()
 
     // End to end: against the direct PC/SC reference, then with the modelled card timing.
     let mut handle = handle;
-    let e2e_result =
-        super::e2e::e2e_phase(config, rec, &mut client, &mut handle, &inserted, &pin).await;
+    // The Android persona's phone, in the next reader from the end-to-end part to the end.
+    let mut phone = None;
+    let e2e_result = super::e2e::e2e_phase(
+        config,
+        rec,
+        &mut client,
+        &mut handle,
+        &inserted,
+        &pin,
+        &mut phone,
+    )
+    .await;
     inserted
         .card
         .lock()
@@ -242,6 +252,7 @@ pub(super) async fn card_phase(config: &Config, rec: &mut Recorder) -> Result<()
     }
     bridge.check_running()?;
     drop(bridge);
+    drop(phone);
     drop(inserted);
     Ok(())
 }

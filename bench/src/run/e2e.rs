@@ -32,6 +32,7 @@ pub(super) async fn e2e_phase(
     handle: &mut u64,
     inserted: &InsertedCard,
     pin: &str,
+    phone: &mut Option<InsertedCard>,
 ) -> Result<()> {
     progress("end to end: starting the release service");
     let (service, addr) = super::service::start_service(
@@ -49,32 +50,18 @@ pub(super) async fn e2e_phase(
     // the same APDUs from a direct PC/SC client, alternating.
     let (runs, direct_runs) =
         paired_rounds(config, client, handle, inserted, &mut http, &token, pin).await?;
-    let totals: Vec<f64> = runs.iter().map(|r| ms(r.total)).collect();
     let services: Vec<f64> = runs.iter().map(|r| ms(r.service)).collect();
-    let directs: Vec<f64> = direct_runs.iter().map(|r| ms(r.total)).collect();
-    // Paired per round: the bridge run and the direct run right after it saw the same machine
-    // state, so their difference cancels most of the noise that separate medians keep (a
-    // difference of medians once came out negative, 2026-12-06).
-    let added: Vec<f64> = runs
-        .iter()
-        .zip(&direct_runs)
-        .map(|(r, d)| ms(r.total) - ms(d.total))
-        .collect();
+    let Paired {
+        total,
+        direct,
+        added,
+    } = Paired::of(&runs, &direct_runs)?;
     let bridge_and_client: Vec<f64> = runs
         .iter()
         .zip(&direct_runs)
         .map(|(r, d)| ms(r.authenticate) - ms(d.total))
         .collect();
-    let total = median(&totals).context("no run")?;
     let service_ms = median(&services).context("no run")?;
-    let direct = median(&directs).context("no run")?;
-    let spread = |v: &[f64]| {
-        format!(
-            "p10 {:.3} ms, p90 {:.3} ms",
-            percentile(v, 10.0).unwrap_or(f64::NAN),
-            percentile(v, 90.0).unwrap_or(f64::NAN)
-        )
-    };
     let n = runs.len();
     rec.set(
         "e2e_pin_confirmation_ms",
@@ -115,7 +102,7 @@ pub(super) async fn e2e_phase(
 
     // The Android phone, with the same service and bridge connection; its failure fails only
     // its own figures.
-    if let Err(e) = android_rounds(config, rec, client, &mut http, &token).await {
+    if let Err(e) = android_rounds(config, rec, client, &mut http, &token, phone).await {
         rec.fail(ANDROID_METRICS, &e);
     }
 
@@ -143,6 +130,43 @@ pub(super) async fn e2e_phase(
         "MODELLED: the sum of the card log's delays (an assumption, docs/benchmarks.md)",
     );
     Ok(())
+}
+
+/// The medians of paired rounds, and each round's difference.
+struct Paired {
+    /// The median confirmation through the bridge and the service.
+    total: f64,
+    /// The median direct PC/SC run.
+    direct: f64,
+    /// Per round, the confirmation minus the direct run right after it: the two saw the
+    /// same machine state, so their difference cancels most of the noise that separate
+    /// medians keep (a difference of medians once came out negative, 2026-12-06).
+    added: Vec<f64>,
+}
+
+impl Paired {
+    fn of(runs: &[e2e::E2eRun], direct_runs: &[DirectRun]) -> Result<Self> {
+        let totals: Vec<f64> = runs.iter().map(|r| ms(r.total)).collect();
+        let directs: Vec<f64> = direct_runs.iter().map(|r| ms(r.total)).collect();
+        Ok(Paired {
+            total: median(&totals).context("no run")?,
+            direct: median(&directs).context("no run")?,
+            added: runs
+                .iter()
+                .zip(direct_runs)
+                .map(|(r, d)| ms(r.total) - ms(d.total))
+                .collect(),
+        })
+    }
+}
+
+/// `p10 … ms, p90 … ms` of paired differences.
+fn spread(v: &[f64]) -> String {
+    format!(
+        "p10 {:.3} ms, p90 {:.3} ms",
+        percentile(v, 10.0).unwrap_or(f64::NAN),
+        percentile(v, 90.0).unwrap_or(f64::NAN)
+    )
 }
 
 /// `config.e2e_runs` rounds of one confirmation through the bridge and the service, then the
@@ -193,13 +217,16 @@ async fn paired_rounds(
 
 /// The Android persona's phone in the next vpcd reader (`vpcd_port + 1`), instant: the same
 /// paired rounds as the card's (bridge + service confirmation against the phone's order from a
-/// direct PC/SC client), recorded as the `e2e_android_*` figures.
+/// direct PC/SC client), recorded as the `e2e_android_*` figures. The phone stays in its reader
+/// (`phone`) until the card phase ends: in one run, pulling it out here was followed by pcscd
+/// losing its service ("internal communications error") under the bridge's next requests.
 async fn android_rounds(
     config: &Config,
     rec: &mut Recorder,
     client: &mut BridgeClient,
     http: &mut HttpConn,
     token: &str,
+    phone: &mut Option<InsertedCard>,
 ) -> Result<()> {
     let personas = myna_personas::Personas::embedded();
     let persona = personas
@@ -207,24 +234,19 @@ async fn android_rounds(
         .context("the android persona")?;
     let pin = persona.pin.as_deref().context("no PIN")?.to_owned();
     progress("end to end, Android phone: inserting the android persona into the next vpcd");
-    let phone = InsertedCard::insert(persona, config.vpcd_port + 1)?;
+    let phone = phone.insert(InsertedCard::insert(persona, config.vpcd_port + 1)?);
     super::card::wait_reader_present(client, &phone.reader).await?;
     let mut handle = client.open(&phone.reader).await?;
     // Warm-up, not counted.
-    confirm_once(client, handle, &phone, http, token, &pin).await?;
-    let rounds = paired_rounds(config, client, &mut handle, &phone, http, token, &pin).await;
+    confirm_once(client, handle, phone, http, token, &pin).await?;
+    let rounds = paired_rounds(config, client, &mut handle, phone, http, token, &pin).await;
     let _ = client.call("disconnect", json!({ "handle": handle })).await;
-    drop(phone);
     let (runs, direct_runs) = rounds?;
-    let totals: Vec<f64> = runs.iter().map(|r| ms(r.total)).collect();
-    let directs: Vec<f64> = direct_runs.iter().map(|r| ms(r.total)).collect();
-    let added: Vec<f64> = runs
-        .iter()
-        .zip(&direct_runs)
-        .map(|(r, d)| ms(r.total) - ms(d.total))
-        .collect();
-    let total = median(&totals).context("no run")?;
-    let direct = median(&directs).context("no run")?;
+    let Paired {
+        total,
+        direct,
+        added,
+    } = Paired::of(&runs, &direct_runs)?;
     let (n, apdus) = (runs.len(), runs.first().map_or(0, |r| r.apdus));
     rec.set(
         "e2e_android_pin_confirmation_ms",
@@ -240,9 +262,8 @@ async fn android_rounds(
         "e2e_android_added_ms",
         median(&added).context("no run")?,
         format!(
-            "median of {n} paired rounds of (confirmation through the bridge - direct PC/SC run right after it), the phone; p10 {:.3} ms, p90 {:.3} ms",
-            percentile(&added, 10.0).unwrap_or(f64::NAN),
-            percentile(&added, 90.0).unwrap_or(f64::NAN)
+            "median of {n} paired rounds of (confirmation through the bridge - direct PC/SC run right after it), the phone; {}",
+            spread(&added)
         ),
     );
     rec.set(

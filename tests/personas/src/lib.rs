@@ -545,15 +545,8 @@ impl Personas {
                     max: profile.auth_pin_tries,
                 });
             }
-            let date = |field: &'static str, value: &str| {
-                CalendarDate::parse(value).ok_or_else(|| PersonaError::InvalidDate {
-                    persona: spec.name.clone(),
-                    field,
-                    value: value.to_owned(),
-                })
-            };
-            let not_before = date("not_before", &spec.not_before)?;
-            let not_after = date("not_after", &spec.not_after)?;
+            let (not_before, not_after) =
+                CalendarDate::validity(&spec.name, &spec.not_before, &spec.not_after)?;
             let Some(entry) = entries.get(spec.name.as_str()) else {
                 return Err(PersonaError::MissingIndexEntry { persona: spec.name });
             };

@@ -11,6 +11,28 @@ use zeroize::Zeroizing;
 
 use crate::{CalendarDate, CertificateKind, InsuranceRecord, PersonaError};
 
+impl CalendarDate {
+    /// A persona's `not_before` and `not_after`, or which of them is not a date (both
+    /// loaders: here to keep `lib.rs` under the size rule).
+    pub(crate) fn validity(
+        persona: &str,
+        not_before: &str,
+        not_after: &str,
+    ) -> Result<(Self, Self), PersonaError> {
+        let date = |field: &'static str, value: &str| {
+            Self::parse(value).ok_or_else(|| PersonaError::InvalidDate {
+                persona: persona.to_owned(),
+                field,
+                value: value.to_owned(),
+            })
+        };
+        Ok((
+            date("not_before", not_before)?,
+            date("not_after", not_after)?,
+        ))
+    }
+}
+
 /// A `[[next_generation]]` entry of `personas.toml`.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -82,15 +104,8 @@ pub(crate) fn load(
             persona: spec.name.clone(),
             algorithm: spec.algorithm.clone(),
         })?;
-    let date = |field: &'static str, value: &str| {
-        CalendarDate::parse(value).ok_or_else(|| PersonaError::InvalidDate {
-            persona: spec.name.clone(),
-            field,
-            value: value.to_owned(),
-        })
-    };
-    let not_before = date("not_before", &spec.not_before)?;
-    let not_after = date("not_after", &spec.not_after)?;
+    let (not_before, not_after) =
+        CalendarDate::validity(&spec.name, &spec.not_before, &spec.not_after)?;
     let auth_key = p384::SecretKey::from_pkcs8_der(key_der)
         .map(p384::ecdsa::SigningKey::from)
         .map_err(|e| PersonaError::InvalidKey {
