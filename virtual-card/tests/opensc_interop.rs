@@ -218,6 +218,18 @@ fn auth_tries_left(reader: &str) -> u8 {
         .unwrap_or_else(|| panic!("no tries left in:\n{section}"))
 }
 
+/// OpenSC reads the CA certificate (ID 03, the test root) and reports `tries` left on the
+/// auth PIN.
+#[track_caller]
+fn assert_ca_and_tries_left(reader: &str, tries: u8) {
+    let ca = run_ok(
+        "pkcs15-tool",
+        &["--reader", reader, "--read-certificate", "03"],
+    );
+    assert_eq!(pem_to_der(&ca), Personas::embedded().ca_cert_der());
+    assert_eq!(auth_tries_left(reader), tries);
+}
+
 fn temp_path(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("myna-opensc-{}-{name}", std::process::id()))
 }
@@ -301,14 +313,8 @@ fn opensc_recognises_reads_and_signs() {
         &["--reader", &reader, "--read-certificate", "01"],
     );
     assert_eq!(pem_to_der(&pem), inserted.persona.auth_cert_der);
-    let ca = run_ok(
-        "pkcs15-tool",
-        &["--reader", &reader, "--read-certificate", "03"],
-    );
-    assert_eq!(pem_to_der(&ca), Personas::embedded().ca_cert_der());
-
-    // Tries left come from VERIFY without data (63C3).
-    assert_eq!(auth_tries_left(&reader), 3);
+    // The CA certificate; tries left come from VERIFY without data (63C3).
+    assert_ca_and_tries_left(&reader, 3);
 
     // Sign through PKCS#11; the signature verifies with the certificate's key.
     let slot = auth_slot();
@@ -427,12 +433,7 @@ fn issue_14_opensc_meets_an_android_phone() {
     assert!(answers.iter().all(|sw| *sw == 0x6982), "{answers:04X?}");
 
     // What needs no PIN still works: the CA certificate, the tries left (none spent).
-    let ca = run_ok(
-        "pkcs15-tool",
-        &["--reader", &reader, "--read-certificate", "03"],
-    );
-    assert_eq!(pem_to_der(&ca), Personas::embedded().ca_cert_der());
-    assert_eq!(auth_tries_left(&reader), 3);
+    assert_ca_and_tries_left(&reader, 3);
 
     // PKCS#11, one session (as the benchmark's OpenSC count does with the card): OpenSC builds
     // its token before the login — its probe of 000A gets 6982, so the token has no auth
