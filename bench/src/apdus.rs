@@ -4,10 +4,9 @@
 //! The minimum is worked out in `docs/benchmarks.md`; [`pin_flow_minimum`] is that argument
 //! as code, one [`Step`] per command with the reason it cannot be left out.
 
-use std::io::Read as _;
 use std::path::Path;
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+use std::time::Duration;
 
 use anyhow::{Context as _, Result, bail};
 use base64::Engine as _;
@@ -15,6 +14,7 @@ use myna_core::profile::{
     CARD_INFO_INPUT_AID, CardProfile, FlowStep, JPKI_AID, MY_NUMBER_CARD, cla, ins, select,
     with_token_detection,
 };
+use myna_harness::opensc::{self, AUTH_TOKEN_LABEL, PKCS11_MODULE};
 use myna_virtual_card::{ApduLog, LogEntry};
 use rsa::{Pkcs1v15Sign, RsaPublicKey};
 use serde_json::json;
@@ -299,71 +299,36 @@ pub fn visual_flow_via_transmit(len: usize, extended: bool) -> Vec<Step> {
     ]
 }
 
-/// OpenSC's PKCS#11 module as Debian installs it.
-pub const PKCS11_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
-/// The token label OpenSC's JPKI emulation gives the auth-PIN slot.
-const AUTH_TOKEN_LABEL: &str = "JPKI (User Authentication PIN)";
-
-/// Runs a tool with a fresh `HOME` (no OpenSC file cache from an earlier run); killed after
-/// 60 s. Stdout on success.
-fn run_tool(program: &str, args: &[&str], home: &Path) -> Result<String> {
-    let mut child = Command::new(program)
+/// Runs an OpenSC tool with a fresh `HOME` (no OpenSC file cache from an earlier run);
+/// killed after 60 s ([`myna_harness::run_tool`]). Stdout on success.
+fn run_opensc(program: &str, args: &[&str], home: &Path) -> Result<String> {
+    let mut command = Command::new(program);
+    command
         .args(args)
         .env("HOME", home)
-        .env_remove("OPENSC_CONF")
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .with_context(|| format!("starting {program} (is OpenSC installed?)"))?;
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait()? {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            bail!("{program} {args:?} did not finish in 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(10));
-    };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    if let Some(mut out) = child.stdout.take() {
-        out.read_to_string(&mut stdout)?;
+        .env_remove("OPENSC_CONF");
+    let out = myna_harness::run_tool(command, Duration::from_secs(60))
+        .with_context(|| format!("{program} (is OpenSC installed?)"))?;
+    if !out.success() {
+        bail!(
+            "{program} {args:?} failed ({}):\n{}\n{}",
+            out.status,
+            out.stdout,
+            out.stderr
+        );
     }
-    if let Some(mut err) = child.stderr.take() {
-        err.read_to_string(&mut stderr)?;
-    }
-    if !status.success() {
-        bail!("{program} {args:?} failed ({status}):\n{stdout}\n{stderr}");
-    }
-    Ok(stdout)
+    Ok(out.stdout)
 }
 
 /// The PKCS#11 slot id of the auth-PIN token in `reader`.
 fn auth_slot(reader: &str, home: &Path) -> Result<String> {
-    let list = run_tool(
+    let list = run_opensc(
         "pkcs11-tool",
         &["--module", PKCS11_MODULE, "--list-slots"],
         home,
     )?;
-    let mut current: Option<String> = None;
-    for line in list.lines() {
-        if let Some(rest) = line.strip_prefix("Slot ") {
-            // "Slot 2 (0x4): Virtual PCD 00 01"
-            current = rest
-                .contains(reader)
-                .then(|| rest.split(['(', ')']).nth(1).map(str::to_owned))
-                .flatten();
-        } else if line.contains("token label") && line.contains(AUTH_TOKEN_LABEL) {
-            if let Some(slot) = &current {
-                return Ok(slot.clone());
-            }
-        }
-    }
-    bail!("no {AUTH_TOKEN_LABEL:?} slot on {reader}:\n{list}")
+    opensc::auth_slot(&list, reader)
+        .with_context(|| format!("no {AUTH_TOKEN_LABEL:?} slot on {reader}:\n{list}"))
 }
 
 /// What OpenSC sends for the same operations: one `pkcs11-tool` process — one PKCS#11
@@ -398,7 +363,7 @@ pub fn opensc_flow(
     log.clear();
     // pkcs11-tool runs --sign before --read-object; both write --output-file, so it ends up
     // holding the certificate.
-    run_tool(
+    run_opensc(
         "pkcs11-tool",
         &[
             "--module",

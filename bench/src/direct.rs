@@ -1,5 +1,6 @@
 //! The measured reference of the end-to-end figure: what the bridge's `authenticate` sends
-//! (`myna_core::jpki`'s certificate read, tries-left check + one VERIFY, signature), sent by
+//! (`myna_core::jpki`'s certificate read, tries-left check + one VERIFY, signature, in the
+//! detected token's order: an Android phone's certificate after the VERIFY), sent by
 //! a direct PC/SC client in this process — the `pcsc` crate, one transaction on a shared
 //! connection, ended with a warm reset as the bridge ends it — to the same card in the same
 //! reader, in the same run. No WebSocket, no bridge, no service: what is left when those
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context as _, Result, ensure};
 use myna_core::jpki::{self, Pin};
+use myna_core::profile::FlowStep;
 use myna_core::transport::{Transport, TransportError, TransportErrorKind};
 
 /// One direct run.
@@ -59,15 +61,19 @@ pub fn authenticate(reader: &str, origin: &str, nonce: &str, pin: &str) -> Resul
         apdus: 0,
     };
     let signature = pollster::block_on(async {
-        // The bridge's card order with its token detection (issue 14), command for command.
+        // The bridge's order with its token detection (issue 14), command for command: the
+        // detected token's card table says whether the certificate comes before the VERIFY.
         jpki::select_jpki_ap(&mut direct).await?;
-        jpki::detect_token(&mut direct).await?;
-        jpki::read_certificate(
-            &mut direct,
-            myna_core::profile::MY_NUMBER_CARD.auth_certificate,
-        )
-        .await?;
+        let profile = jpki::detect_token(&mut direct).await?.served_profile()?;
+        let step_at = |step| profile.pin_flow.iter().position(|s| *s == step);
+        let certificate_first = step_at(FlowStep::ReadCertificate) < step_at(FlowStep::VerifyPin);
+        if certificate_first {
+            jpki::read_certificate(&mut direct, profile.auth_certificate).await?;
+        }
         jpki::verify_auth_pin_with_consent(&mut direct, &pin, false).await?;
+        if !certificate_first {
+            jpki::read_certificate(&mut direct, profile.auth_certificate).await?;
+        }
         jpki::sign_with_auth_key(&mut direct, &digest_info).await
     })
     .map_err(|e| anyhow::anyhow!("direct authenticate: {e}"))?;

@@ -74,7 +74,11 @@ pub async fn run_once(
             .as_str()
             .context("no signature")?,
     )?;
-    let body = pin_confirmation_body(&certificate, &signature, &nonce, origin);
+    // The algorithm as the bridge named it, passed on as the browser module does.
+    let algorithm: myna_core::profile::AuthAlgorithm =
+        serde_json::from_value(authenticated["algorithm"].clone())
+            .context("authenticate: no known algorithm")?;
+    let body = pin_confirmation_body(&certificate, &signature, algorithm, &nonce, origin);
     let t = Instant::now();
     let (status, xml) = http.confirm(token, body).await?;
     let confirm_time = t.elapsed();

@@ -9,6 +9,7 @@ use hyper::body::Bytes;
 use hyper::client::conn::http1::SendRequest;
 use hyper::{Method, Request, StatusCode};
 use hyper_util::rt::TokioIo;
+use myna_core::profile::AuthAlgorithm;
 use myna_core::wire::service::{
     self, ActivateRequest, ChallengeResponse, ConfirmationMode, ConfirmationRequest,
 };
@@ -127,10 +128,12 @@ impl HttpConn {
     }
 }
 
-/// The JSON body of a PIN-mode confirmation.
+/// The JSON body of a PIN-mode confirmation, with the signature's `algorithm` as the bridge
+/// named it (what the browser module passes on).
 pub fn pin_confirmation_body(
     certificate: &[u8],
     signature: &[u8],
+    algorithm: AuthAlgorithm,
     nonce: &str,
     origin: &str,
 ) -> Bytes {
@@ -140,6 +143,7 @@ pub fn pin_confirmation_body(
         mode: ConfirmationMode::Pin.as_str().into(),
         certificate: b64.encode(certificate),
         signature: Some(b64.encode(signature)),
+        algorithm: Some(algorithm.as_str().into()),
         nonce: nonce.into(),
         origin: origin.into(),
         operator: None,

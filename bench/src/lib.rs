@@ -16,7 +16,7 @@
 //!   OpenSC's commands. [`overhead`]: one APDU through WebSocket + bridge against direct
 //!   PC/SC, and direct PC/SC against a loopback TCP round trip. [`e2e`]: a whole PIN
 //!   confirmation against the same APDUs sent by a direct PC/SC client ([`direct`]) in the
-//!   same run; with the virtual card's timing model (modelled, not measured) as a second,
+//!   same run, for the card and for the Android persona's phone (its order); with the virtual card's timing model (modelled, not measured) as a second,
 //!   reported figure. [`service`]: confirmations per CPU-second of the service against
 //!   RSA-2048 verifications per CPU-second. [`idle`]: the idle bridge from `/proc`.
 //!   [`wasm`]: the npm package in headless Chromium.

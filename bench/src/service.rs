@@ -164,6 +164,8 @@ pub fn presign(nonces: &[String], personas: &[&Persona], origin: &str) -> Result
                             Ok(pin_confirmation_body(
                                 &persona.auth_cert_der,
                                 &signature,
+                                // Signed just above with the persona's RSA key.
+                                myna_core::profile::AuthAlgorithm::Rs256,
                                 nonce,
                                 origin,
                             ))

@@ -105,7 +105,7 @@ impl Authentication {
         AuthenticateResult {
             certificate: BASE64.encode(&self.certificate),
             signature: BASE64.encode(&self.signature),
-            algorithm: self.profile.auth_algorithm.jose_name.into(),
+            algorithm: self.profile.auth_algorithm.jose,
             token: self.token,
         }
     }

@@ -71,11 +71,69 @@ pub const SHA256_DIGEST_INFO_PREFIX: [u8; 19] = [
     0x00, 0x04, 0x20,
 ];
 
+/// A signature algorithm by its JOSE name (RFC 7518 §3.1): what the bridge's `authenticate`
+/// answers in `algorithm`, the browser module passes on in the confirmation's `algorithm`,
+/// and the eligibility service dispatches its verification on (issue 14 item 5). The
+/// service refuses one that does not match the certificate's key, and a name it does not
+/// know ([`AuthAlgorithm::parse`] gives `None`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum AuthAlgorithm {
+    /// RSASSA-PKCS1-v1_5 with SHA-256 ([`RSA2048_PKCS1V15_SHA256`]): the My Number Card's
+    /// and the Android phone's.
+    Rs256,
+    /// ECDSA on P-384 with SHA-384, the signature as `r ‖ s` (96 bytes, RFC 7518 §3.4): the
+    /// key algorithm announced for the next-generation card ([`NEXT_GENERATION_CARD`]).
+    Es384,
+}
+
+impl AuthAlgorithm {
+    /// Every algorithm, in declaration order.
+    pub const ALL: &'static [AuthAlgorithm] = &[AuthAlgorithm::Rs256, AuthAlgorithm::Es384];
+
+    /// The JOSE name, as sent on the wire (`"RS256"`, `"ES384"`).
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AuthAlgorithm::Rs256 => "RS256",
+            AuthAlgorithm::Es384 => "ES384",
+        }
+    }
+
+    /// The algorithm with this exact JOSE name (case matters, as in JOSE).
+    pub fn parse(name: &str) -> Option<Self> {
+        match name {
+            "RS256" => Some(AuthAlgorithm::Rs256),
+            "ES384" => Some(AuthAlgorithm::Es384),
+            _ => None,
+        }
+    }
+}
+
+impl core::fmt::Display for AuthAlgorithm {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+impl serde::Serialize for AuthAlgorithm {
+    fn serialize<S: serde::Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.serialize_str(self.as_str())
+    }
+}
+
+impl<'de> serde::Deserialize<'de> for AuthAlgorithm {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let name = <std::borrow::Cow<'de, str>>::deserialize(deserializer)?;
+        Self::parse(&name)
+            .ok_or_else(|| serde::de::Error::unknown_variant(&name, &["RS256", "ES384"]))
+    }
+}
+
 /// How a token's authentication key signs, as data.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct SignatureAlgorithm {
-    /// Its JOSE name, the bridge's `authenticate` → `algorithm` (`"RS256"`).
-    pub jose_name: &'static str,
+    /// Its JOSE name, the bridge's `authenticate` → `algorithm` ([`AuthAlgorithm::Rs256`]).
+    pub jose: AuthAlgorithm,
     /// The key size in bits (the RSA modulus).
     pub key_bits: usize,
     /// The hash length in bytes.
@@ -99,7 +157,7 @@ impl SignatureAlgorithm {
 
 /// RSASSA-PKCS1-v1_5 with SHA-256 and a 2048-bit key: the My Number Card's auth key.
 pub const RSA2048_PKCS1V15_SHA256: SignatureAlgorithm = SignatureAlgorithm {
-    jose_name: "RS256",
+    jose: AuthAlgorithm::Rs256,
     key_bits: 2048,
     hash_len: 32,
     digest_info_prefix: &SHA256_DIGEST_INFO_PREFIX,
@@ -469,6 +527,35 @@ pub const ANDROID_PHONE: CardProfile = CardProfile {
     ..MY_NUMBER_CARD
 };
 
+/// A token announced but not issued, as far as it is public: its name and its key
+/// algorithm. Deliberately **not** a [`CardProfile`]: no AID, file ID, access rule or APDU
+/// order of it is public (`docs/card-protocol.md`, "The next-generation card"), so none is
+/// invented, and no flow, policy or virtual card reads it. What it carries is the seam of
+/// issue 14 item 5: its [`AuthAlgorithm`] is one the eligibility service verifies, proven
+/// with a test certificate (the `next_generation` personas) through the service's HTTP API.
+/// When its file map is published it becomes a [`CardProfile`] with `auth_algorithm` set.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct AnnouncedToken {
+    /// Its name, in English with the Japanese term.
+    pub name: &'static str,
+    /// The announced key algorithm of its authentication key.
+    pub auth_algorithm: AuthAlgorithm,
+    /// The announced key, e.g. `"ECDSA P-384"`.
+    pub key: &'static str,
+    /// When it is expected, as announced.
+    pub expected: &'static str,
+}
+
+/// The next-generation My Number Card (次期個人番号カード): announced with ECDSA P-384 /
+/// SHA-384 instead of RSA-2048, about FY2028 (`shared/domain/card.md`, "Next-generation
+/// card"). No AIDs or file IDs are public.
+pub const NEXT_GENERATION_CARD: AnnouncedToken = AnnouncedToken {
+    name: "next-generation My Number Card (次期個人番号カード)",
+    auth_algorithm: AuthAlgorithm::Es384,
+    key: "ECDSA P-384",
+    expected: "about FY2028 (announced)",
+};
+
 /// Tries of the signing password (署名用パスワード) on a fresh card.
 pub const SIGN_PASSWORD_TRIES: u8 = 5;
 /// Tries of the 券面事項入力補助AP PIN on a fresh card.
@@ -512,7 +599,7 @@ mod tests {
         assert_eq!(p.pin_flow.last(), Some(&FlowStep::Sign));
         let a = p.auth_algorithm;
         assert_eq!(
-            (a.jose_name, a.signature_len(), a.digest_info_len()),
+            (a.jose.as_str(), a.signature_len(), a.digest_info_len()),
             ("RS256", 256, 51)
         );
         assert_eq!(ins::name(ins::READ_BINARY), Some("READ BINARY"));
@@ -560,6 +647,25 @@ mod tests {
             ]
         );
         assert_eq!(with_token_detection(&[]), TOKEN_DETECTION);
+    }
+
+    /// Issue 14 item 5: the algorithm names round-trip and nothing else parses; the
+    /// next-generation card is its algorithm only (no file map to invent).
+    #[test]
+    fn issue_14_algorithms_have_their_jose_names() {
+        for a in AuthAlgorithm::ALL {
+            assert_eq!(AuthAlgorithm::parse(a.as_str()), Some(*a));
+            let json = serde_json::to_string(a).unwrap();
+            assert_eq!(json, format!("\"{a}\""));
+            assert_eq!(serde_json::from_str::<AuthAlgorithm>(&json).unwrap(), *a);
+        }
+        for unknown in ["rs256", "ES256", "ES512", "PS256", "", "RS256 "] {
+            assert_eq!(AuthAlgorithm::parse(unknown), None, "{unknown:?}");
+            assert!(serde_json::from_str::<AuthAlgorithm>(&format!("{unknown:?}")).is_err());
+        }
+        assert_eq!(MY_NUMBER_CARD.auth_algorithm.jose, AuthAlgorithm::Rs256);
+        assert_eq!(ANDROID_PHONE.auth_algorithm.jose, AuthAlgorithm::Rs256);
+        assert_eq!(NEXT_GENERATION_CARD.auth_algorithm, AuthAlgorithm::Es384);
     }
 
     #[test]

@@ -174,20 +174,90 @@ fn inner_and_outer_signature_algorithms_must_agree() {
     );
 }
 
-#[test]
-fn a_non_rsa_key_is_an_unsupported_key_algorithm() {
-    let ec = spki::SubjectPublicKeyInfoOwned {
+/// An EC public key with `curve` as its named curve and `point` as its key.
+fn ec_spki(curve: const_oid::ObjectIdentifier, point: &[u8]) -> spki::SubjectPublicKeyInfoOwned {
+    spki::SubjectPublicKeyInfoOwned {
         algorithm: spki::AlgorithmIdentifierOwned {
             oid: const_oid::db::rfc5912::ID_EC_PUBLIC_KEY,
-            parameters: Some(der::Any::encode_from(&const_oid::db::rfc5912::SECP_384_R_1).unwrap()),
+            parameters: Some(der::Any::encode_from(&curve).unwrap()),
         },
-        subject_public_key: der::asn1::BitString::from_bytes(&[4; 97]).unwrap(),
-    };
-    let der = Spec::new(subject_of(ROOT_CRT), name("CN=EC,C=JP"), ec).sign(&key(ROOT_KEY));
+        subject_public_key: der::asn1::BitString::from_bytes(point).unwrap(),
+    }
+}
+
+/// Issue 14 item 5: a P-384 key (the announced next-generation card's) parses, in its
+/// uncompressed form only; other curves and other algorithms are unsupported.
+#[test]
+fn issue_14_a_p384_key_parses_and_other_keys_do_not() {
+    use const_oid::db::rfc5912::{ID_EC_PUBLIC_KEY, SECP_256_R_1, SECP_384_R_1};
+    let issue =
+        |spki| Spec::new(subject_of(ROOT_CRT), name("CN=EC,C=JP"), spki).sign(&key(ROOT_KEY));
+    let mut point = vec![0x04];
+    point.extend([7; 96]);
+    let info = parse_certificate(&issue(ec_spki(SECP_384_R_1, &point))).unwrap();
+    assert_eq!(info.public_key, PublicKey::EcP384(point.clone()));
+    assert_eq!((info.key_algorithm(), info.key_bits), ("EC", 384));
+    // Nothing in the core verifies with it (the service does, web-demo/src/verify.rs).
     assert_eq!(
-        parse_certificate(&der),
+        verify_rs256(&info, b"m", &[0; 96]),
+        Err(SignatureError::UnsupportedKey)
+    );
+    assert_eq!(
+        parse_certificate(&issue(ec_spki(SECP_256_R_1, &point[..65]))),
         Err(CertificateError::UnsupportedKeyAlgorithm {
-            oid: const_oid::db::rfc5912::ID_EC_PUBLIC_KEY
+            oid: ID_EC_PUBLIC_KEY
+        })
+    );
+    let mut compressed = vec![0x02];
+    compressed.extend([7; 48]);
+    for bad in [
+        compressed,
+        point[..96].to_vec(),
+        [&[0x05][..], &point[1..]].concat(),
+    ] {
+        assert_eq!(
+            parse_certificate(&issue(ec_spki(SECP_384_R_1, &bad))),
+            Err(CertificateError::BadPublicKey)
+        );
+    }
+    let mut no_curve = ec_spki(SECP_384_R_1, &point);
+    no_curve.algorithm.parameters = None;
+    assert_eq!(
+        parse_certificate(&issue(no_curve)),
+        Err(CertificateError::UnsupportedKeyAlgorithm {
+            oid: ID_EC_PUBLIC_KEY
+        })
+    );
+    let ed25519 = const_oid::ObjectIdentifier::new_unwrap("1.3.101.112");
+    let mut other = ec_spki(SECP_384_R_1, &point);
+    other.algorithm = spki::AlgorithmIdentifierOwned {
+        oid: ed25519,
+        parameters: None,
+    };
+    assert_eq!(
+        parse_certificate(&issue(other)),
+        Err(CertificateError::UnsupportedKeyAlgorithm { oid: ed25519 })
+    );
+}
+
+/// Certificates signed by an EC key are not verified: an EC issuer is refused before any
+/// signature is looked at (what `docs/card-protocol.md` says is not covered).
+#[test]
+fn issue_14_an_ec_issuer_is_refused() {
+    let mut point = vec![0x04];
+    point.extend([7; 96]);
+    let mut ec_root = Spec::new(
+        subject_of(ROOT_CRT),
+        subject_of(ROOT_CRT),
+        ec_spki(const_oid::db::rfc5912::SECP_384_R_1, &point),
+    );
+    ec_root.extensions = ca_extensions(None);
+    let ec_root = anchor(&ec_root.sign(&key(ROOT_KEY)));
+    assert_eq!(
+        verify_chain(DEFAULT_CRT, &[], &[ec_root], jan_2026()),
+        Err(ChainError::WeakKey {
+            depth: 1,
+            bits: 384
         })
     );
 }

@@ -4,9 +4,9 @@
 use myna_card::ap::jpki::{JpkiAp, SignatureScheme};
 use myna_card::{Card, Pin, Retries, TokenType, Transmit};
 use myna_core::profile::{CARD_INFO_INPUT_AID, MY_NUMBER_CARD};
+use myna_core::x509::parse_certificate;
 use myna_personas::{Persona, Personas};
 use myna_virtual_card::{ApduLog, SharedCard, VirtualCard};
-use rsa::Pkcs1v15Sign;
 use sha2::{Digest, Sha256};
 
 /// `myna-card`'s transport over the virtual card.
@@ -93,21 +93,17 @@ fn myna_card_verifies_the_pin_and_signs() {
             .unwrap_or_else(|e| panic!("{scheme:?}: {e}"));
         assert_eq!(signature.len(), 256);
     }
-    // And with our own verifier: the DigestInfo form is an ordinary RS256 signature.
+    // And with our own verifier (the core's, with the certificate's key): the DigestInfo
+    // form is an ordinary RS256 signature.
     let signature = jpki
         .sign_with_auth_key(
             SignatureScheme::PreHashedDigestInfo,
             &Sha256::digest(message),
         )
         .unwrap();
-    persona
-        .auth_key
-        .to_public_key()
-        .verify(
-            Pkcs1v15Sign::new::<Sha256>(),
-            &Sha256::digest(message),
-            &signature,
-        )
+    parse_certificate(&persona.auth_cert_der)
+        .unwrap()
+        .verify_rs256(message, &signature)
         .unwrap();
     assert!(shared.lock().auth_pin_verified());
     // The PIN never reached the log.

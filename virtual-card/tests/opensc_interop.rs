@@ -7,26 +7,22 @@
 //! print why and pass, unless `MYNA_REQUIRE_PCSC=1` (the project's test command sets it),
 //! in which case they fail.
 
-use std::io::Read;
 use std::net::SocketAddr;
-use std::process::{Command, Stdio};
+use std::process::Command;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use myna_core::profile::{CARD_INFO_INPUT_AID, JPKI_AID};
+use myna_core::x509::parse_certificate;
+use myna_harness::opensc::{self, AUTH_TOKEN_LABEL, PKCS11_MODULE};
 use myna_personas::{Persona, Personas};
 use myna_virtual_card::vpcd::{VpcdHandle, spawn_vpcd};
 use myna_virtual_card::{ApduLog, SharedCard, TimingModel, VirtualCard};
-use rsa::Pkcs1v15Sign;
-use sha2::{Digest, Sha256};
 
 /// vpcd's second reader: `Virtual PCD 00 01` listens on 35964.
 const PORT: u16 = 35964;
 const READER: &str = "Virtual PCD 00 01";
-const PKCS11_MODULE: &str = "/usr/lib/x86_64-linux-gnu/opensc-pkcs11.so";
-/// The token label OpenSC's JPKI emulation gives the auth-PIN slot.
-const AUTH_TOKEN_LABEL: &str = "JPKI (User Authentication PIN)";
 
 /// One card in the reader at a time.
 static READER_LOCK: Mutex<()> = Mutex::new(());
@@ -162,42 +158,14 @@ impl Drop for Inserted {
     }
 }
 
-/// Runs a tool (killed after 60 s); returns (success, stdout, stderr).
+/// Runs a tool (killed after 60 s, [`myna_harness::run_tool`]); returns (success, stdout,
+/// stderr).
 fn run(program: &str, args: &[&str]) -> (bool, String, String) {
-    let mut child = Command::new(program)
-        .args(args)
-        .stdin(Stdio::null())
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap_or_else(|e| panic!("starting {program}: {e}"));
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        if let Some(status) = child.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = child.kill();
-            let _ = child.wait();
-            panic!("{program} {args:?} did not finish in 60 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
-    let mut stdout = String::new();
-    let mut stderr = String::new();
-    child
-        .stdout
-        .take()
-        .unwrap()
-        .read_to_string(&mut stdout)
-        .unwrap();
-    child
-        .stderr
-        .take()
-        .unwrap()
-        .read_to_string(&mut stderr)
-        .unwrap();
-    (status.success(), stdout, stderr)
+    let mut command = Command::new(program);
+    command.args(args);
+    let out = myna_harness::run_tool(command, Duration::from_secs(60))
+        .unwrap_or_else(|e| panic!("{program} {args:?}: {e}"));
+    (out.success(), out.stdout, out.stderr)
 }
 
 fn run_ok(program: &str, args: &[&str]) -> String {
@@ -219,21 +187,8 @@ fn opensc_reader_index() -> String {
 /// The PKCS#11 slot id of the auth-PIN token in the reader (`pkcs11-tool --list-slots`).
 fn auth_slot() -> String {
     let list = run_ok("pkcs11-tool", &["--module", PKCS11_MODULE, "--list-slots"]);
-    let mut current: Option<String> = None;
-    for line in list.lines() {
-        if let Some(rest) = line.strip_prefix("Slot ") {
-            // "Slot 2 (0x4): Virtual PCD 00 01"
-            current = rest
-                .contains(READER)
-                .then(|| rest.split(['(', ')']).nth(1).map(str::to_owned))
-                .flatten();
-        } else if line.contains("token label") && line.contains(AUTH_TOKEN_LABEL) {
-            if let Some(slot) = &current {
-                return slot.clone();
-            }
-        }
-    }
-    panic!("no {AUTH_TOKEN_LABEL:?} slot on {READER}:\n{list}");
+    opensc::auth_slot(&list, READER)
+        .unwrap_or_else(|| panic!("no {AUTH_TOKEN_LABEL:?} slot on {READER}:\n{list}"))
 }
 
 /// The DER inside a PEM certificate.
@@ -263,8 +218,50 @@ fn auth_tries_left(reader: &str) -> u8 {
         .unwrap_or_else(|| panic!("no tries left in:\n{section}"))
 }
 
+/// OpenSC reads the CA certificate (ID 03, the test root) and reports `tries` left on the
+/// auth PIN.
+#[track_caller]
+fn assert_ca_and_tries_left(reader: &str, tries: u8) {
+    let ca = run_ok(
+        "pkcs15-tool",
+        &["--reader", reader, "--read-certificate", "03"],
+    );
+    assert_eq!(pem_to_der(&ca), Personas::embedded().ca_cert_der());
+    assert_eq!(auth_tries_left(reader), tries);
+}
+
 fn temp_path(name: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("myna-opensc-{}-{name}", std::process::id()))
+}
+
+/// One `pkcs11-tool` process on `slot` logged in with `pin`, doing `operations`.
+fn pkcs11_session(slot: &str, pin: &str, operations: &[&str]) -> (bool, String, String) {
+    let mut args = vec![
+        "--module",
+        PKCS11_MODULE,
+        "--slot",
+        slot,
+        "--login",
+        "--pin",
+        pin,
+    ];
+    args.extend_from_slice(operations);
+    run("pkcs11-tool", &args)
+}
+
+/// The `pkcs11-tool` arguments that sign `input` into `output` with the auth key (ID 01).
+fn sign_args<'a>(input: &'a std::path::Path, output: &'a std::path::Path) -> [&'a str; 9] {
+    [
+        "--sign",
+        "--mechanism",
+        "SHA256-RSA-PKCS",
+        "--id",
+        "01",
+        "-i",
+        input.to_str().unwrap(),
+        "-o",
+        output.to_str().unwrap(),
+    ]
 }
 
 /// Signs `data` with pkcs11-tool and the auth key; `Ok(signature)` or `Err(output)`.
@@ -273,27 +270,7 @@ fn pkcs11_sign(slot: &str, pin: &str, data: &[u8]) -> Result<Vec<u8>, String> {
     let output = temp_path("sig");
     std::fs::write(&input, data).unwrap();
     let _ = std::fs::remove_file(&output);
-    let (ok, stdout, stderr) = run(
-        "pkcs11-tool",
-        &[
-            "--module",
-            PKCS11_MODULE,
-            "--slot",
-            slot,
-            "--login",
-            "--pin",
-            pin,
-            "--sign",
-            "--mechanism",
-            "SHA256-RSA-PKCS",
-            "--id",
-            "01",
-            "-i",
-            input.to_str().unwrap(),
-            "-o",
-            output.to_str().unwrap(),
-        ],
-    );
+    let (ok, stdout, stderr) = pkcs11_session(slot, pin, &sign_args(&input, &output));
     let result = if ok {
         Ok(std::fs::read(&output).unwrap())
     } else {
@@ -336,30 +313,18 @@ fn opensc_recognises_reads_and_signs() {
         &["--reader", &reader, "--read-certificate", "01"],
     );
     assert_eq!(pem_to_der(&pem), inserted.persona.auth_cert_der);
-    let ca = run_ok(
-        "pkcs15-tool",
-        &["--reader", &reader, "--read-certificate", "03"],
-    );
-    assert_eq!(pem_to_der(&ca), Personas::embedded().ca_cert_der());
-
-    // Tries left come from VERIFY without data (63C3).
-    assert_eq!(auth_tries_left(&reader), 3);
+    // The CA certificate; tries left come from VERIFY without data (63C3).
+    assert_ca_and_tries_left(&reader, 3);
 
     // Sign through PKCS#11; the signature verifies with the certificate's key.
     let slot = auth_slot();
     let data = b"myna-web OpenSC interop";
     let signature = pkcs11_sign(&slot, "1234", data).expect("pkcs11-tool signs");
     assert_eq!(signature.len(), 256);
-    inserted
-        .persona
-        .auth_key
-        .to_public_key()
-        .verify(
-            Pkcs1v15Sign::new::<Sha256>(),
-            &Sha256::digest(data),
-            &signature,
-        )
-        .expect("the signature verifies");
+    parse_certificate(&inserted.persona.auth_cert_der)
+        .unwrap()
+        .verify_rs256(data, &signature)
+        .expect("the signature verifies with the certificate's key");
 
     // What the card saw.
     let entries = inserted.log.entries();
@@ -418,6 +383,113 @@ fn opensc_sees_wrong_pins_and_the_block() {
     assert!(err.contains("C_Login failed"), "{err}");
     assert!(inserted.log.entries().iter().any(|e| e.sw.0 == 0x6984));
     assert!(!inserted.log.touched_application(CARD_INFO_INPUT_AID));
+}
+
+/// Issue 14: what OpenSC's JPKI driver does with an Android phone (the `android` persona: the
+/// card's AID and files, EF `000A` readable only after the auth PIN, `6982` before it —
+/// `docs/phones.md` §2). Observed on this virtual phone, not on a real one: OpenSC takes it for
+/// a JPKI card; it cannot read the auth certificate without the PIN (`pkcs15-tool` fails); it
+/// reads the CA certificate and the tries left; through PKCS#11 it logs in and signs — but its
+/// token has no auth certificate object even after the login (its probe of `000A`, made
+/// before any PIN, got `6982`), so an application using OpenSC gets a signature from the phone
+/// and no certificate to verify it with.
+#[test]
+fn issue_14_opensc_meets_an_android_phone() {
+    if !ready("issue_14_opensc_meets_an_android_phone") {
+        return;
+    }
+    let _guard = lock();
+    let inserted = Inserted::new("android");
+    let reader = opensc_reader_index();
+    // The status words of the READ BINARYs sent while EF 000A was selected.
+    let reads_of_000a = |entries: &[myna_virtual_card::LogEntry]| -> Vec<u16> {
+        let mut selected = None;
+        let mut answers = Vec::new();
+        for e in entries {
+            if e.command.starts_with(&[0x00, 0xA4, 0x02, 0x0C, 0x02]) {
+                selected = e.command.get(5..7).map(|f| [f[0], f[1]]);
+            } else if e.ins() == Some(0xB0) && selected == Some([0x00, 0x0A]) {
+                answers.push(e.sw.0);
+            }
+        }
+        answers
+    };
+
+    // Taken for a JPKI card (the card's AID and ATR).
+    let name = run_ok("opensc-tool", &["--reader", &reader, "--name"]);
+    assert_eq!(name.trim(), "jpki");
+
+    // The auth certificate without the PIN: refused. The phone answers 6982 to the READ
+    // BINARY of 000A, which pkcs15-tool reports as a failed read.
+    inserted.log.clear();
+    let (ok, stdout, stderr) = run(
+        "pkcs15-tool",
+        &["--reader", &reader, "--read-certificate", "01"],
+    );
+    assert!(!ok, "read without the PIN:\n{stdout}");
+    assert!(stderr.contains("Certificate read failed"), "{stderr}");
+    let answers = reads_of_000a(&inserted.log.entries());
+    assert!(!answers.is_empty(), "OpenSC did not try 000A");
+    assert!(answers.iter().all(|sw| *sw == 0x6982), "{answers:04X?}");
+
+    // What needs no PIN still works: the CA certificate, the tries left (none spent).
+    assert_ca_and_tries_left(&reader, 3);
+
+    // PKCS#11, one session (as the benchmark's OpenSC count does with the card): OpenSC builds
+    // its token before the login — its probe of 000A gets 6982, so the token has no auth
+    // certificate object — then logs in (one VERIFY) and signs; the certificate object is
+    // still not found.
+    let slot = auth_slot();
+    let data = b"myna-web OpenSC and an Android phone";
+    let (input, signed) = (temp_path("android-in"), temp_path("android-sig"));
+    std::fs::write(&input, data).unwrap();
+    inserted.log.clear();
+    let mut operations = sign_args(&input, &signed).to_vec();
+    operations.extend(["--read-object", "--type", "cert", "--id", "01"]);
+    let (ok, stdout, stderr) = pkcs11_session(&slot, "1234", &operations);
+    let signature = std::fs::read(&signed).unwrap_or_default();
+    assert!(!ok, "a certificate object appeared:\n{stdout}");
+    assert!(stderr.contains("object not found"), "{stderr}");
+    parse_certificate(&inserted.persona.auth_cert_der)
+        .unwrap()
+        .verify_rs256(data, &signature)
+        .expect("the phone's signature verifies with its certificate's key");
+    let entries = inserted.log.entries();
+    let verifies: Vec<_> = entries
+        .iter()
+        .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some())
+        .collect();
+    assert_eq!(verifies.len(), 1, "one VERIFY with the PIN");
+    assert!(verifies[0].sw.is_success());
+    let answers = reads_of_000a(&entries);
+    assert!(
+        !answers.is_empty() && answers.iter().all(|sw| *sw == 0x6982),
+        "{answers:04X?}"
+    );
+
+    // OpenSC ends its session without a reset: the virtual phone stays verified (it keeps the
+    // state until a reset, as the virtual card does; whether a real phone does is not
+    // public), and the next program reads 000A without a PIN. The bridge ends every
+    // authenticate with a warm reset for this reason.
+    inserted.log.clear();
+    let pem = run_ok(
+        "pkcs15-tool",
+        &["--reader", &reader, "--read-certificate", "01"],
+    );
+    assert_eq!(pem_to_der(&pem), inserted.persona.auth_cert_der);
+    assert!(
+        !inserted
+            .log
+            .entries()
+            .iter()
+            .any(|e| e.ins() == Some(0x20) && e.redacted_len.is_some()),
+        "no PIN was sent for it"
+    );
+    for path in [input, signed] {
+        let _ = std::fs::remove_file(path);
+    }
+    assert!(!inserted.log.touched_application(CARD_INFO_INPUT_AID));
+    assert_eq!(inserted.card.lock().auth_pin_remaining(), 3);
 }
 
 #[test]

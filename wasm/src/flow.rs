@@ -5,8 +5,8 @@
 //! bridge listReaders → the one card (or `reader`)                               step "card"
 //! visual: readFile 000A (select + reads in one bridge transaction)              step "certificate"
 //! pin:    authenticate {nonce, pin, allowLastAttempt} → certificate + signature step "authenticate"
-//! POST {serviceUrl}/api/v1/confirmations {mode, certificate, signature?, nonce,
-//!      origin: location.origin, operator?}           → XmlMsg (application/xml) step "confirmation"
+//! POST {serviceUrl}/api/v1/confirmations {mode, certificate, signature?, algorithm?,
+//!      nonce, origin: location.origin, operator?}           → XmlMsg (application/xml) step "confirmation"
 //! parse (core oqs), 受診券照合 when a voucher is given                          step "done"
 //! ```
 //!
@@ -30,6 +30,7 @@ use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use js_sys::{Function, Object};
 use myna_core::oqs::{self, XmlMsg};
+use myna_core::profile::AuthAlgorithm;
 use myna_core::wire::service;
 use myna_core::wire::timeouts::{CLIENT_REQUEST_MS, SERVICE_DEFAULT_MS, SERVICE_MAX_MS};
 use myna_core::wire::{Reader, method};
@@ -275,6 +276,8 @@ async fn challenge(options: &Options) -> WebResult<String> {
 struct Proof {
     certificate: Vec<u8>,
     signature: Option<Vec<u8>>,
+    /// PIN mode: the signature's algorithm as the bridge named it (issue 14 item 5).
+    algorithm: Option<AuthAlgorithm>,
     /// `QualificationResult.token`: which token answered (issue 14).
     token: Option<String>,
 }
@@ -286,6 +289,7 @@ async fn card_step(options: &Options, session: &SessionInner, nonce: &str) -> We
             Ok(Proof {
                 certificate: session.read_auth_certificate().await?,
                 signature: None,
+                algorithm: None,
                 // The bridge gives a certificate without the PIN only to the card: an Android
                 // phone answers `pin-required`, an iPhone `token-not-supported`.
                 token: Some("card".into()),
@@ -304,6 +308,7 @@ async fn card_step(options: &Options, session: &SessionInner, nonce: &str) -> We
             Ok(Proof {
                 certificate: auth.certificate,
                 signature: Some(auth.signature),
+                algorithm: Some(auth.algorithm),
                 token: auth.token,
             })
         }
@@ -342,6 +347,9 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     js::set(&body, "certificate", BASE64.encode(&proof.certificate));
     if let Some(signature) = &proof.signature {
         js::set(&body, "signature", BASE64.encode(signature));
+    }
+    if let Some(algorithm) = proof.algorithm {
+        js::set(&body, "algorithm", algorithm.as_str());
     }
     js::set(&body, "nonce", nonce.as_str());
     js::set(&body, "origin", origin.as_str());

@@ -138,9 +138,10 @@ export interface AuthenticateOptions {
 export interface Authentication {
   /** The user-authentication certificate, DER. */
   certificate: Uint8Array;
-  /** RSASSA-PKCS1-v1_5 / SHA-256 over the origin- and nonce-bound message. */
+  /** RSASSA-PKCS1-v1_5 / SHA-256 (RS256) over the origin- and nonce-bound message (ES384:
+   * ECDSA P-384 / SHA-384, r ‖ s, for the announced next-generation card). */
   signature: Uint8Array;
-  algorithm: "RS256";
+  algorithm: "RS256" | "ES384";
   /** Which token signed: the plastic card or an Android phone. */
   token: "card" | "android" | "iphone";
 }
@@ -736,7 +737,7 @@ mod tests {
         let auth = AuthenticateResult {
             certificate: String::new(),
             signature: String::new(),
-            algorithm: "RS256".into(),
+            algorithm: myna_core::profile::AuthAlgorithm::Rs256,
             token: myna_core::wire::Token::Card,
         };
         assert_eq!(

@@ -35,16 +35,24 @@ pub enum PersonaSeedError {
 /// The records and revocations a new database is seeded with.
 pub fn seed_data(personas: &Personas) -> Result<SeedData, PersonaSeedError> {
     let mut records = Vec::new();
-    for persona in personas.iter() {
-        let Some(insurance) = &persona.insurance else {
+    // The cards and phones, then the next-generation (P-384, issue 14 item 5) certificates.
+    let linked = personas
+        .iter()
+        .map(|p| (&p.name, &p.auth_cert_der, &p.insurance))
+        .chain(
+            personas
+                .next_generation()
+                .map(|p| (&p.name, &p.auth_cert_der, &p.insurance)),
+        );
+    for (name, certificate, insurance) in linked {
+        let Some(insurance) = insurance else {
             continue; // a card never linked to insurance: 該当資格なし
         };
-        let certificate = parse_certificate(&persona.auth_cert_der).map_err(|e| {
-            PersonaSeedError::Certificate {
-                name: persona.name.clone(),
+        let certificate =
+            parse_certificate(certificate).map_err(|e| PersonaSeedError::Certificate {
+                name: name.clone(),
                 reason: e.to_string(),
-            }
-        })?;
+            })?;
         records.push(insured_record(certificate.serial, insurance));
     }
     // Verified (signature) against the personas' CA; whether it is current is checked on
@@ -118,7 +126,9 @@ mod tests {
         let personas = Personas::embedded();
         let seed = seed_data(&personas).unwrap();
         let insured = personas.iter().filter(|p| p.insurance.is_some()).count();
-        assert_eq!(seed.records.len(), insured);
+        let next = personas.next_generation().count();
+        assert!(next > 0, "a next-generation (P-384) persona is seeded too");
+        assert_eq!(seed.records.len(), insured + next);
         for record in &seed.records {
             record.clone().validate().unwrap();
         }

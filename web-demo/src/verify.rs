@@ -6,8 +6,10 @@
 //! [`crate::validity`])
 //! (leaf, intermediates-free path: the card's auth certificate is issued directly by the
 //! 利用者証明用 CA), has the JPKI user-authentication profile (keyUsage digitalSignature,
-//! EKU clientAuth, policy `1.2.392.200149.8.5.1.0.30`, RSA ≥ 2048, not a CA), and its key
-//! verifies the card's RS256 signature over `auth_message(origin, nonce)`. Visual mode: the
+//! EKU clientAuth, policy `1.2.392.200149.8.5.1.0.30`, RSA ≥ 2048 or EC P-384, not a CA), and
+//! its key verifies the token's signature over `auth_message(origin, nonce)` by the algorithm
+//! the bridge named: RS256 (the card, an Android phone) or ES384 (the announced
+//! next-generation card, proven with test certificates; [`check_signature`]). Visual mode: the
 //! same certificate checks, no signature. Revocation is checked by the caller against the
 //! CRL of the anchor the chain verified to ([`CheckedCertificate::issuer_key`],
 //! [`crate::revocation`]).
@@ -41,7 +43,11 @@ use std::sync::{Arc, Mutex};
 
 use base64::Engine as _;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
-use myna_core::x509::{self, CertificateInfo, ChainError, TrustAnchor, VerifiedPath};
+use myna_core::auth::{self, AuthError};
+use myna_core::profile::AuthAlgorithm;
+use myna_core::x509::{
+    self, CertificateInfo, ChainError, PublicKey, SignatureError, TrustAnchor, VerifiedPath,
+};
 use sha2::{Digest as _, Sha256};
 use time::OffsetDateTime;
 
@@ -390,20 +396,64 @@ pub fn chain_error_code(err: &ChainError) -> ErrorCode {
     }
 }
 
-/// Checks the card's RS256 signature over the authentication message for `origin` and
-/// `nonce` with the certificate's key.
+/// Checks the token's signature over the authentication message for `origin` and `nonce`
+/// with the certificate's key, by `algorithm` (the one the bridge named, issue 14 item 5):
+///
+/// | `algorithm` | the certificate's key | verified as |
+/// |---|---|---|
+/// | `RS256` | RSA (≥ 2048 bits) | RSASSA-PKCS1-v1_5 / SHA-256 ([`myna_core::auth::verify_auth_signature`]) |
+/// | `ES384` | EC P-384 | ECDSA P-384 / SHA-384 over the same message, `r ‖ s` (96 bytes), RustCrypto `p384` |
+/// | any other pairing | | `MW0040` [`ErrorCode::AlgorithmMismatch`], the signature not looked at |
+///
+/// `ES384` is verified here and not in the core, which the browser module links and which
+/// verifies no EC signature (`myna_core::x509::PublicKey::EcP384`).
 pub fn check_signature(
     certificate: &CheckedCertificate,
+    algorithm: AuthAlgorithm,
     origin: &str,
     nonce: &str,
     signature: &[u8],
 ) -> Result<(), ErrorCode> {
-    myna_core::auth::verify_auth_signature(&*certificate.info, origin, nonce, signature).map_err(
-        |err| match err {
-            myna_core::auth::AuthError::Signature(_) => ErrorCode::BadSignature,
-            _ => ErrorCode::BadRequest,
-        },
-    )
+    let refused = |err: AuthError| match err {
+        AuthError::Signature(_) => ErrorCode::BadSignature,
+        _ => ErrorCode::BadRequest,
+    };
+    match (algorithm, &certificate.info.public_key) {
+        (AuthAlgorithm::Rs256, PublicKey::Rsa(_)) => {
+            auth::verify_auth_signature(&*certificate.info, origin, nonce, signature)
+                .map_err(refused)
+        }
+        (AuthAlgorithm::Es384, PublicKey::EcP384(point)) => {
+            verify_es384(point, origin, nonce, signature).map_err(refused)
+        }
+        (algorithm, key) => {
+            tracing::info!(
+                %algorithm,
+                key = key.algorithm(),
+                "signature algorithm does not match the certificate's key"
+            );
+            Err(ErrorCode::AlgorithmMismatch)
+        }
+    }
+}
+
+/// ES384 over [`auth::auth_message`]: the origin and the nonce validated as for RS256, the
+/// signature `r ‖ s` of 48 bytes each (the JOSE form), verified with the P-384 point (an
+/// off-curve point or a signature of another length does not verify).
+fn verify_es384(
+    point: &[u8],
+    origin: &str,
+    nonce: &str,
+    signature: &[u8],
+) -> Result<(), AuthError> {
+    use p384::ecdsa::signature::Verifier as _;
+    auth::validate_origin(origin)?;
+    auth::validate_nonce(nonce)?;
+    let invalid = AuthError::Signature(SignatureError::Invalid);
+    let key = p384::ecdsa::VerifyingKey::from_sec1_bytes(point).map_err(|_| invalid)?;
+    let signature = p384::ecdsa::Signature::from_slice(signature).map_err(|_| invalid)?;
+    key.verify(&auth::auth_message(origin, nonce), &signature)
+        .map_err(|_| invalid)
 }
 
 /// A nonce must look like one this service issues (base64url, 43–128 characters).

@@ -7,13 +7,15 @@
 //! | `ca/root.crt.der`, `ca/root.key.pk8.der` | the test root CA (JPKI DN with `O=JPKI-TEST`) and its PKCS#8 key |
 //! | `ca/root-old.crt.der`, `ca/root-old.key.pk8.der` | a second root with the **same DN** and another key |
 //! | `ca/crl.der` | a CRL signed by the root, listing the `certificate = "revoked"` personas |
-//! | `<name>/auth.crt.der`, `<name>/auth.key.pk8.der` | each persona's 利用者証明用電子証明書 and key |
+//! | `<name>/auth.crt.der`, `<name>/auth.key.pk8.der` | each persona's 利用者証明用電子証明書 and key (a `[[next_generation]]` persona's: EC P-384) |
 //! | `index.toml` | serials, fingerprints and paths, so loaders need not parse certificates |
 //!
 //! Everything is deterministic: each RSA key comes from a ChaCha20 RNG seeded with
-//! `SHA-256("myna-web personas v1 key:" ‖ label)`, serial numbers are hashes of the
-//! label, dates come from the file, and RSASSA-PKCS1-v1_5 has no randomness. Re-running
-//! gives identical bytes; `--check` proves it without writing.
+//! `SHA-256("myna-web personas v1 key:" ‖ label)`, each P-384 key's scalar is
+//! `SHA-384("myna-web personas v1 p384 key:" ‖ label)`, serial numbers are hashes of the
+//! label, dates come from the file, and RSASSA-PKCS1-v1_5 has no randomness (every
+//! certificate, P-384 ones included, is signed by the RSA root). Re-running gives identical
+//! bytes; `--check` proves it without writing.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fs;
@@ -119,6 +121,17 @@ const CRL_DP_DN: &[(ObjectIdentifier, &str)] = &[
 #[derive(Debug, Deserialize)]
 struct PersonasFile {
     persona: Vec<PersonaSpec>,
+    /// Service-path personas with a P-384 key (issue 14 item 5).
+    #[serde(default)]
+    next_generation: Vec<NextGenerationSpec>,
+}
+
+/// The fields of a `[[next_generation]]` entry this generator uses.
+#[derive(Debug, Deserialize)]
+struct NextGenerationSpec {
+    #[serde(flatten)]
+    persona: PersonaSpec,
+    algorithm: String,
 }
 
 /// The fields of a `[[persona]]` this generator uses; the rest belongs to others.
@@ -144,6 +157,8 @@ enum CertificateStatus {
 struct Index {
     ca: CaIndex,
     persona: Vec<PersonaIndex>,
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    next_generation: Vec<PersonaIndex>,
 }
 
 #[derive(Debug, Serialize)]
@@ -193,7 +208,7 @@ pub fn run(args: &Args) -> Result<()> {
         fs::read_to_string(&source).with_context(|| format!("reading {}", source.display()))?;
     let file: PersonasFile =
         toml::from_str(&text).with_context(|| format!("parsing {}", source.display()))?;
-    let outputs = generate(&file.persona)?;
+    let outputs = generate(&file.persona, &file.next_generation)?;
 
     if args.check {
         let mut stale = Vec::new();
@@ -225,8 +240,23 @@ pub fn run(args: &Args) -> Result<()> {
 }
 
 /// Builds every output file, keyed by its path relative to the personas directory.
-fn generate(personas: &[PersonaSpec]) -> Result<BTreeMap<String, Vec<u8>>> {
-    check_personas(personas)?;
+fn generate(
+    personas: &[PersonaSpec],
+    next_generation: &[NextGenerationSpec],
+) -> Result<BTreeMap<String, Vec<u8>>> {
+    let all: Vec<&PersonaSpec> = personas
+        .iter()
+        .chain(next_generation.iter().map(|n| &n.persona))
+        .collect();
+    check_personas(&all)?;
+    for n in next_generation {
+        ensure!(
+            n.algorithm == "ES384",
+            "next_generation persona {:?}: algorithm {:?} (only ES384 is generated)",
+            n.persona.name,
+            n.algorithm
+        );
+    }
     let mut out = BTreeMap::new();
     let mut serials = BTreeSet::new();
 
@@ -249,20 +279,36 @@ fn generate(personas: &[PersonaSpec]) -> Result<BTreeMap<String, Vec<u8>>> {
     };
 
     let mut index = Vec::new();
+    let mut next_index = Vec::new();
     let mut revoked = Vec::new();
-    for persona in personas {
+    let rsa = personas.iter().map(|p| (p, false));
+    let p384 = next_generation.iter().map(|n| (&n.persona, true));
+    for (persona, is_p384) in rsa.chain(p384) {
         let label = format!("persona/{}", persona.name);
-        let key = generate_key(&label)?;
+        let (spki, key_der) = if is_p384 {
+            let key = generate_p384_key(&label)?;
+            (
+                SubjectPublicKeyInfoOwned::from_key(key.public_key())?,
+                p384_pkcs8(&key)?,
+            )
+        } else {
+            let key = generate_key(&label)?;
+            (
+                SubjectPublicKeyInfoOwned::from_key(RsaPublicKey::from(&key))?,
+                pkcs8(&key)?,
+            )
+        };
         let serial = serial_for(&label);
         ensure!(
             serials.insert(serial.to_vec()),
             "serial collision at {label}"
         );
-        let cert = auth_certificate(&issuer, persona, &serial, &RsaPublicKey::from(&key))?;
+        let cert = auth_certificate(&issuer, persona, &serial, spki)?;
         let cert_der = cert.to_der()?;
         let cert_path = format!("{}/auth.crt.der", persona.name);
         let key_path = format!("{}/auth.key.pk8.der", persona.name);
-        index.push(PersonaIndex {
+        let entries = if is_p384 { &mut next_index } else { &mut index };
+        entries.push(PersonaIndex {
             name: persona.name.clone(),
             status: persona.certificate,
             serial: hex_upper(&serial),
@@ -281,7 +327,7 @@ fn generate(personas: &[PersonaSpec]) -> Result<BTreeMap<String, Vec<u8>>> {
             });
         }
         out.insert(cert_path, cert_der);
-        out.insert(key_path, pkcs8(&key)?);
+        out.insert(key_path, key_der);
     }
 
     out.insert("ca/crl.der".to_owned(), crl(&issuer, revoked)?.to_der()?);
@@ -303,6 +349,7 @@ fn generate(personas: &[PersonaSpec]) -> Result<BTreeMap<String, Vec<u8>>> {
             crl_next_update: iso_date(CRL_NEXT_UPDATE),
         },
         persona: index,
+        next_generation: next_index,
     };
     let body = toml::to_string(&index).context("serialising index.toml")?;
     out.insert(
@@ -319,7 +366,7 @@ fn generate(personas: &[PersonaSpec]) -> Result<BTreeMap<String, Vec<u8>>> {
 }
 
 /// Rejects persona entries this generator cannot turn into files safely.
-fn check_personas(personas: &[PersonaSpec]) -> Result<()> {
+fn check_personas(personas: &[&PersonaSpec]) -> Result<()> {
     ensure!(!personas.is_empty(), "personas.toml lists no [[persona]]");
     let mut names = BTreeSet::new();
     for p in personas {
@@ -407,9 +454,8 @@ fn auth_certificate(
     issuer: &Issuer,
     persona: &PersonaSpec,
     serial: &[u8],
-    public_key: &RsaPublicKey,
+    spki: SubjectPublicKeyInfoOwned,
 ) -> Result<Certificate> {
-    let spki = SubjectPublicKeyInfoOwned::from_key(public_key.clone())?;
     let extensions = vec![
         extension(
             ID_CE_KEY_USAGE,
@@ -590,6 +636,28 @@ fn generate_key(label: &str) -> Result<RsaPrivateKey> {
     let mut rng = ChaCha20Rng::from_seed(seed);
     RsaPrivateKey::new(&mut rng, KEY_BITS)
         .map_err(|e| anyhow::anyhow!("generating the key of {label}: {e}"))
+}
+
+/// A deterministic P-384 key for `label`: its scalar is
+/// `SHA-384("myna-web personas v1 p384 key:" ‖ label)` (below the group order for every
+/// label used so far; the generator fails otherwise).
+fn generate_p384_key(label: &str) -> Result<p384::SecretKey> {
+    let scalar = sha2::Sha384::new()
+        .chain_update(SEED_DOMAIN)
+        .chain_update(" p384 key:")
+        .chain_update(label)
+        .finalize();
+    p384::SecretKey::from_slice(&scalar)
+        .map_err(|e| anyhow::anyhow!("the P-384 scalar of {label} is not a key: {e}"))
+}
+
+fn p384_pkcs8(key: &p384::SecretKey) -> Result<Vec<u8>> {
+    use p384::pkcs8::EncodePrivateKey as _;
+    Ok(key
+        .to_pkcs8_der()
+        .map_err(|e| anyhow::anyhow!("encoding a PKCS#8 P-384 key: {e}"))?
+        .as_bytes()
+        .to_vec())
 }
 
 /// A deterministic, positive, 8-byte serial number for `label`: the first 8 bytes of

@@ -25,7 +25,7 @@ fn start_bridge(config: &Config) -> Result<(Proc, u16)> {
 }
 
 /// Waits until the bridge lists `reader` with a card present.
-async fn wait_reader_present(client: &mut BridgeClient, reader: &str) -> Result<()> {
+pub(super) async fn wait_reader_present(client: &mut BridgeClient, reader: &str) -> Result<()> {
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let listed: Value = client.call_ok("listReaders", json!({})).await?;
@@ -190,8 +190,18 @@ pub(super) async fn card_phase(config: &Config, rec: &mut Recorder) -> Result<()
 
     // End to end: against the direct PC/SC reference, then with the modelled card timing.
     let mut handle = handle;
-    let e2e_result =
-        super::e2e::e2e_phase(config, rec, &mut client, &mut handle, &inserted, &pin).await;
+    // The Android persona's phone, in the next reader from the end-to-end part to the end.
+    let mut phone = None;
+    let e2e_result = super::e2e::e2e_phase(
+        config,
+        rec,
+        &mut client,
+        &mut handle,
+        &inserted,
+        &pin,
+        &mut phone,
+    )
+    .await;
     inserted
         .card
         .lock()
@@ -210,6 +220,7 @@ pub(super) async fn card_phase(config: &Config, rec: &mut Recorder) -> Result<()
             ],
             &e,
         );
+        rec.fail(super::e2e::ANDROID_METRICS, &e);
     }
     let _ = client.call("disconnect", json!({ "handle": handle })).await;
     client.close().await;
@@ -241,6 +252,7 @@ pub(super) async fn card_phase(config: &Config, rec: &mut Recorder) -> Result<()
     }
     bridge.check_running()?;
     drop(bridge);
+    drop(phone);
     drop(inserted);
     Ok(())
 }

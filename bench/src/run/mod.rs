@@ -4,7 +4,8 @@
 //!    APDU counts of the PIN and visual flows and of OpenSC; the bridge's per-APDU latency
 //!    against direct PC/SC (and direct PC/SC against a loopback round trip); the end-to-end
 //!    PIN confirmation (with a release service) against the same APDUs sent by a direct
-//!    PC/SC client, with an instant card, then once more with the realistic timing model
+//!    PC/SC client, with an instant card, the same paired rounds with the Android persona's
+//!    phone in the next vpcd reader (issue 14), then once more with the realistic timing model
 //!    (modelled card time); the idle bridge over a window that contains its ping.
 //! 2. **WASM**: the npm package's gzip size and start-up time in headless Chromium.
 //! 3. **Service**: RSA-2048 verifications per CPU-second of one thread, then PIN
@@ -62,6 +63,10 @@ pub const METRICS: &[(&str, &str)] = &[
     ("e2e_pin_confirmation_ms", "ms"),
     ("e2e_direct_pcsc_same_apdus_ms", "ms"),
     ("e2e_over_direct_pcsc_ratio", "ratio"),
+    ("e2e_android_pin_confirmation_ms", "ms"),
+    ("e2e_android_direct_pcsc_same_apdus_ms", "ms"),
+    ("e2e_android_added_ms", "ms"),
+    ("e2e_android_over_direct_pcsc_ratio", "ratio"),
     ("e2e_pin_confirmation_ms_modelled_card", "ms"),
     ("e2e_card_time_modelled_ms", "ms"),
     ("wasm_gzip_bytes", "bytes"),

@@ -449,6 +449,12 @@ service_error_codes! {
     InvalidDay = "MW0037", 422, "日付が正しくありません（西暦8桁 yyyyMMdd）";
     /// A check names a roster row that is not on that day's roster.
     RosterRowNotFound = "MW0038", 404, "指定された名簿の行がありません";
+    /// A PIN-mode `algorithm` that is not a JOSE name the service verifies (`RS256`,
+    /// `ES384`: `profile::AuthAlgorithm`).
+    UnsupportedAlgorithm = "MW0039", 422, "この署名方式には対応していません（RS256 または ES384）";
+    /// The `algorithm` does not match the certificate's key (ES384 with an RSA certificate,
+    /// RS256 with a P-384 certificate).
+    AlgorithmMismatch = "MW0040", 401, "署名方式が電子証明書の鍵と一致しません";
     /// Anything the caller cannot fix; details go to the server log only.
     Internal = "MW9999", 500, "システムエラーが発生しました";
 }

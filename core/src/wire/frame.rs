@@ -307,8 +307,9 @@ pub struct AuthenticateResult {
     pub certificate: String,
     /// The card's signature over the origin- and nonce-bound message, standard base64.
     pub signature: String,
-    /// The signature algorithm, `RS256`.
-    pub algorithm: String,
+    /// The signature algorithm: the token's key algorithm from its card table (`RS256` for
+    /// the card and the Android phone), passed on to the service, which verifies by it.
+    pub algorithm: crate::profile::AuthAlgorithm,
     /// Which token answered: the card or an Android phone (an iPhone is refused with
     /// `token-not-supported`).
     pub token: Token,

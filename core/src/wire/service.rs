@@ -69,6 +69,12 @@ pub struct ConfirmationRequest {
     /// PIN mode: the card's signature, standard base64.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub signature: Option<String>,
+    /// PIN mode: the signature's algorithm as the bridge named it (`authenticate` →
+    /// `algorithm`), a JOSE name ([`crate::profile::AuthAlgorithm`]); absent means `RS256`,
+    /// the only one before issue 14. Text for the same reason as `mode`: the service answers
+    /// a name it does not know with its own refusal.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub algorithm: Option<String>,
     /// The challenge's nonce.
     pub nonce: String,
     /// The page origin the signature is bound to.
@@ -109,6 +115,7 @@ mod tests {
             mode: ConfirmationMode::Pin.as_str().into(),
             certificate: "Y2VydA==".into(),
             signature: Some("c2ln".into()),
+            algorithm: Some(crate::profile::AuthAlgorithm::Es384.as_str().into()),
             nonce: "n".into(),
             origin: "https://clinic.example".into(),
             operator: None,
@@ -117,7 +124,7 @@ mod tests {
         };
         assert_eq!(
             serde_json::to_string(&body).unwrap(),
-            r#"{"mode":"pin","certificate":"Y2VydA==","signature":"c2ln","nonce":"n","origin":"https://clinic.example"}"#
+            r#"{"mode":"pin","certificate":"Y2VydA==","signature":"c2ln","algorithm":"ES384","nonce":"n","origin":"https://clinic.example"}"#
         );
         let phone = ConfirmationRequest {
             token: Some(Token::Android),
@@ -153,6 +160,7 @@ mod tests {
             .is_err(),
             "a token the contract does not name is a bad body"
         );
+        assert_eq!(visual.algorithm, None);
         assert_eq!(ConfirmationMode::parse("PIN"), None);
     }
 }

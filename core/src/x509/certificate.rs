@@ -144,7 +144,7 @@ impl CertificateInfo {
         Sha256::digest(&self.der).into()
     }
 
-    /// The key algorithm's name (`"RSA"`).
+    /// The key algorithm's name (`"RSA"`, or `"EC"` for a P-384 key).
     pub fn key_algorithm(&self) -> &'static str {
         self.public_key.algorithm()
     }
@@ -204,7 +204,8 @@ impl CertificateInfo {
 
     /// Checks the JPKI user-authentication profile: keyUsage digitalSignature, extended key
     /// usage clientAuth, the policy [`JPKI_AUTH_POLICY`], an RSA key of at least
-    /// [`MIN_RSA_BITS`], and not a CA. Says nothing about who issued it: that is
+    /// [`MIN_RSA_BITS`] or a P-384 key (the announced next-generation card's, issue 14), and
+    /// not a CA. Says nothing about who issued it: that is
     /// [`verify_chain`](super::verify_chain)'s job.
     pub fn check_jpki_auth(&self) -> Result<(), JpkiProfileError> {
         if !self.key_usage.is_some_and(|k| k.digital_signature) {
@@ -216,7 +217,7 @@ impl CertificateInfo {
         if !self.policies.contains(&JPKI_AUTH_POLICY) {
             return Err(JpkiProfileError::NoJpkiAuthPolicy);
         }
-        if self.key_bits < MIN_RSA_BITS {
+        if matches!(self.public_key, PublicKey::Rsa(_)) && self.key_bits < MIN_RSA_BITS {
             return Err(JpkiProfileError::WeakKey {
                 bits: self.key_bits,
             });

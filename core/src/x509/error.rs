@@ -31,14 +31,15 @@ pub enum CertificateError {
     /// The signature BIT STRING is not a whole number of bytes.
     #[error("the signature is not a whole number of bytes")]
     BadSignatureEncoding,
-    /// The subject public key is not RSA (the only algorithm supported so far).
+    /// The subject public key is neither RSA nor EC on P-384.
     #[error("unsupported public key algorithm {oid}")]
     UnsupportedKeyAlgorithm {
-        /// The key's algorithm OID.
+        /// The key's algorithm OID (id-ecPublicKey for an EC key not on a named P-384).
         oid: ObjectIdentifier,
     },
-    /// The subject public key says RSA but does not decode as an RSA public key.
-    #[error("the RSA public key does not decode")]
+    /// The subject public key says RSA but does not decode as an RSA public key, or is an EC
+    /// key on P-384 that is not an uncompressed point.
+    #[error("the public key does not decode")]
     BadPublicKey,
     /// An extension this module reads does not decode.
     #[error("extension {oid} does not decode: {source}")]
@@ -75,7 +76,7 @@ pub enum JpkiProfileError {
     /// certificatePolicies lacks the JPKI authentication policy.
     #[error("certificate policies lack {JPKI_AUTH_POLICY}")]
     NoJpkiAuthPolicy,
-    /// The key is not RSA of at least [`MIN_RSA_BITS`].
+    /// The key is RSA of fewer than [`MIN_RSA_BITS`].
     #[error("the key is not RSA of at least {MIN_RSA_BITS} bits ({bits} bits)")]
     WeakKey {
         /// The key's size in bits.
@@ -170,7 +171,8 @@ pub enum ChainError {
         /// The extension OID.
         oid: ObjectIdentifier,
     },
-    /// The issuer at `depth` has an RSA key smaller than [`MIN_RSA_BITS`].
+    /// The issuer at `depth` has no RSA key of at least [`MIN_RSA_BITS`] (an EC issuer
+    /// included: certificate signatures are verified with RSA keys only).
     #[error("the issuer at depth {depth} has a {bits}-bit key")]
     WeakKey {
         /// The issuer's position.
@@ -195,6 +197,10 @@ pub enum SignatureError {
     /// The signature does not verify under the key.
     #[error("signature does not verify")]
     Invalid,
+    /// The key is not RSA: this module verifies no EC signature (a P-384 key's ES384 is the
+    /// eligibility service's, see [`super::PublicKey::EcP384`]).
+    #[error("this module verifies RSA signatures only")]
+    UnsupportedKey,
     /// The key is smaller than [`MIN_RSA_BITS`].
     #[error("the key has only {bits} bits")]
     WeakKey {

@@ -6,7 +6,8 @@
 //!
 //! ## What is checked where
 //! - [`parse_certificate`] decodes one DER certificate (rejecting trailing bytes), and
-//!   extracts what a caller needs: serial, names, validity, the RSA key, key usage, extended
+//!   extracts what a caller needs: serial, names, validity, the key (RSA, or EC on P-384:
+//!   parsed and shown, never used to verify here, see [`PublicKey::EcP384`]), key usage, extended
 //!   key usage, policies, CRL distribution points, basic constraints and key identifiers
 //!   (CRL distribution points and the authority key identifier through accessors that decode
 //!   them; [`parse_certificate_lazy`] leaves both undecoded until asked, for a caller that
@@ -19,8 +20,8 @@
 //!   §7.1 way: case-insensitive, whitespace-collapsed), and every candidate whose name
 //!   matches is tried until one's signature verifies and every other check passes. For each
 //!   certificate on the path it checks the validity period at `at_unix` (both ends
-//!   inclusive), the signature algorithm (RSASSA-PKCS1-v1_5 with SHA-256/384/512), RSA keys
-//!   of at least [`MIN_RSA_BITS`], unknown critical extensions, and, for every issuer,
+//!   inclusive), the signature algorithm (RSASSA-PKCS1-v1_5 with SHA-256/384/512), issuers'
+//!   RSA keys of at least [`MIN_RSA_BITS`] (an EC issuer is refused), unknown critical extensions, and, for every issuer,
 //!   basicConstraints `cA`, keyUsage `keyCertSign` (when key usage is present) and
 //!   `pathLenConstraint`.
 //! - [`Crl`] parses a CRL, verifies its signature against an issuer and answers "is this
@@ -60,7 +61,7 @@ pub use chain::{TrustAnchor, VerifiedPath, verify_chain};
 pub use crl::{Crl, RevokedCertificate};
 pub use error::{CertificateError, ChainError, CrlError, JpkiProfileError, SignatureError};
 pub use names::{DistinguishedName, NameAttribute};
-pub use signature::{PublicKey, SignatureAlgorithm, verify_rs256};
+pub use signature::{P384_POINT_LEN, PublicKey, SignatureAlgorithm, verify_rs256};
 pub use time::iso8601_utc;
 
 /// The JPKI user-authentication certificate policy (利用者証明用), `1.2.392.200149.8.5.1.0.30`.

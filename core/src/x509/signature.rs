@@ -1,10 +1,19 @@
 //! Public keys, signature algorithms and signature verification (RSASSA-PKCS1-v1_5 with
 //! SHA-256/384/512): what certificates, CRLs and the card's authentication signature use.
+//!
+//! A P-384 key (the announced next-generation card's, issue 14 item 5) is parsed and its
+//! form checked ([`PublicKey::EcP384`]), but nothing here verifies with it: the core is
+//! linked into the browser module, which verifies no signature, and an ECDSA
+//! implementation would only make it bigger. The eligibility service verifies ES384 with
+//! RustCrypto's `p384` (`web-demo/src/verify.rs`); certificates and CRLs *signed* by an EC
+//! key are not verified anywhere (an EC issuer is refused as [`ChainError::WeakKey`]).
+//!
+//! [`ChainError::WeakKey`]: super::ChainError::WeakKey
 
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5912::{
-    RSA_ENCRYPTION, SHA_256_WITH_RSA_ENCRYPTION, SHA_384_WITH_RSA_ENCRYPTION,
-    SHA_512_WITH_RSA_ENCRYPTION,
+    ID_EC_PUBLIC_KEY, RSA_ENCRYPTION, SECP_384_R_1, SHA_256_WITH_RSA_ENCRYPTION,
+    SHA_384_WITH_RSA_ENCRYPTION, SHA_512_WITH_RSA_ENCRYPTION,
 };
 use der::{Decode, Tag, Tagged};
 use rsa::pkcs1::DecodeRsaPublicKey;
@@ -22,37 +31,70 @@ use super::error::{CertificateError, SignatureError};
 pub enum PublicKey {
     /// An RSA key.
     Rsa(RsaPublicKey),
+    /// An EC key on P-384 (id-ecPublicKey with namedCurve secp384r1, RFC 5480): the SEC1
+    /// uncompressed point `04 ‖ x ‖ y`, [`P384_POINT_LEN`] bytes. Only its form is checked
+    /// here; whether the point is on the curve is the verifier's question (see the module
+    /// documentation).
+    EcP384(Vec<u8>),
 }
 
+/// The length of an uncompressed SEC1 P-384 point: `04`, then x and y of 48 bytes each.
+pub const P384_POINT_LEN: usize = 97;
+
 impl PublicKey {
-    /// Decodes a DER SubjectPublicKeyInfo.
+    /// Decodes a DER SubjectPublicKeyInfo: an RSA key, or a P-384 key in uncompressed form.
     pub fn from_spki_der(der: &[u8]) -> Result<Self, CertificateError> {
         let spki = spki::SubjectPublicKeyInfoRef::from_der(der)?;
+        let bits = spki
+            .subject_public_key
+            .as_bytes()
+            .ok_or(CertificateError::BadPublicKey)?;
+        if spki.algorithm.oid == ID_EC_PUBLIC_KEY {
+            return Self::ec_p384(spki.algorithm.parameters, bits);
+        }
         if spki.algorithm.oid != RSA_ENCRYPTION {
             return Err(CertificateError::UnsupportedKeyAlgorithm {
                 oid: spki.algorithm.oid,
             });
         }
-        let bits = spki
-            .subject_public_key
-            .as_bytes()
-            .ok_or(CertificateError::BadPublicKey)?;
         RsaPublicKey::from_pkcs1_der(bits)
             .map(Self::Rsa)
             .map_err(|_| CertificateError::BadPublicKey)
     }
 
-    /// The algorithm's name: `"RSA"`.
+    /// An id-ecPublicKey: namedCurve secp384r1 (compared as the parameters' DER bytes, which
+    /// keeps an OID decoder out of the browser module) and an uncompressed point.
+    fn ec_p384(
+        parameters: Option<der::AnyRef<'_>>,
+        point: &[u8],
+    ) -> Result<Self, CertificateError> {
+        let on_p384 = parameters.is_some_and(|p| {
+            p.tag() == Tag::ObjectIdentifier && p.value() == SECP_384_R_1.as_bytes()
+        });
+        if !on_p384 {
+            return Err(CertificateError::UnsupportedKeyAlgorithm {
+                oid: ID_EC_PUBLIC_KEY,
+            });
+        }
+        if point.len() != P384_POINT_LEN || point[0] != 0x04 {
+            return Err(CertificateError::BadPublicKey);
+        }
+        Ok(Self::EcP384(point.to_vec()))
+    }
+
+    /// The algorithm's name: `"RSA"` or `"EC"` (P-384, the only curve parsed).
     pub fn algorithm(&self) -> &'static str {
         match self {
             Self::Rsa(_) => "RSA",
+            Self::EcP384(_) => "EC",
         }
     }
 
-    /// The key size in bits (the RSA modulus length).
+    /// The key size in bits (the RSA modulus length; 384 for P-384).
     pub fn bits(&self) -> usize {
         match self {
             Self::Rsa(key) => key.n().bits(),
+            Self::EcP384(_) => 384,
         }
     }
 }
@@ -117,7 +159,9 @@ pub(super) fn verify_signed(
     signed: &[u8],
     signature: &[u8],
 ) -> Result<(), SignatureError> {
-    let PublicKey::Rsa(rsa_key) = key;
+    let PublicKey::Rsa(rsa_key) = key else {
+        return Err(SignatureError::UnsupportedKey);
+    };
     let bits = rsa_key.n().bits();
     if bits < MIN_RSA_BITS {
         return Err(SignatureError::WeakKey { bits });

@@ -27,6 +27,10 @@ use serde::Deserialize;
 use sha2::{Digest, Sha256};
 use zeroize::Zeroizing;
 
+mod next_generation;
+
+pub use next_generation::NextGenerationPersona;
+
 mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_personas.rs"));
 }
@@ -114,8 +118,18 @@ pub enum PersonaError {
         /// The file.
         path: String,
     },
-    /// A key file is not a PKCS#8 RSA private key.
-    #[error("persona {persona:?}: the key is not a PKCS#8 RSA private key: {reason}")]
+    /// A next-generation persona names an algorithm whose keys the loader does not know
+    /// (only `ES384`).
+    #[error("persona {persona:?}: algorithm {algorithm:?} is not ES384")]
+    UnsupportedAlgorithm {
+        /// The persona.
+        persona: String,
+        /// The value given.
+        algorithm: String,
+    },
+    /// A key file is not a PKCS#8 private key of the persona's kind (RSA; P-384 for a
+    /// next-generation persona).
+    #[error("persona {persona:?}: the key is not a PKCS#8 private key of its kind: {reason}")]
     InvalidKey {
         /// The persona.
         persona: String,
@@ -360,6 +374,7 @@ impl core::fmt::Debug for Persona {
 #[derive(Debug, Clone)]
 pub struct Personas {
     personas: Vec<Persona>,
+    next_generation: Vec<NextGenerationPersona>,
     ca_cert_der: Vec<u8>,
     old_ca_cert_der: Option<Vec<u8>>,
     crl_der: Vec<u8>,
@@ -369,6 +384,8 @@ pub struct Personas {
 #[serde(deny_unknown_fields)]
 struct PersonasFile {
     persona: Vec<PersonaSpec>,
+    #[serde(default)]
+    next_generation: Vec<next_generation::NextGenerationSpec>,
 }
 
 #[derive(Deserialize)]
@@ -397,6 +414,8 @@ struct IndexFile {
     ca: CaIndex,
     #[serde(default)]
     persona: Vec<PersonaIndex>,
+    #[serde(default)]
+    next_generation: Vec<PersonaIndex>,
 }
 
 #[derive(Deserialize)]
@@ -526,15 +545,8 @@ impl Personas {
                     max: profile.auth_pin_tries,
                 });
             }
-            let date = |field: &'static str, value: &str| {
-                CalendarDate::parse(value).ok_or_else(|| PersonaError::InvalidDate {
-                    persona: spec.name.clone(),
-                    field,
-                    value: value.to_owned(),
-                })
-            };
-            let not_before = date("not_before", &spec.not_before)?;
-            let not_after = date("not_after", &spec.not_after)?;
+            let (not_before, not_after) =
+                CalendarDate::validity(&spec.name, &spec.not_before, &spec.not_after)?;
             let Some(entry) = entries.get(spec.name.as_str()) else {
                 return Err(PersonaError::MissingIndexEntry { persona: spec.name });
             };
@@ -569,8 +581,27 @@ impl Personas {
                 token: spec.token,
             });
         }
+        let next_entries: BTreeMap<&str, &PersonaIndex> = index
+            .next_generation
+            .iter()
+            .map(|p| (p.name.as_str(), p))
+            .collect();
+        let mut next = Vec::<NextGenerationPersona>::with_capacity(file.next_generation.len());
+        for spec in file.next_generation {
+            let name = spec.name().to_owned();
+            if personas.iter().any(|p| p.name == name) || next.iter().any(|p| p.name == name) {
+                return Err(PersonaError::DuplicateName { name });
+            }
+            let Some(entry) = next_entries.get(name.as_str()) else {
+                return Err(PersonaError::MissingIndexEntry { persona: name });
+            };
+            let auth_cert_der = checked(&entry.certificate, entry.certificate_sha256.as_deref())?;
+            let key_der = Zeroizing::new(read(&entry.key)?.into_owned());
+            next.push(next_generation::load(spec, auth_cert_der, &key_der)?);
+        }
         Ok(Personas {
             personas,
+            next_generation: next,
             ca_cert_der,
             old_ca_cert_der,
             crl_der,
@@ -585,6 +616,12 @@ impl Personas {
     /// Every persona, in file order.
     pub fn iter(&self) -> impl Iterator<Item = &Persona> {
         self.personas.iter()
+    }
+
+    /// The next-generation personas (EC P-384 keys, service path only: no virtual card serves
+    /// them), in file order.
+    pub fn next_generation(&self) -> impl Iterator<Item = &NextGenerationPersona> {
+        self.next_generation.iter()
     }
 
     /// Every persona's name, in file order.

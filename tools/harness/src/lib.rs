@@ -9,6 +9,9 @@
 //!   waits for its own port ([`Proc::wait_tcp`]) or HTTP answer ([`Proc::wait_http`]) and
 //!   fails at once, with the end of its log, if the process dies meanwhile;
 //! - [`wait_until`]: polling a condition with a deadline;
+//! - [`run_tool`]: a command-line tool run to completion with its output captured and a
+//!   deadline, and [`opensc`]'s facts about OpenSC (OpenSC's tools in the benchmark and the
+//!   virtual card's interop tests);
 //! - [`LoopbackServer`]: a TCP server on threads for the stand-ins of the browser tests;
 //! - [`Pcscd`]: the PC/SC daemon, used if one answers, else started and stopped on drop;
 //! - [`Driver`]: a headless browser driven by `xtask/browser/drive.mjs` (puppeteer-core) in
@@ -25,10 +28,12 @@
 
 mod browser;
 mod error;
+pub mod opensc;
 mod pcscd;
 mod process;
 mod server;
 pub mod source_size;
+mod tool;
 mod wait;
 
 pub use browser::Driver;
@@ -36,4 +41,5 @@ pub use error::{Error, Result};
 pub use pcscd::{PCSCD_SOCKET, Pcscd};
 pub use process::{Output, Proc};
 pub use server::LoopbackServer;
+pub use tool::{ToolOutput, run_tool, wait_for_exit};
 pub use wait::{free_port, http_get_status, wait_until};

@@ -9,6 +9,7 @@
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD as BASE64;
+use myna_core::profile::AuthAlgorithm;
 use myna_core::wire::{
     BridgeId, ErrorCode, Hello, PROTOCOL_VERSION, PinStatusResult, Reader, ReaderState, Simulation,
 };
@@ -168,21 +169,24 @@ pub struct Authentication {
     pub certificate: Vec<u8>,
     /// RSASSA-PKCS1-v1_5 over the bound message.
     pub signature: Vec<u8>,
-    /// `RS256`.
-    pub algorithm: String,
+    /// The signature's algorithm, passed on to the service in the confirmation.
+    pub algorithm: AuthAlgorithm,
     /// Which token signed (`card`, `android`), when the bridge says (issue 14).
     pub token: Option<String>,
 }
 
 /// `authenticate`'s `{certificate, signature, algorithm, token}` (`algorithm` defaults to
-/// `RS256`).
+/// `RS256`; a name the core does not know is a bad frame).
 pub fn authentication(result: &JsValue) -> WebResult<Authentication> {
+    let algorithm = match js::get(result, "algorithm").as_string() {
+        None => AuthAlgorithm::Rs256,
+        Some(name) => AuthAlgorithm::parse(&name)
+            .ok_or_else(|| WebError::BadFrame("authenticate: unknown algorithm".into()))?,
+    };
     Ok(Authentication {
         certificate: base64_field(result, "authenticate", "certificate")?,
         signature: base64_field(result, "authenticate", "signature")?,
-        algorithm: js::get(result, "algorithm")
-            .as_string()
-            .unwrap_or_else(|| "RS256".into()),
+        algorithm,
         token: js::get(result, "token").as_string(),
     })
 }

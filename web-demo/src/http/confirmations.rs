@@ -2,8 +2,9 @@
 //! challenge) or by staff visual check (目視).
 //!
 //! Order of checks (the first failure answers): terminal token → body → the facility's
-//! modes → signature / operator present → nonce (consumed here, whatever follows) →
-//! origin → certificate (chain, validity, profile) → signature (PIN mode) → revocation
+//! modes → signature (with a known `algorithm`, absent = RS256) / operator present → nonce
+//! (consumed here, whatever follows) → origin → certificate (chain, validity, profile) →
+//! signature (PIN mode: by its algorithm, which must match the certificate's key) → revocation
 //! (the current, verified CRL of the CA the chain verified to: [`crate::revocation`]) →
 //! the linked insured records. The audit row is committed before the answer leaves.
 //!
@@ -23,6 +24,7 @@
 use axum::http::HeaderMap;
 use axum::response::Response;
 use myna_core::oqs::{ReferenceClassification, XmlMsg};
+use myna_core::profile::AuthAlgorithm;
 use myna_core::wire::Token;
 use myna_core::wire::service::{ConfirmationMode, ConfirmationRequest};
 use rusqlite::Connection;
@@ -60,7 +62,8 @@ struct Said {
 /// What the card presented, well-formed.
 struct Evidence {
     certificate: Vec<u8>,
-    signature: Option<Vec<u8>>,
+    /// PIN mode: the signature and the algorithm it claims.
+    signature: Option<(Vec<u8>, AuthAlgorithm)>,
     nonce: String,
     origin: String,
 }
@@ -119,8 +122,14 @@ async fn run(
     let anchors = state.trust_anchors().clone();
     let checked = tokio::task::spawn_blocking(move || {
         let checked = verify::check_certificate(&anchors, &evidence.certificate, now)?;
-        if let Some(signature) = &evidence.signature {
-            verify::check_signature(&checked, &evidence.origin, &evidence.nonce, signature)?;
+        if let Some((signature, algorithm)) = &evidence.signature {
+            verify::check_signature(
+                &checked,
+                *algorithm,
+                &evidence.origin,
+                &evidence.nonce,
+                signature,
+            )?;
         }
         Ok::<_, ErrorCode>(checked)
     })
@@ -186,7 +195,14 @@ fn evidence(
             .signature
             .as_deref()
             .ok_or(ErrorCode::SignatureMissing)?;
-        Some(decode_base64(signature, MAX_SIGNATURE_BYTES).ok_or(ErrorCode::BadRequest)?)
+        let signature =
+            decode_base64(signature, MAX_SIGNATURE_BYTES).ok_or(ErrorCode::BadRequest)?;
+        // Absent: RS256, what every client sent before issue 14.
+        let algorithm = match request.algorithm.as_deref() {
+            None => AuthAlgorithm::Rs256,
+            Some(name) => AuthAlgorithm::parse(name).ok_or(ErrorCode::UnsupportedAlgorithm)?,
+        };
+        Some((signature, algorithm))
     } else {
         if !has_operator {
             return Err(ErrorCode::OperatorMissing);
