@@ -27,32 +27,29 @@
 use crate::identifiers::{FieldMatch, VoucherComparison, compare_field};
 
 use super::normalize::{branch_key, insurer_key, kana_key, name_key, symbol_key};
-use super::voucher::{Voucher, VoucherError, VoucherField, parse_date, parse_sex};
+use super::voucher::{PersonFacts, Voucher, VoucherError, VoucherField, parse_date, parse_sex};
 
 /// What an eligibility result says about one person, as text (from the `XmlMsg` model or
-/// from its JSON view).
+/// from its JSON view): the same [`PersonFacts`] a voucher gives, and the qualification's
+/// dates.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ResultFacts {
-    /// 保険者番号.
-    pub insurer_number: Option<String>,
-    /// 記号.
-    pub insured_card_symbol: Option<String>,
-    /// 番号.
-    pub insured_identification_number: Option<String>,
-    /// 枝番.
-    pub insured_branch_number: Option<String>,
-    /// 氏名.
-    pub name: Option<String>,
-    /// 氏名カナ.
-    pub name_kana: Option<String>,
-    /// `yyyyMMdd`.
-    pub birthdate: Option<String>,
-    /// `Sex1`: 1 男, 2 女.
-    pub sex: Option<String>,
+    /// The numbers and the person.
+    pub person: PersonFacts,
     /// 資格取得年月日 `yyyyMMdd`.
     pub qualification_date: Option<String>,
     /// 資格喪失年月日 `yyyyMMdd`.
     pub disqualification_date: Option<String>,
+}
+
+impl From<PersonFacts> for ResultFacts {
+    /// A result that names `person` (no qualification dates).
+    fn from(person: PersonFacts) -> Self {
+        ResultFacts {
+            person,
+            ..Default::default()
+        }
+    }
 }
 
 /// The answer as a whole: its validity and its results.
@@ -80,14 +77,16 @@ impl AnswerFacts {
                 .results()
                 .iter()
                 .map(|r| ResultFacts {
-                    insurer_number: r.insurer_number.clone(),
-                    insured_card_symbol: r.insured_card_symbol.clone(),
-                    insured_identification_number: r.insured_identification_number.clone(),
-                    insured_branch_number: r.insured_branch_number.clone(),
-                    name: r.name.clone(),
-                    name_kana: r.name_kana.clone(),
-                    birthdate: r.birthdate.clone(),
-                    sex: r.sex1.as_ref().map(|c| c.raw().to_owned()),
+                    person: PersonFacts {
+                        insurer_number: r.insurer_number.clone(),
+                        insured_card_symbol: r.insured_card_symbol.clone(),
+                        insured_identification_number: r.insured_identification_number.clone(),
+                        insured_branch_number: r.insured_branch_number.clone(),
+                        name: r.name.clone(),
+                        name_kana: r.name_kana.clone(),
+                        birthdate: r.birthdate.clone(),
+                        sex: r.sex1.as_ref().map(|c| c.raw().to_owned()),
+                    },
                     qualification_date: r.qualification_date.clone(),
                     disqualification_date: r.disqualification_date.clone(),
                 })
@@ -279,7 +278,7 @@ fn sex_key(s: &str) -> String {
 /// Compares the identifying fields with the same keys as the roster and the simulator.
 pub fn compare_fields(voucher: &Voucher, result: &ResultFacts) -> VoucherComparison {
     use VoucherField as F;
-    let r = result;
+    let r = &result.person;
     VoucherComparison {
         insurer_number: pair(voucher, F::InsurerNumber, &r.insurer_number, insurer_key),
         insured_card_symbol: pair(
@@ -309,11 +308,12 @@ pub fn compare_fields(voucher: &Voucher, result: &ResultFacts) -> VoucherCompari
 /// Compares the person fields.
 pub fn compare_person(voucher: &Voucher, result: &ResultFacts) -> PersonComparison {
     use VoucherField as F;
+    let r = &result.person;
     PersonComparison {
-        name: pair(voucher, F::Name, &result.name, name_key),
-        name_kana: pair(voucher, F::NameKana, &result.name_kana, kana_key),
-        birthdate: pair(voucher, F::Birthdate, &result.birthdate, date_key),
-        sex: pair(voucher, F::Sex, &result.sex, sex_key),
+        name: pair(voucher, F::Name, &r.name, name_key),
+        name_kana: pair(voucher, F::NameKana, &r.name_kana, kana_key),
+        birthdate: pair(voucher, F::Birthdate, &r.birthdate, date_key),
+        sex: pair(voucher, F::Sex, &r.sex, sex_key),
     }
 }
 
@@ -381,17 +381,23 @@ fn check_one(
 ///
 /// ```
 /// use myna_core::checkup::compare::{check_voucher, AnswerFacts, CheckContext, ResultFacts};
-/// use myna_core::checkup::voucher::Voucher;
+/// use myna_core::checkup::voucher::{PersonFacts, Voucher};
 /// let voucher = Voucher {
-///     insurer_number: Some("01130012".into()),
-///     insured_identification_number: Some("567".into()),
+///     person: PersonFacts {
+///         insurer_number: Some("01130012".into()),
+///         insured_identification_number: Some("567".into()),
+///         ..Default::default()
+///     },
 ///     ..Default::default()
 /// };
 /// let answer = AnswerFacts {
 ///     qualification_validity: Some("2".into()),
 ///     results: vec![ResultFacts {
-///         insurer_number: Some("01130012".into()),
-///         insured_identification_number: Some("567".into()),
+///         person: PersonFacts {
+///             insurer_number: Some("01130012".into()),
+///             insured_identification_number: Some("567".into()),
+///             ..Default::default()
+///         },
 ///         disqualification_date: Some("20250301".into()),
 ///         ..Default::default()
 ///     }],

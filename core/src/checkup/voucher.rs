@@ -222,15 +222,14 @@ impl VoucherError {
     }
 }
 
-/// A 受診券 or 利用券 as given: every field is optional text (blank counts as not given).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct Voucher {
-    /// 受診券 / 利用券 (as given: see [`VoucherKind::parse`]).
-    pub kind: Option<String>,
-    /// 受診券整理番号 (利用券整理番号): 11 digits.
-    pub voucher_number: Option<String>,
-    /// 有効期限: `yyyyMMdd`, `yyyy/M/d`, `yyyy-MM-dd` or 和暦.
-    pub valid_until: Option<String>,
+/// Who a voucher or a result names, as text: the insurance numbers and the person (no
+/// address). The one list of these fields: a [`Voucher`] gives them as printed, a result
+/// (`compare::ResultFacts`) as the answer has them (dates `yyyyMMdd`, sex `1`/`2`), and the
+/// eligibility service stores what a check showed as them (JSON with the browser module's
+/// keys).
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct PersonFacts {
     /// 保険者番号.
     pub insurer_number: Option<String>,
     /// 被保険者証等の記号.
@@ -243,10 +242,33 @@ pub struct Voucher {
     pub name: Option<String>,
     /// 氏名カナ.
     pub name_kana: Option<String>,
-    /// 生年月日 (as 有効期限).
+    /// 生年月日: a result's `yyyyMMdd`; on a voucher in any form 有効期限 takes.
     pub birthdate: Option<String>,
-    /// 性別: 男/女, `1`/`2`.
+    /// 性別: a result's `Sex1` (`1` 男, `2` 女); on a voucher also 男/女.
     pub sex: Option<String>,
+}
+
+impl PersonFacts {
+    /// A voucher that gives only these fields (for the export of a check not on the roster).
+    pub fn voucher(&self) -> Voucher {
+        Voucher {
+            person: self.clone(),
+            ..Default::default()
+        }
+    }
+}
+
+/// A 受診券 or 利用券 as given: every field is optional text (blank counts as not given).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Voucher {
+    /// 受診券 / 利用券 (as given: see [`VoucherKind::parse`]).
+    pub kind: Option<String>,
+    /// 受診券整理番号 (利用券整理番号): 11 digits.
+    pub voucher_number: Option<String>,
+    /// 有効期限: `yyyyMMdd`, `yyyy/M/d`, `yyyy-MM-dd` or 和暦.
+    pub valid_until: Option<String>,
+    /// The numbers and the person.
+    pub person: PersonFacts,
     /// 健診内容と窓口負担 (free text: 額・率・上限).
     pub window_charge: Option<String>,
     /// 契約とりまとめ機関 (集合契約 A/B; free text).
@@ -262,16 +284,16 @@ macro_rules! member {
             VoucherField::Kind => $($voucher)+.kind,
             VoucherField::VoucherNumber => $($voucher)+.voucher_number,
             VoucherField::ValidUntil => $($voucher)+.valid_until,
-            VoucherField::InsurerNumber => $($voucher)+.insurer_number,
-            VoucherField::InsuredCardSymbol => $($voucher)+.insured_card_symbol,
+            VoucherField::InsurerNumber => $($voucher)+.person.insurer_number,
+            VoucherField::InsuredCardSymbol => $($voucher)+.person.insured_card_symbol,
             VoucherField::InsuredIdentificationNumber => {
-                $($voucher)+.insured_identification_number
+                $($voucher)+.person.insured_identification_number
             }
-            VoucherField::InsuredBranchNumber => $($voucher)+.insured_branch_number,
-            VoucherField::Name => $($voucher)+.name,
-            VoucherField::NameKana => $($voucher)+.name_kana,
-            VoucherField::Birthdate => $($voucher)+.birthdate,
-            VoucherField::Sex => $($voucher)+.sex,
+            VoucherField::InsuredBranchNumber => $($voucher)+.person.insured_branch_number,
+            VoucherField::Name => $($voucher)+.person.name,
+            VoucherField::NameKana => $($voucher)+.person.name_kana,
+            VoucherField::Birthdate => $($voucher)+.person.birthdate,
+            VoucherField::Sex => $($voucher)+.person.sex,
             VoucherField::WindowCharge => $($voucher)+.window_charge,
             VoucherField::ContractAgency => $($voucher)+.contract_agency,
         }
@@ -432,14 +454,16 @@ mod tests {
             kind: Some("受診券".into()),
             voucher_number: Some("２５１００００１２３４".into()),
             valid_until: Some("令和8年3月31日".into()),
-            insurer_number: Some("01130012".into()),
-            insured_card_symbol: Some("12-34".into()),
-            insured_identification_number: Some("567".into()),
-            insured_branch_number: Some("".into()),
-            name: Some("山田　太郎".into()),
-            name_kana: Some("ﾔﾏﾀﾞ ﾀﾛｳ".into()),
-            birthdate: Some("1985/4/1".into()),
-            sex: Some("男".into()),
+            person: PersonFacts {
+                insurer_number: Some("01130012".into()),
+                insured_card_symbol: Some("12-34".into()),
+                insured_identification_number: Some("567".into()),
+                insured_branch_number: Some("".into()),
+                name: Some("山田　太郎".into()),
+                name_kana: Some("ﾔﾏﾀﾞ ﾀﾛｳ".into()),
+                birthdate: Some("1985/4/1".into()),
+                sex: Some("男".into()),
+            },
             ..Default::default()
         }
     }
@@ -450,21 +474,21 @@ mod tests {
         assert_eq!(v.kind.as_deref(), Some("checkup"));
         assert_eq!(v.voucher_number.as_deref(), Some("25100001234"));
         assert_eq!(v.valid_until.as_deref(), Some("20260331"));
-        assert_eq!(v.birthdate.as_deref(), Some("19850401"));
-        assert_eq!(v.sex.as_deref(), Some("1"));
-        assert_eq!(v.insured_branch_number, None);
+        assert_eq!(v.person.birthdate.as_deref(), Some("19850401"));
+        assert_eq!(v.person.sex.as_deref(), Some("1"));
+        assert_eq!(v.person.insured_branch_number, None);
         assert_eq!(v.voucher_kind(), Some(VoucherKind::Checkup));
     }
 
     #[test]
     fn every_bad_field_is_reported_with_its_code() {
         let mut v = voucher();
-        v.insurer_number = Some("01130013".into());
+        v.person.insurer_number = Some("01130013".into());
         v.voucher_number = Some("1234".into());
         v.valid_until = Some("2026/2/30".into());
-        v.sex = Some("x".into());
+        v.person.sex = Some("x".into());
         v.kind = Some("問診票".into());
-        v.insured_branch_number = Some("123".into());
+        v.person.insured_branch_number = Some("123".into());
         let errors = v.validate().unwrap_err();
         let codes: Vec<_> = errors.iter().map(|e| (e.code(), e.field().key())).collect();
         assert_eq!(
@@ -496,7 +520,7 @@ mod tests {
     #[test]
     fn long_fields_are_refused() {
         let mut v = voucher();
-        v.name = Some("あ".repeat(61));
+        v.person.name = Some("あ".repeat(61));
         assert_eq!(
             v.validate().unwrap_err(),
             [VoucherError::TooLong(VoucherField::Name)]

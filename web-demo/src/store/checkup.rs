@@ -87,53 +87,9 @@ pub fn voucher_from_json(value: &serde_json::Value) -> Voucher {
     v
 }
 
-/// What a check showed of the person (the result's numbers and person, no address).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase", deny_unknown_fields)]
-#[allow(missing_docs)]
-pub struct Person {
-    pub insurer_number: Option<String>,
-    pub insured_card_symbol: Option<String>,
-    pub insured_identification_number: Option<String>,
-    pub insured_branch_number: Option<String>,
-    pub name: Option<String>,
-    pub name_kana: Option<String>,
-    pub birthdate: Option<String>,
-    /// `1` 男, `2` 女.
-    pub sex: Option<String>,
-}
-
-impl Person {
-    /// As the core's result facts (for matching).
-    pub fn facts(&self) -> ResultFacts {
-        ResultFacts {
-            insurer_number: self.insurer_number.clone(),
-            insured_card_symbol: self.insured_card_symbol.clone(),
-            insured_identification_number: self.insured_identification_number.clone(),
-            insured_branch_number: self.insured_branch_number.clone(),
-            name: self.name.clone(),
-            name_kana: self.name_kana.clone(),
-            birthdate: self.birthdate.clone(),
-            sex: self.sex.clone(),
-            ..Default::default()
-        }
-    }
-
-    /// As a voucher (for the export of a check not on the roster).
-    pub fn voucher(&self) -> Voucher {
-        Voucher {
-            insurer_number: self.insurer_number.clone(),
-            insured_card_symbol: self.insured_card_symbol.clone(),
-            insured_identification_number: self.insured_identification_number.clone(),
-            insured_branch_number: self.insured_branch_number.clone(),
-            name: self.name.clone(),
-            name_kana: self.name_kana.clone(),
-            birthdate: self.birthdate.clone(),
-            sex: self.sex.clone(),
-            ..Default::default()
-        }
-    }
-}
+/// What a check showed of the person: the core's list of the result's numbers and person
+/// (no address), stored as JSON with the module's keys.
+pub use myna_core::checkup::voucher::PersonFacts as Person;
 
 /// A roster row as stored.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -220,7 +176,8 @@ pub fn day_checks(
 
 /// The row of `person` on `rows` (by the core's matching), as a row id.
 pub fn match_row(rows: &[StoredRow], person: &Person) -> (Option<i64>, &'static str) {
-    let m = roster::match_to_roster(rows.iter().map(|r| &r.voucher), &person.facts());
+    let facts = ResultFacts::from(person.clone());
+    let m = roster::match_to_roster(rows.iter().map(|r| &r.voucher), &facts);
     (m.row().map(|i| rows[i].id), m.code())
 }
 

@@ -5,27 +5,32 @@ fn voucher() -> Voucher {
         kind: Some("受診券".into()),
         voucher_number: Some("25100001234".into()),
         valid_until: Some("20260331".into()),
-        insurer_number: Some("01130012".into()),
-        insured_card_symbol: Some("１２－３４".into()),
-        insured_identification_number: Some("567".into()),
-        name: Some("山田　太郎".into()),
-        name_kana: Some("ヤマダ　タロウ".into()),
-        birthdate: Some("1985/4/1".into()),
-        sex: Some("男".into()),
+        person: PersonFacts {
+            insurer_number: Some("01130012".into()),
+            insured_card_symbol: Some("１２－３４".into()),
+            insured_identification_number: Some("567".into()),
+            name: Some("山田　太郎".into()),
+            name_kana: Some("ヤマダ　タロウ".into()),
+            birthdate: Some("1985/4/1".into()),
+            sex: Some("男".into()),
+            ..Default::default()
+        },
         ..Default::default()
     }
 }
 
 fn person() -> ResultFacts {
     ResultFacts {
-        insurer_number: Some("01130012".into()),
-        insured_card_symbol: Some("12-34".into()),
-        insured_identification_number: Some("567".into()),
-        insured_branch_number: Some("00".into()),
-        name: Some("山田\u{3000}太郎".into()),
-        name_kana: Some("ﾔﾏﾀﾞ ﾀﾛｳ".into()),
-        birthdate: Some("19850401".into()),
-        sex: Some("1".into()),
+        person: PersonFacts {
+            insurer_number: Some("01130012".into()),
+            insured_card_symbol: Some("12-34".into()),
+            insured_identification_number: Some("567".into()),
+            insured_branch_number: Some("00".into()),
+            name: Some("山田\u{3000}太郎".into()),
+            name_kana: Some("ﾔﾏﾀﾞ ﾀﾛｳ".into()),
+            birthdate: Some("19850401".into()),
+            sex: Some("1".into()),
+        },
         qualification_date: Some("20200401".into()),
         disqualification_date: None,
     }
@@ -95,11 +100,11 @@ fn issue_16_expired_voucher_is_not_honoured() {
 #[test]
 fn issue_16_a_family_member_sharing_the_numbers_is_another_person() {
     let mut wife = person();
-    wife.name = Some("山田　花子".into());
-    wife.name_kana = Some("ﾔﾏﾀﾞ ﾊﾅｺ".into());
-    wife.birthdate = Some("19870505".into());
-    wife.sex = Some("2".into());
-    wife.insured_branch_number = Some("01".into());
+    wife.person.name = Some("山田　花子".into());
+    wife.person.name_kana = Some("ﾔﾏﾀﾞ ﾊﾅｺ".into());
+    wife.person.birthdate = Some("19870505".into());
+    wife.person.sex = Some("2".into());
+    wife.person.insured_branch_number = Some("01".into());
     // The voucher leaves 枝番 blank: only the person tells them apart.
     let c = check_voucher(&voucher(), &answer("1", vec![wife.clone()]), &DAY);
     assert_eq!(codes(&c), ["person-mismatch"]);
@@ -113,11 +118,11 @@ fn issue_16_a_family_member_sharing_the_numbers_is_another_person() {
 #[test]
 fn kana_decides_over_kanji_variants() {
     let mut r = person();
-    r.name = Some("髙田太郎".into());
+    r.person.name = Some("髙田太郎".into());
     let mut v = voucher();
-    v.name = Some("高田太郎".into());
+    v.person.name = Some("高田太郎".into());
     assert!(check_voucher(&v, &answer("1", vec![r.clone()]), &DAY).is_match());
-    v.name_kana = None;
+    v.person.name_kana = None;
     assert_eq!(
         codes(&check_voucher(&v, &answer("1", vec![r]), &DAY)),
         ["person-mismatch"]
@@ -136,9 +141,9 @@ fn insurer_not_contracted_uses_the_facilitys_list() {
     assert!(c.contract_checked);
     // A 国保 voucher written 00 + 6 digits matches a result with 6 digits and the list.
     let mut v = voucher();
-    v.insurer_number = Some("138057".into());
+    v.person.insurer_number = Some("138057".into());
     let mut r = person();
-    r.insurer_number = Some("  138057".into());
+    r.person.insurer_number = Some("  138057".into());
     let c = check_voucher(&v, &answer("1", vec![r]), &ctx);
     assert!(c.is_match(), "{:?}", c.problems);
 }
@@ -146,9 +151,9 @@ fn insurer_not_contracted_uses_the_facilitys_list() {
 #[test]
 fn kokuho_numbers_padded_with_00_match() {
     let mut v = voucher();
-    v.insurer_number = Some("00138057".into());
+    v.person.insurer_number = Some("00138057".into());
     let mut r = person();
-    r.insurer_number = Some("138057".into());
+    r.person.insurer_number = Some("138057".into());
     let c = check_voucher(&v, &answer("1", vec![r]), &DAY);
     assert_eq!(c.fields.insurer_number, FieldMatch::Match);
     assert!(c.is_match(), "{:?}", c.problems);
@@ -157,8 +162,8 @@ fn kokuho_numbers_padded_with_00_match() {
 #[test]
 fn other_insurer_numbers_and_errors() {
     let mut r = person();
-    r.insurer_number = Some("06270011".into());
-    r.insured_identification_number = Some("568".into());
+    r.person.insurer_number = Some("06270011".into());
+    r.person.insured_identification_number = Some("568".into());
     let c = check_voucher(&voucher(), &answer("1", vec![r]), &DAY);
     assert_eq!(codes(&c), ["insurer-mismatch", "number-mismatch"]);
     let c = check_voucher(&voucher(), &answer("4", vec![]), &DAY);
@@ -177,7 +182,7 @@ fn other_insurer_numbers_and_errors() {
 #[test]
 fn an_incomplete_or_invalid_voucher_is_not_honoured() {
     let mut v = voucher();
-    v.insured_identification_number = None;
+    v.person.insured_identification_number = None;
     let c = check_voucher(&v, &answer("1", vec![person()]), &DAY);
     assert_eq!(codes(&c), ["voucher-invalid", "voucher-incomplete"]);
     let mut v = voucher();

@@ -1,7 +1,7 @@
 use super::import::records;
 use super::*;
 use crate::checkup::compare::ResultFacts;
-use crate::checkup::voucher::{Voucher, VoucherField};
+use crate::checkup::voucher::{PersonFacts, Voucher, VoucherField};
 
 const ROSTER: &str = "受診券整理番号,保険者番号,記号,番号,枝番,氏名,氏名カナ,生年月日,性別,有効期限,予約時刻\r\n\
     25100000001,01130012,12-34,567,,山田　太郎,ﾔﾏﾀﾞ ﾀﾛｳ,1985/4/1,男,20260331,09:00\r\n\
@@ -29,8 +29,8 @@ fn a_roster_imports_and_a_bad_row_is_reported_by_line() {
     );
     assert_eq!(import.ignored_columns, ["予約時刻"]);
     let v = &import.rows[2].voucher;
-    assert_eq!(v.insured_card_symbol.as_deref(), Some("国,1"));
-    assert_eq!(v.birthdate.as_deref(), Some("19750102"));
+    assert_eq!(v.person.insured_card_symbol.as_deref(), Some("国,1"));
+    assert_eq!(v.person.birthdate.as_deref(), Some("19750102"));
 }
 
 #[test]
@@ -116,7 +116,7 @@ fn duplicate_voucher_numbers_are_reported() {
 }
 
 fn facts(name_kana: &str, birthdate: &str, sex: &str) -> ResultFacts {
-    ResultFacts {
+    ResultFacts::from(PersonFacts {
         insurer_number: Some("01130012".into()),
         insured_card_symbol: Some("１２－３４".into()),
         insured_identification_number: Some("567".into()),
@@ -125,7 +125,7 @@ fn facts(name_kana: &str, birthdate: &str, sex: &str) -> ResultFacts {
         birthdate: Some(birthdate.into()),
         sex: Some(sex.into()),
         ..Default::default()
-    }
+    })
 }
 
 #[test]
@@ -145,13 +145,13 @@ fn checks_match_by_numbers_then_person() {
     );
     // Insurance changed: found by the person.
     let mut jiro = facts("ｽｽﾞｷ ｼﾞﾛｳ", "19750102", "1");
-    jiro.insurer_number = Some("06270011".into());
+    jiro.person.insurer_number = Some("06270011".into());
     assert_eq!(match_to_roster(rows.clone(), &jiro), RosterMatch::Person(2));
     // A 国保 number written 00 + 6 digits on the roster.
     let mut jiro6 = facts("ｽｽﾞｷ ｼﾞﾛｳ", "19750102", "1");
-    jiro6.insurer_number = Some("  138057".into());
-    jiro6.insured_card_symbol = Some("国,1".into());
-    jiro6.insured_identification_number = Some("９９".into());
+    jiro6.person.insurer_number = Some("  138057".into());
+    jiro6.person.insured_card_symbol = Some("国,1".into());
+    jiro6.person.insured_identification_number = Some("９９".into());
     assert_eq!(
         match_to_roster(rows.clone(), &jiro6),
         RosterMatch::Numbers(2)
@@ -161,7 +161,7 @@ fn checks_match_by_numbers_then_person() {
         RosterMatch::Ambiguous(vec![0, 1])
     );
     let mut stranger = facts("ダレカ", "20000101", "1");
-    stranger.insurer_number = Some("06270011".into());
+    stranger.person.insurer_number = Some("06270011".into());
     assert_eq!(match_to_roster(rows, &stranger), RosterMatch::None);
 }
 
