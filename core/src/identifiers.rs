@@ -668,21 +668,32 @@ impl VoucherComparison {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cases::assert_cases;
 
     #[test]
     fn fold_width_covers_the_block_edges() {
-        assert_eq!(fold_width('\u{FF01}'), '!');
-        assert_eq!(fold_width('\u{FF5E}'), '~');
-        assert_eq!(fold_width('\u{FF5F}'), '\u{FF5F}');
-        assert_eq!(fold_width('\u{FF00}'), '\u{FF00}');
-        assert_eq!(fold_width('Ａ'), 'A');
+        assert_cases(
+            fold_width,
+            &[
+                ('\u{FF01}', '!'),
+                ('\u{FF5E}', '~'),
+                ('\u{FF5F}', '\u{FF5F}'),
+                ('\u{FF00}', '\u{FF00}'),
+                ('Ａ', 'A'),
+            ],
+        );
     }
 
     #[test]
     fn check_digit_rejects_non_digits() {
-        assert_eq!(check_digit(""), None);
-        assert_eq!(check_digit("12a"), None);
-        assert_eq!(check_digit("0627001"), Some(1));
-        assert_eq!(check_digit("3913115"), Some(6));
+        assert_cases(
+            check_digit,
+            &[
+                ("", None),
+                ("12a", None),
+                ("0627001", Some(1)),
+                ("3913115", Some(6)),
+            ],
+        );
     }
 }

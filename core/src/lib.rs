@@ -32,6 +32,8 @@
 
 pub mod apdu;
 pub mod auth;
+#[cfg(test)]
+mod cases;
 pub mod checkup;
 #[doc(hidden)]
 pub mod fuzzing;

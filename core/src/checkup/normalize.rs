@@ -224,30 +224,35 @@ pub fn branch_key(input: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cases::assert_cases;
 
     #[test]
-    fn half_width_kana_with_marks_become_full_width() {
-        assert_eq!(fold_width_and_circles("ﾔﾏﾀﾞ ﾀﾛｳ"), "ヤマダ タロウ");
-        assert_eq!(fold_width_and_circles("ﾊﾟﾋﾟﾌﾟﾍﾟﾎﾟ"), "パピプペポ");
-        assert_eq!(fold_width_and_circles("ｳﾞｧｲｵﾘﾝ"), "ヴァイオリン");
-        assert_eq!(fold_width_and_circles("ｶﾞｷﾞｸﾞｹﾞｺﾞﾂﾞﾄﾞ"), "ガギグゲゴヅド");
-        // A mark after a kana that has no voiced form stays.
-        assert_eq!(fold_width_and_circles("ｱﾞ"), "ア゛");
-        // Combining marks after full-width kana combine too.
-        assert_eq!(fold_width_and_circles("カ\u{3099}"), "ガ");
+    fn half_width_kana_and_circled_characters_fold() {
+        assert_cases(
+            fold_width_and_circles,
+            &[
+                // Half-width kana with their marks become full-width.
+                ("ﾔﾏﾀﾞ ﾀﾛｳ", "ヤマダ タロウ"),
+                ("ﾊﾟﾋﾟﾌﾟﾍﾟﾎﾟ", "パピプペポ"),
+                ("ｳﾞｧｲｵﾘﾝ", "ヴァイオリン"),
+                ("ｶﾞｷﾞｸﾞｹﾞｺﾞﾂﾞﾄﾞ", "ガギグゲゴヅド"),
+                // A mark after a kana that has no voiced form stays.
+                ("ｱﾞ", "ア゛"),
+                // Combining marks after full-width kana combine too.
+                ("カ\u{3099}", "ガ"),
+                // The first and the last of the half-width block.
+                ("\u{FF61}\u{FF9F}", "。゜"),
+                // Circled digits, letters and katakana.
+                ("⓪①⑳㉑㉟㊱㊿", "012021353650"),
+                ("Ⓐⓩ㋐㋾", "AZアヲ"),
+            ],
+        );
     }
 
     #[test]
     fn the_kana_table_covers_the_whole_block() {
         assert_eq!(HALF_WIDTH_KANA.chars().count(), 0xFF9F - 0xFF61 + 1);
         assert_eq!(CIRCLED_KATAKANA.chars().count(), 0x32FE - 0x32D0 + 1);
-        assert_eq!(fold_width_and_circles("\u{FF61}\u{FF9F}"), "。゜");
-    }
-
-    #[test]
-    fn circled_characters_fold() {
-        assert_eq!(fold_width_and_circles("⓪①⑳㉑㉟㊱㊿"), "012021353650");
-        assert_eq!(fold_width_and_circles("Ⓐⓩ㋐㋾"), "AZアヲ");
     }
 
     #[test]
@@ -259,16 +264,20 @@ mod tests {
 
     #[test]
     fn insurer_keys_unpad_kokuho_numbers_only() {
-        assert_eq!(insurer_key("00138057"), "138057");
-        assert_eq!(insurer_key("01130012"), "01130012");
-        assert_eq!(insurer_key("001380"), "001380");
-        assert_eq!(insurer_key("00x38057"), "00x38057");
+        assert_cases(
+            insurer_key,
+            &[
+                ("00138057", "138057"),
+                ("01130012", "01130012"),
+                ("001380", "001380"),
+                ("00x38057", "00x38057"),
+            ],
+        );
     }
 
     #[test]
     fn symbol_and_branch_keys() {
-        assert_eq!(symbol_key("⑫－ab"), "12-AB");
-        assert_eq!(branch_key("１"), "01");
-        assert_eq!(branch_key(""), "");
+        assert_cases(symbol_key, &[("⑫－ab", "12-AB")]);
+        assert_cases(branch_key, &[("１", "01"), ("", "")]);
     }
 }

@@ -191,13 +191,19 @@ fn fold(s: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::cases::assert_cases;
 
     #[test]
     fn rfc4514_escaping() {
-        assert_eq!(escape_rfc4514("a,b"), "a\\,b");
-        assert_eq!(escape_rfc4514(" x "), "\\ x\\ ");
-        assert_eq!(escape_rfc4514("#1"), "\\#1");
-        assert_eq!(escape_rfc4514("東京"), "東京");
+        assert_cases(
+            escape_rfc4514,
+            &[
+                ("a,b", "a\\,b"),
+                (" x ", "\\ x\\ "),
+                ("#1", "\\#1"),
+                ("東京", "東京"),
+            ],
+        );
     }
 
     #[test]
