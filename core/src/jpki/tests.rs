@@ -1,6 +1,7 @@
 //! Unit tests of the JPKI-AP client over a scripted transport.
 
 use super::*;
+use crate::cases::assert_cases;
 use crate::transport::TransportErrorKind;
 use crate::transport::testing::{ScriptedTransport, hex};
 use pollster::block_on;
@@ -379,75 +380,37 @@ fn other_read_statuses_are_unexpected() {
 
 #[test]
 fn der_headers_are_parsed_strictly() {
-    let ok = [
-        ("30 82 05 74", 1400),
-        ("30 82 01 00", 260),
-        ("30 81 C5", 200),
-        ("30 81 80", 131),
-        ("30 7F", 129),
-        ("30 00", 2),
-    ];
-    for (head, total) in ok {
-        assert_eq!(certificate_length(&hex(head)), Ok(total), "{head}");
-    }
-    let cases = [
-        ("FF FF FF FF", JpkiError::UnexpectedTag { tag: 0xFF }),
-        ("31 82 05 74", JpkiError::UnexpectedTag { tag: 0x31 }),
-        ("30 80 00 00", JpkiError::MalformedLength),
-        ("30 81 7F", JpkiError::MalformedLength),
-        ("30 82 00 FF", JpkiError::MalformedLength),
-        ("30 83 00 1F FC", JpkiError::MalformedLength),
-        ("30 85 01 00 00 00 00", JpkiError::MalformedLength),
-        ("30 FF", JpkiError::MalformedLength),
-        (
-            "30 82 1F FD",
-            JpkiError::CertificateTooLarge {
-                declared: 0x1FFD + 4,
-                max: 8192,
-            },
-        ),
-        (
-            "30 83 01 00 00",
-            JpkiError::CertificateTooLarge {
-                declared: 0x10000 + 5,
-                max: 8192,
-            },
-        ),
-        (
-            "30 84 FF FF FF FF",
-            JpkiError::CertificateTooLarge {
-                declared: 0xFFFF_FFFF + 6,
-                max: 8192,
-            },
-        ),
-        (
-            "",
-            JpkiError::CertificateTruncated {
-                expected: 2,
-                read: 0,
-            },
-        ),
-        (
-            "30",
-            JpkiError::CertificateTruncated {
-                expected: 2,
-                read: 1,
-            },
-        ),
-        (
-            "30 82 05",
-            JpkiError::CertificateTruncated {
-                expected: 4,
-                read: 3,
-            },
-        ),
-    ];
-    for (head, error) in cases {
-        assert_eq!(certificate_length(&hex(head)), Err(error), "{head}");
-    }
-    assert_eq!(
-        certificate_length(&hex("30 82 1F FC")),
-        Ok(MAX_CERTIFICATE_LEN)
+    use JpkiError::{CertificateTooLarge, CertificateTruncated, MalformedLength, UnexpectedTag};
+    let too_large = |declared| CertificateTooLarge {
+        declared,
+        max: 8192,
+    };
+    let truncated = |expected, read| CertificateTruncated { expected, read };
+    assert_cases(
+        |head| certificate_length(&hex(head)),
+        &[
+            ("30 82 05 74", Ok(1400)),
+            ("30 82 01 00", Ok(260)),
+            ("30 81 C5", Ok(200)),
+            ("30 81 80", Ok(131)),
+            ("30 7F", Ok(129)),
+            ("30 00", Ok(2)),
+            ("30 82 1F FC", Ok(MAX_CERTIFICATE_LEN)),
+            ("FF FF FF FF", Err(UnexpectedTag { tag: 0xFF })),
+            ("31 82 05 74", Err(UnexpectedTag { tag: 0x31 })),
+            ("30 80 00 00", Err(MalformedLength)),
+            ("30 81 7F", Err(MalformedLength)),
+            ("30 82 00 FF", Err(MalformedLength)),
+            ("30 83 00 1F FC", Err(MalformedLength)),
+            ("30 85 01 00 00 00 00", Err(MalformedLength)),
+            ("30 FF", Err(MalformedLength)),
+            ("30 82 1F FD", Err(too_large(0x1FFD + 4))),
+            ("30 83 01 00 00", Err(too_large(0x10000 + 5))),
+            ("30 84 FF FF FF FF", Err(too_large(0xFFFF_FFFF + 6))),
+            ("", Err(truncated(2, 0))),
+            ("30", Err(truncated(2, 1))),
+            ("30 82 05", Err(truncated(4, 3))),
+        ],
     );
 }
 
