@@ -35,6 +35,17 @@ mod embedded {
     include!(concat!(env!("OUT_DIR"), "/embedded_personas.rs"));
 }
 
+/// A file embedded at build time, by its path relative to the personas directory.
+fn embedded_file(path: &str) -> Result<std::borrow::Cow<'static, [u8]>, PersonaError> {
+    embedded::FILES
+        .iter()
+        .find(|(name, _)| *name == path)
+        .map(|(_, bytes)| std::borrow::Cow::Borrowed(*bytes))
+        .ok_or_else(|| PersonaError::MissingFile {
+            path: path.to_owned(),
+        })
+}
+
 /// The persona definitions, relative to the personas directory.
 const PERSONAS_FILE: &str = "personas.toml";
 /// The generator's index, relative to the personas directory.
@@ -456,15 +467,7 @@ impl Personas {
 
     /// The personas embedded at build time, or why they cannot be loaded.
     pub fn try_embedded() -> Result<Personas, PersonaError> {
-        Self::from_source(|path| {
-            embedded::FILES
-                .iter()
-                .find(|(name, _)| *name == path)
-                .map(|(_, bytes)| std::borrow::Cow::Borrowed(*bytes))
-                .ok_or_else(|| PersonaError::MissingFile {
-                    path: path.to_owned(),
-                })
-        })
+        Self::from_source(embedded_file)
     }
 
     /// The personas of a directory laid out like `tests/fixtures/personas`.
@@ -705,29 +708,28 @@ mod tests {
         assert!(!hex_eq(&[0xAB], "+b"));
     }
 
+    /// Asserts that loading failed with an error matching the pattern.
+    macro_rules! refused {
+        ($loaded:expr, $error:pat $(if $guard:expr)?) => {
+            let loaded = $loaded;
+            assert!(matches!(&loaded, Err($error) $(if $guard)?), "{loaded:?}");
+        };
+    }
+
     /// Loads the embedded files with some replaced.
     fn load_with(replaced: &[(&str, Vec<u8>)]) -> Result<Personas, PersonaError> {
-        Personas::from_source(|path| {
-            if let Some((_, bytes)) = replaced.iter().find(|(name, _)| *name == path) {
-                return Ok(std::borrow::Cow::Owned(bytes.clone()));
-            }
-            embedded::FILES
-                .iter()
-                .find(|(name, _)| *name == path)
-                .map(|(_, bytes)| std::borrow::Cow::Borrowed(*bytes))
-                .ok_or_else(|| PersonaError::MissingFile {
-                    path: path.to_owned(),
-                })
-        })
+        Personas::from_source(
+            |path| match replaced.iter().find(|(name, _)| *name == path) {
+                Some((_, bytes)) => Ok(std::borrow::Cow::Owned(bytes.clone())),
+                None => embedded_file(path),
+            },
+        )
     }
 
     fn definitions_with(edit: impl Fn(&str) -> String) -> Vec<u8> {
-        let text = std::str::from_utf8(embedded_file(PERSONAS_FILE)).unwrap();
+        let file = embedded_file(PERSONAS_FILE).unwrap();
+        let text = std::str::from_utf8(&file).unwrap();
         edit(text).into_bytes()
-    }
-
-    fn embedded_file(name: &str) -> &'static [u8] {
-        embedded::FILES.iter().find(|(n, _)| *n == name).unwrap().1
     }
 
     #[test]
@@ -741,106 +743,83 @@ mod tests {
         // The embedded files with the first `from` of the definitions replaced by `to`.
         let edited =
             |from: &'static str, to: &'static str| load_with(&[("personas.toml", once(from, to))]);
-        let err = edited("pin = \"1234\"", "pin = \"12345\"");
-        assert!(
-            matches!(err, Err(PersonaError::InvalidPin { length: 4, .. })),
-            "{err:?}"
+        use PersonaError as E;
+        refused!(
+            edited(r#"pin = "1234""#, r#"pin = "12345""#),
+            E::InvalidPin { length: 4, .. }
         );
-        let err = edited("pin = \"1234\"", "pin = \"12a4\"");
-        assert!(
-            matches!(err, Err(PersonaError::InvalidPin { .. })),
-            "{err:?}"
+        refused!(
+            edited(r#"pin = "1234""#, r#"pin = "12a4""#),
+            E::InvalidPin { .. }
         );
-        let err = edited("pin_remaining = 3", "pin_remaining = 4");
-        assert!(matches!(
-            err,
-            Err(PersonaError::TooManyTries {
+        refused!(
+            edited("pin_remaining = 3", "pin_remaining = 4"),
+            E::TooManyTries {
                 remaining: 4,
                 max: 3,
                 ..
-            })
-        ));
-        let err = edited("not_before = \"2025-04-01\"", "not_before = \"2025-04-31\"");
-        assert!(
-            matches!(
-                &err,
-                Err(PersonaError::InvalidDate {
-                    field: "not_before",
-                    ..
-                })
+            }
+        );
+        refused!(
+            edited(
+                r#"not_before = "2025-04-01""#,
+                r#"not_before = "2025-04-31""#
             ),
-            "{err:?}"
+            E::InvalidDate {
+                field: "not_before",
+                ..
+            }
         );
-        let err = edited("name = \"kokuho\"", "name = \"default\"");
-        assert!(
-            matches!(err, Err(PersonaError::DuplicateName { .. })),
-            "{err:?}"
+        refused!(
+            edited(r#"name = "kokuho""#, r#"name = "default""#),
+            E::DuplicateName { .. }
         );
-        let err = edited("name = \"kokuho\"", "name = \"kokuho2\"");
-        assert!(
-            matches!(err, Err(PersonaError::MissingIndexEntry { .. })),
-            "{err:?}"
+        refused!(
+            edited(r#"name = "kokuho""#, r#"name = "kokuho2""#),
+            E::MissingIndexEntry { .. }
         );
-        let err = edited("certificate = \"valid\"", "certificate = \"ok\"");
-        assert!(
-            matches!(
-                err,
-                Err(PersonaError::Toml {
-                    file: "personas.toml",
-                    ..
-                })
-            ),
-            "{err:?}"
+        refused!(
+            edited(r#"certificate = "valid""#, r#"certificate = "ok""#),
+            E::Toml {
+                file: "personas.toml",
+                ..
+            }
         );
-        let err = edited("label =", "lable =");
-        assert!(
-            matches!(err, Err(PersonaError::Toml { .. })),
-            "unknown fields are refused"
-        );
-        let err = load_with(&[("personas.toml", vec![0xFF, 0xFE])]);
-        assert!(matches!(
-            err,
-            Err(PersonaError::NotUtf8 {
+        // Unknown fields are refused.
+        refused!(edited("label =", "lable ="), E::Toml { .. });
+        refused!(
+            load_with(&[("personas.toml", vec![0xFF, 0xFE])]),
+            E::NotUtf8 {
                 file: "personas.toml"
-            })
-        ));
+            }
+        );
     }
 
     #[test]
     fn broken_generated_files_are_typed_errors() {
-        let mut cert = embedded_file("default/auth.crt.der").to_vec();
+        let mut cert = embedded_file("default/auth.crt.der").unwrap().to_vec();
         cert[100] ^= 1;
-        let err = load_with(&[("default/auth.crt.der", cert)]);
-        assert!(
-            matches!(err, Err(PersonaError::ChecksumMismatch { .. })),
-            "{err:?}"
+        use PersonaError as E;
+        refused!(
+            load_with(&[("default/auth.crt.der", cert)]),
+            E::ChecksumMismatch { .. }
         );
-        let err = load_with(&[(
-            "default/auth.key.pk8.der",
-            vec![0x30, 0x03, 0x02, 0x01, 0x00],
-        )]);
-        assert!(
-            matches!(err, Err(PersonaError::InvalidKey { .. })),
-            "{err:?}"
+        let not_a_key = vec![0x30, 0x03, 0x02, 0x01, 0x00];
+        refused!(
+            load_with(&[("default/auth.key.pk8.der", not_a_key)]),
+            E::InvalidKey { .. }
         );
-        let err = load_with(&[(
-            "index.toml",
-            b"[ca]\nroot_certificate = \"ca/nothing.der\"\ncrl = \"ca/crl.der\"\n".to_vec(),
-        )]);
-        assert!(
-            matches!(&err, Err(PersonaError::MissingFile { path }) if path == "ca/nothing.der"),
-            "{err:?}"
+        let index = b"[ca]\nroot_certificate = \"ca/nothing.der\"\ncrl = \"ca/crl.der\"\n";
+        refused!(
+            load_with(&[("index.toml", index.to_vec())]),
+            E::MissingFile { path } if path == "ca/nothing.der"
         );
-        let err = load_with(&[("index.toml", b"[ca]\n".to_vec())]);
-        assert!(
-            matches!(
-                err,
-                Err(PersonaError::Toml {
-                    file: "index.toml",
-                    ..
-                })
-            ),
-            "{err:?}"
+        refused!(
+            load_with(&[("index.toml", b"[ca]\n".to_vec())]),
+            E::Toml {
+                file: "index.toml",
+                ..
+            }
         );
         let small = {
             use rand_chacha::rand_core::SeedableRng;
@@ -849,10 +828,9 @@ mod tests {
             let key = RsaPrivateKey::new(&mut rng, 1024).unwrap();
             key.to_pkcs8_der().unwrap().as_bytes().to_vec()
         };
-        let err = load_with(&[("default/auth.key.pk8.der", small)]);
-        assert!(
-            matches!(err, Err(PersonaError::WrongKeySize { bits: 1024, .. })),
-            "{err:?}"
+        refused!(
+            load_with(&[("default/auth.key.pk8.der", small)]),
+            E::WrongKeySize { bits: 1024, .. }
         );
         // The CA's private keys are not embedded.
         assert!(
