@@ -445,10 +445,7 @@ impl Response {
 mod tests {
     use super::*;
     use crate::profile::{JPKI_AID, MY_NUMBER_CARD};
-
-    fn hex(s: &str) -> Vec<u8> {
-        hex::decode(s.replace(' ', "")).unwrap()
-    }
+    use crate::transport::testing::hex;
 
     #[test]
     fn builders_produce_the_documented_bytes() {
