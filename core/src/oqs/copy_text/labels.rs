@@ -156,13 +156,61 @@ pub(super) const LIMIT_READ_ONLY: &[Field] = &[
     field!("適用区分", LimitFlag, false, limit_application_certificate_related_info.limit_application_certificate_classification_flag),
 ];
 
-/// The section lines.
-pub(super) const QUALIFICATION_TITLE: &str = "資格情報";
-pub(super) const QUALIFICATION_INSURANCE_TITLE: &str = "資格情報(医療保険)";
-pub(super) const QUALIFICATION_ASSISTANCE_TITLE: &str = "資格情報(医療扶助)";
-pub(super) const BACK_TITLE: &str = "裏面記載情報";
-pub(super) const ELDERLY_TITLE: &str = "高齢受給者証";
-pub(super) const LIMIT_TITLE: &str = "限度額適用認定証";
+/// A section of the text, opened by its title line.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(super) enum Section {
+    Qualification,
+    QualificationInsurance,
+    QualificationAssistance,
+    Back,
+    Elderly,
+    Limit,
+}
+
+impl Section {
+    pub(super) const ALL: [Section; 6] = [
+        Section::Qualification,
+        Section::QualificationInsurance,
+        Section::QualificationAssistance,
+        Section::Back,
+        Section::Elderly,
+        Section::Limit,
+    ];
+
+    /// The title line, as the app writes it.
+    pub(super) const fn title(self) -> &'static str {
+        match self {
+            Section::Qualification => "資格情報",
+            Section::QualificationInsurance => "資格情報(医療保険)",
+            Section::QualificationAssistance => "資格情報(医療扶助)",
+            Section::Back => "裏面記載情報",
+            Section::Elderly => "高齢受給者証",
+            Section::Limit => "限度額適用認定証",
+        }
+    }
+
+    /// Whether the section starts a result (資格情報, of either kind).
+    pub(super) fn opens_result(self) -> bool {
+        matches!(
+            self,
+            Section::Qualification
+                | Section::QualificationInsurance
+                | Section::QualificationAssistance
+        )
+    }
+
+    /// The labels the section may hold: what is written, then what is only read.
+    pub(super) fn fields(self) -> &'static [&'static [Field]] {
+        match self {
+            Section::Qualification
+            | Section::QualificationInsurance
+            | Section::QualificationAssistance => &[QUALIFICATION],
+            Section::Back => &[BACK],
+            Section::Elderly => &[ELDERLY],
+            Section::Limit => &[LIMIT, LIMIT_READ_ONLY],
+        }
+    }
+}
 
 /// The confirmation-date cell as the app writes it.
 pub(super) const CONFIRMATION_CELL: &str = "確認日 : ";

@@ -1,10 +1,8 @@
 //! [`parse_copy_text`]: the app's copied text back into an `XmlMsg`.
 
 use super::labels::{
-    BACK, BACK_TITLE, CONFIRMATION_LABEL, ELDERLY, ELDERLY_TITLE, ERROR_CODE_LABEL,
-    ERROR_MESSAGE_LABEL, Field, Kind, LIMIT, LIMIT_READ_ONLY, LIMIT_TITLE, PRESCHOOL_WORD,
-    QUALIFICATION, QUALIFICATION_ASSISTANCE_TITLE, QUALIFICATION_INSURANCE_TITLE,
-    QUALIFICATION_TITLE, VALIDITY_LABEL,
+    CONFIRMATION_LABEL, ERROR_CODE_LABEL, ERROR_MESSAGE_LABEL, Kind, PRESCHOOL_WORD, QUALIFICATION,
+    Section, VALIDITY_LABEL,
 };
 use super::{CopyTextError, MAX_COPY_TEXT_BYTES, UNKNOWN_FIELD_ELEMENT};
 use crate::oqs::codes::{
@@ -17,61 +15,11 @@ use crate::oqs::element::UnknownElement;
 use crate::oqs::model::{ResultOfQualificationConfirmation, XmlMsg};
 use crate::wareki::{GregorianDate, Wareki};
 
-/// Which section a line opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Section {
-    Qualification,
-    QualificationInsurance,
-    QualificationAssistance,
-    Back,
-    Elderly,
-    Limit,
-}
-
 impl Section {
-    fn title(self) -> &'static str {
-        match self {
-            Section::Qualification => QUALIFICATION_TITLE,
-            Section::QualificationInsurance => QUALIFICATION_INSURANCE_TITLE,
-            Section::QualificationAssistance => QUALIFICATION_ASSISTANCE_TITLE,
-            Section::Back => BACK_TITLE,
-            Section::Elderly => ELDERLY_TITLE,
-            Section::Limit => LIMIT_TITLE,
-        }
-    }
-
-    fn opens_result(self) -> bool {
-        matches!(
-            self,
-            Section::Qualification
-                | Section::QualificationInsurance
-                | Section::QualificationAssistance
-        )
-    }
-
+    /// The section a title line opens (full-width punctuation and spaces folded).
     fn of(line: &str) -> Option<Section> {
         let folded = fold(line);
-        [
-            Section::Qualification,
-            Section::QualificationInsurance,
-            Section::QualificationAssistance,
-            Section::Back,
-            Section::Elderly,
-            Section::Limit,
-        ]
-        .into_iter()
-        .find(|s| s.title() == folded)
-    }
-
-    fn fields(self) -> &'static [&'static [Field]] {
-        match self {
-            Section::Qualification
-            | Section::QualificationInsurance
-            | Section::QualificationAssistance => &[QUALIFICATION],
-            Section::Back => &[BACK],
-            Section::Elderly => &[ELDERLY],
-            Section::Limit => &[LIMIT, LIMIT_READ_ONLY],
-        }
+        Section::ALL.into_iter().find(|s| s.title() == folded)
     }
 }
 
@@ -367,7 +315,7 @@ fn finish(results: Vec<Reading>, extras: Extras) -> Result<XmlMsg, CopyTextError
     let only_status = is_error || extras.validity.is_some();
     if !extras.saw_confirmation {
         return Err(CopyTextError::Truncated {
-            section: QUALIFICATION_TITLE.to_owned(),
+            section: Section::Qualification.title().to_owned(),
             label: CONFIRMATION_LABEL,
         });
     }

@@ -1,9 +1,8 @@
 //! [`to_copy_text`]: an `XmlMsg` as the app copies it.
 
 use super::labels::{
-    BACK, BACK_TITLE, CONFIRMATION_CELL, ELDERLY, ELDERLY_TITLE, ERROR_CODE_LABEL,
-    ERROR_MESSAGE_LABEL, Field, Kind, LIMIT, LIMIT_TITLE, PRESCHOOL_WORD, QUALIFICATION,
-    QUALIFICATION_TITLE, VALIDITY_LABEL,
+    BACK, CONFIRMATION_CELL, ELDERLY, ERROR_CODE_LABEL, ERROR_MESSAGE_LABEL, Field, Kind, LIMIT,
+    PRESCHOOL_WORD, QUALIFICATION, Section, VALIDITY_LABEL,
 };
 use crate::oqs::codes::{
     Code, ContributionRatio, InsuredCardClassification, LimitApplicationCertificateClassification,
@@ -146,7 +145,7 @@ fn write(msg: &XmlMsg, identity: Option<&str>) -> String {
     });
     let results = msg.results();
     if msg.is_error() || results.is_empty() {
-        out.line(QUALIFICATION_TITLE);
+        out.line(Section::Qualification.title());
         out.cell(CONFIRMATION_CELL, &confirmed);
         let label = if msg.is_error() {
             "照会エラー".to_owned()
@@ -166,7 +165,7 @@ fn write(msg: &XmlMsg, identity: Option<&str>) -> String {
         if i > 0 {
             out.line("");
         }
-        out.line(QUALIFICATION_TITLE);
+        out.line(Section::Qualification.title());
         out.cell(CONFIRMATION_CELL, &confirmed);
         if !valid && validity.is_some() {
             out.cell(
@@ -178,14 +177,14 @@ fn write(msg: &XmlMsg, identity: Option<&str>) -> String {
         if let Some(identity) = identity {
             out.cell(IDENTITY_LABEL, identity);
         }
-        out.line(BACK_TITLE);
+        out.line(Section::Back.title());
         out.fields(BACK, r);
         if ELDERLY.iter().any(|f| (f.get)(r).is_some()) {
-            out.line(ELDERLY_TITLE);
+            out.line(Section::Elderly.title());
             out.fields(ELDERLY, r);
         }
         if LIMIT.iter().any(|f| (f.get)(r).is_some()) {
-            out.line(LIMIT_TITLE);
+            out.line(Section::Limit.title());
             out.fields(LIMIT, r);
         }
     }
