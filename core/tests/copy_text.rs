@@ -169,47 +169,38 @@ fn an_importer_reads_every_kind_of_result() {
     child.preschool_classification = Some(Code::from_raw("1"));
     child.personal_family_classification = Some(Code::from_raw("2"));
 
-    for (name, r) in [("kouki", kouki), ("elderly", elderly), ("child", child)] {
+    // What the importer reads, per person: (section, label, value).
+    let kouki_cells: &[(&str, &str, &str)] = &[
+        ("資格情報", "負担割合", "1割"),
+        ("資格情報", "本人・家族の別", "家族"),
+        ("資格情報", "生年月日", "昭和20年3月10日"),
+        ("裏面記載情報", "性別", "女"),
+        ("限度額適用認定証", "有効開始年月日", "令和6年8月1日"),
+        // The 資格 dates are not overwritten by the certificate's.
+        ("資格情報", "有効開始日", "令和1年5月1日"),
+    ];
+    let elderly_cells: &[(&str, &str, &str)] = &[
+        ("高齢受給者証", "負担割合", "2割"),
+        ("資格情報", "負担割合", ""),
+        ("高齢受給者証", "有効開始日", "令和5年8月1日"),
+    ];
+    let child_cells: &[(&str, &str, &str)] = &[("資格情報", "未就学区分", "義務教育就学前")];
+    let people = [
+        ("kouki", kouki, kouki_cells),
+        ("elderly", elderly, elderly_cells),
+        ("child", child, child_cells),
+    ];
+    for (name, r, cells) in people {
         let text = to_copy_text(&valid(vec![r]));
         let fields = importer(&text).unwrap_or_else(|e| panic!("{name}: {e}\n{text}"));
-        let get = |s: &str, l: &str| fields.get(&(s.to_owned(), l.to_owned())).cloned();
-        assert_eq!(
-            get("資格情報", "確認日 : ").as_deref(),
-            Some("令和7年4月1日")
-        );
-        match name {
-            "kouki" => {
-                assert_eq!(get("資格情報", "負担割合").as_deref(), Some("1割"));
-                assert_eq!(get("資格情報", "本人・家族の別").as_deref(), Some("家族"));
-                assert_eq!(
-                    get("資格情報", "生年月日").as_deref(),
-                    Some("昭和20年3月10日")
-                );
-                assert_eq!(get("裏面記載情報", "性別").as_deref(), Some("女"));
-                assert_eq!(
-                    get("限度額適用認定証", "有効開始年月日").as_deref(),
-                    Some("令和6年8月1日")
-                );
-                // The 資格 dates are not overwritten by the certificate's.
-                assert_eq!(
-                    get("資格情報", "有効開始日").as_deref(),
-                    Some("令和1年5月1日")
-                );
-            }
-            "elderly" => {
-                assert_eq!(get("高齢受給者証", "負担割合").as_deref(), Some("2割"));
-                assert_eq!(get("資格情報", "負担割合").as_deref(), Some(""));
-                assert_eq!(
-                    get("高齢受給者証", "有効開始日").as_deref(),
-                    Some("令和5年8月1日")
-                );
-            }
-            _ => {
-                assert_eq!(
-                    get("資格情報", "未就学区分").as_deref(),
-                    Some("義務教育就学前")
-                );
-            }
+        let confirmed = ("資格情報", "確認日 : ", "令和7年4月1日");
+        for &(section, label, value) in [confirmed].iter().chain(cells) {
+            let cell = fields.get(&(section.to_owned(), label.to_owned()));
+            assert_eq!(
+                cell.map(String::as_str),
+                Some(value),
+                "{name}: {section} {label}"
+            );
         }
     }
 }
