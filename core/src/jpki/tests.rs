@@ -42,6 +42,19 @@ impl ScriptedReads for ScriptedTransport {
     }
 }
 
+/// The answer of an operation that met status `sw` it does not expect.
+fn unexpected<T>(sw: StatusWord, during: Operation) -> Result<T, JpkiError> {
+    Err(JpkiError::UnexpectedStatus { sw, during })
+}
+
+/// Reads the auth certificate through `t`, which must then have used its whole script; what
+/// it read and in how many APDUs.
+fn read_auth_in(t: &mut ScriptedTransport) -> (Result<Vec<u8>, JpkiError>, usize) {
+    let read = block_on(read_auth_certificate(t));
+    t.assert_finished();
+    (read, t.sent().len())
+}
+
 /// Reads the certificate in EF `fid` through `t`, which must then have used its whole script.
 fn read_in(t: &mut ScriptedTransport, fid: u16) -> Result<Vec<u8>, JpkiError> {
     let read = block_on(read_certificate(t, Fid(fid)));
@@ -138,10 +151,7 @@ fn exchange_resends_once_on_6cxx_with_the_exact_le() {
         .expect_hex("00 B0 00 00 20", "6C 10");
     assert_eq!(
         read_in(&mut t, 0x000A),
-        Err(JpkiError::UnexpectedStatus {
-            sw: StatusWord(0x6C10),
-            during: Operation::ReadBinary
-        })
+        unexpected(StatusWord(0x6C10), Operation::ReadBinary)
     );
 }
 
@@ -196,55 +206,37 @@ fn select_maps_6a82_to_not_a_my_number_card_or_file_not_found() {
     let mut t = ScriptedTransport::new().expect_hex(SELECT_AP, "6D 00");
     assert_eq!(
         block_on(select_jpki_ap(&mut t)),
-        Err(JpkiError::UnexpectedStatus {
-            sw: StatusWord::INS_NOT_SUPPORTED,
-            during: Operation::SelectApplication
-        })
+        unexpected(StatusWord::INS_NOT_SUPPORTED, Operation::SelectApplication)
     );
     let mut t = ScriptedTransport::new().expect_hex(SELECT_0006, "69 86");
     assert_eq!(
         block_on(select_ef(&mut t, Fid(0x0006))),
-        Err(JpkiError::UnexpectedStatus {
-            sw: StatusWord::COMMAND_NOT_ALLOWED,
-            during: Operation::SelectFile
-        })
+        unexpected(StatusWord::COMMAND_NOT_ALLOWED, Operation::SelectFile)
     );
 }
 
 // ---- certificates ---------------------------------------------------------------------
 
 #[test]
-fn auth_certificate_of_1400_bytes_in_short_apdus_takes_8_apdus() {
+fn auth_certificate_of_1400_bytes_takes_8_short_or_4_extended_apdus() {
     let (cert, file) = certificate_file(1400, 600);
-    let mut t = ScriptedTransport::new()
-        .expect_hex(SELECT_AP, "90 00")
-        .expect_hex(SELECT_000A, "90 00")
-        .reads("00 B0 00 00 00", &file[0..256])
+    let script = |extended| {
+        ScriptedTransport::new()
+            .with_extended_length(extended)
+            .expect_hex(SELECT_AP, "90 00")
+            .expect_hex(SELECT_000A, "90 00")
+            .reads("00 B0 00 00 00", &file[0..256])
+    };
+    let mut t = script(false)
         .reads("00 B0 01 00 00", &file[256..512])
         .reads("00 B0 02 00 00", &file[512..768])
         .reads("00 B0 03 00 00", &file[768..1024])
         .reads("00 B0 04 00 00", &file[1024..1280])
         .reads("00 B0 05 00 78", &file[1280..1400]);
-    let read = block_on(read_auth_certificate(&mut t)).unwrap();
-    assert_eq!(read, cert);
-    assert_eq!(t.sent().len(), 8);
-    t.assert_finished();
-}
-
-#[test]
-fn auth_certificate_of_1400_bytes_with_extended_length_takes_4_apdus() {
-    let (cert, file) = certificate_file(1400, 600);
-    let mut t = ScriptedTransport::new()
-        .with_extended_length(true)
-        .expect_hex(SELECT_AP, "90 00")
-        .expect_hex(SELECT_000A, "90 00")
-        .reads("00 B0 00 00 00", &file[0..256])
-        // 1400 - 256 = 1144 = 0x0478, one extended READ BINARY.
-        .reads("00 B0 01 00 00 04 78", &file[256..1400]);
-    let read = block_on(read_auth_certificate(&mut t)).unwrap();
-    assert_eq!(read, cert);
-    assert_eq!(t.sent().len(), 4);
-    t.assert_finished();
+    assert_eq!(read_auth_in(&mut t), (Ok(cert.clone()), 8));
+    // 1400 - 256 = 1144 = 0x0478, one extended READ BINARY.
+    let mut t = script(true).reads("00 B0 01 00 00 04 78", &file[256..1400]);
+    assert_eq!(read_auth_in(&mut t), (Ok(cert), 4));
 }
 
 #[test]
@@ -371,10 +363,10 @@ fn other_read_statuses_are_unexpected() {
         .expect_hex("00 B0 00 00 00", "69 82");
     assert_eq!(
         block_on(read_certificate(&mut t, Fid(0x000A))),
-        Err(JpkiError::UnexpectedStatus {
-            sw: StatusWord::SECURITY_STATUS_NOT_SATISFIED,
-            during: Operation::ReadBinary
-        })
+        unexpected(
+            StatusWord::SECURITY_STATUS_NOT_SATISFIED,
+            Operation::ReadBinary
+        )
     );
 }
 
@@ -549,10 +541,7 @@ fn pin_status_reads_every_answer_without_using_a_try() {
     let mut t = pin_status_card("67 00");
     assert_eq!(
         block_on(auth_pin_status(&mut t)),
-        Err(JpkiError::UnexpectedStatus {
-            sw: StatusWord::WRONG_LENGTH,
-            during: Operation::PinStatus
-        })
+        unexpected(StatusWord::WRONG_LENGTH, Operation::PinStatus)
     );
     let mut t = ScriptedTransport::new().expect_hex(SELECT_0018, "6A 82");
     assert_eq!(
@@ -579,19 +568,10 @@ fn verify_sends_exactly_one_verify_and_maps_every_answer() {
         ("69 83", Err(JpkiError::PinBlocked)),
         (
             "69 85",
-            Err(JpkiError::UnexpectedStatus {
-                sw: StatusWord::CONDITIONS_NOT_SATISFIED,
-                during: Operation::Verify,
-            }),
+            unexpected(StatusWord::CONDITIONS_NOT_SATISFIED, Operation::Verify),
         ),
         // 6Cxx is not resent for a VERIFY: it has no Le, and the PIN goes out once.
-        (
-            "6C 04",
-            Err(JpkiError::UnexpectedStatus {
-                sw: StatusWord(0x6C04),
-                during: Operation::Verify,
-            }),
-        ),
+        ("6C 04", unexpected(StatusWord(0x6C04), Operation::Verify)),
     ];
     for (sw, expected) in cases {
         let mut t = verify_card(sw);
@@ -774,10 +754,7 @@ fn sign_maps_6982_and_other_failures() {
         .expect(&sign_command(), &hex("6A 80"));
     assert_eq!(
         block_on(sign_with_auth_key(&mut t, &digest_info())),
-        Err(JpkiError::UnexpectedStatus {
-            sw: StatusWord::WRONG_DATA,
-            during: Operation::ComputeSignature
-        })
+        unexpected(StatusWord::WRONG_DATA, Operation::ComputeSignature)
     );
 
     let mut t = ScriptedTransport::new().expect_hex(SELECT_0017, "6A 82");
