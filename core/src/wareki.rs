@@ -295,13 +295,13 @@ impl FromStr for GregorianDate {
     }
 }
 
-/// A date in 和暦: era, era year (1 = 元年), month, day. Always a real day inside its era.
+/// A date in 和暦: era, era year (1 = 元年), month, day. Always a real day inside its era:
+/// kept as the era and the Gregorian date, so the era year is counted in one place
+/// ([`Wareki::year`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Wareki {
     era: Era,
-    year: u16,
-    month: u8,
-    day: u8,
+    date: GregorianDate,
 }
 
 impl Wareki {
@@ -323,32 +323,18 @@ impl Wareki {
         if Era::of(date) != Some(era) {
             return Err(outside());
         }
-        Ok(Self {
-            era,
-            year: year as u16,
-            month: date.month,
-            day: date.day,
-        })
+        Ok(Self { era, date })
     }
 
     /// The 和暦 of a Gregorian date; an error before 明治 (1868-10-23).
     pub fn from_gregorian(date: GregorianDate) -> Result<Self, WarekiError> {
         let era = Era::of(date).ok_or(WarekiError::BeforeMeiji(date))?;
-        Ok(Self {
-            era,
-            year: date.year - era.start().year + 1,
-            month: date.month,
-            day: date.day,
-        })
+        Ok(Self { era, date })
     }
 
     /// Back to the Gregorian calendar.
     pub fn to_gregorian(self) -> GregorianDate {
-        GregorianDate {
-            year: self.era.start().year + self.year - 1,
-            month: self.month,
-            day: self.day,
-        }
+        self.date
     }
 
     /// The era.
@@ -358,17 +344,17 @@ impl Wareki {
 
     /// The era year (1 = 元年).
     pub const fn year(self) -> u16 {
-        self.year
+        self.date.year - self.era.start().year + 1
     }
 
     /// The month.
     pub const fn month(self) -> u8 {
-        self.month
+        self.date.month
     }
 
     /// The day.
     pub const fn day(self) -> u8 {
-        self.day
+        self.date.day
     }
 
     /// The short form `R1.5.1` (era letter, year, month, day; no zero padding).
@@ -376,9 +362,9 @@ impl Wareki {
         format!(
             "{}{}.{}.{}",
             self.era.short(),
-            self.year,
-            self.month,
-            self.day
+            self.year(),
+            self.month(),
+            self.day()
         )
     }
 
@@ -469,12 +455,11 @@ impl fmt::Display for Wareki {
     /// `令和元年5月1日`, `平成31年4月30日`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.era.label())?;
-        if self.year == 1 {
-            f.write_str("元")?;
-        } else {
-            write!(f, "{}", self.year)?;
+        match self.year() {
+            1 => f.write_str("元")?,
+            year => write!(f, "{year}")?,
         }
-        write!(f, "年{}月{}日", self.month, self.day)
+        write!(f, "年{}月{}日", self.month(), self.day())
     }
 }
 
