@@ -36,10 +36,10 @@ pub fn contracted_insurers(
     )?;
     let rows = stmt
         .query_map(params![facility], |r| {
-            Ok(ContractedInsurer {
-                insurer_number: r.get(0)?,
-                name: r.get(1)?,
-            })
+            Ok(read_columns!(r => ContractedInsurer {
+                insurer_number,
+                name,
+            }))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
@@ -157,12 +157,11 @@ pub fn roster_rows(
     )?;
     let rows = stmt
         .query_map(params![facility, day], |r| {
-            let json: String = r.get(2)?;
-            Ok(StoredRow {
-                id: r.get(0)?,
-                line: r.get::<_, i64>(1)? as u64,
-                voucher: voucher_from_json(&serde_json::from_str(&json).unwrap_or_default()),
-            })
+            Ok(read_columns!(r => StoredRow {
+                id,
+                line => |line: i64| line as u64,
+                voucher => |json| voucher_from_json(&from_json(json)),
+            }))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
@@ -189,6 +188,12 @@ pub struct StoredCheck {
     pub queued_at: Option<i64>,
 }
 
+/// A JSON column's value, or the default for text that does not parse (the service writes
+/// these columns itself).
+fn from_json<T: serde::de::DeserializeOwned + Default>(text: String) -> T {
+    serde_json::from_str(&text).unwrap_or_default()
+}
+
 /// A day's checks, oldest first.
 pub fn day_checks(
     conn: &Connection,
@@ -201,18 +206,16 @@ pub fn day_checks(
     )?;
     let rows = stmt
         .query_map(params![facility, day], |r| {
-            let problems: String = r.get(4)?;
-            let person: String = r.get(5)?;
-            Ok(StoredCheck {
-                id: r.get(0)?,
-                row_id: r.get(1)?,
-                operator: r.get(2)?,
-                mode: r.get(3)?,
-                problems: serde_json::from_str(&problems).unwrap_or_default(),
-                person: serde_json::from_str(&person).unwrap_or_default(),
-                checked_at: r.get(6)?,
-                queued_at: r.get(7)?,
-            })
+            Ok(read_columns!(r => StoredCheck {
+                id,
+                row_id,
+                operator,
+                mode,
+                problems => from_json,
+                person => from_json,
+                checked_at,
+                queued_at,
+            }))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
