@@ -103,35 +103,33 @@ pub struct Person {
     pub sex: Option<String>,
 }
 
+/// `$ty { insurer_number: person.insurer_number.clone(), …, ..Default::default() }`: what a
+/// [`Person`] holds, in the core's types that name the same fields alike.
+macro_rules! from_person {
+    ($person:expr => $ty:ident) => {
+        $ty {
+            insurer_number: $person.insurer_number.clone(),
+            insured_card_symbol: $person.insured_card_symbol.clone(),
+            insured_identification_number: $person.insured_identification_number.clone(),
+            insured_branch_number: $person.insured_branch_number.clone(),
+            name: $person.name.clone(),
+            name_kana: $person.name_kana.clone(),
+            birthdate: $person.birthdate.clone(),
+            sex: $person.sex.clone(),
+            ..Default::default()
+        }
+    };
+}
+
 impl Person {
     /// As the core's result facts (for matching).
     pub fn facts(&self) -> ResultFacts {
-        ResultFacts {
-            insurer_number: self.insurer_number.clone(),
-            insured_card_symbol: self.insured_card_symbol.clone(),
-            insured_identification_number: self.insured_identification_number.clone(),
-            insured_branch_number: self.insured_branch_number.clone(),
-            name: self.name.clone(),
-            name_kana: self.name_kana.clone(),
-            birthdate: self.birthdate.clone(),
-            sex: self.sex.clone(),
-            ..Default::default()
-        }
+        from_person!(self => ResultFacts)
     }
 
     /// As a voucher (for the export of a check not on the roster).
     pub fn voucher(&self) -> Voucher {
-        Voucher {
-            insurer_number: self.insurer_number.clone(),
-            insured_card_symbol: self.insured_card_symbol.clone(),
-            insured_identification_number: self.insured_identification_number.clone(),
-            insured_branch_number: self.insured_branch_number.clone(),
-            name: self.name.clone(),
-            name_kana: self.name_kana.clone(),
-            birthdate: self.birthdate.clone(),
-            sex: self.sex.clone(),
-            ..Default::default()
-        }
+        from_person!(self => Voucher)
     }
 }
 
@@ -152,19 +150,32 @@ pub fn roster_rows(
     facility: &str,
     day: &str,
 ) -> Result<Vec<StoredRow>, StoreError> {
-    let mut stmt = conn.prepare_cached(
+    day_rows(
+        conn,
         "SELECT id, line, voucher FROM roster_rows WHERE facility_code = ?1 AND day = ?2 ORDER BY id",
-    )?;
-    let rows = stmt
-        .query_map(params![facility, day], |r| {
+        facility,
+        day,
+        |r| {
             Ok(read_columns!(r => StoredRow {
                 id,
                 line => |line: i64| line as u64,
                 voucher => |json| voucher_from_json(&from_json(json)),
             }))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+        },
+    )
+}
+
+/// The rows `sql` selects for `facility` (`?1`) and `day` (`?2`), each read by `read`.
+fn day_rows<T>(
+    conn: &Connection,
+    sql: &str,
+    facility: &str,
+    day: &str,
+    read: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![facility, day], read)?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// A check as stored.
@@ -200,12 +211,13 @@ pub fn day_checks(
     facility: &str,
     day: &str,
 ) -> Result<Vec<StoredCheck>, StoreError> {
-    let mut stmt = conn.prepare_cached(
+    day_rows(
+        conn,
         "SELECT id, row_id, operator, mode, problems, person, checked_at, queued_at FROM day_checks
          WHERE facility_code = ?1 AND day = ?2 ORDER BY id",
-    )?;
-    let rows = stmt
-        .query_map(params![facility, day], |r| {
+        facility,
+        day,
+        |r| {
             Ok(read_columns!(r => StoredCheck {
                 id,
                 row_id,
@@ -216,9 +228,8 @@ pub fn day_checks(
                 checked_at,
                 queued_at,
             }))
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+        },
+    )
 }
 
 /// The row of `person` on `rows` (by the core's matching), as a row id.
