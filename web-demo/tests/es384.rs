@@ -12,7 +12,7 @@
 
 mod support;
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use myna_core::profile::{AuthAlgorithm, NEXT_GENERATION_CARD};
@@ -20,7 +20,7 @@ use myna_core::x509::{PublicKey, parse_certificate};
 use p384::ecdsa::signature::Signer as _;
 use serde_json::{Value, json};
 use support::service::Service;
-use support::{Card, Harness, ORIGIN, activation, json_str, request};
+use support::{Card, Harness, ORIGIN};
 
 /// The next-generation persona's certificate and key.
 struct NextGenerationCard {
@@ -195,47 +195,15 @@ async fn issue_14_an_unknown_algorithm_is_refused_before_the_nonce_is_used() {
 async fn issue_14_es384_through_the_real_service() {
     let dir = tempfile::tempdir().unwrap();
     let service = Service::start(&dir.path().join("service.sqlite3"));
-    let (status, body) = service
-        .send(request(
-            Method::POST,
-            "/api/v1/terminals/activate",
-            None,
-            Some(activation("es384")),
-        ))
-        .await;
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
-    let token = json_str(&body, "token");
-    let nonce = || async {
-        let (status, body) = service
-            .send(request(
-                Method::POST,
-                "/api/v1/challenges",
-                Some(&token),
-                None,
-            ))
-            .await;
-        assert_eq!(status, 201);
-        json_str(&body, "nonce")
-    };
+    let token = service.activate("es384").await;
     let card = NextGenerationCard::load();
-    let confirm = |body: Value| {
-        service.send(request(
-            Method::POST,
-            "/api/v1/confirmations",
-            Some(&token),
-            Some(body),
-        ))
-    };
 
-    let first = nonce().await;
-    let (status, xml) = confirm(card.body(&first, &card.sign(ORIGIN, &first), ES384)).await;
-    assert_eq!(
-        status,
-        StatusCode::OK.as_u16(),
-        "{}",
-        String::from_utf8_lossy(&xml)
-    );
-    let msg = myna_core::oqs::parse(&xml).unwrap();
+    let first = service.nonce(&token).await;
+    let signed = card.sign(ORIGIN, &first);
+    let (status, msg) = service
+        .confirm(&token, card.body(&first, &signed, ES384))
+        .await;
+    assert_eq!(status, StatusCode::OK.as_u16(), "{msg:?}");
     assert_eq!(
         msg.message_body
             .qualification_validity
@@ -244,9 +212,10 @@ async fn issue_14_es384_through_the_real_service() {
         Some("1")
     );
 
-    let second = nonce().await;
-    let (status, xml) = confirm(card.body(&second, &card.sign(ORIGIN, &first), ES384)).await;
+    let second = service.nonce(&token).await;
+    let (status, msg) = service
+        .confirm(&token, card.body(&second, &signed, ES384))
+        .await;
     assert_eq!(status, 401);
-    let msg = myna_core::oqs::parse(&xml).unwrap();
     assert_eq!(msg.message_header.error_code.as_deref(), Some("MW0006"));
 }
