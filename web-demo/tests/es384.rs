@@ -49,6 +49,13 @@ impl NextGenerationCard {
         signature.to_bytes().to_vec()
     }
 
+    /// A fresh nonce for `token` and the card's signature over it for [`ORIGIN`].
+    async fn signed_nonce(&self, h: &Harness, token: &str) -> (String, Vec<u8>) {
+        let nonce = h.nonce(token).await;
+        let signature = self.sign(ORIGIN, &nonce);
+        (nonce, signature)
+    }
+
     fn body(&self, nonce: &str, signature: &[u8], algorithm: Option<&str>) -> Value {
         let mut body = json!({
             "mode": "pin",
@@ -83,8 +90,7 @@ fn the_next_generation_certificate_has_a_p384_key_from_the_rsa_test_root() {
 async fn issue_14_an_es384_confirmation_is_verified_and_answered() {
     let (h, token) = Harness::with_terminal().await;
     let card = NextGenerationCard::load();
-    let nonce = h.nonce(&token).await;
-    let signature = card.sign(ORIGIN, &nonce);
+    let (nonce, signature) = card.signed_nonce(&h, &token).await;
     let msg = h
         .confirm(&token, card.body(&nonce, &signature, ES384))
         .await
@@ -105,42 +111,39 @@ async fn issue_14_a_wrong_es384_signature_origin_or_nonce_is_refused() {
     let (h, token) = Harness::with_terminal().await;
     let card = NextGenerationCard::load();
 
-    // One bit of the signature flipped.
-    let nonce = h.nonce(&token).await;
-    let mut signature = card.sign(ORIGIN, &nonce);
-    signature[10] ^= 0x01;
-    h.confirm(&token, card.body(&nonce, &signature, ES384))
-        .await
-        .assert_error(401, "MW0006");
-
-    // Signed for another origin.
-    let nonce = h.nonce(&token).await;
-    let signature = card.sign("https://elsewhere.example", &nonce);
-    h.confirm(&token, card.body(&nonce, &signature, ES384))
-        .await
-        .assert_error(401, "MW0006");
-
-    // Signed over another nonce (a fresh, valid one is sent).
-    let signed_nonce = h.nonce(&token).await;
-    let nonce = h.nonce(&token).await;
-    let signature = card.sign(ORIGIN, &signed_nonce);
-    h.confirm(&token, card.body(&nonce, &signature, ES384))
-        .await
-        .assert_error(401, "MW0006");
-
-    // The signature in DER instead of r ‖ s, and cut short: not the JOSE form.
-    let nonce = h.nonce(&token).await;
-    let der = p384::ecdsa::Signature::from_slice(&card.sign(ORIGIN, &nonce))
-        .unwrap()
-        .to_der();
-    h.confirm(&token, card.body(&nonce, der.as_bytes(), ES384))
-        .await
-        .assert_error(401, "MW0006");
-    let nonce = h.nonce(&token).await;
-    let signature = card.sign(ORIGIN, &nonce);
-    h.confirm(&token, card.body(&nonce, &signature[..95], ES384))
-        .await
-        .assert_error(401, "MW0006");
+    // What the card signed, given the nonce sent and another valid one.
+    type Signed = fn(&NextGenerationCard, &str, &str) -> Vec<u8>;
+    let cases: [(&str, Signed); 5] = [
+        ("one bit of the signature flipped", |card, nonce, _| {
+            let mut signature = card.sign(ORIGIN, nonce);
+            signature[10] ^= 0x01;
+            signature
+        }),
+        ("signed for another origin", |card, nonce, _| {
+            card.sign("https://elsewhere.example", nonce)
+        }),
+        (
+            "signed over another nonce (a fresh, valid one is sent)",
+            |card, _, other| card.sign(ORIGIN, other),
+        ),
+        // Not the JOSE form `r ‖ s`:
+        ("the signature in DER", |card, nonce, _| {
+            let signature = p384::ecdsa::Signature::from_slice(&card.sign(ORIGIN, nonce));
+            signature.unwrap().to_der().as_bytes().to_vec()
+        }),
+        ("the signature cut short", |card, nonce, _| {
+            card.sign(ORIGIN, nonce)[..95].to_vec()
+        }),
+    ];
+    for (case, signed) in cases {
+        println!("{case}");
+        let other = h.nonce(&token).await;
+        let nonce = h.nonce(&token).await;
+        let signature = signed(&card, &nonce, &other);
+        h.confirm(&token, card.body(&nonce, &signature, ES384))
+            .await
+            .assert_error(401, "MW0006");
+    }
 }
 
 #[tokio::test]
@@ -152,8 +155,7 @@ async fn issue_14_an_algorithm_that_does_not_match_the_certificate_key_is_refuse
     // RS256 (named, or absent: the default) with the P-384 certificate, even over a right
     // ES384 signature.
     for algorithm in [Some("RS256"), None] {
-        let nonce = h.nonce(&token).await;
-        let signature = next.sign(ORIGIN, &nonce);
+        let (nonce, signature) = next.signed_nonce(&h, &token).await;
         h.confirm(&token, next.body(&nonce, &signature, algorithm))
             .await
             .assert_error(401, "MW0040");
@@ -176,8 +178,7 @@ async fn issue_14_an_algorithm_that_does_not_match_the_certificate_key_is_refuse
 async fn issue_14_an_unknown_algorithm_is_refused_before_the_nonce_is_used() {
     let (h, token) = Harness::with_terminal().await;
     let next = NextGenerationCard::load();
-    let nonce = h.nonce(&token).await;
-    let signature = next.sign(ORIGIN, &nonce);
+    let (nonce, signature) = next.signed_nonce(&h, &token).await;
     for unknown in ["ES512", "es384", "ES256", "PS256", "", "none"] {
         h.confirm(&token, next.body(&nonce, &signature, Some(unknown)))
             .await
