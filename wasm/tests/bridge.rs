@@ -1,6 +1,6 @@
 //! The bridge client against a real `myna-bridge --simulate`, started by
 //! `cargo xtask wasm-tests` (which passes its address in `MYNA_TEST_BRIDGE_URL`). Without it
-//! every test here says it is skipped and passes.
+//! every test here fails (`common::required`), unless built with `MYNA_TEST_ALLOW_SKIP`.
 #![cfg(target_arch = "wasm32")]
 
 mod common;

@@ -1,6 +1,6 @@
 //! `confirmQualification` end to end: a real `myna-bridge --simulate` and a real `myna-demo`
-//! eligibility service, started by `cargo xtask wasm-tests`. Without them every test here says
-//! it is skipped and passes.
+//! eligibility service, started by `cargo xtask wasm-tests`. Without them every test here fails
+//! (`common::required`), unless built with `MYNA_TEST_ALLOW_SKIP`.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
