@@ -1,7 +1,7 @@
 //! The plain HTML example page (`wasm/examples/index.html`), importing the built package
 //! (`pkg/`), runs a PIN-mode and a visual-mode confirmation in an iframe against the real
 //! bridge and service. `cargo xtask wasm-tests` serves the page (`MYNA_TEST_EXAMPLE_URL`);
-//! without it the test says it is skipped and passes.
+//! without it the test fails (`common::required`), unless built with `MYNA_TEST_ALLOW_SKIP`.
 #![cfg(target_arch = "wasm32")]
 
 mod common;

@@ -1,6 +1,6 @@
 //! `confirmQualification` end to end: a real `myna-bridge --simulate` and a real `myna-demo`
-//! eligibility service, started by `cargo xtask wasm-tests`. Without them every test here says
-//! it is skipped and passes.
+//! eligibility service, started by `cargo xtask wasm-tests`. Without them every test here fails
+//! (`common::required`), unless built with `MYNA_TEST_ALLOW_SKIP`.
 #![cfg(target_arch = "wasm32")]
 
 mod common;
@@ -106,29 +106,41 @@ async fn confirm_err(options: JsValue) -> (String, JsValue) {
     }
 }
 
+/// `confirmQualification` with `extra` options and a progress recorder; it must answer: the
+/// result and what `onProgress` reported.
+async fn confirmed(env: &Env, extra: &[(&str, JsValue)]) -> (JsValue, Recorder) {
+    let progress = Recorder::new();
+    let mut extra = extra.to_vec();
+    extra.push(("onProgress", progress.function()));
+    let result = confirm(options(env, &extra)).await.expect("an answer");
+    (result, progress)
+}
+
+/// `renderQualification(result)` into a fresh container.
+fn rendered(result: JsValue) -> web_sys::Element {
+    let host = container();
+    myna_web::render_qualification(&host, result, JsValue::UNDEFINED).unwrap();
+    host
+}
+
 #[wasm_bindgen_test(async)]
 async fn visual_mode_confirms_and_renders() {
     let Some(env) = env(Some("default")).await else {
         return;
     };
-    let progress = Recorder::new();
-    let result = confirm(options(
+    let voucher = object(&[
+        ("insurerNumber", "０１１３００１２".into()),
+        ("insuredIdentificationNumber", "1001".into()),
+    ]);
+    let (result, progress) = confirmed(
         &env,
         &[
             ("mode", "visual".into()),
             ("operator", "受付 佐藤".into()),
-            (
-                "voucher",
-                object(&[
-                    ("insurerNumber", "０１１３００１２".into()),
-                    ("insuredIdentificationNumber", "1001".into()),
-                ]),
-            ),
-            ("onProgress", progress.function()),
+            ("voucher", voucher),
         ],
-    ))
-    .await
-    .expect("visual confirmation");
+    )
+    .await;
     assert_strings(&result, &[("mode", "visual"), ("reader", READER)]);
     let q = get(&result, "qualification");
     assert_strings(
@@ -154,8 +166,7 @@ async fn visual_mode_confirms_and_renders() {
         JsValue::from_str("1")
     );
 
-    let host = container();
-    myna_web::render_qualification(&host, result, JsValue::UNDEFINED).unwrap();
+    let host = rendered(result);
     assert_eq!(text(&host, ".myna-status__value"), "有効");
     assert!(
         host.query_selector(".myna-voucher--match")
@@ -173,17 +184,8 @@ async fn pin_mode_confirms_with_the_bridge_signature() {
     let Some(env) = env(Some("kokuho")).await else {
         return;
     };
-    let progress = Recorder::new();
-    let result = confirm(options(
-        &env,
-        &[
-            ("mode", "pin".into()),
-            ("pin", "2345".into()),
-            ("onProgress", progress.function()),
-        ],
-    ))
-    .await
-    .expect("PIN confirmation");
+    let pin = [("mode", "pin".into()), ("pin", "2345".into())];
+    let (result, progress) = confirmed(&env, &pin).await;
     assert_eq!(string(&result, "mode"), "pin");
     let q = get(&result, "qualification");
     assert_eq!(
@@ -300,8 +302,7 @@ async fn an_unlinked_card_is_a_normal_answer_without_qualification() {
         string(&result, "qualification.messageBody.qualificationValidity"),
         "4"
     );
-    let host = container();
-    myna_web::render_qualification(&host, result, JsValue::UNDEFINED).unwrap();
+    let host = rendered(result);
     assert_eq!(text(&host, ".myna-status__value"), "該当資格なし");
 }
 
@@ -311,8 +312,7 @@ async fn an_elderly_persona_shows_the_elderly_section() {
         return;
     };
     let result = confirm(pin_options(&env, "4567")).await.expect("answer");
-    let host = container();
-    myna_web::render_qualification(&host, result, JsValue::UNDEFINED).unwrap();
+    let host = rendered(result);
     let elderly = section(&host, "高齢受給者証");
     assert!(field(&elderly, "負担割合").unwrap().ends_with('割'));
 }

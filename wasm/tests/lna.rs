@@ -5,7 +5,8 @@
 //! counts as a **public** site (its address-space override) reaching the bridge on loopback, with
 //! the `loopback-network` permission set by the automation protocol. The mode reaches the page
 //! in the URL's fragment (`#lna=denied`). In a plain run (`#lna=off`, or no fragment) the page
-//! is on loopback, where the gate does not apply.
+//! is on loopback, where the gate does not apply. Like the other browser tests, a test whose
+//! `MYNA_TEST_*` address is unset fails (`common::required`; `MYNA_TEST_ALLOW_SKIP` skips it).
 //!
 //! What each browser lets the module tell apart (measured here, Chromium 156, Firefox 153 ESR):
 //! - a permission denied for the site (Chromium's and Firefox's per-site "block"):
@@ -65,8 +66,7 @@ async fn connect(url: &str) -> (Result<JsValue, String>, Vec<String>) {
 
 #[wasm_bindgen_test(async)]
 async fn the_gate_is_reported_as_the_browser_decides() {
-    let Some(url) = option_env!("MYNA_TEST_BRIDGE_URL") else {
-        console_log!("skipped: MYNA_TEST_BRIDGE_URL not set (run cargo xtask wasm-tests)");
+    let Some(url) = required(option_env!("MYNA_TEST_BRIDGE_URL"), "MYNA_TEST_BRIDGE_URL") else {
         return;
     };
     let mode = lna_mode();
@@ -117,8 +117,7 @@ async fn the_gate_is_reported_as_the_browser_decides() {
 async fn a_dead_port_is_not_a_permission_problem() {
     // Nothing listens there; with the permission granted (or on loopback) the module must say
     // the bridge is not running, not blame the browser; with a block, the block.
-    let Some(url) = option_env!("MYNA_TEST_CLOSED_URL") else {
-        console_log!("skipped: MYNA_TEST_CLOSED_URL not set (run cargo xtask wasm-tests)");
+    let Some(url) = required(option_env!("MYNA_TEST_CLOSED_URL"), "MYNA_TEST_CLOSED_URL") else {
         return;
     };
     let mode = lna_mode();

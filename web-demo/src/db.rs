@@ -73,30 +73,25 @@ use std::time::Duration;
 use rusqlite::{Connection, OpenFlags, TransactionBehavior};
 use tokio::sync::oneshot;
 
+/// `(name, sql)` of the migration `migrations/<name>.sql`, embedded.
+macro_rules! migration {
+    ($name:literal) => {
+        (
+            $name,
+            include_str!(concat!("../migrations/", $name, ".sql")),
+        )
+    };
+}
+
 /// The migrations, in order; index + 1 is the `user_version` each one brings the schema to.
 const MIGRATIONS: &[(&str, &str)] = &[
-    (
-        "0001_initial",
-        include_str!("../migrations/0001_initial.sql"),
-    ),
-    (
-        "0002_fallbacks",
-        include_str!("../migrations/0002_fallbacks.sql"),
-    ),
-    (
-        "0003_terminal_security",
-        include_str!("../migrations/0003_terminal_security.sql"),
-    ),
-    ("0004_crls", include_str!("../migrations/0004_crls.sql")),
-    (
-        "0005_official_app",
-        include_str!("../migrations/0005_official_app.sql"),
-    ),
-    (
-        "0006_checkup",
-        include_str!("../migrations/0006_checkup.sql"),
-    ),
-    ("0007_token", include_str!("../migrations/0007_token.sql")),
+    migration!("0001_initial"),
+    migration!("0002_fallbacks"),
+    migration!("0003_terminal_security"),
+    migration!("0004_crls"),
+    migration!("0005_official_app"),
+    migration!("0006_checkup"),
+    migration!("0007_token"),
 ];
 
 /// The schema version this build writes.

@@ -92,37 +92,28 @@ pub fn expiry_notice(not_after: OffsetDateTime, now: OffsetDateTime) -> Option<S
 }
 
 fn result_of(record: &InsuredRecord) -> ResultOfQualificationConfirmation {
-    let text = |s: &String| Some(s.clone());
     let opt = |s: &Option<String>| s.clone();
     let mut r = ResultOfQualificationConfirmation::default();
-    r.insured_card_classification = Some(Code::from_raw(&record.insured_card_classification));
-    r.insurer_number = text(&record.insurer_number);
-    r.insurer_name = text(&record.insurer_name);
-    r.insured_card_symbol = text(&record.insured_card_symbol);
-    r.insured_identification_number = text(&record.insured_identification_number);
-    r.insured_branch_number = text(&record.insured_branch_number);
-    r.personal_family_classification = Some(Code::from_raw(&record.personal_family_classification));
-    r.insured_name = opt(&record.insured_name);
-    r.name = text(&record.name);
-    r.name_of_other = opt(&record.name_of_other);
-    r.name_kana = opt(&record.name_kana);
-    r.name_of_other_kana = opt(&record.name_of_other_kana);
-    r.sex1 = Some(Code::from_raw(&record.sex1));
-    r.sex2 = record.sex2.as_ref().map(Code::from_raw);
-    r.birthdate = text(&record.birthdate);
-    r.address = opt(&record.address);
-    r.post_number = opt(&record.post_number);
-    r.qualification_date = opt(&record.qualification_date);
-    r.disqualification_date = opt(&record.disqualification_date);
-    r.insured_certificate_issuance_date = opt(&record.insured_certificate_issuance_date);
-    r.insured_card_valid_date = opt(&record.insured_card_valid_date);
-    r.insured_card_expiration_date = opt(&record.insured_card_expiration_date);
+    // The record's columns that are the element of the same name, by how each is typed.
+    macro_rules! copy {
+        (text: $($field:ident),+ $(,)?) => { $( r.$field = Some(record.$field.clone()); )+ };
+        (optional: $($field:ident),+ $(,)?) => { $( r.$field = record.$field.clone(); )+ };
+        (code: $($field:ident),+ $(,)?) => { $( r.$field = Some(Code::from_raw(&record.$field)); )+ };
+        (optional code: $($field:ident),+ $(,)?) => {
+            $( r.$field = record.$field.as_ref().map(Code::from_raw); )+
+        };
+    }
+    copy!(text: insurer_number, insurer_name, insured_card_symbol, insured_identification_number,
+        insured_branch_number, name, birthdate);
+    copy!(optional: insured_name, name_of_other, name_kana, name_of_other_kana, address,
+        post_number, qualification_date, disqualification_date,
+        insured_certificate_issuance_date, insured_card_valid_date, insured_card_expiration_date);
+    copy!(code: insured_card_classification, personal_family_classification, sex1);
+    copy!(optional code: sex2, preschool_classification, reason_of_loss);
     r.insured_partial_contribution_ratio = record
         .insured_partial_contribution_ratio
         .as_ref()
         .map(ContributionRatio::from_raw);
-    r.preschool_classification = record.preschool_classification.as_ref().map(Code::from_raw);
-    r.reason_of_loss = record.reason_of_loss.as_ref().map(Code::from_raw);
     if record.elderly_certificate_date.is_some()
         || record.elderly_valid_start_date.is_some()
         || record.elderly_contribution_ratio.is_some()

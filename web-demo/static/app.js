@@ -27,7 +27,7 @@ const STORE = {
 
 /** The package's module. @type {typeof import("./pkg/myna-web.js")} */
 let myna = null;
-/** The package's code labels (the core's OQS tables). @type {typeof import("./pkg/myna-web-labels.js")} */
+/** The package's code labels (the core's OQS tables and token labels). @type {typeof import("./pkg/myna-web-labels.js")} */
 let labels = null;
 let bridge = null;
 /**
@@ -597,7 +597,7 @@ function showResult(result) {
   const validity = result.qualification.messageBody.qualificationValidity ?? "";
   document.body.dataset.outcome = `ok ${result.mode} ${validity}`;
   $("print-meta").textContent =
-    `${new Date().toLocaleString("ja-JP")} ／ 担当者: ${operator()} ／ 方法: ${MODES[result.mode] ?? result.mode}${TOKENS[result.token] ? `・${TOKENS[result.token]}` : ""}`;
+    `${new Date().toLocaleString("ja-JP")} ／ 担当者: ${operator()} ／ 方法: ${MODES[result.mode] ?? result.mode}${tokenSuffix(result.token)}`;
   setPhase("result");
 }
 
@@ -671,8 +671,16 @@ async function recordFallback(event) {
 
 const DOCUMENTS = { portal: "マイナポータル画面", notice: "資格情報のお知らせ", certificate: "資格確認書" };
 const KINDS = { confirmation: "資格確認", search: "資格照会", fallback: "代替確認" };
-/** The token a card-based check's audit row names (as the bridge reported it; issue 14). */
-const TOKENS = { android: "スマートフォン（Android）", iphone: "スマートフォン（iPhone）" };
+/**
+ * `・スマートフォン（Android）` after the mode when a smartphone answered (the token as the
+ * bridge reported it, issue 14), labelled by the package's table; nothing for the card, the
+ * default, nor for a token the package does not name.
+ * @param {string | undefined} token
+ */
+function tokenSuffix(token) {
+  const label = token && token !== "card" ? labels.TOKEN[token] : undefined;
+  return label ? `・${label}` : "";
+}
 const MODES = { pin: "暗証番号", visual: "目視", numbers: "番号", "official-app": "マイナ資格確認アプリ", ...DOCUMENTS };
 
 /** The day's records (Japan time) from the service's audit trail. */
@@ -689,7 +697,7 @@ async function loadHistory() {
     $("history-table").tBodies[0].replaceChildren(...rows.map((r) => el("tr", { "data-result": r.result },
       el("td", {}, new Date(r.occurredAt).toLocaleTimeString("ja-JP", { timeZone: "Asia/Tokyo" })),
       el("td", {}, KINDS[r.kind] ?? r.kind),
-      el("td", {}, (MODES[r.mode] ?? r.mode ?? "") + (TOKENS[r.token] ? `・${TOKENS[r.token]}` : "")),
+      el("td", {}, (MODES[r.mode] ?? r.mode ?? "") + tokenSuffix(r.token)),
       el("td", {}, r.kind === "fallback" ? "記録" : r.result === "ok"
         ? labels.QUALIFICATION_VALIDITY[r.qualificationValidity] ?? r.qualificationValidity ?? "正常"
         : `エラー ${r.errorCode ?? ""}`),

@@ -256,9 +256,7 @@ async fn the_chain_cache_does_not_outlive_dates_or_revocation() {
     let not_after = time::OffsetDateTime::from_unix_timestamp(info.not_after).unwrap();
     h.clock.set(myna_demo::validity::grace_ends_at(not_after));
     let (_, later_token) = h.activate("受付2").await;
-    h.confirm_pin(&later_token, &card)
-        .await
-        .assert_error(401, "MW0008");
+    h.refuses_pin(&later_token, &card, 401, "MW0008").await;
     h.clock.set(support::START);
 
     // Revoked: refused at once although the chain is cached.
@@ -269,7 +267,5 @@ async fn the_chain_cache_does_not_outlive_dates_or_revocation() {
         2,
     );
     myna_demo::revocation::load(&h.db, h.state.trust_anchors(), &crl, support::START).unwrap();
-    h.confirm_pin(&token, &card)
-        .await
-        .assert_error(401, "MW0009");
+    h.refuses_pin(&token, &card, 401, "MW0009").await;
 }

@@ -8,37 +8,16 @@ mod support;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use axum::http::Method;
-use serde_json::json;
+use support::Card;
 use support::pki::{Ca, forged, serial_of};
 use support::service::Service;
-use support::{Card, activation, json_str, request};
 use time::OffsetDateTime;
 
 /// A PIN confirmation by `card`: the status and the `ErrorCode` (empty on success).
 async fn confirm(service: &Service, token: &str, card: &Card) -> (u16, String) {
-    let (_, body) = service
-        .send(request(
-            Method::POST,
-            "/api/v1/challenges",
-            Some(token),
-            Some(json!({})),
-        ))
-        .await;
-    let nonce = json_str(&body, "nonce");
-    let (status, body) = service
-        .send(request(
-            Method::POST,
-            "/api/v1/confirmations",
-            Some(token),
-            Some(card.pin_confirmation(&nonce)),
-        ))
-        .await;
-    let msg = myna_core::oqs::parse(&body).unwrap();
-    (
-        status,
-        msg.message_header.error_code.clone().unwrap_or_default(),
-    )
+    let nonce = service.nonce(token).await;
+    let (status, msg) = service.confirm(token, card.pin_confirmation(&nonce)).await;
+    (status, msg.message_header.error_code.unwrap_or_default())
 }
 
 fn crl_command(db: &Path, args: &[&str], file: Option<&Path>) -> Output {
@@ -63,16 +42,7 @@ async fn crl_load_replaces_the_crl_of_a_running_service() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.sqlite3");
     let service = Service::start(&db);
-    let (status, body) = service
-        .send(request(
-            Method::POST,
-            "/api/v1/terminals/activate",
-            None,
-            Some(activation("受付")),
-        ))
-        .await;
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
-    let token = json_str(&body, "token");
+    let token = service.activate("受付").await;
     let card = Card::load("default");
     assert_eq!(confirm(&service, &token, &card).await, (200, String::new()));
 

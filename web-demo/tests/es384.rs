@@ -12,7 +12,7 @@
 
 mod support;
 
-use axum::http::{Method, StatusCode};
+use axum::http::StatusCode;
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
 use myna_core::profile::{AuthAlgorithm, NEXT_GENERATION_CARD};
@@ -20,7 +20,7 @@ use myna_core::x509::{PublicKey, parse_certificate};
 use p384::ecdsa::signature::Signer as _;
 use serde_json::{Value, json};
 use support::service::Service;
-use support::{Card, Harness, ORIGIN, activation, json_str, request};
+use support::{Card, Harness, ORIGIN};
 
 /// The next-generation persona's certificate and key.
 struct NextGenerationCard {
@@ -47,6 +47,13 @@ impl NextGenerationCard {
         let message = myna_core::auth::auth_message(origin, nonce);
         let signature: p384::ecdsa::Signature = self.key.sign(&message);
         signature.to_bytes().to_vec()
+    }
+
+    /// A fresh nonce for `token` and the card's signature over it for [`ORIGIN`].
+    async fn signed_nonce(&self, h: &Harness, token: &str) -> (String, Vec<u8>) {
+        let nonce = h.nonce(token).await;
+        let signature = self.sign(ORIGIN, &nonce);
+        (nonce, signature)
     }
 
     fn body(&self, nonce: &str, signature: &[u8], algorithm: Option<&str>) -> Value {
@@ -83,8 +90,7 @@ fn the_next_generation_certificate_has_a_p384_key_from_the_rsa_test_root() {
 async fn issue_14_an_es384_confirmation_is_verified_and_answered() {
     let (h, token) = Harness::with_terminal().await;
     let card = NextGenerationCard::load();
-    let nonce = h.nonce(&token).await;
-    let signature = card.sign(ORIGIN, &nonce);
+    let (nonce, signature) = card.signed_nonce(&h, &token).await;
     let msg = h
         .confirm(&token, card.body(&nonce, &signature, ES384))
         .await
@@ -105,42 +111,39 @@ async fn issue_14_a_wrong_es384_signature_origin_or_nonce_is_refused() {
     let (h, token) = Harness::with_terminal().await;
     let card = NextGenerationCard::load();
 
-    // One bit of the signature flipped.
-    let nonce = h.nonce(&token).await;
-    let mut signature = card.sign(ORIGIN, &nonce);
-    signature[10] ^= 0x01;
-    h.confirm(&token, card.body(&nonce, &signature, ES384))
-        .await
-        .assert_error(401, "MW0006");
-
-    // Signed for another origin.
-    let nonce = h.nonce(&token).await;
-    let signature = card.sign("https://elsewhere.example", &nonce);
-    h.confirm(&token, card.body(&nonce, &signature, ES384))
-        .await
-        .assert_error(401, "MW0006");
-
-    // Signed over another nonce (a fresh, valid one is sent).
-    let signed_nonce = h.nonce(&token).await;
-    let nonce = h.nonce(&token).await;
-    let signature = card.sign(ORIGIN, &signed_nonce);
-    h.confirm(&token, card.body(&nonce, &signature, ES384))
-        .await
-        .assert_error(401, "MW0006");
-
-    // The signature in DER instead of r ‖ s, and cut short: not the JOSE form.
-    let nonce = h.nonce(&token).await;
-    let der = p384::ecdsa::Signature::from_slice(&card.sign(ORIGIN, &nonce))
-        .unwrap()
-        .to_der();
-    h.confirm(&token, card.body(&nonce, der.as_bytes(), ES384))
-        .await
-        .assert_error(401, "MW0006");
-    let nonce = h.nonce(&token).await;
-    let signature = card.sign(ORIGIN, &nonce);
-    h.confirm(&token, card.body(&nonce, &signature[..95], ES384))
-        .await
-        .assert_error(401, "MW0006");
+    // What the card signed, given the nonce sent and another valid one.
+    type Signed = fn(&NextGenerationCard, &str, &str) -> Vec<u8>;
+    let cases: [(&str, Signed); 5] = [
+        ("one bit of the signature flipped", |card, nonce, _| {
+            let mut signature = card.sign(ORIGIN, nonce);
+            signature[10] ^= 0x01;
+            signature
+        }),
+        ("signed for another origin", |card, nonce, _| {
+            card.sign("https://elsewhere.example", nonce)
+        }),
+        (
+            "signed over another nonce (a fresh, valid one is sent)",
+            |card, _, other| card.sign(ORIGIN, other),
+        ),
+        // Not the JOSE form `r ‖ s`:
+        ("the signature in DER", |card, nonce, _| {
+            let signature = p384::ecdsa::Signature::from_slice(&card.sign(ORIGIN, nonce));
+            signature.unwrap().to_der().as_bytes().to_vec()
+        }),
+        ("the signature cut short", |card, nonce, _| {
+            card.sign(ORIGIN, nonce)[..95].to_vec()
+        }),
+    ];
+    for (case, signed) in cases {
+        println!("{case}");
+        let other = h.nonce(&token).await;
+        let nonce = h.nonce(&token).await;
+        let signature = signed(&card, &nonce, &other);
+        h.confirm(&token, card.body(&nonce, &signature, ES384))
+            .await
+            .assert_error(401, "MW0006");
+    }
 }
 
 #[tokio::test]
@@ -152,8 +155,7 @@ async fn issue_14_an_algorithm_that_does_not_match_the_certificate_key_is_refuse
     // RS256 (named, or absent: the default) with the P-384 certificate, even over a right
     // ES384 signature.
     for algorithm in [Some("RS256"), None] {
-        let nonce = h.nonce(&token).await;
-        let signature = next.sign(ORIGIN, &nonce);
+        let (nonce, signature) = next.signed_nonce(&h, &token).await;
         h.confirm(&token, next.body(&nonce, &signature, algorithm))
             .await
             .assert_error(401, "MW0040");
@@ -176,8 +178,7 @@ async fn issue_14_an_algorithm_that_does_not_match_the_certificate_key_is_refuse
 async fn issue_14_an_unknown_algorithm_is_refused_before_the_nonce_is_used() {
     let (h, token) = Harness::with_terminal().await;
     let next = NextGenerationCard::load();
-    let nonce = h.nonce(&token).await;
-    let signature = next.sign(ORIGIN, &nonce);
+    let (nonce, signature) = next.signed_nonce(&h, &token).await;
     for unknown in ["ES512", "es384", "ES256", "PS256", "", "none"] {
         h.confirm(&token, next.body(&nonce, &signature, Some(unknown)))
             .await
@@ -195,47 +196,15 @@ async fn issue_14_an_unknown_algorithm_is_refused_before_the_nonce_is_used() {
 async fn issue_14_es384_through_the_real_service() {
     let dir = tempfile::tempdir().unwrap();
     let service = Service::start(&dir.path().join("service.sqlite3"));
-    let (status, body) = service
-        .send(request(
-            Method::POST,
-            "/api/v1/terminals/activate",
-            None,
-            Some(activation("es384")),
-        ))
-        .await;
-    assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
-    let token = json_str(&body, "token");
-    let nonce = || async {
-        let (status, body) = service
-            .send(request(
-                Method::POST,
-                "/api/v1/challenges",
-                Some(&token),
-                None,
-            ))
-            .await;
-        assert_eq!(status, 201);
-        json_str(&body, "nonce")
-    };
+    let token = service.activate("es384").await;
     let card = NextGenerationCard::load();
-    let confirm = |body: Value| {
-        service.send(request(
-            Method::POST,
-            "/api/v1/confirmations",
-            Some(&token),
-            Some(body),
-        ))
-    };
 
-    let first = nonce().await;
-    let (status, xml) = confirm(card.body(&first, &card.sign(ORIGIN, &first), ES384)).await;
-    assert_eq!(
-        status,
-        StatusCode::OK.as_u16(),
-        "{}",
-        String::from_utf8_lossy(&xml)
-    );
-    let msg = myna_core::oqs::parse(&xml).unwrap();
+    let first = service.nonce(&token).await;
+    let signed = card.sign(ORIGIN, &first);
+    let (status, msg) = service
+        .confirm(&token, card.body(&first, &signed, ES384))
+        .await;
+    assert_eq!(status, StatusCode::OK.as_u16(), "{msg:?}");
     assert_eq!(
         msg.message_body
             .qualification_validity
@@ -244,9 +213,10 @@ async fn issue_14_es384_through_the_real_service() {
         Some("1")
     );
 
-    let second = nonce().await;
-    let (status, xml) = confirm(card.body(&second, &card.sign(ORIGIN, &first), ES384)).await;
+    let second = service.nonce(&token).await;
+    let (status, msg) = service
+        .confirm(&token, card.body(&second, &signed, ES384))
+        .await;
     assert_eq!(status, 401);
-    let msg = myna_core::oqs::parse(&xml).unwrap();
     assert_eq!(msg.message_header.error_code.as_deref(), Some("MW0006"));
 }

@@ -40,8 +40,7 @@ fn crl_of_spring_2024(h: &Harness, revoked: &[&Card]) {
 
 #[tokio::test]
 async fn issue_13_a_pasted_official_app_result_is_answered_and_audited_as_its_own_mode() {
-    let h = Harness::new().await; // 2026-06-01 09:00 JST
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await; // 2026-06-01 09:00 JST
     let text = oqs::to_copy_text(&taro());
     let reply = h
         .confirm(
@@ -164,13 +163,9 @@ async fn issue_13_an_expired_certificate_gives_qualification_until_the_end_of_th
 
     // The first day after: refused, and stays refused.
     h.clock.set(datetime!(2024-07-01 00:00 +9));
-    h.confirm_pin(&token, &card)
-        .await
-        .assert_error(401, "MW0008");
+    h.refuses_pin(&token, &card, 401, "MW0008").await;
     h.clock.set(datetime!(2026-06-01 00:00 +9));
-    h.confirm_pin(&token, &card)
-        .await
-        .assert_error(401, "MW0008");
+    h.refuses_pin(&token, &card, 401, "MW0008").await;
 }
 
 #[tokio::test]
@@ -188,9 +183,7 @@ async fn issue_13_an_expired_certificate_in_its_grace_period_is_still_checked_fo
     h.confirm(&token, body).await.assert_error(401, "MW0006");
     // Its CA's current CRL lists it: revoked, grace period or not.
     crl_of_spring_2024(&h, &[&card]);
-    h.confirm_pin(&token, &card)
-        .await
-        .assert_error(401, "MW0009");
+    h.refuses_pin(&token, &card, 401, "MW0009").await;
 }
 
 #[tokio::test]

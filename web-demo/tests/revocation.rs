@@ -47,17 +47,13 @@ async fn a_new_crl_replaces_the_old_one_while_the_service_runs() {
     // The seeded CRL: `revoked-cert` listed, `default` not. The chain of `default` is now
     // cached.
     h.confirm_pin(&token, &card).await.assert_status_ok();
-    h.confirm_pin(&token, &revoked)
-        .await
-        .assert_error(401, "MW0009");
+    h.refuses_pin(&token, &revoked, 401, "MW0009").await;
 
     // A newer CRL of the same CA lists `default` and no longer `revoked-cert`.
     let (this_update, next_update) = week();
     let crl = Ca::root().crl(this_update, next_update, &[serial_of(&card.certificate)], 2);
     assert_eq!(load(&h, &crl).unwrap(), Stored::Replaced);
-    h.confirm_pin(&token, &card)
-        .await
-        .assert_error(401, "MW0009");
+    h.refuses_pin(&token, &card, 401, "MW0009").await;
     h.confirm_pin(&token, &revoked).await.assert_status_ok();
 
     // An older CRL than the stored one is refused (it would undo the revocation).
@@ -66,9 +62,7 @@ async fn a_new_crl_replaces_the_old_one_while_the_service_runs() {
         load(&h, &older),
         Err(LoadError::Store(StoreCrlError::Older { .. }))
     ));
-    h.confirm_pin(&token, &card)
-        .await
-        .assert_error(401, "MW0009");
+    h.refuses_pin(&token, &card, 401, "MW0009").await;
 }
 
 #[tokio::test]
@@ -109,9 +103,7 @@ async fn a_forged_crl_or_one_of_another_issuer_is_refused_and_changes_nothing() 
         c.execute("UPDATE crl_generation SET generation = generation + 1", [])
     })
     .unwrap();
-    h.confirm_pin(&token, &card)
-        .await
-        .assert_error(503, "MW0034");
+    h.refuses_pin(&token, &card, 503, "MW0034").await;
 }
 
 #[tokio::test]
@@ -159,13 +151,9 @@ async fn a_stale_crl_is_refused_when_loaded_and_when_used() {
     let (_, token) = h.activate("受付（翌週）").await;
     h.confirm_pin(&token, &card).await.assert_status_ok();
     h.clock.set(next_update + Duration::seconds(1));
-    h.confirm_pin(&token, &card)
-        .await
-        .assert_error(503, "MW0033");
+    h.refuses_pin(&token, &card, 503, "MW0033").await;
     // A listing stays true after nextUpdate.
-    h.confirm_pin(&token, &revoked)
-        .await
-        .assert_error(401, "MW0009");
+    h.refuses_pin(&token, &revoked, 401, "MW0009").await;
     // And the audit trail records the refusal with its own code.
     let audit = h.audit(&token).await;
     assert!(
@@ -183,17 +171,13 @@ async fn revocation_is_keyed_by_the_issuing_ca_not_by_serial_or_name() {
     let (this_update, next_update) = week();
 
     // The old generation has no CRL yet: its certificates cannot be checked.
-    h.confirm_pin(&token, &old_issued)
-        .await
-        .assert_error(503, "MW0034");
+    h.refuses_pin(&token, &old_issued, 503, "MW0034").await;
     h.confirm_pin(&token, &root_issued).await.assert_status_ok();
 
     // The old generation revokes the serial: only its certificate is refused.
     let old_crl = Ca::old_root().crl(this_update, next_update, std::slice::from_ref(&serial), 1);
     assert_eq!(load(&h, &old_crl).unwrap(), Stored::Added);
-    h.confirm_pin(&token, &old_issued)
-        .await
-        .assert_error(401, "MW0009");
+    h.refuses_pin(&token, &old_issued, 401, "MW0009").await;
     h.confirm_pin(&token, &root_issued).await.assert_status_ok();
 
     // The reverse: the new generation revokes it, the old one's newer CRL does not.
@@ -201,9 +185,7 @@ async fn revocation_is_keyed_by_the_issuing_ca_not_by_serial_or_name() {
     let old_crl = Ca::old_root().crl(this_update + Duration::hours(1), next_update, &[], 2);
     load(&h, &root_crl).unwrap();
     assert_eq!(load(&h, &old_crl).unwrap(), Stored::Replaced);
-    h.confirm_pin(&token, &root_issued)
-        .await
-        .assert_error(401, "MW0009");
+    h.refuses_pin(&token, &root_issued, 401, "MW0009").await;
     h.confirm_pin(&token, &old_issued).await.assert_status_ok();
 }
 

@@ -139,8 +139,7 @@ async fn a_pasted_text_with_the_phone_line_is_imported() {
     use myna_core::wire::Token;
     use myna_core::wire::service::ConfirmationMode;
 
-    let h = Harness::new().await; // 2026-06-01 09:00 JST
-    let (_, token) = h.activate("受付").await;
+    let (h, token) = Harness::with_terminal().await; // 2026-06-01 09:00 JST
     let msg = support::taro();
     let r = &msg.results()[0];
     let text = oqs::to_copy_text_with_identity(&msg, Token::Android, ConfirmationMode::Pin);

@@ -202,21 +202,20 @@ pub fn list(
     let rows = stmt.query_map(
         params![facility_code, before.unwrap_or(i64::MAX), limit],
         |r| {
-            let at: i64 = r.get(1)?;
-            Ok(AuditRecord {
-                id: r.get(0)?,
-                occurred_at: rfc3339(at),
-                terminal_id: r.get(2)?,
-                device_name: r.get(3)?,
-                operator: r.get(4)?,
-                kind: r.get(5)?,
-                mode: r.get(6)?,
-                result: r.get(7)?,
-                qualification_validity: r.get(8)?,
-                error_code: r.get(9)?,
-                http_status: r.get(10)?,
-                token: r.get(11)?,
-            })
+            Ok(read_columns!(r => AuditRecord {
+                id,
+                occurred_at => rfc3339,
+                terminal_id,
+                device_name,
+                operator,
+                kind,
+                mode,
+                result,
+                qualification_validity,
+                error_code,
+                http_status,
+                token,
+            }))
         },
     )?;
     Ok(rows.collect::<Result<_, _>>()?)

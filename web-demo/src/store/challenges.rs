@@ -100,23 +100,19 @@ mod tests {
     /// Runs `test` with two terminals of the demo facility (their ids).
     fn with_terminals(test: impl FnOnce(&mut Connection, &str, &str) -> Result<(), StoreError>) {
         with_demo_facility(|c| {
-            let a = activate(
-                c,
-                DEMO_FACILITY_CODE,
-                DEMO_USER_ID,
-                DEMO_ACTIVATION_CODE,
-                "a",
-                NOW,
-            )?;
-            let b = activate(
-                c,
-                DEMO_FACILITY_CODE,
-                DEMO_USER_ID,
-                DEMO_ACTIVATION_CODE,
-                "b",
-                NOW,
-            )?;
-            test(c, &a.terminal_id, &b.terminal_id)
+            let mut terminal = |name| {
+                activate(
+                    c,
+                    DEMO_FACILITY_CODE,
+                    DEMO_USER_ID,
+                    DEMO_ACTIVATION_CODE,
+                    name,
+                    NOW,
+                )
+                .map(|t| t.terminal_id)
+            };
+            let (a, b) = (terminal("a")?, terminal("b")?);
+            test(c, &a, &b)
         });
     }
 

@@ -36,10 +36,10 @@ pub fn contracted_insurers(
     )?;
     let rows = stmt
         .query_map(params![facility], |r| {
-            Ok(ContractedInsurer {
-                insurer_number: r.get(0)?,
-                name: r.get(1)?,
-            })
+            Ok(read_columns!(r => ContractedInsurer {
+                insurer_number,
+                name,
+            }))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)
@@ -108,20 +108,32 @@ pub fn roster_rows(
     facility: &str,
     day: &str,
 ) -> Result<Vec<StoredRow>, StoreError> {
-    let mut stmt = conn.prepare_cached(
+    day_rows(
+        conn,
         "SELECT id, line, voucher FROM roster_rows WHERE facility_code = ?1 AND day = ?2 ORDER BY id",
-    )?;
-    let rows = stmt
-        .query_map(params![facility, day], |r| {
-            let json: String = r.get(2)?;
-            Ok(StoredRow {
-                id: r.get(0)?,
-                line: r.get::<_, i64>(1)? as u64,
-                voucher: voucher_from_json(&serde_json::from_str(&json).unwrap_or_default()),
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+        facility,
+        day,
+        |r| {
+            Ok(read_columns!(r => StoredRow {
+                id,
+                line => |line: i64| line as u64,
+                voucher => |json| voucher_from_json(&from_json(json)),
+            }))
+        },
+    )
+}
+
+/// The rows `sql` selects for `facility` (`?1`) and `day` (`?2`), each read by `read`.
+fn day_rows<T>(
+    conn: &Connection,
+    sql: &str,
+    facility: &str,
+    day: &str,
+    read: impl FnMut(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, StoreError> {
+    let mut stmt = conn.prepare_cached(sql)?;
+    let rows = stmt.query_map(params![facility, day], read)?;
+    Ok(rows.collect::<Result<_, _>>()?)
 }
 
 /// A check as stored.
@@ -145,33 +157,37 @@ pub struct StoredCheck {
     pub queued_at: Option<i64>,
 }
 
+/// A JSON column's value, or the default for text that does not parse (the service writes
+/// these columns itself).
+fn from_json<T: serde::de::DeserializeOwned + Default>(text: String) -> T {
+    serde_json::from_str(&text).unwrap_or_default()
+}
+
 /// A day's checks, oldest first.
 pub fn day_checks(
     conn: &Connection,
     facility: &str,
     day: &str,
 ) -> Result<Vec<StoredCheck>, StoreError> {
-    let mut stmt = conn.prepare_cached(
+    day_rows(
+        conn,
         "SELECT id, row_id, operator, mode, problems, person, checked_at, queued_at FROM day_checks
          WHERE facility_code = ?1 AND day = ?2 ORDER BY id",
-    )?;
-    let rows = stmt
-        .query_map(params![facility, day], |r| {
-            let problems: String = r.get(4)?;
-            let person: String = r.get(5)?;
-            Ok(StoredCheck {
-                id: r.get(0)?,
-                row_id: r.get(1)?,
-                operator: r.get(2)?,
-                mode: r.get(3)?,
-                problems: serde_json::from_str(&problems).unwrap_or_default(),
-                person: serde_json::from_str(&person).unwrap_or_default(),
-                checked_at: r.get(6)?,
-                queued_at: r.get(7)?,
-            })
-        })?
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(rows)
+        facility,
+        day,
+        |r| {
+            Ok(read_columns!(r => StoredCheck {
+                id,
+                row_id,
+                operator,
+                mode,
+                problems => from_json,
+                person => from_json,
+                checked_at,
+                queued_at,
+            }))
+        },
+    )
 }
 
 /// The row of `person` on `rows` (by the core's matching), as a row id.

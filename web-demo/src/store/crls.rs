@@ -156,14 +156,14 @@ pub fn list(conn: &Connection) -> Result<Vec<StoredCrl>, StoreError> {
              FROM crls ORDER BY issuer_key",
         )?
         .query_map([], |r| {
-            Ok(StoredCrl {
-                issuer_key: r.get(0)?,
-                this_update: r.get(1)?,
-                next_update: r.get(2)?,
-                crl_number: r.get(3)?,
-                entries: r.get(4)?,
-                loaded_at: r.get(5)?,
-            })
+            Ok(read_columns!(r => StoredCrl {
+                issuer_key,
+                this_update,
+                next_update,
+                crl_number,
+                entries,
+                loaded_at,
+            }))
         })?
         .collect::<Result<Vec<_>, _>>()?;
     Ok(rows)

@@ -3,6 +3,27 @@
 //! or the command line's from [`crate::db::Db::call_blocking`]) and makes each
 //! read-then-write one unit with [`atomically`], which works in all of them.
 
+/// `Type { a: row.get(0)?, b: convert(row.get(1)?), … }`: a row read into a struct whose
+/// fields are the query's columns, in the order named here (the `SELECT` list names them in
+/// the same order); `field => convert` passes that column's value through `convert`. Use it
+/// where a closure answers `rusqlite::Result`.
+macro_rules! read_columns {
+    ($row:expr => $ty:ident { $($field:ident $(=> $convert:expr)?),+ $(,)? }) => {{
+        let mut column = 0usize..;
+        $ty {
+            $($field: read_columns!(
+                @value $row.get(column.next().expect("an endless range"))? $(, $convert)?
+            )),+
+        }
+    }};
+    (@value $value:expr) => {
+        $value
+    };
+    (@value $value:expr, $convert:expr) => {
+        $convert($value)
+    };
+}
+
 pub mod activation_limits;
 pub mod admin_tokens;
 pub mod audit;

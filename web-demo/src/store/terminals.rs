@@ -223,13 +223,13 @@ pub fn list(conn: &Connection, facility_code: &str) -> Result<Vec<TerminalInfo>,
 }
 
 fn row_to_info(r: &rusqlite::Row<'_>) -> rusqlite::Result<TerminalInfo> {
-    Ok(TerminalInfo {
-        terminal_id: r.get(0)?,
-        facility_code: r.get(1)?,
-        device_name: r.get(2)?,
-        created_at: r.get(3)?,
-        revoked_at: r.get(4)?,
-    })
+    Ok(read_columns!(r => TerminalInfo {
+        terminal_id,
+        facility_code,
+        device_name,
+        created_at,
+        revoked_at,
+    }))
 }
 
 #[cfg(test)]

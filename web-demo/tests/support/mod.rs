@@ -380,6 +380,13 @@ impl Harness {
         self.confirm(token, card.pin_confirmation(&nonce)).await
     }
 
+    /// [`Self::confirm_pin`], which the service must refuse with `status` and `code`.
+    pub async fn refuses_pin(&self, token: &str, card: &Card, status: u16, code: &str) {
+        self.confirm_pin(token, card)
+            .await
+            .assert_error(status, code);
+    }
+
     pub async fn confirm(&self, token: &str, body: Value) -> Reply {
         self.post("/api/v1/confirmations", token, body).await
     }

@@ -15,7 +15,11 @@ use hyper::client::conn::http1::SendRequest;
 use hyper_util::rt::TokioIo;
 use tokio::net::TcpStream;
 
-use super::ORIGIN;
+use axum::http::Method;
+use myna_core::oqs::XmlMsg;
+use serde_json::Value;
+
+use super::{ORIGIN, activation, json_str, request};
 
 /// `myna-demo serve` on `db` for the demo facility at [`ORIGIN`]; killed when dropped.
 pub struct Service {
@@ -63,6 +67,50 @@ impl Service {
     /// One request on its own connection: `(status, body)`.
     pub async fn send(&self, request: Request<Body>) -> (u16, Vec<u8>) {
         send_once(self.addr, request).await
+    }
+
+    /// Activates a terminal named `device` of the demo facility (it must be answered 201):
+    /// its token.
+    pub async fn activate(&self, device: &str) -> String {
+        let body = Some(activation(device));
+        let (status, body) = self
+            .send(request(
+                Method::POST,
+                "/api/v1/terminals/activate",
+                None,
+                body,
+            ))
+            .await;
+        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+        json_str(&body, "token")
+    }
+
+    /// A challenge's nonce for `token` (it must be answered 201).
+    pub async fn nonce(&self, token: &str) -> String {
+        let (status, body) = self
+            .send(request(
+                Method::POST,
+                "/api/v1/challenges",
+                Some(token),
+                None,
+            ))
+            .await;
+        assert_eq!(status, 201, "{}", String::from_utf8_lossy(&body));
+        json_str(&body, "nonce")
+    }
+
+    /// `POST /api/v1/confirmations` with `body`: the status and the answer's `XmlMsg`.
+    pub async fn confirm(&self, token: &str, body: Value) -> (u16, XmlMsg) {
+        let request = request(
+            Method::POST,
+            "/api/v1/confirmations",
+            Some(token),
+            Some(body),
+        );
+        let (status, xml) = self.send(request).await;
+        let msg = myna_core::oqs::parse(&xml)
+            .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&xml)));
+        (status, msg)
     }
 }
 
