@@ -140,10 +140,11 @@ pub(super) struct NameBuilder {
 }
 
 impl NameBuilder {
-    /// One attribute of the current RDN.
-    pub(super) fn attribute(&mut self, oid: ObjectIdentifier, value: AnyRef<'_>) {
+    /// One attribute of the current RDN: its type, its value, and the value's DER (shown
+    /// when it is no string).
+    pub(super) fn attribute(&mut self, oid: ObjectIdentifier, value: AnyRef<'_>, der: &[u8]) {
         let decoded = attribute_string(value);
-        let raw = || format!("#{}", hex_lower(&value.to_der().unwrap_or_default()));
+        let raw = || format!("#{}", hex_lower(der));
         let keyword = keyword(&oid);
         let rendered = match &decoded {
             Some(s) => escape_rfc4514(s),
@@ -179,7 +180,8 @@ pub(super) fn distinguished_name(name: &Name) -> DistinguishedName {
     let mut builder = NameBuilder::default();
     for rdn in name.0.iter() {
         for atv in rdn.0.iter() {
-            builder.attribute(atv.oid, (&atv.value).into());
+            let der = atv.value.to_der().unwrap_or_default();
+            builder.attribute(atv.oid, (&atv.value).into(), &der);
         }
         builder.end_rdn();
     }

@@ -358,9 +358,10 @@ fn name(reader: &mut SliceReader<'_>) -> der::Result<DistinguishedName> {
             let encoded = contents(&mut set, Tag::Sequence)?;
             let mut fields = SliceReader::new(encoded)?;
             let oid = ObjectIdentifier::decode(&mut fields)?;
+            let value_der = &encoded[usize::try_from(fields.position())?..];
             let value = AnyRef::decode(&mut fields)?;
             fields.finish(())?;
-            attributes.push((encoded, oid, value));
+            attributes.push((encoded, oid, value, value_der));
         }
         // `der`'s insertion sort, which meets every duplicate on the way.
         for i in 1..attributes.len() {
@@ -375,8 +376,8 @@ fn name(reader: &mut SliceReader<'_>) -> der::Result<DistinguishedName> {
                 j -= 1;
             }
         }
-        for (_, oid, value) in attributes {
-            builder.attribute(oid, value);
+        for (_, oid, value, value_der) in attributes {
+            builder.attribute(oid, value, value_der);
         }
         builder.end_rdn();
     }
