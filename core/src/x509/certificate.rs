@@ -5,8 +5,10 @@
 //! accessors ([`CertificateInfo::crl_distribution_points`],
 //! [`CertificateInfo::authority_key_id`]). [`parse_certificate`] decodes both while it parses,
 //! so it refuses a certificate whose CRL DP or AKI is malformed; [`parse_certificate_lazy`]
-//! does not, so a caller that never asks for them (the browser module's `parseCertificate`)
-//! does not link the `GeneralName` decoders (−11.8 KB gzipped, docs/benchmarks.md).
+//! does not, so a caller that never asks for them does not link the `GeneralName` decoders
+//! (−11.8 KB gzipped in the browser module, docs/benchmarks.md). The browser module now reads
+//! neither: its `parseCertificate` uses [`parse_certificate_view`](super::parse_certificate_view),
+//! which refuses what the lazy parse refuses and is held to it by tests and fuzzing.
 
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5280::ID_KP_CLIENT_AUTH;
@@ -291,9 +293,10 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, CertificateError
 /// [`parse_certificate`] without decoding cRLDistributionPoints and authorityKeyIdentifier:
 /// a certificate whose CRL DP or AKI does not decode is accepted, and the accessors
 /// ([`CertificateInfo::crl_distribution_points`], [`CertificateInfo::authority_key_id`])
-/// return the error [`parse_certificate`] would have. For showing a certificate (the browser
-/// module), never for a trust decision: [`verify_chain`](super::verify_chain) and
-/// [`TrustAnchor`](super::TrustAnchor) parse with [`parse_certificate`].
+/// return the error [`parse_certificate`] would have. For showing a certificate (the measure
+/// [`parse_certificate_view`](super::parse_certificate_view) is held to), never for a trust
+/// decision: [`verify_chain`](super::verify_chain) and [`TrustAnchor`](super::TrustAnchor)
+/// parse with [`parse_certificate`].
 pub fn parse_certificate_lazy(der: &[u8]) -> Result<CertificateInfo, CertificateError> {
     parse::<false>(der)
 }
