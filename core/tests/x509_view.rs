@@ -118,11 +118,17 @@ fn every_fixture_reads_the_same() {
     assert!(parse_certificate_view(JLIS_AUTHCA03).unwrap().is_ca());
 }
 
-/// Every truncation, every one-byte deletion and seven changes of every byte.
+/// Every truncation, every one-byte deletion and seven changes of every byte but the
+/// signature's (opaque to both readers; changed, they would only cost time).
 fn mutations(der: &[u8]) -> impl Iterator<Item = Vec<u8>> + '_ {
+    let signature = Certificate::from_der(der)
+        .unwrap()
+        .signature
+        .raw_bytes()
+        .len();
     let truncations = (0..der.len()).map(|n| der[..n].to_vec());
     let deletions = (0..der.len()).map(|i| [&der[..i], &der[i + 1..]].concat());
-    let changes = (0..der.len()).flat_map(move |i| {
+    let changes = (0..der.len() - signature).flat_map(move |i| {
         let b = der[i];
         [b ^ 0x01, b ^ 0x20, b ^ 0x80, !b, 0x00, 0x80, 0x81]
             .into_iter()
@@ -152,7 +158,7 @@ fn truncations_and_one_byte_changes_are_read_alike() {
                 no += 1;
             }
         }
-        // Changes to the signature or a name's letters still read; most others do not.
+        // Changes to a name's letters or a key's bytes still read; most others do not.
         assert!(yes > 100 && no > 1000, "{yes} accepted, {no} refused");
     }
 }

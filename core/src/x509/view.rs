@@ -38,7 +38,7 @@ use der::asn1::{AnyRef, BitStringRef, GeneralizedTime, IntRef, OctetStringRef, U
 use der::{Decode, ErrorKind, Reader, SliceReader, Tag, Tagged};
 
 use super::certificate::{BasicConstraints, CertificateInfo, JpkiFacts, KeyUsage, check_jpki_auth};
-use super::decode::serial_hex;
+use super::decode::{first_repeated, serial_hex};
 use super::error::{CertificateError, JpkiProfileError};
 use super::names::{DistinguishedName, NameBuilder};
 use super::signature::{KeyKind, SignatureAlgorithm, check_p384};
@@ -173,11 +173,8 @@ pub fn parse_certificate_view(der: &[u8]) -> Result<CertificateView, Certificate
         policies: Vec::new(),
         basic_constraints: None,
     };
-    // `decode::check_unique`: the first extension whose OID came before.
-    for (i, (oid, _)) in tbs.extensions.iter().enumerate() {
-        if tbs.extensions[..i].iter().any(|(seen, _)| seen == oid) {
-            return Err(CertificateError::DuplicateExtension { oid: *oid });
-        }
+    if let Some(oid) = first_repeated(&tbs.extensions, |&(oid, _)| oid) {
+        return Err(CertificateError::DuplicateExtension { oid });
     }
     for &(oid, value) in &tbs.extensions {
         read_extension(&mut view, oid, value)
