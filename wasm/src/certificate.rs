@@ -61,7 +61,7 @@ fn oids(list: &[const_oid::ObjectIdentifier]) -> Array {
 
 /// The facts of a DER certificate; `invalid-certificate` when it is not one. Read with the
 /// core's display-only reader (`x509::parse_certificate_view`: `der`'s primitives, not
-/// `x509-cert`'s derived structures, −16.1 KB gzipped), which refuses what the core's full parse
+/// `x509-cert`'s derived structures, −16.2 KB gzipped), which refuses what the core's full parse
 /// refuses except a malformed cRLDistributionPoints or authorityKeyIdentifier (not shown, not
 /// decoded): such a certificate is shown; the service, which decides trust, refuses it
 /// (`x509::parse_certificate` under `verify_chain`).
