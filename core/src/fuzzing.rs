@@ -248,8 +248,8 @@ pub fn x509(data: &[u8], anchor_der: &[u8], leaf_der: &[u8]) {
     let anchors = [anchor];
     let mut times = vec![PERSONA_TIME, i64::MIN, i64::MAX, 0];
 
-    // The lazy parse (the browser module's) accepts what the checked one accepts, reads it
-    // the same, and differs only by a CRL DP or AKI that its accessors then refuse.
+    // The lazy parse accepts what the checked one accepts, reads it the same, and differs only
+    // by a CRL DP or AKI that its accessors then refuse.
     let lazy = x509::parse_certificate_lazy(data);
     match (x509::parse_certificate(data), &lazy) {
         (Ok(info), lazy) => {
@@ -267,6 +267,28 @@ pub fn x509(data: &[u8], anchor_der: &[u8], leaf_der: &[u8]) {
             );
         }
         (Err(_), Err(_)) => {}
+    }
+    // The display-only reader (the browser module's `parseCertificate`) refuses what the lazy
+    // parse refuses, with the same variant, and reads the same facts.
+    match (&lazy, x509::parse_certificate_view(data)) {
+        (Ok(info), Ok(view)) => {
+            assert_eq!(
+                x509::CertificateView::from(info),
+                view,
+                "the view read it otherwise"
+            );
+            assert_eq!(info.check_jpki_auth(), view.check_jpki_auth());
+        }
+        (Err(lazy), Err(view)) => assert_eq!(
+            core::mem::discriminant(lazy),
+            core::mem::discriminant(&view),
+            "refused as {lazy:?} and as {view:?}"
+        ),
+        (lazy, view) => panic!(
+            "the lazy parse says {:?}, the view {:?}",
+            lazy.as_ref().err(),
+            view.err()
+        ),
     }
 
     if let Ok(info) = x509::parse_certificate(data) {

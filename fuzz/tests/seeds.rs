@@ -132,12 +132,14 @@ fn x509_seeds() -> Vec<(String, Vec<u8>)> {
         ),
         ("crl".into(), read("tests/fixtures/personas/ca/crl.der")),
     ];
-    for persona in ["default", "expired-cert", "revoked-cert", "child"] {
+    // `next-gen`: a P-384 key (issue 14), read by the browser module's display-only reader too.
+    for persona in ["default", "expired-cert", "revoked-cert", "child", "next-gen"] {
         let path = format!("tests/fixtures/personas/{persona}/auth.crt.der");
         seeds.push((persona.to_string(), read(&path)));
     }
     // The default certificate with a malformed cRLDistributionPoints / authorityKeyIdentifier:
-    // what the checked parse refuses and the lazy one (the browser module's) accepts.
+    // what the checked parse refuses and the lazy one and the display-only view (the browser
+    // module's) accept.
     let default = read("tests/fixtures/personas/default/auth.crt.der");
     for (name, oid_last) in [("default-bad-crl-dp", 0x1f), ("default-bad-aki", 0x23)] {
         seeds.push((

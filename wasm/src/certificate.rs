@@ -2,7 +2,7 @@
 
 use js_sys::{Array, Object};
 use myna_core::x509::{
-    self, CertificateError, CertificateInfo, DistinguishedName, SignatureAlgorithm,
+    self, CertificateError, CertificateView, DistinguishedName, SignatureAlgorithm,
 };
 use wasm_bindgen::JsValue;
 
@@ -32,7 +32,7 @@ fn attributes(name: &DistinguishedName) -> Array {
         .collect()
 }
 
-fn key_usage_names(info: &CertificateInfo) -> Array {
+fn key_usage_names(info: &CertificateView) -> Array {
     let Some(k) = info.key_usage else {
         return Array::new();
     };
@@ -60,12 +60,13 @@ fn oids(list: &[const_oid::ObjectIdentifier]) -> Array {
 }
 
 /// The facts of a DER certificate; `invalid-certificate` when it is not one. Read with the
-/// core's lazy parse: cRLDistributionPoints and authorityKeyIdentifier (not shown) are not
-/// decoded, so their `GeneralName` decoders stay out of the module (−11.2 KB gzipped) and a
-/// certificate whose CRL DP or AKI is malformed is shown; the service, which decides trust,
-/// refuses it (`x509::parse_certificate` under `verify_chain`).
+/// core's display-only reader (`x509::parse_certificate_view`: `der`'s primitives, not
+/// `x509-cert`'s derived structures, −16.2 KB gzipped), which refuses what the core's full parse
+/// refuses except a malformed cRLDistributionPoints or authorityKeyIdentifier (not shown, not
+/// decoded): such a certificate is shown; the service, which decides trust, refuses it
+/// (`x509::parse_certificate` under `verify_chain`).
 pub fn parse(der: &[u8]) -> WebResult<JsValue> {
-    let info = x509::parse_certificate_lazy(der)
+    let info = x509::parse_certificate_view(der)
         .map_err(|e: CertificateError| WebError::InvalidCertificate(e.to_string()))?;
     let out = Object::new();
     js::set(&out, "serialNumber", info.serial.as_str());
@@ -92,6 +93,6 @@ pub fn parse(der: &[u8]) -> WebResult<JsValue> {
     js::set(&out, "keyUsage", key_usage_names(&info));
     js::set(&out, "extendedKeyUsage", oids(&info.extended_key_usage));
     js::set(&out, "policies", oids(&info.policies));
-    js::set(&out, "isCa", info.basic_constraints.is_some_and(|b| b.ca));
+    js::set(&out, "isCa", info.is_ca());
     Ok(out.into())
 }

@@ -69,10 +69,15 @@ pub fn connect_bridge(
     })
 }
 
-/// `parseCertificate(der)` → the certificate's facts, for showing it (not a trust decision);
-/// throws `invalid-certificate` when `der` is not one DER certificate it can read. Its
-/// cRLDistributionPoints and authorityKeyIdentifier are not decoded (not shown): a
-/// certificate whose CRL distribution point or authority key identifier is malformed is
+/// `parseCertificate(der)` → the certificate's facts, for showing it (not a trust decision:
+/// no signature is verified). Throws `invalid-certificate` when `der` is empty or is not
+/// exactly one DER X.509 certificate (bytes after it included), when its two signature
+/// algorithms differ or its signature is not whole bytes, when its key is neither RSA (an
+/// odd modulus of at most 4096 bits, an odd exponent from 3 to 2^33 − 1 below it) nor an
+/// uncompressed P-384 point, when an extension appears twice, or when its keyUsage,
+/// extendedKeyUsage, certificatePolicies, basicConstraints or subjectKeyIdentifier does not
+/// decode. Its cRLDistributionPoints and authorityKeyIdentifier are not decoded (not shown):
+/// a certificate whose CRL distribution point or authority key identifier is malformed is
 /// shown, not refused (the eligibility service, which decides trust, refuses it).
 #[wasm_bindgen(js_name = parseCertificate, unchecked_return_type = "CertificateInfo")]
 pub fn parse_certificate(der: &[u8]) -> Result<JsValue, JsValue> {

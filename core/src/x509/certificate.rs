@@ -5,8 +5,10 @@
 //! accessors ([`CertificateInfo::crl_distribution_points`],
 //! [`CertificateInfo::authority_key_id`]). [`parse_certificate`] decodes both while it parses,
 //! so it refuses a certificate whose CRL DP or AKI is malformed; [`parse_certificate_lazy`]
-//! does not, so a caller that never asks for them (the browser module's `parseCertificate`)
-//! does not link the `GeneralName` decoders (−11.8 KB gzipped, docs/benchmarks.md).
+//! does not, so a caller that never asks for them does not link the `GeneralName` decoders
+//! (−11.8 KB gzipped in the browser module, docs/benchmarks.md). The browser module now reads
+//! neither: its `parseCertificate` uses [`parse_certificate_view`](super::parse_certificate_view),
+//! which refuses what the lazy parse refuses and is held to it by tests and fuzzing.
 
 use const_oid::ObjectIdentifier;
 use const_oid::db::rfc5280::ID_KP_CLIENT_AUTH;
@@ -30,7 +32,7 @@ use x509_cert::name::Name;
 use super::decode::{check_unique, decode_signed, serial_hex};
 use super::error::{CertificateError, JpkiProfileError, SignatureError};
 use super::names::{DistinguishedName, distinguished_name, names_match};
-use super::signature::{PublicKey, SignatureAlgorithm, verify_rs256};
+use super::signature::{KeyKind, PublicKey, SignatureAlgorithm, verify_rs256};
 use super::time::{iso8601_utc, unix_seconds};
 use super::{JPKI_AUTH_POLICY, MIN_RSA_BITS};
 
@@ -56,6 +58,25 @@ pub struct KeyUsage {
     pub encipher_only: bool,
     /// decipherOnly
     pub decipher_only: bool,
+}
+
+impl KeyUsage {
+    /// From the keyUsage BIT STRING's bits, bit 0 (digitalSignature) the lowest; bits after
+    /// decipherOnly (8) are ignored, as `x509-cert` ignores them.
+    pub(super) fn from_bits(bits: u16) -> Self {
+        let bit = |i: u16| bits & (1 << i) != 0;
+        Self {
+            digital_signature: bit(0),
+            non_repudiation: bit(1),
+            key_encipherment: bit(2),
+            data_encipherment: bit(3),
+            key_agreement: bit(4),
+            key_cert_sign: bit(5),
+            crl_sign: bit(6),
+            encipher_only: bit(7),
+            decipher_only: bit(8),
+        }
+    }
 }
 
 /// basicConstraints.
@@ -208,24 +229,14 @@ impl CertificateInfo {
     /// not a CA. Says nothing about who issued it: that is
     /// [`verify_chain`](super::verify_chain)'s job.
     pub fn check_jpki_auth(&self) -> Result<(), JpkiProfileError> {
-        if !self.key_usage.is_some_and(|k| k.digital_signature) {
-            return Err(JpkiProfileError::NoDigitalSignature);
-        }
-        if !self.extended_key_usage.contains(&ID_KP_CLIENT_AUTH) {
-            return Err(JpkiProfileError::NoClientAuth);
-        }
-        if !self.policies.contains(&JPKI_AUTH_POLICY) {
-            return Err(JpkiProfileError::NoJpkiAuthPolicy);
-        }
-        if matches!(self.public_key, PublicKey::Rsa(_)) && self.key_bits < MIN_RSA_BITS {
-            return Err(JpkiProfileError::WeakKey {
-                bits: self.key_bits,
-            });
-        }
-        if self.basic_constraints.is_some_and(|b| b.ca) {
-            return Err(JpkiProfileError::IsCa);
-        }
-        Ok(())
+        check_jpki_auth(&JpkiFacts {
+            key_usage: self.key_usage,
+            extended_key_usage: &self.extended_key_usage,
+            policies: &self.policies,
+            key: self.public_key.kind(),
+            key_bits: self.key_bits,
+            basic_constraints: self.basic_constraints,
+        })
     }
 
     /// Whether [`Self::check_jpki_auth`] passes.
@@ -239,6 +250,39 @@ impl CertificateInfo {
     }
 }
 
+/// What the JPKI user-authentication profile looks at, borrowed from a [`CertificateInfo`] or
+/// a [`CertificateView`](super::CertificateView).
+pub(super) struct JpkiFacts<'a> {
+    pub(super) key_usage: Option<KeyUsage>,
+    pub(super) extended_key_usage: &'a [ObjectIdentifier],
+    pub(super) policies: &'a [ObjectIdentifier],
+    pub(super) key: KeyKind,
+    pub(super) key_bits: usize,
+    pub(super) basic_constraints: Option<BasicConstraints>,
+}
+
+/// The profile check of [`CertificateInfo::check_jpki_auth`].
+pub(super) fn check_jpki_auth(facts: &JpkiFacts<'_>) -> Result<(), JpkiProfileError> {
+    if !facts.key_usage.is_some_and(|k| k.digital_signature) {
+        return Err(JpkiProfileError::NoDigitalSignature);
+    }
+    if !facts.extended_key_usage.contains(&ID_KP_CLIENT_AUTH) {
+        return Err(JpkiProfileError::NoClientAuth);
+    }
+    if !facts.policies.contains(&JPKI_AUTH_POLICY) {
+        return Err(JpkiProfileError::NoJpkiAuthPolicy);
+    }
+    if facts.key == KeyKind::Rsa && facts.key_bits < MIN_RSA_BITS {
+        return Err(JpkiProfileError::WeakKey {
+            bits: facts.key_bits,
+        });
+    }
+    if facts.basic_constraints.is_some_and(|b| b.ca) {
+        return Err(JpkiProfileError::IsCa);
+    }
+    Ok(())
+}
+
 /// Parses one DER X.509 certificate. Bytes after it are an error, and so is any extension
 /// this module reads that does not decode (cRLDistributionPoints and authorityKeyIdentifier
 /// included).
@@ -249,9 +293,10 @@ pub fn parse_certificate(der: &[u8]) -> Result<CertificateInfo, CertificateError
 /// [`parse_certificate`] without decoding cRLDistributionPoints and authorityKeyIdentifier:
 /// a certificate whose CRL DP or AKI does not decode is accepted, and the accessors
 /// ([`CertificateInfo::crl_distribution_points`], [`CertificateInfo::authority_key_id`])
-/// return the error [`parse_certificate`] would have. For showing a certificate (the browser
-/// module), never for a trust decision: [`verify_chain`](super::verify_chain) and
-/// [`TrustAnchor`](super::TrustAnchor) parse with [`parse_certificate`].
+/// return the error [`parse_certificate`] would have. For showing a certificate (the measure
+/// [`parse_certificate_view`](super::parse_certificate_view) is held to), never for a trust
+/// decision: [`verify_chain`](super::verify_chain) and [`TrustAnchor`](super::TrustAnchor)
+/// parse with [`parse_certificate`].
 pub fn parse_certificate_lazy(der: &[u8]) -> Result<CertificateInfo, CertificateError> {
     parse::<false>(der)
 }
@@ -317,18 +362,7 @@ fn read_extension<const DECODE_ALL: bool>(
     let value = ext.extn_value.as_bytes();
     match ext.extn_id {
         ID_CE_KEY_USAGE => {
-            let ku = PkixKeyUsage::from_der(value)?;
-            info.key_usage = Some(KeyUsage {
-                digital_signature: ku.digital_signature(),
-                non_repudiation: ku.non_repudiation(),
-                key_encipherment: ku.key_encipherment(),
-                data_encipherment: ku.data_encipherment(),
-                key_agreement: ku.key_agreement(),
-                key_cert_sign: ku.key_cert_sign(),
-                crl_sign: ku.crl_sign(),
-                encipher_only: ku.encipher_only(),
-                decipher_only: ku.decipher_only(),
-            });
+            info.key_usage = Some(KeyUsage::from_bits(PkixKeyUsage::from_der(value)?.0.bits()));
         }
         ID_CE_EXT_KEY_USAGE => info.extended_key_usage = ExtendedKeyUsage::from_der(value)?.0,
         ID_CE_CERTIFICATE_POLICIES => {

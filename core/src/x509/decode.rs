@@ -12,12 +12,19 @@ use super::error::{CertificateError, CrlError};
 
 /// The first duplicated extension OID, if any.
 pub(super) fn check_unique(extensions: &[Extension]) -> Result<(), ObjectIdentifier> {
-    for (i, ext) in extensions.iter().enumerate() {
-        if extensions[..i].iter().any(|e| e.extn_id == ext.extn_id) {
-            return Err(ext.extn_id);
-        }
-    }
-    Ok(())
+    first_repeated(extensions, |e| e.extn_id).map_or(Ok(()), Err)
+}
+
+/// The first item whose OID (`id`) an earlier item has, by that OID: the "each extension
+/// once" rule over any list of extensions.
+pub(super) fn first_repeated<T>(
+    items: &[T],
+    id: impl Fn(&T) -> ObjectIdentifier,
+) -> Option<ObjectIdentifier> {
+    items.iter().enumerate().find_map(|(i, item)| {
+        let oid = id(item);
+        items[..i].iter().any(|e| id(e) == oid).then_some(oid)
+    })
 }
 
 /// Where a signed structure `SEQUENCE { tbs, algorithm, signature }` keeps the algorithm named

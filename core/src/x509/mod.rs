@@ -10,8 +10,11 @@
 //!   parsed and shown, never used to verify here, see [`PublicKey::EcP384`]), key usage, extended
 //!   key usage, policies, CRL distribution points, basic constraints and key identifiers
 //!   (CRL distribution points and the authority key identifier through accessors that decode
-//!   them; [`parse_certificate_lazy`] leaves both undecoded until asked, for a caller that
-//!   only shows a certificate).
+//!   them; [`parse_certificate_lazy`] leaves both undecoded until asked).
+//! - [`parse_certificate_view`] reads, for showing a certificate (the browser module's
+//!   `parseCertificate`), the facts a page shows ([`CertificateView`]) with `der`'s primitives
+//!   instead of `x509-cert`'s derived structures: it refuses what [`parse_certificate_lazy`]
+//!   refuses and reads the same facts (tests and the `x509` fuzz target compare them).
 //!   [`CertificateInfo::check_jpki_auth`] tells whether it has the JPKI authentication
 //!   profile.
 //! - [`verify_chain`] builds a path from a leaf to one of the [`TrustAnchor`]s through the
@@ -38,7 +41,7 @@
 //! ## Layout
 //! Certificate parsing and the profile check live in `certificate.rs`, path building in
 //! `chain.rs`, CRLs in `crl.rs`, distinguished names in `names.rs`, keys and
-//! signature verification in `signature.rs`, every error enum in `error.rs`; `decode.rs` holds what certificates and CRLs
+//! signature verification in `signature.rs`, the display-only reader in `view.rs`, every error enum in `error.rs`; `decode.rs` holds what certificates and CRLs
 //! share in decoding and `time.rs` the unix-seconds/ISO 8601 conversions (`der`'s
 //! calendar). Every public item is re-exported here: `myna_core::x509::…` is the one path.
 
@@ -52,6 +55,7 @@ mod error;
 mod names;
 mod signature;
 mod time;
+mod view;
 
 pub use certificate::{
     BasicConstraints, CertificateInfo, CrlLocation, KeyUsage, parse_certificate,
@@ -61,8 +65,9 @@ pub use chain::{TrustAnchor, VerifiedPath, verify_chain};
 pub use crl::{Crl, RevokedCertificate};
 pub use error::{CertificateError, ChainError, CrlError, JpkiProfileError, SignatureError};
 pub use names::{DistinguishedName, NameAttribute};
-pub use signature::{P384_POINT_LEN, PublicKey, SignatureAlgorithm, verify_rs256};
+pub use signature::{KeyKind, P384_POINT_LEN, PublicKey, SignatureAlgorithm, verify_rs256};
 pub use time::iso8601_utc;
+pub use view::{CertificateView, parse_certificate_view};
 
 /// The JPKI user-authentication certificate policy (利用者証明用), `1.2.392.200149.8.5.1.0.30`.
 pub const JPKI_AUTH_POLICY: ObjectIdentifier =

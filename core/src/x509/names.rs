@@ -2,7 +2,7 @@
 //! comparison used to match issuers.
 
 use const_oid::ObjectIdentifier;
-use der::asn1::Any;
+use der::asn1::AnyRef;
 use der::{Encode, Tag, Tagged};
 use x509_cert::name::Name;
 
@@ -82,7 +82,7 @@ fn keyword(oid: &ObjectIdentifier) -> Option<&'static str> {
 }
 
 /// The string in a DirectoryString-like value, if it is one.
-fn attribute_string(value: &Any) -> Option<String> {
+fn attribute_string(value: AnyRef<'_>) -> Option<String> {
     let bytes = value.value();
     match value.tag() {
         Tag::Utf8String => core::str::from_utf8(bytes).ok().map(str::to_owned),
@@ -129,36 +129,63 @@ fn escape_rfc4514(value: &str) -> String {
     out
 }
 
-pub(super) fn distinguished_name(name: &Name) -> DistinguishedName {
-    let mut attributes = Vec::new();
-    let mut rdns = Vec::with_capacity(name.0.len());
-    for rdn in name.0.iter() {
-        let mut parts = Vec::new();
-        for atv in rdn.0.iter() {
-            let decoded = attribute_string(&atv.value);
-            let raw = || format!("#{}", hex_lower(&atv.value.to_der().unwrap_or_default()));
-            let keyword = keyword(&atv.oid);
-            let rendered = match &decoded {
-                Some(s) => escape_rfc4514(s),
-                None => raw(),
-            };
-            parts.push(match keyword {
-                Some(k) => format!("{k}={rendered}"),
-                None => format!("{}={rendered}", atv.oid),
-            });
-            attributes.push(NameAttribute {
-                oid: atv.oid,
-                keyword,
-                value: decoded.unwrap_or_else(raw),
-            });
+/// Builds a [`DistinguishedName`] an attribute at a time, RDN after RDN in certificate order:
+/// what `x509-cert`'s `Name` ([`distinguished_name`]) and the browser module's reader
+/// (`view.rs`) share.
+#[derive(Default)]
+pub(super) struct NameBuilder {
+    attributes: Vec<NameAttribute>,
+    rdns: Vec<String>,
+    parts: Vec<String>,
+}
+
+impl NameBuilder {
+    /// One attribute of the current RDN: its type, its value, and the value's DER (shown
+    /// when it is no string).
+    pub(super) fn attribute(&mut self, oid: ObjectIdentifier, value: AnyRef<'_>, der: &[u8]) {
+        let decoded = attribute_string(value);
+        let raw = || format!("#{}", hex_lower(der));
+        let keyword = keyword(&oid);
+        let rendered = match &decoded {
+            Some(s) => escape_rfc4514(s),
+            None => raw(),
+        };
+        self.parts.push(match keyword {
+            Some(k) => format!("{k}={rendered}"),
+            None => format!("{oid}={rendered}"),
+        });
+        self.attributes.push(NameAttribute {
+            oid,
+            keyword,
+            value: decoded.unwrap_or_else(raw),
+        });
+    }
+
+    /// Closes the current RDN.
+    pub(super) fn end_rdn(&mut self) {
+        self.rdns.push(self.parts.join("+"));
+        self.parts.clear();
+    }
+
+    pub(super) fn finish(mut self) -> DistinguishedName {
+        self.rdns.reverse();
+        DistinguishedName {
+            attributes: self.attributes,
+            rfc4514: self.rdns.join(","),
         }
-        rdns.push(parts.join("+"));
     }
-    rdns.reverse();
-    DistinguishedName {
-        attributes,
-        rfc4514: rdns.join(","),
+}
+
+pub(super) fn distinguished_name(name: &Name) -> DistinguishedName {
+    let mut builder = NameBuilder::default();
+    for rdn in name.0.iter() {
+        for atv in rdn.0.iter() {
+            let der = atv.value.to_der().unwrap_or_default();
+            builder.attribute(atv.oid, (&atv.value).into(), &der);
+        }
+        builder.end_rdn();
     }
+    builder.finish()
 }
 
 /// RFC 5280 §7.1 name comparison, simplified: same RDN structure and attribute types; string
@@ -173,7 +200,10 @@ pub(super) fn names_match(a: &Name, b: &Name) -> bool {
             ra.0.len() == rb.0.len()
                 && ra.0.iter().zip(rb.0.iter()).all(|(x, y)| {
                     x.oid == y.oid
-                        && match (attribute_string(&x.value), attribute_string(&y.value)) {
+                        && match (
+                            attribute_string((&x.value).into()),
+                            attribute_string((&y.value).into()),
+                        ) {
                             (Some(s), Some(t)) => fold(&s) == fold(&t),
                             _ => x.value == y.value,
                         }

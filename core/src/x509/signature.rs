@@ -50,7 +50,8 @@ impl PublicKey {
             .as_bytes()
             .ok_or(CertificateError::BadPublicKey)?;
         if spki.algorithm.oid == ID_EC_PUBLIC_KEY {
-            return Self::ec_p384(spki.algorithm.parameters, bits);
+            check_p384(spki.algorithm.parameters, bits)?;
+            return Ok(Self::EcP384(bits.to_vec()));
         }
         if spki.algorithm.oid != RSA_ENCRYPTION {
             return Err(CertificateError::UnsupportedKeyAlgorithm {
@@ -62,31 +63,16 @@ impl PublicKey {
             .map_err(|_| CertificateError::BadPublicKey)
     }
 
-    /// An id-ecPublicKey: namedCurve secp384r1 (compared as the parameters' DER bytes, which
-    /// keeps an OID decoder out of the browser module) and an uncompressed point.
-    fn ec_p384(
-        parameters: Option<der::AnyRef<'_>>,
-        point: &[u8],
-    ) -> Result<Self, CertificateError> {
-        let on_p384 = parameters.is_some_and(|p| {
-            p.tag() == Tag::ObjectIdentifier && p.value() == SECP_384_R_1.as_bytes()
-        });
-        if !on_p384 {
-            return Err(CertificateError::UnsupportedKeyAlgorithm {
-                oid: ID_EC_PUBLIC_KEY,
-            });
-        }
-        if point.len() != P384_POINT_LEN || point[0] != 0x04 {
-            return Err(CertificateError::BadPublicKey);
-        }
-        Ok(Self::EcP384(point.to_vec()))
-    }
-
     /// The algorithm's name: `"RSA"` or `"EC"` (P-384, the only curve parsed).
     pub fn algorithm(&self) -> &'static str {
+        self.kind().name()
+    }
+
+    /// Which kind of key this is.
+    pub fn kind(&self) -> KeyKind {
         match self {
-            Self::Rsa(_) => "RSA",
-            Self::EcP384(_) => "EC",
+            Self::Rsa(_) => KeyKind::Rsa,
+            Self::EcP384(_) => KeyKind::EcP384,
         }
     }
 
@@ -97,6 +83,45 @@ impl PublicKey {
             Self::EcP384(_) => 384,
         }
     }
+}
+
+/// The kind of a subject public key, without the key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum KeyKind {
+    /// RSA.
+    Rsa,
+    /// EC on P-384.
+    EcP384,
+}
+
+impl KeyKind {
+    /// `"RSA"` or `"EC"`.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Rsa => "RSA",
+            Self::EcP384 => "EC",
+        }
+    }
+}
+
+/// An id-ecPublicKey's parameters and point: namedCurve secp384r1 (compared as the parameters'
+/// DER bytes, which keeps an OID decoder out of the browser module) and an uncompressed point.
+pub(super) fn check_p384(
+    parameters: Option<der::AnyRef<'_>>,
+    point: &[u8],
+) -> Result<(), CertificateError> {
+    let on_p384 = parameters
+        .is_some_and(|p| p.tag() == Tag::ObjectIdentifier && p.value() == SECP_384_R_1.as_bytes());
+    if !on_p384 {
+        return Err(CertificateError::UnsupportedKeyAlgorithm {
+            oid: ID_EC_PUBLIC_KEY,
+        });
+    }
+    if point.len() != P384_POINT_LEN || point[0] != 0x04 {
+        return Err(CertificateError::BadPublicKey);
+    }
+    Ok(())
 }
 
 impl AsRef<PublicKey> for PublicKey {
@@ -127,12 +152,14 @@ pub enum SignatureAlgorithm {
 
 impl SignatureAlgorithm {
     pub(super) fn from_identifier(id: &AlgorithmIdentifierOwned) -> Self {
+        Self::from_parts(id.oid, id.parameters.as_ref().map(Into::into))
+    }
+
+    /// From an AlgorithmIdentifier's OID and parameters.
+    pub(super) fn from_parts(oid: ObjectIdentifier, parameters: Option<der::AnyRef<'_>>) -> Self {
         // RFC 4055 §5: the parameters are NULL (some encoders omit them).
-        let params_ok = id
-            .parameters
-            .as_ref()
-            .is_none_or(|p| p.tag() == Tag::Null && p.value().is_empty());
-        match id.oid {
+        let params_ok = parameters.is_none_or(|p| p.tag() == Tag::Null && p.value().is_empty());
+        match oid {
             oid if !params_ok => Self::Other(oid),
             SHA_256_WITH_RSA_ENCRYPTION => Self::RsaPkcs1Sha256,
             SHA_384_WITH_RSA_ENCRYPTION => Self::RsaPkcs1Sha384,

@@ -9,8 +9,13 @@ use x509_cert::time::Time;
 
 /// A certificate's or CRL's time as unix seconds.
 pub(super) fn unix_seconds(time: &Time) -> i64 {
+    duration_seconds(time.to_unix_duration())
+}
+
+/// A time since 1970 (a decoded UTCTime's or GeneralizedTime's) as unix seconds.
+pub(super) fn duration_seconds(since_1970: Duration) -> i64 {
     // DateTime covers 1970..=9999, so the seconds always fit.
-    i64::try_from(time.to_unix_duration().as_secs()).unwrap_or(i64::MAX)
+    i64::try_from(since_1970.as_secs()).unwrap_or(i64::MAX)
 }
 
 /// Formats unix seconds as ISO 8601 UTC, `YYYY-MM-DDTHH:MM:SSZ` (proleptic Gregorian).
