@@ -2,7 +2,6 @@
 //! events, and reconnection ([`super`] describes the behaviour).
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
 use futures_channel::oneshot;
@@ -83,7 +82,9 @@ fn retire(link: Link) {
 pub(crate) type Listeners = RefCell<Vec<(u32, Function)>>;
 
 thread_local! {
-    static REGISTRY: RefCell<BTreeMap<u32, Weak<BridgeInner>>> = const { RefCell::new(BTreeMap::new()) };
+    /// The open bridge clients by id: a few at most, so a list (a `BTreeMap`'s code was 9 KB
+    /// of the module for two maps of a handful of entries).
+    static REGISTRY: RefCell<Vec<(u32, Weak<BridgeInner>)>> = const { RefCell::new(Vec::new()) };
     static NEXT_BRIDGE_ID: Cell<u32> = const { Cell::new(1) };
 }
 
@@ -97,7 +98,8 @@ pub(crate) struct BridgeInner {
     generation: Cell<u32>,
     pub(crate) link: RefCell<Option<Link>>,
     next_request: Cell<u64>,
-    pending: RefCell<BTreeMap<u64, Pending>>,
+    /// Requests in flight, oldest first (ids grow).
+    pending: RefCell<Vec<(u64, Pending)>>,
     pub(crate) hello: RefCell<Option<Hello>>,
     pub(crate) readers: RefCell<Vec<Reader>>,
     pub(crate) service: Cell<bool>,
@@ -109,20 +111,31 @@ pub(crate) struct BridgeInner {
 
 impl Drop for BridgeInner {
     fn drop(&mut self) {
-        REGISTRY.with(|r| r.borrow_mut().remove(&self.id));
+        unregister(self.id);
     }
+}
+
+/// Forgets bridge client `id`.
+fn unregister(id: u32) {
+    REGISTRY.with(|r| r.borrow_mut().retain(|(i, _)| *i != id));
 }
 
 impl BridgeInner {
     /// The bridge client a JS `Bridge` object (or anything with its `id`) stands for.
     pub(crate) fn from_js(value: &JsValue) -> WebResult<Rc<BridgeInner>> {
         let id = js::get(value, "id").as_f64();
-        id.and_then(|id| REGISTRY.with(|r| r.borrow().get(&(id as u32)).and_then(Weak::upgrade)))
-            .ok_or_else(|| {
-                WebError::InvalidArgument(
-                    "`bridge` must be a Bridge from connectBridge() that is still open".into(),
-                )
+        id.and_then(|id| {
+            REGISTRY.with(|r| {
+                let r = r.borrow();
+                let (_, inner) = r.iter().find(|(i, _)| *i == id as u32)?;
+                inner.upgrade()
             })
+        })
+        .ok_or_else(|| {
+            WebError::InvalidArgument(
+                "`bridge` must be a Bridge from connectBridge() that is still open".into(),
+            )
+        })
     }
 
     pub(crate) fn generation(&self) -> u32 {
@@ -208,14 +221,14 @@ impl BridgeInner {
         let (sender, receiver) = oneshot::channel();
         self.pending
             .borrow_mut()
-            .insert(id, Pending { generation, sender });
+            .push((id, Pending { generation, sender }));
         let sent = match self.link.borrow().as_ref() {
             Some(link) if link.generation == generation => link.socket.send_with_str(&text).is_ok(),
             _ => false,
         };
         drop(text);
         if !sent {
-            self.pending.borrow_mut().remove(&id);
+            self.take_pending(id);
             return Err(WebError::ConnectionLost(
                 "the WebSocket to the bridge is not open".into(),
             ));
@@ -226,7 +239,7 @@ impl BridgeInner {
                 "the bridge client was dropped".into(),
             )),
             Either::Right(_) => {
-                self.pending.borrow_mut().remove(&id);
+                self.take_pending(id);
                 Err(WebError::Timeout {
                     method: method.to_string(),
                     millis: timeout_ms,
@@ -235,18 +248,24 @@ impl BridgeInner {
         }
     }
 
+    /// Removes and returns the request `id` waits on, if it still does.
+    fn take_pending(&self, id: u64) -> Option<Pending> {
+        let mut pending = self.pending.borrow_mut();
+        let at = pending.iter().position(|(i, _)| *i == id)?;
+        Some(pending.remove(at).1)
+    }
+
     fn fail_pending(&self, generation: u32, error: &WebError) {
-        let ids: Vec<u64> = self
-            .pending
-            .borrow()
-            .iter()
-            .filter(|(_, p)| p.generation == generation)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in ids {
-            if let Some(p) = self.pending.borrow_mut().remove(&id) {
-                let _ = p.sender.send(Err(error.clone()));
-            }
+        let failed: Vec<Pending> = {
+            let mut pending = self.pending.borrow_mut();
+            let (failed, kept) = std::mem::take(&mut *pending)
+                .into_iter()
+                .partition(|(_, p)| p.generation == generation);
+            *pending = kept;
+            failed.into_iter().map(|(_, p)| p).collect()
+        };
+        for p in failed {
+            let _ = p.sender.send(Err(error.clone()));
         }
     }
 
@@ -295,7 +314,7 @@ impl BridgeInner {
                 .map(|(id, _)| *id),
             _ => None,
         };
-        let Some(pending) = key.and_then(|k| self.pending.borrow_mut().remove(&k)) else {
+        let Some(pending) = key.and_then(|k| self.take_pending(k)) else {
             return;
         };
         let error = js::get(frame, "error");
@@ -464,7 +483,7 @@ impl BridgeInner {
                 js::set(event, "error", e.to_js());
             }
         });
-        REGISTRY.with(|r| r.borrow_mut().remove(&self.id));
+        unregister(self.id);
     }
 }
 
@@ -554,7 +573,7 @@ pub(crate) async fn connect(
         generation: Cell::new(0),
         link: RefCell::new(None),
         next_request: Cell::new(1),
-        pending: RefCell::new(BTreeMap::new()),
+        pending: RefCell::new(Vec::new()),
         hello: RefCell::new(None),
         readers: RefCell::new(Vec::new()),
         service: Cell::new(true),
@@ -583,7 +602,7 @@ pub(crate) async fn connect(
         inner.shutdown(Some(e.clone()));
         return Err(e);
     }
-    REGISTRY.with(|r| r.borrow_mut().insert(id, Rc::downgrade(&inner)));
+    REGISTRY.with(|r| r.borrow_mut().push((id, Rc::downgrade(&inner))));
     inner.set_state(LinkState::Connected);
     Ok(inner)
 }
