@@ -265,7 +265,7 @@ impl BridgeInner {
             failed.into_iter().map(|(_, p)| p).collect()
         };
         for p in failed {
-            let _ = p.sender.send(Err(error.clone()));
+            let _ = p.sender.send(Err(lost_with(error)));
         }
     }
 
@@ -338,12 +338,13 @@ impl BridgeInner {
                 r => format!(", {r}"),
             }
         );
-        self.drop_link(generation, &WebError::ConnectionLost(why.clone()));
+        let lost = WebError::ConnectionLost(why);
+        self.drop_link(generation, &lost);
         if self.state.get() == LinkState::Connected {
             if self.reconnect {
-                self.start_reconnect(WebError::ConnectionLost(why));
+                self.start_reconnect(lost);
             } else {
-                self.shutdown(Some(WebError::ConnectionLost(why)));
+                self.shutdown(Some(&lost));
             }
         }
     }
@@ -471,7 +472,7 @@ impl BridgeInner {
     }
 
     /// Closes for good: no more requests, no more reconnection.
-    pub(crate) fn shutdown(&self, error: Option<WebError>) {
+    pub(crate) fn shutdown(&self, error: Option<&WebError>) {
         if self.state.get() == LinkState::Closed {
             return;
         }
@@ -484,6 +485,17 @@ impl BridgeInner {
             }
         });
         unregister(self.id);
+    }
+}
+
+/// The error of a request whose link was dropped because of `error`: `bridge-closed` when the
+/// page closed the bridge, else `connection-lost` (the only two that reach a request in
+/// flight: a link that fails while opening has none).
+fn lost_with(error: &WebError) -> WebError {
+    match error {
+        WebError::Closed => WebError::Closed,
+        WebError::ConnectionLost(why) => WebError::ConnectionLost(why.clone()),
+        other => WebError::ConnectionLost(other.to_string()),
     }
 }
 
@@ -501,7 +513,7 @@ async fn reconnect_loop(weak: Weak<BridgeInner>, first_error: WebError) {
             }
             if inner.max_attempts.is_some_and(|max| attempt > max) {
                 inner.reconnecting.set(false);
-                inner.shutdown(Some(last_error));
+                inner.shutdown(Some(&last_error));
                 return;
             }
             inner.state.set(LinkState::Reconnecting);
@@ -533,7 +545,7 @@ async fn reconnect_loop(weak: Weak<BridgeInner>, first_error: WebError) {
             }
             Err(e @ WebError::ProtocolMismatch { .. }) => {
                 inner.reconnecting.set(false);
-                inner.shutdown(Some(e));
+                inner.shutdown(Some(&e));
                 return;
             }
             Err(e) => last_error = e,
@@ -591,7 +603,7 @@ pub(crate) async fn connect(
     let permission = loopback_permission().await;
     inner.emit_state(|event| js::set(event, "permission", permission.as_str()));
     if permission == Permission::Denied {
-        inner.shutdown(Some(WebError::PermissionDenied));
+        inner.shutdown(Some(&WebError::PermissionDenied));
         return Err(WebError::PermissionDenied);
     }
     let opened = match probe_health(&inner.endpoints).await {
@@ -599,7 +611,7 @@ pub(crate) async fn connect(
         Err(e) => Err(e),
     };
     if let Err(e) = opened {
-        inner.shutdown(Some(e.clone()));
+        inner.shutdown(Some(&e));
         return Err(e);
     }
     REGISTRY.with(|r| r.borrow_mut().push((id, Rc::downgrade(&inner))));
