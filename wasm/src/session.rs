@@ -253,7 +253,7 @@ fn authentication_to_js(auth: &Authentication) -> JsValue {
         Uint8Array::from(auth.signature.as_slice()),
     );
     js::set(&out, "algorithm", auth.algorithm.as_str());
-    if let Some(token) = &auth.token {
+    if let Some(token) = auth.token {
         js::set(&out, "token", token.as_str());
     }
     out.into()
