@@ -26,8 +26,6 @@
 
 use std::rc::Rc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use js_sys::{Function, Object};
 use myna_core::oqs::{self, XmlMsg};
 use myna_core::profile::AuthAlgorithm;
@@ -345,8 +343,8 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     // from the certificate.
     let body = service::ConfirmationRequest {
         mode: options.mode.as_str().into(),
-        certificate: BASE64.encode(&proof.certificate),
-        signature: proof.signature.as_ref().map(|s| BASE64.encode(s)),
+        certificate: js::base64_encode(&proof.certificate),
+        signature: proof.signature.as_deref().map(js::base64_encode),
         algorithm: proof.algorithm.map(|a| a.as_str().into()),
         nonce,
         origin,

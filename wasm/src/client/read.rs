@@ -7,8 +7,6 @@
 //! declarations are tested against the same types (`wasm/src/types.rs`). A missing or
 //! mistyped field is `bad-frame`.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use myna_core::profile::AuthAlgorithm;
 use myna_core::wire::{
     BridgeId, ErrorCode, Hello, PROTOCOL_VERSION, PinStatusResult, Reader, ReaderState, Simulation,
@@ -139,9 +137,8 @@ fn base64_field(result: &JsValue, method: &str, key: &str) -> WebResult<Vec<u8>>
     let text = js::get(result, key)
         .as_string()
         .ok_or_else(|| WebError::BadFrame(format!("{method}: no {key}")))?;
-    BASE64
-        .decode(text.as_bytes())
-        .map_err(|_| WebError::BadFrame(format!("{method}: {key} is not base64")))
+    js::base64_decode(&text)
+        .ok_or_else(|| WebError::BadFrame(format!("{method}: {key} is not base64")))
 }
 
 /// `readFile`'s `{data}`: the file's bytes.
