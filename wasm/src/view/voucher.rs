@@ -6,6 +6,19 @@ use serde::Serialize;
 
 use super::{QualificationView, ResultView, Text};
 
+/// 保険者番号, 記号, 番号 and 枝番 of a view (a 受診券 or an answer's result) as the core's
+/// comparison input.
+macro_rules! voucher_fields {
+    ($view:expr) => {
+        from_texts!($view => VoucherFields {
+            insurer_number,
+            insured_card_symbol,
+            insured_identification_number,
+            insured_branch_number,
+        })
+    };
+}
+
 js_view! {
     /// A 受診券's identifying fields, as a page passes them.
     pub struct VoucherView {
@@ -41,21 +54,21 @@ js_view! {
 impl VoucherView {
     /// As the core's voucher model.
     pub fn voucher(&self) -> myna_core::checkup::voucher::Voucher {
-        myna_core::checkup::voucher::Voucher {
-            kind: self.kind.0.clone(),
-            voucher_number: self.voucher_number.0.clone(),
-            valid_until: self.valid_until.0.clone(),
-            insurer_number: self.insurer_number.0.clone(),
-            insured_card_symbol: self.insured_card_symbol.0.clone(),
-            insured_identification_number: self.insured_identification_number.0.clone(),
-            insured_branch_number: self.insured_branch_number.0.clone(),
-            name: self.name.0.clone(),
-            name_kana: self.name_kana.0.clone(),
-            birthdate: self.birthdate.0.clone(),
-            sex: self.sex.0.clone(),
-            window_charge: self.window_charge.0.clone(),
-            contract_agency: self.contract_agency.0.clone(),
-        }
+        from_texts!(self => myna_core::checkup::voucher::Voucher {
+            kind,
+            voucher_number,
+            valid_until,
+            insurer_number,
+            insured_card_symbol,
+            insured_identification_number,
+            insured_branch_number,
+            name,
+            name_kana,
+            birthdate,
+            sex,
+            window_charge,
+            contract_agency,
+        })
     }
 
     /// True when no field is given.
@@ -65,12 +78,7 @@ impl VoucherView {
 
     /// As the core's comparison input.
     pub fn fields(&self) -> VoucherFields {
-        voucher_fields([
-            &self.insurer_number,
-            &self.insured_card_symbol,
-            &self.insured_identification_number,
-            &self.insured_branch_number,
-        ])
+        voucher_fields!(self)
     }
 }
 
@@ -91,38 +99,23 @@ impl QualificationView {
 impl ResultView {
     /// The person and numbers the 受診券照合 reads.
     pub fn facts(&self) -> myna_core::checkup::compare::ResultFacts {
-        myna_core::checkup::compare::ResultFacts {
-            insurer_number: self.insurer_number.0.clone(),
-            insured_card_symbol: self.insured_card_symbol.0.clone(),
-            insured_identification_number: self.insured_identification_number.0.clone(),
-            insured_branch_number: self.insured_branch_number.0.clone(),
-            name: self.name.0.clone(),
-            name_kana: self.name_kana.0.clone(),
-            birthdate: self.birthdate.0.clone(),
-            sex: self.sex1.0.clone(),
-            qualification_date: self.qualification_date.0.clone(),
-            disqualification_date: self.disqualification_date.0.clone(),
-        }
+        from_texts!(self => myna_core::checkup::compare::ResultFacts {
+            insurer_number,
+            insured_card_symbol,
+            insured_identification_number,
+            insured_branch_number,
+            name,
+            name_kana,
+            birthdate,
+            sex: sex1,
+            qualification_date,
+            disqualification_date,
+        })
     }
 
     /// The fields a 受診券 is compared on.
     pub fn voucher_fields(&self) -> VoucherFields {
-        voucher_fields([
-            &self.insurer_number,
-            &self.insured_card_symbol,
-            &self.insured_identification_number,
-            &self.insured_branch_number,
-        ])
-    }
-}
-
-/// 保険者番号, 記号, 番号 and 枝番 as the core's comparison input.
-fn voucher_fields([insurer, symbol, number, branch]: [&Text; 4]) -> VoucherFields {
-    VoucherFields {
-        insurer_number: insurer.0.clone(),
-        insured_card_symbol: symbol.0.clone(),
-        insured_identification_number: number.0.clone(),
-        insured_branch_number: branch.0.clone(),
+        voucher_fields!(self)
     }
 }
 
