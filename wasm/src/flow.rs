@@ -5,8 +5,9 @@
 //! bridge listReaders → the one card (or `reader`)                               step "card"
 //! visual: readFile 000A (select + reads in one bridge transaction)              step "certificate"
 //! pin:    authenticate {nonce, pin, allowLastAttempt} → certificate + signature step "authenticate"
-//! POST {serviceUrl}/api/v1/confirmations {mode, certificate, signature?, algorithm?,
-//!      nonce, origin: location.origin, operator?}           → XmlMsg (application/xml) step "confirmation"
+//! POST {serviceUrl}/api/v1/confirmations → XmlMsg (application/xml)          step "confirmation"
+//!      the contract's ConfirmationRequest (core wire::service) by serde_json: {mode,
+//!      certificate, signature?, algorithm?, nonce, origin: location.origin, operator?, token?}
 //! parse (core oqs), 受診券照合 when a voucher is given                          step "done"
 //! ```
 //!
