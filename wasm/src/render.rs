@@ -16,9 +16,8 @@ use web_sys::{Document, Element, Event, HtmlElement};
 use crate::error::{WebError, WebResult};
 use crate::js;
 use crate::qualification::{identity_from_js, view_from_js, voucher_from_js};
-use crate::view::{self, Section, Status, VoucherComparisonView};
+use crate::view::{self, Section, Status, VoucherComparisonView, outcome};
 use myna_core::checkup::compare::{Problem, VoucherCheck};
-use myna_core::identifiers::FieldMatch;
 
 /// The expando property holding a copy button's text.
 const COPY_TEXT: &str = "__mynaCopyText";
@@ -218,11 +217,6 @@ impl Builder {
             }
             self.append(&s, &list);
         }
-        let outcome = |m: FieldMatch| match m {
-            FieldMatch::Match => "match",
-            FieldMatch::Mismatch => "mismatch",
-            _ => "not-given",
-        };
         let rows = [
             ("保険者番号", c.insurer_number, c.labels.insurer_number),
             ("記号", c.insured_card_symbol, c.labels.insured_card_symbol),

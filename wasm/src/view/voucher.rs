@@ -153,7 +153,8 @@ pub struct VoucherLabels {
     pub insured_branch_number: &'static str,
 }
 
-fn outcome(m: FieldMatch) -> &'static str {
+/// A field's outcome as JS and the panel's CSS see it: `match`, `mismatch` or `not-given`.
+pub fn outcome(m: FieldMatch) -> &'static str {
     match m {
         FieldMatch::Match => "match",
         FieldMatch::Mismatch => "mismatch",
