@@ -96,8 +96,9 @@ impl Builder {
         Ok(e)
     }
 
-    /// `parent.appendChild(child)`: it cannot throw here (a new element, or an element into
-    /// a new one), so nothing is checked.
+    /// `parent.appendChild(child)`: it cannot throw here — the child is always an element
+    /// this panel just made (never an ancestor of the parent), and an element takes element
+    /// children — so nothing is checked.
     fn append(&self, parent: &Element, child: &Element) {
         let _ = parent.append_child(child);
     }

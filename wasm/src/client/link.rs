@@ -82,8 +82,8 @@ fn retire(link: Link) {
 pub(crate) type Listeners = RefCell<Vec<(u32, Function)>>;
 
 thread_local! {
-    /// The open bridge clients by id: a few at most, so a list (a `BTreeMap`'s code was 9 KB
-    /// of the module for two maps of a handful of entries).
+    /// The open bridge clients by id: a few at most, so a list (this map and `pending` as
+    /// `BTreeMap`s were 18 KB of the module's code, 6.6 KB gzipped).
     static REGISTRY: RefCell<Vec<(u32, Weak<BridgeInner>)>> = const { RefCell::new(Vec::new()) };
     static NEXT_BRIDGE_ID: Cell<u32> = const { Cell::new(1) };
 }
