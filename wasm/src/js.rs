@@ -1,5 +1,7 @@
 //! Small glue between Rust values and plain JS objects.
 
+use std::pin::Pin;
+
 use js_sys::{ArrayBuffer, Function, Object, Reflect, Uint8Array};
 use serde::Serialize;
 use wasm_bindgen::prelude::wasm_bindgen;
@@ -134,6 +136,14 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
         .ok()
         .and_then(|text| js_sys::JSON::parse(&text).ok())
         .unwrap_or(JsValue::NULL)
+}
+
+/// A JS `Promise` of `future`: its value, or its error as a `MynaWebError`. The future is
+/// boxed, so that `future_to_promise` and its task are compiled once for every async export
+/// rather than once per export.
+pub fn promise(future: impl Future<Output = WebResult<JsValue>> + 'static) -> js_sys::Promise {
+    let future: Pin<Box<dyn Future<Output = WebResult<JsValue>>>> = Box::pin(future);
+    wasm_bindgen_futures::future_to_promise(async move { future.await.map_err(JsValue::from) })
 }
 
 /// A copy of bytes as a `Uint8Array`.
