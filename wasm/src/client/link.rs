@@ -641,6 +641,17 @@ mod tests {
     use super::*;
 
     #[test]
+    fn a_request_in_flight_fails_with_closed_or_connection_lost() {
+        assert_eq!(lost_with(&WebError::Closed), WebError::Closed);
+        let lost = WebError::ConnectionLost("the WebSocket closed (code 1006)".into());
+        assert_eq!(lost_with(&lost), lost);
+        let other = WebError::BadFrame("hello: no origin".into());
+        let e = lost_with(&other);
+        assert_eq!(e.code(), "connection-lost");
+        assert!(e.to_string().ends_with(&other.to_string()), "{e}");
+    }
+
+    #[test]
     fn backoff_grows_then_stays() {
         assert_eq!(backoff_ms(1), 500);
         assert_eq!(backoff_ms(2), 1_000);
