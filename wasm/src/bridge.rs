@@ -73,18 +73,11 @@ pub async fn connect_bridge(url: &str, options: &JsValue) -> WebResult<Bridge> {
     Ok(Bridge { inner })
 }
 
-fn promise<F>(future: F) -> js_sys::Promise
-where
-    F: Future<Output = WebResult<JsValue>> + 'static,
-{
-    wasm_bindgen_futures::future_to_promise(async move { future.await.map_err(JsValue::from) })
-}
-
 impl Bridge {
     /// The bridge's `simulate` request (`action`, and the persona to insert).
     fn simulate(&self, action: &'static str, persona: Option<String>) -> js_sys::Promise {
         let inner = self.inner.clone();
-        promise(async move {
+        js::promise(async move {
             let params = Object::new();
             js::set(&params, "action", action);
             if let Some(persona) = persona {
@@ -151,7 +144,7 @@ impl Bridge {
     #[wasm_bindgen(js_name = listReaders, unchecked_return_type = "Promise<Reader[]>")]
     pub fn list_readers(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
-        promise(async move {
+        js::promise(async move {
             let result = inner
                 .request(method::LIST_READERS, None, CLIENT_REQUEST_MS)
                 .await?;
@@ -187,7 +180,7 @@ impl Bridge {
     #[wasm_bindgen(unchecked_return_type = "Promise<CardSession>")]
     pub fn connect(&self, reader: String) -> js_sys::Promise {
         let inner = self.inner.clone();
-        promise(async move { CardSession::open(inner, reader).await.map(JsValue::from) })
+        js::promise(async move { CardSession::open(inner, reader).await.map(JsValue::from) })
     }
 
     /// With a bridge started with `--simulate`: puts `persona`'s virtual card in the reader.

@@ -13,13 +13,12 @@ use myna_core::checkup::roster::{
     self, DayCheck, ExportEncoding, RosterError, RosterImport, RosterRow,
 };
 use myna_core::checkup::voucher::{Voucher, VoucherError, VoucherField, parse_date};
-use myna_core::identifiers::FieldMatch;
 use wasm_bindgen::{JsCast, JsValue};
 
 use crate::error::{WebError, WebResult};
 use crate::js;
 use crate::qualification::{view_from_js, voucher_from_js};
-use crate::view::{FromJs, QualificationView, VoucherComparisonView, VoucherView};
+use crate::view::{FromJs, QualificationView, VoucherComparisonView, VoucherView, outcome};
 
 /// `compareVoucher`'s third argument.
 #[derive(Debug, Clone, Default)]
@@ -106,14 +105,6 @@ pub fn check(
         compare::check_voucher(&voucher.voucher(), &view.answer_facts(), &ctx),
         date,
     )
-}
-
-fn outcome(m: FieldMatch) -> &'static str {
-    match m {
-        FieldMatch::Match => "match",
-        FieldMatch::Mismatch => "mismatch",
-        _ => "not-given",
-    }
 }
 
 /// `{code, field, message}` of a voucher error.

@@ -13,7 +13,7 @@ use myna_core::wareki::WarekiError;
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Why an operation of the browser module failed.
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum WebError {
     /// A JS argument is missing or of the wrong shape (`invalid-argument`).

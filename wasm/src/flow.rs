@@ -5,8 +5,9 @@
 //! bridge listReaders → the one card (or `reader`)                               step "card"
 //! visual: readFile 000A (select + reads in one bridge transaction)              step "certificate"
 //! pin:    authenticate {nonce, pin, allowLastAttempt} → certificate + signature step "authenticate"
-//! POST {serviceUrl}/api/v1/confirmations {mode, certificate, signature?, algorithm?,
-//!      nonce, origin: location.origin, operator?}           → XmlMsg (application/xml) step "confirmation"
+//! POST {serviceUrl}/api/v1/confirmations → XmlMsg (application/xml)          step "confirmation"
+//!      the contract's ConfirmationRequest (core wire::service) by serde_json: {mode,
+//!      certificate, signature?, algorithm?, nonce, origin: location.origin, operator?, token?}
 //! parse (core oqs), 受診券照合 when a voucher is given                          step "done"
 //! ```
 //!
@@ -26,14 +27,12 @@
 
 use std::rc::Rc;
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use js_sys::{Function, Object};
 use myna_core::oqs::{self, XmlMsg};
 use myna_core::profile::AuthAlgorithm;
 use myna_core::wire::service;
 use myna_core::wire::timeouts::{CLIENT_REQUEST_MS, SERVICE_DEFAULT_MS, SERVICE_MAX_MS};
-use myna_core::wire::{Reader, method};
+use myna_core::wire::{Reader, Token, method};
 use wasm_bindgen::JsValue;
 use web_sys::RequestMode;
 
@@ -279,7 +278,7 @@ struct Proof {
     /// PIN mode: the signature's algorithm as the bridge named it (issue 14 item 5).
     algorithm: Option<AuthAlgorithm>,
     /// `QualificationResult.token`: which token answered (issue 14).
-    token: Option<String>,
+    token: Option<Token>,
 }
 
 async fn card_step(options: &Options, session: &SessionInner, nonce: &str) -> WebResult<Proof> {
@@ -292,7 +291,7 @@ async fn card_step(options: &Options, session: &SessionInner, nonce: &str) -> We
                 algorithm: None,
                 // The bridge gives a certificate without the PIN only to the card: an Android
                 // phone answers `pin-required`, an iPhone `token-not-supported`.
-                token: Some("card".into()),
+                token: Some(Token::Card),
             })
         }
         Mode::Pin => {
@@ -340,34 +339,21 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     let proof = proof?;
 
     options.progress("confirmation", |_| {});
-    // Built by hand, with the contract's field names: serializing `ConfirmationRequest` with
-    // serde here cost the module more than a kilobyte gzipped (see `client::read`).
-    let body = Object::new();
-    js::set(&body, "mode", options.mode.as_str());
-    js::set(&body, "certificate", BASE64.encode(&proof.certificate));
-    if let Some(signature) = &proof.signature {
-        js::set(&body, "signature", BASE64.encode(signature));
-    }
-    if let Some(algorithm) = proof.algorithm {
-        js::set(&body, "algorithm", algorithm.as_str());
-    }
-    js::set(&body, "nonce", nonce.as_str());
-    js::set(&body, "origin", origin.as_str());
-    if let Some(operator) = &options.operator {
-        js::set(&body, "operator", operator.as_str());
-    }
-    // Which token answered, as the bridge reported it (issue 14): the service records it in
-    // the audit; it cannot verify it from the certificate.
-    // A name the contract does not know is left out rather than failing the check.
-    if let Some(token) = proof
-        .token
-        .as_deref()
-        .filter(|t| myna_core::wire::Token::ALL.iter().any(|k| k.as_str() == *t))
-    {
-        js::set(&body, "token", token);
-    }
-    let body = js_sys::JSON::stringify(&body)
-        .map(String::from)
+    // The contract's body, the one the service reads. `token`: which token answered, as the
+    // bridge reported it (issue 14): the service records it in the audit; it cannot verify it
+    // from the certificate.
+    let body = service::ConfirmationRequest {
+        mode: options.mode.as_str().into(),
+        certificate: js::base64_encode(&proof.certificate),
+        signature: proof.signature.as_deref().map(js::base64_encode),
+        algorithm: proof.algorithm.map(|a| a.as_str().into()),
+        nonce,
+        origin,
+        operator: options.operator.clone(),
+        arbitrary_file_identifier: None,
+        token: proof.token,
+    };
+    let body = serde_json::to_string(&body)
         .map_err(|_| WebError::InvalidArgument("the confirmation is not serialisable".into()))?;
     let answer = post(&options, service::CONFIRMATIONS_PATH, Some(body)).await?;
     if !is_success(answer.status) {
@@ -388,7 +374,7 @@ pub async fn confirm_qualification(options: &JsValue) -> WebResult<JsValue> {
     let out = Object::new();
     js::set(&out, "mode", options.mode.as_str());
     js::set(&out, "reader", reader.as_str());
-    if let Some(token) = &proof.token {
+    if let Some(token) = proof.token {
         js::set(&out, "token", token.as_str());
     }
     js::set(&out, "qualification", message_to_js(&msg));

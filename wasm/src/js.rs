@@ -1,7 +1,10 @@
 //! Small glue between Rust values and plain JS objects.
 
+use std::pin::Pin;
+
 use js_sys::{ArrayBuffer, Function, Object, Reflect, Uint8Array};
 use serde::Serialize;
+use wasm_bindgen::prelude::wasm_bindgen;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{TextDecoder, TextDecoderOptions};
 
@@ -135,6 +138,14 @@ pub fn to_js<T: Serialize + ?Sized>(value: &T) -> JsValue {
         .unwrap_or(JsValue::NULL)
 }
 
+/// A JS `Promise` of `future`: its value, or its error as a `MynaWebError`. The future is
+/// boxed, so that `future_to_promise` and its task are compiled once for every async export
+/// rather than once per export.
+pub fn promise(future: impl Future<Output = WebResult<JsValue>> + 'static) -> js_sys::Promise {
+    let future: Pin<Box<dyn Future<Output = WebResult<JsValue>>>> = Box::pin(future);
+    wasm_bindgen_futures::future_to_promise(async move { future.await.map_err(JsValue::from) })
+}
+
 /// A copy of bytes as a `Uint8Array`.
 pub fn bytes(data: &[u8]) -> JsValue {
     Uint8Array::from(data).into()
@@ -163,4 +174,53 @@ pub fn number_text(value: &JsValue) -> String {
         .to_string_with_radix(10)
         .map(String::from)
         .unwrap_or_default()
+}
+
+#[wasm_bindgen]
+extern "C" {
+    /// The global `atob` (windows and workers): standard base64 to a binary string.
+    #[wasm_bindgen(catch, js_name = atob)]
+    fn global_atob(text: &str) -> Result<String, JsValue>;
+    /// The global `btoa`: a binary string (code points up to U+00FF) to standard base64.
+    #[wasm_bindgen(catch, js_name = btoa)]
+    fn global_btoa(binary: &str) -> Result<String, JsValue>;
+}
+
+/// Standard base64 decoded by the browser's `atob` (the `base64` crate's engines were
+/// 7 KB of the module's code); `None` when it is not base64. Like `atob`, ASCII whitespace
+/// is skipped and the `=` padding may be left out.
+pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
+    // `atob` gives one character per byte, U+0000 to U+00FF.
+    let binary = global_atob(text).ok()?;
+    Some(binary.chars().map(|c| c as u8).collect())
+}
+
+/// `bytes` in standard base64 (with padding), by the browser's `btoa`.
+pub fn base64_encode(bytes: &[u8]) -> String {
+    let binary: String = bytes.iter().map(|&b| char::from(b)).collect();
+    // Every character of `binary` is at most U+00FF, which `btoa` always takes.
+    global_btoa(&binary).unwrap_or_default()
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use wasm_bindgen_test::{wasm_bindgen_test, wasm_bindgen_test_configure};
+
+    wasm_bindgen_test_configure!(run_in_browser);
+
+    /// `atob`/`btoa` read and write standard base64 for every byte value.
+    #[wasm_bindgen_test]
+    fn base64_round_trips_every_byte() {
+        let bytes: Vec<u8> = (0..=255).collect();
+        let text = super::base64_encode(&bytes);
+        assert!(text.starts_with("AAECAwQFBgcICQoLDA0ODxAREhMUFRYXGBkaGxwdHh8gISIj"));
+        assert!(text.ends_with("+/w=="));
+        assert_eq!(super::base64_decode(&text).unwrap(), bytes);
+        assert_eq!(super::base64_encode(b""), "");
+        assert_eq!(super::base64_decode("").unwrap(), b"");
+        assert_eq!(super::base64_decode("Y2VydA==").unwrap(), b"cert");
+        for bad in ["Y2VydA=", "Y2V!", "Y", "あ"] {
+            assert_eq!(super::base64_decode(bad), None, "{bad}");
+        }
+    }
 }

@@ -61,11 +61,10 @@ pub fn connect_bridge(
     url: String,
     #[wasm_bindgen(unchecked_optional_param_type = "ConnectBridgeOptions")] options: JsValue,
 ) -> Promise {
-    wasm_bindgen_futures::future_to_promise(async move {
+    js::promise(async move {
         bridge::connect_bridge(&url, &options)
             .await
             .map(JsValue::from)
-            .map_err(JsValue::from)
     })
 }
 
@@ -108,11 +107,7 @@ pub fn parse_copy_text(text: &str) -> Result<JsValue, JsValue> {
 pub fn confirm_qualification(
     #[wasm_bindgen(unchecked_param_type = "ConfirmQualificationOptions")] options: JsValue,
 ) -> Promise {
-    wasm_bindgen_futures::future_to_promise(async move {
-        flow::confirm_qualification(&options)
-            .await
-            .map_err(JsValue::from)
-    })
+    js::promise(async move { flow::confirm_qualification(&options).await })
 }
 
 /// `renderQualification(element, result, options?)` → the panel element.

@@ -16,9 +16,8 @@ use web_sys::{Document, Element, Event, HtmlElement};
 use crate::error::{WebError, WebResult};
 use crate::js;
 use crate::qualification::{identity_from_js, view_from_js, voucher_from_js};
-use crate::view::{self, Section, Status, VoucherComparisonView};
+use crate::view::{self, Section, Status, VoucherComparisonView, outcome};
 use myna_core::checkup::compare::{Problem, VoucherCheck};
-use myna_core::identifiers::FieldMatch;
 
 /// The expando property holding a copy button's text.
 const COPY_TEXT: &str = "__mynaCopyText";
@@ -97,16 +96,17 @@ impl Builder {
         Ok(e)
     }
 
-    fn append(&self, parent: &Element, child: &Element) -> WebResult<()> {
-        parent
-            .append_child(child)
-            .map(|_| ())
-            .map_err(|_| WebError::Environment("Node.appendChild".into()))
+    /// `parent.appendChild(child)`: it cannot throw here — the child is always an element
+    /// this panel just made (never an ancestor of the parent), and an element takes element
+    /// children — so nothing is checked.
+    fn append(&self, parent: &Element, child: &Element) {
+        let _ = parent.append_child(child);
     }
 
-    fn attr(&self, e: &Element, name: &str, value: &str) -> WebResult<()> {
-        e.set_attribute(name, value)
-            .map_err(|_| WebError::Environment("Element.setAttribute".into()))
+    /// `e.setAttribute(name, value)`: the names are this module's constants, valid XML names,
+    /// so it cannot throw.
+    fn attr(&self, e: &Element, name: &str, value: &str) {
+        let _ = e.set_attribute(name, value);
     }
 
     /// A unique id inside this panel.
@@ -119,7 +119,7 @@ impl Builder {
     fn heading(&self, level: u8, class: &str, text: &str) -> WebResult<(Element, String)> {
         let h = self.text_el(&format!("h{}", level.min(6)), class, text)?;
         let id = self.new_id("h");
-        self.attr(&h, "id", &id)?;
+        self.attr(&h, "id", &id);
         Ok((h, id))
     }
 
@@ -133,7 +133,7 @@ impl Builder {
                 format!("myna-field myna-field--{modifier}")
             };
             let item = self.el("div", &class)?;
-            self.append(&item, &self.text_el("dt", "myna-field__label", label)?)?;
+            self.append(&item, &self.text_el("dt", "myna-field__label", label)?);
             let dd = match value {
                 Some(v) => self.text_el("dd", "myna-field__value", v)?,
                 None => self.text_el(
@@ -142,8 +142,8 @@ impl Builder {
                     "記載なし",
                 )?,
             };
-            self.append(&item, &dd)?;
-            self.append(&dl, &item)?;
+            self.append(&item, &dd);
+            self.append(&dl, &item);
         }
         Ok(dl)
     }
@@ -154,8 +154,8 @@ impl Builder {
             &format!("myna-section myna-section--{}", section.kind.class()),
         )?;
         let (h, id) = self.heading(level, "myna-section__title", section.kind.title())?;
-        self.attr(&s, "aria-labelledby", &id)?;
-        self.append(&s, &h)?;
+        self.attr(&s, "aria-labelledby", &id);
+        self.append(&s, &h);
         let rows: Vec<(String, Option<String>, &str)> = section
             .rows
             .iter()
@@ -168,7 +168,7 @@ impl Builder {
                 (r.label.to_string(), r.value.display(), modifier)
             })
             .collect();
-        self.append(&s, &self.fields(&rows)?)?;
+        self.append(&s, &self.fields(&rows)?);
         Ok(s)
     }
 
@@ -183,8 +183,8 @@ impl Builder {
         };
         let s = self.el("section", &format!("myna-voucher myna-voucher--{state}"))?;
         let (h, id) = self.heading(level, "myna-section__title", "受診券照合")?;
-        self.attr(&s, "aria-labelledby", &id)?;
-        self.append(&s, &h)?;
+        self.attr(&s, "aria-labelledby", &id);
+        self.append(&s, &h);
         let summary = match state {
             "match" => "受診券と一致し、受診日に資格があります",
             "incomplete" => "照合に必要な項目（保険者番号・番号）がそろっていません",
@@ -192,9 +192,9 @@ impl Builder {
         };
         let p = self.text_el("p", "myna-voucher__summary", summary)?;
         if state == "mismatch" {
-            self.attr(&p, "role", "alert")?;
+            self.attr(&p, "role", "alert");
         }
-        self.append(&s, &p)?;
+        self.append(&s, &p);
         if !check.is_match() {
             let list = self.el("ul", "myna-voucher__problems")?;
             for problem in &check.problems {
@@ -205,24 +205,19 @@ impl Builder {
                         problem.code()
                     ),
                 )?;
-                self.attr(&li, "data-code", problem.code())?;
+                self.attr(&li, "data-code", problem.code());
                 self.append(
                     &li,
                     &self.text_el("strong", "myna-voucher__what", problem.message_ja())?,
-                )?;
+                );
                 self.append(
                     &li,
                     &self.text_el("span", "myna-voucher__todo", problem.advice_ja())?,
-                )?;
-                self.append(&list, &li)?;
+                );
+                self.append(&list, &li);
             }
-            self.append(&s, &list)?;
+            self.append(&s, &list);
         }
-        let outcome = |m: FieldMatch| match m {
-            FieldMatch::Match => "match",
-            FieldMatch::Mismatch => "mismatch",
-            _ => "not-given",
-        };
         let rows = [
             ("保険者番号", c.insurer_number, c.labels.insurer_number),
             ("記号", c.insured_card_symbol, c.labels.insured_card_symbol),
@@ -257,14 +252,14 @@ impl Builder {
             .iter()
             .map(|(label, outcome, text)| (label.to_string(), Some(text.to_string()), *outcome))
             .collect();
-        self.append(&s, &self.fields(&rows)?)?;
+        self.append(&s, &self.fields(&rows)?);
         for e in &check.voucher_errors {
             let p = self.text_el(
                 "p",
                 "myna-voucher__note",
                 &format!("受診券: {}", e.message_ja()),
             )?;
-            self.append(&s, &p)?;
+            self.append(&s, &p);
         }
         Ok(s)
     }
@@ -305,22 +300,22 @@ pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResu
         "section",
         &format!("myna-panel myna-panel--{}", status.class()),
     )?;
-    b.attr(&panel, "lang", "ja")?;
+    b.attr(&panel, "lang", "ja");
     let (title, title_id) = b.heading(level, "myna-panel__title", &options.title)?;
-    b.attr(&panel, "aria-labelledby", &title_id)?;
-    b.append(&panel, &title)?;
+    b.attr(&panel, "aria-labelledby", &title_id);
+    b.append(&panel, &title);
 
     let status_el = b.el("p", &format!("myna-status myna-status--{}", status.class()))?;
-    b.attr(&status_el, "role", "status")?;
+    b.attr(&status_el, "role", "status");
     b.append(
         &status_el,
         &b.text_el("span", "myna-status__label", "資格有効性")?,
-    )?;
+    );
     b.append(
         &status_el,
         &b.text_el("strong", "myna-status__value", &status_label)?,
-    )?;
-    b.append(&panel, &status_el)?;
+    );
+    b.append(&panel, &status_el);
 
     if let Some(date) = view.message_header.qualification_confirmation_date.get() {
         let meta = b.text_el(
@@ -328,7 +323,7 @@ pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResu
             "myna-meta",
             &format!("確認日 {}", view::display_date(date)),
         )?;
-        b.append(&panel, &meta)?;
+        b.append(&panel, &meta);
     }
 
     // 本人確認 (issue 14): which token answered and how, e.g. スマートフォン（Android）・暗証番号.
@@ -341,9 +336,9 @@ pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResu
                 "myna-identity"
             },
         )?;
-        b.append(&p, &b.text_el("span", "myna-identity__label", "本人確認")?)?;
-        b.append(&p, &b.text_el("strong", "myna-identity__value", &label)?)?;
-        b.append(&panel, &p)?;
+        b.append(&p, &b.text_el("span", "myna-identity__label", "本人確認")?);
+        b.append(&p, &b.text_el("strong", "myna-identity__value", &label)?);
+        b.append(&panel, &p);
     }
 
     if status == Status::Error {
@@ -364,18 +359,18 @@ pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResu
             (None, None) => "照会でエラーが発生しました".to_string(),
         };
         let p = b.text_el("p", "myna-error", &text)?;
-        b.attr(&p, "role", "alert")?;
-        b.append(&panel, &p)?;
+        b.attr(&p, "role", "alert");
+        b.append(&panel, &p);
     } else if let Some(notice) = view.message_body.processing_result_message.get() {
         let notices = b.el("div", "myna-notices")?;
-        b.attr(&notices, "role", "note")?;
-        b.append(&notices, &b.text_el("p", "myna-notice", notice)?)?;
-        b.append(&panel, &notices)?;
+        b.attr(&notices, "role", "note");
+        b.append(&notices, &b.text_el("p", "myna-notice", notice)?);
+        b.append(&panel, &notices);
     }
 
     if let Some(voucher) = &voucher {
         let (check, _) = crate::checkup::check(voucher, &view, &options.check_options);
-        b.append(&panel, &b.voucher(level + 1, &check)?)?;
+        b.append(&panel, &b.voucher(level + 1, &check)?);
     }
 
     let results = &view.message_body.result_list;
@@ -386,14 +381,14 @@ pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResu
                 &article,
                 "aria-label",
                 &format!("該当資格 {} / {}", i + 1, results.len()),
-            )?;
-            b.append(&panel, &article)?;
+            );
+            b.append(&panel, &article);
             article
         } else {
             panel.clone()
         };
         for section in view::sections(result, check_date) {
-            b.append(&container, &b.section(level + 1, &section)?)?;
+            b.append(&container, &b.section(level + 1, &section)?);
         }
     }
 
@@ -403,21 +398,21 @@ pub fn render(element: &Element, result: &JsValue, options: &JsValue) -> WebResu
         } else {
             view::copy_text(&view)
         };
-        b.append(&panel, &copy_controls(&b, &text)?)?;
+        b.append(&panel, &copy_controls(&b, &text)?);
     }
 
     element.set_text_content(None);
-    b.append(element, &panel)?;
+    b.append(element, &panel);
     Ok(panel)
 }
 
 fn copy_controls(b: &Builder, text: &str) -> WebResult<Element> {
     let actions = b.el("div", "myna-actions")?;
     let button = b.text_el("button", "myna-copy", "資格情報をコピー")?;
-    b.attr(&button, "type", "button")?;
+    b.attr(&button, "type", "button");
     let status = b.el("span", "myna-copy__status")?;
-    b.attr(&status, "role", "status")?;
-    b.attr(&status, "aria-live", "polite")?;
+    b.attr(&status, "role", "status");
+    b.attr(&status, "aria-live", "polite");
     let set = |key: &str, value: &JsValue| {
         Reflect::set(&button, &JsValue::from_str(key), value)
             .map(|_| ())
@@ -430,8 +425,8 @@ fn copy_controls(b: &Builder, text: &str) -> WebResult<Element> {
             .add_event_listener_with_callback("click", handler.as_ref().unchecked_ref())
             .map_err(|_| WebError::Environment("addEventListener".into()))
     })?;
-    b.append(&actions, &button)?;
-    b.append(&actions, &status)?;
+    b.append(&actions, &button);
+    b.append(&actions, &status);
     Ok(actions)
 }
 

@@ -145,13 +145,6 @@ pub struct CardSession {
     inner: Rc<SessionInner>,
 }
 
-fn promise<F>(future: F) -> js_sys::Promise
-where
-    F: Future<Output = WebResult<JsValue>> + 'static,
-{
-    wasm_bindgen_futures::future_to_promise(async move { future.await.map_err(JsValue::from) })
-}
-
 impl CardSession {
     pub(crate) async fn open(bridge: Rc<BridgeInner>, reader: String) -> WebResult<CardSession> {
         Ok(CardSession {
@@ -180,7 +173,7 @@ impl CardSession {
     pub fn transmit(&self, apdu: &[u8]) -> js_sys::Promise {
         let inner = self.inner.clone();
         let apdu = apdu.to_vec();
-        promise(async move { Ok(js::bytes(&inner.transmit(&apdu).await?)) })
+        js::promise(async move { Ok(js::bytes(&inner.transmit(&apdu).await?)) })
     }
 
     /// Reads the user-authentication certificate (利用者証明用電子証明書), DER, with the bridge's
@@ -188,21 +181,21 @@ impl CardSession {
     #[wasm_bindgen(js_name = readAuthCertificate, unchecked_return_type = "Promise<Uint8Array>")]
     pub fn read_auth_certificate(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
-        promise(async move { Ok(js::bytes(&inner.read_auth_certificate().await?)) })
+        js::promise(async move { Ok(js::bytes(&inner.read_auth_certificate().await?)) })
     }
 
     /// Reads the CA certificate that issued the auth certificate, DER.
     #[wasm_bindgen(js_name = readAuthCaCertificate, unchecked_return_type = "Promise<Uint8Array>")]
     pub fn read_auth_ca_certificate(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
-        promise(async move { Ok(js::bytes(&inner.read_auth_ca_certificate().await?)) })
+        js::promise(async move { Ok(js::bytes(&inner.read_auth_ca_certificate().await?)) })
     }
 
     /// The auth PIN's tries left, without using one: `{remaining, blocked}`.
     #[wasm_bindgen(js_name = pinStatus, unchecked_return_type = "Promise<PinStatus>")]
     pub fn pin_status(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
-        promise(async move {
+        js::promise(async move {
             let (remaining, blocked) = inner.pin_status().await?;
             let status = Object::new();
             js::set(&status, "remaining", remaining);
@@ -220,7 +213,7 @@ impl CardSession {
         #[wasm_bindgen(unchecked_param_type = "AuthenticateOptions")] options: JsValue,
     ) -> js_sys::Promise {
         let inner = self.inner.clone();
-        promise(async move {
+        js::promise(async move {
             let nonce = js::req_string(&options, "nonce")?;
             let pin = zeroize::Zeroizing::new(js::req_string(&options, "pin")?);
             let allow = js::opt_bool(&options, "allowLastAttempt")?;
@@ -233,7 +226,7 @@ impl CardSession {
     #[wasm_bindgen(unchecked_return_type = "Promise<void>")]
     pub fn disconnect(&self) -> js_sys::Promise {
         let inner = self.inner.clone();
-        promise(async move {
+        js::promise(async move {
             inner.disconnect().await?;
             Ok(JsValue::UNDEFINED)
         })
@@ -253,7 +246,7 @@ fn authentication_to_js(auth: &Authentication) -> JsValue {
         Uint8Array::from(auth.signature.as_slice()),
     );
     js::set(&out, "algorithm", auth.algorithm.as_str());
-    if let Some(token) = &auth.token {
+    if let Some(token) = auth.token {
         js::set(&out, "token", token.as_str());
     }
     out.into()

@@ -388,9 +388,10 @@ export interface QualificationResult {
   mode: "pin" | "visual";
   reader: string;
   /** Which token answered: the plastic card or an Android phone's スマホ用電子証明書
-   * (an iPhone is refused with `token-not-supported`). Absent with an older bridge. Sent to
-   * the service in the confirmation body (its audit records it as the bridge reported it), and
-   * shown by `renderQualification` as 本人確認. */
+   * (an iPhone is refused with `token-not-supported`). Absent with an older bridge, or when
+   * the bridge names a token this module does not know. Sent to the service in the
+   * confirmation body (its audit records it as the bridge reported it), and shown by
+   * `renderQualification` as 本人確認. */
   token?: "card" | "android" | "iphone";
   /** The eligibility service's XmlMsg, parsed. */
   qualification: XmlMsg;

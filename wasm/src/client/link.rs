@@ -2,7 +2,6 @@
 //! events, and reconnection ([`super`] describes the behaviour).
 
 use std::cell::{Cell, RefCell};
-use std::collections::BTreeMap;
 use std::rc::{Rc, Weak};
 
 use futures_channel::oneshot;
@@ -83,7 +82,9 @@ fn retire(link: Link) {
 pub(crate) type Listeners = RefCell<Vec<(u32, Function)>>;
 
 thread_local! {
-    static REGISTRY: RefCell<BTreeMap<u32, Weak<BridgeInner>>> = const { RefCell::new(BTreeMap::new()) };
+    /// The open bridge clients by id: a few at most, so a list (this map and `pending` as
+    /// `BTreeMap`s were 18 KB of the module's code, 6.6 KB gzipped).
+    static REGISTRY: RefCell<Vec<(u32, Weak<BridgeInner>)>> = const { RefCell::new(Vec::new()) };
     static NEXT_BRIDGE_ID: Cell<u32> = const { Cell::new(1) };
 }
 
@@ -97,7 +98,8 @@ pub(crate) struct BridgeInner {
     generation: Cell<u32>,
     pub(crate) link: RefCell<Option<Link>>,
     next_request: Cell<u64>,
-    pending: RefCell<BTreeMap<u64, Pending>>,
+    /// Requests in flight, oldest first (ids grow).
+    pending: RefCell<Vec<(u64, Pending)>>,
     pub(crate) hello: RefCell<Option<Hello>>,
     pub(crate) readers: RefCell<Vec<Reader>>,
     pub(crate) service: Cell<bool>,
@@ -109,20 +111,31 @@ pub(crate) struct BridgeInner {
 
 impl Drop for BridgeInner {
     fn drop(&mut self) {
-        REGISTRY.with(|r| r.borrow_mut().remove(&self.id));
+        unregister(self.id);
     }
+}
+
+/// Forgets bridge client `id`.
+fn unregister(id: u32) {
+    REGISTRY.with(|r| r.borrow_mut().retain(|(i, _)| *i != id));
 }
 
 impl BridgeInner {
     /// The bridge client a JS `Bridge` object (or anything with its `id`) stands for.
     pub(crate) fn from_js(value: &JsValue) -> WebResult<Rc<BridgeInner>> {
         let id = js::get(value, "id").as_f64();
-        id.and_then(|id| REGISTRY.with(|r| r.borrow().get(&(id as u32)).and_then(Weak::upgrade)))
-            .ok_or_else(|| {
-                WebError::InvalidArgument(
-                    "`bridge` must be a Bridge from connectBridge() that is still open".into(),
-                )
+        id.and_then(|id| {
+            REGISTRY.with(|r| {
+                let r = r.borrow();
+                let (_, inner) = r.iter().find(|(i, _)| *i == id as u32)?;
+                inner.upgrade()
             })
+        })
+        .ok_or_else(|| {
+            WebError::InvalidArgument(
+                "`bridge` must be a Bridge from connectBridge() that is still open".into(),
+            )
+        })
     }
 
     pub(crate) fn generation(&self) -> u32 {
@@ -208,14 +221,14 @@ impl BridgeInner {
         let (sender, receiver) = oneshot::channel();
         self.pending
             .borrow_mut()
-            .insert(id, Pending { generation, sender });
+            .push((id, Pending { generation, sender }));
         let sent = match self.link.borrow().as_ref() {
             Some(link) if link.generation == generation => link.socket.send_with_str(&text).is_ok(),
             _ => false,
         };
         drop(text);
         if !sent {
-            self.pending.borrow_mut().remove(&id);
+            self.take_pending(id);
             return Err(WebError::ConnectionLost(
                 "the WebSocket to the bridge is not open".into(),
             ));
@@ -226,7 +239,7 @@ impl BridgeInner {
                 "the bridge client was dropped".into(),
             )),
             Either::Right(_) => {
-                self.pending.borrow_mut().remove(&id);
+                self.take_pending(id);
                 Err(WebError::Timeout {
                     method: method.to_string(),
                     millis: timeout_ms,
@@ -235,18 +248,24 @@ impl BridgeInner {
         }
     }
 
+    /// Removes and returns the request `id` waits on, if it still does.
+    fn take_pending(&self, id: u64) -> Option<Pending> {
+        let mut pending = self.pending.borrow_mut();
+        let at = pending.iter().position(|(i, _)| *i == id)?;
+        Some(pending.remove(at).1)
+    }
+
     fn fail_pending(&self, generation: u32, error: &WebError) {
-        let ids: Vec<u64> = self
-            .pending
-            .borrow()
-            .iter()
-            .filter(|(_, p)| p.generation == generation)
-            .map(|(id, _)| *id)
-            .collect();
-        for id in ids {
-            if let Some(p) = self.pending.borrow_mut().remove(&id) {
-                let _ = p.sender.send(Err(error.clone()));
-            }
+        let failed: Vec<Pending> = {
+            let mut pending = self.pending.borrow_mut();
+            let (failed, kept) = std::mem::take(&mut *pending)
+                .into_iter()
+                .partition(|(_, p)| p.generation == generation);
+            *pending = kept;
+            failed.into_iter().map(|(_, p)| p).collect()
+        };
+        for p in failed {
+            let _ = p.sender.send(Err(lost_with(error)));
         }
     }
 
@@ -295,7 +314,7 @@ impl BridgeInner {
                 .map(|(id, _)| *id),
             _ => None,
         };
-        let Some(pending) = key.and_then(|k| self.pending.borrow_mut().remove(&k)) else {
+        let Some(pending) = key.and_then(|k| self.take_pending(k)) else {
             return;
         };
         let error = js::get(frame, "error");
@@ -319,12 +338,13 @@ impl BridgeInner {
                 r => format!(", {r}"),
             }
         );
-        self.drop_link(generation, &WebError::ConnectionLost(why.clone()));
+        let lost = WebError::ConnectionLost(why);
+        self.drop_link(generation, &lost);
         if self.state.get() == LinkState::Connected {
             if self.reconnect {
-                self.start_reconnect(WebError::ConnectionLost(why));
+                self.start_reconnect(lost);
             } else {
-                self.shutdown(Some(WebError::ConnectionLost(why)));
+                self.shutdown(Some(&lost));
             }
         }
     }
@@ -452,7 +472,7 @@ impl BridgeInner {
     }
 
     /// Closes for good: no more requests, no more reconnection.
-    pub(crate) fn shutdown(&self, error: Option<WebError>) {
+    pub(crate) fn shutdown(&self, error: Option<&WebError>) {
         if self.state.get() == LinkState::Closed {
             return;
         }
@@ -464,7 +484,18 @@ impl BridgeInner {
                 js::set(event, "error", e.to_js());
             }
         });
-        REGISTRY.with(|r| r.borrow_mut().remove(&self.id));
+        unregister(self.id);
+    }
+}
+
+/// The error of a request whose link was dropped because of `error`: `bridge-closed` when the
+/// page closed the bridge, else `connection-lost` (the only two that reach a request in
+/// flight: a link that fails while opening has none).
+fn lost_with(error: &WebError) -> WebError {
+    match error {
+        WebError::Closed => WebError::Closed,
+        WebError::ConnectionLost(why) => WebError::ConnectionLost(why.clone()),
+        other => WebError::ConnectionLost(other.to_string()),
     }
 }
 
@@ -482,7 +513,7 @@ async fn reconnect_loop(weak: Weak<BridgeInner>, first_error: WebError) {
             }
             if inner.max_attempts.is_some_and(|max| attempt > max) {
                 inner.reconnecting.set(false);
-                inner.shutdown(Some(last_error));
+                inner.shutdown(Some(&last_error));
                 return;
             }
             inner.state.set(LinkState::Reconnecting);
@@ -514,7 +545,7 @@ async fn reconnect_loop(weak: Weak<BridgeInner>, first_error: WebError) {
             }
             Err(e @ WebError::ProtocolMismatch { .. }) => {
                 inner.reconnecting.set(false);
-                inner.shutdown(Some(e));
+                inner.shutdown(Some(&e));
                 return;
             }
             Err(e) => last_error = e,
@@ -554,7 +585,7 @@ pub(crate) async fn connect(
         generation: Cell::new(0),
         link: RefCell::new(None),
         next_request: Cell::new(1),
-        pending: RefCell::new(BTreeMap::new()),
+        pending: RefCell::new(Vec::new()),
         hello: RefCell::new(None),
         readers: RefCell::new(Vec::new()),
         service: Cell::new(true),
@@ -572,7 +603,7 @@ pub(crate) async fn connect(
     let permission = loopback_permission().await;
     inner.emit_state(|event| js::set(event, "permission", permission.as_str()));
     if permission == Permission::Denied {
-        inner.shutdown(Some(WebError::PermissionDenied));
+        inner.shutdown(Some(&WebError::PermissionDenied));
         return Err(WebError::PermissionDenied);
     }
     let opened = match probe_health(&inner.endpoints).await {
@@ -580,10 +611,10 @@ pub(crate) async fn connect(
         Err(e) => Err(e),
     };
     if let Err(e) = opened {
-        inner.shutdown(Some(e.clone()));
+        inner.shutdown(Some(&e));
         return Err(e);
     }
-    REGISTRY.with(|r| r.borrow_mut().insert(id, Rc::downgrade(&inner)));
+    REGISTRY.with(|r| r.borrow_mut().push((id, Rc::downgrade(&inner))));
     inner.set_state(LinkState::Connected);
     Ok(inner)
 }
@@ -608,6 +639,17 @@ pub(crate) fn subscribe(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_request_in_flight_fails_with_closed_or_connection_lost() {
+        assert_eq!(lost_with(&WebError::Closed), WebError::Closed);
+        let lost = WebError::ConnectionLost("the WebSocket closed (code 1006)".into());
+        assert_eq!(lost_with(&lost), lost);
+        let other = WebError::BadFrame("hello: no origin".into());
+        let e = lost_with(&other);
+        assert_eq!(e.code(), "connection-lost");
+        assert!(e.to_string().ends_with(&other.to_string()), "{e}");
+    }
 
     #[test]
     fn backoff_grows_then_stays() {

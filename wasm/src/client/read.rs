@@ -7,11 +7,10 @@
 //! declarations are tested against the same types (`wasm/src/types.rs`). A missing or
 //! mistyped field is `bad-frame`.
 
-use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
 use myna_core::profile::AuthAlgorithm;
 use myna_core::wire::{
     BridgeId, ErrorCode, Hello, PROTOCOL_VERSION, PinStatusResult, Reader, ReaderState, Simulation,
+    Token,
 };
 use wasm_bindgen::JsValue;
 
@@ -138,9 +137,8 @@ fn base64_field(result: &JsValue, method: &str, key: &str) -> WebResult<Vec<u8>>
     let text = js::get(result, key)
         .as_string()
         .ok_or_else(|| WebError::BadFrame(format!("{method}: no {key}")))?;
-    BASE64
-        .decode(text.as_bytes())
-        .map_err(|_| WebError::BadFrame(format!("{method}: {key} is not base64")))
+    js::base64_decode(&text)
+        .ok_or_else(|| WebError::BadFrame(format!("{method}: {key} is not base64")))
 }
 
 /// `readFile`'s `{data}`: the file's bytes.
@@ -171,8 +169,9 @@ pub struct Authentication {
     pub signature: Vec<u8>,
     /// The signature's algorithm, passed on to the service in the confirmation.
     pub algorithm: AuthAlgorithm,
-    /// Which token signed (`card`, `android`), when the bridge says (issue 14).
-    pub token: Option<String>,
+    /// Which token signed (`card`, `android`), when the bridge says (issue 14); a name the
+    /// contract does not know is left out (an older module with a newer bridge).
+    pub token: Option<Token>,
 }
 
 /// `authenticate`'s `{certificate, signature, algorithm, token}` (`algorithm` defaults to
@@ -187,6 +186,11 @@ pub fn authentication(result: &JsValue) -> WebResult<Authentication> {
         certificate: base64_field(result, "authenticate", "certificate")?,
         signature: base64_field(result, "authenticate", "signature")?,
         algorithm,
-        token: js::get(result, "token").as_string(),
+        token: js::get(result, "token").as_string().and_then(|n| token(&n)),
     })
+}
+
+/// The contract's token a wire name stands for (`card`, `android`, `iphone`).
+pub fn token(name: &str) -> Option<Token> {
+    Token::ALL.iter().copied().find(|t| t.as_str() == name)
 }

@@ -22,8 +22,7 @@ js_view! {
 impl IdentityView {
     /// The token, when the result names one this module knows.
     pub fn token(&self) -> Option<Token> {
-        let raw = self.token.get()?;
-        Token::ALL.iter().copied().find(|t| t.as_str() == raw)
+        crate::client::read::token(self.token.get()?)
     }
 
     /// The mode, when the result names one this module knows.

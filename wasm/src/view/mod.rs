@@ -33,7 +33,7 @@ pub use qualification::{
     BodyView, ElderlyView, HeaderView, LimitView, QualificationView, ResultView, Status,
 };
 pub use read::{FromJs, Text};
-pub use voucher::{VoucherComparisonView, VoucherLabels, VoucherView};
+pub use voucher::{VoucherComparisonView, VoucherLabels, VoucherView, outcome};
 
 #[cfg(test)]
 mod tests;

@@ -156,7 +156,7 @@ fn optional(label: &'static str, value: Value) -> Row {
 /// The sections of one result, for a check on `on` (the 負担割合 depends on the age).
 pub fn sections(result: &ResultView, on: GregorianDate) -> Vec<Section> {
     let t = |x: &Text| x.0.clone();
-    let mut qualification = vec![
+    let qualification = vec![
         row("保険者名", Value::text(t(&result.insurer_name))),
         row("保険者番号", Value::text(t(&result.insurer_number))),
         row("記号", Value::text(t(&result.insured_card_symbol))),
@@ -218,32 +218,18 @@ pub fn sections(result: &ResultView, on: GregorianDate) -> Vec<Section> {
         optional("郵便番号", Value::text(t(&result.post_number))),
         optional("住所", Value::text(t(&result.address))),
     ];
-    qualification.retain(|r| r.always || r.value != Value::Missing);
-    let mut out = vec![Section {
-        kind: SectionKind::Qualification,
-        rows: qualification,
-    }];
+    let mut out = vec![section(SectionKind::Qualification, qualification)];
     if let Some(e) = &result.elderly_recipient_certificate_info {
-        out.push(Section {
-            kind: SectionKind::Elderly,
-            rows: vec![
-                row(
-                    "交付年月日",
-                    Value::date(&e.elderly_recipient_certificate_date),
-                ),
-                row(
-                    "有効期間",
-                    Value::Period(
-                        t(&e.elderly_recipient_valid_start_date),
-                        t(&e.elderly_recipient_valid_end_date),
-                    ),
-                ),
-                row(
-                    "負担割合",
-                    Value::text(ratio_label(&e.elderly_recipient_contribution_ratio)),
-                ),
-            ],
-        });
+        let mut rows = issued_and_period([
+            &e.elderly_recipient_certificate_date,
+            &e.elderly_recipient_valid_start_date,
+            &e.elderly_recipient_valid_end_date,
+        ]);
+        rows.push(row(
+            "負担割合",
+            Value::text(ratio_label(&e.elderly_recipient_contribution_ratio)),
+        ));
+        out.push(section(SectionKind::Elderly, rows));
     }
     if let Some(l) = &result.limit_application_certificate_related_info {
         let mut rows = vec![
@@ -259,27 +245,31 @@ pub fn sections(result: &ResultView, on: GregorianDate) -> Vec<Section> {
                     &l.limit_application_certificate_classification_flag,
                 )),
             ),
-            row(
-                "交付年月日",
-                Value::date(&l.limit_application_certificate_date),
-            ),
-            row(
-                "有効期間",
-                Value::Period(
-                    t(&l.limit_application_certificate_valid_start_date),
-                    t(&l.limit_application_certificate_valid_end_date),
-                ),
-            ),
-            optional(
-                "長期入院該当年月日",
-                Value::date(&l.limit_application_certificate_long_term_date),
-            ),
         ];
-        rows.retain(|r| r.always || r.value != Value::Missing);
-        out.push(Section {
-            kind: SectionKind::LimitApplication,
-            rows,
-        });
+        rows.extend(issued_and_period([
+            &l.limit_application_certificate_date,
+            &l.limit_application_certificate_valid_start_date,
+            &l.limit_application_certificate_valid_end_date,
+        ]));
+        rows.push(optional(
+            "長期入院該当年月日",
+            Value::date(&l.limit_application_certificate_long_term_date),
+        ));
+        out.push(section(SectionKind::LimitApplication, rows));
     }
     out
+}
+
+/// A section of `rows`, without the optional rows that have no value.
+fn section(kind: SectionKind, mut rows: Vec<Row>) -> Section {
+    rows.retain(|r| r.always || r.value != Value::Missing);
+    Section { kind, rows }
+}
+
+/// A certificate's 交付年月日 and 有効期間 rows (高齢受給者証, 限度額適用認定証).
+fn issued_and_period([issued, start, end]: [&Text; 3]) -> Vec<Row> {
+    vec![
+        row("交付年月日", Value::date(issued)),
+        row("有効期間", Value::Period(start.0.clone(), end.0.clone())),
+    ]
 }

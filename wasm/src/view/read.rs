@@ -92,3 +92,13 @@ macro_rules! js_view {
         }
     };
 }
+
+/// `Type { field: view.field.0.clone(), … }`: a core struct from a view's texts of the same
+/// names (`field: other` takes `view.other`).
+macro_rules! from_texts {
+    ($view:expr => $($ty:ident)::+ { $($field:ident $(: $source:ident)?),* $(,)? }) => {
+        $($ty)::+ { $($field: from_texts!(@text $view, $field $(, $source)?),)* }
+    };
+    (@text $view:expr, $field:ident) => { $view.$field.0.clone() };
+    (@text $view:expr, $field:ident, $source:ident) => { $view.$source.0.clone() };
+}

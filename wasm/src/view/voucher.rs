@@ -6,6 +6,36 @@ use serde::Serialize;
 
 use super::{QualificationView, ResultView, Text};
 
+/// 保険者番号, 記号, 番号 and 枝番 of a view (a 受診券 or an answer's result) as the core's
+/// comparison input.
+macro_rules! voucher_fields {
+    ($view:expr) => {
+        from_texts!($view => VoucherFields {
+            insurer_number,
+            insured_card_symbol,
+            insured_identification_number,
+            insured_branch_number,
+        })
+    };
+}
+
+/// The person a view names (a 受診券 or an answer's result) as the core's `PersonFacts`;
+/// `$sex` is the view's field for 性別.
+macro_rules! person_facts {
+    ($view:expr, $sex:ident) => {
+        from_texts!($view => myna_core::checkup::voucher::PersonFacts {
+            insurer_number,
+            insured_card_symbol,
+            insured_identification_number,
+            insured_branch_number,
+            name,
+            name_kana,
+            birthdate,
+            sex: $sex,
+        })
+    };
+}
+
 js_view! {
     /// A 受診券's identifying fields, as a page passes them.
     pub struct VoucherView {
@@ -45,16 +75,7 @@ impl VoucherView {
             kind: self.kind.0.clone(),
             voucher_number: self.voucher_number.0.clone(),
             valid_until: self.valid_until.0.clone(),
-            person: myna_core::checkup::voucher::PersonFacts {
-                insurer_number: self.insurer_number.0.clone(),
-                insured_card_symbol: self.insured_card_symbol.0.clone(),
-                insured_identification_number: self.insured_identification_number.0.clone(),
-                insured_branch_number: self.insured_branch_number.0.clone(),
-                name: self.name.0.clone(),
-                name_kana: self.name_kana.0.clone(),
-                birthdate: self.birthdate.0.clone(),
-                sex: self.sex.0.clone(),
-            },
+            person: person_facts!(self, sex),
             window_charge: self.window_charge.0.clone(),
             contract_agency: self.contract_agency.0.clone(),
         }
@@ -67,12 +88,7 @@ impl VoucherView {
 
     /// As the core's comparison input.
     pub fn fields(&self) -> VoucherFields {
-        voucher_fields([
-            &self.insurer_number,
-            &self.insured_card_symbol,
-            &self.insured_identification_number,
-            &self.insured_branch_number,
-        ])
+        voucher_fields!(self)
     }
 }
 
@@ -94,16 +110,7 @@ impl ResultView {
     /// The person and numbers the 受診券照合 reads.
     pub fn facts(&self) -> myna_core::checkup::compare::ResultFacts {
         myna_core::checkup::compare::ResultFacts {
-            person: myna_core::checkup::voucher::PersonFacts {
-                insurer_number: self.insurer_number.0.clone(),
-                insured_card_symbol: self.insured_card_symbol.0.clone(),
-                insured_identification_number: self.insured_identification_number.0.clone(),
-                insured_branch_number: self.insured_branch_number.0.clone(),
-                name: self.name.0.clone(),
-                name_kana: self.name_kana.0.clone(),
-                birthdate: self.birthdate.0.clone(),
-                sex: self.sex1.0.clone(),
-            },
+            person: person_facts!(self, sex1),
             qualification_date: self.qualification_date.0.clone(),
             disqualification_date: self.disqualification_date.0.clone(),
         }
@@ -111,22 +118,7 @@ impl ResultView {
 
     /// The fields a 受診券 is compared on.
     pub fn voucher_fields(&self) -> VoucherFields {
-        voucher_fields([
-            &self.insurer_number,
-            &self.insured_card_symbol,
-            &self.insured_identification_number,
-            &self.insured_branch_number,
-        ])
-    }
-}
-
-/// 保険者番号, 記号, 番号 and 枝番 as the core's comparison input.
-fn voucher_fields([insurer, symbol, number, branch]: [&Text; 4]) -> VoucherFields {
-    VoucherFields {
-        insurer_number: insurer.0.clone(),
-        insured_card_symbol: symbol.0.clone(),
-        insured_identification_number: number.0.clone(),
-        insured_branch_number: branch.0.clone(),
+        voucher_fields!(self)
     }
 }
 
@@ -164,7 +156,8 @@ pub struct VoucherLabels {
     pub insured_branch_number: &'static str,
 }
 
-fn outcome(m: FieldMatch) -> &'static str {
+/// A field's outcome as JS and the panel's CSS see it: `match`, `mismatch` or `not-given`.
+pub fn outcome(m: FieldMatch) -> &'static str {
     match m {
         FieldMatch::Match => "match",
         FieldMatch::Mismatch => "mismatch",
