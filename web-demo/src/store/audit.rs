@@ -13,8 +13,8 @@ use time::OffsetDateTime;
 
 use myna_core::wire::Token;
 
-use super::StoreError;
 use super::terminals::AuthenticatedTerminal;
+use super::{StoreError, unix_time};
 
 /// What was done. Serialized and stored as [`AuditKind::as_str`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
@@ -107,6 +107,30 @@ impl AuditMode {
     }
 }
 
+/// Whether the request was answered normally. Serialized and stored as
+/// [`AuditResult::as_str`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum AuditResult {
+    /// A normal answer.
+    Ok,
+    /// An error answer (the row has an `ErrorCode`).
+    Error,
+}
+
+impl AuditResult {
+    /// Both results.
+    pub const ALL: [AuditResult; 2] = [AuditResult::Ok, AuditResult::Error];
+
+    /// `ok` or `error`.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            AuditResult::Ok => "ok",
+            AuditResult::Error => "error",
+        }
+    }
+}
+
 /// The one of `all` whose name is the column's text; the schema's `CHECK` admits no other.
 fn named<T: Copy>(value: ValueRef<'_>, all: &[T], name: fn(T) -> &'static str) -> FromSqlResult<T> {
     let text = value.as_str()?;
@@ -123,6 +147,12 @@ impl FromSql for AuditKind {
 }
 
 impl FromSql for AuditMode {
+    fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
+        named(value, &Self::ALL, Self::as_str)
+    }
+}
+
+impl FromSql for AuditResult {
     fn column_result(value: ValueRef<'_>) -> FromSqlResult<Self> {
         named(value, &Self::ALL, Self::as_str)
     }
@@ -211,7 +241,7 @@ pub struct AuditRecord {
     /// verified by the service); null when not said.
     pub token: Option<Token>,
     /// `ok` or `error`.
-    pub result: String,
+    pub result: AuditResult,
     /// `QualificationValidity` of a normal answer.
     pub qualification_validity: Option<String>,
     /// `ErrorCode` of an error answer.
@@ -224,9 +254,9 @@ pub struct AuditRecord {
 /// batch when it runs in a write job ([`crate::db::Db::write`] answers after that commit).
 pub fn insert(conn: &Connection, entry: &AuditEntry) -> Result<i64, StoreError> {
     let result = if entry.error_code.is_some() {
-        "error"
+        AuditResult::Error
     } else {
-        "ok"
+        AuditResult::Ok
     };
     conn.prepare_cached(
         "INSERT INTO audit (occurred_at, facility_code, terminal_id, operator, kind, mode,
@@ -240,7 +270,7 @@ pub fn insert(conn: &Connection, entry: &AuditEntry) -> Result<i64, StoreError> 
         entry.operator,
         entry.kind.as_str(),
         entry.mode.map(AuditMode::as_str),
-        result,
+        result.as_str(),
         entry.qualification_validity,
         entry.error_code,
         entry.http_status,
@@ -268,7 +298,7 @@ pub fn list(
         |r| {
             Ok(read_columns!(r => AuditRecord {
                 id,
-                occurred_at => at,
+                occurred_at => unix_time,
                 terminal_id,
                 device_name,
                 operator,
@@ -285,14 +315,8 @@ pub fn list(
     Ok(rows.collect::<Result<_, _>>()?)
 }
 
-/// Unix seconds as a time in UTC (`1970-01-01T00:00:00Z` for an out-of-range value, which
-/// the schema never stores).
-fn at(unix: i64) -> OffsetDateTime {
-    OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
-}
-
 /// A time as RFC 3339 (`2026-04-01T09:00:00Z` in UTC).
-fn format_rfc3339(at: OffsetDateTime) -> String {
+pub fn format_rfc3339(at: OffsetDateTime) -> String {
     at.format(&time::format_description::well_known::Rfc3339)
         .unwrap_or_default()
 }
@@ -304,7 +328,7 @@ fn serialize_rfc3339<S: Serializer>(at: &OffsetDateTime, serializer: S) -> Resul
 /// Unix seconds as RFC 3339 in UTC (`1970-01-01T00:00:00Z` for an out-of-range value,
 /// which the schema never stores).
 pub fn rfc3339(unix: i64) -> String {
-    format_rfc3339(at(unix))
+    format_rfc3339(unix_time(unix))
 }
 
 /// Deletes the facility's rows older than `before` (the facility owns its audit data).
