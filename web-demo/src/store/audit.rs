@@ -172,10 +172,8 @@ impl FromSql for StoredToken {
 pub struct AuditEntry {
     /// When.
     pub occurred_at: OffsetDateTime,
-    /// The facility, when the terminal was identified.
-    pub facility_code: Option<String>,
-    /// The terminal, when identified.
-    pub terminal_id: Option<String>,
+    /// The terminal and its facility, once the terminal was identified.
+    pub terminal: Option<AuditTerminal>,
     /// The staff member named in the request.
     pub operator: Option<String>,
     /// Confirmation or search.
@@ -199,8 +197,7 @@ impl AuditEntry {
     pub fn new(occurred_at: OffsetDateTime, kind: AuditKind) -> Self {
         Self {
             occurred_at,
-            facility_code: None,
-            terminal_id: None,
+            terminal: None,
             operator: None,
             kind,
             mode: None,
@@ -213,9 +210,20 @@ impl AuditEntry {
 
     /// Names the terminal that made the request, and its facility.
     pub fn set_terminal(&mut self, terminal: &AuthenticatedTerminal) {
-        self.facility_code = Some(terminal.facility.code.clone());
-        self.terminal_id = Some(terminal.terminal_id.clone());
+        self.terminal = Some(AuditTerminal {
+            facility_code: terminal.facility.code.clone(),
+            terminal_id: terminal.terminal_id.clone(),
+        });
     }
+}
+
+/// The terminal an [`AuditEntry`] names, and its facility: the two are known together.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditTerminal {
+    /// The facility's code.
+    pub facility_code: String,
+    /// The terminal's identifier.
+    pub terminal_id: String,
 }
 
 /// A stored row, as `GET /api/v1/audit` lists it.
@@ -265,8 +273,8 @@ pub fn insert(conn: &Connection, entry: &AuditEntry) -> Result<i64, StoreError> 
     )?
     .execute(params![
         entry.occurred_at.unix_timestamp(),
-        entry.facility_code,
-        entry.terminal_id,
+        entry.terminal.as_ref().map(|t| &t.facility_code),
+        entry.terminal.as_ref().map(|t| &t.terminal_id),
         entry.operator,
         entry.kind.as_str(),
         entry.mode.map(AuditMode::as_str),
@@ -347,13 +355,37 @@ pub fn delete_before(
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::seed::DEMO_FACILITY_CODE;
+    use crate::seed::{DEMO_ACTIVATION_CODE, DEMO_FACILITY_CODE, DEMO_USER_ID};
+    use crate::store::terminals::activate;
     use crate::store::testing::{NOW, with_demo_facility};
 
-    /// An entry of the demo facility at `NOW`.
-    fn entry(kind: AuditKind, mode: Option<AuditMode>, token: Option<Token>) -> AuditEntry {
+    /// Runs `test` with a terminal `受付` of the demo facility (its id).
+    fn with_terminal(test: impl FnOnce(&mut Connection, &str) -> Result<(), StoreError>) {
+        with_demo_facility(|c| {
+            let terminal = activate(
+                c,
+                DEMO_FACILITY_CODE,
+                DEMO_USER_ID,
+                DEMO_ACTIVATION_CODE,
+                "受付",
+                NOW,
+            )?;
+            test(c, &terminal.terminal_id)
+        });
+    }
+
+    /// An entry of `terminal` of the demo facility at `NOW`.
+    fn entry(
+        terminal: &str,
+        kind: AuditKind,
+        mode: Option<AuditMode>,
+        token: Option<Token>,
+    ) -> AuditEntry {
         AuditEntry {
-            facility_code: Some(DEMO_FACILITY_CODE.to_owned()),
+            terminal: Some(AuditTerminal {
+                facility_code: DEMO_FACILITY_CODE.to_owned(),
+                terminal_id: terminal.to_owned(),
+            }),
             mode,
             token,
             ..AuditEntry::new(NOW, kind)
@@ -362,12 +394,12 @@ mod tests {
 
     #[test]
     fn every_kind_mode_and_token_is_stored_and_listed_by_its_name() {
-        with_demo_facility(|c| {
+        with_terminal(|c, terminal| {
             let written: Vec<_> = (0..AuditMode::ALL.len())
                 .map(|i| {
                     let kind = AuditKind::ALL[i % AuditKind::ALL.len()];
                     let token = Token::ALL[i % Token::ALL.len()];
-                    entry(kind, Some(AuditMode::ALL[i]), Some(token))
+                    entry(terminal, kind, Some(AuditMode::ALL[i]), Some(token))
                 })
                 .collect();
             for e in &written {
@@ -376,6 +408,8 @@ mod tests {
             let listed = list(c, DEMO_FACILITY_CODE, None, 100)?;
             assert_eq!(listed.len(), written.len());
             for (e, r) in written.iter().zip(listed.iter().rev()) {
+                assert_eq!(r.terminal_id.as_deref(), Some(terminal));
+                assert_eq!(r.device_name.as_deref(), Some("受付"));
                 assert_eq!((r.kind, r.mode, r.token), (e.kind, e.mode, e.token));
                 let json = serde_json::to_value(r).unwrap();
                 assert_eq!(json["kind"], e.kind.as_str());
@@ -401,13 +435,18 @@ mod tests {
 
     #[test]
     fn a_listed_row_is_the_json_the_api_has_always_answered() {
-        with_demo_facility(|c| {
-            let mut error = entry(AuditKind::DayCheck, None, None);
+        with_terminal(|c, terminal| {
+            let mut error = entry(terminal, AuditKind::DayCheck, None, None);
             error.operator = Some("受付 太郎".to_owned());
             error.error_code = Some("MW0009".to_owned());
             error.http_status = 401;
             insert(c, &error)?;
-            let mut ok = entry(AuditKind::Confirmation, Some(AuditMode::OfficialApp), None);
+            let mut ok = entry(
+                terminal,
+                AuditKind::Confirmation,
+                Some(AuditMode::OfficialApp),
+                None,
+            );
             ok.token = Some(Token::Iphone);
             ok.qualification_validity = Some("1".to_owned());
             ok.http_status = 200;
@@ -417,15 +456,16 @@ mod tests {
             assert_eq!(
                 serde_json::to_string(&listed).unwrap(),
                 concat!(
-                    r#"[{"id":2,"occurredAt":"2026-04-01T09:00:01Z","terminalId":null,"#,
-                    r#""deviceName":null,"operator":null,"kind":"confirmation","#,
+                    r#"[{"id":2,"occurredAt":"2026-04-01T09:00:01Z","terminalId":"TERMINAL","#,
+                    r#""deviceName":"受付","operator":null,"kind":"confirmation","#,
                     r#""mode":"official-app","token":"iphone","result":"ok","#,
                     r#""qualificationValidity":"1","errorCode":null,"httpStatus":200},"#,
-                    r#"{"id":1,"occurredAt":"2026-04-01T09:00:00Z","terminalId":null,"#,
-                    r#""deviceName":null,"operator":"受付 太郎","kind":"day-check","#,
+                    r#"{"id":1,"occurredAt":"2026-04-01T09:00:00Z","terminalId":"TERMINAL","#,
+                    r#""deviceName":"受付","operator":"受付 太郎","kind":"day-check","#,
                     r#""mode":null,"token":null,"result":"error","#,
                     r#""qualificationValidity":null,"errorCode":"MW0009","httpStatus":401}]"#,
                 )
+                .replace("TERMINAL", terminal)
             );
             Ok(())
         });
