@@ -244,7 +244,7 @@ fn main() -> anyhow::Result<()> {
         }
         Command::Crl(CrlCommand::List { db }) => {
             let db = open_existing(db)?;
-            let rfc3339 = myna_demo::store::audit::rfc3339;
+            let rfc3339 = myna_demo::store::audit::format_rfc3339;
             for crl in db.call_blocking(|conn| crls::list(conn))? {
                 println!(
                     "{}\tthisUpdate {}\tnextUpdate {}\t{} entries\tloaded {}",

@@ -422,8 +422,7 @@ async fn nonce_replay_expiry_and_binding() {
     let card = Card::load("default");
 
     // Replay: the same signed body twice.
-    let nonce = h.nonce(&token).await;
-    let body = card.pin_confirmation(&nonce);
+    let body = h.pin_body(&token, &card).await;
     assert_eq!(h.confirm(&token, body.clone()).await.status, StatusCode::OK);
     h.confirm(&token, body).await.assert_error(409, "MW0013");
 
@@ -445,8 +444,7 @@ async fn nonce_replay_expiry_and_binding() {
     assert_eq!(h.confirm(&token, body).await.status, StatusCode::OK);
 
     // Bound to the terminal: another terminal cannot use it, the owner still can.
-    let nonce = h.nonce(&token).await;
-    let body = card.pin_confirmation(&nonce);
+    let body = h.pin_body(&token, &card).await;
     h.confirm(&other_token, body.clone())
         .await
         .assert_error(403, "MW0014");
@@ -701,8 +699,7 @@ async fn searches_by_numbers() {
 async fn shift_jis_on_request() {
     let (h, token) = Harness::with_terminal().await;
     let card = Card::load("default");
-    let nonce = h.nonce(&token).await;
-    let body = card.pin_confirmation(&nonce);
+    let body = h.pin_body(&token, &card).await;
     let r = h
         .post("/api/v1/confirmations?charset=Shift_JIS", &token, body)
         .await;

@@ -146,8 +146,7 @@ async fn a_nonce_raced_by_many_requests_is_used_once() {
     // Round 1: all in one batch (the same transaction, one savepoint each).
     // Round 2: racing freely.
     for same_batch in [true, false] {
-        let nonce = h.nonce(&token).await;
-        let body = card.pin_confirmation(&nonce);
+        let body = h.pin_body(&token, &card).await;
         let (ok_before, error_before) = audit_counts(&h);
         let before = h.db.writer_stats();
         let held = same_batch.then(|| HeldWriter::hold(&h.db));

@@ -162,14 +162,12 @@ async fn issue_14_an_algorithm_that_does_not_match_the_certificate_key_is_refuse
     }
 
     // ES384 with an RSA certificate, over a right RS256 signature.
-    let nonce = h.nonce(&token).await;
-    let mut body = card.pin_confirmation(&nonce);
+    let mut body = h.pin_body(&token, &card).await;
     body["algorithm"] = "ES384".into();
     h.confirm(&token, body).await.assert_error(401, "MW0040");
 
     // The same RSA card naming RS256 is answered.
-    let nonce = h.nonce(&token).await;
-    let mut body = card.pin_confirmation(&nonce);
+    let mut body = h.pin_body(&token, &card).await;
     body["algorithm"] = AuthAlgorithm::Rs256.as_str().into();
     h.confirm(&token, body).await.assert_status_ok();
 }

@@ -24,8 +24,7 @@ async fn the_audit_records_the_token_the_bridge_reported() {
 
     // An Android phone's スマホ用電子証明書, PIN mode.
     let phone = Card::load("android");
-    let nonce = h.nonce(&token).await;
-    let mut body = phone.pin_confirmation(&nonce);
+    let mut body = h.pin_body(&token, &phone).await;
     body["token"] = json!("android");
     let r = h.confirm(&token, body).await;
     assert_eq!(
@@ -49,8 +48,7 @@ async fn the_audit_records_the_token_the_bridge_reported() {
     );
 
     // A refusal keeps what the body said too.
-    let nonce = h.nonce(&token).await;
-    let mut body = Card::load("revoked-cert").pin_confirmation(&nonce);
+    let mut body = h.pin_body(&token, &Card::load("revoked-cert")).await;
     body["token"] = json!("android");
     h.confirm(&token, body).await.assert_error(401, "MW0009");
 
@@ -76,8 +74,7 @@ async fn the_audit_records_the_token_the_bridge_reported() {
 #[tokio::test]
 async fn a_token_the_contract_does_not_name_is_a_bad_request() {
     let (h, token) = Harness::with_terminal().await;
-    let nonce = h.nonce(&token).await;
-    let mut body = Card::load("default").pin_confirmation(&nonce);
+    let mut body = h.pin_body(&token, &Card::load("default")).await;
     body["token"] = json!("watch");
     h.confirm(&token, body).await.assert_error(400, "MW0001");
     // The column takes only the three names, whoever writes to the file.

@@ -41,22 +41,16 @@ pub const REVOKED_CRT: &[u8] = fixture!("personas/revoked-cert/auth.crt.der");
 
 /// Every persona's certificate, by name.
 pub const PERSONA_CERTS: &[(&str, &[u8])] = &[
-    ("default", fixture!("personas/default/auth.crt.der")),
-    ("kokuho", fixture!("personas/kokuho/auth.crt.der")),
+    ("default", DEFAULT_CRT),
+    ("kokuho", KOKUHO_CRT),
     ("kouki", fixture!("personas/kouki/auth.crt.der")),
     ("elderly-70", fixture!("personas/elderly-70/auth.crt.der")),
     ("child", fixture!("personas/child/auth.crt.der")),
     ("limit", fixture!("personas/limit/auth.crt.der")),
     ("lost", fixture!("personas/lost/auth.crt.der")),
     ("unlinked", fixture!("personas/unlinked/auth.crt.der")),
-    (
-        "expired-cert",
-        fixture!("personas/expired-cert/auth.crt.der"),
-    ),
-    (
-        "revoked-cert",
-        fixture!("personas/revoked-cert/auth.crt.der"),
-    ),
+    ("expired-cert", EXPIRED_CRT),
+    ("revoked-cert", REVOKED_CRT),
     ("blocked", fixture!("personas/blocked/auth.crt.der")),
     ("last-try", fixture!("personas/last-try/auth.crt.der")),
     ("no-pin", fixture!("personas/no-pin/auth.crt.der")),

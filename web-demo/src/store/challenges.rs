@@ -116,6 +116,12 @@ mod tests {
         });
     }
 
+    /// Why [`consume`] refused `nonce` from `terminal` at `at`; a consumed nonce fails the
+    /// test.
+    fn refusal(c: &mut Connection, terminal: &str, nonce: &str, at: OffsetDateTime) -> StoreError {
+        consume(c, terminal, nonce, at).expect_err("the nonce was consumed")
+    }
+
     #[test]
     fn a_nonce_is_single_use() {
         with_terminals(|c, a, _| {
@@ -123,10 +129,8 @@ mod tests {
             assert_eq!(ch.nonce.len(), 43);
             assert_eq!(ch.expires_at, NOW + Duration::minutes(5));
             consume(c, a, &ch.nonce, NOW + Duration::seconds(10))?;
-            assert!(matches!(
-                consume(c, a, &ch.nonce, NOW + Duration::seconds(11)),
-                Err(StoreError::ChallengeUsed)
-            ));
+            let used = refusal(c, a, &ch.nonce, NOW + Duration::seconds(11));
+            assert!(matches!(used, StoreError::ChallengeUsed));
             Ok(())
         });
     }
@@ -135,14 +139,10 @@ mod tests {
     fn an_expired_nonce_is_refused_and_burnt() {
         with_terminals(|c, a, _| {
             let ch = issue(c, a, NOW)?;
-            assert!(matches!(
-                consume(c, a, &ch.nonce, NOW + Duration::minutes(5)),
-                Err(StoreError::ChallengeExpired)
-            ));
-            assert!(matches!(
-                consume(c, a, &ch.nonce, NOW),
-                Err(StoreError::ChallengeUsed)
-            ));
+            let expired = refusal(c, a, &ch.nonce, NOW + Duration::minutes(5));
+            assert!(matches!(expired, StoreError::ChallengeExpired));
+            let burnt = refusal(c, a, &ch.nonce, NOW);
+            assert!(matches!(burnt, StoreError::ChallengeUsed));
             let ch = issue(c, a, NOW)?;
             consume(c, a, &ch.nonce, NOW + Duration::seconds(299))?;
             Ok(())
@@ -153,15 +153,11 @@ mod tests {
     fn a_nonce_is_bound_to_its_terminal() {
         with_terminals(|c, a, b| {
             let ch = issue(c, a, NOW)?;
-            assert!(matches!(
-                consume(c, b, &ch.nonce, NOW),
-                Err(StoreError::ChallengeOtherTerminal)
-            ));
+            let other = refusal(c, b, &ch.nonce, NOW);
+            assert!(matches!(other, StoreError::ChallengeOtherTerminal));
             consume(c, a, &ch.nonce, NOW)?;
-            assert!(matches!(
-                consume(c, a, "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA", NOW),
-                Err(StoreError::ChallengeUnknown)
-            ));
+            let unknown = refusal(c, a, &"A".repeat(43), NOW);
+            assert!(matches!(unknown, StoreError::ChallengeUnknown));
             Ok(())
         });
     }

@@ -9,7 +9,7 @@
 use rusqlite::{Connection, OptionalExtension as _, params};
 use time::OffsetDateTime;
 
-use super::StoreError;
+use super::{StoreError, unix_time};
 use crate::revocation::{IssuerKey, VerifiedCrl};
 
 /// What [`store`] did.
@@ -26,16 +26,16 @@ pub enum Stored {
 pub struct StoredCrl {
     /// The issuing CA's identity.
     pub issuer_key: String,
-    /// thisUpdate, unix seconds.
-    pub this_update: i64,
-    /// nextUpdate, unix seconds.
-    pub next_update: Option<i64>,
+    /// thisUpdate.
+    pub this_update: OffsetDateTime,
+    /// nextUpdate.
+    pub next_update: Option<OffsetDateTime>,
     /// cRLNumber (hex), if any.
     pub crl_number: Option<String>,
     /// How many certificates it lists.
     pub entries: i64,
-    /// When it was stored, unix seconds.
-    pub loaded_at: i64,
+    /// When it was stored.
+    pub loaded_at: OffsetDateTime,
 }
 
 /// Why a CRL was not stored.
@@ -158,11 +158,11 @@ pub fn list(conn: &Connection) -> Result<Vec<StoredCrl>, StoreError> {
         .query_map([], |r| {
             Ok(read_columns!(r => StoredCrl {
                 issuer_key,
-                this_update,
-                next_update,
+                this_update => unix_time,
+                next_update => |at: Option<i64>| at.map(unix_time),
                 crl_number,
                 entries,
-                loaded_at,
+                loaded_at => unix_time,
             }))
         })?
         .collect::<Result<Vec<_>, _>>()?;

@@ -35,6 +35,7 @@ pub mod records;
 pub mod terminals;
 
 use rusqlite::{Connection, TransactionBehavior};
+use time::OffsetDateTime;
 
 use crate::db::DbError;
 use crate::errors::ErrorCode;
@@ -191,6 +192,12 @@ pub fn serial_hex(bytes: &[u8]) -> String {
     } else {
         hex::encode_upper(significant)
     }
+}
+
+/// A time column's unix seconds as a time in UTC (`1970-01-01T00:00:00Z` for an out-of-range
+/// value, which the schema never stores).
+pub fn unix_time(unix: i64) -> OffsetDateTime {
+    OffsetDateTime::from_unix_timestamp(unix).unwrap_or(OffsetDateTime::UNIX_EPOCH)
 }
 
 /// What the store's tests share.

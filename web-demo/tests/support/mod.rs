@@ -374,10 +374,15 @@ impl Harness {
         json_str(&r.body, "nonce")
     }
 
+    /// A PIN-mode body over a fresh nonce, signed by `card` for `ORIGIN`.
+    pub async fn pin_body(&self, token: &str, card: &Card) -> Value {
+        card.pin_confirmation(&self.nonce(token).await)
+    }
+
     /// A PIN-mode confirmation with a fresh nonce, signed by `card` for `ORIGIN`.
     pub async fn confirm_pin(&self, token: &str, card: &Card) -> Reply {
-        let nonce = self.nonce(token).await;
-        self.confirm(token, card.pin_confirmation(&nonce)).await
+        let body = self.pin_body(token, card).await;
+        self.confirm(token, body).await
     }
 
     /// [`Self::confirm_pin`], which the service must refuse with `status` and `code`.
