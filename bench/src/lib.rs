@@ -8,7 +8,7 @@
 //!
 //! ## What is measured where
 //! - The **virtual card** runs in this process, in a vpcd reader of the real pcscd
-//!   ([`card`]), so its APDU log — every command, with the timing model's delay — is read
+//!   ([`myna_harness::vpcd`]), so its APDU log — every command, with the timing model's delay — is read
 //!   directly. The **bridge** and the **service** run as their release binaries in child
 //!   processes ([`procs`]), reached over real loopback sockets as a page reaches them
 //!   ([`ws`], [`http`]).
@@ -28,7 +28,6 @@
 #![forbid(unsafe_code)]
 
 pub mod apdus;
-pub mod card;
 pub mod direct;
 pub mod e2e;
 pub mod http;
