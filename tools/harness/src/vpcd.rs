@@ -14,7 +14,7 @@ use myna_virtual_card::vpcd::{VpcdHandle, spawn_vpcd};
 use myna_virtual_card::{ApduLog, SharedCard, VirtualCard};
 
 /// The vpcd port of `Virtual PCD 00 00`; `00 01` is the next one.
-pub const FIRST_VPCD_PORT: u16 = 35963;
+pub const FIRST_VPCD_PORT: u16 = myna_virtual_card::vpcd::DEFAULT_PORT;
 
 /// The pcscd reader name of the vpcd listening on `port`.
 pub fn reader_name_for_port(port: u16) -> Result<String> {
