@@ -160,26 +160,19 @@ fn applications_are_selected_by_aid_or_prefix() {
     // Unknown: 6A82, and the selection stays.
     assert_eq!(sw(&mut c, "00 A4 04 0C 07 A0 00 00 03 08 00 00"), 0x6A82);
     assert_eq!(c.current_application(), Some(CARD_INFO_INPUT_AID));
-    assert_eq!(
-        sw(&mut c, "00 A4 04 0C 0B D3 92 F0 00 26 01 00 00 00 01 FF"),
-        0x6A82
+    apdu_script(
+        &mut c,
+        "00 A4 04 0C 0B D3 92 F0 00 26 01 00 00 00 01 FF -> 6A82  the JPKI AID and one byte more
+         # Parameters and lengths.
+         00 A4 04 00 0A D3 92 F0 00 26 01 00 00 00 01 -> 6A86
+         00 A4 04 00 06 A0 00 00 00 01 01 -> 6A82  probe, P2 00
+         00 A4 04 0C -> 6700
+         00 A4 01 0C 02 00 0A -> 6A86
+         00 A4 08 0C 02 00 0A -> 6A86",
     );
-    // Parameters and lengths.
-    assert_eq!(
-        sw(&mut c, "00 A4 04 00 0A D3 92 F0 00 26 01 00 00 00 01"),
-        0x6A86
-    );
-    assert_eq!(
-        sw(&mut c, "00 A4 04 00 06 A0 00 00 00 01 01"),
-        0x6A82,
-        "probe, P2 00"
-    );
-    assert_eq!(sw(&mut c, "00 A4 04 0C"), 0x6700);
     let mut long = h("00 A4 04 0C 11");
     long.extend_from_slice(&[0xD3; 17]);
-    assert_eq!(tx_bytes(&mut c, &long).1, 0x6700);
-    assert_eq!(sw(&mut c, "00 A4 01 0C 02 00 0A"), 0x6A86);
-    assert_eq!(sw(&mut c, "00 A4 08 0C 02 00 0A"), 0x6A86);
+    assert_eq!(tx_bytes(&mut c, &long).1, 0x6700, "an AID of 17 bytes");
 }
 
 #[test]
