@@ -8,8 +8,8 @@
 //!
 //! ## What is measured where
 //! - The **virtual card** runs in this process, in a vpcd reader of the real pcscd
-//!   ([`myna_harness::vpcd`]), so its APDU log — every command, with the timing model's delay — is read
-//!   directly. The **bridge** and the **service** run as their release binaries in child
+//!   ([`myna_harness::vpcd`]), so its APDU log — every command, with the timing model's
+//!   delay — is read directly. The **bridge** and the **service** run as their release binaries in child
 //!   processes ([`procs`]), reached over real loopback sockets as a page reaches them
 //!   ([`ws`], [`http`]).
 //! - [`apdus`]: the PIN and visual flows' commands, the minimum for the same operations,
