@@ -222,17 +222,9 @@ pub async fn pin_flow(
 ) -> Result<FlowCount> {
     let nonce = bench_nonce(0);
     log.clear();
-    let result = client
-        .call_ok(
-            "authenticate",
-            json!({"handle": handle, "nonce": nonce, "pin": pin, "allowLastAttempt": false}),
-        )
-        .await
-        .context("authenticate")?;
+    let signed = client.authenticate(handle, &nonce, pin).await?;
     let entries = log.entries();
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let certificate = b64.decode(result["certificate"].as_str().unwrap_or_default())?;
-    let signature = b64.decode(result["signature"].as_str().unwrap_or_default())?;
+    let (certificate, signature) = (signed.certificate, signed.signature);
     let message = myna_core::auth::auth_message(origin, &nonce);
     key.verify(
         Pkcs1v15Sign::new::<Sha256>(),

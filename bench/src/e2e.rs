@@ -12,10 +12,8 @@
 
 use std::time::{Duration, Instant};
 
-use anyhow::{Context as _, Result};
-use base64::Engine as _;
+use anyhow::Result;
 use myna_virtual_card::ApduLog;
-use serde_json::json;
 
 use crate::http::{HttpConn, check_confirmation, pin_confirmation_body};
 use crate::ws::BridgeClient;
@@ -55,30 +53,16 @@ pub async fn run_once(
     let nonce = http.challenge(token).await?;
     let challenge_time = started.elapsed();
     let t = Instant::now();
-    let authenticated = client
-        .call_ok(
-            "authenticate",
-            json!({"handle": handle, "nonce": nonce, "pin": pin, "allowLastAttempt": false}),
-        )
-        .await
-        .context("authenticate")?;
+    let signed = client.authenticate(handle, &nonce, pin).await?;
     let authenticate = t.elapsed();
-    let b64 = base64::engine::general_purpose::STANDARD;
-    let certificate = b64.decode(
-        authenticated["certificate"]
-            .as_str()
-            .context("no certificate")?,
-    )?;
-    let signature = b64.decode(
-        authenticated["signature"]
-            .as_str()
-            .context("no signature")?,
-    )?;
     // The algorithm as the bridge named it, passed on as the browser module does.
-    let algorithm: myna_core::profile::AuthAlgorithm =
-        serde_json::from_value(authenticated["algorithm"].clone())
-            .context("authenticate: no known algorithm")?;
-    let body = pin_confirmation_body(&certificate, &signature, algorithm, &nonce, origin);
+    let body = pin_confirmation_body(
+        &signed.certificate,
+        &signed.signature,
+        signed.algorithm,
+        &nonce,
+        origin,
+    );
     let t = Instant::now();
     let (status, xml) = http.confirm(token, body).await?;
     let confirm_time = t.elapsed();

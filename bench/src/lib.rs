@@ -8,8 +8,8 @@
 //!
 //! ## What is measured where
 //! - The **virtual card** runs in this process, in a vpcd reader of the real pcscd
-//!   ([`card`]), so its APDU log — every command, with the timing model's delay — is read
-//!   directly. The **bridge** and the **service** run as their release binaries in child
+//!   ([`myna_harness::vpcd`]), so its APDU log — every command, with the timing model's
+//!   delay — is read directly. The **bridge** and the **service** run as their release binaries in child
 //!   processes ([`procs`]), reached over real loopback sockets as a page reaches them
 //!   ([`ws`], [`http`]).
 //! - [`apdus`]: the PIN and visual flows' commands, the minimum for the same operations,
@@ -28,7 +28,6 @@
 #![forbid(unsafe_code)]
 
 pub mod apdus;
-pub mod card;
 pub mod direct;
 pub mod e2e;
 pub mod http;

@@ -7,7 +7,7 @@
 
 use std::path::Path;
 
-use anyhow::{Context as _, Result, bail};
+use anyhow::{Result, bail};
 use serde_json::json;
 
 use crate::procs::{self, sample};
@@ -45,13 +45,7 @@ async fn session(port: u16, origin: &str) -> Result<()> {
     let mut client = BridgeClient::connect(port, origin).await?;
     client.call_ok("hello", json!({})).await?;
     let handle = client.open(SIM_READER).await?;
-    client
-        .call_ok(
-            "authenticate",
-            json!({"handle": handle, "nonce": NONCE, "pin": PIN, "allowLastAttempt": false}),
-        )
-        .await
-        .context("authenticate")?;
+    client.authenticate(handle, NONCE, PIN).await?;
     client
         .call_ok("disconnect", json!({ "handle": handle }))
         .await?;

@@ -5,8 +5,11 @@
 //! runs exactly the code the browser runs (`jpki::read_auth_certificate`).
 
 use anyhow::{Context as _, Result, bail};
+use base64::Engine as _;
 use futures_util::{SinkExt as _, StreamExt as _};
+use myna_core::profile::AuthAlgorithm;
 use myna_core::transport::{Transport, TransportError, TransportErrorKind};
+use myna_core::wire::frame::AuthenticateResult;
 use serde_json::{Value, json};
 use tokio::net::TcpStream;
 use tokio_tungstenite::WebSocketStream;
@@ -24,6 +27,16 @@ pub struct BridgeError {
 }
 
 /// One WebSocket connection to the bridge.
+/// What `authenticate` answered ([`BridgeClient::authenticate`]).
+pub struct Signed {
+    /// The auth certificate (DER).
+    pub certificate: Vec<u8>,
+    /// The card's signature over the origin- and nonce-bound message.
+    pub signature: Vec<u8>,
+    /// The algorithm as the bridge named it.
+    pub algorithm: AuthAlgorithm,
+}
+
 pub struct BridgeClient {
     ws: WebSocketStream<TcpStream>,
     next_id: u64,
@@ -83,6 +96,30 @@ impl BridgeClient {
     /// [`Self::call`] where a bridge error is an error too.
     pub async fn call_ok(&mut self, method: &str, params: Value) -> Result<Value> {
         Ok(self.call(method, params).await??)
+    }
+
+    /// `authenticate {handle, nonce, pin}` without consent to use the last try: the bridge's
+    /// answer, its certificate and signature decoded.
+    pub async fn authenticate(&mut self, handle: u64, nonce: &str, pin: &str) -> Result<Signed> {
+        let result = self
+            .call_ok(
+                "authenticate",
+                json!({"handle": handle, "nonce": nonce, "pin": pin, "allowLastAttempt": false}),
+            )
+            .await
+            .context("authenticate")?;
+        let result: AuthenticateResult =
+            serde_json::from_value(result).context("authenticate's answer")?;
+        let b64 = base64::engine::general_purpose::STANDARD;
+        Ok(Signed {
+            certificate: b64
+                .decode(&result.certificate)
+                .context("authenticate: the certificate is not base64")?,
+            signature: b64
+                .decode(&result.signature)
+                .context("authenticate: the signature is not base64")?,
+            algorithm: result.algorithm,
+        })
     }
 
     /// `connect {reader}` → the handle.

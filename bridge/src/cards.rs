@@ -390,7 +390,9 @@ impl Op<'_> {
         allow_last_attempt: bool,
         still_wanted: &dyn Fn() -> bool,
     ) -> Result<Authentication, WireError> {
-        let result = self.authenticate_steps(origin, nonce, pin, allow_last_attempt, still_wanted);
+        let message = myna_core::auth::auth_message(origin, nonce);
+        let digest_info = myna_core::auth::digest_info_sha256(&message);
+        let result = self.authenticate_steps(&digest_info, pin, allow_last_attempt, still_wanted);
         if self.reset {
             // The card is reset when the transaction ends: nothing is selected then.
             self.policy.internal_selection(None);
@@ -402,17 +404,16 @@ impl Op<'_> {
         result
     }
 
+    /// [`Self::authenticate`]'s card steps, ending with the card's signature of
+    /// `digest_info` (the auth message's).
     fn authenticate_steps(
         &mut self,
-        origin: &str,
-        nonce: &str,
+        digest_info: &[u8],
         pin: &Pin,
         allow_last_attempt: bool,
         still_wanted: &dyn Fn() -> bool,
     ) -> Result<Authentication, WireError> {
         use pollster::block_on;
-        let message = myna_core::auth::auth_message(origin, nonce);
-        let digest_info = myna_core::auth::digest_info_sha256(&message);
         // Which token answers, inside this transaction: an unserved one (an iPhone) is refused
         // here, before any PIN could go out.
         let (profile, token) =
@@ -494,11 +495,8 @@ impl Op<'_> {
             ))
             .map_err(wire_error)?,
         };
-        let signature = block_on(jpki::sign_with_auth_key(
-            &mut self.transport(),
-            &digest_info,
-        ))
-        .map_err(wire_error)?;
+        let signature = block_on(jpki::sign_with_auth_key(&mut self.transport(), digest_info))
+            .map_err(wire_error)?;
         Ok(Authentication {
             certificate,
             signature,

@@ -200,6 +200,33 @@ pub enum Step {
     ReadFile(u8),
 }
 
+impl Step {
+    /// `authenticate` with the persona's PIN (else a wrong one), with or without the page's
+    /// consent to use the last try.
+    pub const fn authenticate(correct_pin: bool, allow_last_attempt: bool) -> Step {
+        Step::Authenticate {
+            correct_pin,
+            allow_last_attempt,
+        }
+    }
+
+    /// A page's `transmit` of `apdu` written in hex, spaces allowed (`"00 A4 02 0C 02 00 0A"`);
+    /// panics on anything else (for hand-written seeds and tests).
+    pub fn transmit_hex(apdu: &str) -> Step {
+        let digits: String = apdu.split_whitespace().collect();
+        Step::Transmit(hex::decode(digits).expect("an APDU in hex"))
+    }
+
+    /// `authenticate` with the persona's PIN, without consent to use the last try.
+    pub const RIGHT_PIN: Step = Step::authenticate(true, false);
+    /// `authenticate` with a wrong PIN, without consent to use the last try.
+    pub const WRONG_PIN: Step = Step::authenticate(false, false);
+    /// `authenticate` with the persona's PIN and consent to use the last try.
+    pub const RIGHT_PIN_LAST_TRY_ALLOWED: Step = Step::authenticate(true, true);
+    /// `authenticate` with a wrong PIN and consent to use the last try (a hostile page's).
+    pub const WRONG_PIN_LAST_TRY_ALLOWED: Step = Step::authenticate(false, true);
+}
+
 /// The `default` persona's card contents and PIN, built once.
 fn default_card() -> &'static (CardContents, String) {
     static CARD: OnceLock<(CardContents, String)> = OnceLock::new();
@@ -500,10 +527,6 @@ const FUZZ_NONCE: &str = "ZnV6ei1ub25jZS1mb3ItdGhlLXBvbGljeS1tb2RlbC0wMTIzNDU2Nz
 mod tests {
     use super::*;
 
-    fn hex(s: &str) -> Vec<u8> {
-        hex::decode(s.replace(' ', "")).unwrap()
-    }
-
     /// A property run of the model without libFuzzer (in every `cargo test`): random step
     /// sequences from a vocabulary of the commands that matter — the JPKI-AP and the
     /// 券面事項入力補助AP, the readable EFs and `0001`, reads, `GET RESPONSE`, the bridge's own
@@ -526,7 +549,7 @@ mod tests {
             "00 C0 00 00 00",
             "00 20 00 80 04 31 32 33 34",
         ]
-        .map(hex);
+        .map(Step::transmit_hex);
         let mut state: u64 = 0x9E37_79B9_7F4A_7C15;
         let mut next = move |n: u64| {
             state ^= state << 13;
@@ -537,12 +560,9 @@ mod tests {
         for _ in 0..400 {
             let steps: Vec<Step> = (0..next(40))
                 .map(|_| match next(10) {
-                    0..=3 => Step::Transmit(apdus[next(apdus.len() as u64) as usize].clone()),
+                    0..=3 => apdus[next(apdus.len() as u64) as usize].clone(),
                     4 => Step::PinStatus,
-                    5 => Step::Authenticate {
-                        correct_pin: next(3) == 0,
-                        allow_last_attempt: next(2) == 0,
-                    },
+                    5 => Step::authenticate(next(3) == 0, next(2) == 0),
                     6 => Step::Reset {
                         noticed: next(2) == 0,
                     },
@@ -559,43 +579,27 @@ mod tests {
     /// that tries the last PIN try; the model holds through both.
     #[test]
     fn the_model_holds_with_another_program_and_a_hostile_page() {
-        let select_jpki = hex("00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01");
         policy(&[
-            Step::Transmit(select_jpki),
-            Step::Transmit(hex("00 A4 02 0C 02 00 0A")),
+            Step::transmit_hex("00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01"),
+            Step::transmit_hex("00 A4 02 0C 02 00 0A"),
             Step::OtherProgram,
-            Step::Transmit(hex("00 B0 00 00 00")),
+            Step::transmit_hex("00 B0 00 00 00"),
             Step::OtherProgram,
-            Step::Transmit(hex("00 A4 02 0C 02 00 0B")),
+            Step::transmit_hex("00 A4 02 0C 02 00 0B"),
             Step::OtherProgram,
-            Step::Transmit(hex("00 C0 00 00 00")),
+            Step::transmit_hex("00 C0 00 00 00"),
             Step::ReadFile(0),
             Step::OtherProgram,
             Step::PinStatus,
-            Step::Authenticate {
-                correct_pin: false,
-                allow_last_attempt: true,
-            },
-            Step::Authenticate {
-                correct_pin: false,
-                allow_last_attempt: true,
-            },
-            Step::Authenticate {
-                correct_pin: false,
-                allow_last_attempt: true,
-            },
+            Step::WRONG_PIN_LAST_TRY_ALLOWED,
+            Step::WRONG_PIN_LAST_TRY_ALLOWED,
+            Step::WRONG_PIN_LAST_TRY_ALLOWED,
             Step::Reset { noticed: false },
-            Step::Authenticate {
-                correct_pin: false,
-                allow_last_attempt: true,
-            },
+            Step::WRONG_PIN_LAST_TRY_ALLOWED,
             Step::PresentAgain,
-            Step::Authenticate {
-                correct_pin: true,
-                allow_last_attempt: true,
-            },
+            Step::RIGHT_PIN_LAST_TRY_ALLOWED,
             Step::OtherProgram,
-            Step::Transmit(hex("00 B0 00 00 00")),
+            Step::transmit_hex("00 B0 00 00 00"),
         ]);
     }
 }

@@ -246,7 +246,14 @@ mod tests {
     }
 
     const SELECT_JPKI: &str = "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
+    /// SELECT EF `000A` (the auth certificate).
+    const SELECT_000A: &str = "00 A4 02 0C 02 00 0A";
     const OK: [u8; 2] = [0x90, 0x00];
+
+    /// Why the policy refuses `apdu` (hex); panics if it allows it.
+    fn denied(policy: &Policy, apdu: &str) -> Denied {
+        policy.authorize(&hex(apdu)).unwrap_err()
+    }
 
     fn send(policy: &mut Policy, apdu: &str) -> Result<(), Denied> {
         let allowed = policy.authorize(&hex(apdu))?;
@@ -279,7 +286,7 @@ mod tests {
         ] {
             let len = hex(aid).len();
             let apdu = format!("00 A4 04 0C {len:02X} {aid}");
-            assert_eq!(p.authorize(&hex(&apdu)), Err(Denied::Application), "{aid}");
+            assert_eq!(denied(&p, &apdu), Denied::Application, "{aid}");
         }
         // Select by path, MF, parent: all other SELECT forms.
         for apdu in [
@@ -303,11 +310,7 @@ mod tests {
             0x0001, 0x0002, 0x0017, 0x0018, 0x001A, 0x001B, 0x0011, 0x3F00,
         ] {
             let apdu = format!("00 A4 02 0C 02 {:02X} {:02X}", fid >> 8, fid & 0xFF);
-            assert_eq!(
-                p.authorize(&hex(&apdu)),
-                Err(Denied::File(Fid(fid))),
-                "{fid:04X}"
-            );
+            assert_eq!(denied(&p, &apdu), Denied::File(Fid(fid)), "{fid:04X}");
         }
     }
 
@@ -316,34 +319,19 @@ mod tests {
         // EF 0001/0002 of the 券面事項入力補助AP share FIDs with JPKI files; 000A does not
         // exist there, but the policy must not rely on that: no EF select without the JPKI-AP.
         let p = Policy::eligibility();
-        assert_eq!(
-            p.authorize(&hex("00 A4 02 0C 02 00 0A")),
-            Err(Denied::File(Fid(0x000A)))
-        );
+        assert_eq!(denied(&p, SELECT_000A), Denied::File(Fid(0x000A)));
     }
 
     #[test]
     fn reading_needs_an_allowed_current_file() {
         let mut p = Policy::eligibility();
-        assert_eq!(
-            p.authorize(&hex("00 B0 00 00 04")),
-            Err(Denied::ReadWithoutAllowedFile)
-        );
+        assert_eq!(denied(&p, "00 B0 00 00 04"), Denied::ReadWithoutAllowedFile);
         send(&mut p, SELECT_JPKI).unwrap();
-        assert_eq!(
-            p.authorize(&hex("00 B0 00 00 04")),
-            Err(Denied::ReadWithoutAllowedFile)
-        );
+        assert_eq!(denied(&p, "00 B0 00 00 04"), Denied::ReadWithoutAllowedFile);
         // Short-EF-identifier forms select implicitly: refused even for allowed files.
-        send(&mut p, "00 A4 02 0C 02 00 0A").unwrap();
-        assert_eq!(
-            p.authorize(&hex("00 B0 8A 00 04")),
-            Err(Denied::ShortEfIdentifier)
-        );
-        assert_eq!(
-            p.authorize(&hex("00 B0 81 00 04")),
-            Err(Denied::ShortEfIdentifier)
-        );
+        send(&mut p, SELECT_000A).unwrap();
+        assert_eq!(denied(&p, "00 B0 8A 00 04"), Denied::ShortEfIdentifier);
+        assert_eq!(denied(&p, "00 B0 81 00 04"), Denied::ShortEfIdentifier);
     }
 
     /// Issue 11: every allowed command says what it relies on, so the bridge can re-select it
@@ -354,7 +342,7 @@ mod tests {
         let relies = |p: &Policy, apdu: &str| p.authorize(&hex(apdu)).unwrap().relies_on();
         assert_eq!(relies(&p, SELECT_JPKI), Reliance::Nothing);
         send(&mut p, SELECT_JPKI).unwrap();
-        assert_eq!(relies(&p, "00 A4 02 0C 02 00 0A"), Reliance::JpkiAp);
+        assert_eq!(relies(&p, SELECT_000A), Reliance::JpkiAp);
         for fid in [0x000A, 0x000B, 0x0006] {
             send(&mut p, &format!("00 A4 02 0C 02 00 {fid:02X}")).unwrap();
             assert_eq!(relies(&p, "00 B0 00 00 00"), Reliance::JpkiFile(Fid(fid)));
@@ -369,7 +357,7 @@ mod tests {
     fn a_failed_select_does_not_move_the_tracked_selection() {
         let mut p = Policy::eligibility();
         send(&mut p, SELECT_JPKI).unwrap();
-        send(&mut p, "00 A4 02 0C 02 00 0A").unwrap();
+        send(&mut p, SELECT_000A).unwrap();
         let allowed = p.authorize(&hex("00 A4 02 0C 02 00 06")).unwrap();
         p.record(allowed, &[0x6A, 0x82]);
         assert_eq!(p.selection(), Selection::Jpki(Some(Fid(0x000A))));
@@ -386,26 +374,20 @@ mod tests {
     fn internal_selections_of_the_bridge_close_reading() {
         let mut p = Policy::eligibility();
         send(&mut p, SELECT_JPKI).unwrap();
-        send(&mut p, "00 A4 02 0C 02 00 0A").unwrap();
+        send(&mut p, SELECT_000A).unwrap();
         // authenticate selected the key EF: reading "the current EF" must not pass now.
         p.internal_selection(Some(Fid(0x0017)));
-        assert_eq!(
-            p.authorize(&hex("00 B0 00 00 04")),
-            Err(Denied::ReadWithoutAllowedFile)
-        );
+        assert_eq!(denied(&p, "00 B0 00 00 04"), Denied::ReadWithoutAllowedFile);
         p.internal_selection(None);
         assert_eq!(p.selection(), Selection::Unknown);
-        assert_eq!(
-            p.authorize(&hex("00 A4 02 0C 02 00 0A")),
-            Err(Denied::File(Fid(0x000A)))
-        );
+        assert_eq!(denied(&p, SELECT_000A), Denied::File(Fid(0x000A)));
     }
 
     #[test]
     fn pin_signing_writes_and_other_classes_are_refused() {
         let mut p = Policy::eligibility();
         send(&mut p, SELECT_JPKI).unwrap();
-        send(&mut p, "00 A4 02 0C 02 00 0A").unwrap();
+        send(&mut p, SELECT_000A).unwrap();
         let cases: &[(&str, Denied)] = &[
             ("00 20 00 80 04 31 32 33 34", Denied::Instruction(0x20)), // VERIFY
             ("00 20 00 80", Denied::Instruction(0x20)),                // VERIFY status

@@ -358,8 +358,29 @@ impl Transport for Via<'_> {
     }
 }
 
+/// Asserts that the bridge ends `c`'s connection within `within`.
+async fn assert_closed(c: &mut Client, within: Duration) {
+    let end = tokio::time::timeout(within, c.ws.next())
+        .await
+        .expect("closed, not hanging");
+    assert!(
+        matches!(end, None | Some(Err(_)) | Some(Ok(Message::Close(_)))),
+        "{end:?}"
+    );
+}
+
 fn code(e: &Value) -> &str {
     e["code"].as_str().unwrap()
+}
+
+/// An error's code and the tries left it reports.
+fn refusal(e: &Value) -> (&str, Option<u64>) {
+    (code(e), e["remaining"].as_u64())
+}
+
+/// The bytes of an answer's base64 field `key` (`certificate`, `signature`, `data`).
+fn base64_field(v: &Value, key: &str) -> Vec<u8> {
+    BASE64.decode(v[key].as_str().unwrap()).unwrap()
 }
 
 fn verifies(persona: &str, origin: &str, nonce: &str, signature: &[u8]) -> bool {
@@ -476,64 +497,22 @@ async fn read_and_authenticate(rig: &Rig) {
         certificate,
         personas().get("default").unwrap().auth_cert_der
     );
-    let status = c
-        .call("pinStatus", json!({"handle": handle}))
-        .await
-        .unwrap();
-    assert_eq!(status, json!({"remaining": 3, "blocked": false}));
-    let auth = c
-        .call(
-            "authenticate",
-            json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
-        )
-        .await
-        .unwrap();
+    assert_tries(&mut c, handle, 3, "tries left").await;
+    let auth = authenticate(&mut c, handle, "1234").await.unwrap();
     assert_eq!(auth["algorithm"], "RS256");
-    assert_eq!(
-        BASE64
-            .decode(auth["certificate"].as_str().unwrap())
-            .unwrap(),
-        certificate
-    );
-    let signature = BASE64.decode(auth["signature"].as_str().unwrap()).unwrap();
-    assert!(verifies("default", ORIGIN, NONCE, &signature));
-    assert!(!verifies(
-        "default",
-        "https://evil.example",
-        NONCE,
-        &signature
-    ));
-    assert!(!verifies(
-        "default",
-        ORIGIN,
-        &NONCE.replace('q', "r"),
-        &signature
-    ));
+    assert_eq!(base64_field(&auth, "certificate"), certificate);
+    assert_bound_to_origin("default", &base64_field(&auth, "signature"));
     // After authenticate nothing readable is selected: reading "whatever is selected" is
     // refused.
-    let e = c
-        .call("transmit", json!({"handle": handle, "apdu": "00B0000004"}))
-        .await
-        .unwrap_err();
+    let e = c.transmit(handle, "00B0000004").await.unwrap_err();
     assert_eq!(code(&e), "policy-denied");
     // authenticate's transaction ended with a warm reset: the PIN verified for the signature
-    // does not outlive the request (on the pcscd path the reset went through pcscd and vpcd).
-    if let Some(card) = rig.local_card() {
-        let card = card.lock();
-        assert!(
-            !card.any_pin_verified(),
-            "a verified PIN outlived authenticate"
-        );
-        assert_eq!(card.current_application(), None, "the card was not reset");
-    }
+    // does not outlive the request.
+    assert_reset_after_authenticate(rig);
     // The handle survives the bridge's own reset.
     let again = read_certificate(&mut c, handle).await;
     assert_eq!(again, certificate);
-    let status = c
-        .call("pinStatus", json!({"handle": handle}))
-        .await
-        .unwrap();
-    assert_eq!(status, json!({"remaining": 3, "blocked": false}));
+    assert_tries(&mut c, handle, 3, "tries left").await;
     // Bad nonce and bad PIN formats cost no try and send nothing.
     let before = rig.local_card().map(|card| card.log().len());
     for (nonce, pin) in [
@@ -552,18 +531,13 @@ async fn read_and_authenticate(rig: &Rig) {
         assert_eq!(code(&e), "bad-request", "{nonce} {pin}");
     }
     assert_eq!(rig.local_card().map(|card| card.log().len()), before);
-    let status = c
-        .call("pinStatus", json!({"handle": handle}))
-        .await
-        .unwrap();
-    assert_eq!(status, json!({"remaining": 3, "blocked": false}));
+    assert_tries(&mut c, handle, 3, "tries left").await;
 }
 
 /// Every forbidden class answers policy-denied, and the card's log proves nothing reached it.
 async fn policy_matrix(rig: &Rig) {
     let (mut c, handle) = rig.session().await;
-    let send = |apdu: &str| json!({"handle": handle, "apdu": apdu});
-    c.call("transmit", send("00A4040C0AD392F000260100000001"))
+    c.transmit(handle, "00A4040C0AD392F000260100000001")
         .await
         .unwrap();
     let forbidden = [
@@ -596,7 +570,7 @@ async fn policy_matrix(rig: &Rig) {
     let log = rig.local_card().map(|card| card.log());
     let before = log.as_ref().map(|log| log.len());
     for apdu in forbidden {
-        let e = c.call("transmit", send(apdu)).await.unwrap_err();
+        let e = c.transmit(handle, apdu).await.unwrap_err();
         let expected = if apdu == "zz" {
             "bad-request"
         } else {
@@ -616,7 +590,7 @@ async fn policy_matrix(rig: &Rig) {
         "00A4020C020006",
         "00B0000020",
     ] {
-        let r = c.call("transmit", send(apdu)).await.unwrap();
+        let r = c.transmit(handle, apdu).await.unwrap();
         assert!(r["response"].as_str().unwrap().ends_with("9000"), "{apdu}");
     }
 }
@@ -624,116 +598,67 @@ async fn policy_matrix(rig: &Rig) {
 /// wrong, wrong, consent needed (nothing sent), correct with consent; then a blocked card.
 async fn pin_paths(rig: &Rig) {
     let (mut c, handle) = rig.session().await;
-    let auth = |pin: &str, consent: bool| json!({"handle": handle, "nonce": NONCE, "pin": pin, "allowLastAttempt": consent});
-    let verifies_sent = |rig: &Rig| {
-        rig.local_card().map(|card| {
-            card.log()
-                .entries()
-                .iter()
-                .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some_and(|n| n > 0))
-                .count()
-        })
-    };
     // Each wrong PIN costs exactly one VERIFY carrying a PIN: no retry (T6).
     for remaining in [2, 1] {
-        let sent = verifies_sent(rig);
-        let e = c
-            .call("authenticate", auth("0000", false))
+        let sent = pin_verifies_sent(rig);
+        let e = authenticate_consenting(&mut c, handle, "0000", false)
             .await
             .unwrap_err();
+        assert_eq!(refusal(&e), ("pin-incorrect", Some(remaining)));
         assert_eq!(
-            (code(&e), &e["remaining"]),
-            ("pin-incorrect", &json!(remaining))
-        );
-        assert_eq!(
-            verifies_sent(rig),
+            pin_verifies_sent(rig),
             sent.map(|n| n + 1),
             "one VERIFY per request"
         );
     }
-    let sent = verifies_sent(rig);
-    let e = c
-        .call("authenticate", auth("1234", false))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (code(&e), &e["remaining"]),
-        ("last-attempt-needs-consent", &json!(1))
-    );
-    assert_eq!(verifies_sent(rig), sent, "the PIN was sent without consent");
+    let last_try = Attempt {
+        pin: "1234",
+        consent: false,
+    };
+    last_try
+        .refused_before_the_card(rig, &mut c, handle, ("last-attempt-needs-consent", Some(1)))
+        .await;
     if let Some(card) = rig.local_card() {
         assert_eq!(card.lock().auth_pin_remaining(), 1);
     }
-    assert_eq!(
-        c.call("pinStatus", json!({"handle": handle}))
-            .await
-            .unwrap(),
-        json!({"remaining": 1, "blocked": false}),
-        "the PIN was sent without consent"
-    );
+    assert_tries(&mut c, handle, 1, "the PIN was sent without consent").await;
     // With consent, the last try still needs the card presented again (issue 11).
-    let e = c
-        .call("authenticate", auth("1234", true))
-        .await
-        .unwrap_err();
-    assert_eq!(
-        (code(&e), &e["remaining"]),
-        ("last-attempt-needs-representation", &json!(1))
-    );
-    assert_eq!(
-        verifies_sent(rig),
-        sent,
-        "the last try was sent without a new presentation"
-    );
+    let last_try = Attempt {
+        consent: true,
+        ..last_try
+    };
+    last_try
+        .refused_before_the_card(
+            rig,
+            &mut c,
+            handle,
+            ("last-attempt-needs-representation", Some(1)),
+        )
+        .await;
     rig.present_again().await;
     let handle = c.open(&rig.reader).await;
-    let auth = |pin: &str, consent: bool| json!({"handle": handle, "nonce": NONCE, "pin": pin, "allowLastAttempt": consent});
-    let ok = c.call("authenticate", auth("1234", true)).await.unwrap();
-    assert!(verifies(
-        "default",
-        ORIGIN,
-        NONCE,
-        &BASE64.decode(ok["signature"].as_str().unwrap()).unwrap()
-    ));
-    assert_eq!(
-        c.call("pinStatus", json!({"handle": handle}))
-            .await
-            .unwrap(),
-        json!({"remaining": 3, "blocked": false})
-    );
+    let ok = authenticate_consenting(&mut c, handle, "1234", true)
+        .await
+        .unwrap();
+    assert_bound_to_origin("default", &base64_field(&ok, "signature"));
+    assert_tries(&mut c, handle, 3, "after the last try").await;
 
     rig.insert("blocked").await;
     let mut c = Client::connect(rig.addr).await;
-    let e = c
-        .call("pinStatus", json!({"handle": handle}))
-        .await
-        .unwrap_err();
+    let e = c.pin_status(handle).await.unwrap_err();
     assert_eq!(
         code(&e),
         "unknown-handle",
         "handles belong to their connection"
     );
     let handle = c.open(&rig.reader).await;
-    assert_eq!(
-        c.call("pinStatus", json!({"handle": handle}))
-            .await
-            .unwrap(),
-        json!({"remaining": 0, "blocked": true})
-    );
-    let sent = verifies_sent(rig);
-    let e = c
-        .call(
-            "authenticate",
-            json!({"handle": handle, "nonce": NONCE, "pin": "5555", "allowLastAttempt": true}),
-        )
-        .await
-        .unwrap_err();
-    assert_eq!((code(&e), &e["remaining"]), ("pin-blocked", &json!(0)));
-    assert_eq!(
-        verifies_sent(rig),
-        sent,
-        "a VERIFY was sent to a blocked card"
-    );
+    assert_tries(&mut c, handle, 0, "a blocked card").await;
+    Attempt {
+        pin: "5555",
+        consent: true,
+    }
+    .refused_before_the_card(rig, &mut c, handle, ("pin-blocked", Some(0)))
+    .await;
     rig.insert("default").await;
 }
 
@@ -749,13 +674,7 @@ async fn concurrent_clients(rig: &Rig) {
                 let cert = read_certificate(&mut c, handle).await;
                 assert_eq!(cert, expected, "client {i} round {round}");
                 if i == 1 && round % 3 == 0 {
-                    let a = c
-                        .call(
-                            "authenticate",
-                            json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
-                        )
-                        .await
-                        .unwrap();
+                    let a = authenticate(&mut c, handle, "1234").await.unwrap();
                     assert!(a["signature"].is_string());
                 }
             }
@@ -818,7 +737,7 @@ async fn fifty_clients_on_one_card(rig: &Rig) {
                 let read = read.unwrap_or_else(|e| panic!("client {i} round {round}: {e}"));
                 assert_eq!(&read, expected, "client {i} round {round}: another file");
                 let status = c
-                    .call("pinStatus", json!({"handle": handle}))
+                    .pin_status(handle)
                     .await
                     .unwrap_or_else(|e| panic!("client {i} round {round}: {e}"));
                 assert_eq!(status["remaining"], 3);
@@ -869,12 +788,7 @@ async fn authenticate_while_removed(
         ..TimingModel::instant()
     });
     let call = tokio::spawn(async move {
-        let r = c
-            .call(
-                "authenticate",
-                json!({"handle": handle, "nonce": NONCE, "pin": "1234"}),
-            )
-            .await;
+        let r = authenticate(&mut c, handle, "1234").await;
         (c, r)
     });
     tokio::time::sleep(Duration::from_millis(400)).await;
@@ -890,10 +804,7 @@ async fn card_removed_mid_operation(rig: &Rig) {
     let (mut c, r) = authenticate_while_removed(rig, c, handle).await;
     let e = r.unwrap_err();
     assert_eq!(code(&e), "card-removed", "{e}");
-    let e = c
-        .call("pinStatus", json!({"handle": handle}))
-        .await
-        .unwrap_err();
+    let e = c.pin_status(handle).await.unwrap_err();
     assert_eq!(code(&e), "card-removed");
     let e = c
         .call("connect", json!({"reader": rig.reader}))
@@ -902,12 +813,7 @@ async fn card_removed_mid_operation(rig: &Rig) {
     assert_eq!(code(&e), "no-card");
     rig.insert("default").await;
     let handle = c.open(&rig.reader).await;
-    assert_eq!(
-        c.call("pinStatus", json!({"handle": handle}))
-            .await
-            .unwrap()["remaining"],
-        3
-    );
+    assert_tries(&mut c, handle, 3, "the card inserted again").await;
 }
 
 /// Commands the card got since `from` in its log, each as its first four bytes in hex.
@@ -927,6 +833,89 @@ async fn authenticate(c: &mut Client, handle: u64, pin: &str) -> Result<Value, V
     .await
 }
 
+/// [`authenticate`] with `allowLastAttempt` set to `consent`.
+async fn authenticate_consenting(
+    c: &mut Client,
+    handle: u64,
+    pin: &str,
+    consent: bool,
+) -> Result<Value, Value> {
+    c.call(
+        "authenticate",
+        json!({"handle": handle, "nonce": NONCE, "pin": pin, "allowLastAttempt": consent}),
+    )
+    .await
+}
+
+/// An `authenticate` request's PIN and `allowLastAttempt`.
+#[derive(Clone, Copy)]
+struct Attempt {
+    pin: &'static str,
+    consent: bool,
+}
+
+impl Attempt {
+    /// Asserts that the bridge refuses this attempt with `expected` (code, tries left) and
+    /// sends no PIN to the card.
+    async fn refused_before_the_card(
+        self,
+        rig: &Rig,
+        c: &mut Client,
+        handle: u64,
+        expected: (&str, Option<u64>),
+    ) {
+        let sent = pin_verifies_sent(rig);
+        let e = authenticate_consenting(c, handle, self.pin, self.consent)
+            .await
+            .unwrap_err();
+        assert_eq!(refusal(&e), expected);
+        assert_eq!(
+            pin_verifies_sent(rig),
+            sent,
+            "{expected:?}: a VERIFY carrying the PIN was sent"
+        );
+    }
+}
+
+/// Asserts that `pinStatus` on `handle` answers `remaining` tries (blocked at none).
+async fn assert_tries(c: &mut Client, handle: u64, remaining: u64, when: &str) {
+    let status = c
+        .pin_status(handle)
+        .await
+        .unwrap_or_else(|e| panic!("{when}: {e}"));
+    assert_eq!(
+        status,
+        json!({"remaining": remaining, "blocked": remaining == 0}),
+        "{when}"
+    );
+}
+
+/// Asserts that `signature` is `persona`'s over this suite's origin and nonce, and does not
+/// verify for another origin or another nonce.
+fn assert_bound_to_origin(persona: &str, signature: &[u8]) {
+    assert!(verifies(persona, ORIGIN, NONCE, signature));
+    assert!(!verifies(persona, "https://evil.example", NONCE, signature));
+    assert!(!verifies(
+        persona,
+        ORIGIN,
+        &NONCE.replace('q', "r"),
+        signature
+    ));
+}
+
+/// Asserts authenticate's warm reset on a card in this process: no PIN stays verified and
+/// nothing stays selected (on the pcscd path the reset went through pcscd and vpcd).
+fn assert_reset_after_authenticate(rig: &Rig) {
+    if let Some(card) = rig.local_card() {
+        let card = card.lock();
+        assert!(
+            !card.any_pin_verified(),
+            "a verified PIN outlived authenticate"
+        );
+        assert_eq!(card.current_application(), None, "the card was not reset");
+    }
+}
+
 /// Issue 14: phones (`docs/phones.md`). Android: 目視 (`readFile 000A`) answers
 /// `pin-required` after the label with nothing for 000A sent; the PIN flow runs the phone's
 /// order (tries left, one VERIFY, certificate, signature) bound to the origin, the warm reset
@@ -937,10 +926,7 @@ async fn phones(rig: &Rig) {
     rig.insert("android").await;
     let (mut c, handle) = rig.session().await;
     let from = rig.card().log().len();
-    let e = c
-        .call("readFile", json!({"handle": handle, "file": "000A"}))
-        .await
-        .unwrap_err();
+    let e = c.read_file(handle, "000A").await.unwrap_err();
     assert_eq!(code(&e), "pin-required", "{e}");
     assert_eq!(
         commands_since(rig, from),
@@ -948,14 +934,8 @@ async fn phones(rig: &Rig) {
         "SELECT AP, SELECT 0006, the label: nothing for 000A"
     );
     // The CA certificate needs no PIN on the phone either.
-    c.call("readFile", json!({"handle": handle, "file": "000B"}))
-        .await
-        .unwrap();
-    let status = c
-        .call("pinStatus", json!({"handle": handle}))
-        .await
-        .unwrap();
-    assert_eq!(status, json!({"remaining": 3, "blocked": false}));
+    c.read_file(handle, "000B").await.unwrap();
+    assert_tries(&mut c, handle, 3, "tries left").await;
     let from = rig.card().log().len();
     let auth = authenticate(&mut c, handle, "1234").await.unwrap();
     assert_eq!(
@@ -963,20 +943,8 @@ async fn phones(rig: &Rig) {
         (Some("android"), Some("RS256"))
     );
     let persona = personas().get("android").unwrap();
-    assert_eq!(
-        BASE64
-            .decode(auth["certificate"].as_str().unwrap())
-            .unwrap(),
-        persona.auth_cert_der
-    );
-    let signature = BASE64.decode(auth["signature"].as_str().unwrap()).unwrap();
-    assert!(verifies("android", ORIGIN, NONCE, &signature));
-    assert!(!verifies(
-        "android",
-        "https://evil.example",
-        NONCE,
-        &signature
-    ));
+    assert_eq!(base64_field(&auth, "certificate"), persona.auth_cert_der);
+    assert_bound_to_origin("android", &base64_field(&auth, "signature"));
     let sent = commands_since(rig, from);
     let reads = persona.auth_cert_der.len().div_ceil(256);
     let mut expected = vec![
@@ -988,21 +956,12 @@ async fn phones(rig: &Rig) {
     assert_eq!(sent.len(), 9 + reads, "{sent:?}");
     assert_eq!(sent[..8], expected[..8], "{sent:?}");
     assert_eq!(sent[sent.len() - 2..], ["00A4020C", "802A0080"], "{sent:?}");
-    if let Some(card) = rig.local_card() {
-        let card = card.lock();
-        assert!(
-            !card.any_pin_verified(),
-            "a verified PIN outlived authenticate"
-        );
-    }
-    assert_eq!(pin_verifies_sent(rig), 1);
+    assert_reset_after_authenticate(rig);
+    assert_eq!(pin_verifies_sent(rig), Some(1));
     // A wrong PIN: one VERIFY, pin-incorrect with the tries left, never a retry.
     let e = authenticate(&mut c, handle, "9999").await.unwrap_err();
-    assert_eq!(
-        (code(&e), e["remaining"].as_u64()),
-        ("pin-incorrect", Some(2))
-    );
-    assert_eq!(pin_verifies_sent(rig), 2);
+    assert_eq!(refusal(&e), ("pin-incorrect", Some(2)));
+    assert_eq!(pin_verifies_sent(rig), Some(2));
 
     // Taken away mid-flow.
     let (_, r) = authenticate_while_removed(rig, c, handle).await;
@@ -1030,21 +989,35 @@ async fn phones(rig: &Rig) {
             .all(|c| c == ["00A4040C", "00A4020C", "00B00000"]),
         "only the label is read: {sent:?}"
     );
-    assert_eq!(pin_verifies_sent(rig), 0);
+    assert_eq!(pin_verifies_sent(rig), Some(0));
     rig.insert("default").await;
+}
+
+/// What every rig runs: reading, authenticating, the policy, the PIN paths, concurrency.
+async fn protocol_suite(rig: &Rig) {
+    read_and_authenticate(rig).await;
+    policy_matrix(rig).await;
+    pin_paths(rig).await;
+    concurrent_clients(rig).await;
+    fifty_clients_on_one_card(rig).await;
+}
+
+/// The protocol suite and what needs the card in this process (its log, taking it away):
+/// card removal, issue 11's card items, the phones. One function for the simulated reader and
+/// pcscd (one vpcd reader: the pcscd suite must stay one test).
+async fn protocol_suite_on_a_local_card(rig: &Rig) {
+    protocol_suite(rig).await;
+    card_removed_mid_operation(rig).await;
+    another_programs_selection_never_leaks_through_a_handle(rig).await;
+    read_file_reads_the_allowed_files_only(rig).await;
+    the_last_try_needs_the_card_presented_again(rig).await;
+    a_refused_authenticate_resets_nothing(rig).await;
+    phones(rig).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn protocol_suite_with_the_simulated_reader() {
-    let rig = Rig::sim("default").await;
-    read_and_authenticate(&rig).await;
-    policy_matrix(&rig).await;
-    pin_paths(&rig).await;
-    concurrent_clients(&rig).await;
-    fifty_clients_on_one_card(&rig).await;
-    card_removed_mid_operation(&rig).await;
-    issue_11_card(&rig).await;
-    phones(&rig).await;
+    protocol_suite_on_a_local_card(&Rig::sim("default").await).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -1115,13 +1088,7 @@ async fn bad_frames(rig: &Rig) {
     c.ws.send(Message::Text("x".repeat(70 * 1024).into()))
         .await
         .unwrap();
-    let end = tokio::time::timeout(Duration::from_secs(5), c.ws.next())
-        .await
-        .expect("closed promptly");
-    assert!(
-        matches!(end, None | Some(Err(_)) | Some(Ok(Message::Close(_)))),
-        "{end:?}"
-    );
+    assert_closed(&mut c, Duration::from_secs(5)).await;
 }
 
 /// The suite against a bridge program (`MYNA_BRIDGE_EXE`; `cargo xtask test` runs it on the
@@ -1141,11 +1108,7 @@ async fn protocol_suite_against_an_external_bridge() {
     let hello = c.call("hello", json!({})).await.unwrap();
     assert_eq!(hello["bridge"]["version"], env!("CARGO_PKG_VERSION"));
     handshake_matrix(&rig).await;
-    read_and_authenticate(&rig).await;
-    policy_matrix(&rig).await;
-    pin_paths(&rig).await;
-    concurrent_clients(&rig).await;
-    fifty_clients_on_one_card(&rig).await;
+    protocol_suite(&rig).await;
     bad_frames(&rig).await;
 }
 
@@ -1175,14 +1138,7 @@ async fn protocol_suite_on_the_real_pcscd_path() {
         return;
     }
     let rig = Rig::pcsc("default").await;
-    read_and_authenticate(&rig).await;
-    policy_matrix(&rig).await;
-    pin_paths(&rig).await;
-    concurrent_clients(&rig).await;
-    fifty_clients_on_one_card(&rig).await;
-    card_removed_mid_operation(&rig).await;
-    issue_11_card(&rig).await;
-    phones(&rig).await;
+    protocol_suite_on_a_local_card(&rig).await;
     rig.remove().await;
 }
 
@@ -1235,8 +1191,9 @@ impl Backend for Counting {
     fn shutdown(&self) {}
 }
 
-/// A bridge on the simulated reader with `timeouts`, counting the card connections it holds.
-async fn counting_rig(timeouts: server::Timeouts) -> (Rig, Live) {
+/// A bridge on the simulated reader with `timeouts`, counting the card connections it holds,
+/// and a client with a session on it (the card connected once).
+async fn counting_rig(timeouts: server::Timeouts) -> (Rig, Live, Client) {
     let sim = SimBackend::new(personas().clone(), Some("default"), false).unwrap();
     let live = Arc::new(std::sync::atomic::AtomicUsize::new(0));
     let counting = Arc::new(Counting {
@@ -1250,7 +1207,11 @@ async fn counting_rig(timeouts: server::Timeouts) -> (Rig, Live) {
         place: Place::Sim(sim),
         timing: TimingModel::instant(),
     };
-    (rig, Live(live))
+    let live = Live(live);
+    let mut c = Client::connect(rig.addr).await;
+    c.open(&rig.reader).await;
+    assert_eq!(live.count(), 1);
+    (rig, live, c)
 }
 
 /// Timeouts with these idle and write limits and no pings in a test's time.
@@ -1276,30 +1237,18 @@ impl Live {
         support::eventually(within, || self.count() == 0).await;
         assert_eq!(self.count(), 0, "{what}");
     }
-
-    /// A client with a session: the card connected once.
-    async fn client_with_a_session(&self, rig: &Rig) -> Client {
-        let mut c = Client::connect(rig.addr).await;
-        c.open(&rig.reader).await;
-        assert_eq!(self.count(), 1);
-        c
-    }
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_vanished_client_releases_the_card() {
-    let (rig, live) = counting_rig(Default::default()).await;
-    let a = live.client_with_a_session(&rig).await;
+    let (rig, live, a) = counting_rig(Default::default()).await;
     let (mut b, hb) = rig.session().await;
     assert_eq!(live.count(), 1, "one card connection for both sessions");
     drop(a); // the page closes without a goodbye
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(live.count(), 1, "b still holds a session");
     b.call("disconnect", json!({"handle": hb})).await.unwrap();
-    let e = b
-        .call("pinStatus", json!({"handle": hb}))
-        .await
-        .unwrap_err();
+    let e = b.pin_status(hb).await.unwrap_err();
     assert_eq!(code(&e), "unknown-handle");
     assert_eq!(live.count(), 0, "the last session released the card");
     let hb = b.open(&rig.reader).await;
@@ -1314,21 +1263,11 @@ async fn a_vanished_client_releases_the_card() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_silent_connection_is_closed_and_releases_its_card() {
-    let (rig, live) = counting_rig(without_pings(
-        Duration::from_millis(500),
-        Duration::from_secs(10),
-    ))
-    .await;
-    let mut c = live.client_with_a_session(&rig).await;
+    let timeouts = without_pings(Duration::from_millis(500), Duration::from_secs(10));
+    let (_rig, live, mut c) = counting_rig(timeouts).await;
     // Say nothing for longer than the idle timeout: the bridge closes the socket.
     tokio::time::sleep(Duration::from_millis(1200)).await;
-    let end = tokio::time::timeout(Duration::from_secs(5), c.ws.next())
-        .await
-        .expect("closed, not hanging");
-    assert!(
-        matches!(end, None | Some(Err(_)) | Some(Ok(Message::Close(_)))),
-        "{end:?}"
-    );
+    assert_closed(&mut c, Duration::from_secs(5)).await;
     live.assert_released(
         Duration::from_secs(2),
         "the idle client's card connection was kept",
@@ -1341,12 +1280,8 @@ async fn a_silent_connection_is_closed_and_releases_its_card() {
 /// serving everybody else.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_client_that_does_not_read_is_dropped_and_releases_its_card() {
-    let (rig, live) = counting_rig(without_pings(
-        Duration::from_secs(60),
-        Duration::from_millis(500),
-    ))
-    .await;
-    let c = live.client_with_a_session(&rig).await;
+    let timeouts = without_pings(Duration::from_secs(60), Duration::from_millis(500));
+    let (rig, live, c) = counting_rig(timeouts).await;
 
     // Requests go out, answers pile up unread until both sockets' buffers are full. The
     // socket stays open throughout (both halves held): only the bridge can end it.
@@ -1381,11 +1316,7 @@ async fn a_client_that_does_not_read_is_dropped_and_releases_its_card() {
     drop((sink, stream));
     // Others are still served.
     let (mut other, handle) = rig.session().await;
-    let status = other
-        .call("pinStatus", json!({"handle": handle}))
-        .await
-        .unwrap();
-    assert_eq!(status["remaining"], 3);
+    assert_tries(&mut other, handle, 3, "tries left").await;
 }
 
 // ---- issue 11: other card software on the same PC, and a hostile page ---------------------
@@ -1464,10 +1395,6 @@ impl Drop for OtherProgram {
     }
 }
 
-fn transmit_frame(handle: u64, apdu: &str) -> Value {
-    json!({"handle": handle, "apdu": apdu})
-}
-
 /// What a page reads through its handle, checked never to be the 個人番号 file and always
 /// to be `expected` (the first bytes of the file it selected) + `9000`.
 fn assert_read(response: &Value, expected: &[u8], when: &str) {
@@ -1493,41 +1420,25 @@ async fn another_programs_selection_never_leaks_through_a_handle(rig: &Rig) {
     let (auth, ca) = (&persona.auth_cert_der, &persona.issuer_cert_der);
     let (mut c, handle) = rig.session().await;
     for apdu in ["00A4040C0AD392F000260100000001", "00A4020C02000A"] {
-        c.call("transmit", transmit_frame(handle, apdu))
-            .await
-            .unwrap();
+        c.transmit(handle, apdu).await.unwrap();
     }
-    let first = c
-        .call("transmit", transmit_frame(handle, "00B0000000"))
-        .await
-        .unwrap();
+    let first = c.transmit(handle, "00B0000000").await.unwrap();
     assert_read(&first, &auth[..256], "before");
 
     // Between two requests.
     rig.another_program_selects_the_my_number_file().await;
-    let read = c
-        .call("transmit", transmit_frame(handle, "00B0000000"))
-        .await
-        .unwrap();
+    let read = c.transmit(handle, "00B0000000").await.unwrap();
     assert_read(&read, &auth[..256], "READ BINARY after the other program");
     // A SELECT of an EF relies on the JPKI-AP being current: re-selected too.
     rig.another_program_selects_the_my_number_file().await;
-    c.call("transmit", transmit_frame(handle, "00A4020C02000B"))
-        .await
-        .unwrap();
+    c.transmit(handle, "00A4020C02000B").await.unwrap();
     rig.another_program_selects_the_my_number_file().await;
-    let read = c
-        .call("transmit", transmit_frame(handle, "00B0010000"))
-        .await
-        .unwrap();
+    let read = c.transmit(handle, "00B0010000").await.unwrap();
     assert_read(&read, &ca[256..512], "SELECT 000B after the other program");
     // GET RESPONSE would return whatever answer is pending on the card — maybe another
     // program's: refused, and never sent.
     let before = rig.card().log().len();
-    let e = c
-        .call("transmit", transmit_frame(handle, "00C0000000"))
-        .await
-        .unwrap_err();
+    let e = c.transmit(handle, "00C0000000").await.unwrap_err();
     assert_eq!(code(&e), "policy-denied");
     assert_eq!(
         rig.card().log().len(),
@@ -1536,14 +1447,8 @@ async fn another_programs_selection_never_leaks_through_a_handle(rig: &Rig) {
     );
     // readFile selects and reads in one transaction.
     rig.another_program_selects_the_my_number_file().await;
-    let file = c
-        .call("readFile", json!({"handle": handle, "file": "000A"}))
-        .await
-        .unwrap();
-    assert_eq!(
-        BASE64.decode(file["data"].as_str().unwrap()).unwrap(),
-        *auth
-    );
+    let file = c.read_file(handle, "000A").await.unwrap();
+    assert_eq!(base64_field(&file, "data"), *auth);
 
     // During the page's requests: the other program loops until told to stop. Only on
     // pcscd: on the simulated reader no other program can reach the in-process card.
@@ -1572,9 +1477,7 @@ async fn another_programs_selection_never_leaks_through_a_handle(rig: &Rig) {
         tokio::time::timeout(Duration::from_secs(10), started.notified())
             .await
             .expect("the other program started");
-        c.call("transmit", transmit_frame(handle, "00A4020C02000A"))
-            .await
-            .unwrap();
+        c.transmit(handle, "00A4020C02000A").await.unwrap();
         let mut during = 0;
         let mut after_last = rounds.load(std::sync::atomic::Ordering::SeqCst);
         for i in 0..40 {
@@ -1583,10 +1486,7 @@ async fn another_programs_selection_never_leaks_through_a_handle(rig: &Rig) {
             tokio::time::sleep(Duration::from_millis(15)).await;
             let before = rounds.load(std::sync::atomic::Ordering::SeqCst);
             let read = c
-                .call(
-                    "transmit",
-                    transmit_frame(handle, &format!("00B0{offset:04X}00")),
-                )
+                .transmit(handle, &format!("00B0{offset:04X}00"))
                 .await
                 .unwrap();
             let end = (offset + 256).min(auth.len());
@@ -1597,11 +1497,8 @@ async fn another_programs_selection_never_leaks_through_a_handle(rig: &Rig) {
             }
             after_last = rounds.load(std::sync::atomic::Ordering::SeqCst);
             if i % 8 == 0 {
-                let file = c
-                    .call("readFile", json!({"handle": handle, "file": "000B"}))
-                    .await
-                    .unwrap();
-                assert_eq!(BASE64.decode(file["data"].as_str().unwrap()).unwrap(), *ca);
+                let file = c.read_file(handle, "000B").await.unwrap();
+                assert_eq!(base64_field(&file, "data"), *ca);
             }
         }
         stop.store(true, std::sync::atomic::Ordering::SeqCst);
@@ -1624,23 +1521,14 @@ async fn read_file_reads_the_allowed_files_only(rig: &Rig) {
     let (mut c, handle) = rig.session().await;
     let log = rig.card().log();
     log.clear();
-    let file = c
-        .call("readFile", json!({"handle": handle, "file": "000A"}))
-        .await
-        .unwrap();
-    assert_eq!(
-        BASE64.decode(file["data"].as_str().unwrap()).unwrap(),
-        persona.auth_cert_der
-    );
+    let file = c.read_file(handle, "000A").await.unwrap();
+    assert_eq!(base64_field(&file, "data"), persona.auth_cert_der);
     // SELECT AP, the token's label (SELECT 0006, READ BINARY 32: issue 14), SELECT EF,
     // ⌈n/256⌉ READ BINARY: the visual flow's minimum.
     let n = persona.auth_cert_der.len();
     assert_eq!(log.len(), 4 + n.div_ceil(256), "{log:?}");
-    let token = c
-        .call("readFile", json!({"handle": handle, "file": "0006"}))
-        .await
-        .unwrap();
-    let token = BASE64.decode(token["data"].as_str().unwrap()).unwrap();
+    let token = c.read_file(handle, "0006").await.unwrap();
+    let token = base64_field(&token, "data");
     assert!(token.starts_with(b"JPKIAPICCTOKEN2 "), "{token:?}");
     let before = log.len();
     for (file, expected) in [
@@ -1650,28 +1538,24 @@ async fn read_file_reads_the_allowed_files_only(rig: &Rig) {
         ("000a0", "bad-request"),
         ("zz0A", "bad-request"),
     ] {
-        let e = c
-            .call("readFile", json!({"handle": handle, "file": file}))
-            .await
-            .unwrap_err();
+        let e = c.read_file(handle, file).await.unwrap_err();
         assert_eq!(code(&e), expected, "{file}");
     }
     assert_eq!(log.len(), before, "a refused readFile reached the card");
     // readFile leaves what the page selected through transmit as it was: nothing yet.
-    let e = c
-        .call("transmit", transmit_frame(handle, "00B0000004"))
-        .await
-        .unwrap_err();
+    let e = c.transmit(handle, "00B0000004").await.unwrap_err();
     assert_eq!(code(&e), "policy-denied");
 }
 
-fn pin_verifies_sent(rig: &Rig) -> usize {
-    rig.card()
-        .log()
-        .entries()
-        .iter()
-        .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some_and(|n| n > 0))
-        .count()
+/// How many VERIFY commands carrying a PIN the card got (a card in this process).
+fn pin_verifies_sent(rig: &Rig) -> Option<usize> {
+    rig.local_card().map(|card| {
+        card.log()
+            .entries()
+            .iter()
+            .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some_and(|n| n > 0))
+            .count()
+    })
 }
 
 /// Issue 11, item 3: a page alone cannot use the last try. A card that arrives with one try
@@ -1679,12 +1563,10 @@ fn pin_verifies_sent(rig: &Rig) -> usize {
 async fn the_last_try_needs_the_card_presented_again(rig: &Rig) {
     rig.insert("last-try").await;
     let (mut c, mut handle) = rig.session().await;
-    let auth = |handle: u64, consent: bool| json!({"handle": handle, "nonce": NONCE, "pin": "6666", "allowLastAttempt": consent});
     let sent = pin_verifies_sent(rig);
     // A hostile page sets the flag at once: nothing reaches the card.
     for consent in [true, false, true] {
-        let e = c
-            .call("authenticate", auth(handle, consent))
+        let e = authenticate_consenting(&mut c, handle, "6666", consent)
             .await
             .unwrap_err();
         let expected = if consent {
@@ -1692,17 +1574,12 @@ async fn the_last_try_needs_the_card_presented_again(rig: &Rig) {
         } else {
             "last-attempt-needs-consent"
         };
-        assert_eq!((code(&e), &e["remaining"]), (expected, &json!(1)));
+        assert_eq!(refusal(&e), (expected, Some(1)));
     }
     // Reconnecting, pinStatus, a new connection: none of it is a new presentation.
-    let status = c
-        .call("pinStatus", json!({"handle": handle}))
-        .await
-        .unwrap();
-    assert_eq!(status["remaining"], 1);
+    assert_tries(&mut c, handle, 1, "tries left").await;
     let (mut other, h2) = rig.session().await;
-    let e = other
-        .call("authenticate", auth(h2, true))
+    let e = authenticate_consenting(&mut other, h2, "6666", true)
         .await
         .unwrap_err();
     assert_eq!(code(&e), "last-attempt-needs-representation");
@@ -1712,31 +1589,20 @@ async fn the_last_try_needs_the_card_presented_again(rig: &Rig) {
 
     // Staff take the card off the reader and put it back; the page reads the tries again.
     rig.present_again().await;
-    let e = c
-        .call("pinStatus", json!({"handle": handle}))
-        .await
-        .unwrap_err();
+    let e = c.pin_status(handle).await.unwrap_err();
     assert_eq!(code(&e), "card-removed");
     handle = c.open(&rig.reader).await;
-    let status = c
-        .call("pinStatus", json!({"handle": handle}))
-        .await
-        .unwrap();
-    assert_eq!(status["remaining"], 1);
+    assert_tries(&mut c, handle, 1, "tries left").await;
     // Consent is still asked first, then the last try goes.
-    let e = c
-        .call("authenticate", auth(handle, false))
+    let e = authenticate_consenting(&mut c, handle, "6666", false)
         .await
         .unwrap_err();
     assert_eq!(code(&e), "last-attempt-needs-consent");
-    let ok = c.call("authenticate", auth(handle, true)).await.unwrap();
-    assert!(verifies(
-        "last-try",
-        ORIGIN,
-        NONCE,
-        &BASE64.decode(ok["signature"].as_str().unwrap()).unwrap()
-    ));
-    assert_eq!(pin_verifies_sent(rig), sent + 1);
+    let ok = authenticate_consenting(&mut c, handle, "6666", true)
+        .await
+        .unwrap();
+    assert_bound_to_origin("last-try", &base64_field(&ok, "signature"));
+    assert_eq!(pin_verifies_sent(rig), sent.map(|n| n + 1));
     assert_eq!(rig.card().lock().auth_pin_remaining(), 3);
     rig.insert("default").await;
 }
@@ -1770,11 +1636,7 @@ async fn a_refused_authenticate_resets_nothing(rig: &Rig) {
                 [0x90, 0x00]
             );
         }
-        let e = c
-            .call(
-                "authenticate",
-                json!({"handle": handle, "nonce": NONCE, "pin": pin, "allowLastAttempt": consent}),
-            )
+        let e = authenticate_consenting(&mut c, handle, pin, consent)
             .await
             .unwrap_err();
         assert_eq!(code(&e), expected);
@@ -1799,13 +1661,7 @@ async fn a_refused_authenticate_resets_nothing(rig: &Rig) {
     rig.insert("default").await;
     let (mut c, handle) = rig.session().await;
     let other = pcsc.then(OtherProgram::connect);
-    let e = c
-        .call(
-            "authenticate",
-            json!({"handle": handle, "nonce": NONCE, "pin": "0000"}),
-        )
-        .await
-        .unwrap_err();
+    let e = authenticate(&mut c, handle, "0000").await.unwrap_err();
     assert_eq!(code(&e), "pin-incorrect");
     assert_eq!(rig.card().lock().current_application(), None, "no reset");
     if let Some(o) = other {
@@ -1813,13 +1669,4 @@ async fn a_refused_authenticate_resets_nothing(rig: &Rig) {
         o.leave();
     }
     rig.insert("default").await;
-}
-
-/// Issue 11's card items, run by both protocol suites (one vpcd reader: the pcscd suite must
-/// stay one test).
-async fn issue_11_card(rig: &Rig) {
-    another_programs_selection_never_leaks_through_a_handle(rig).await;
-    read_file_reads_the_allowed_files_only(rig).await;
-    the_last_try_needs_the_card_presented_again(rig).await;
-    a_refused_authenticate_resets_nothing(rig).await;
 }

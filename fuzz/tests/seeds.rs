@@ -347,10 +347,7 @@ fn step_lists() -> Vec<(String, Vec<Step>)> {
         transmit("00 A4 02 0C 02 00 0A"),
         Step::PinStatus,
         transmit("00 B0 00 00 00"),
-        Step::Authenticate {
-            correct_pin: true,
-            allow_last_attempt: false,
-        },
+        Step::RIGHT_PIN,
         transmit("00 B0 00 00 00"),
         transmit("00 A4 02 0C 02 00 17"),
         transmit("80 2A 00 80 03 01 02 03 00"),
@@ -362,14 +359,8 @@ fn step_lists() -> Vec<(String, Vec<Step>)> {
         transmit("00 A4 02 0C 02 00 18"),
         transmit("00 20 00 80 04 30 30 30 30"),
         transmit("00 20 00 98 04 30 30 30 30"),
-        Step::Authenticate {
-            correct_pin: false,
-            allow_last_attempt: false,
-        },
-        Step::Authenticate {
-            correct_pin: false,
-            allow_last_attempt: true,
-        },
+        Step::WRONG_PIN,
+        Step::WRONG_PIN_LAST_TRY_ALLOWED,
     ];
     let mut resets = vec![transmit(SELECT_JPKI), transmit("00 A4 02 0C 02 00 0A")];
     resets.extend([
@@ -401,24 +392,12 @@ fn step_lists() -> Vec<(String, Vec<Step>)> {
         Step::ReadFile(2),
         Step::OtherProgram,
         transmit("00 C0 00 00 00"),
-        Step::Authenticate {
-            correct_pin: false,
-            allow_last_attempt: true,
-        },
-        Step::Authenticate {
-            correct_pin: false,
-            allow_last_attempt: true,
-        },
-        Step::Authenticate {
-            correct_pin: true,
-            allow_last_attempt: true,
-        },
+        Step::WRONG_PIN_LAST_TRY_ALLOWED,
+        Step::WRONG_PIN_LAST_TRY_ALLOWED,
+        Step::RIGHT_PIN_LAST_TRY_ALLOWED,
         Step::PresentAgain,
         Step::PinStatus,
-        Step::Authenticate {
-            correct_pin: true,
-            allow_last_attempt: true,
-        },
+        Step::RIGHT_PIN_LAST_TRY_ALLOWED,
     ];
     vec![
         ("eligibility-reads".into(), eligibility),

@@ -56,9 +56,27 @@ fn sw(card: &mut VirtualCard, command: &str) -> u16 {
     tx(card, command).1
 }
 
+/// Runs an APDU script: each line `COMMAND -> SW  note` sends the command (hex) and
+/// fails unless the card answers that status word; `#` starts a comment line.
+fn apdu_script(card: &mut VirtualCard, script: &str) {
+    for line in script.lines().map(str::trim) {
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let (command, answer) = line.split_once(" -> ").expect("COMMAND -> SW");
+        let want = answer.split_whitespace().next().expect("a status word");
+        assert_eq!(format!("{:04X}", sw(card, command)), want, "{line}");
+    }
+}
+
 const SELECT_JPKI: &str = "00 A4 04 0C 0A D3 92 F0 00 26 01 00 00 00 01";
 const SELECT_INFO: &str = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 08";
 const SELECT_SURFACE: &str = "00 A4 04 0C 0A D3 92 10 00 31 00 01 01 04 02";
+
+/// The current application's AID and the current EF.
+fn selected(c: &VirtualCard) -> (Option<&'static [u8]>, Option<Fid>) {
+    (c.current_application(), c.current_ef())
+}
 
 fn jpki_card() -> VirtualCard {
     let mut c = card();
@@ -69,6 +87,14 @@ fn jpki_card() -> VirtualCard {
 fn verify_auth_pin(c: &mut VirtualCard) {
     assert_eq!(sw(c, "00 A4 02 0C 02 00 18"), 0x9000);
     assert_eq!(sw(c, "00 20 00 80 04 31 32 33 34"), 0x9000);
+}
+
+/// The JPKI signature command `80 2A P1 P2` with `data` and `le`.
+fn sign_command(p1: u8, p2: u8, data: &[u8], le: u32) -> Vec<u8> {
+    Command::case4(0x80, 0x2A, p1, p2, data.to_vec(), le)
+        .unwrap()
+        .encode()
+        .to_vec()
 }
 
 /// SELECT EF 0017 and sign a SHA-256 DigestInfo with scheme 00, the OpenSC/bridge form.
@@ -134,26 +160,19 @@ fn applications_are_selected_by_aid_or_prefix() {
     // Unknown: 6A82, and the selection stays.
     assert_eq!(sw(&mut c, "00 A4 04 0C 07 A0 00 00 03 08 00 00"), 0x6A82);
     assert_eq!(c.current_application(), Some(CARD_INFO_INPUT_AID));
-    assert_eq!(
-        sw(&mut c, "00 A4 04 0C 0B D3 92 F0 00 26 01 00 00 00 01 FF"),
-        0x6A82
+    apdu_script(
+        &mut c,
+        "00 A4 04 0C 0B D3 92 F0 00 26 01 00 00 00 01 FF -> 6A82  the JPKI AID and one byte more
+         # Parameters and lengths.
+         00 A4 04 00 0A D3 92 F0 00 26 01 00 00 00 01 -> 6A86
+         00 A4 04 00 06 A0 00 00 00 01 01 -> 6A82  probe, P2 00
+         00 A4 04 0C -> 6700
+         00 A4 01 0C 02 00 0A -> 6A86
+         00 A4 08 0C 02 00 0A -> 6A86",
     );
-    // Parameters and lengths.
-    assert_eq!(
-        sw(&mut c, "00 A4 04 00 0A D3 92 F0 00 26 01 00 00 00 01"),
-        0x6A86
-    );
-    assert_eq!(
-        sw(&mut c, "00 A4 04 00 06 A0 00 00 00 01 01"),
-        0x6A82,
-        "probe, P2 00"
-    );
-    assert_eq!(sw(&mut c, "00 A4 04 0C"), 0x6700);
     let mut long = h("00 A4 04 0C 11");
     long.extend_from_slice(&[0xD3; 17]);
-    assert_eq!(tx_bytes(&mut c, &long).1, 0x6700);
-    assert_eq!(sw(&mut c, "00 A4 01 0C 02 00 0A"), 0x6A86);
-    assert_eq!(sw(&mut c, "00 A4 08 0C 02 00 0A"), 0x6A86);
+    assert_eq!(tx_bytes(&mut c, &long).1, 0x6700, "an AID of 17 bytes");
 }
 
 #[test]
@@ -163,16 +182,21 @@ fn efs_are_selected_inside_the_current_application() {
     assert_eq!(sw(&mut c, "00 A4 02 0C 02 00 0A"), 0x6A82);
     assert_eq!(sw(&mut c, SELECT_JPKI), 0x9000);
     assert_eq!(sw(&mut c, "00 A4 02 0C 02 00 0A"), 0x9000);
-    assert_eq!(c.current_ef(), Some(Fid(0x000A)));
-    assert_eq!(sw(&mut c, "00 A4 02 0C 02 12 34"), 0x6A82);
-    assert_eq!(c.current_ef(), Some(Fid(0x000A)));
-    assert_eq!(sw(&mut c, "00 A4 02 0C 01 0A"), 0x6700);
-    assert_eq!(sw(&mut c, "00 A4 02 0C 03 00 0A 00"), 0x6700);
-    assert_eq!(sw(&mut c, "00 A4 02 00 02 00 0A"), 0x6A86);
-    // The 券面事項入力補助AP's files are not in the JPKI-AP and vice versa.
-    assert_eq!(sw(&mut c, "00 A4 02 0C 02 00 11"), 0x6A82);
+    let jpki_000a = (Some(JPKI_AID), Some(Fid(0x000A)));
+    assert_eq!(selected(&c), jpki_000a);
+    // An unknown EF, bad lengths and parameters: the selection stays.
+    apdu_script(
+        &mut c,
+        "00 A4 02 0C 02 12 34 -> 6A82
+         00 A4 02 0C 01 0A -> 6700
+         00 A4 02 0C 03 00 0A 00 -> 6700
+         00 A4 02 00 02 00 0A -> 6A86
+         # The 券面事項入力補助AP's files are not in the JPKI-AP and vice versa.
+         00 A4 02 0C 02 00 11 -> 6A82",
+    );
+    assert_eq!(selected(&c), jpki_000a);
     assert_eq!(sw(&mut c, SELECT_INFO), 0x9000);
-    assert_eq!(c.current_ef(), None);
+    assert_eq!(selected(&c), (Some(CARD_INFO_INPUT_AID), None));
     assert_eq!(sw(&mut c, "00 A4 02 0C 02 00 0A"), 0x6A82);
     assert_eq!(sw(&mut c, "00 A4 02 0C 02 00 11"), 0x9000);
 }
@@ -186,8 +210,7 @@ fn the_mf_cannot_be_selected() {
     assert_eq!(sw(&mut c, "00 A4 02 0C 02 00 0A"), 0x9000);
     // Inside an application: 9000 and nothing changes.
     assert_eq!(sw(&mut c, "00 A4 00 00"), 0x9000);
-    assert_eq!(c.current_application(), Some(JPKI_AID));
-    assert_eq!(c.current_ef(), Some(Fid(0x000A)));
+    assert_eq!(selected(&c), (Some(JPKI_AID), Some(Fid(0x000A))));
     assert_eq!(sw(&mut c, "00 A4 00 0C 02 3F 00"), 0x6A82);
     // P1 = 00 with a FID of the current application selects it.
     assert_eq!(sw(&mut c, "00 A4 00 0C 02 00 0B"), 0x9000);
@@ -241,13 +264,12 @@ fn read_binary_at_and_past_the_end() {
     let (all, s) = tx(&mut c, "00 B0 00 00 00 00 00");
     assert_eq!((all, s), (cert.clone(), 0x9000));
     // Lengths: no Le, or data, is wrong.
-    assert_eq!(sw(&mut c, "00 B0 00 00"), 0x6700);
-    assert_eq!(sw(&mut c, "00 B0 00 00 01 00"), 0x6700);
-    assert_eq!(sw(&mut c, "00 B0 00 00 01 00 04"), 0x6700);
-    assert_eq!(
-        sw(&mut c, "00 B0 00 00 05 04"),
-        0x6700,
-        "matches no ISO case"
+    apdu_script(
+        &mut c,
+        "00 B0 00 00 -> 6700
+         00 B0 00 00 01 00 -> 6700
+         00 B0 00 00 01 00 04 -> 6700
+         00 B0 00 00 05 04 -> 6700  matches no ISO case",
     );
 }
 
@@ -354,26 +376,21 @@ fn verify_counts_tries_down_and_blocks() {
 #[test]
 fn verify_parameters_and_lengths() {
     let mut c = jpki_card();
-    assert_eq!(sw(&mut c, "00 20 00 80"), 0x6986, "no current EF");
-    assert_eq!(sw(&mut c, "00 A4 02 0C 02 00 0A"), 0x9000);
-    assert_eq!(
-        sw(&mut c, "00 20 00 80 04 31 32 33 34"),
-        0x6981,
-        "a certificate"
-    );
-    assert_eq!(sw(&mut c, "00 20 01 98 04 31 32 33 34"), 0x6A86);
-    assert_eq!(sw(&mut c, "00 20 00 01 04 31 32 33 34"), 0x6A86);
-    assert_eq!(sw(&mut c, "00 20 00 00"), 0x6A86);
-    assert_eq!(sw(&mut c, "00 20 00 A0"), 0x6A86);
-    assert_eq!(
-        sw(&mut c, "00 20 00 9E 04 31 32 33 34"),
-        0x6A82,
-        "no EF 001E"
+    apdu_script(
+        &mut c,
+        "00 20 00 80 -> 6986  no current EF
+         00 A4 02 0C 02 00 0A -> 9000
+         00 20 00 80 04 31 32 33 34 -> 6981  a certificate
+         00 20 01 98 04 31 32 33 34 -> 6A86
+         00 20 00 01 04 31 32 33 34 -> 6A86
+         00 20 00 00 -> 6A86
+         00 20 00 A0 -> 6A86
+         00 20 00 9E 04 31 32 33 34 -> 6A82  no EF 001E
+         00 20 00 98 04 31 32 33 34 00 -> 6700  Le",
     );
     let mut long = h("00 20 00 98 11");
     long.extend_from_slice(&[b'1'; 17]);
     assert_eq!(tx_bytes(&mut c, &long).1, 0x6700);
-    assert_eq!(sw(&mut c, "00 20 00 98 04 31 32 33 34 00"), 0x6700, "Le");
     // Nothing above used a try.
     assert_eq!(c.auth_pin_remaining(), 3);
     // The SFI form verifies and selects.
@@ -484,8 +501,7 @@ fn every_signature_scheme_verifies() {
     let message = b"myna-web";
     let hash = Sha256::digest(message);
     let sign = |c: &mut VirtualCard, p1: u8, data: &[u8]| {
-        let cmd = Command::case4(0x80, 0x2A, p1, 0x97, data.to_vec(), 256).unwrap();
-        let (sig, s) = tx_bytes(c, &cmd.encode());
+        let (sig, s) = tx_bytes(c, &sign_command(p1, 0x97, data, 256));
         assert_eq!((sig.len(), s), (256, 0x9000), "P1 {p1:02X}");
         sig
     };
@@ -517,85 +533,57 @@ fn every_signature_scheme_verifies() {
 fn signature_parameters_and_lengths() {
     let mut c = jpki_card();
     let di = digest_info(&[0xAB; 32]);
-    let cmd = |p1: u8, p2: u8, data: &[u8], le: Option<u32>| match le {
-        Some(le) => Command::case4(0x80, 0x2A, p1, p2, data.to_vec(), le)
-            .unwrap()
-            .encode()
-            .to_vec(),
-        None => Command::case3(0x80, 0x2A, p1, p2, data.to_vec())
-            .unwrap()
-            .encode()
-            .to_vec(),
+    let sign = |c: &mut VirtualCard, p1: u8, p2: u8, data: &[u8], le: u32| {
+        tx_bytes(c, &sign_command(p1, p2, data, le)).1
     };
-    assert_eq!(
-        tx_bytes(&mut c, &cmd(0, 0x80, &di, Some(256))).1,
-        0x6986,
-        "no current EF"
-    );
+    assert_eq!(sign(&mut c, 0, 0x80, &di, 256), 0x6986, "no current EF");
     verify_auth_pin(&mut c);
-    assert_eq!(
-        tx_bytes(&mut c, &cmd(0, 0x80, &di, Some(256))).1,
-        0x6981,
-        "the PIN EF"
-    );
-    assert_eq!(
-        tx_bytes(&mut c, &cmd(0, 0x8A, &di, Some(256))).1,
-        0x6981,
-        "a certificate"
-    );
-    assert_eq!(tx_bytes(&mut c, &cmd(6, 0x97, &di, Some(256))).1, 0x6A86);
-    assert_eq!(tx_bytes(&mut c, &cmd(0, 0x00, &di, Some(256))).1, 0x6A86);
-    assert_eq!(tx_bytes(&mut c, &cmd(0, 0x17, &di, Some(256))).1, 0x6A86);
-    assert_eq!(tx_bytes(&mut c, &cmd(0, 0x9E, &di, Some(256))).1, 0x6A82);
+    assert_eq!(sign(&mut c, 0, 0x80, &di, 256), 0x6981, "the PIN EF");
+    assert_eq!(sign(&mut c, 0, 0x8A, &di, 256), 0x6981, "a certificate");
+    assert_eq!(sign(&mut c, 6, 0x97, &di, 256), 0x6A86);
+    assert_eq!(sign(&mut c, 0, 0x00, &di, 256), 0x6A86);
+    assert_eq!(sign(&mut c, 0, 0x17, &di, 256), 0x6A86);
+    assert_eq!(sign(&mut c, 0, 0x9E, &di, 256), 0x6A82);
     // Scheme 00: 1..=245 bytes under a 2048-bit key.
-    assert_eq!(
-        tx_bytes(&mut c, &cmd(0, 0x97, &[0x55; 245], Some(256))).1,
-        0x9000
-    );
-    assert_eq!(
-        tx_bytes(&mut c, &cmd(0, 0x97, &[0x55; 246], Some(256))).1,
-        0x6700
-    );
+    assert_eq!(sign(&mut c, 0, 0x97, &[0x55; 245], 256), 0x9000);
+    assert_eq!(sign(&mut c, 0, 0x97, &[0x55; 246], 256), 0x6700);
     assert_eq!(sw(&mut c, "80 2A 00 97 00"), 0x6700, "no data");
     // Pre-hashed schemes take exactly 32 bytes.
-    assert_eq!(
-        tx_bytes(&mut c, &cmd(2, 0x97, &[1; 31], Some(256))).1,
-        0x6700
-    );
-    assert_eq!(
-        tx_bytes(&mut c, &cmd(4, 0x97, &[1; 33], Some(256))).1,
-        0x6700
-    );
+    assert_eq!(sign(&mut c, 2, 0x97, &[1; 31], 256), 0x6700);
+    assert_eq!(sign(&mut c, 4, 0x97, &[1; 33], 256), 0x6700);
     // A Le below the signature size: 6C00 (resend with 256).
-    assert_eq!(tx_bytes(&mut c, &cmd(0, 0x97, &di, Some(16))).1, 0x6C00);
+    assert_eq!(sign(&mut c, 0, 0x97, &di, 16), 0x6C00);
     // Extended APDUs work too.
     let ext = Command::case4(0x80, 0x2A, 0, 0x97, di.clone(), 256)
         .unwrap()
         .into_extended();
     assert_eq!(tx_bytes(&mut c, &ext.encode()).0.len(), 256);
     // The signing key needs the signing password, not the auth PIN.
-    assert_eq!(tx_bytes(&mut c, &cmd(0, 0x9A, &di, Some(256))).1, 0x6982);
+    assert_eq!(sign(&mut c, 0, 0x9A, &di, 256), 0x6982);
     let mut verify = h("00 20 00 9B 0C");
     verify.extend_from_slice(TEST_SIGN_PASSWORD.as_bytes());
     assert_eq!(tx_bytes(&mut c, &verify).1, 0x9000);
-    assert_eq!(tx_bytes(&mut c, &cmd(0, 0x9A, &di, Some(256))).1, 0x9000);
+    assert_eq!(sign(&mut c, 0, 0x9A, &di, 256), 0x9000);
 }
 
 #[test]
 fn class_instruction_and_length_errors() {
     let mut c = jpki_card();
-    assert_eq!(sw(&mut c, "84 A4 02 0C 02 00 0A"), 0x6E00);
-    assert_eq!(sw(&mut c, "0C B0 00 00 04"), 0x6E00);
-    assert_eq!(sw(&mut c, "FF CA 00 00 00"), 0x6E00);
-    assert_eq!(sw(&mut c, "00 CA 5F 51 00"), 0x6D00);
-    assert_eq!(sw(&mut c, "00 84 00 00 08"), 0x6D00);
-    assert_eq!(sw(&mut c, "80 A4 02 0C 02 00 0A"), 0x6D00);
-    assert_eq!(sw(&mut c, "00 2A 9E 9A 00"), 0x6D00);
-    assert_eq!(sw(&mut c, "00 A4 02"), 0x6700);
-    assert_eq!(sw(&mut c, "00"), 0x6700);
-    assert_eq!(tx_bytes(&mut c, &[]).1, 0x6700);
-    assert_eq!(sw(&mut c, "00 A4 02 0C 05 00 0A"), 0x6700);
-    assert_eq!(sw(&mut c, "00 C0 00 00 10"), 0x6985, "nothing pending");
+    apdu_script(
+        &mut c,
+        "84 A4 02 0C 02 00 0A -> 6E00
+         0C B0 00 00 04 -> 6E00
+         FF CA 00 00 00 -> 6E00
+         00 CA 5F 51 00 -> 6D00
+         00 84 00 00 08 -> 6D00
+         80 A4 02 0C 02 00 0A -> 6D00
+         00 2A 9E 9A 00 -> 6D00
+         00 A4 02 -> 6700
+         00 -> 6700
+         00 A4 02 0C 05 00 0A -> 6700
+         00 C0 00 00 10 -> 6985  nothing pending",
+    );
+    assert_eq!(tx_bytes(&mut c, &[]).1, 0x6700, "no bytes at all");
 }
 
 #[test]
@@ -632,30 +620,23 @@ fn the_card_info_application_needs_its_pin() {
 #[test]
 fn change_reference_data_replaces_a_verified_pin() {
     let mut c = jpki_card();
-    assert_eq!(sw(&mut c, "00 A4 02 0C 02 00 18"), 0x9000);
-    assert_eq!(
-        sw(&mut c, "00 24 01 80 04 35 36 37 38"),
-        0x6982,
-        "not verified"
+    apdu_script(
+        &mut c,
+        "00 A4 02 0C 02 00 18 -> 9000
+         00 24 01 80 04 35 36 37 38 -> 6982  not verified
+         00 20 00 80 04 31 32 33 34 -> 9000
+         00 24 00 80 04 35 36 37 38 -> 6A86
+         00 24 01 80 04 35 36 37 41 -> 6A80  not digits
+         00 24 01 80 05 35 36 37 38 39 -> 6A80  five digits
+         00 24 01 80 -> 6700
+         # The new PIN replaces the old one.
+         00 24 01 98 04 35 36 37 38 -> 9000
+         00 20 00 80 04 31 32 33 34 -> 63C2
+         00 20 00 80 04 35 36 37 38 -> 9000
+         # Only on a PIN EF.
+         00 A4 02 0C 02 00 0A -> 9000
+         00 24 01 80 04 35 36 37 38 -> 6981",
     );
-    assert_eq!(sw(&mut c, "00 20 00 80 04 31 32 33 34"), 0x9000);
-    assert_eq!(sw(&mut c, "00 24 00 80 04 35 36 37 38"), 0x6A86);
-    assert_eq!(
-        sw(&mut c, "00 24 01 80 04 35 36 37 41"),
-        0x6A80,
-        "not digits"
-    );
-    assert_eq!(
-        sw(&mut c, "00 24 01 80 05 35 36 37 38 39"),
-        0x6A80,
-        "five digits"
-    );
-    assert_eq!(sw(&mut c, "00 24 01 80"), 0x6700);
-    assert_eq!(sw(&mut c, "00 24 01 98 04 35 36 37 38"), 0x9000);
-    assert_eq!(sw(&mut c, "00 20 00 80 04 31 32 33 34"), 0x63C2);
-    assert_eq!(sw(&mut c, "00 20 00 80 04 35 36 37 38"), 0x9000);
-    assert_eq!(sw(&mut c, "00 A4 02 0C 02 00 0A"), 0x9000);
-    assert_eq!(sw(&mut c, "00 24 01 80 04 35 36 37 38"), 0x6981);
 }
 
 #[test]

@@ -27,14 +27,6 @@ use crate::SharedCard;
 
 /// The vpcd port of `Virtual PCD 00 00`.
 pub const DEFAULT_PORT: u16 = 35963;
-/// Control byte: power off.
-pub const CTRL_OFF: u8 = 0;
-/// Control byte: power on.
-pub const CTRL_ON: u8 = 1;
-/// Control byte: reset.
-pub const CTRL_RESET: u8 = 2;
-/// Control byte: the reader asks for the ATR.
-pub const CTRL_ATR: u8 = 4;
 /// The largest payload the 2-byte length can announce.
 pub const MAX_FRAME: usize = 0xFFFF;
 
@@ -101,16 +93,35 @@ impl core::fmt::Debug for ReaderMessage {
 }
 
 impl ReaderMessage {
-    /// Classifies a frame payload.
+    /// The control messages, each one byte on the wire.
+    const CONTROLS: [ReaderMessage; 4] = [
+        ReaderMessage::PowerOff,
+        ReaderMessage::PowerOn,
+        ReaderMessage::Reset,
+        ReaderMessage::AtrRequest,
+    ];
+
+    /// Classifies a frame payload: one byte is a control message, more an APDU.
     pub fn decode(payload: &[u8]) -> Result<Self, VpcdError> {
         match payload {
             [] => Err(VpcdError::EmptyFrame),
-            [CTRL_OFF] => Ok(ReaderMessage::PowerOff),
-            [CTRL_ON] => Ok(ReaderMessage::PowerOn),
-            [CTRL_RESET] => Ok(ReaderMessage::Reset),
-            [CTRL_ATR] => Ok(ReaderMessage::AtrRequest),
-            [code] => Err(VpcdError::UnknownControl { code: *code }),
+            [code] => Self::CONTROLS
+                .into_iter()
+                .find(|m| m.encode() == [*code])
+                .ok_or(VpcdError::UnknownControl { code: *code }),
             apdu => Ok(ReaderMessage::Apdu(apdu.to_vec())),
+        }
+    }
+
+    /// The frame payload, as vpcd sends it: the control byte (`0` power off, `1` power on,
+    /// `2` reset, `4` ATR request) or the APDU.
+    pub fn encode(&self) -> Vec<u8> {
+        match self {
+            ReaderMessage::PowerOff => vec![0],
+            ReaderMessage::PowerOn => vec![1],
+            ReaderMessage::Reset => vec![2],
+            ReaderMessage::AtrRequest => vec![4],
+            ReaderMessage::Apdu(apdu) => apdu.clone(),
         }
     }
 }

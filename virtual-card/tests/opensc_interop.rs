@@ -7,21 +7,20 @@
 //! print why and pass, unless `MYNA_REQUIRE_PCSC=1` (the project's test command sets it),
 //! in which case they fail.
 
-use std::net::SocketAddr;
 use std::process::Command;
-use std::sync::Mutex;
+use std::sync::{Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
 use base64::Engine;
 use myna_core::profile::{CARD_INFO_INPUT_AID, JPKI_AID};
 use myna_core::x509::parse_certificate;
 use myna_harness::opensc::{self, AUTH_TOKEN_LABEL, PKCS11_MODULE};
+use myna_harness::vpcd::{self, InsertedCard};
 use myna_personas::{Persona, Personas};
-use myna_virtual_card::vpcd::{VpcdHandle, spawn_vpcd};
-use myna_virtual_card::{ApduLog, SharedCard, TimingModel, VirtualCard};
+use myna_virtual_card::{ApduLog, LogEntry, SharedCard, TimingModel};
 
 /// vpcd's second reader: `Virtual PCD 00 01` listens on 35964.
-const PORT: u16 = 35964;
+const PORT: u16 = vpcd::FIRST_VPCD_PORT + 1;
 const READER: &str = "Virtual PCD 00 01";
 
 /// One card in the reader at a time.
@@ -35,7 +34,7 @@ fn required() -> bool {
 fn environment() -> Result<(), String> {
     let ctx = pcsc::Context::establish(pcsc::Scope::User)
         .map_err(|e| format!("pcscd is not reachable ({e}); start it with `pcscd -f &`"))?;
-    let readers = reader_names(&ctx);
+    let readers = vpcd::reader_names(&ctx);
     if !readers.iter().any(|r| r.contains(READER)) {
         return Err(format!(
             "pcscd has no reader {READER:?} (readers: {readers:?}); install vsmartcard-vpcd"
@@ -66,95 +65,46 @@ fn ready(test: &str) -> bool {
     }
 }
 
-fn reader_names(ctx: &pcsc::Context) -> Vec<String> {
-    let Ok(len) = ctx.list_readers_len() else {
-        return Vec::new();
-    };
-    let mut buf = vec![0; len];
-    match ctx.list_readers(&mut buf) {
-        Ok(names) => names.map(|n| n.to_string_lossy().into_owned()).collect(),
-        Err(_) => Vec::new(),
-    }
-}
-
-fn reader_cstring(ctx: &pcsc::Context) -> std::ffi::CString {
-    let name = reader_names(ctx)
-        .into_iter()
-        .find(|r| r.contains(READER))
-        .expect("the vpcd reader");
-    std::ffi::CString::new(name).unwrap()
-}
-
-/// Whether pcscd sees a card in the reader now.
-fn card_present() -> bool {
-    let Ok(ctx) = pcsc::Context::establish(pcsc::Scope::User) else {
-        return false;
-    };
-    let reader = reader_cstring(&ctx);
-    let mut states = [pcsc::ReaderState::new(reader, pcsc::State::UNAWARE)];
-    ctx.get_status_change(Duration::from_millis(500), &mut states)
-        .is_ok()
-        && states[0].event_state().contains(pcsc::State::PRESENT)
-}
-
-fn wait_until(what: &str, timeout: Duration, done: impl Fn() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-}
-
-/// A persona's card in the reader; removed on drop.
+/// A test's card: the persona's card in the reader (pulled out on drop), with the reader
+/// held for the test.
 struct Inserted {
     persona: Persona,
     card: SharedCard,
     log: ApduLog,
-    handle: Option<VpcdHandle>,
+    /// OpenSC's index of the reader (`opensc-tool --reader`).
+    reader: String,
+    _in_reader: InsertedCard,
+    // Dropped last: the next test's card goes in once this one is out.
+    _reader: MutexGuard<'static, ()>,
 }
 
 impl Inserted {
-    fn new(persona: &str) -> Self {
-        let personas = Personas::embedded();
-        let persona = personas.get(persona).unwrap().clone();
-        let card = VirtualCard::from_persona(&persona).unwrap();
-        let card = SharedCard::new(card);
-        let log = card.log();
-        // A card left by an earlier test must be gone first.
-        wait_until("an empty reader", Duration::from_secs(10), || {
-            !card_present()
-        });
-        let addr = SocketAddr::from(([127, 0, 0, 1], PORT));
-        let handle = spawn_vpcd(addr, card.clone()).unwrap();
-        assert!(
-            handle.wait_connected(Duration::from_secs(10)),
-            "vpcd on {addr}: {:?}",
-            handle.last_error()
-        );
-        wait_until(
-            "pcscd to see the card",
-            Duration::from_secs(10),
-            card_present,
-        );
-        Inserted {
+    /// `persona`'s card in the reader for `test`; `None` when the test is skipped (see
+    /// [`ready`]).
+    fn for_test(test: &str, persona: &str) -> Option<Self> {
+        if !ready(test) {
+            return None;
+        }
+        let reader = READER_LOCK.lock().unwrap_or_else(|p| p.into_inner());
+        let persona = Personas::embedded().get(persona).unwrap().clone();
+        let in_reader = InsertedCard::insert(&persona, PORT).unwrap();
+        Some(Inserted {
+            card: in_reader.card.clone(),
+            log: in_reader.log.clone(),
+            reader: opensc_reader_index(),
             persona,
-            card,
-            log,
-            handle: Some(handle),
-        }
+            _in_reader: in_reader,
+            _reader: reader,
+        })
     }
-}
 
-impl Drop for Inserted {
-    fn drop(&mut self) {
-        if let Some(handle) = self.handle.take() {
-            handle.shutdown();
-        }
-        // Let pcscd notice, so the next test starts with an empty reader.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while card_present() && Instant::now() < deadline {
-            std::thread::sleep(Duration::from_millis(50));
-        }
+    /// The VERIFY commands that carried a PIN (redacted in the log).
+    fn pin_verifies(&self) -> Vec<LogEntry> {
+        self.log
+            .entries()
+            .into_iter()
+            .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some())
+            .collect()
     }
 }
 
@@ -189,6 +139,14 @@ fn auth_slot() -> String {
     let list = run_ok("pkcs11-tool", &["--module", PKCS11_MODULE, "--list-slots"]);
     opensc::auth_slot(&list, READER)
         .unwrap_or_else(|| panic!("no {AUTH_TOKEN_LABEL:?} slot on {READER}:\n{list}"))
+}
+
+/// `pkcs15-tool` reading the auth certificate (ID 01): (success, stdout (PEM), stderr).
+fn read_auth_certificate(reader: &str) -> (bool, String, String) {
+    run(
+        "pkcs15-tool",
+        &["--reader", reader, "--read-certificate", "01"],
+    )
 }
 
 /// The DER inside a PEM certificate.
@@ -281,40 +239,34 @@ fn pkcs11_sign(slot: &str, pin: &str, data: &[u8]) -> Result<Vec<u8>, String> {
     result
 }
 
-fn lock() -> std::sync::MutexGuard<'static, ()> {
-    READER_LOCK.lock().unwrap_or_else(|p| p.into_inner())
-}
-
 #[test]
 fn opensc_recognises_reads_and_signs() {
-    if !ready("opensc_recognises_reads_and_signs") {
+    let Some(inserted) = Inserted::for_test("opensc_recognises_reads_and_signs", "default") else {
         return;
-    }
-    let _guard = lock();
-    let inserted = Inserted::new("default");
-    let reader = opensc_reader_index();
+    };
 
     // Recognised as a JPKI card.
-    let name = run_ok("opensc-tool", &["--reader", &reader, "--name"]);
+    let name = run_ok("opensc-tool", &["--reader", &inserted.reader, "--name"]);
     assert_eq!(name.trim(), "jpki");
-    let atr = run_ok("opensc-tool", &["--reader", &reader, "--atr"]);
+    let atr = run_ok("opensc-tool", &["--reader", &inserted.reader, "--atr"]);
     assert_eq!(atr.trim(), "3b:e0:00:ff:81:31:fe:45:14");
 
     // The PKCS#15 emulation lists the four certificates; ID 01 is the auth certificate.
-    let list = run_ok("pkcs15-tool", &["--reader", &reader, "--list-certificates"]);
+    let list = run_ok(
+        "pkcs15-tool",
+        &["--reader", &inserted.reader, "--list-certificates"],
+    );
     for label in [
         "X.509 Certificate [User Authentication Certificate]",
         "X.509 Certificate [User Authentication Certificate CA]",
     ] {
         assert!(list.contains(label), "{label} not in:\n{list}");
     }
-    let pem = run_ok(
-        "pkcs15-tool",
-        &["--reader", &reader, "--read-certificate", "01"],
-    );
+    let (ok, pem, stderr) = read_auth_certificate(&inserted.reader);
+    assert!(ok, "{stderr}");
     assert_eq!(pem_to_der(&pem), inserted.persona.auth_cert_der);
     // The CA certificate; tries left come from VERIFY without data (63C3).
-    assert_ca_and_tries_left(&reader, 3);
+    assert_ca_and_tries_left(&inserted.reader, 3);
 
     // Sign through PKCS#11; the signature verifies with the certificate's key.
     let slot = auth_slot();
@@ -344,10 +296,7 @@ fn opensc_recognises_reads_and_signs() {
         && e.application == Some(JPKI_AID)
         && e.sw.is_success()));
     // One VERIFY with data, redacted; one signature with the auth key selected.
-    let verifies: Vec<_> = entries
-        .iter()
-        .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some())
-        .collect();
+    let verifies = inserted.pin_verifies();
     assert_eq!(verifies.len(), 1, "{entries:#?}");
     assert_eq!(verifies[0].redacted_len, Some(5));
     assert!(
@@ -362,13 +311,11 @@ fn opensc_recognises_reads_and_signs() {
 
 #[test]
 fn opensc_sees_wrong_pins_and_the_block() {
-    if !ready("opensc_sees_wrong_pins_and_the_block") {
+    let Some(inserted) = Inserted::for_test("opensc_sees_wrong_pins_and_the_block", "last-try")
+    else {
         return;
-    }
-    let _guard = lock();
-    let inserted = Inserted::new("last-try");
-    let reader = opensc_reader_index();
-    assert_eq!(auth_tries_left(&reader), 1);
+    };
+    assert_eq!(auth_tries_left(&inserted.reader), 1);
     let slot = auth_slot();
     let err = pkcs11_sign(&slot, "0000", b"x").expect_err("a wrong PIN");
     assert!(
@@ -376,7 +323,7 @@ fn opensc_sees_wrong_pins_and_the_block() {
         "{err}"
     );
     assert_eq!(inserted.card.lock().auth_pin_remaining(), 0);
-    assert_eq!(auth_tries_left(&reader), 0);
+    assert_eq!(auth_tries_left(&inserted.reader), 0);
     // Blocked: the right PIN no longer helps. The card answers 6984, which OpenSC's PKCS#11
     // layer reports as CKR_GENERAL_ERROR (it has no mapping for "reference data not usable").
     let err = pkcs11_sign(&slot, "6666", b"x").expect_err("blocked");
@@ -395,12 +342,10 @@ fn opensc_sees_wrong_pins_and_the_block() {
 /// and no certificate to verify it with.
 #[test]
 fn issue_14_opensc_meets_an_android_phone() {
-    if !ready("issue_14_opensc_meets_an_android_phone") {
+    let Some(inserted) = Inserted::for_test("issue_14_opensc_meets_an_android_phone", "android")
+    else {
         return;
-    }
-    let _guard = lock();
-    let inserted = Inserted::new("android");
-    let reader = opensc_reader_index();
+    };
     // The status words of the READ BINARYs sent while EF 000A was selected.
     let reads_of_000a = |entries: &[myna_virtual_card::LogEntry]| -> Vec<u16> {
         let mut selected = None;
@@ -416,16 +361,13 @@ fn issue_14_opensc_meets_an_android_phone() {
     };
 
     // Taken for a JPKI card (the card's AID and ATR).
-    let name = run_ok("opensc-tool", &["--reader", &reader, "--name"]);
+    let name = run_ok("opensc-tool", &["--reader", &inserted.reader, "--name"]);
     assert_eq!(name.trim(), "jpki");
 
     // The auth certificate without the PIN: refused. The phone answers 6982 to the READ
     // BINARY of 000A, which pkcs15-tool reports as a failed read.
     inserted.log.clear();
-    let (ok, stdout, stderr) = run(
-        "pkcs15-tool",
-        &["--reader", &reader, "--read-certificate", "01"],
-    );
+    let (ok, stdout, stderr) = read_auth_certificate(&inserted.reader);
     assert!(!ok, "read without the PIN:\n{stdout}");
     assert!(stderr.contains("Certificate read failed"), "{stderr}");
     let answers = reads_of_000a(&inserted.log.entries());
@@ -433,7 +375,7 @@ fn issue_14_opensc_meets_an_android_phone() {
     assert!(answers.iter().all(|sw| *sw == 0x6982), "{answers:04X?}");
 
     // What needs no PIN still works: the CA certificate, the tries left (none spent).
-    assert_ca_and_tries_left(&reader, 3);
+    assert_ca_and_tries_left(&inserted.reader, 3);
 
     // PKCS#11, one session (as the benchmark's OpenSC count does with the card): OpenSC builds
     // its token before the login — its probe of 000A gets 6982, so the token has no auth
@@ -455,10 +397,7 @@ fn issue_14_opensc_meets_an_android_phone() {
         .verify_rs256(data, &signature)
         .expect("the phone's signature verifies with its certificate's key");
     let entries = inserted.log.entries();
-    let verifies: Vec<_> = entries
-        .iter()
-        .filter(|e| e.ins() == Some(0x20) && e.redacted_len.is_some())
-        .collect();
+    let verifies = inserted.pin_verifies();
     assert_eq!(verifies.len(), 1, "one VERIFY with the PIN");
     assert!(verifies[0].sw.is_success());
     let answers = reads_of_000a(&entries);
@@ -472,19 +411,10 @@ fn issue_14_opensc_meets_an_android_phone() {
     // public), and the next program reads 000A without a PIN. The bridge ends every
     // authenticate with a warm reset for this reason.
     inserted.log.clear();
-    let pem = run_ok(
-        "pkcs15-tool",
-        &["--reader", &reader, "--read-certificate", "01"],
-    );
+    let (ok, pem, stderr) = read_auth_certificate(&inserted.reader);
+    assert!(ok, "{stderr}");
     assert_eq!(pem_to_der(&pem), inserted.persona.auth_cert_der);
-    assert!(
-        !inserted
-            .log
-            .entries()
-            .iter()
-            .any(|e| e.ins() == Some(0x20) && e.redacted_len.is_some()),
-        "no PIN was sent for it"
-    );
+    assert!(inserted.pin_verifies().is_empty(), "no PIN was sent for it");
     for path in [input, signed] {
         let _ = std::fs::remove_file(path);
     }
@@ -494,13 +424,11 @@ fn issue_14_opensc_meets_an_android_phone() {
 
 #[test]
 fn pcsc_round_trip_latency() {
-    if !ready("pcsc_round_trip_latency") {
+    let Some(inserted) = Inserted::for_test("pcsc_round_trip_latency", "default") else {
         return;
-    }
-    let _guard = lock();
-    let inserted = Inserted::new("default");
+    };
     let ctx = pcsc::Context::establish(pcsc::Scope::User).unwrap();
-    let reader = reader_cstring(&ctx);
+    let reader = vpcd::find_reader(&ctx, READER).unwrap();
     let card = ctx
         .connect(&reader, pcsc::ShareMode::Shared, pcsc::Protocols::ANY)
         .unwrap();

@@ -51,11 +51,13 @@ use crate::{browser, pkg, run, system, workspace_root};
 /// (`xtask/browser/drive.mjs` says what each sets up).
 const LNA_MODES: &[&str] = &["granted", "denied", "prompt", "policy"];
 
-/// Starts `program args…` (output into `log`, stopped on drop) and waits until it answers
-/// HTTP on `GET /health` on `port` (any status).
+/// Starts `program args… --listen 127.0.0.1:PORT` (output into `log`, stopped on drop) and
+/// waits until it answers HTTP on `GET /health` on `port` (any status).
 fn start(name: &str, program: &Path, args: &[String], log: &Path, port: u16) -> Result<Proc> {
+    let mut args = args.to_vec();
+    args.extend(["--listen".into(), format!("127.0.0.1:{port}")]);
     let mut cmd = Command::new(program);
-    cmd.args(args);
+    cmd.args(&args);
     let mut child = Proc::spawn(name, cmd, Output::Fresh(log))?;
     println!(
         "xtask wasm-tests: started {name} ({} {})",
@@ -319,8 +321,6 @@ pub fn run_wasm_tests() -> Result<()> {
         "myna-bridge --simulate",
         &bin.join("myna-bridge"),
         &[
-            "--listen".into(),
-            format!("127.0.0.1:{bridge_port}"),
             "--allow-origin".into(),
             origin.clone(),
             "--allow-origin".into(),
@@ -337,8 +337,6 @@ pub fn run_wasm_tests() -> Result<()> {
         "myna-bridge (foreign origin only)",
         &bin.join("myna-bridge"),
         &[
-            "--listen".into(),
-            format!("127.0.0.1:{foreign_port}"),
             "--allow-origin".into(),
             "https://reception.example.jp".into(),
             "--simulate".into(),
@@ -358,8 +356,6 @@ pub fn run_wasm_tests() -> Result<()> {
             &bin.join("myna-demo"),
             &[
                 "serve".into(),
-                "--listen".into(),
-                format!("127.0.0.1:{demo_port}"),
                 "--db".into(),
                 db.display().to_string(),
                 "--facility-origin".into(),

@@ -9,12 +9,12 @@ use serde_json::{Value, json};
 
 use super::{Config, ORIGIN, PERSONA, Recorder, progress};
 use crate::apdus::{self, FlowCount};
-use crate::card::InsertedCard;
 use crate::procs::{self, free_port};
 use crate::stats::percentile;
 use crate::ws::BridgeClient;
 use crate::{idle, overhead};
 use myna_core::profile::{ANDROID_PHONE, MY_NUMBER_CARD};
+use myna_harness::vpcd::InsertedCard;
 
 /// Starts the release bridge on PC/SC, allowing [`ORIGIN`]; its port.
 fn start_bridge(config: &Config) -> Result<(Proc, u16)> {

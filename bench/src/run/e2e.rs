@@ -7,12 +7,12 @@ use anyhow::{Context as _, Result};
 use serde_json::json;
 
 use super::{Config, ORIGIN, Recorder, progress};
-use crate::card::InsertedCard;
 use crate::direct::DirectRun;
 use crate::e2e;
 use crate::http::HttpConn;
 use crate::stats::{median, ms, percentile};
 use crate::ws::BridgeClient;
+use myna_harness::vpcd::InsertedCard;
 
 /// The persona whose phone the Android rounds use (PIN 1234, valid, linked).
 pub const ANDROID_PERSONA: &str = "android";

@@ -110,6 +110,16 @@ async fn service_run(
     })
 }
 
+impl Recorder {
+    /// Records the load's rate of `run` as `metric` (with `note`), or its failure.
+    fn set_rate(&mut self, metric: &str, note: &str, run: Result<ServiceRun>) {
+        match run {
+            Ok(run) => self.set(metric, run.load.rate(), note),
+            Err(e) => self.fail(&[metric], &e),
+        }
+    }
+}
+
 pub(super) async fn service_phase(config: &Config, rec: &mut Recorder) -> Result<()> {
     let personas = myna_personas::Personas::embedded();
     let chosen = service::load_personas(&personas);
@@ -204,34 +214,22 @@ pub(super) async fn service_phase(config: &Config, rec: &mut Recorder) -> Result
         )
         .await;
         let _ = std::fs::remove_dir_all(&dir);
-        match result {
-            Ok(run) => rec.set(
-                "service_pin_confirmations_per_s_tmpfs",
-                run.load.rate(),
-                "diagnostic: the same load with the database on tmpfs (fsync costs nothing)",
-            ),
-            Err(e) => rec.fail(&["service_pin_confirmations_per_s_tmpfs"], &e),
-        }
+        rec.set_rate(
+            "service_pin_confirmations_per_s_tmpfs",
+            "diagnostic: the same load with the database on tmpfs (fsync costs nothing)",
+            result,
+        );
         measure_rsa(&mut rsa)?;
     }
     // Diagnostic: the same disk load with the chain cache on (the shipped default). The
     // load's dozen certificates repeat, so this shows the cache, not a morning of new cards.
-    match service_run(
-        config,
-        "myna-demo-load-cached",
-        &disk_dir.join("service-cached.sqlite3"),
-        &chosen,
-        true,
-    )
-    .await
-    {
-        Ok(run) => rec.set(
-            "service_pin_confirmations_per_s_chain_cache",
-            run.load.rate(),
-            "diagnostic: on disk with the certificate chain cache on; the load's certificates repeat, so nearly every request skips the CA signature check",
-        ),
-        Err(e) => rec.fail(&["service_pin_confirmations_per_s_chain_cache"], &e),
-    }
+    let db = disk_dir.join("service-cached.sqlite3");
+    let cached = service_run(config, "myna-demo-load-cached", &db, &chosen, true).await;
+    rec.set_rate(
+        "service_pin_confirmations_per_s_chain_cache",
+        "diagnostic: on disk with the certificate chain cache on; the load's certificates repeat, so nearly every request skips the CA signature check",
+        cached,
+    );
     measure_rsa(&mut rsa)?;
     let per_cpu: Vec<f64> = rsa.iter().map(|r| r.per_cpu_second).collect();
     let per_wall: Vec<f64> = rsa.iter().map(|r| r.per_wall_second).collect();

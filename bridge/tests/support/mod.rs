@@ -292,6 +292,23 @@ impl Client {
         .await
     }
 
+    /// `pinStatus` on `handle`.
+    pub async fn pin_status(&mut self, handle: u64) -> Result<Value, Value> {
+        self.call("pinStatus", json!({"handle": handle})).await
+    }
+
+    /// `transmit` of `apdu` (hex) on `handle`.
+    pub async fn transmit(&mut self, handle: u64, apdu: &str) -> Result<Value, Value> {
+        self.call("transmit", json!({"handle": handle, "apdu": apdu}))
+            .await
+    }
+
+    /// `readFile` of `file` (hex file ID) on `handle`.
+    pub async fn read_file(&mut self, handle: u64, file: &str) -> Result<Value, Value> {
+        self.call("readFile", json!({"handle": handle, "file": file}))
+            .await
+    }
+
     /// `connect` to `reader`: the session's handle.
     pub async fn open(&mut self, reader: &str) -> u64 {
         let v = self.request("connect", json!({"reader": reader})).await;

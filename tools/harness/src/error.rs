@@ -47,6 +47,9 @@ pub enum Error {
         /// The driver's message.
         message: String,
     },
+    /// Something the harness needs does not answer or is not there (pcscd, a vpcd reader).
+    #[error("{0}")]
+    Unavailable(String),
     /// A program the harness needs is not installed.
     #[error("{0} is not installed")]
     Missing(String),

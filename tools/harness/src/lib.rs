@@ -16,6 +16,8 @@
 //! - [`Pcscd`]: the PC/SC daemon, used if one answers, else started and stopped on drop;
 //! - [`Driver`]: a headless browser driven by `xtask/browser/drive.mjs` (puppeteer-core) in
 //!   JSON lines — the one browser driver of the project;
+//! - `vpcd` (feature `vpcd`): a persona's virtual card in a vpcd reader of pcscd, for the
+//!   benchmark's card phase and the virtual card's OpenSC interop tests;
 //! - [`source_size`]: issue 15's size rule (no non-test source file over 900 lines), checked
 //!   by `cargo xtask test` and reported by `myna-bench`.
 //!
@@ -34,6 +36,8 @@ mod process;
 mod server;
 pub mod source_size;
 mod tool;
+#[cfg(feature = "vpcd")]
+pub mod vpcd;
 mod wait;
 
 pub use browser::Driver;

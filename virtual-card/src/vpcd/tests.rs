@@ -15,7 +15,7 @@ use crate::{CardContents, MY_NUMBER_CARD_ATR, VirtualCard};
 fn frames_round_trip() {
     let mut wire = Vec::new();
     write_frame(&mut wire, &[0x00, 0xA4, 0x04, 0x0C]).unwrap();
-    write_frame(&mut wire, &[CTRL_ATR]).unwrap();
+    write_frame(&mut wire, &ReaderMessage::AtrRequest.encode()).unwrap();
     assert_eq!(wire, [0, 4, 0x00, 0xA4, 0x04, 0x0C, 0, 1, 4]);
     let mut reader = Cursor::new(wire);
     assert_eq!(
@@ -24,7 +24,7 @@ fn frames_round_trip() {
     );
     assert_eq!(
         read_frame(&mut reader, MAX_FRAME).unwrap(),
-        Some(vec![CTRL_ATR])
+        Some(ReaderMessage::AtrRequest.encode())
     );
     assert_eq!(
         read_frame(&mut reader, MAX_FRAME).unwrap(),
@@ -79,17 +79,19 @@ fn malformed_frames_are_typed_errors() {
 }
 
 #[test]
-fn messages_are_classified() {
-    assert_eq!(
-        ReaderMessage::decode(&[0]).unwrap(),
-        ReaderMessage::PowerOff
-    );
-    assert_eq!(ReaderMessage::decode(&[1]).unwrap(), ReaderMessage::PowerOn);
-    assert_eq!(ReaderMessage::decode(&[2]).unwrap(), ReaderMessage::Reset);
-    assert_eq!(
-        ReaderMessage::decode(&[4]).unwrap(),
-        ReaderMessage::AtrRequest
-    );
+fn messages_are_classified_and_encoded_back() {
+    // vpcd's control bytes, and every message back to its own bytes.
+    for (bytes, message) in [
+        (vec![0], ReaderMessage::PowerOff),
+        (vec![1], ReaderMessage::PowerOn),
+        (vec![2], ReaderMessage::Reset),
+        (vec![4], ReaderMessage::AtrRequest),
+        // Two bytes are an APDU (too short for the card, which answers 6700).
+        (vec![0, 1], ReaderMessage::Apdu(vec![0, 1])),
+    ] {
+        assert_eq!(ReaderMessage::decode(&bytes).unwrap(), message);
+        assert_eq!(message.encode(), bytes);
+    }
     assert!(matches!(
         ReaderMessage::decode(&[3]),
         Err(VpcdError::UnknownControl { code: 3 })
@@ -98,11 +100,6 @@ fn messages_are_classified() {
         ReaderMessage::decode(&[]),
         Err(VpcdError::EmptyFrame)
     ));
-    // Two bytes are an APDU (too short for the card, which answers 6700).
-    assert_eq!(
-        ReaderMessage::decode(&[0, 1]).unwrap(),
-        ReaderMessage::Apdu(vec![0, 1])
-    );
     let verify = ReaderMessage::decode(&[0x00, 0x20, 0x00, 0x80, 0x04, b'1', b'2', b'3', b'4']);
     assert_eq!(format!("{:?}", verify.unwrap()), "Apdu(9 bytes)");
 }
@@ -155,6 +152,35 @@ impl FakeVpcd {
         self.send(payload);
         read_frame(&mut self.stream, MAX_FRAME).unwrap().unwrap()
     }
+
+    /// Sends a control message that has no answer.
+    fn control(&mut self, message: ReaderMessage) {
+        self.send(&message.encode());
+    }
+
+    /// Whether the adapter has closed this connection (its next read ends the stream).
+    fn closed(&mut self) -> bool {
+        matches!(read_frame(&mut self.stream, MAX_FRAME), Ok(None) | Err(_))
+    }
+
+    /// Asks for the ATR; the card's answer.
+    fn atr(&mut self) -> Vec<u8> {
+        self.exchange(&ReaderMessage::AtrRequest.encode())
+    }
+}
+
+/// The adapter's next connection answers the ATR; how many connections it has made.
+fn answers_again(listener: &TcpListener, handle: &VpcdHandle) -> u64 {
+    assert_eq!(FakeVpcd::accept(listener).atr(), MY_NUMBER_CARD_ATR);
+    handle.connections()
+}
+
+/// An adapter with a fresh card, connecting to a listener of the test's (vpcd's stand-in).
+fn adapter(options: VpcdOptions) -> (TcpListener, SharedCard, VpcdHandle) {
+    let (listener, addr) = listener();
+    let card = shared_card();
+    let handle = spawn_vpcd_with(addr, card.clone(), options).unwrap();
+    (listener, card, handle)
 }
 
 fn listener() -> (TcpListener, SocketAddr) {
@@ -165,17 +191,15 @@ fn listener() -> (TcpListener, SocketAddr) {
 
 #[test]
 fn the_adapter_answers_controls_and_apdus() {
-    let (listener, addr) = listener();
-    let card = shared_card();
-    let handle = spawn_vpcd_with(addr, card.clone(), fast()).unwrap();
+    let (listener, card, handle) = adapter(fast());
     let mut vpcd = FakeVpcd::accept(&listener);
     assert!(handle.wait_connected(Duration::from_secs(5)));
     assert_eq!(handle.connections(), 1);
-    vpcd.send(&[CTRL_OFF]);
-    assert_eq!(vpcd.exchange(&[CTRL_ATR]), MY_NUMBER_CARD_ATR);
+    vpcd.control(ReaderMessage::PowerOff);
+    assert_eq!(vpcd.atr(), MY_NUMBER_CARD_ATR);
     // Powered off: the adapter still answers rather than leaving vpcd waiting.
     assert_eq!(vpcd.exchange(&[0x00, 0xA4, 0x00, 0x00]), [0x6F, 0x00]);
-    vpcd.send(&[CTRL_ON]);
+    vpcd.control(ReaderMessage::PowerOn);
     let select = [
         0x00, 0xA4, 0x04, 0x0C, 0x0A, 0xD3, 0x92, 0xF0, 0x00, 0x26, 0x01, 0x00, 0x00, 0x00, 0x01,
     ];
@@ -195,7 +219,7 @@ fn the_adapter_answers_controls_and_apdus() {
         [0x00, 0x90, 0x00]
     );
     // Reset clears the selection.
-    vpcd.send(&[CTRL_RESET]);
+    vpcd.control(ReaderMessage::Reset);
     assert_eq!(vpcd.exchange(&[0x00, 0xB0, 0x00, 0x00, 0x01]), [0x69, 0x86]);
     assert_eq!(vpcd.exchange(&[0x00, 0xA4]), [0x67, 0x00]);
     assert_eq!(card.log().len(), 6);
@@ -205,14 +229,12 @@ fn the_adapter_answers_controls_and_apdus() {
 
 #[test]
 fn the_adapter_reconnects_after_vpcd_goes_away() {
-    let (listener, addr) = listener();
-    let card = shared_card();
-    let handle = spawn_vpcd_with(addr, card.clone(), fast()).unwrap();
+    let (listener, card, handle) = adapter(fast());
     let mut first = FakeVpcd::accept(&listener);
-    assert_eq!(first.exchange(&[CTRL_ATR]), MY_NUMBER_CARD_ATR);
+    assert_eq!(first.atr(), MY_NUMBER_CARD_ATR);
     drop(first); // pcscd restarting
     let mut second = FakeVpcd::accept(&listener);
-    assert_eq!(second.exchange(&[CTRL_ATR]), MY_NUMBER_CARD_ATR);
+    assert_eq!(second.atr(), MY_NUMBER_CARD_ATR);
     assert!(handle.wait_connected(Duration::from_secs(5)));
     assert_eq!(handle.connections(), 2);
     // The card lost power with the connection.
@@ -222,12 +244,10 @@ fn the_adapter_reconnects_after_vpcd_goes_away() {
 
 #[test]
 fn malformed_frames_drop_the_connection() {
-    let (listener, addr) = listener();
-    let options = VpcdOptions {
+    let (listener, _, handle) = adapter(VpcdOptions {
         max_frame: 300,
         ..fast()
-    };
-    let handle = spawn_vpcd_with(addr, shared_card(), options).unwrap();
+    });
     // A zero-length frame.
     let mut vpcd = FakeVpcd::accept(&listener);
     vpcd.stream.write_all(&[0, 0]).unwrap();
@@ -235,35 +255,27 @@ fn malformed_frames_drop_the_connection() {
     assert!(handle.last_error().unwrap().contains("zero-length"));
     // An oversized one.
     vpcd.send(&[0; 301]);
-    let mut vpcd = FakeVpcd::accept(&listener);
+    assert_eq!(answers_again(&listener, &handle), 3);
     assert!(handle.last_error().unwrap().contains("exceeds"));
-    assert_eq!(vpcd.exchange(&[CTRL_ATR]), MY_NUMBER_CARD_ATR);
-    assert_eq!(handle.connections(), 3);
     handle.shutdown();
 }
 
 #[test]
 fn detach_removes_the_card_until_attach() {
-    let (listener, addr) = listener();
-    let handle = spawn_vpcd_with(addr, shared_card(), fast()).unwrap();
+    let (listener, _, handle) = adapter(fast());
     let mut vpcd = FakeVpcd::accept(&listener);
     assert!(handle.wait_connected(Duration::from_secs(5)));
     handle.detach();
     assert!(handle.wait_disconnected(Duration::from_secs(5)));
     // vpcd sees the card gone: the connection is closed.
-    assert!(matches!(
-        read_frame(&mut vpcd.stream, MAX_FRAME),
-        Ok(None) | Err(_)
-    ));
+    assert!(vpcd.closed());
     // No reconnection while detached.
     listener.set_nonblocking(true).unwrap();
     std::thread::sleep(Duration::from_millis(150));
     assert!(listener.accept().is_err());
     listener.set_nonblocking(false).unwrap();
     handle.attach();
-    let mut vpcd = FakeVpcd::accept(&listener);
-    assert_eq!(vpcd.exchange(&[CTRL_ATR]), MY_NUMBER_CARD_ATR);
-    assert_eq!(handle.connections(), 2);
+    assert_eq!(answers_again(&listener, &handle), 2);
     handle.shutdown();
 }
 
@@ -277,13 +289,10 @@ fn the_adapter_keeps_trying_until_vpcd_listens_and_stops_on_request() {
     assert!(handle.last_error().is_some());
     let listener = TcpListener::bind(addr).unwrap();
     let mut vpcd = FakeVpcd::accept(&listener);
-    assert_eq!(vpcd.exchange(&[CTRL_ATR]), MY_NUMBER_CARD_ATR);
+    assert_eq!(vpcd.atr(), MY_NUMBER_CARD_ATR);
     let stopper = handle.stopper();
     stopper.stop();
     handle.join();
     // The adapter closed its side.
-    assert!(matches!(
-        read_frame(&mut vpcd.stream, MAX_FRAME),
-        Ok(None) | Err(_)
-    ));
+    assert!(vpcd.closed());
 }

@@ -7,7 +7,8 @@ use serde_json::Value;
 
 use super::page::Browser;
 use super::scenarios::{
-    LONG, SHORT, expect, expect_outcome, expect_text, set_mode, start_visual, swap,
+    LONG, SHORT, body_data, expect, expect_outcome, expect_text, expect_voucher_matches,
+    press_keys, set_mode, shown, start_visual, swap, type_voucher,
 };
 use super::stack::Stack;
 
@@ -15,11 +16,7 @@ use super::stack::Stack;
 fn phone_in_visual(stack: &mut Stack, b: &Browser, persona: &str) -> Result<()> {
     swap(stack, b, persona, false)?;
     set_mode(b, "visual")?;
-    b.wait(
-        "the phone",
-        "document.body.dataset.card === 'present'",
-        LONG,
-    )
+    b.wait("the phone", &body_data("card", "present"), LONG)
 }
 
 /// The module's Japanese message for `pin-required`.
@@ -31,15 +28,9 @@ const PIN_REQUIRED: &str = "スマートフォンのマイナ保険証は暗証�
 /// and the service's audit records `android`.
 pub(super) fn android_visual_switches_to_the_pin_pad(stack: &mut Stack, b: &Browser) -> Result<()> {
     phone_in_visual(stack, b, "android")?;
-    b.type_into("#v-insurer", "01130012")?;
-    b.type_into("#v-symbol", "12345678")?;
-    b.type_into("#v-number", "1014")?;
+    type_voucher(b, "1014")?;
     start_visual(b)?;
-    b.wait(
-        "the PIN pad after pin-required",
-        "!document.getElementById('pinpad').hidden",
-        LONG,
-    )?;
+    b.wait("the PIN pad after pin-required", &shown("pinpad"), LONG)?;
     let note = b.text("#pinpad-note")?;
     expect(note.contains(PIN_REQUIRED), || {
         format!("PIN pad note: {note}")
@@ -56,9 +47,7 @@ pub(super) fn android_visual_switches_to_the_pin_pad(stack: &mut Stack, b: &Brow
         format!("the PIN pad is not empty: {pad_dots}")
     })?;
     b.screenshot("21-android-pin-required")?;
-    for digit in "1234".chars() {
-        b.click(&format!(".keys button[data-key='{digit}']"))?;
-    }
+    press_keys(b, "1234")?;
     b.click("#pin-ok")?;
     expect_outcome(b, "ok pin 1")?;
     let panel = b.text("#result")?;
@@ -68,11 +57,7 @@ pub(super) fn android_visual_switches_to_the_pin_pad(stack: &mut Stack, b: &Brow
             && panel.contains("清水"),
         || format!("panel: {panel}"),
     )?;
-    let voucher = b.text("#voucher-summary")?;
-    expect(
-        voucher.contains("一致") && !voucher.contains("不一致"),
-        || format!("voucher: {voucher}"),
-    )?;
+    expect_voucher_matches(b)?;
     let desk_mode = b.js("return document.body.dataset.mode;")?;
     expect(desk_mode == "visual", || {
         format!("the desk's mode changed: {desk_mode}")

@@ -14,30 +14,73 @@ use super::stack::Stack;
 pub(super) const LONG: Duration = Duration::from_secs(60);
 pub(super) const SHORT: Duration = Duration::from_secs(20);
 
+// The page's states the scenarios wait for, as JS conditions for [`Browser::wait`]; `id` is
+// an element's id, `key` a `data-*` attribute.
+
+/// `#id` is shown (not `hidden`).
+pub(super) fn shown(id: &str) -> String {
+    format!("!document.getElementById('{id}').hidden")
+}
+
+/// `#id` is `hidden`.
+fn hidden(id: &str) -> String {
+    format!("document.getElementById('{id}').hidden")
+}
+
+/// `#id` has some text.
+fn has_text(id: &str) -> String {
+    format!("document.getElementById('{id}').textContent !== ''")
+}
+
+/// `#id`'s text includes `words`.
+fn text_includes(id: &str, words: &str) -> String {
+    format!(
+        "document.getElementById('{id}').textContent.includes({})",
+        Value::from(words)
+    )
+}
+
+/// The day's history (`#history-table`) includes `words`.
+fn in_history(words: &str) -> String {
+    text_includes("history-table", words)
+}
+
+/// The day's list's row `nth` (from 1) has `data-status` `status`.
+fn day_row_is(nth: usize, status: &str) -> String {
+    format!(
+        "document.querySelector('#day-table tbody tr:nth-child({nth})')?.dataset.status === '{status}'"
+    )
+}
+
+/// The first row of the day's list with `data-status` `status` (a JS expression, `null` if
+/// there is none).
+fn day_row_with(status: &str) -> String {
+    format!("document.querySelector('#day-table tbody tr[data-status=\"{status}\"]')")
+}
+
+/// `data-key` of `#id` is `value`.
+fn data_is(id: &str, key: &str, value: &str) -> String {
+    format!("document.getElementById('{id}').dataset.{key} === '{value}'")
+}
+
+/// `data-key` of the page's body is `value` (the page's `card`, `mode`, `phase`).
+pub(super) fn body_data(key: &str, value: &str) -> String {
+    format!("document.body.dataset.{key} === '{value}'")
+}
+
 /// Waits until the page shows a card in the reader and (PIN mode) the tries left read from it.
 pub(super) fn wait_card(b: &Browser, pin_mode: bool) -> Result<()> {
-    b.wait("the card", "document.body.dataset.card === 'present'", LONG)?;
-    b.wait(
-        "the start button",
-        "!document.getElementById('start').disabled",
-        SHORT,
-    )?;
+    b.wait("the card", &body_data("card", "present"), LONG)?;
+    let enabled = "!document.getElementById('start').disabled";
+    b.wait("the start button", enabled, SHORT)?;
     if pin_mode {
-        b.wait(
-            "the PIN tries left",
-            "document.getElementById('pin-status').textContent !== ''",
-            SHORT,
-        )?;
+        b.wait("the PIN tries left", &has_text("pin-status"), SHORT)?;
     }
     Ok(())
 }
 
 fn wait_card_gone(b: &Browser) -> Result<()> {
-    b.wait(
-        "the card to go",
-        "document.body.dataset.card === 'absent'",
-        LONG,
-    )
+    b.wait("the card to go", &body_data("card", "absent"), LONG)
 }
 
 pub(super) fn swap(stack: &mut Stack, b: &Browser, persona: &str, realistic: bool) -> Result<()> {
@@ -58,23 +101,37 @@ fn swap_reading_tries(stack: &mut Stack, b: &Browser, persona: &str, tries: &str
 
 pub(super) fn set_mode(b: &Browser, mode: &str) -> Result<()> {
     b.click(&format!("#mode-{mode}"))?;
-    b.wait(
-        "the mode",
-        &format!("document.body.dataset.mode === '{mode}'"),
-        SHORT,
-    )
+    b.wait("the mode", &body_data("mode", mode), SHORT)
+}
+
+/// Presses `digits` on the PIN pad.
+pub(super) fn press_keys(b: &Browser, digits: &str) -> Result<()> {
+    for digit in digits.chars() {
+        b.click(&format!(".keys button[data-key='{digit}']"))?;
+    }
+    Ok(())
 }
 
 pub(super) fn enter_pin(b: &Browser, pin: &str) -> Result<()> {
-    b.wait(
-        "the PIN pad",
-        "!document.getElementById('pinpad').hidden",
-        SHORT,
-    )?;
-    for digit in pin.chars() {
-        b.click(&format!(".keys button[data-key='{digit}']"))?;
-    }
+    b.wait("the PIN pad", &shown("pinpad"), SHORT)?;
+    press_keys(b, pin)?;
     b.click("#pin-ok")
+}
+
+/// Types the 受診券 of 協会けんぽ 東京 `01130012`, 記号 `12345678`, with 番号 `number`.
+pub(super) fn type_voucher(b: &Browser, number: &str) -> Result<()> {
+    b.type_into("#v-insurer", "01130012")?;
+    b.type_into("#v-symbol", "12345678")?;
+    b.type_into("#v-number", number)
+}
+
+/// Fails unless the 受診券 comparison says 一致 (and not 不一致).
+pub(super) fn expect_voucher_matches(b: &Browser) -> Result<()> {
+    let voucher = b.text("#voucher-summary")?;
+    expect(
+        voucher.contains("一致") && !voucher.contains("不一致"),
+        || format!("voucher: {voucher}"),
+    )
 }
 
 /// 目視: the photo checked (`#visual-ok`), the card read.
@@ -97,11 +154,8 @@ fn start_with_pin(b: &Browser, pin: &str) -> Result<()> {
 }
 
 pub(super) fn wait_outcome(b: &Browser) -> Result<String> {
-    b.wait(
-        "the outcome",
-        "document.body.dataset.outcome !== undefined",
-        LONG,
-    )?;
+    let some = "document.body.dataset.outcome !== undefined";
+    b.wait("the outcome", some, LONG)?;
     b.outcome()
 }
 
@@ -129,30 +183,21 @@ pub(super) fn expect(condition: bool, what: impl FnOnce() -> String) -> Result<(
 }
 
 fn activation(_: &mut Stack, b: &Browser) -> Result<()> {
-    b.wait(
-        "the activation form",
-        "!document.getElementById('activation').hidden",
-        SHORT,
-    )?;
+    b.wait("the activation form", &shown("activation"), SHORT)?;
     b.screenshot("01-activation")?;
     b.type_into("#activation-form [name=facilityCode]", "1399999999")?;
     b.type_into("#activation-form [name=userId]", "W0000001")?;
-    b.type_into("#activation-form [name=activationCode]", "WRONG")?;
     b.type_into("#activation-form [name=deviceName]", "E2E 受付1")?;
-    b.click("#activation-form button[type=submit]")?;
-    b.wait(
-        "the activation refusal",
-        "document.getElementById('activation-error').textContent !== ''",
-        SHORT,
-    )?;
+    let submit = |code: &str| {
+        b.type_into("#activation-form [name=activationCode]", code)?;
+        b.click("#activation-form button[type=submit]")
+    };
+    submit("WRONG")?;
+    let refused = has_text("activation-error");
+    b.wait("the activation refusal", &refused, SHORT)?;
     expect_text(b, "#activation-error", &["正しくありません"])?;
-    b.type_into("#activation-form [name=activationCode]", "DEMO0001")?;
-    b.click("#activation-form button[type=submit]")?;
-    b.wait(
-        "the terminal",
-        "document.getElementById('activation').hidden",
-        SHORT,
-    )?;
+    submit("DEMO0001")?;
+    b.wait("the terminal", &hidden("activation"), SHORT)?;
     expect_text(b, "#terminal-chip", &["E2E 受付1"])?;
     b.type_into("#operator", "受付 佐々木")?;
     // A real reader (pcscd), not the simulator: no test-card switcher on the page.
@@ -169,28 +214,16 @@ fn pin_mode(stack: &mut Stack, b: &Browser) -> Result<()> {
     set_mode(b, "pin")?;
     wait_card(b, true)?;
     expect_text(b, "#pin-status", &["残り回数: 3回"])?;
-    b.type_into("#v-insurer", "01130012")?;
-    b.type_into("#v-symbol", "12345678")?;
-    b.type_into("#v-number", "1001")?;
+    type_voucher(b, "1001")?;
     b.click("#start")?;
-    b.wait(
-        "the PIN pad",
-        "!document.getElementById('pinpad').hidden",
-        SHORT,
-    )?;
-    b.click(".keys button[data-key='1']")?;
-    b.click(".keys button[data-key='2']")?;
+    b.wait("the PIN pad", &shown("pinpad"), SHORT)?;
+    press_keys(b, "12")?;
     b.screenshot("02-pin-pad")?;
-    b.click(".keys button[data-key='3']")?;
-    b.click(".keys button[data-key='4']")?;
+    press_keys(b, "34")?;
     b.click("#pin-ok")?;
     expect_outcome(b, "ok pin 1")?;
     expect_text(b, "#result", &["山田", "有効"])?;
-    let voucher = b.text("#voucher-summary")?;
-    expect(
-        voucher.contains("一致") && !voucher.contains("不一致"),
-        || format!("voucher: {voucher}"),
-    )?;
+    expect_voucher_matches(b)?;
     let progress = b.js(
         "return [...document.querySelectorAll('#progress li')].every(li => li.dataset.state === 'done');",
     )?;
@@ -216,7 +249,7 @@ fn pin_mode(stack: &mut Stack, b: &Browser) -> Result<()> {
 fn visual_mode(stack: &mut Stack, b: &Browser) -> Result<()> {
     swap(stack, b, "kokuho", false)?;
     set_mode(b, "visual")?;
-    b.wait("the card", "document.body.dataset.card === 'present'", LONG)?;
+    b.wait("the card", &body_data("card", "present"), LONG)?;
     let disabled = b.js("return document.getElementById('start').disabled;")?;
     expect(disabled == Value::Bool(true), || {
         "start is enabled before the photo check".into()
@@ -227,11 +260,7 @@ fn visual_mode(stack: &mut Stack, b: &Browser) -> Result<()> {
     b.screenshot("05-result-visual")?;
     // The mode is remembered by this terminal.
     b.reload()?;
-    b.wait(
-        "the remembered mode",
-        "document.body.dataset.mode === 'visual'",
-        SHORT,
-    )?;
+    b.wait("the remembered mode", &body_data("mode", "visual"), SHORT)?;
     Ok(())
 }
 
@@ -248,31 +277,23 @@ fn wrong_then_right_pin(stack: &mut Stack, b: &Browser) -> Result<()> {
     Ok(())
 }
 
+/// Starts the check, enters the `last-try` persona's PIN, and waits for the last-try dialog.
+fn to_the_last_try_dialog(b: &Browser) -> Result<()> {
+    b.click("#start")?;
+    enter_pin(b, "6666")?;
+    let open = "document.getElementById('last-try').open";
+    b.wait("the last-try dialog", open, SHORT)
+}
+
 fn last_try_consent(stack: &mut Stack, b: &Browser) -> Result<()> {
     swap_reading_tries(stack, b, "last-try", "1回")?;
     // Declining sends nothing: the card still has its try.
-    b.click("#start")?;
-    enter_pin(b, "6666")?;
-    b.wait(
-        "the last-try dialog",
-        "document.getElementById('last-try').open",
-        SHORT,
-    )?;
+    to_the_last_try_dialog(b)?;
     b.screenshot("07-last-try-dialog")?;
     b.click("#last-try-cancel")?;
-    b.wait(
-        "the page back to idle",
-        "document.body.dataset.phase === 'idle'",
-        SHORT,
-    )?;
+    b.wait("the page back to idle", &body_data("phase", "idle"), SHORT)?;
     expect(b.outcome()?.is_empty(), || "declining ran a check".into())?;
-    b.click("#start")?;
-    enter_pin(b, "6666")?;
-    b.wait(
-        "the last-try dialog",
-        "document.getElementById('last-try').open",
-        SHORT,
-    )?;
+    to_the_last_try_dialog(b)?;
     b.click("#last-try-ok")?;
     // Consent is not enough (issue 11): the bridge wants the card put back on the reader,
     // and the page says so in Japanese. Nothing reached the card.
@@ -290,17 +311,11 @@ fn last_try_consent(stack: &mut Stack, b: &Browser) -> Result<()> {
     )?;
     b.screenshot("07b-put-the-card-back")?;
     stack.remove();
-    b.wait(
-        "the dialog to ask for the card again",
-        "document.getElementById('represent').dataset.step === 'put'",
-        LONG,
-    )?;
+    let put = data_is("represent", "step", "put");
+    b.wait("the dialog to ask for the card again", &put, LONG)?;
     stack.insert("last-try", false)?;
-    b.wait(
-        "the card back on the reader",
-        "document.getElementById('represent').dataset.step === 'ready'",
-        LONG,
-    )?;
+    let ready = data_is("represent", "step", "ready");
+    b.wait("the card back on the reader", &ready, LONG)?;
     expect_text(b, "#represent-status", &["患者さんにもう一度確認"])?;
     b.click("#represent-ok")?;
     expect_outcome(b, "ok pin 1")?;
@@ -368,11 +383,7 @@ fn blocked_card(stack: &mut Stack, b: &Browser) -> Result<()> {
     b.screenshot("08-pin-blocked")?;
     // The page offers 目視; it works with this card.
     b.click("#error-actions button")?;
-    b.wait(
-        "visual mode",
-        "document.body.dataset.mode === 'visual'",
-        SHORT,
-    )?;
+    b.wait("visual mode", &body_data("mode", "visual"), SHORT)?;
     start_visual(b)?;
     expect_outcome(b, "ok visual 1")?;
     set_mode(b, "pin")?;
@@ -452,11 +463,11 @@ fn revoked(stack: &mut Stack, b: &Browser) -> Result<()> {
 fn bridge_restarted(stack: &mut Stack, b: &Browser) -> Result<()> {
     swap(stack, b, "kokuho", false)?;
     set_mode(b, "visual")?;
-    b.wait("the card", "document.body.dataset.card === 'present'", LONG)?;
+    b.wait("the card", &body_data("card", "present"), LONG)?;
     stack.crash_bridge();
     b.wait(
         "the page to notice",
-        "document.getElementById('bridge-chip').textContent.includes('再接続中')",
+        &text_includes("bridge-chip", "再接続中"),
         SHORT,
     )?;
     let card = b.js("return document.body.dataset.card;")?;
@@ -470,7 +481,7 @@ fn bridge_restarted(stack: &mut Stack, b: &Browser) -> Result<()> {
     // The page reconnects by itself (backoff 0.5 s, 1 s, 2 s, …) and sees the card again.
     b.wait(
         "the page to reconnect",
-        "document.getElementById('bridge-chip').textContent.includes('接続済み')",
+        &text_includes("bridge-chip", "接続済み"),
         LONG,
     )?;
     start_visual(b)?;
@@ -490,11 +501,7 @@ fn service_down(stack: &mut Stack, b: &Browser) -> Result<()> {
     // The fallback cannot be recorded while the service is down …
     b.click("#fallback-form input[value=notice]")?;
     b.click("#fallback-form button[type=submit]")?;
-    b.wait(
-        "the fallback message",
-        "document.getElementById('fallback-message').textContent !== ''",
-        SHORT,
-    )?;
+    b.wait("the fallback message", &has_text("fallback-message"), SHORT)?;
     expect_text(b, "#fallback-message", &["紙の受付簿"])?;
     // … and is once it is back; the day's history shows it.
     stack.start_demo()?;
@@ -506,7 +513,7 @@ fn service_down(stack: &mut Stack, b: &Browser) -> Result<()> {
     )?;
     b.wait(
         "the fallback in the history",
-        "document.getElementById('history-table').textContent.includes('代替確認')",
+        &in_history("代替確認"),
         SHORT,
     )?;
     b.screenshot("15-fallback-recorded")?;
@@ -518,11 +525,7 @@ fn bridge_missing(stack: &mut Stack, b: &Browser) -> Result<()> {
     // it. The last scenario, so the bridge stays down.
     stack.crash_bridge();
     b.goto(&stack.origin())?;
-    b.wait(
-        "the bridge guidance",
-        "!document.getElementById('bridge-help').hidden",
-        LONG,
-    )?;
+    b.wait("the bridge guidance", &shown("bridge-help"), LONG)?;
     expect_text(b, "#bridge-help", &["myna-bridge"])?;
     b.screenshot("16-bridge-not-running")?;
     Ok(())
@@ -567,7 +570,7 @@ fn roster_day(stack: &mut Stack, b: &Browser) -> Result<()> {
     )?;
     b.wait(
         "the problem in the day's list",
-        "document.querySelector('#day-table tbody tr:nth-child(1)').dataset.status === 'problem'",
+        &day_row_is(1, "problem"),
         SHORT,
     )?;
     b.screenshot("17-roster-voucher-expired")?;
@@ -580,11 +583,8 @@ fn roster_day(stack: &mut Stack, b: &Browser) -> Result<()> {
     b.click("#start")?;
     expect_outcome(b, "error service-unreachable")?;
     b.click("#queue-visual")?;
-    b.wait(
-        "the queued check",
-        "document.querySelector('#day-table tbody tr[data-status=\"pending\"]') !== null",
-        SHORT,
-    )?;
+    let queued = format!("{} !== null", day_row_with("pending"));
+    b.wait("the queued check", &queued, SHORT)?;
     b.screenshot("18-offline-queued")?;
     // A refused one: a revoked certificate, queued the same way.
     swap(stack, b, "revoked-cert", false)?;
@@ -606,14 +606,11 @@ fn roster_day(stack: &mut Stack, b: &Browser) -> Result<()> {
     )?;
     b.wait(
         "佐藤花子 checked from the queue",
-        "document.querySelector('#day-table tbody tr:nth-child(2)')?.dataset.status === 'checked'",
+        &day_row_is(2, "checked"),
         SHORT,
     )?;
-    b.wait(
-        "the refused check and why",
-        "document.querySelector('#day-table tbody tr[data-status=\"refused\"]')?.textContent.includes('失効')",
-        LONG,
-    )?;
+    let why = format!("{}?.textContent.includes('失効')", day_row_with("refused"));
+    b.wait("the refused check and why", &why, LONG)?;
     let left =
         b.js("return JSON.parse(localStorage.getItem('myna-demo.offline-queue')).length;")?;
     expect(left == json!(1), || format!("queue left: {left}"))?;
@@ -641,9 +638,7 @@ fn paste(b: &Browser, text: &str) -> Result<()> {
 
 fn official_app_paste(_stack: &mut Stack, b: &Browser) -> Result<()> {
     b.click("#reset")?;
-    b.type_into("#v-insurer", "01130012")?;
-    b.type_into("#v-symbol", "12345678")?;
-    b.type_into("#v-number", "1001")?;
+    type_voucher(b, "1001")?;
     // A paste whose tabs an editor turned into spaces: refused, kept in the box.
     let mangled = OFFICIAL_APP_TEXT.replace('\t', "    ");
     paste(b, &mangled)?;
@@ -671,11 +666,8 @@ fn official_app_paste(_stack: &mut Stack, b: &Browser) -> Result<()> {
         "#result",
         &["山田　太郎", "3割（法定・推定）", "本日ではありません"],
     )?;
-    b.wait(
-        "the paste in the history",
-        "document.getElementById('history-table').textContent.includes('マイナ資格確認アプリ')",
-        SHORT,
-    )?;
+    let pasted = in_history("マイナ資格確認アプリ");
+    b.wait("the paste in the history", &pasted, SHORT)?;
     b.screenshot("20-official-app-paste")?;
     Ok(())
 }

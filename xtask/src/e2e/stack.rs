@@ -12,13 +12,6 @@ use myna_harness::{Output, Proc, free_port};
 /// The vpcd reader pcscd offers (`Virtual PCD 00 00`).
 const VPCD: &str = "127.0.0.1:35963";
 
-/// Starts `program args…`, appending its output to `log`.
-fn start(name: &str, program: &Path, args: &[String], log: &Path) -> Result<Proc> {
-    let mut cmd = Command::new(program);
-    cmd.args(args);
-    Ok(Proc::spawn(name, cmd, Output::Append(log))?)
-}
-
 /// The bridge, the service and the card of one browser's run (fresh ports, fresh database).
 pub struct Stack {
     root: PathBuf,
@@ -59,25 +52,40 @@ impl Stack {
         self.bridge_port
     }
 
+    /// Starts `name` (`program` of the binaries, with `args`), appending its output to `log`
+    /// in the work directory.
+    fn start(&self, name: &str, program: &str, args: &[String], log: &str) -> Result<Proc> {
+        let mut cmd = Command::new(self.bin.join(program));
+        cmd.args(args);
+        Ok(Proc::spawn(
+            name,
+            cmd,
+            Output::Append(&self.work.join(log)),
+        )?)
+    }
+
+    /// Starts `program` with `args` (its output in `log`), which make it listen on
+    /// `127.0.0.1:port`; returns once it accepts connections there.
+    fn serve(&self, program: &str, args: &[String], port: u16, log: &str) -> Result<Proc> {
+        let mut server = self.start(program, program, args, log)?;
+        server.wait_tcp(port)?;
+        Ok(server)
+    }
+
     /// The service with the page (fresh database on first start; kept across restarts).
     pub fn start_demo(&mut self) -> Result<()> {
-        let mut demo = start(
-            "myna-demo",
-            &self.bin.join("myna-demo"),
-            &[
-                "serve".into(),
-                "--listen".into(),
-                format!("127.0.0.1:{}", self.demo_port),
-                "--db".into(),
-                self.db.display().to_string(),
-                "--pkg-dir".into(),
-                self.root.join("pkg").display().to_string(),
-                "--bridge-url".into(),
-                format!("ws://127.0.0.1:{}/v1", self.bridge_port),
-            ],
-            &self.work.join("demo.log"),
-        )?;
-        demo.wait_tcp(self.demo_port)?;
+        let args = [
+            "serve".into(),
+            "--listen".into(),
+            format!("127.0.0.1:{}", self.demo_port),
+            "--db".into(),
+            self.db.display().to_string(),
+            "--pkg-dir".into(),
+            self.root.join("pkg").display().to_string(),
+            "--bridge-url".into(),
+            format!("ws://127.0.0.1:{}/v1", self.bridge_port),
+        ];
+        let demo = self.serve("myna-demo", &args, self.demo_port, "demo.log")?;
         self.demo = Some(demo);
         Ok(())
     }
@@ -89,18 +97,13 @@ impl Stack {
 
     /// The bridge on the real PC/SC path (no `--simulate`), allowing only the page's origin.
     pub fn start_bridge(&mut self) -> Result<()> {
-        let mut bridge = start(
-            "myna-bridge",
-            &self.bin.join("myna-bridge"),
-            &[
-                "--listen".into(),
-                format!("127.0.0.1:{}", self.bridge_port),
-                "--allow-origin".into(),
-                self.origin(),
-            ],
-            &self.work.join("bridge.log"),
-        )?;
-        bridge.wait_tcp(self.bridge_port)?;
+        let args = [
+            "--listen".into(),
+            format!("127.0.0.1:{}", self.bridge_port),
+            "--allow-origin".into(),
+            self.origin(),
+        ];
+        let bridge = self.serve("myna-bridge", &args, self.bridge_port, "bridge.log")?;
         self.bridge = Some(bridge);
         Ok(())
     }
@@ -125,12 +128,7 @@ impl Stack {
         if realistic {
             args.push("--realistic-timing".into());
         }
-        let card = start(
-            "virtual card",
-            &self.bin.join("myna-bridge"),
-            &args,
-            &self.work.join("virtual-card.log"),
-        )?;
+        let card = self.start("virtual card", "myna-bridge", &args, "virtual-card.log")?;
         self.card = Some(card);
         Ok(())
     }
