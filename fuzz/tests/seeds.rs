@@ -133,7 +133,13 @@ fn x509_seeds() -> Vec<(String, Vec<u8>)> {
         ("crl".into(), read("tests/fixtures/personas/ca/crl.der")),
     ];
     // `next-gen`: a P-384 key (issue 14), read by the browser module's display-only reader too.
-    for persona in ["default", "expired-cert", "revoked-cert", "child", "next-gen"] {
+    for persona in [
+        "default",
+        "expired-cert",
+        "revoked-cert",
+        "child",
+        "next-gen",
+    ] {
         let path = format!("tests/fixtures/personas/{persona}/auth.crt.der");
         seeds.push((persona.to_string(), read(&path)));
     }
