@@ -36,6 +36,33 @@ fn jan_2026() -> i64 {
     unix(2026, 1, 1)
 }
 
+/// A certificate with the default persona's key, subject `subject`, issued in the test root's
+/// name (sign it with `ROOT_KEY`).
+fn under_root(subject: &str) -> Spec {
+    Spec::new(subject_of(ROOT_CRT), name(subject), spki_of(DEFAULT_CRT))
+}
+
+/// A CA with the test root's DN as issuer and subject and the key `spki`: another generation
+/// of the root, a link certificate, or a root whose key the chain must refuse.
+fn root_named_ca(spki: spki::SubjectPublicKeyInfoOwned, path_len: Option<u8>) -> Spec {
+    let mut spec = Spec::new(subject_of(ROOT_CRT), subject_of(ROOT_CRT), spki);
+    spec.extensions = ca_extensions(path_len);
+    spec
+}
+
+const SUB_CA_1: &str = "CN=Sub CA 1,O=JPKI-TEST,C=JP";
+
+/// The intermediate `SUB_CA_1` under the test root, with the kokuho persona's key.
+fn sub_ca_1(path_len: Option<u8>) -> Spec {
+    let mut spec = Spec::new(
+        subject_of(ROOT_CRT),
+        name(SUB_CA_1),
+        spki_of_key(&key(KOKUHO_KEY)),
+    );
+    spec.extensions = ca_extensions(path_len);
+    spec
+}
+
 // ---------------------------------------------------------------- parsing the personas
 
 #[test]
@@ -246,12 +273,7 @@ fn issue_14_a_p384_key_parses_and_other_keys_do_not() {
 fn issue_14_an_ec_issuer_is_refused() {
     let mut point = vec![0x04];
     point.extend([7; 96]);
-    let mut ec_root = Spec::new(
-        subject_of(ROOT_CRT),
-        subject_of(ROOT_CRT),
-        ec_spki(const_oid::db::rfc5912::SECP_384_R_1, &point),
-    );
-    ec_root.extensions = ca_extensions(None);
+    let ec_root = root_named_ca(ec_spki(const_oid::db::rfc5912::SECP_384_R_1, &point), None);
     let ec_root = anchor(&ec_root.sign(&key(ROOT_KEY)));
     assert_eq!(
         verify_chain(DEFAULT_CRT, &[], &[ec_root], jan_2026()),
@@ -264,11 +286,7 @@ fn issue_14_an_ec_issuer_is_refused() {
 
 #[test]
 fn duplicate_and_undecodable_extensions_are_rejected() {
-    let mut spec = Spec::new(
-        subject_of(ROOT_CRT),
-        name("CN=X,C=JP"),
-        spki_of(DEFAULT_CRT),
-    );
+    let mut spec = under_root("CN=X,C=JP");
     spec.extensions = vec![
         ext(
             ID_CE_KEY_USAGE,
@@ -322,11 +340,7 @@ fn the_lazy_parse_reads_the_same_certificates() {
 /// browser module's) accepts it and its accessor returns the same error.
 #[test]
 fn a_malformed_crl_dp_or_aki_is_refused_by_the_checked_parse_only() {
-    let mut spec = Spec::new(
-        subject_of(ROOT_CRT),
-        name("CN=X,C=JP"),
-        spki_of(DEFAULT_CRT),
-    );
+    let mut spec = under_root("CN=X,C=JP");
     for oid in [
         ID_CE_CRL_DISTRIBUTION_POINTS,
         ID_CE_AUTHORITY_KEY_IDENTIFIER,
@@ -486,12 +500,7 @@ fn hierarchy(
     sub1_path_len: Option<u8>,
     sub2_extensions: Vec<x509_cert::ext::Extension>,
 ) -> Hierarchy {
-    let mut sub1 = Spec::new(
-        subject_of(ROOT_CRT),
-        name("CN=Sub CA 1,O=JPKI-TEST,C=JP"),
-        spki_of_key(&key(KOKUHO_KEY)),
-    );
-    sub1.extensions = ca_extensions(sub1_path_len);
+    let sub1 = sub_ca_1(sub1_path_len);
     let mut sub2 = Spec::new(
         sub1.subject.clone(),
         name("CN=Sub CA 2,O=JPKI-TEST,C=JP"),
@@ -525,7 +534,7 @@ fn a_path_through_intermediates_given_in_any_order() {
             [
                 "CN=leaf,C=JP",
                 "CN=Sub CA 2,O=JPKI-TEST,C=JP",
-                "CN=Sub CA 1,O=JPKI-TEST,C=JP",
+                SUB_CA_1,
                 ROOT_DN
             ]
         );
@@ -582,20 +591,11 @@ fn an_issuer_must_be_a_ca_allowed_to_sign_certificates() {
 
 #[test]
 fn an_expired_intermediate_or_anchor_breaks_the_path() {
-    let mut sub = Spec::new(
-        subject_of(ROOT_CRT),
-        name("CN=Sub CA 1,O=JPKI-TEST,C=JP"),
-        spki_of_key(&key(KOKUHO_KEY)),
-    );
-    sub.extensions = ca_extensions(None);
+    let mut sub = sub_ca_1(None);
     sub.not_after = (2025, 6, 30);
     let sub = sub.sign(&key(ROOT_KEY));
-    let leaf = Spec::new(
-        name("CN=Sub CA 1,O=JPKI-TEST,C=JP"),
-        name("CN=leaf,C=JP"),
-        spki_of(DEFAULT_CRT),
-    )
-    .sign(&key(KOKUHO_KEY));
+    let leaf = Spec::new(name(SUB_CA_1), name("CN=leaf,C=JP"), spki_of(DEFAULT_CRT))
+        .sign(&key(KOKUHO_KEY));
     assert_eq!(
         verify_chain(&leaf, &[&sub], &[root()], jan_2026()),
         Err(ChainError::Expired {
@@ -605,12 +605,7 @@ fn an_expired_intermediate_or_anchor_breaks_the_path() {
     );
 
     // An anchor with the root's DN and key that expired at the end of 2025.
-    let mut short_root = Spec::new(
-        subject_of(ROOT_CRT),
-        subject_of(ROOT_CRT),
-        spki_of(ROOT_CRT),
-    );
-    short_root.extensions = ca_extensions(None);
+    let mut short_root = root_named_ca(spki_of(ROOT_CRT), None);
     short_root.not_after = (2025, 12, 31);
     let short_root = anchor(&short_root.sign(&key(ROOT_KEY)));
     assert_eq!(
@@ -637,13 +632,7 @@ fn an_expired_intermediate_or_anchor_breaks_the_path() {
 #[test]
 fn a_link_certificate_reaches_an_older_root_generation() {
     // J-LIS style "new with old": the new root's DN and key, signed by the old root.
-    let mut link = Spec::new(
-        subject_of(ROOT_CRT),
-        subject_of(ROOT_CRT),
-        spki_of(ROOT_CRT),
-    );
-    link.extensions = ca_extensions(Some(0));
-    let link = link.sign(&key(OLD_ROOT_KEY));
+    let link = root_named_ca(spki_of(ROOT_CRT), Some(0)).sign(&key(OLD_ROOT_KEY));
     let path = verify_chain(DEFAULT_CRT, &[&link], &[anchor(OLD_ROOT_CRT)], jan_2026()).unwrap();
     assert_eq!(path.certificates.len(), 3);
     assert!(path.certificates[1].is_self_issued());
@@ -667,11 +656,7 @@ fn issuers_naming_each_other_do_not_loop() {
 
 #[test]
 fn unknown_critical_extensions_are_refused() {
-    let mut spec = Spec::new(
-        subject_of(ROOT_CRT),
-        name("CN=leaf,C=JP"),
-        spki_of(DEFAULT_CRT),
-    );
+    let mut spec = under_root("CN=leaf,C=JP");
     spec.extensions = vec![ext(ID_CE_NAME_CONSTRAINTS, true, &der::asn1::Null)];
     let der = spec.sign(&key(ROOT_KEY));
     assert_eq!(
@@ -691,11 +676,7 @@ fn unknown_critical_extensions_are_refused() {
 
 #[test]
 fn sha384_signatures_verify_and_sha1_is_unsupported() {
-    let mut spec = Spec::new(
-        subject_of(ROOT_CRT),
-        name("CN=leaf,C=JP"),
-        spki_of(DEFAULT_CRT),
-    );
+    let mut spec = under_root("CN=leaf,C=JP");
     spec.hash = Hash::Sha384;
     let der = spec.sign(&key(ROOT_KEY));
     assert_eq!(
@@ -725,12 +706,10 @@ fn an_issuer_with_a_small_key_is_refused() {
         BigUint::from(65_537u32),
     )
     .unwrap();
-    let mut weak_root = Spec::new(
-        subject_of(ROOT_CRT),
-        subject_of(ROOT_CRT),
+    let weak_root = root_named_ca(
         spki::SubjectPublicKeyInfoOwned::from_key(small).unwrap(),
+        None,
     );
-    weak_root.extensions = ca_extensions(None);
     let weak_root = anchor(&weak_root.sign(&key(ROOT_KEY)));
     assert_eq!(weak_root.certificate().key_bits, 1024);
     assert_eq!(
@@ -790,12 +769,7 @@ fn the_crl_is_checked_against_its_real_issuer() {
         Err(CrlError::IssuerMismatch)
     );
     // Same DN and key as the root, but a key usage without cRLSign.
-    let mut no_crl_sign = Spec::new(
-        subject_of(ROOT_CRT),
-        subject_of(ROOT_CRT),
-        spki_of(ROOT_CRT),
-    );
-    no_crl_sign.extensions = ca_extensions(None);
+    let mut no_crl_sign = root_named_ca(spki_of(ROOT_CRT), None);
     no_crl_sign.extensions[1] = ext(
         ID_CE_KEY_USAGE,
         true,
