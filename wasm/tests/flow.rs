@@ -99,10 +99,14 @@ async fn confirm(options: JsValue) -> Result<JsValue, JsValue> {
     JsFuture::from(myna_web::confirm_qualification(options)).await
 }
 
-async fn confirm_err(options: JsValue) -> (String, JsValue) {
+/// `confirmQualification` must fail with the error code `expected`; the error.
+async fn confirm_err(options: JsValue, expected: &str) -> JsValue {
     match confirm(options).await {
-        Ok(v) => panic!("expected a failure, got {v:?}"),
-        Err(e) => (code(&e), e),
+        Ok(v) => panic!("expected {expected}, got an answer {v:?}"),
+        Err(e) => {
+            assert_eq!(code(&e), expected, "{e:?}");
+            e
+        }
     }
 }
 
@@ -204,8 +208,7 @@ async fn a_wrong_pin_fails_once_and_is_never_retried() {
     let Some(env) = env(Some("default")).await else {
         return;
     };
-    let (code, error) = confirm_err(pin_options(&env, "9999")).await;
-    assert_eq!(code, "pin-incorrect");
+    let error = confirm_err(pin_options(&env, "9999"), "pin-incorrect").await;
     assert_eq!(get(&error, "remaining").as_f64(), Some(2.0));
     let session = ok(&env.bridge, "connect", &[READER.into()]).await;
     let status = ok(&session, "pinStatus", &[]).await;
@@ -221,8 +224,7 @@ async fn the_last_try_needs_consent() {
     let Some(env) = env(Some("last-try")).await else {
         return;
     };
-    let (code, error) = confirm_err(pin_options(&env, "6666")).await;
-    assert_eq!(code, "last-attempt-needs-consent");
+    let error = confirm_err(pin_options(&env, "6666"), "last-attempt-needs-consent").await;
     assert_eq!(get(&error, "remaining").as_f64(), Some(1.0));
     let with_consent = || {
         options(
@@ -235,8 +237,7 @@ async fn the_last_try_needs_consent() {
         )
     };
     // Consent alone is not enough: the card must be taken off and presented again.
-    let (code, error) = confirm_err(with_consent()).await;
-    assert_eq!(code, "last-attempt-needs-representation");
+    let error = confirm_err(with_consent(), "last-attempt-needs-representation").await;
     assert_eq!(get(&error, "remaining").as_f64(), Some(1.0));
     ok(&env.bridge, "simulateReinsert", &[]).await;
     let result = confirm(with_consent()).await.expect("with consent");
@@ -249,24 +250,27 @@ async fn the_last_try_needs_consent() {
 #[wasm_bindgen_test(async)]
 async fn card_and_reader_problems() {
     let Some(env) = env(None).await else { return };
-    let (code, _) = confirm_err(visual_options(&env)).await;
-    assert_eq!(code, "no-card");
+    confirm_err(visual_options(&env), "no-card").await;
     ok(&env.bridge, "simulateInsert", &["default".into()]).await;
-    let (code, error) = confirm_err(options(
-        &env,
-        &[
-            ("mode", "visual".into()),
-            ("operator", "x".into()),
-            ("reader", "Another Reader".into()),
-        ],
-    ))
+    let error = confirm_err(
+        options(
+            &env,
+            &[
+                ("mode", "visual".into()),
+                ("operator", "x".into()),
+                ("reader", "Another Reader".into()),
+            ],
+        ),
+        "no-reader",
+    )
     .await;
-    assert_eq!(code, "no-reader");
     assert_eq!(get(&error, "reader").as_string().unwrap(), "Another Reader");
-    let (code, _) = confirm_err(pin_options(&env, "12")).await;
-    assert_eq!(code, "invalid-pin");
-    let (code, _) = confirm_err(options(&env, &[("mode", "face".into())])).await;
-    assert_eq!(code, "invalid-argument");
+    confirm_err(pin_options(&env, "12"), "invalid-pin").await;
+    confirm_err(
+        options(&env, &[("mode", "face".into())]),
+        "invalid-argument",
+    )
+    .await;
 }
 
 #[wasm_bindgen_test(async)]
@@ -275,8 +279,7 @@ async fn service_errors_carry_the_service_code() {
         return;
     };
     env.token = "not-a-token".into();
-    let (code, error) = confirm_err(visual_options(&env)).await;
-    assert_eq!(code, "service-error");
+    let error = confirm_err(visual_options(&env), "service-error").await;
     assert_eq!(get(&error, "errorCode").as_string().unwrap(), "MW0002");
     assert_eq!(get(&error, "status").as_f64(), Some(401.0));
     assert!(get(&error, "errorMessage").is_string());
@@ -287,8 +290,7 @@ async fn an_expired_certificate_is_refused_by_the_service() {
     let Some(env) = env(Some("expired-cert")).await else {
         return;
     };
-    let (code, error) = confirm_err(pin_options(&env, "3333")).await;
-    assert_eq!(code, "service-error");
+    let error = confirm_err(pin_options(&env, "3333"), "service-error").await;
     assert_eq!(get(&error, "errorCode").as_string().unwrap(), "MW0008");
 }
 
@@ -323,8 +325,7 @@ async fn an_unreachable_service_is_service_unreachable() {
         return;
     };
     env.service = option_env!("MYNA_TEST_CLOSED_SERVICE_URL").unwrap_or("http://127.0.0.1:1");
-    let (code, error) = confirm_err(visual_options(&env)).await;
-    assert_eq!(code, "service-unreachable");
+    let error = confirm_err(visual_options(&env), "service-unreachable").await;
     assert!(
         get(&error, "url")
             .as_string()
@@ -392,18 +393,20 @@ async fn a_service_that_never_answers_times_out_at_the_challenge_before_the_card
         env.service = Box::leak(format!("{slow}/{route}").into_boxed_str());
         let progress = Recorder::new();
         let started = now_ms();
-        let (code, error) = confirm_err(options(
-            &env,
-            &[
-                ("mode", "pin".into()),
-                ("pin", "1234".into()),
-                ("serviceTimeoutMs", 1000.into()),
-                ("onProgress", progress.function()),
-            ],
-        ))
+        let error = confirm_err(
+            options(
+                &env,
+                &[
+                    ("mode", "pin".into()),
+                    ("pin", "1234".into()),
+                    ("serviceTimeoutMs", 1000.into()),
+                    ("onProgress", progress.function()),
+                ],
+            ),
+            "service-timeout",
+        )
         .await;
         let elapsed = now_ms() - started;
-        assert_eq!(code, "service-timeout", "{route}");
         assert_eq!(get(&error, "timeoutMs").as_f64(), Some(1000.0));
         let url = get(&error, "url").as_string().unwrap();
         assert!(
@@ -476,18 +479,20 @@ async fn a_stalled_confirmation_body_times_out_after_the_card_signed() {
         }
         sink.push(&step);
     });
-    let (code, error) = confirm_err(options(
-        &env,
-        &[
-            ("mode", "pin".into()),
-            ("pin", "1234".into()),
-            ("serviceTimeoutMs", 1000.into()),
-            ("onProgress", on_progress.as_ref().clone()),
-        ],
-    ))
+    let error = confirm_err(
+        options(
+            &env,
+            &[
+                ("mode", "pin".into()),
+                ("pin", "1234".into()),
+                ("serviceTimeoutMs", 1000.into()),
+                ("onProgress", on_progress.as_ref().clone()),
+            ],
+        ),
+        "service-timeout",
+    )
     .await;
     let elapsed = now_ms() - confirmation_at.get();
-    assert_eq!(code, "service-timeout");
     assert_eq!(get(&error, "timeoutMs").as_f64(), Some(1000.0));
     assert!(
         get(&error, "url")
@@ -541,7 +546,7 @@ async fn the_service_time_limit_is_validated_before_anything_is_sent() {
         JsValue::TRUE,
     ] {
         let progress = Recorder::new();
-        let (code, error) = confirm_err(options(
+        let error = confirm(options(
             &env,
             &[
                 ("mode", "visual".into()),
@@ -550,8 +555,9 @@ async fn the_service_time_limit_is_validated_before_anything_is_sent() {
                 ("onProgress", progress.function()),
             ],
         ))
-        .await;
-        assert_eq!(code, "invalid-argument", "{bad:?}");
+        .await
+        .expect_err("refused");
+        assert_eq!(code(&error), "invalid-argument", "{bad:?}");
         assert!(
             get(&error, "message")
                 .as_string()
