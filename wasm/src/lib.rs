@@ -31,6 +31,13 @@
 
 #![forbid(unsafe_code)]
 
+/// The module's allocator: `talc`'s for single-threaded WebAssembly, which grows the
+/// module's memory as needed; smaller than the default `dlmalloc` (issue 15, item 8:
+/// see docs/benchmarks.md).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub mod bridge;
 pub mod certificate;
 pub mod checkup;
