@@ -199,8 +199,6 @@ fn decode_cp932(body: &[u8]) -> Result<String, OqsError> {
     }
 }
 
-/// 1-based line and column (in characters) of a byte offset into `text`.
-
 /// `quick-xml`'s error text, as its `Display` writes it, except for an I/O error, which a
 /// reader over a `&str` never gives: its `Display` would bring `std::io`'s error texts into
 /// the browser module (0.5 KB gzipped, issue 15).
@@ -216,6 +214,8 @@ fn xml_error_text(e: &quick_xml::Error) -> String {
         E::Namespace(e) => e.to_string(),
     }
 }
+
+/// 1-based line and column (in characters) of a byte offset into `text`.
 pub(crate) fn position_of(text: &str, offset: usize) -> Position {
     let mut offset = offset.min(text.len());
     while !text.is_char_boundary(offset) {
