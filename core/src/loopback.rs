@@ -44,7 +44,7 @@ fn ipv4(text: &str) -> Option<[u8; 4]> {
 /// `::` standing for one or more zero groups, and a dotted IPv4 address as the last two.
 fn ipv6(text: &str) -> Option<[u16; 8]> {
     let mut groups = [0; 8];
-    let Some((head, tail)) = text.split_once("::") else {
+    let Some((head, tail)) = split_once(text, "::") else {
         return (read_groups(text, &mut groups, true)? == 8).then_some(groups);
     };
     let mut tail_groups = [0; 7];
@@ -92,7 +92,7 @@ fn number(text: &str, radix: u32, max_digits: usize) -> Option<u32> {
 /// The host of `scheme://host[:port]` (an origin, or a URL's authority without user info),
 /// `None` if it has no `://`. The path, query and fragment, if any, are cut off.
 pub fn host_of(url: &str) -> Option<&str> {
-    let (_, rest) = url.split_once("://")?;
+    let (_, rest) = split_scheme(url)?;
     let authority = rest.split(['/', '?', '#']).next().unwrap_or(rest);
     if authority.contains('@') {
         return None;
@@ -102,6 +102,21 @@ pub fn host_of(url: &str) -> Option<&str> {
         return Some(&authority[..=end]);
     }
     Some(authority.split(':').next().unwrap_or(authority))
+}
+
+/// `url`'s scheme and what follows its `://`, `None` without one.
+pub fn split_scheme(url: &str) -> Option<(&str, &str)> {
+    split_once(url, "://")
+}
+
+/// `text.split_once(separator)` for an ASCII `separator`, by a plain byte search: `str`'s
+/// substring search (two-way) was 0.5 KB of the gzipped browser module (issue 15).
+fn split_once<'a>(text: &'a str, separator: &str) -> Option<(&'a str, &'a str)> {
+    let at = text
+        .as_bytes()
+        .windows(separator.len())
+        .position(|w| w == separator.as_bytes())?;
+    Some((&text[..at], &text[at + separator.len()..]))
 }
 
 #[cfg(test)]
@@ -227,6 +242,29 @@ mod tests {
             "1.2.3",
         ] {
             check(text);
+        }
+    }
+
+    #[test]
+    fn split_once_is_str_s() {
+        for text in [
+            "",
+            ":",
+            "::",
+            "a::b::c",
+            "1:2",
+            ":::",
+            "ws://x://y",
+            "資::格",
+            "a:",
+        ] {
+            for separator in ["::", "://", ":"] {
+                assert_eq!(
+                    split_once(text, separator),
+                    text.split_once(separator),
+                    "{text:?} {separator:?}"
+                );
+            }
         }
     }
 

@@ -133,6 +133,22 @@ struct Extras {
     error_message: Option<String>,
 }
 
+/// `text` with each CRLF and lone CR made LF (as `replace("\r\n", "\n")` then
+/// `replace('\r', "\n")`, without `str`'s substring search: issue 15, the module's size).
+fn lf_line_ends(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            chars.next_if_eq(&'\n');
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Reads the official app's copied result (see the module documentation) into the
 /// `XmlMsg` tree [`super::parse`] gives for the XML: `MessageHeader` with the
 /// `QualificationConfirmationDate` of `確認日`, `SegmentOfResult` 1 (9 with an
@@ -152,7 +168,7 @@ pub fn parse_copy_text(text: &str) -> Result<XmlMsg, CopyTextError> {
     let mut extras = Extras::default();
     let mut any_line = false;
     // CRLF, LF and a lone CR each end one line (so `line` in errors counts as editors do).
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = lf_line_ends(text);
     for (index, raw_line) in text.split('\n').enumerate() {
         let number = index + 1;
         let line = raw_line.trim_matches(|c: char| c == ' ' || c == '\u{3000}');
@@ -361,4 +377,24 @@ fn finish(results: Vec<Reading>, extras: Extras) -> Result<XmlMsg, CopyTextError
     });
     body.result_list.results = out;
     Ok(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    /// `lf_line_ends` is the two `replace`s it stands for, on every string of up to five
+    /// characters over CR, LF and two others.
+    #[test]
+    fn line_ends_become_lf_as_by_replace() {
+        let mut texts = vec![String::new()];
+        for _ in 0..5 {
+            texts = texts
+                .iter()
+                .flat_map(|t| ['\r', '\n', 'a', '資'].map(|c| format!("{t}{c}")))
+                .collect();
+            for text in &texts {
+                let replaced = text.replace("\r\n", "\n").replace('\r', "\n");
+                assert_eq!(super::lf_line_ends(text), replaced, "{text:?}");
+            }
+        }
+    }
 }
