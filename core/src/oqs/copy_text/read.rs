@@ -97,6 +97,10 @@ struct Reading {
     seen: Vec<&'static str>,
     seen_unknown: Vec<String>,
     qualification_labels: Vec<&'static str>,
+    /// Whether `result` differs from its default: a field set (every setter writes a
+    /// `Some`), an unknown field kept, or the 医療扶助 section's classification. Tracked
+    /// instead of comparing with the default (a 1.6 KB comparison in the browser module).
+    filled: bool,
 }
 
 impl Reading {
@@ -113,6 +117,7 @@ impl Reading {
             seen: Vec::new(),
             seen_unknown: Vec::new(),
             qualification_labels: Vec::new(),
+            filled: section == Section::QualificationAssistance,
         }
     }
 
@@ -280,6 +285,7 @@ fn read_cell(
         current.seen_unknown.push(label.to_owned());
         let kept = unknown_field(current.section.title(), label, value);
         current.result.extra.push(kept);
+        current.filled = true;
         return Ok(());
     };
     if current.seen.contains(&field.label) {
@@ -299,6 +305,7 @@ fn read_cell(
         expected: field.kind.expected(),
     })?;
     (field.set)(&mut current.result, raw);
+    current.filled = true;
     Ok(())
 }
 
@@ -349,8 +356,11 @@ fn finish(results: Vec<Reading>, extras: Extras) -> Result<XmlMsg, CopyTextError
                 });
             }
         }
-        let has_content = !reading.qualification_labels.is_empty()
-            || reading.result != ResultOfQualificationConfirmation::default();
+        debug_assert_eq!(
+            reading.filled,
+            reading.result != ResultOfQualificationConfirmation::default()
+        );
+        let has_content = !reading.qualification_labels.is_empty() || reading.filled;
         if has_content {
             out.push(reading.result);
         }
