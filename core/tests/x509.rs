@@ -191,6 +191,51 @@ fn empty_truncated_trailing_and_garbage_input_are_typed_errors() {
     ));
 }
 
+/// `summary` (what the browser module shows) is the `Display` text without `der`'s detail.
+#[test]
+fn the_summary_is_the_message_without_der_detail() {
+    let malformed = parse_certificate(&DEFAULT_CRT[..DEFAULT_CRT.len() - 1]).unwrap_err();
+    let full = malformed.to_string();
+    assert_eq!(
+        malformed.summary().to_string(),
+        "not a DER X.509 certificate"
+    );
+    assert!(
+        full.starts_with("not a DER X.509 certificate: ") && full.len() > 29,
+        "{full}"
+    );
+    let extension = CertificateError::BadExtension {
+        oid: ID_CE_KEY_USAGE,
+        source: der::Tag::Null.value_error(),
+    };
+    assert_eq!(
+        extension.summary().to_string(),
+        "extension 2.5.29.15 does not decode"
+    );
+    assert!(
+        extension
+            .to_string()
+            .starts_with("extension 2.5.29.15 does not decode: ")
+    );
+    assert!(std::error::Error::source(&extension).is_some());
+    for (e, text) in [
+        (CertificateError::Empty, "empty certificate"),
+        (
+            CertificateError::TrailingBytes { count: 2 },
+            "2 bytes after the certificate",
+        ),
+        (
+            CertificateError::DuplicateExtension {
+                oid: ID_CE_KEY_USAGE,
+            },
+            "extension 2.5.29.15 appears more than once",
+        ),
+    ] {
+        assert_eq!(e.summary().to_string(), text);
+        assert_eq!(e.to_string(), text);
+    }
+}
+
 #[test]
 fn inner_and_outer_signature_algorithms_must_agree() {
     let mut cert = Certificate::from_der(DEFAULT_CRT).unwrap();

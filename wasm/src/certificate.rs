@@ -67,7 +67,7 @@ fn oids(list: &[const_oid::ObjectIdentifier]) -> Array {
 /// (`x509::parse_certificate` under `verify_chain`).
 pub fn parse(der: &[u8]) -> WebResult<JsValue> {
     let info = x509::parse_certificate_view(der)
-        .map_err(|e: CertificateError| WebError::InvalidCertificate(e.to_string()))?;
+        .map_err(|e: CertificateError| WebError::InvalidCertificate(e.summary().to_string()))?;
     let out = Object::new();
     js::set(&out, "serialNumber", info.serial.as_str());
     js::set(&out, "subject", info.subject.display_forward());

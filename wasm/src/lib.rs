@@ -31,6 +31,13 @@
 
 #![forbid(unsafe_code)]
 
+/// The module's allocator: `talc`'s for single-threaded WebAssembly, which grows the
+/// module's memory as needed; smaller than the default `dlmalloc` (issue 15, item 8:
+/// see docs/benchmarks.md).
+#[cfg(all(target_family = "wasm", not(target_feature = "atomics")))]
+#[global_allocator]
+static ALLOCATOR: talc::wasm::WasmDynamicTalc = talc::wasm::new_wasm_dynamic_allocator();
+
 pub mod bridge;
 pub mod certificate;
 pub mod checkup;
@@ -77,7 +84,10 @@ pub fn connect_bridge(
 /// extendedKeyUsage, certificatePolicies, basicConstraints or subjectKeyIdentifier does not
 /// decode. Its cRLDistributionPoints and authorityKeyIdentifier are not decoded (not shown):
 /// a certificate whose CRL distribution point or authority key identifier is malformed is
-/// shown, not refused (the eligibility service, which decides trust, refuses it).
+/// shown, not refused (the eligibility service, which decides trust, refuses it). The
+/// error's message names which of these faults it was (e.g. `not a readable certificate: not
+/// a DER X.509 certificate`, `… extension 2.5.29.15 does not decode`), not `der`'s detail of
+/// where the DER went wrong.
 #[wasm_bindgen(js_name = parseCertificate, unchecked_return_type = "CertificateInfo")]
 pub fn parse_certificate(der: &[u8]) -> Result<JsValue, JsValue> {
     throw(certificate::parse(der))

@@ -800,8 +800,24 @@ fn bad_der_is_invalid_certificate() {
     let mut trailing = PERSONA_DEFAULT.to_vec();
     trailing.push(0);
     let truncated = &PERSONA_DEFAULT[..PERSONA_DEFAULT.len() - 1];
-    for bad in [&[][..], b"not a certificate", truncated, &trailing] {
+    for (bad, message) in [
+        (&[][..], "not a readable certificate: empty certificate"),
+        (
+            &b"not a certificate"[..],
+            "not a readable certificate: not a DER X.509 certificate",
+        ),
+        (
+            truncated,
+            "not a readable certificate: not a DER X.509 certificate",
+        ),
+        (
+            &trailing[..],
+            "not a readable certificate: 1 bytes after the certificate",
+        ),
+    ] {
         let e = myna_web::parse_certificate(bad).unwrap_err();
         assert_eq!(code(&e), "invalid-certificate");
+        // The fault, without `der`'s detail (see `parseCertificate`'s doc).
+        assert_eq!(get(&e, "message").as_string().as_deref(), Some(message));
     }
 }

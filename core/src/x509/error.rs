@@ -8,41 +8,35 @@ use const_oid::ObjectIdentifier;
 use super::time::iso8601_utc;
 use super::{JPKI_AUTH_POLICY, MAX_PATH_LEN, MIN_RSA_BITS};
 
-/// Why a certificate could not be parsed.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+/// Why a certificate could not be parsed. Its [`Display`](core::fmt::Display) names the
+/// variant's fault and `der`'s detail (the error kind and position); [`Self::summary`] names
+/// the fault only.
+#[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub enum CertificateError {
     /// No bytes at all.
-    #[error("empty certificate")]
     Empty,
     /// Not a DER X.509 certificate.
-    #[error("not a DER X.509 certificate: {0}")]
     Malformed(der::Error),
     /// A complete certificate followed by more bytes.
-    #[error("{count} bytes after the certificate")]
     TrailingBytes {
         /// How many bytes follow the certificate.
         count: usize,
     },
     /// The signature algorithm inside the signed part differs from the outer one (RFC 5280
     /// §4.1.1.2 requires them to be equal).
-    #[error("the inner and outer signature algorithms differ")]
     SignatureAlgorithmMismatch,
     /// The signature BIT STRING is not a whole number of bytes.
-    #[error("the signature is not a whole number of bytes")]
     BadSignatureEncoding,
     /// The subject public key is neither RSA nor EC on P-384.
-    #[error("unsupported public key algorithm {oid}")]
     UnsupportedKeyAlgorithm {
         /// The key's algorithm OID (id-ecPublicKey for an EC key not on a named P-384).
         oid: ObjectIdentifier,
     },
     /// The subject public key says RSA but does not decode as an RSA public key, or is an EC
     /// key on P-384 that is not an uncompressed point.
-    #[error("the public key does not decode")]
     BadPublicKey,
     /// An extension this module reads does not decode.
-    #[error("extension {oid} does not decode: {source}")]
     BadExtension {
         /// The extension's OID.
         oid: ObjectIdentifier,
@@ -50,11 +44,76 @@ pub enum CertificateError {
         source: der::Error,
     },
     /// The same extension appears twice (RFC 5280 §4.2 forbids it).
-    #[error("extension {oid} appears more than once")]
     DuplicateExtension {
         /// The extension's OID.
         oid: ObjectIdentifier,
     },
+}
+
+impl CertificateError {
+    /// The fault without `der`'s detail: the [`Display`](core::fmt::Display) text up to
+    /// its `: <der error>` part (the same text for the variants that carry no `der` error).
+    /// The browser module shows this one: formatting `der`'s errors (their kinds' and tags'
+    /// names) was 1.8 KB of the gzipped module (docs/benchmarks.md).
+    pub fn summary(&self) -> impl core::fmt::Display + '_ {
+        Text::<false>(self)
+    }
+
+    fn write<const DETAIL: bool>(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            Self::Empty => f.write_str("empty certificate"),
+            Self::Malformed(e) => {
+                f.write_str("not a DER X.509 certificate")?;
+                if DETAIL {
+                    write!(f, ": {e}")?;
+                }
+                Ok(())
+            }
+            Self::TrailingBytes { count } => write!(f, "{count} bytes after the certificate"),
+            Self::SignatureAlgorithmMismatch => {
+                f.write_str("the inner and outer signature algorithms differ")
+            }
+            Self::BadSignatureEncoding => {
+                f.write_str("the signature is not a whole number of bytes")
+            }
+            Self::UnsupportedKeyAlgorithm { oid } => {
+                write!(f, "unsupported public key algorithm {oid}")
+            }
+            Self::BadPublicKey => f.write_str("the public key does not decode"),
+            Self::BadExtension { oid, source } => {
+                write!(f, "extension {oid} does not decode")?;
+                if DETAIL {
+                    write!(f, ": {source}")?;
+                }
+                Ok(())
+            }
+            Self::DuplicateExtension { oid } => write!(f, "extension {oid} appears more than once"),
+        }
+    }
+}
+
+/// A [`CertificateError`]'s text, with or without `der`'s detail.
+struct Text<'a, const DETAIL: bool>(&'a CertificateError);
+
+impl<const DETAIL: bool> core::fmt::Display for Text<'_, DETAIL> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.0.write::<DETAIL>(f)
+    }
+}
+
+impl core::fmt::Display for CertificateError {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        self.write::<true>(f)
+    }
+}
+
+impl std::error::Error for CertificateError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Self::BadExtension { source, .. } => Some(source),
+            _ => None,
+        }
+    }
 }
 
 impl From<der::Error> for CertificateError {

@@ -20,9 +20,8 @@ pub struct Endpoints {
 pub fn endpoints(url: &str) -> WebResult<Endpoints> {
     let bad = |why: &str| WebError::InvalidArgument(format!("bridge URL {url:?}: {why}"));
     let url = url.trim();
-    let (scheme, rest) = url
-        .split_once("://")
-        .ok_or_else(|| bad("expected ws://host:port/v1"))?;
+    let (scheme, rest) =
+        myna_core::loopback::split_scheme(url).ok_or_else(|| bad("expected ws://host:port/v1"))?;
     let (ws_scheme, http_scheme) = match scheme.to_ascii_lowercase().as_str() {
         "ws" | "http" => ("ws", "http"),
         "wss" | "https" => ("wss", "https"),

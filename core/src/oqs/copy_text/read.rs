@@ -97,6 +97,10 @@ struct Reading {
     seen: Vec<&'static str>,
     seen_unknown: Vec<String>,
     qualification_labels: Vec<&'static str>,
+    /// Whether `result` differs from its default: a field set (every setter writes a
+    /// `Some`), an unknown field kept, or the 医療扶助 section's classification. Tracked
+    /// instead of comparing with the default (a 1.6 KB comparison in the browser module).
+    filled: bool,
 }
 
 impl Reading {
@@ -113,6 +117,7 @@ impl Reading {
             seen: Vec::new(),
             seen_unknown: Vec::new(),
             qualification_labels: Vec::new(),
+            filled: section == Section::QualificationAssistance,
         }
     }
 
@@ -131,6 +136,22 @@ struct Extras {
     validity: Option<String>,
     error_code: Option<String>,
     error_message: Option<String>,
+}
+
+/// `text` with each CRLF and lone CR made LF (as `replace("\r\n", "\n")` then
+/// `replace('\r', "\n")`, without `str`'s substring search: issue 15, the module's size).
+fn lf_line_ends(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        if c == '\r' {
+            chars.next_if_eq(&'\n');
+            out.push('\n');
+        } else {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Reads the official app's copied result (see the module documentation) into the
@@ -152,7 +173,7 @@ pub fn parse_copy_text(text: &str) -> Result<XmlMsg, CopyTextError> {
     let mut extras = Extras::default();
     let mut any_line = false;
     // CRLF, LF and a lone CR each end one line (so `line` in errors counts as editors do).
-    let text = text.replace("\r\n", "\n").replace('\r', "\n");
+    let text = lf_line_ends(text);
     for (index, raw_line) in text.split('\n').enumerate() {
         let number = index + 1;
         let line = raw_line.trim_matches(|c: char| c == ' ' || c == '\u{3000}');
@@ -264,6 +285,7 @@ fn read_cell(
         current.seen_unknown.push(label.to_owned());
         let kept = unknown_field(current.section.title(), label, value);
         current.result.extra.push(kept);
+        current.filled = true;
         return Ok(());
     };
     if current.seen.contains(&field.label) {
@@ -283,6 +305,7 @@ fn read_cell(
         expected: field.kind.expected(),
     })?;
     (field.set)(&mut current.result, raw);
+    current.filled = true;
     Ok(())
 }
 
@@ -333,8 +356,11 @@ fn finish(results: Vec<Reading>, extras: Extras) -> Result<XmlMsg, CopyTextError
                 });
             }
         }
-        let has_content = !reading.qualification_labels.is_empty()
-            || reading.result != ResultOfQualificationConfirmation::default();
+        debug_assert_eq!(
+            reading.filled,
+            reading.result != ResultOfQualificationConfirmation::default()
+        );
+        let has_content = !reading.qualification_labels.is_empty() || reading.filled;
         if has_content {
             out.push(reading.result);
         }
@@ -361,4 +387,24 @@ fn finish(results: Vec<Reading>, extras: Extras) -> Result<XmlMsg, CopyTextError
     });
     body.result_list.results = out;
     Ok(msg)
+}
+
+#[cfg(test)]
+mod tests {
+    /// `lf_line_ends` is the two `replace`s it stands for, on every string of up to five
+    /// characters over CR, LF and two others.
+    #[test]
+    fn line_ends_become_lf_as_by_replace() {
+        let mut texts = vec![String::new()];
+        for _ in 0..5 {
+            texts = texts
+                .iter()
+                .flat_map(|t| ['\r', '\n', 'a', '資'].map(|c| format!("{t}{c}")))
+                .collect();
+            for text in &texts {
+                let replaced = text.replace("\r\n", "\n").replace('\r', "\n");
+                assert_eq!(super::lf_line_ends(text), replaced, "{text:?}");
+            }
+        }
+    }
 }
