@@ -187,11 +187,16 @@ extern "C" {
 }
 
 /// Standard base64 decoded by the browser's `atob` (the `base64` crate's engines were
-/// 7 KB of the module's code); `None` when it is not base64. Like `atob`, ASCII whitespace
-/// is skipped and the `=` padding may be left out.
+/// 7 KB of the module's code); `None` when it is not canonical base64. `atob` alone would
+/// skip ASCII whitespace and take text without its `=` padding or with stray bits in the
+/// last character; the text is taken only if `btoa` writes it back the same, so the module
+/// is as strict as the crate was (the bridge writes canonical base64).
 pub fn base64_decode(text: &str) -> Option<Vec<u8>> {
     // `atob` gives one character per byte, U+0000 to U+00FF.
     let binary = global_atob(text).ok()?;
+    if global_btoa(&binary).ok()? != text {
+        return None;
+    }
     Some(binary.chars().map(|c| c as u8).collect())
 }
 
@@ -219,7 +224,18 @@ mod tests {
         assert_eq!(super::base64_encode(b""), "");
         assert_eq!(super::base64_decode("").unwrap(), b"");
         assert_eq!(super::base64_decode("Y2VydA==").unwrap(), b"cert");
-        for bad in ["Y2VydA=", "Y2V!", "Y", "あ"] {
+        // Not base64, and base64 that `atob` alone would take: no padding, whitespace,
+        // stray bits in the last character.
+        for bad in [
+            "Y2VydA=",
+            "Y2V!",
+            "Y",
+            "あ",
+            "Y2VydA",
+            "Y2Vy dA==",
+            "Y2VydA==\n",
+            "Y2VydB==",
+        ] {
             assert_eq!(super::base64_decode(bad), None, "{bad}");
         }
     }

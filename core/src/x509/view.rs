@@ -23,7 +23,7 @@
 //! of TBSCertificate numbered below the one looked for are skipped; the attributes of an RDN
 //! are put in `der`'s SET OF order and a duplicate refused; an explicitly encoded DEFAULT is
 //! accepted; keyUsage bits after decipherOnly are ignored; an RSA key passes `rsa`'s
-//! `RsaPublicKey::new` checks. `core/tests/x509.rs` compares both on every persona and J-LIS
+//! `RsaPublicKey::new` checks. `core/tests/x509_view.rs` compares both on every persona and J-LIS
 //! certificate and on their one-byte changes and truncations; the `x509` fuzz target on any
 //! input.
 
