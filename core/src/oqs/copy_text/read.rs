@@ -220,7 +220,12 @@ pub fn parse_copy_text(text: &str) -> Result<XmlMsg, CopyTextError> {
             });
         }
         let label = label.trim_matches(|c: char| c.is_whitespace());
-        let value = value.trim_matches(|c: char| c.is_ascii_whitespace());
+        // ASCII white space around the value, and at its end the spaces the line's own trim
+        // takes (` `, U+3000): a value ending in U+3000 before a control character (`佐藤　花子　\x0c`)
+        // must read as its written form reads again (fuzz finding, `copy_text`).
+        let value = value
+            .trim_start_matches(|c: char| c.is_ascii_whitespace())
+            .trim_end_matches(|c: char| c.is_ascii_whitespace() || c == '\u{3000}');
         read_cell(current, &mut extras, number, label, value)?;
     }
     if !any_line {
