@@ -135,7 +135,7 @@ impl CardContents {
         let basic = match &persona.insurance {
             Some(record) => BasicInfo {
                 name: record.name.clone(),
-                address: record.address.clone(),
+                address: record.address.clone().unwrap_or_default(),
                 birth_date: record.birthdate.clone(),
                 sex: record.sex1.clone(),
             },

@@ -5,7 +5,7 @@
 //! The loader is the `myna-personas` crate, shared with the bridge's virtual card.
 
 use myna_core::x509::parse_certificate;
-use myna_personas::{InsuranceRecord, Personas};
+use myna_personas::Personas;
 
 use crate::revocation::VerifiedCrl;
 use crate::seed::SeedData;
@@ -53,7 +53,10 @@ pub fn seed_data(personas: &Personas) -> Result<SeedData, PersonaSeedError> {
                 name: name.clone(),
                 reason: e.to_string(),
             })?;
-        records.push(insured_record(certificate.serial, insurance));
+        records.push(InsuredRecord {
+            certificate_serial: Some(certificate.serial),
+            ..insurance.clone()
+        });
     }
     // Verified (signature) against the personas' CA; whether it is current is checked on
     // every use.
@@ -72,51 +75,6 @@ pub fn trust_anchors(personas: &Personas) -> Result<TrustAnchors, TrustAnchorErr
     )
 }
 
-fn insured_record(serial: String, r: &InsuranceRecord) -> InsuredRecord {
-    let some = |s: &String| Some(s.clone());
-    InsuredRecord {
-        certificate_serial: Some(serial),
-        qualification_validity: r.qualification_validity.clone(),
-        insured_card_classification: r.insured_card_classification.clone(),
-        insurer_number: r.insurer_number.clone(),
-        insurer_name: r.insurer_name.clone(),
-        insured_card_symbol: r.insured_card_symbol.clone(),
-        insured_identification_number: r.insured_identification_number.clone(),
-        insured_branch_number: r.insured_branch_number.clone(),
-        personal_family_classification: r.personal_family_classification.clone(),
-        name: r.name.clone(),
-        sex1: r.sex1.clone(),
-        birthdate: r.birthdate.clone(),
-        insured_name: some(&r.insured_name),
-        name_of_other: r.name_of_other.clone(),
-        name_kana: some(&r.name_kana),
-        name_of_other_kana: r.name_of_other_kana.clone(),
-        sex2: r.sex2.clone(),
-        address: some(&r.address),
-        post_number: some(&r.post_number),
-        qualification_date: some(&r.qualification_date),
-        disqualification_date: r.disqualification_date.clone(),
-        insured_certificate_issuance_date: r.insured_certificate_issuance_date.clone(),
-        insured_card_valid_date: some(&r.insured_card_valid_date),
-        insured_card_expiration_date: r.insured_card_expiration_date.clone(),
-        insured_partial_contribution_ratio: r.insured_partial_contribution_ratio.clone(),
-        preschool_classification: r.preschool_classification.clone(),
-        reason_of_loss: r.reason_of_loss.clone(),
-        elderly_certificate_date: r.elderly.as_ref().map(|e| e.certificate_date.clone()),
-        elderly_valid_start_date: r.elderly.as_ref().map(|e| e.valid_start_date.clone()),
-        elderly_valid_end_date: r.elderly.as_ref().map(|e| e.valid_end_date.clone()),
-        elderly_contribution_ratio: r.elderly.as_ref().map(|e| e.contribution_ratio.clone()),
-        limit_cons_flg: r.limit.as_ref().map(|l| l.cons_flg.clone()),
-        limit_cons_time: r.limit.as_ref().map(|l| l.cons_time.clone()),
-        limit_classification: r.limit.as_ref().map(|l| l.classification.clone()),
-        limit_classification_flag: r.limit.as_ref().map(|l| l.classification_flag.clone()),
-        limit_certificate_date: r.limit.as_ref().map(|l| l.certificate_date.clone()),
-        limit_valid_start_date: r.limit.as_ref().map(|l| l.valid_start_date.clone()),
-        limit_valid_end_date: r.limit.as_ref().map(|l| l.valid_end_date.clone()),
-        limit_long_term_date: r.limit.as_ref().and_then(|l| l.long_term_date.clone()),
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -130,7 +88,7 @@ mod tests {
         assert!(next > 0, "a next-generation (P-384) persona is seeded too");
         assert_eq!(seed.records.len(), insured + next);
         for record in &seed.records {
-            record.clone().validate().unwrap();
+            crate::store::records::validate(record.clone()).unwrap();
         }
         let revoked = personas.get("revoked-cert").unwrap();
         let serial = parse_certificate(&revoked.auth_cert_der).unwrap().serial;

@@ -51,9 +51,7 @@ pub fn seed_new_database(
     atomically(conn, |tx| {
         facilities::insert(tx, &demo_facility(origins), now)?;
         for record in &data.records {
-            let record = record
-                .clone()
-                .validate()
+            let record = records::validate(record.clone())
                 .map_err(|e| StoreError::Invalid(e.to_string()))?;
             records::insert(tx, &record)?;
         }

@@ -26,6 +26,8 @@
 //! - [`parse_copy_text`] / [`to_copy_text`]: the official マイナ資格確認アプリ's copied
 //!   result text, read into and written from the same tree (see `copy_text`).
 //! - [`shown_ratio`]: the 負担割合 a result means (data or derived from the law).
+//! - [`InsuredRecord`]: one person's 資格情報 as a flat row of text columns, the simulator's
+//!   record format (persona fixtures, CSV import, its table).
 //! - Builders for answers: [`XmlMsg::normal`], [`XmlMsg::error`],
 //!   [`XmlMsg::service_error`] with [`ResponseContext`].
 
@@ -38,6 +40,7 @@ mod json;
 mod model;
 mod parse;
 mod ratio;
+mod record;
 mod write;
 
 pub use codes::{
@@ -62,4 +65,5 @@ pub use model::{
 };
 pub use parse::{ParseLimits, decode, detect_encoding, parse, parse_str, parse_with_limits};
 pub use ratio::{DERIVED_MARK, RatioSource, ShownRatio, shown_ratio};
+pub use record::{InsuredRecord, MissingColumn};
 pub use write::to_xml;

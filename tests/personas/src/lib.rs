@@ -19,6 +19,7 @@ use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
 
+use myna_core::oqs::InsuredRecord;
 use myna_core::wire::Token;
 use rsa::RsaPrivateKey;
 use rsa::pkcs8::DecodePrivateKey;
@@ -225,108 +226,6 @@ impl core::fmt::Display for CalendarDate {
     }
 }
 
-/// 高齢受給者証 information of an insurance record.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ElderlyRecord {
-    /// `ElderlyRecipientCertificateDate`.
-    pub certificate_date: String,
-    /// `ElderlyRecipientValidStartDate`.
-    pub valid_start_date: String,
-    /// `ElderlyRecipientValidEndDate`.
-    pub valid_end_date: String,
-    /// `ElderlyRecipientContributionRatio`.
-    pub contribution_ratio: String,
-}
-
-/// 限度額適用認定証 information of an insurance record.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct LimitRecord {
-    /// `LimitApplicationCertificateRelatedConsFlg`.
-    pub cons_flg: String,
-    /// `LimitApplicationCertificateRelatedConsTime`.
-    pub cons_time: String,
-    /// `LimitApplicationCertificateClassification`.
-    pub classification: String,
-    /// `LimitApplicationCertificateClassificationFlag`.
-    pub classification_flag: String,
-    /// `LimitApplicationCertificateDate`.
-    pub certificate_date: String,
-    /// `LimitApplicationCertificateValidStartDate`.
-    pub valid_start_date: String,
-    /// `LimitApplicationCertificateValidEndDate`.
-    pub valid_end_date: String,
-    /// `LimitApplicationCertificateLongTermDate`.
-    pub long_term_date: Option<String>,
-}
-
-/// The 資格情報 the eligibility service links to a persona's certificate. Field names are
-/// the OQS `XmlMsg` element names in snake_case; values are kept as written (codes and
-/// `YYYYMMDD` dates are strings in the XML too).
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct InsuranceRecord {
-    /// `QualificationValidity` (1 valid, 2 lost, …).
-    pub qualification_validity: String,
-    /// `InsuredCardClassification`.
-    pub insured_card_classification: String,
-    /// `InsurerNumber` (6 or 8 digits).
-    pub insurer_number: String,
-    /// `InsurerName`.
-    pub insurer_name: String,
-    /// `InsuredCardSymbol` (may be empty).
-    pub insured_card_symbol: String,
-    /// `InsuredIdentificationNumber`.
-    pub insured_identification_number: String,
-    /// `InsuredBranchNumber` (2 digits).
-    pub insured_branch_number: String,
-    /// `PersonalFamilyClassification` (1 本人, 2 家族).
-    pub personal_family_classification: String,
-    /// `InsuredName` (head of household).
-    pub insured_name: String,
-    /// `Name`.
-    pub name: String,
-    /// `NameOfOther`.
-    pub name_of_other: Option<String>,
-    /// `NameKana` (half-width kana).
-    pub name_kana: String,
-    /// `NameOfOtherKana`.
-    pub name_of_other_kana: Option<String>,
-    /// `Sex1`.
-    pub sex1: String,
-    /// `Sex2`.
-    pub sex2: Option<String>,
-    /// `Birthdate` (`YYYYMMDD`).
-    pub birthdate: String,
-    /// `Address`.
-    pub address: String,
-    /// `PostNumber` (`123-4567`).
-    pub post_number: String,
-    /// `QualificationDate`.
-    pub qualification_date: String,
-    /// `DisqualificationDate`.
-    pub disqualification_date: Option<String>,
-    /// `ReasonOfLoss`.
-    pub reason_of_loss: Option<String>,
-    /// `InsuredCertificateIssuanceDate`.
-    pub insured_certificate_issuance_date: Option<String>,
-    /// `InsuredCardValidDate`.
-    pub insured_card_valid_date: String,
-    /// `InsuredCardExpirationDate`.
-    pub insured_card_expiration_date: Option<String>,
-    /// `InsuredPartialContributionRatio` (`010` = 1割): the 後期高齢者's ratio, absent for
-    /// everyone else (their ratio follows from the law).
-    #[serde(default)]
-    pub insured_partial_contribution_ratio: Option<String>,
-    /// `PreschoolClassification`.
-    pub preschool_classification: Option<String>,
-    /// `ElderlyRecipientCertificateInfo`.
-    pub elderly: Option<ElderlyRecord>,
-    /// `LimitApplicationCertificateRelatedInfo` and its consent fields.
-    pub limit: Option<LimitRecord>,
-}
-
 /// One persona: a card holder, their card's auth certificate and key, and their insurance.
 #[derive(Clone)]
 pub struct Persona {
@@ -353,8 +252,10 @@ pub struct Persona {
     /// The CA certificate that issued [`Persona::auth_cert_der`] (the test root, DER): what
     /// the card holds in JPKI-AP EF `000B`.
     pub issuer_cert_der: Vec<u8>,
-    /// The linked 資格情報; `None` for a card never linked to insurance.
-    pub insurance: Option<InsuranceRecord>,
+    /// The linked 資格情報 (`[persona.insurance]`, the simulator's record format without a
+    /// `certificate_serial`: the service links it to this persona's certificate); `None`
+    /// for a card never linked to insurance.
+    pub insurance: Option<InsuredRecord>,
     /// Which token holds the certificate: the plastic card (default), an Android phone's
     /// スマホ用電子証明書, or an iPhone (issue 14, `docs/phones.md`).
     pub token: Token,
@@ -410,7 +311,7 @@ struct PersonaSpec {
     not_before: String,
     not_after: String,
     subject_cn: String,
-    insurance: Option<InsuranceRecord>,
+    insurance: Option<InsuredRecord>,
     #[serde(default = "card_token")]
     token: Token,
 }
@@ -859,7 +760,14 @@ mod tests {
             .iter()
             .find(|p| p.name == "elderly-70")
             .unwrap();
-        assert!(elderly.insurance.as_ref().unwrap().elderly.is_some());
+        assert!(
+            elderly
+                .insurance
+                .as_ref()
+                .unwrap()
+                .elderly_certificate_date
+                .is_some()
+        );
         let unlinked = file.persona.iter().find(|p| p.name == "unlinked").unwrap();
         assert!(unlinked.insurance.is_none());
     }

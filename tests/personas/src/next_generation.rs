@@ -9,7 +9,9 @@ use p384::pkcs8::DecodePrivateKey as _;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use crate::{CalendarDate, CertificateKind, InsuranceRecord, PersonaError};
+use myna_core::oqs::InsuredRecord;
+
+use crate::{CalendarDate, CertificateKind, PersonaError};
 
 impl CalendarDate {
     /// A persona's `not_before` and `not_after`, or which of them is not a date (both
@@ -44,7 +46,7 @@ pub(crate) struct NextGenerationSpec {
     not_before: String,
     not_after: String,
     subject_cn: String,
-    insurance: Option<InsuranceRecord>,
+    insurance: Option<InsuredRecord>,
 }
 
 impl NextGenerationSpec {
@@ -75,7 +77,7 @@ pub struct NextGenerationPersona {
     /// The auth private key: signs ES384 (RFC 6979 deterministic ECDSA).
     pub auth_key: p384::ecdsa::SigningKey,
     /// The linked 資格情報; `None` for a certificate never linked to insurance.
-    pub insurance: Option<InsuranceRecord>,
+    pub insurance: Option<InsuredRecord>,
 }
 
 impl core::fmt::Debug for NextGenerationPersona {

@@ -98,7 +98,7 @@ fn the_definitions_come_through() {
             p.name
         );
     }
-    assert!(insurance.elderly.is_none());
+    assert!(insurance.elderly_certificate_date.is_none());
     assert!(personas.get("no-pin").unwrap().pin.is_none());
     assert_eq!(personas.get("blocked").unwrap().pin_remaining, 0);
     assert_eq!(personas.get("last-try").unwrap().pin_remaining, 1);
@@ -112,14 +112,14 @@ fn the_definitions_come_through() {
     );
     assert!(personas.get("unlinked").unwrap().insurance.is_none());
     let limit = personas.get("limit").unwrap().insurance.clone().unwrap();
-    assert_eq!(limit.limit.unwrap().classification_flag, "A03");
+    assert_eq!(limit.limit_classification_flag.as_deref(), Some("A03"));
     let elderly = personas
         .get("elderly-70")
         .unwrap()
         .insurance
         .clone()
         .unwrap();
-    assert_eq!(elderly.elderly.unwrap().contribution_ratio, "020");
+    assert_eq!(elderly.elderly_contribution_ratio.as_deref(), Some("020"));
     assert!(personas.get("nobody").is_none());
     // Debug never shows the PIN.
     assert!(!format!("{default:?}").contains("1234"));

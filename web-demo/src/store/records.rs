@@ -7,145 +7,15 @@
 
 use std::io::Read;
 
+pub use myna_core::oqs::InsuredRecord;
 use rusqlite::{Connection, params};
-use serde::Deserialize;
 
 use super::{StoreError, normalize_serial};
-
-macro_rules! insured_record {
-    (
-        required { $( $(#[$rdoc:meta])* $req:ident, )+ }
-        optional { $( $(#[$odoc:meta])* $opt:ident, )+ }
-    ) => {
-        /// One insured record. Field names are the OQS `XmlMsg` element names in snake_case
-        /// (`elderly_*` are `ElderlyRecipient…`, `limit_*` are
-        /// `LimitApplicationCertificate…`); they are also the CSV column names. Codes are the
-        /// OQS codes; dates are `yyyyMMdd`.
-        #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-        #[serde(deny_unknown_fields)]
-        pub struct InsuredRecord {
-            /// The linked certificate's serial (hex); empty = reachable by number search only.
-            #[serde(default)]
-            pub certificate_serial: Option<String>,
-            $( $(#[$rdoc])* pub $req: String, )+
-            $( $(#[$odoc])* #[serde(default)] pub $opt: Option<String>, )+
-        }
-
-        /// The column names, in table order.
-        const COLUMNS: &[&str] = &[
-            "certificate_serial",
-            $( stringify!($req), )+
-            $( stringify!($opt), )+
-        ];
-
-        impl InsuredRecord {
-            fn bind(&self) -> Vec<&dyn rusqlite::ToSql> {
-                let mut values: Vec<&dyn rusqlite::ToSql> = vec![&self.certificate_serial];
-                $( values.push(&self.$req); )+
-                $( values.push(&self.$opt); )+
-                values
-            }
-
-            fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<Self> {
-                let mut i = 0usize;
-                let mut next = || { i += 1; i - 1 };
-                Ok(Self {
-                    certificate_serial: row.get(next())?,
-                    $( $req: row.get(next())?, )+
-                    $( $opt: row.get(next())?, )+
-                })
-            }
-        }
-    };
-}
-
-insured_record! {
-    required {
-        /// `QualificationValidity` (1–6) of this record.
-        qualification_validity,
-        /// `InsuredCardClassification` (01–07, A1).
-        insured_card_classification,
-        /// `InsurerNumber` (8 digits, or 6 for 国保).
-        insurer_number,
-        /// `InsurerName`.
-        insurer_name,
-        /// `InsuredCardSymbol` (may be empty).
-        insured_card_symbol,
-        /// `InsuredIdentificationNumber`.
-        insured_identification_number,
-        /// `InsuredBranchNumber` (2 digits).
-        insured_branch_number,
-        /// `PersonalFamilyClassification` (1 本人, 2 家族).
-        personal_family_classification,
-        /// `Name`.
-        name,
-        /// `Sex1` (1 男, 2 女, 3 未設定).
-        sex1,
-        /// `Birthdate`.
-        birthdate,
-    }
-    optional {
-        /// `InsuredName` (the insured head of household).
-        insured_name,
-        /// `NameOfOther`.
-        name_of_other,
-        /// `NameKana` (half-width kana).
-        name_kana,
-        /// `NameOfOtherKana`.
-        name_of_other_kana,
-        /// `Sex2`.
-        sex2,
-        /// `Address`.
-        address,
-        /// `PostNumber` (`123-4567`).
-        post_number,
-        /// `QualificationDate`.
-        qualification_date,
-        /// `DisqualificationDate`.
-        disqualification_date,
-        /// `InsuredCertificateIssuanceDate`.
-        insured_certificate_issuance_date,
-        /// `InsuredCardValidDate`.
-        insured_card_valid_date,
-        /// `InsuredCardExpirationDate`.
-        insured_card_expiration_date,
-        /// `InsuredPartialContributionRatio` (`010`, `020`, `030`).
-        insured_partial_contribution_ratio,
-        /// `PreschoolClassification` (1 未就学).
-        preschool_classification,
-        /// `ReasonOfLoss` (01, 02, 03, 99).
-        reason_of_loss,
-        /// `ElderlyRecipientCertificateDate`.
-        elderly_certificate_date,
-        /// `ElderlyRecipientValidStartDate`.
-        elderly_valid_start_date,
-        /// `ElderlyRecipientValidEndDate`.
-        elderly_valid_end_date,
-        /// `ElderlyRecipientContributionRatio`.
-        elderly_contribution_ratio,
-        /// `LimitApplicationCertificateRelatedConsFlg`.
-        limit_cons_flg,
-        /// `LimitApplicationCertificateRelatedConsTime` (`yyyyMMddHHmmss`).
-        limit_cons_time,
-        /// `LimitApplicationCertificateClassification` (01–03).
-        limit_classification,
-        /// `LimitApplicationCertificateClassificationFlag` (A01–A06, B01–B10).
-        limit_classification_flag,
-        /// `LimitApplicationCertificateDate`.
-        limit_certificate_date,
-        /// `LimitApplicationCertificateValidStartDate`.
-        limit_valid_start_date,
-        /// `LimitApplicationCertificateValidEndDate`.
-        limit_valid_end_date,
-        /// `LimitApplicationCertificateLongTermDate`.
-        limit_long_term_date,
-    }
-}
 
 /// The CSV columns [`import_csv`] reads (a header row naming them is required; optional
 /// columns may be left out).
 pub fn csv_columns() -> &'static [&'static str] {
-    COLUMNS
+    InsuredRecord::COLUMNS
 }
 
 /// Why a record was refused.
@@ -184,120 +54,116 @@ pub enum ImportError {
     Store(#[from] StoreError),
 }
 
-impl InsuredRecord {
-    /// Checks the record's shape: digits, dates and codes where the OQS model expects them,
-    /// and normalises the certificate serial.
-    pub fn validate(mut self) -> Result<Self, RecordError> {
-        if let Some(serial) = self
-            .certificate_serial
-            .take()
-            .filter(|s| !s.trim().is_empty())
-        {
-            self.certificate_serial =
-                Some(normalize_serial(&serial).map_err(|_| RecordError::Field {
-                    field: "certificate_serial",
-                    value: serial.clone(),
-                    reason: "not a hexadecimal serial number",
-                })?);
-        }
-        one_of(
-            "qualification_validity",
-            &self.qualification_validity,
-            &["1", "2", "3", "4", "5", "6"],
-        )?;
-        one_of(
-            "insured_card_classification",
-            &self.insured_card_classification,
-            &["01", "02", "03", "04", "05", "06", "07", "A1"],
-        )?;
-        let insurer = self.insurer_number.trim();
-        if !(insurer.len() == 6 || insurer.len() == 8)
-            || !insurer.bytes().all(|b| b.is_ascii_digit())
-        {
-            return Err(field_error("insurer_number", insurer, "not 6 or 8 digits"));
-        }
-        self.insurer_number = insurer.to_owned();
-        digits("insured_branch_number", &self.insured_branch_number, 2)?;
-        one_of(
-            "personal_family_classification",
-            &self.personal_family_classification,
-            &["1", "2"],
-        )?;
-        one_of("sex1", &self.sex1, &["1", "2", "3"])?;
-        if let Some(sex2) = &self.sex2 {
-            one_of("sex2", sex2, &["1", "2", "3"])?;
-        }
-        if self.name.trim().is_empty() {
-            return Err(field_error("name", &self.name, "empty"));
-        }
-        date("birthdate", &self.birthdate)?;
-        for (field, value) in [
-            ("qualification_date", &self.qualification_date),
-            ("disqualification_date", &self.disqualification_date),
-            (
-                "insured_certificate_issuance_date",
-                &self.insured_certificate_issuance_date,
-            ),
-            ("insured_card_valid_date", &self.insured_card_valid_date),
-            (
-                "insured_card_expiration_date",
-                &self.insured_card_expiration_date,
-            ),
-            ("elderly_certificate_date", &self.elderly_certificate_date),
-            ("elderly_valid_start_date", &self.elderly_valid_start_date),
-            ("elderly_valid_end_date", &self.elderly_valid_end_date),
-            ("limit_certificate_date", &self.limit_certificate_date),
-            ("limit_valid_start_date", &self.limit_valid_start_date),
-            ("limit_valid_end_date", &self.limit_valid_end_date),
-            ("limit_long_term_date", &self.limit_long_term_date),
-        ] {
-            if let Some(value) = value {
-                date(field, value)?;
-            }
-        }
-        for (field, value) in [
-            (
-                "insured_partial_contribution_ratio",
-                &self.insured_partial_contribution_ratio,
-            ),
-            (
-                "elderly_contribution_ratio",
-                &self.elderly_contribution_ratio,
-            ),
-        ] {
-            if let Some(value) = value {
-                digits(field, value, 3)?;
-            }
-        }
-        if let Some(v) = &self.preschool_classification {
-            one_of("preschool_classification", v, &["1"])?;
-        }
-        if let Some(v) = &self.reason_of_loss {
-            one_of("reason_of_loss", v, &["01", "02", "03", "99"])?;
-        }
-        if let Some(v) = &self.limit_classification {
-            one_of("limit_classification", v, &["01", "02", "03"])?;
-        }
-        if let Some(v) = &self.limit_classification_flag {
-            let ok = v.len() == 3
-                && matches!(
-                    (&v[..1], v[1..].parse::<u8>()),
-                    ("A", Ok(1..=6)) | ("B", Ok(1..=10))
-                );
-            if !ok {
-                return Err(field_error(
-                    "limit_classification_flag",
-                    v,
-                    "not A01–A06 or B01–B10",
-                ));
-            }
-        }
-        if let Some(v) = &self.limit_cons_time {
-            digits("limit_cons_time", v, 14)?;
-            date("limit_cons_time", &v[..8])?;
-        }
-        Ok(self)
+/// Checks a record's shape: digits, dates and codes where the OQS model expects them, and
+/// normalises the certificate serial.
+pub fn validate(mut record: InsuredRecord) -> Result<InsuredRecord, RecordError> {
+    if let Some(serial) = record
+        .certificate_serial
+        .take()
+        .filter(|s| !s.trim().is_empty())
+    {
+        record.certificate_serial =
+            Some(normalize_serial(&serial).map_err(|_| RecordError::Field {
+                field: "certificate_serial",
+                value: serial.clone(),
+                reason: "not a hexadecimal serial number",
+            })?);
     }
+    one_of(
+        "qualification_validity",
+        &record.qualification_validity,
+        &["1", "2", "3", "4", "5", "6"],
+    )?;
+    one_of(
+        "insured_card_classification",
+        &record.insured_card_classification,
+        &["01", "02", "03", "04", "05", "06", "07", "A1"],
+    )?;
+    let insurer = record.insurer_number.trim();
+    if !(insurer.len() == 6 || insurer.len() == 8) || !insurer.bytes().all(|b| b.is_ascii_digit()) {
+        return Err(field_error("insurer_number", insurer, "not 6 or 8 digits"));
+    }
+    record.insurer_number = insurer.to_owned();
+    digits("insured_branch_number", &record.insured_branch_number, 2)?;
+    one_of(
+        "personal_family_classification",
+        &record.personal_family_classification,
+        &["1", "2"],
+    )?;
+    one_of("sex1", &record.sex1, &["1", "2", "3"])?;
+    if let Some(sex2) = &record.sex2 {
+        one_of("sex2", sex2, &["1", "2", "3"])?;
+    }
+    if record.name.trim().is_empty() {
+        return Err(field_error("name", &record.name, "empty"));
+    }
+    date("birthdate", &record.birthdate)?;
+    for (field, value) in [
+        ("qualification_date", &record.qualification_date),
+        ("disqualification_date", &record.disqualification_date),
+        (
+            "insured_certificate_issuance_date",
+            &record.insured_certificate_issuance_date,
+        ),
+        ("insured_card_valid_date", &record.insured_card_valid_date),
+        (
+            "insured_card_expiration_date",
+            &record.insured_card_expiration_date,
+        ),
+        ("elderly_certificate_date", &record.elderly_certificate_date),
+        ("elderly_valid_start_date", &record.elderly_valid_start_date),
+        ("elderly_valid_end_date", &record.elderly_valid_end_date),
+        ("limit_certificate_date", &record.limit_certificate_date),
+        ("limit_valid_start_date", &record.limit_valid_start_date),
+        ("limit_valid_end_date", &record.limit_valid_end_date),
+        ("limit_long_term_date", &record.limit_long_term_date),
+    ] {
+        if let Some(value) = value {
+            date(field, value)?;
+        }
+    }
+    for (field, value) in [
+        (
+            "insured_partial_contribution_ratio",
+            &record.insured_partial_contribution_ratio,
+        ),
+        (
+            "elderly_contribution_ratio",
+            &record.elderly_contribution_ratio,
+        ),
+    ] {
+        if let Some(value) = value {
+            digits(field, value, 3)?;
+        }
+    }
+    if let Some(v) = &record.preschool_classification {
+        one_of("preschool_classification", v, &["1"])?;
+    }
+    if let Some(v) = &record.reason_of_loss {
+        one_of("reason_of_loss", v, &["01", "02", "03", "99"])?;
+    }
+    if let Some(v) = &record.limit_classification {
+        one_of("limit_classification", v, &["01", "02", "03"])?;
+    }
+    if let Some(v) = &record.limit_classification_flag {
+        let ok = v.len() == 3
+            && matches!(
+                (&v[..1], v[1..].parse::<u8>()),
+                ("A", Ok(1..=6)) | ("B", Ok(1..=10))
+            );
+        if !ok {
+            return Err(field_error(
+                "limit_classification_flag",
+                v,
+                "not A01–A06 or B01–B10",
+            ));
+        }
+    }
+    if let Some(v) = &record.limit_cons_time {
+        digits("limit_cons_time", v, 14)?;
+        date("limit_cons_time", &v[..8])?;
+    }
+    Ok(record)
 }
 
 fn field_error(field: &'static str, value: &str, reason: &'static str) -> RecordError {
@@ -347,14 +213,16 @@ fn date(field: &'static str, value: &str) -> Result<(), RecordError> {
 
 /// Stores a (validated) record; returns its row id.
 pub fn insert(conn: &Connection, record: &InsuredRecord) -> Result<i64, StoreError> {
-    let placeholders: Vec<String> = (1..=COLUMNS.len()).map(|i| format!("?{i}")).collect();
+    let placeholders: Vec<String> = (1..=InsuredRecord::COLUMNS.len())
+        .map(|i| format!("?{i}"))
+        .collect();
     let sql = format!(
         "INSERT INTO insured_records ({}) VALUES ({})",
-        COLUMNS.join(", "),
+        InsuredRecord::COLUMNS.join(", "),
         placeholders.join(", ")
     );
     conn.prepare_cached(&sql)?
-        .execute(record.bind().as_slice())?;
+        .execute(rusqlite::params_from_iter(record.values()))?;
     Ok(conn.last_insert_rowid())
 }
 
@@ -404,11 +272,29 @@ fn select(
 ) -> Result<Vec<InsuredRecord>, StoreError> {
     let sql = format!(
         "SELECT {} FROM insured_records WHERE {condition}",
-        COLUMNS.join(", ")
+        InsuredRecord::COLUMNS.join(", ")
     );
     let mut stmt = conn.prepare_cached(&sql)?;
-    let rows = stmt.query_map(params, InsuredRecord::from_row)?;
+    let rows = stmt.query_map(params, from_row)?;
     Ok(rows.collect::<Result<_, _>>()?)
+}
+
+/// A record from a row of [`InsuredRecord::COLUMNS`].
+fn from_row(row: &rusqlite::Row<'_>) -> rusqlite::Result<InsuredRecord> {
+    let values = (0..InsuredRecord::COLUMNS.len())
+        .map(|i| row.get::<_, Option<String>>(i))
+        .collect::<rusqlite::Result<Vec<_>>>()?;
+    // The table's NOT NULL constraints keep the required columns filled.
+    InsuredRecord::from_columns(values).map_err(|e| {
+        rusqlite::Error::FromSqlConversionFailure(
+            InsuredRecord::COLUMNS
+                .iter()
+                .position(|c| *c == e.column)
+                .unwrap_or(0),
+            rusqlite::types::Type::Null,
+            Box::new(e),
+        )
+    })
 }
 
 /// Imports records from CSV (UTF-8, a header row of [`csv_columns`] names; optional
@@ -424,11 +310,7 @@ pub fn import_csv(conn: &mut Connection, input: impl Read) -> Result<usize, Impo
         let record = row?;
         // Rows are counted from the header (line 1).
         let line = records.len() as u64 + 2;
-        records.push(
-            record
-                .validate()
-                .map_err(|source| ImportError::Row { line, source })?,
-        );
+        records.push(validate(record).map_err(|source| ImportError::Row { line, source })?);
     }
     super::atomically(conn, |tx| {
         for record in &records {
@@ -518,7 +400,7 @@ mod tests {
             birthdate: "19800415".into(),
             ..Default::default()
         };
-        assert!(good.clone().validate().is_ok());
+        assert!(validate(good.clone()).is_ok());
         type Mutation = Box<dyn Fn(&mut InsuredRecord)>;
         let cases: Vec<(&str, Mutation)> = vec![
             (
@@ -544,7 +426,7 @@ mod tests {
         for (field, mutate) in cases {
             let mut bad = good.clone();
             mutate(&mut bad);
-            match bad.validate() {
+            match validate(bad) {
                 Err(RecordError::Field { field: f, .. }) => assert_eq!(f, field),
                 other => panic!("{field}: {other:?}"),
             }
