@@ -56,14 +56,21 @@ fn sw(card: &mut VirtualCard, command: &str) -> u16 {
     tx(card, command).1
 }
 
-/// Runs an APDU script: each line `COMMAND -> SW  note` sends the command (hex) and
-/// fails unless the card answers that status word; `#` starts a comment line.
+/// Runs an APDU script: each line `COMMAND -> SW  note` sends the command (hex, or the name
+/// of one of the `SELECT_*` commands below) and fails unless the card answers that status
+/// word; `#` starts a comment line.
 fn apdu_script(card: &mut VirtualCard, script: &str) {
     for line in script.lines().map(str::trim) {
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
         let (command, answer) = line.split_once(" -> ").expect("COMMAND -> SW");
+        let command = match command {
+            "SELECT_JPKI" => SELECT_JPKI,
+            "SELECT_INFO" => SELECT_INFO,
+            "SELECT_SURFACE" => SELECT_SURFACE,
+            hex => hex,
+        };
         let want = answer.split_whitespace().next().expect("a status word");
         assert_eq!(format!("{:04X}", sw(card, command)), want, "{line}");
     }
@@ -81,6 +88,13 @@ fn selected(c: &VirtualCard) -> (Option<&'static [u8]>, Option<Fid>) {
 fn jpki_card() -> VirtualCard {
     let mut c = card();
     assert_eq!(sw(&mut c, SELECT_JPKI), 0x9000);
+    c
+}
+
+/// Runs `script` ([`apdu_script`]) on a fresh card with JPKI selected; the card after it.
+fn jpki_script(script: &str) -> VirtualCard {
+    let mut c = jpki_card();
+    apdu_script(&mut c, script);
     c
 }
 
@@ -360,24 +374,28 @@ fn verify_counts_tries_down_and_blocks() {
     assert_eq!(sw(&mut c, "00 20 00 80 05 31 32 33 34 35"), 0x63C1);
     assert_eq!(sw(&mut c, "00 20 00 80 03 31 32 33"), 0x63C0);
     assert_eq!(c.auth_pin_remaining(), 0);
-    // Blocked: every try 6984, even the right PIN; the status query says 63C0.
-    assert_eq!(sw(&mut c, "00 20 00 80 04 31 32 33 34"), 0x6984);
-    assert_eq!(sw(&mut c, "00 20 00 80"), 0x63C0);
+    apdu_script(
+        &mut c,
+        "# Blocked: every try 6984, even the right PIN; the status query says 63C0.
+         00 20 00 80 04 31 32 33 34 -> 6984
+         00 20 00 80 -> 63C0",
+    );
     assert!(!c.auth_pin_verified());
     // And signing stays impossible.
     assert_eq!(sign_digest_info(&mut c, b"m").1, 0x6982);
     // The counter survives a power cycle.
     c.power_off();
     c.power_on();
-    assert_eq!(sw(&mut c, SELECT_JPKI), 0x9000);
-    assert_eq!(sw(&mut c, "00 20 00 98"), 0x63C0);
+    apdu_script(
+        &mut c,
+        "SELECT_JPKI -> 9000
+         00 20 00 98 -> 63C0",
+    );
 }
 
 #[test]
 fn verify_parameters_and_lengths() {
-    let mut c = jpki_card();
-    apdu_script(
-        &mut c,
+    let mut c = jpki_script(
         "00 20 00 80 -> 6986  no current EF
          00 A4 02 0C 02 00 0A -> 9000
          00 20 00 80 04 31 32 33 34 -> 6981  a certificate
@@ -568,9 +586,7 @@ fn signature_parameters_and_lengths() {
 
 #[test]
 fn class_instruction_and_length_errors() {
-    let mut c = jpki_card();
-    apdu_script(
-        &mut c,
+    let mut c = jpki_script(
         "84 A4 02 0C 02 00 0A -> 6E00
          0C B0 00 00 04 -> 6E00
          FF CA 00 00 00 -> 6E00
@@ -611,17 +627,18 @@ fn the_card_info_application_needs_its_pin() {
         Some(2)
     );
     assert_eq!(c.auth_pin_remaining(), 3);
-    // Leaving the application clears its PIN.
-    assert_eq!(sw(&mut c, SELECT_JPKI), 0x9000);
-    assert_eq!(sw(&mut c, SELECT_INFO), 0x9000);
-    assert_eq!(sw(&mut c, "00 B0 82 00 00"), 0x6982);
+    apdu_script(
+        &mut c,
+        "# Leaving the application clears its PIN.
+         SELECT_JPKI -> 9000
+         SELECT_INFO -> 9000
+         00 B0 82 00 00 -> 6982",
+    );
 }
 
 #[test]
 fn change_reference_data_replaces_a_verified_pin() {
-    let mut c = jpki_card();
-    apdu_script(
-        &mut c,
+    jpki_script(
         "00 A4 02 0C 02 00 18 -> 9000
          00 24 01 80 04 35 36 37 38 -> 6982  not verified
          00 20 00 80 04 31 32 33 34 -> 9000

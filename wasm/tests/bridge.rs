@@ -18,7 +18,7 @@ const READER: &str = "myna-web Virtual Reader";
 const DEFAULT_SERIAL: &str = "4E3188B0CE2A7078";
 
 fn bridge_url() -> Option<&'static str> {
-    required(option_env!("MYNA_TEST_BRIDGE_URL"), "MYNA_TEST_BRIDGE_URL")
+    required_env!("MYNA_TEST_BRIDGE_URL")
 }
 
 async fn connect(url: &str, options: JsValue) -> JsValue {
@@ -94,7 +94,7 @@ async fn remaining(session: &JsValue) -> f64 {
 
 #[wasm_bindgen_test(async)]
 async fn hello_readers_and_states() {
-    let Some(url) = bridge_url() else { return };
+    let url = or_skip!(bridge_url());
     let states = Recorder::new();
     let bridge = connect(url, object(&[("onStateChange", states.function())])).await;
     assert_eq!(get(&bridge, "state").as_string().unwrap(), "connected");
@@ -124,7 +124,7 @@ async fn hello_readers_and_states() {
 
 #[wasm_bindgen_test(async)]
 async fn reader_events_follow_insertion_and_removal() {
-    let Some(url) = bridge_url() else { return };
+    let url = or_skip!(bridge_url());
     let bridge = connect(url, JsValue::UNDEFINED).await;
     let events = Recorder::new();
     let unsubscribe = invoke(&bridge, "onReaders", &[events.function()]);
@@ -160,7 +160,7 @@ async fn reader_events_follow_insertion_and_removal() {
 
 #[wasm_bindgen_test(async)]
 async fn the_certificate_is_read_through_transmit_by_the_core() {
-    let Some(url) = bridge_url() else { return };
+    let url = or_skip!(bridge_url());
     let (bridge, session) = session_with(url, "default").await;
     assert_eq!(get(&session, "reader").as_string().unwrap(), READER);
     let der: Uint8Array = ok(&session, "readAuthCertificate", &[]).await.into();
@@ -181,7 +181,7 @@ async fn the_certificate_is_read_through_transmit_by_the_core() {
 
 #[wasm_bindgen_test(async)]
 async fn raw_transmit_obeys_the_bridge_policy() {
-    let Some(url) = bridge_url() else { return };
+    let url = or_skip!(bridge_url());
     let (bridge, session) = session_with(url, "default").await;
     let select_jpki = hex("00A4040C0AD392F000260100000001");
     let response: Uint8Array = ok(&session, "transmit", &[select_jpki]).await.into();
@@ -211,7 +211,7 @@ fn hex(s: &str) -> JsValue {
 
 #[wasm_bindgen_test(async)]
 async fn a_wrong_pin_uses_exactly_one_try_and_the_right_one_signs() {
-    let Some(url) = bridge_url() else { return };
+    let url = or_skip!(bridge_url());
     let (bridge, session) = session_with(url, "default").await;
     // Exactly one try was used.
     assert_refused(&session, "0000", false, "pin-incorrect", 2.0).await;
@@ -233,7 +233,7 @@ async fn a_wrong_pin_uses_exactly_one_try_and_the_right_one_signs() {
 
 #[wasm_bindgen_test(async)]
 async fn the_last_try_needs_consent_and_a_new_presentation_and_a_blocked_pin_says_so() {
-    let Some(url) = bridge_url() else { return };
+    let url = or_skip!(bridge_url());
     let (bridge, session) = session_with(url, "last-try").await;
     // The pin was not sent.
     assert_refused(&session, "0000", false, "last-attempt-needs-consent", 1.0).await;
@@ -264,7 +264,7 @@ async fn the_last_try_needs_consent_and_a_new_presentation_and_a_blocked_pin_say
 
 #[wasm_bindgen_test(async)]
 async fn bad_pins_and_nonces_never_reach_the_card() {
-    let Some(url) = bridge_url() else { return };
+    let url = or_skip!(bridge_url());
     let (bridge, session) = session_with(url, "default").await;
     for pin in ["12a4", "123", "12345", "１２３４"] {
         let (code, _) = authenticate_fails(&session, pin, false).await;
@@ -286,7 +286,7 @@ async fn bad_pins_and_nonces_never_reach_the_card() {
 
 #[wasm_bindgen_test(async)]
 async fn a_removed_card_is_card_removed_and_an_empty_reader_no_card() {
-    let Some(url) = bridge_url() else { return };
+    let url = or_skip!(bridge_url());
     let (bridge, session) = session_with(url, "default").await;
     ok(&bridge, "simulateRemove", &[]).await;
     let (code, _) = fails(&session, "readAuthCertificate", &[]).await;
@@ -301,7 +301,7 @@ async fn a_removed_card_is_card_removed_and_an_empty_reader_no_card() {
 
 #[wasm_bindgen_test(async)]
 async fn a_lost_connection_reconnects_and_old_sessions_say_so() {
-    let Some(url) = bridge_url() else { return };
+    let url = or_skip!(bridge_url());
     let states = Recorder::new();
     let bridge = connect(url, object(&[("onStateChange", states.function())])).await;
     ok(&bridge, "simulateInsert", &["default".into()]).await;
@@ -332,7 +332,7 @@ async fn a_lost_connection_reconnects_and_old_sessions_say_so() {
 
 #[wasm_bindgen_test(async)]
 async fn requests_in_flight_fail_when_the_connection_drops() {
-    let Some(url) = bridge_url() else { return };
+    let url = or_skip!(bridge_url());
     let closed = Recorder::new();
     let bridge = connect(
         url,

@@ -37,6 +37,11 @@ fn render(result: &JsValue, options: JsValue) -> (web_sys::Element, HtmlElement)
     (host, panel)
 }
 
+/// `xml` parsed and rendered with the default options.
+fn render_xml(xml: &str) -> (web_sys::Element, HtmlElement) {
+    render(&parse(xml), JsValue::UNDEFINED)
+}
+
 /// A minimal answer with one result, for the cases no fixture covers.
 fn answer(validity: &str, body_extra: &str, result_extra: &str) -> String {
     format!(
@@ -256,7 +261,7 @@ fn voucher_comparison_normalises_and_reports_fields() {
 
 #[wasm_bindgen_test]
 fn the_panel_shows_validity_and_every_field_accessibly() {
-    let (host, panel) = render(&parse(NORMAL), JsValue::UNDEFINED);
+    let (host, panel) = render_xml(NORMAL);
     assert_eq!(panel.tag_name(), "SECTION");
     assert_eq!(panel.get_attribute("lang").as_deref(), Some("ja"));
     let title_id = panel.get_attribute("aria-labelledby").unwrap();
@@ -325,7 +330,7 @@ fn elderly_and_limit_sections_appear_when_present() {
          <LimitApplicationCertificateValidStartDate>20250401</LimitApplicationCertificateValidStartDate>\
          </LimitApplicationCertificateRelatedInfo>",
     );
-    let (host, _) = render(&parse(&xml), JsValue::UNDEFINED);
+    let (host, _) = render_xml(&xml);
     let elderly = section(&host, "高齢受給者証");
     assert_eq!(field(&elderly, "負担割合").unwrap(), "2割");
     assert_eq!(
@@ -345,20 +350,14 @@ fn elderly_and_limit_sections_appear_when_present() {
 
 #[wasm_bindgen_test]
 fn validity_states_and_notices() {
-    let xml = answer(
-        "4",
-        "<ProcessingResultMessage>電子証明書の有効期限が3か月以内に切れます</ProcessingResultMessage>",
-        "",
-    );
-    let (host, panel) = render(&parse(&xml), JsValue::UNDEFINED);
+    let notice = "電子証明書の有効期限が3か月以内に切れます";
+    let message = format!("<ProcessingResultMessage>{notice}</ProcessingResultMessage>");
+    let (host, panel) = render_xml(&answer("4", &message, ""));
     assert!(panel.class_name().contains("myna-panel--not-found"));
     assert_eq!(text(&host, ".myna-status__value"), "該当資格なし");
-    let notice = host.query_selector("[role=note]").unwrap().unwrap();
-    assert_eq!(
-        notice.text_content().unwrap(),
-        "電子証明書の有効期限が3か月以内に切れます"
-    );
-    let (host, _) = render(&parse(&answer("2", "", "")), JsValue::UNDEFINED);
+    let note = host.query_selector("[role=note]").unwrap().unwrap();
+    assert_eq!(note.text_content().unwrap(), notice);
+    let (host, _) = render_xml(&answer("2", "", ""));
     assert!(
         host.query_selector(".myna-status--invalid")
             .unwrap()
@@ -368,7 +367,7 @@ fn validity_states_and_notices() {
 
 #[wasm_bindgen_test]
 fn an_error_answer_shows_its_code_and_message() {
-    let (host, panel) = render(&parse(ERROR), JsValue::UNDEFINED);
+    let (host, panel) = render_xml(ERROR);
     assert!(panel.class_name().contains("myna-panel--error"));
     assert_eq!(text(&host, ".myna-status__value"), "照会エラー");
     let alert = host.query_selector("[role=alert]").unwrap().unwrap();
@@ -458,7 +457,7 @@ fn the_panel_says_when_a_smartphone_was_used() {
             .is_none()
     );
     // A bare XmlMsg says nothing about the desk: no 本人確認.
-    let (host, _) = render(&parse(NORMAL), JsValue::UNDEFINED);
+    let (host, _) = render_xml(NORMAL);
     assert!(host.query_selector(".myna-identity").unwrap().is_none());
 
     let plain = myna_web::copy_text(parse(NORMAL), JsValue::UNDEFINED).unwrap();
@@ -490,7 +489,7 @@ fn hostile_text_stays_text() {
         "",
         "<NameKana>&lt;img src=x onerror=&quot;window.__pwned=1&quot;&gt;</NameKana>",
     );
-    let (host, _) = render(&parse(&xml), JsValue::UNDEFINED);
+    let (host, _) = render_xml(&xml);
     assert!(host.query_selector("img").unwrap().is_none());
     let q = section(&host, "資格情報");
     assert_eq!(
@@ -528,7 +527,7 @@ fn rendering_replaces_the_content_and_honours_options() {
 
 #[wasm_bindgen_test]
 fn several_results_are_separate_articles() {
-    let (host, _) = render(&parse(MULTIPLE), JsValue::UNDEFINED);
+    let (host, _) = render_xml(MULTIPLE);
     let articles = all(&host, "article.myna-result");
     assert_eq!(articles.len(), 2);
     assert_eq!(
@@ -544,7 +543,7 @@ fn several_results_are_separate_articles() {
 
 #[wasm_bindgen_test]
 fn kokuho_padding_is_trimmed() {
-    let (host, _) = render(&parse(KOKUHO), JsValue::UNDEFINED);
+    let (host, _) = render_xml(KOKUHO);
     let q = section(&host, "資格情報");
     let number = field(&q, "保険者番号").unwrap();
     assert_eq!(number, number.trim());
@@ -676,9 +675,7 @@ async fn a_refused_origin_is_origin_refused() {
 
 #[wasm_bindgen_test(async)]
 async fn another_protocol_version_is_a_mismatch() {
-    let Some(url) = required(option_env!("MYNA_TEST_V2_URL"), "MYNA_TEST_V2_URL") else {
-        return;
-    };
+    let url = or_skip!(required_env!("MYNA_TEST_V2_URL"));
     let states = js_sys::Array::new();
     let record = wasm_bindgen::closure::Closure::<dyn FnMut(JsValue)>::new({
         let states = states.clone();

@@ -53,15 +53,9 @@ async fn run_example(url: &str, query: &str) -> JsValue {
 #[wasm_bindgen_test(async)]
 async fn the_example_page_confirms_in_pin_and_visual_mode() {
     let (Some(url), Some(bridge), Some(service)) = (
-        required(
-            option_env!("MYNA_TEST_EXAMPLE_URL"),
-            "MYNA_TEST_EXAMPLE_URL",
-        ),
-        required(option_env!("MYNA_TEST_BRIDGE_URL"), "MYNA_TEST_BRIDGE_URL"),
-        required(
-            option_env!("MYNA_TEST_SERVICE_URL"),
-            "MYNA_TEST_SERVICE_URL",
-        ),
+        required_env!("MYNA_TEST_EXAMPLE_URL"),
+        required_env!("MYNA_TEST_BRIDGE_URL"),
+        required_env!("MYNA_TEST_SERVICE_URL"),
     ) else {
         return;
     };

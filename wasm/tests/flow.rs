@@ -22,11 +22,8 @@ struct Env {
 
 fn urls() -> Option<(&'static str, &'static str)> {
     Some((
-        required(option_env!("MYNA_TEST_BRIDGE_URL"), "MYNA_TEST_BRIDGE_URL")?,
-        required(
-            option_env!("MYNA_TEST_SERVICE_URL"),
-            "MYNA_TEST_SERVICE_URL",
-        )?,
+        required_env!("MYNA_TEST_BRIDGE_URL")?,
+        required_env!("MYNA_TEST_SERVICE_URL")?,
     ))
 }
 
@@ -90,6 +87,22 @@ fn pin_options(env: &Env, pin: &str) -> JsValue {
     options(env, &[("mode", "pin".into()), ("pin", pin.into())])
 }
 
+/// PIN mode with `pin`, a service time limit of `timeout_ms` and, when given, `on_progress`.
+fn timed_pin_options(
+    env: &Env,
+    pin: &str,
+    timeout_ms: u32,
+    on_progress: Option<JsValue>,
+) -> JsValue {
+    let mut extra = vec![
+        ("mode", "pin".into()),
+        ("pin", pin.into()),
+        ("serviceTimeoutMs", timeout_ms.into()),
+    ];
+    extra.extend(on_progress.map(|f| ("onProgress", f)));
+    options(env, &extra)
+}
+
 /// 目視, by an operator named `x`.
 fn visual_options(env: &Env) -> JsValue {
     options(env, &[("mode", "visual".into()), ("operator", "x".into())])
@@ -120,6 +133,11 @@ async fn confirmed(env: &Env, extra: &[(&str, JsValue)]) -> (JsValue, Recorder) 
     (result, progress)
 }
 
+/// The answer's 資格有効性 (`qualificationValidity`) in a `confirmQualification` result.
+fn validity(result: &JsValue) -> String {
+    string(result, "qualification.messageBody.qualificationValidity")
+}
+
 /// `renderQualification(result)` into a fresh container.
 fn rendered(result: JsValue) -> web_sys::Element {
     let host = container();
@@ -129,9 +147,7 @@ fn rendered(result: JsValue) -> web_sys::Element {
 
 #[wasm_bindgen_test(async)]
 async fn visual_mode_confirms_and_renders() {
-    let Some(env) = env(Some("default")).await else {
-        return;
-    };
+    let env = or_skip!(env(Some("default")).await);
     let voucher = object(&[
         ("insurerNumber", "０１１３００１２".into()),
         ("insuredIdentificationNumber", "1001".into()),
@@ -185,9 +201,7 @@ async fn visual_mode_confirms_and_renders() {
 
 #[wasm_bindgen_test(async)]
 async fn pin_mode_confirms_with_the_bridge_signature() {
-    let Some(env) = env(Some("kokuho")).await else {
-        return;
-    };
+    let env = or_skip!(env(Some("kokuho")).await);
     let pin = [("mode", "pin".into()), ("pin", "2345".into())];
     let (result, progress) = confirmed(&env, &pin).await;
     assert_eq!(string(&result, "mode"), "pin");
@@ -205,9 +219,7 @@ async fn pin_mode_confirms_with_the_bridge_signature() {
 
 #[wasm_bindgen_test(async)]
 async fn a_wrong_pin_fails_once_and_is_never_retried() {
-    let Some(env) = env(Some("default")).await else {
-        return;
-    };
+    let env = or_skip!(env(Some("default")).await);
     let error = confirm_err(pin_options(&env, "9999"), "pin-incorrect").await;
     assert_eq!(get(&error, "remaining").as_f64(), Some(2.0));
     let session = ok(&env.bridge, "connect", &[READER.into()]).await;
@@ -221,9 +233,7 @@ async fn a_wrong_pin_fails_once_and_is_never_retried() {
 
 #[wasm_bindgen_test(async)]
 async fn the_last_try_needs_consent() {
-    let Some(env) = env(Some("last-try")).await else {
-        return;
-    };
+    let env = or_skip!(env(Some("last-try")).await);
     let error = confirm_err(pin_options(&env, "6666"), "last-attempt-needs-consent").await;
     assert_eq!(get(&error, "remaining").as_f64(), Some(1.0));
     let with_consent = || {
@@ -241,15 +251,12 @@ async fn the_last_try_needs_consent() {
     assert_eq!(get(&error, "remaining").as_f64(), Some(1.0));
     ok(&env.bridge, "simulateReinsert", &[]).await;
     let result = confirm(with_consent()).await.expect("with consent");
-    assert_eq!(
-        string(&result, "qualification.messageBody.qualificationValidity"),
-        "1"
-    );
+    assert_eq!(validity(&result), "1");
 }
 
 #[wasm_bindgen_test(async)]
 async fn card_and_reader_problems() {
-    let Some(env) = env(None).await else { return };
+    let env = or_skip!(env(None).await);
     confirm_err(visual_options(&env), "no-card").await;
     ok(&env.bridge, "simulateInsert", &["default".into()]).await;
     let error = confirm_err(
@@ -275,9 +282,7 @@ async fn card_and_reader_problems() {
 
 #[wasm_bindgen_test(async)]
 async fn service_errors_carry_the_service_code() {
-    let Some(mut env) = env(Some("default")).await else {
-        return;
-    };
+    let mut env = or_skip!(env(Some("default")).await);
     env.token = "not-a-token".into();
     let error = confirm_err(visual_options(&env), "service-error").await;
     assert_eq!(get(&error, "errorCode").as_string().unwrap(), "MW0002");
@@ -287,32 +292,23 @@ async fn service_errors_carry_the_service_code() {
 
 #[wasm_bindgen_test(async)]
 async fn an_expired_certificate_is_refused_by_the_service() {
-    let Some(env) = env(Some("expired-cert")).await else {
-        return;
-    };
+    let env = or_skip!(env(Some("expired-cert")).await);
     let error = confirm_err(pin_options(&env, "3333"), "service-error").await;
     assert_eq!(get(&error, "errorCode").as_string().unwrap(), "MW0008");
 }
 
 #[wasm_bindgen_test(async)]
 async fn an_unlinked_card_is_a_normal_answer_without_qualification() {
-    let Some(env) = env(Some("unlinked")).await else {
-        return;
-    };
+    let env = or_skip!(env(Some("unlinked")).await);
     let result = confirm(pin_options(&env, "2222")).await.expect("answer");
-    assert_eq!(
-        string(&result, "qualification.messageBody.qualificationValidity"),
-        "4"
-    );
+    assert_eq!(validity(&result), "4");
     let host = rendered(result);
     assert_eq!(text(&host, ".myna-status__value"), "該当資格なし");
 }
 
 #[wasm_bindgen_test(async)]
 async fn an_elderly_persona_shows_the_elderly_section() {
-    let Some(env) = env(Some("elderly-70")).await else {
-        return;
-    };
+    let env = or_skip!(env(Some("elderly-70")).await);
     let result = confirm(pin_options(&env, "4567")).await.expect("answer");
     let host = rendered(result);
     let elderly = section(&host, "高齢受給者証");
@@ -321,9 +317,7 @@ async fn an_elderly_persona_shows_the_elderly_section() {
 
 #[wasm_bindgen_test(async)]
 async fn an_unreachable_service_is_service_unreachable() {
-    let Some(mut env) = env(Some("default")).await else {
-        return;
-    };
+    let mut env = or_skip!(env(Some("default")).await);
     env.service = option_env!("MYNA_TEST_CLOSED_SERVICE_URL").unwrap_or("http://127.0.0.1:1");
     let error = confirm_err(visual_options(&env), "service-unreachable").await;
     assert!(
@@ -336,10 +330,7 @@ async fn an_unreachable_service_is_service_unreachable() {
 
 /// The stand-in service that never answers or stalls (see xtask's `SlowService`).
 fn slow_service() -> Option<&'static str> {
-    required(
-        option_env!("MYNA_TEST_SLOW_SERVICE_URL"),
-        "MYNA_TEST_SLOW_SERVICE_URL",
-    )
+    required_env!("MYNA_TEST_SLOW_SERVICE_URL")
 }
 
 fn now_ms() -> f64 {
@@ -382,10 +373,8 @@ async fn tries_left(env: &Env) -> f64 {
 
 #[wasm_bindgen_test(async)]
 async fn a_service_that_never_answers_times_out_at_the_challenge_before_the_card_is_touched() {
-    let Some(slow) = slow_service() else { return };
-    let Some(mut env) = env(Some("default")).await else {
-        return;
-    };
+    let slow = or_skip!(slow_service());
+    let mut env = or_skip!(env(Some("default")).await);
     let real = env.service;
     // "silent" leaves even the CORS preflight unanswered; "unanswered" answers the preflight
     // and holds the POST itself.
@@ -394,15 +383,7 @@ async fn a_service_that_never_answers_times_out_at_the_challenge_before_the_card
         let progress = Recorder::new();
         let started = now_ms();
         let error = confirm_err(
-            options(
-                &env,
-                &[
-                    ("mode", "pin".into()),
-                    ("pin", "1234".into()),
-                    ("serviceTimeoutMs", 1000.into()),
-                    ("onProgress", progress.function()),
-                ],
-            ),
+            timed_pin_options(&env, "1234", 1000, Some(progress.function())),
             "service-timeout",
         )
         .await;
@@ -442,28 +423,16 @@ async fn a_service_that_never_answers_times_out_at_the_challenge_before_the_card
     // real service (and the largest time limit) goes through.
     assert_eq!(tries_left(&env).await, 3.0);
     env.service = real;
-    let result = confirm(options(
-        &env,
-        &[
-            ("mode", "pin".into()),
-            ("pin", "1234".into()),
-            ("serviceTimeoutMs", 300_000.into()),
-        ],
-    ))
-    .await
-    .expect("a confirmation after the timeout");
-    assert_eq!(
-        string(&result, "qualification.messageBody.qualificationValidity"),
-        "1"
-    );
+    let result = confirm(timed_pin_options(&env, "1234", 300_000, None))
+        .await
+        .expect("a confirmation after the timeout");
+    assert_eq!(validity(&result), "1");
 }
 
 #[wasm_bindgen_test(async)]
 async fn a_stalled_confirmation_body_times_out_after_the_card_signed() {
-    let Some(slow) = slow_service() else { return };
-    let Some(mut env) = env(Some("default")).await else {
-        return;
-    };
+    let slow = or_skip!(slow_service());
+    let mut env = or_skip!(env(Some("default")).await);
     let real = env.service;
     let stalling = format!("{slow}/stalling");
     env.service = Box::leak(stalling.into_boxed_str());
@@ -480,15 +449,7 @@ async fn a_stalled_confirmation_body_times_out_after_the_card_signed() {
         sink.push(&step);
     });
     let error = confirm_err(
-        options(
-            &env,
-            &[
-                ("mode", "pin".into()),
-                ("pin", "1234".into()),
-                ("serviceTimeoutMs", 1000.into()),
-                ("onProgress", on_progress.as_ref().clone()),
-            ],
-        ),
+        timed_pin_options(&env, "1234", 1000, Some(on_progress.as_ref().clone())),
         "service-timeout",
     )
     .await;
@@ -524,17 +485,12 @@ async fn a_stalled_confirmation_body_times_out_after_the_card_signed() {
     let result = confirm(pin_options(&env, "1234"))
         .await
         .expect("a new attempt after the timeout");
-    assert_eq!(
-        string(&result, "qualification.messageBody.qualificationValidity"),
-        "1"
-    );
+    assert_eq!(validity(&result), "1");
 }
 
 #[wasm_bindgen_test(async)]
 async fn the_service_time_limit_is_validated_before_anything_is_sent() {
-    let Some(env) = env(Some("default")).await else {
-        return;
-    };
+    let env = or_skip!(env(Some("default")).await);
     for bad in [
         JsValue::from(0),
         JsValue::from(-1000),

@@ -66,9 +66,7 @@ async fn connect(url: &str) -> (Result<JsValue, String>, Vec<String>) {
 
 #[wasm_bindgen_test(async)]
 async fn the_gate_is_reported_as_the_browser_decides() {
-    let Some(url) = required(option_env!("MYNA_TEST_BRIDGE_URL"), "MYNA_TEST_BRIDGE_URL") else {
-        return;
-    };
+    let url = or_skip!(required_env!("MYNA_TEST_BRIDGE_URL"));
     let mode = lna_mode();
     let (result, permission) = connect(url).await;
     match mode.as_str() {
@@ -117,9 +115,7 @@ async fn the_gate_is_reported_as_the_browser_decides() {
 async fn a_dead_port_is_not_a_permission_problem() {
     // Nothing listens there; with the permission granted (or on loopback) the module must say
     // the bridge is not running, not blame the browser; with a block, the block.
-    let Some(url) = required(option_env!("MYNA_TEST_CLOSED_URL"), "MYNA_TEST_CLOSED_URL") else {
-        return;
-    };
+    let url = or_skip!(required_env!("MYNA_TEST_CLOSED_URL"));
     let mode = lna_mode();
     if mode == "prompt" {
         // What a prompt does to a dead port is the browser's affair (the first test covers the

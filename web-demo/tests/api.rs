@@ -300,8 +300,7 @@ async fn expired_revoked_and_untrusted_certificates_are_refused() {
 
 #[tokio::test]
 async fn a_crl_loaded_while_running_takes_effect_at_once() {
-    let (h, token) = Harness::with_terminal().await;
-    let card = Card::load("default");
+    let (h, token, card) = Harness::with_terminal_and_card().await;
     h.confirm_pin(&token, &card).await.assert_status_ok();
     let crl = support::pki::Ca::root().crl(
         support::START - time::Duration::days(1),
@@ -362,8 +361,7 @@ async fn the_expiry_notice_appears_within_three_months() {
 
 #[tokio::test]
 async fn each_signature_failure_is_refused() {
-    let (h, token) = Harness::with_terminal().await;
-    let card = Card::load("default");
+    let (h, token, card) = Harness::with_terminal_and_card().await;
 
     // Signed over another nonce.
     let nonce = h.nonce(&token).await;
@@ -398,8 +396,7 @@ async fn each_signature_failure_is_refused() {
 
 #[tokio::test]
 async fn wrong_origin_is_refused_even_when_signed_for_it() {
-    let (h, token) = Harness::with_terminal().await;
-    let card = Card::load("default");
+    let (h, token, card) = Harness::with_terminal_and_card().await;
     let evil = "https://evil.example";
     let nonce = h.nonce(&token).await;
     let body = json!({"mode": "pin", "certificate": card.certificate_b64(),
@@ -458,8 +455,7 @@ async fn nonce_replay_expiry_and_binding() {
 
 #[tokio::test]
 async fn malformed_requests() {
-    let (h, token) = Harness::with_terminal().await;
-    let card = Card::load("default");
+    let (h, token, card) = Harness::with_terminal_and_card().await;
     let nonce = h.nonce(&token).await;
     let sig = card.sign(ORIGIN, &nonce);
 
@@ -697,8 +693,7 @@ async fn searches_by_numbers() {
 
 #[tokio::test]
 async fn shift_jis_on_request() {
-    let (h, token) = Harness::with_terminal().await;
-    let card = Card::load("default");
+    let (h, token, card) = Harness::with_terminal_and_card().await;
     let body = h.pin_body(&token, &card).await;
     let r = h
         .post("/api/v1/confirmations?charset=Shift_JIS", &token, body)
@@ -748,8 +743,7 @@ async fn shift_jis_on_request() {
 
 #[tokio::test]
 async fn the_audit_holds_outcomes_but_no_pin_certificate_or_numbers() {
-    let (h, token) = Harness::with_terminal().await;
-    let card = Card::load("default");
+    let (h, token, card) = Harness::with_terminal_and_card().await;
     assert_eq!(h.confirm_pin(&token, &card).await.status, StatusCode::OK);
     h.refuses_pin(&token, &Card::load("revoked-cert"), 401, "MW0009")
         .await;

@@ -214,11 +214,9 @@ async fn the_21st_device_is_refused_under_concurrent_activations() {
 #[tokio::test]
 async fn an_expired_nonce_stays_burnt_after_its_refusal() {
     // The refusal is decided inside the write job after the burn: the job must keep it.
-    let (h, token) = Harness::with_terminal().await;
-    let card = Card::load("default");
-    let nonce = h.nonce(&token).await;
+    let (h, token, card) = Harness::with_terminal_and_card().await;
+    let body = h.pin_body(&token, &card).await;
     h.clock.advance(Duration::minutes(5));
-    let body = card.pin_confirmation(&nonce);
     h.confirm(&token, body.clone())
         .await
         .assert_error(410, "MW0012");
@@ -229,8 +227,7 @@ async fn an_expired_nonce_stays_burnt_after_its_refusal() {
 #[tokio::test]
 async fn a_refused_request_before_the_nonce_leaves_it_usable() {
     // A body missing what its mode needs is refused in the first job, before the burn.
-    let (h, token) = Harness::with_terminal().await;
-    let card = Card::load("default");
+    let (h, token, card) = Harness::with_terminal_and_card().await;
     let nonce = h.nonce(&token).await;
     let mut body = card.pin_confirmation(&nonce);
     body.as_object_mut().unwrap().remove("signature");
@@ -241,8 +238,7 @@ async fn a_refused_request_before_the_nonce_leaves_it_usable() {
 
 #[tokio::test]
 async fn the_chain_cache_does_not_outlive_dates_or_revocation() {
-    let (h, token) = Harness::with_terminal().await;
-    let card = Card::load("default");
+    let (h, token, card) = Harness::with_terminal_and_card().await;
     let info = myna_core::x509::parse_certificate(&card.certificate).unwrap();
 
     assert_eq!(h.confirm_pin(&token, &card).await.status, StatusCode::OK);

@@ -307,13 +307,7 @@ fn parse<const DECODE_ALL: bool>(der: &[u8]) -> Result<CertificateInfo, Certific
     if der.is_empty() {
         return Err(CertificateError::Empty);
     }
-    let (cert, tbs_der, signature) = decode_signed(der, |c: &Certificate| {
-        (
-            &c.tbs_certificate.signature,
-            &c.signature_algorithm,
-            &c.signature,
-        )
-    })?;
+    let (cert, tbs_der, signature) = decode_signed::<Certificate>(der)?;
     let tbs = &cert.tbs_certificate;
     let spki_der = tbs.subject_public_key_info.to_der()?;
     let public_key = PublicKey::from_spki_der(&spki_der)?;

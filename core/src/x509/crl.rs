@@ -59,13 +59,7 @@ impl Crl {
     /// Parses a DER CRL. Bytes after it are an error, and so are critical extensions other
     /// than issuingDistributionPoint (delta CRLs and indirect CRLs are not supported).
     pub fn parse(der: &[u8]) -> Result<Self, CrlError> {
-        let (list, tbs_der, signature) = decode_signed(der, |l: &CertificateList| {
-            (
-                &l.tbs_cert_list.signature,
-                &l.signature_algorithm,
-                &l.signature,
-            )
-        })?;
+        let (list, tbs_der, signature) = decode_signed::<CertificateList>(der)?;
         let tbs = &list.tbs_cert_list;
         let extensions = tbs.crl_extensions.as_deref().unwrap_or_default();
         check_unique(extensions).map_err(|oid| CrlError::DuplicateExtension { oid })?;

@@ -6,6 +6,8 @@ use const_oid::ObjectIdentifier;
 use der::asn1::BitString;
 use der::{Decode, Reader, SliceReader};
 use spki::AlgorithmIdentifierOwned;
+use x509_cert::Certificate;
+use x509_cert::crl::CertificateList;
 use x509_cert::ext::Extension;
 
 use super::error::{CertificateError, CrlError};
@@ -27,15 +29,32 @@ pub(super) fn first_repeated<T>(
     })
 }
 
-/// Where a signed structure `SEQUENCE { tbs, algorithm, signature }` keeps the algorithm named
-/// inside `tbs`, the one named outside it, and the signature BIT STRING.
-pub(super) type SignedFields<T> = fn(
-    &T,
-) -> (
-    &AlgorithmIdentifierOwned,
-    &AlgorithmIdentifierOwned,
-    &BitString,
+/// Of a signed structure: the algorithm named inside `tbs`, the one named outside it, and the
+/// signature BIT STRING.
+pub(super) type SignedFields<'a> = (
+    &'a AlgorithmIdentifierOwned,
+    &'a AlgorithmIdentifierOwned,
+    &'a BitString,
 );
+
+/// A signed structure `SEQUENCE { tbs, algorithm, signature }`: a certificate or a CRL.
+pub(super) trait Signed {
+    fn signed_fields(&self) -> SignedFields<'_>;
+}
+
+impl Signed for Certificate {
+    fn signed_fields(&self) -> SignedFields<'_> {
+        let tbs = &self.tbs_certificate;
+        (&tbs.signature, &self.signature_algorithm, &self.signature)
+    }
+}
+
+impl Signed for CertificateList {
+    fn signed_fields(&self) -> SignedFields<'_> {
+        let tbs = &self.tbs_cert_list;
+        (&tbs.signature, &self.signature_algorithm, &self.signature)
+    }
+}
 
 /// Why [`decode_signed`] failed, in the order it checks.
 pub(super) enum SignedError {
@@ -73,9 +92,8 @@ from_signed_error!(CertificateError, CrlError);
 /// signature algorithms equal (RFC 5280 §4.1.1.2, §5.1.1.2), and a signature of whole bytes.
 /// Returns the structure, the **received** bytes of its first element (what the signature
 /// covers; re-encoding could differ from what was signed) and the signature bytes.
-pub(super) fn decode_signed<'a, T: Decode<'a>>(
+pub(super) fn decode_signed<'a, T: Decode<'a> + Signed>(
     der: &'a [u8],
-    fields: SignedFields<T>,
 ) -> Result<(T, Vec<u8>, Vec<u8>), SignedError> {
     let mut reader = SliceReader::new(der)?;
     let value = T::decode(&mut reader)?;
@@ -84,7 +102,7 @@ pub(super) fn decode_signed<'a, T: Decode<'a>>(
     if rest != 0 {
         return Err(SignedError::Trailing(rest));
     }
-    let (inner_algorithm, outer_algorithm, bits) = fields(&value);
+    let (inner_algorithm, outer_algorithm, bits) = value.signed_fields();
     if inner_algorithm != outer_algorithm {
         return Err(SignedError::AlgorithmMismatch);
     }

@@ -26,6 +26,31 @@ pub fn required(value: Option<&'static str>, name: &str) -> Option<&'static str>
     }
 }
 
+/// `required_env!("MYNA_TEST_X")`: [`required`] for the variable of that name, read at compile
+/// time.
+#[allow(unused_macros)] // not every test file uses it
+macro_rules! required_env {
+    ($name:literal) => {
+        required(option_env!($name), $name)
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use required_env;
+
+/// `or_skip!(value)`: the `Some` of an `Option` that is `None` only when the test is skipped
+/// (a [`required`] variable unset under `MYNA_TEST_ALLOW_SKIP`); on `None` the test returns.
+#[allow(unused_macros)] // not every test file uses it
+macro_rules! or_skip {
+    ($option:expr) => {
+        match $option {
+            Some(value) => value,
+            None => return,
+        }
+    };
+}
+#[allow(unused_imports)]
+pub(crate) use or_skip;
+
 /// `value[key]` (panics in a test when `value` is not an object).
 pub fn get(value: &JsValue, key: &str) -> JsValue {
     Reflect::get(value, &JsValue::from_str(key)).expect("Reflect.get")

@@ -346,6 +346,13 @@ impl Harness {
         Self::with_terminal_trusting(test_anchors()).await
     }
 
+    /// [`Harness::with_terminal`] and the `default` persona's card: the opening of the PIN
+    /// tests.
+    pub async fn with_terminal_and_card() -> (Self, String, Card) {
+        let (h, token) = Self::with_terminal().await;
+        (h, token, Card::load("default"))
+    }
+
     /// A harness trusting `anchors` (origins: [`ORIGIN`]) and the token of a terminal
     /// activated on it.
     pub async fn with_terminal_trusting(anchors: TrustAnchors) -> (Self, String) {
