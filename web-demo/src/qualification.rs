@@ -1,9 +1,8 @@
 //! Insured records → the OQS `XmlMsg` answer (資格情報 only).
 
 use myna_core::oqs::{
-    Code, ContributionRatio, ElderlyRecipientCertificateInfo,
-    LimitApplicationCertificateRelatedInfo, QualificationConfirmSearchInfo, QualificationValidity,
-    ReferenceClassification, ResponseContext, ResultOfQualificationConfirmation, XmlMsg,
+    QualificationConfirmSearchInfo, QualificationValidity, ReferenceClassification,
+    ResponseContext, XmlMsg,
 };
 use time::{Date, OffsetDateTime};
 
@@ -64,7 +63,7 @@ pub fn answer(context: &ResponseContext, records: &[InsuredRecord]) -> XmlMsg {
     XmlMsg::normal(
         context,
         overall_validity(records),
-        records.iter().map(result_of).collect(),
+        records.iter().map(InsuredRecord::result).collect(),
     )
 }
 
@@ -89,63 +88,6 @@ pub fn search_info(
 /// months, or expired and in the grace period (see [`crate::validity`]).
 pub fn expiry_notice(not_after: OffsetDateTime, now: OffsetDateTime) -> Option<String> {
     crate::validity::notice(not_after, now)
-}
-
-fn result_of(record: &InsuredRecord) -> ResultOfQualificationConfirmation {
-    let opt = |s: &Option<String>| s.clone();
-    let mut r = ResultOfQualificationConfirmation::default();
-    // The record's columns that are the element of the same name, by how each is typed.
-    macro_rules! copy {
-        (text: $($field:ident),+ $(,)?) => { $( r.$field = Some(record.$field.clone()); )+ };
-        (optional: $($field:ident),+ $(,)?) => { $( r.$field = record.$field.clone(); )+ };
-        (code: $($field:ident),+ $(,)?) => { $( r.$field = Some(Code::from_raw(&record.$field)); )+ };
-        (optional code: $($field:ident),+ $(,)?) => {
-            $( r.$field = record.$field.as_ref().map(Code::from_raw); )+
-        };
-    }
-    copy!(text: insurer_number, insurer_name, insured_card_symbol, insured_identification_number,
-        insured_branch_number, name, birthdate);
-    copy!(optional: insured_name, name_of_other, name_kana, name_of_other_kana, address,
-        post_number, qualification_date, disqualification_date,
-        insured_certificate_issuance_date, insured_card_valid_date, insured_card_expiration_date);
-    copy!(code: insured_card_classification, personal_family_classification, sex1);
-    copy!(optional code: sex2, preschool_classification, reason_of_loss);
-    r.insured_partial_contribution_ratio = record
-        .insured_partial_contribution_ratio
-        .as_ref()
-        .map(ContributionRatio::from_raw);
-    if record.elderly_certificate_date.is_some()
-        || record.elderly_valid_start_date.is_some()
-        || record.elderly_contribution_ratio.is_some()
-    {
-        let mut e = ElderlyRecipientCertificateInfo::default();
-        e.elderly_recipient_certificate_date = opt(&record.elderly_certificate_date);
-        e.elderly_recipient_valid_start_date = opt(&record.elderly_valid_start_date);
-        e.elderly_recipient_valid_end_date = opt(&record.elderly_valid_end_date);
-        e.elderly_recipient_contribution_ratio = record
-            .elderly_contribution_ratio
-            .as_ref()
-            .map(ContributionRatio::from_raw);
-        r.elderly_recipient_certificate_info = Some(e);
-    }
-    r.limit_application_certificate_related_cons_flg =
-        record.limit_cons_flg.as_ref().map(Code::from_raw);
-    r.limit_application_certificate_related_cons_time = opt(&record.limit_cons_time);
-    if record.limit_classification.is_some() || record.limit_classification_flag.is_some() {
-        let mut l = LimitApplicationCertificateRelatedInfo::default();
-        l.limit_application_certificate_classification =
-            record.limit_classification.as_ref().map(Code::from_raw);
-        l.limit_application_certificate_classification_flag = record
-            .limit_classification_flag
-            .as_ref()
-            .map(Code::from_raw);
-        l.limit_application_certificate_date = opt(&record.limit_certificate_date);
-        l.limit_application_certificate_valid_start_date = opt(&record.limit_valid_start_date);
-        l.limit_application_certificate_valid_end_date = opt(&record.limit_valid_end_date);
-        l.limit_application_certificate_long_term_date = opt(&record.limit_long_term_date);
-        r.limit_application_certificate_related_info = Some(l);
-    }
-    r
 }
 
 #[cfg(test)]

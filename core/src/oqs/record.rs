@@ -9,6 +9,11 @@
 
 use serde::Deserialize;
 
+use super::{
+    Code, ContributionRatio, ElderlyRecipientCertificateInfo,
+    LimitApplicationCertificateRelatedInfo, ResultOfQualificationConfirmation,
+};
+
 /// Why [`InsuredRecord::from_columns`] could not build a record.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("required column {column} has no value")]
@@ -155,6 +160,76 @@ insured_record! {
     }
 }
 
+impl InsuredRecord {
+    /// The record as the answer's `ResultOfQualificationConfirmation`: each column into its
+    /// element, codes and ratios kept as written (a value outside its table stays raw), the
+    /// 高齢受給者証 and 限度額適用認定証 groups present when the record has their facts.
+    pub fn result(&self) -> ResultOfQualificationConfirmation {
+        let record = self;
+        let opt = |s: &Option<String>| s.clone();
+        let mut r = ResultOfQualificationConfirmation::default();
+        // The record's columns that are the element of the same name, by how each is typed.
+        macro_rules! copy {
+            (text: $($field:ident),+ $(,)?) => { $( r.$field = Some(record.$field.clone()); )+ };
+            (optional: $($field:ident),+ $(,)?) => { $( r.$field = record.$field.clone(); )+ };
+            (code: $($field:ident),+ $(,)?) => { $( r.$field = Some(Code::from_raw(&record.$field)); )+ };
+            (optional code: $($field:ident),+ $(,)?) => {
+                $( r.$field = record.$field.as_ref().map(Code::from_raw); )+
+            };
+        }
+        copy!(text: insurer_number, insurer_name, insured_card_symbol, insured_identification_number,
+            insured_branch_number, name, birthdate);
+        copy!(optional: insured_name, name_of_other, name_kana, name_of_other_kana, address,
+            post_number, qualification_date, disqualification_date,
+            insured_certificate_issuance_date, insured_card_valid_date, insured_card_expiration_date);
+        copy!(code: insured_card_classification, personal_family_classification, sex1);
+        copy!(optional code: sex2, preschool_classification, reason_of_loss);
+        r.insured_partial_contribution_ratio = record
+            .insured_partial_contribution_ratio
+            .as_ref()
+            .map(ContributionRatio::from_raw);
+        if record.elderly_certificate_date.is_some()
+            || record.elderly_valid_start_date.is_some()
+            || record.elderly_contribution_ratio.is_some()
+        {
+            r.elderly_recipient_certificate_info = Some(ElderlyRecipientCertificateInfo {
+                elderly_recipient_certificate_date: opt(&record.elderly_certificate_date),
+                elderly_recipient_valid_start_date: opt(&record.elderly_valid_start_date),
+                elderly_recipient_valid_end_date: opt(&record.elderly_valid_end_date),
+                elderly_recipient_contribution_ratio: record
+                    .elderly_contribution_ratio
+                    .as_ref()
+                    .map(ContributionRatio::from_raw),
+                ..Default::default()
+            });
+        }
+        r.limit_application_certificate_related_cons_flg =
+            record.limit_cons_flg.as_ref().map(Code::from_raw);
+        r.limit_application_certificate_related_cons_time = opt(&record.limit_cons_time);
+        if record.limit_classification.is_some() || record.limit_classification_flag.is_some() {
+            r.limit_application_certificate_related_info =
+                Some(LimitApplicationCertificateRelatedInfo {
+                    limit_application_certificate_classification: record
+                        .limit_classification
+                        .as_ref()
+                        .map(Code::from_raw),
+                    limit_application_certificate_classification_flag: record
+                        .limit_classification_flag
+                        .as_ref()
+                        .map(Code::from_raw),
+                    limit_application_certificate_date: opt(&record.limit_certificate_date),
+                    limit_application_certificate_valid_start_date: opt(
+                        &record.limit_valid_start_date
+                    ),
+                    limit_application_certificate_valid_end_date: opt(&record.limit_valid_end_date),
+                    limit_application_certificate_long_term_date: opt(&record.limit_long_term_date),
+                    ..Default::default()
+                });
+        }
+        r
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,5 +287,42 @@ mod tests {
         );
         record.certificate_serial = None;
         assert_eq!(record.values()[0], None);
+    }
+
+    #[test]
+    fn the_result_groups_the_elderly_and_limit_facts_and_keeps_codes_raw() {
+        let record = InsuredRecord {
+            sex1: "9".into(),
+            elderly_contribution_ratio: Some("020".into()),
+            limit_cons_flg: Some("1".into()),
+            limit_classification_flag: Some("A03".into()),
+            ..Default::default()
+        };
+        let r = record.result();
+        assert_eq!(r.sex1.as_ref().map(|c| c.raw()), Some("9"));
+        let elderly = r.elderly_recipient_certificate_info.unwrap();
+        assert_eq!(
+            elderly.elderly_recipient_contribution_ratio,
+            Some(ContributionRatio::from_raw("020"))
+        );
+        // The consent is an element of the result, beside the group.
+        assert_eq!(
+            r.limit_application_certificate_related_cons_flg
+                .as_ref()
+                .map(|c| c.raw()),
+            Some("1")
+        );
+        let limit = r.limit_application_certificate_related_info.unwrap();
+        assert_eq!(
+            limit
+                .limit_application_certificate_classification_flag
+                .as_ref()
+                .map(|c| c.raw()),
+            Some("A03")
+        );
+        // A record with neither group's facts has neither group.
+        let bare = InsuredRecord::default().result();
+        assert!(bare.elderly_recipient_certificate_info.is_none());
+        assert!(bare.limit_application_certificate_related_info.is_none());
     }
 }

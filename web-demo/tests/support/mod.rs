@@ -418,17 +418,21 @@ impl Harness {
 /// 山田太郎's answer (協会けんぽ東京, 2026-06-01), as the official app would have shown it: the
 /// result the copy-text tests paste.
 pub fn taro() -> oqs::XmlMsg {
-    let mut r = oqs::ResultOfQualificationConfirmation::default();
-    r.insurer_number = Some("01130012".into());
-    r.insurer_name = Some("全国健康保険協会東京支部".into());
-    r.insured_card_symbol = Some("12-34".into());
-    r.insured_identification_number = Some("567".into());
-    r.insured_branch_number = Some("00".into());
-    r.name = Some("山田\u{3000}太郎".into());
-    r.birthdate = Some("19850401".into());
-    r.sex1 = Some(oqs::Code::from_raw("1"));
-    r.insured_card_classification = Some(oqs::Code::from_raw("01"));
-    r.personal_family_classification = Some(oqs::Code::from_raw("1"));
+    let r = oqs::InsuredRecord {
+        qualification_validity: "1".into(),
+        insured_card_classification: "01".into(),
+        insurer_number: "01130012".into(),
+        insurer_name: "全国健康保険協会東京支部".into(),
+        insured_card_symbol: "12-34".into(),
+        insured_identification_number: "567".into(),
+        insured_branch_number: "00".into(),
+        personal_family_classification: "1".into(),
+        name: "山田\u{3000}太郎".into(),
+        sex1: "1".into(),
+        birthdate: "19850401".into(),
+        ..Default::default()
+    }
+    .result();
     let mut msg = oqs::XmlMsg::normal(
         &oqs::ResponseContext {
             process_execution_time: "20260601090000".into(),
